@@ -1,0 +1,183 @@
+//! The context stamped on each event when it is made: the page as it was at
+//! call time, and the device facts that do not change during a page view.
+
+use super::json::Value;
+
+/// The page an event was made on, captured at call time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageContext {
+    /// `location.href`
+    pub url: String,
+    /// `location.pathname`
+    pub path: String,
+    /// `document.referrer`
+    pub referrer: String,
+    /// `document.title`
+    pub title: String,
+    /// `location.search`, with its leading `?` (empty when none).
+    pub search: String,
+    /// `utm_*` parameters of the URL, named as Segment names them.
+    pub campaign: Vec<(String, String)>,
+}
+
+impl PageContext {
+    /// Builds the page context from what the browser reports.
+    pub fn new(url: &str, title: &str, referrer: &str) -> PageContext {
+        let (path, search) = split_url(url);
+        PageContext {
+            url: url.to_string(),
+            path: path.to_string(),
+            referrer: referrer.to_string(),
+            title: title.to_string(),
+            search: search.to_string(),
+            campaign: campaign(search),
+        }
+    }
+
+    /// The `page` object of an event's context (also a page event's default properties).
+    pub fn to_value(&self) -> Value {
+        Value::Object(vec![
+            ("path".into(), self.path.as_str().into()),
+            ("referrer".into(), self.referrer.as_str().into()),
+            ("search".into(), self.search.as_str().into()),
+            ("title".into(), self.title.as_str().into()),
+            ("url".into(), self.url.as_str().into()),
+        ])
+    }
+}
+
+/// Facts about the browser that hold for the whole page view.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnvContext {
+    /// `navigator.language`
+    pub locale: String,
+    /// `navigator.userAgent`
+    pub user_agent: String,
+    /// `screen.width`
+    pub screen_width: f64,
+    /// `screen.height`
+    pub screen_height: f64,
+    /// The IANA time zone, e.g. `Europe/Paris`.
+    pub timezone: String,
+}
+
+/// Splits an absolute URL into its path and its search (`?…`, or empty);
+/// the fragment is dropped.
+pub fn split_url(url: &str) -> (&str, &str) {
+    let no_hash = url.split('#').next().unwrap_or("");
+    let after_scheme = no_hash.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = no_hash[after_scheme..].find(['/', '?']).map(|i| after_scheme + i).unwrap_or(no_hash.len());
+    let rest = &no_hash[path_start..];
+    let (path, search) = match rest.find('?') {
+        Some(q) => (&rest[..q], &rest[q..]),
+        None => (rest, ""),
+    };
+    (if path.is_empty() { "/" } else { path }, if search == "?" { "" } else { search })
+}
+
+/// The query parameters of a search string, percent-decoded.
+pub fn query_pairs(search: &str) -> Vec<(String, String)> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// `utm_*` parameters mapped to Segment's campaign fields
+/// (`utm_campaign` → `name`, `utm_source` → `source`, others lose the prefix).
+pub fn campaign(search: &str) -> Vec<(String, String)> {
+    query_pairs(search)
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("utm_")?;
+            let key = if key == "campaign" { "name" } else { key };
+            (!key.is_empty() && !v.is_empty()).then(|| (key.to_string(), v))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes and `+` (as space); malformed escapes stay as they
+/// are and invalid UTF-8 becomes U+FFFD, as browsers do.
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains(['%', '+']) {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls() {
+        assert_eq!(split_url("https://a.example/p/q?x=1#h"), ("/p/q", "?x=1"));
+        assert_eq!(split_url("https://a.example"), ("/", ""));
+        assert_eq!(split_url("https://a.example?x"), ("/", "?x"));
+        assert_eq!(split_url("http://127.0.0.1:8080/?"), ("/", ""));
+    }
+
+    #[test]
+    fn reads_utm_parameters() {
+        let c = campaign("?utm_source=news%20letter&utm_medium=email&utm_campaign=fall+sale&utm_term=&x=1&utm_custom=a%C3%A9");
+        assert_eq!(
+            c,
+            vec![
+                ("source".to_string(), "news letter".to_string()),
+                ("medium".to_string(), "email".to_string()),
+                ("name".to_string(), "fall sale".to_string()),
+                ("custom".to_string(), "aé".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn percent_decoding_is_forgiving() {
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
+
+    #[test]
+    fn page_context_from_a_url() {
+        let p = PageContext::new("http://127.0.0.1:8080/shop?utm_source=x", "Shop", "http://ref.example/");
+        assert_eq!(p.path, "/shop");
+        assert_eq!(p.search, "?utm_source=x");
+        assert_eq!(p.campaign, vec![("source".to_string(), "x".to_string())]);
+        assert_eq!(
+            p.to_value().to_json(),
+            r#"{"path":"/shop","referrer":"http://ref.example/","search":"?utm_source=x","title":"Shop","url":"http://127.0.0.1:8080/shop?utm_source=x"}"#
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! The event model: one call of `track`, `page` or `identify`, with
+//! everything about it fixed at call time.
+
+use std::rc::Rc;
+
+use super::context::{EnvContext, PageContext};
+use super::json::Value;
+
+/// Which call made the event (Segment's `type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    /// `track(name, properties)`
+    Track,
+    /// `page(name?, properties?)`
+    Page,
+    /// `identify(userId?, traits?)`
+    Identify,
+}
+
+impl EventType {
+    /// The wire name (`track`, `page`, `identify`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Track => "track",
+            EventType::Page => "page",
+            EventType::Identify => "identify",
+        }
+    }
+}
+
+/// One event, complete as it will be sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The call that made it.
+    pub kind: EventType,
+    /// The event name (track) or page name (page).
+    pub name: Option<String>,
+    /// Properties (track, page) or traits (identify), already cleaned.
+    pub properties: Value,
+    /// The visitor's anonymous id at call time.
+    pub anonymous_id: String,
+    /// The known user id at call time.
+    pub user_id: Option<String>,
+    /// Unique id made at call time; collectors deduplicate on it.
+    pub message_id: String,
+    /// Call time, epoch milliseconds.
+    pub timestamp_ms: f64,
+    /// The page at call time.
+    pub page: Rc<PageContext>,
+    /// The device at call time.
+    pub env: Rc<EnvContext>,
+}

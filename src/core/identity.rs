@@ -1,0 +1,83 @@
+//! Who the visitor is: the anonymous id (made once and kept), and the user id
+//! and traits that `identify` sets. Persisted through the [`Store`] trait.
+
+use super::ids::{is_plausible_id, uuid_v4};
+use super::json::{parse, Value};
+use super::platform::{Random, Store};
+
+/// Storage key of the anonymous id.
+pub const ANONYMOUS_ID_KEY: &str = "kizuna:anonymousId";
+/// Storage key of the user id.
+pub const USER_ID_KEY: &str = "kizuna:userId";
+/// Storage key of the user's traits (a JSON object).
+pub const TRAITS_KEY: &str = "kizuna:traits";
+
+/// The visitor's identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    /// UUID v4 made on the first visit and kept.
+    pub anonymous_id: String,
+    /// Set by `identify`, cleared by `reset`.
+    pub user_id: Option<String>,
+    /// Traits from `identify`, merged across calls for the same user.
+    pub traits: Value,
+}
+
+impl Identity {
+    /// Loads the stored identity, making (and storing) an anonymous id when
+    /// there is none or the stored one is damaged.
+    pub fn load(store: &mut dyn Store, rng: &mut dyn Random) -> Identity {
+        let anonymous_id = match store.get(ANONYMOUS_ID_KEY) {
+            Some(id) if is_plausible_id(&id) => id,
+            _ => {
+                let id = uuid_v4(rng);
+                let _ = store.set(ANONYMOUS_ID_KEY, &id);
+                id
+            }
+        };
+        let user_id = store.get(USER_ID_KEY).filter(|id| is_plausible_user_id(id));
+        let traits = match store.get(TRAITS_KEY).map(|t| parse(&t)) {
+            Some(Ok(v @ Value::Object(_))) => v,
+            _ => Value::object(),
+        };
+        Identity { anonymous_id, user_id, traits }
+    }
+
+    /// Applies an `identify`: a new user id replaces the traits, the same (or
+    /// no) user id merges them. Persists the result.
+    pub fn identify(&mut self, store: &mut dyn Store, user_id: Option<String>, traits: Value) {
+        if let Some(id) = user_id {
+            if self.user_id.as_deref() != Some(id.as_str()) {
+                self.traits = Value::object();
+                let _ = store.set(USER_ID_KEY, &id);
+                self.user_id = Some(id);
+            }
+        }
+        if let Value::Object(fields) = traits {
+            for (k, v) in fields {
+                self.traits.set(&k, v);
+            }
+        }
+        match &self.traits {
+            Value::Object(f) if f.is_empty() => store.remove(TRAITS_KEY),
+            t => {
+                let _ = store.set(TRAITS_KEY, &t.to_json());
+            }
+        }
+    }
+
+    /// Forgets the user and starts a new anonymous visitor.
+    pub fn reset(&mut self, store: &mut dyn Store, rng: &mut dyn Random) {
+        store.remove(USER_ID_KEY);
+        store.remove(TRAITS_KEY);
+        self.user_id = None;
+        self.traits = Value::object();
+        self.anonymous_id = uuid_v4(rng);
+        let _ = store.set(ANONYMOUS_ID_KEY, &self.anonymous_id);
+    }
+}
+
+/// User ids come from the site: any non-empty string up to 255 characters.
+pub fn is_plausible_user_id(id: &str) -> bool {
+    !id.trim().is_empty() && id.chars().count() <= 255
+}

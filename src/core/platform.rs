@@ -1,0 +1,92 @@
+//! The small traits through which the core reaches the outside world: time,
+//! randomness, storage and the console. The browser edge implements them with
+//! real browser APIs; host tests implement them with fakes.
+
+/// Wall-clock time.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+}
+
+/// A source of random bytes (cryptographic where the platform has one).
+pub trait Random {
+    /// Fills `buf` with random bytes.
+    fn fill(&mut self, buf: &mut [u8]);
+
+    /// A uniform random number in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        let mut b = [0u8; 8];
+        self.fill(&mut b);
+        // 53 random bits → the full precision of an f64 mantissa.
+        (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Why a storage write did not happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// The storage exists but refused the write (quota exceeded, private mode).
+    Full,
+    /// There is no storage (disabled, sandboxed iframe, server side).
+    Unavailable,
+}
+
+/// A string key/value store (localStorage in the browser). Every call is
+/// fallible or optional: storage can vanish or fill up at any time.
+pub trait Store {
+    /// The value stored under `key`, if any.
+    fn get(&self, key: &str) -> Option<String>;
+    /// Stores `value` under `key`.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Deletes `key`; missing keys are fine.
+    fn remove(&mut self, key: &str);
+}
+
+/// How loud a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Something the site did wrong or that failed; always shown.
+    Error,
+    /// Something odd that Kizuna worked around; always shown.
+    Warn,
+    /// A trace of normal work; shown only with `debug: true`.
+    Debug,
+}
+
+/// Where diagnostics go (the console, with a `[kizuna]` prefix, in the browser).
+pub trait Log {
+    /// Writes one message.
+    fn log(&self, level: Level, message: &str);
+}
+
+/// A store that keeps everything in memory: the fallback when the browser has
+/// no usable storage, and the store of host tests.
+#[derive(Default, Debug, Clone)]
+pub struct MemoryStore {
+    entries: Vec<(String, String)>,
+}
+
+impl MemoryStore {
+    /// Every key currently stored, in insertion order.
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.iter().map(|(k, _)| k.clone()).collect()
+    }
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value.to_string(),
+            None => self.entries.push((key.to_string(), value.to_string())),
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.entries.retain(|(k, _)| k != key);
+    }
+}

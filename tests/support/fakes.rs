@@ -1,0 +1,119 @@
+//! Fakes of the platform traits for host tests: a clock the test moves, a
+//! seeded random source, a shared in-memory store and a console that records.
+
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use kizuna::core::platform::{Clock, Level, Log, MemoryStore, Random, Store, StoreError};
+use kizuna::core::tracker::Platform;
+
+/// A clock that only moves when the test says so.
+#[derive(Clone, Default)]
+pub struct FakeClock(pub Rc<Cell<f64>>);
+
+impl FakeClock {
+    pub fn at(ms: f64) -> FakeClock {
+        FakeClock(Rc::new(Cell::new(ms)))
+    }
+    pub fn advance(&self, ms: f64) {
+        self.0.set(self.0.get() + ms);
+    }
+    pub fn now(&self) -> f64 {
+        self.0.get()
+    }
+}
+
+impl Clock for FakeClock {
+    fn now_ms(&self) -> f64 {
+        self.0.get()
+    }
+}
+
+/// xorshift64*: deterministic bytes from a seed.
+pub struct SeededRandom(pub u64);
+
+impl Random for SeededRandom {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            *b = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+        }
+    }
+}
+
+/// A store shared between the tracker and the test.
+#[derive(Clone, Default)]
+pub struct SharedStore(pub Rc<RefCell<MemoryStore>>, pub Rc<Cell<bool>>);
+
+impl SharedStore {
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.borrow().get(key)
+    }
+    pub fn keys(&self) -> Vec<String> {
+        self.0.borrow().keys()
+    }
+    /// Makes every later write fail as a full localStorage would.
+    pub fn fill_up(&self) {
+        self.1.set(true);
+    }
+}
+
+impl Store for SharedStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.borrow().get(key)
+    }
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        if self.1.get() {
+            return Err(StoreError::Full);
+        }
+        self.0.borrow_mut().set(key, value)
+    }
+    fn remove(&mut self, key: &str) {
+        self.0.borrow_mut().remove(key)
+    }
+}
+
+/// A console that keeps every line.
+#[derive(Clone, Default)]
+pub struct Recorder(pub Rc<RefCell<Vec<(Level, String)>>>);
+
+impl Recorder {
+    pub fn lines(&self, level: Level) -> Vec<String> {
+        self.0.borrow().iter().filter(|(l, _)| *l == level).map(|(_, m)| m.clone()).collect()
+    }
+    pub fn clear(&self) {
+        self.0.borrow_mut().clear()
+    }
+}
+
+impl Log for Recorder {
+    fn log(&self, level: Level, message: &str) {
+        self.0.borrow_mut().push((level, message.to_string()));
+    }
+}
+
+/// Everything a test needs to watch a tracker.
+pub struct World {
+    pub clock: FakeClock,
+    pub store: SharedStore,
+    pub log: Recorder,
+}
+
+impl World {
+    pub fn new() -> World {
+        World { clock: FakeClock::at(1_795_363_980_000.0), store: SharedStore::default(), log: Recorder::default() }
+    }
+
+    pub fn platform(&self, seed: u64) -> Platform {
+        Platform {
+            clock: Box::new(self.clock.clone()),
+            random: Box::new(SeededRandom(seed)),
+            store: Box::new(self.store.clone()),
+            log: Box::new(self.log.clone()),
+        }
+    }
+}
