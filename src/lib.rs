@@ -9,6 +9,9 @@
 
 pub mod core;
 
+#[cfg(any(test, target_arch = "wasm32"))]
+mod heap;
+
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

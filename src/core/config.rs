@@ -4,6 +4,7 @@
 //! an unknown key is only a warning, with a suggestion when it looks like a
 //! typo, so a config written for a newer version still starts.
 
+use super::context::find_bytes;
 use super::input::Input;
 
 /// Limits that decide when queued events are sent.
@@ -183,12 +184,9 @@ pub fn resolve_endpoint(endpoint: &str, page_url: &str) -> String {
     if !endpoint.starts_with('/') {
         return endpoint.to_string();
     }
-    let origin_end = page_url
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| page_url[start..].find('/').map(|j| start + j).or(Some(page_url.len())))
-        .unwrap_or(0);
-    let mut s = page_url[..origin_end].to_string();
+    let host_start = find_bytes(page_url, "://").map_or(0, |i| i + 3);
+    let origin_end = page_url.get(host_start..).and_then(|rest| rest.find('/')).map_or(page_url.len(), |j| host_start + j);
+    let mut s = page_url.get(..origin_end).unwrap_or_default().to_string();
     s.push_str(endpoint);
     s
 }
@@ -213,13 +211,14 @@ fn warn_unknown(fields: &[(String, Input)], known: &[&str], prefix: &str, warnin
 }
 
 /// Typos worth a suggestion: same letters ignoring case, or at most two
-/// single-character edits apart.
+/// single-character edits apart. ASCII case folding only: config keys are
+/// ASCII, and Unicode case tables would cost ~10 KB of wasm.
 fn close_enough(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
     }
-    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
-    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
     if a.len().abs_diff(b.len()) > 2 {
         return false;
     }

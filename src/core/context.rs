@@ -64,15 +64,20 @@ pub struct EnvContext {
 /// Splits an absolute URL into its path and its search (`?…`, or empty);
 /// the fragment is dropped.
 pub fn split_url(url: &str) -> (&str, &str) {
+    // `get` instead of indexing: the offsets always fall on ASCII, and
+    // indexing would link panic formatting (and Unicode tables) into the wasm.
     let no_hash = url.split('#').next().unwrap_or("");
-    let after_scheme = no_hash.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = no_hash[after_scheme..].find(['/', '?']).map(|i| after_scheme + i).unwrap_or(no_hash.len());
-    let rest = &no_hash[path_start..];
-    let (path, search) = match rest.find('?') {
-        Some(q) => (&rest[..q], &rest[q..]),
-        None => (rest, ""),
-    };
-    (if path.is_empty() { "/" } else { path }, if search == "?" { "" } else { search })
+    let after_scheme = find_bytes(no_hash, "://").map_or(0, |i| i + 3);
+    let rest = no_hash.get(after_scheme..).unwrap_or_default();
+    let rest = rest.find(['/', '?']).and_then(|i| rest.get(i..)).unwrap_or_default();
+    let (path, search) = rest.split_once('?').unwrap_or((rest, ""));
+    (if path.is_empty() { "/" } else { path }, if search.is_empty() { "" } else { no_hash.get(no_hash.len() - search.len() - 1..).unwrap_or_default() })
+}
+
+/// Byte offset of the first `needle` in `hay` (a plain scan: the needles are
+/// tiny, and `str::find` with a string pattern costs 2 KB of wasm).
+pub fn find_bytes(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
 }
 
 /// The query parameters of a search string, percent-decoded.

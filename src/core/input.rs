@@ -39,6 +39,8 @@ pub enum Input {
     Cycle,
     /// Nested deeper than the edge walks.
     TooDeep,
+    /// Reading it threw (a getter or a revoked proxy).
+    Unreadable,
     /// An object that is not plain (`Map`, `Set`, a DOM element, a class
     /// instance…), with its constructor's name.
     Other(String),
@@ -61,6 +63,7 @@ impl Input {
             Input::BigInt => "a BigInt",
             Input::Cycle => "a circular reference",
             Input::TooDeep => "nested too deeply",
+            Input::Unreadable => "unreadable (reading it threw)",
             Input::Other(name) => name,
         }
     }
@@ -176,7 +179,7 @@ fn clean_value(v: Input, path: &dyn Fn() -> String, problems: &mut Problems) -> 
             problems.push(&path(), &what);
             return None;
         }
-        bad @ (Input::Function | Input::Symbol | Input::BigInt | Input::Cycle | Input::TooDeep) => {
+        bad @ (Input::Function | Input::Symbol | Input::BigInt | Input::Cycle | Input::TooDeep | Input::Unreadable) => {
             problems.push(&path(), bad.type_name());
             return None;
         }

@@ -5,8 +5,6 @@
 //! in flight is always a prefix of the queue, so a failed batch simply stays
 //! where it was, in order, and nothing is ever sent twice by the queue itself.
 
-use std::collections::VecDeque;
-
 use super::config::BatchPolicy;
 
 /// One encoded event waiting to be sent.
@@ -32,7 +30,10 @@ pub struct Taken {
 /// The queue.
 #[derive(Debug, Default)]
 pub struct Queue {
-    entries: VecDeque<Entry>,
+    /// Oldest first. A plain `Vec` (not a `VecDeque`): removing a sent
+    /// batch from the front moves a few dozen small structs, and the deque's
+    /// code would cost more wasm than that ever costs time.
+    entries: Vec<Entry>,
     /// Sum of the encoded lengths of all entries.
     bytes: usize,
     /// The batch in flight: its id and how many front entries it holds.
@@ -54,7 +55,7 @@ impl Queue {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.bytes += body.len();
-        self.entries.push_back(Entry { seq, body, queued_at: now });
+        self.entries.push(Entry { seq, body, queued_at: now });
         seq
     }
 
@@ -99,7 +100,7 @@ impl Queue {
         if self.in_flight.is_some() {
             return false;
         }
-        let Some(oldest) = self.entries.front() else { return false };
+        let Some(oldest) = self.entries.first() else { return false };
         if force {
             return true;
         }
@@ -117,7 +118,7 @@ impl Queue {
         if self.in_flight.is_some() {
             return None;
         }
-        let oldest = self.entries.front()?;
+        let oldest = self.entries.first()?;
         Some((oldest.queued_at + policy.flush_interval_ms).max(self.retry_at))
     }
 
@@ -203,10 +204,8 @@ impl Queue {
     /// by [`Queue::drain_chunks`] that could not be sent.
     pub fn restore(&mut self, entries: Vec<Entry>) {
         let at = self.in_flight.as_ref().map_or(0, |t| t.count);
-        for (i, e) in entries.into_iter().enumerate() {
-            self.bytes += e.body.len();
-            self.entries.insert(at + i, e);
-        }
+        self.bytes += entries.iter().map(|e| e.body.len()).sum::<usize>();
+        self.entries.splice(at..at, entries);
     }
 
     /// Removes every entry for which `drop` says so (not the batch in
@@ -230,7 +229,7 @@ impl Queue {
 
     /// Whether any queued event (in flight or waiting) has a sequence number up to `seq`.
     pub fn has_any_up_to(&self, seq: u64) -> bool {
-        self.entries.front().is_some_and(|e| e.seq <= seq)
+        self.entries.first().is_some_and(|e| e.seq <= seq)
     }
 }
 

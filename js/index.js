@@ -1,0 +1,90 @@
+// Kizuna (絆): in-browser engagement SDK. ES module entry of the npm package.
+//
+// This file is the only JavaScript between a site and the WebAssembly core:
+// it loads the module lazily, and guards every call so that nothing Kizuna
+// does can throw into the host page. Importing it does nothing at all, which
+// keeps it safe for server-side rendering.
+
+const PREFIX = '[kizuna] ';
+const EMPTY_SUMMARY = Object.freeze({ sent: 0, failed: 0, pending: 0 });
+
+let loading = null;
+
+function loadModule() {
+  if (!loading) {
+    loading = import('./pkg/kizuna.js').then(async (glue) => {
+      await glue.default({ module_or_path: new URL('./pkg/kizuna_bg.wasm', import.meta.url) });
+      return glue;
+    });
+    // A failed load (offline, CSP) may be retried by a later init().
+    loading.catch(() => { loading = null; });
+  }
+  return loading;
+}
+
+function report(what, error) {
+  try {
+    console.error(PREFIX + what + ' failed inside Kizuna and was ignored: ' + (error && error.message ? error.message : String(error)));
+  } catch (_) { /* a console that throws is not our problem to report */ }
+}
+
+function guard(what, fn, fallback) {
+  return function guarded(...args) {
+    try {
+      return fn(...args);
+    } catch (e) {
+      report(what, e);
+      return typeof fallback === 'function' ? fallback() : fallback;
+    }
+  };
+}
+
+function wrap(handle) {
+  return Object.freeze({
+    track: guard('track()', (name, properties, options) => handle.track(name, properties, options), false),
+    page: guard('page()', (name, properties, options) => handle.page(name, properties, options), false),
+    identify: guard('identify()', (userId, traits, options) => handle.identify(userId, traits, options), false),
+    reset: guard('reset()', () => { handle.reset(); }, undefined),
+    flush: guard('flush()', () => handle.flush(), () => Promise.resolve(EMPTY_SUMMARY)),
+    anonymousId: guard('anonymousId()', () => handle.anonymousId(), null),
+    userId: guard('userId()', () => handle.userId() ?? null, null),
+    queued: guard('queued()', () => handle.queued(), 0),
+    inert: false,
+  });
+}
+
+/** An instance whose calls do nothing: what init() gives outside a browser. */
+function inert() {
+  return Object.freeze({
+    track: () => false,
+    page: () => false,
+    identify: () => false,
+    reset: () => {},
+    flush: () => Promise.resolve(EMPTY_SUMMARY),
+    anonymousId: () => null,
+    userId: () => null,
+    queued: () => 0,
+    inert: true,
+  });
+}
+
+/**
+ * Starts Kizuna. Resolves to the instance; rejects with an Error naming the
+ * bad field when the config is invalid (the reason is also on the console).
+ * Outside a browser (SSR) it resolves to an inert instance.
+ */
+export async function init(config) {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return inert();
+  let glue;
+  try {
+    glue = await loadModule();
+  } catch (e) {
+    const message = PREFIX + 'could not load its WebAssembly module (' + (e && e.message ? e.message : String(e)) +
+      '). If the page has a Content-Security-Policy, script-src needs \'wasm-unsafe-eval\'.';
+    console.error(message);
+    throw new Error(message);
+  }
+  return wrap(glue.start(config));
+}
+
+export default { init };

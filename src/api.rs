@@ -1,0 +1,84 @@
+//! The `#[wasm_bindgen]` surface: one opaque handle with small methods.
+//! The JavaScript package (`js/index.js`) wraps it with the public API.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::config::parse_config;
+use crate::core::platform::Level;
+use crate::web::console;
+use crate::web::convert::to_input;
+use crate::web::runtime::{Call, Runtime};
+
+/// A running Kizuna instance.
+#[wasm_bindgen]
+pub struct Kizuna {
+    rt: Rc<Runtime>,
+}
+
+/// Validates `config` and starts Kizuna on this page. An invalid config is
+/// reported on the console and returned as an `Error` naming the field.
+#[wasm_bindgen]
+pub fn start(config: JsValue) -> Result<Kizuna, js_sys::Error> {
+    match parse_config(&to_input(&config)) {
+        Ok((config, warnings)) => {
+            for w in warnings {
+                console::write(Level::Warn, &w);
+            }
+            Ok(Kizuna { rt: Runtime::start(config) })
+        }
+        Err(e) => {
+            let msg = e.message();
+            console::write(Level::Error, &msg);
+            let mut full = String::from(console::PREFIX);
+            full.push_str(&msg);
+            Err(js_sys::Error::new(&full))
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Kizuna {
+    /// `track(name, properties?, options?)`: whether the event was queued.
+    pub fn track(&self, name: JsValue, properties: JsValue, options: JsValue) -> bool {
+        self.rt.record(Call::Track, to_input(&name), to_input(&properties), to_input(&options))
+    }
+
+    /// `page(name?, properties?, options?)`.
+    pub fn page(&self, a: JsValue, b: JsValue, options: JsValue) -> bool {
+        self.rt.record(Call::Page, to_input(&a), to_input(&b), to_input(&options))
+    }
+
+    /// `identify(userId?, traits?, options?)`.
+    pub fn identify(&self, a: JsValue, b: JsValue, options: JsValue) -> bool {
+        self.rt.record(Call::Identify, to_input(&a), to_input(&b), to_input(&options))
+    }
+
+    /// `reset()`: forget the user; a new anonymous id.
+    pub fn reset(&self) {
+        self.rt.reset();
+    }
+
+    /// `flush()`: resolves `{ sent, failed, pending }`.
+    pub fn flush(&self) -> js_sys::Promise {
+        self.rt.flush()
+    }
+
+    /// The visitor's anonymous id.
+    #[wasm_bindgen(js_name = anonymousId)]
+    pub fn anonymous_id(&self) -> String {
+        self.rt.ids().0
+    }
+
+    /// The user id set by `identify`, if any.
+    #[wasm_bindgen(js_name = userId)]
+    pub fn user_id(&self) -> Option<String> {
+        self.rt.ids().1
+    }
+
+    /// Events waiting to be sent (for tests and the demo's panel).
+    pub fn queued(&self) -> usize {
+        self.rt.queued()
+    }
+}

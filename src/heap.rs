@@ -1,0 +1,324 @@
+//! A small memory allocator for the wasm build.
+//!
+//! Hand-written because the size budget demands it: the standard allocator
+//! (dlmalloc) is ~8 KB of wasm, this one under 1 KB. It suits Kizuna's use:
+//! one thread, many short-lived small strings, a few batch bodies of up to
+//! ~64 KB.
+//!
+//! Design: segregated free lists of power-of-two size classes (16 B … 64 KiB).
+//! A freed block goes on its class's list and is reused by the next
+//! allocation of that class; `realloc` within a class is free, which makes a
+//! growing `String` cheap. New blocks are carved from a bump region that
+//! grows the wasm memory as needed. Larger blocks (rare: oversized bodies)
+//! are whole 64 KiB pages kept on one first-fit list. Memory is never
+//! returned to the browser (wasm cannot shrink memory anyway); the worst
+//! case is twice the live bytes per class.
+
+use core::alloc::Layout;
+use core::ptr::null_mut;
+
+/// Smallest block: room for the free-list link and typical small strings.
+const MIN_SHIFT: usize = 4;
+/// Largest class: 64 KiB; bigger requests take whole pages.
+const MAX_SHIFT: usize = 16;
+const CLASSES: usize = MAX_SHIFT - MIN_SHIFT + 1;
+/// A wasm page.
+pub const PAGE: usize = 65_536;
+
+/// Where new memory comes from: the wasm `memory.grow` in the browser, an
+/// arena in host tests.
+pub trait Grow {
+    /// Adds `pages` pages of 64 KiB; returns the address of the first new
+    /// byte, or `None` when the memory cannot grow.
+    fn grow(&mut self, pages: usize) -> Option<usize>;
+}
+
+/// A free block of the large list: its size in bytes and the next block.
+struct Large {
+    size: usize,
+    next: *mut Large,
+}
+
+/// The allocator state.
+pub struct Heap<G: Grow> {
+    grow: G,
+    free: [*mut u8; CLASSES],
+    large: *mut Large,
+    bump: usize,
+    end: usize,
+}
+
+impl<G: Grow> Heap<G> {
+    /// An empty heap over `grow`.
+    pub const fn new(grow: G) -> Heap<G> {
+        Heap { grow, free: [null_mut(); CLASSES], large: null_mut(), bump: 0, end: 0 }
+    }
+
+    /// The size class of a layout, or `None` for a large block.
+    fn class(layout: Layout) -> Option<usize> {
+        let size = layout.size().max(layout.align()).max(1 << MIN_SHIFT);
+        let shift = usize::BITS as usize - (size - 1).leading_zeros() as usize;
+        (shift <= MAX_SHIFT).then(|| shift - MIN_SHIFT)
+    }
+
+    /// Allocates a block for `layout`; null when out of memory.
+    ///
+    /// # Safety
+    /// The caller must give the block back with the same layout.
+    pub unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        match Self::class(layout) {
+            Some(c) => {
+                let head = self.free[c];
+                if !head.is_null() {
+                    self.free[c] = *(head as *mut *mut u8);
+                    return head;
+                }
+                self.carve(1 << (c + MIN_SHIFT))
+            }
+            None => self.alloc_large(layout.size()),
+        }
+    }
+
+    /// Takes a block of `size` (a power of two) from the bump region,
+    /// aligned to its own size up to 4 KiB (any Rust layout needs less).
+    unsafe fn carve(&mut self, size: usize) -> *mut u8 {
+        let align = size.min(4096);
+        let mut start = (self.bump + align - 1) & !(align - 1);
+        if start + size > self.end || self.end == 0 {
+            let pages = size.div_ceil(PAGE) + 1;
+            let Some(base) = self.grow.grow(pages) else { return null_mut() };
+            if base != self.end {
+                // Someone else grew the memory: start a fresh region.
+                self.bump = base;
+            }
+            self.end = base + pages * PAGE;
+            start = (self.bump + align - 1) & !(align - 1);
+        }
+        self.bump = start + size;
+        start as *mut u8
+    }
+
+    unsafe fn alloc_large(&mut self, size: usize) -> *mut u8 {
+        let size = size.div_ceil(PAGE) * PAGE;
+        let mut link: *mut *mut Large = &mut self.large;
+        while !(*link).is_null() {
+            let block = *link;
+            if (*block).size >= size {
+                *link = (*block).next;
+                return block as *mut u8;
+            }
+            link = &mut (*block).next;
+        }
+        // The bump region keeps its end: the next carve that needs more
+        // memory sees a gap and starts a fresh region after this block.
+        match self.grow.grow(size / PAGE) {
+            Some(base) => base as *mut u8,
+            None => null_mut(),
+        }
+    }
+
+    /// Returns a block.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`Heap::alloc`] with this `layout`.
+    pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        match Self::class(layout) {
+            Some(c) => {
+                *(ptr as *mut *mut u8) = self.free[c];
+                self.free[c] = ptr;
+            }
+            None => {
+                let block = ptr as *mut Large;
+                (*block).size = layout.size().div_ceil(PAGE) * PAGE;
+                (*block).next = self.large;
+                self.large = block;
+            }
+        }
+    }
+
+    /// Resizes a block, in place when the new size stays in its class.
+    ///
+    /// # Safety
+    /// As for [`Heap::dealloc`]; `new_size` must not be zero.
+    pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+        let same = match (Self::class(layout), Self::class(new_layout)) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => layout.size().div_ceil(PAGE) == new_size.div_ceil(PAGE),
+            _ => false,
+        };
+        if same {
+            return ptr;
+        }
+        let new = self.alloc(new_layout);
+        if !new.is_null() {
+            core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            self.dealloc(ptr, layout);
+        }
+        new
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod global {
+    use super::{Grow, Heap, PAGE};
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::cell::UnsafeCell;
+
+    struct WasmMemory;
+
+    impl Grow for WasmMemory {
+        fn grow(&mut self, pages: usize) -> Option<usize> {
+            let prev = core::arch::wasm32::memory_grow(0, pages);
+            (prev != usize::MAX).then(|| prev * PAGE)
+        }
+    }
+
+    struct Global(UnsafeCell<Heap<WasmMemory>>);
+
+    // The wasm build has one thread; nothing else ever touches the heap.
+    unsafe impl Sync for Global {}
+
+    unsafe impl GlobalAlloc for Global {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            (*self.0.get()).alloc(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            (*self.0.get()).dealloc(ptr, layout)
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            (*self.0.get()).realloc(ptr, layout, new_size)
+        }
+    }
+
+    #[global_allocator]
+    static HEAP: Global = Global(UnsafeCell::new(Heap::new(WasmMemory)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An arena standing in for wasm memory.
+    struct Arena {
+        mem: Vec<u8>,
+        /// First page-aligned byte of `mem`.
+        start: usize,
+        used: usize,
+        grows: usize,
+    }
+
+    impl Grow for &mut Arena {
+        fn grow(&mut self, pages: usize) -> Option<usize> {
+            if self.start + self.used + pages * PAGE > self.mem.len() {
+                return None;
+            }
+            let base = self.mem.as_ptr() as usize + self.start + self.used;
+            self.used += pages * PAGE;
+            self.grows += 1;
+            Some(base)
+        }
+    }
+
+    fn arena(pages: usize) -> Arena {
+        // Page-aligned like wasm memory.
+        let mem = vec![0u8; (pages + 1) * PAGE];
+        let start = mem.as_ptr().align_offset(PAGE);
+        Arena { mem, start, used: 0, grows: 0 }
+    }
+
+    fn layout(size: usize) -> Layout {
+        Layout::from_size_align(size, 8).unwrap()
+    }
+
+    #[test]
+    fn blocks_are_reused_and_disjoint() {
+        let mut a = arena(8);
+        let mut h = Heap::new(&mut a);
+        unsafe {
+            let p1 = h.alloc(layout(10));
+            let p2 = h.alloc(layout(10));
+            assert!(!p1.is_null() && !p2.is_null() && p1 != p2);
+            assert_eq!(p1 as usize % 16, 0);
+            p1.write_bytes(0xaa, 10);
+            p2.write_bytes(0xbb, 10);
+            assert_eq!(*p1.add(9), 0xaa);
+            h.dealloc(p1, layout(10));
+            let p3 = h.alloc(layout(16));
+            assert_eq!(p3, p1, "same class reuses the freed block");
+            let big = h.alloc(layout(40_000));
+            assert_eq!(big as usize % 4096, 0);
+            big.write_bytes(1, 40_000);
+            assert_eq!(*p2.add(9), 0xbb, "no overlap");
+        }
+    }
+
+    #[test]
+    fn realloc_stays_in_place_within_a_class_and_copies_across() {
+        let mut a = arena(8);
+        let mut h = Heap::new(&mut a);
+        unsafe {
+            let p = h.alloc(layout(20));
+            p.copy_from(b"hello world, kizuna".as_ptr(), 19);
+            assert_eq!(h.realloc(p, layout(20), 32), p);
+            let q = h.realloc(p, layout(32), 100);
+            assert_ne!(q, p);
+            assert_eq!(core::slice::from_raw_parts(q, 19), b"hello world, kizuna");
+            assert_eq!(h.alloc(layout(30)), p, "the old block went back to its list");
+        }
+    }
+
+    #[test]
+    fn large_blocks_take_pages_and_come_back() {
+        let mut a = arena(16);
+        let mut h = Heap::new(&mut a);
+        unsafe {
+            let l1 = h.alloc(layout(100_000));
+            assert_eq!(l1 as usize % PAGE, 0);
+            l1.write_bytes(7, 100_000);
+            h.dealloc(l1, layout(100_000));
+            let l2 = h.alloc(layout(70_000));
+            assert_eq!(l2, l1, "first fit reuses the freed pages");
+        }
+    }
+
+    #[test]
+    fn out_of_memory_is_null_not_a_crash() {
+        let mut a = arena(2);
+        let mut h = Heap::new(&mut a);
+        unsafe {
+            assert!(!h.alloc(layout(1000)).is_null());
+            assert!(h.alloc(layout(10 * PAGE)).is_null());
+        }
+    }
+
+    #[test]
+    fn many_strings_grow_and_shrink_without_leaking_pages() {
+        let mut a = arena(64);
+        let grows_after;
+        {
+            let mut h = Heap::new(&mut a);
+            let mut live: Vec<(*mut u8, usize)> = Vec::new();
+            let mut x: u32 = 12345;
+            for round in 0..20_000 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let size = 1 + (x as usize % 3000);
+                unsafe {
+                    let p = h.alloc(layout(size));
+                    assert!(!p.is_null(), "round {round}");
+                    p.write_bytes(round as u8, size);
+                    live.push((p, size));
+                    if live.len() > 50 {
+                        let (q, s) = live.remove((x as usize / 7) % live.len());
+                        h.dealloc(q, layout(s));
+                    }
+                }
+            }
+            drop(h);
+        }
+        grows_after = a.grows;
+        assert!(grows_after < 10, "steady state reuses memory ({grows_after} grows)");
+    }
+}

@@ -1,0 +1,274 @@
+//! The running SDK in a page: the core tracker plus the browser pieces that
+//! drive it (timer, requests, unload listeners, flush promises).
+//!
+//! The tracker decides; this module only carries out what it asks: send this
+//! batch, wake me at that time, hand these chunks to a beacon.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Promise};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+
+use crate::core::config::Config;
+use crate::core::context::PageContext;
+use crate::core::flush::FlushSummary;
+use crate::core::input::Input;
+use crate::core::json::Value;
+use crate::core::platform::Level;
+use crate::core::tracker::{Platform, Tracker};
+
+use super::console::{self, ConsoleLog};
+use super::convert::to_js;
+use super::listener::Listener;
+use super::page;
+use super::platform::{CryptoRandom, DateClock};
+use super::storage::LocalStore;
+use super::transport::{self, Answer, Request, NO_ANSWER, REQUEST_TIMEOUT_MS};
+
+/// The SDK's state in one page.
+pub struct Runtime {
+    tracker: RefCell<Tracker>,
+    /// The pending wake-up and the time it was set for.
+    timer: RefCell<Option<(f64, Timeout)>>,
+    /// `flush()` promises waiting for their summary.
+    waiters: RefCell<Vec<(u64, Function)>>,
+    listeners: RefCell<Vec<Listener>>,
+    /// The batch whose request is outstanding: one at a time, even after
+    /// an unload handed its events to a beacon (its answer is then ignored).
+    sending: Cell<Option<u64>>,
+    /// The outstanding request and the watchdog that aborts it.
+    request: RefCell<Option<(Request, Timeout)>>,
+    /// Settle callbacks shared by every request (see [`transport::start_post`]).
+    on_response: Closure<dyn FnMut(JsValue)>,
+    on_failure: Closure<dyn FnMut(JsValue)>,
+}
+
+/// The three calls that record events.
+#[derive(Clone, Copy, Debug)]
+pub enum Call {
+    /// `track(name, properties, options)`
+    Track,
+    /// `page(name?, properties?, options?)`
+    Page,
+    /// `identify(userId?, traits?, options?)`
+    Identify,
+}
+
+impl Runtime {
+    /// Starts the SDK on this page with a validated config.
+    pub fn start(config: Config) -> Rc<Runtime> {
+        let platform = Platform {
+            clock: Box::new(DateClock),
+            random: Box::new(CryptoRandom::default()),
+            store: Box::new(LocalStore::open()),
+            log: Box::new(ConsoleLog),
+        };
+        let tracker = Tracker::new(config, platform, page::environment(), page::current_page());
+        let rt = Rc::new_cyclic(|weak: &Weak<Runtime>| {
+            let (w1, w2) = (weak.clone(), weak.clone());
+            Runtime {
+                tracker: RefCell::new(tracker),
+                timer: RefCell::new(None),
+                waiters: RefCell::new(Vec::new()),
+                listeners: RefCell::new(Vec::new()),
+                sending: Cell::new(None),
+                request: RefCell::new(None),
+                on_response: Closure::new(move |resp: JsValue| {
+                    if let Some(rt) = w1.upgrade() {
+                        rt.answered(transport::read_answer(&resp));
+                    }
+                }),
+                on_failure: Closure::new(move |_: JsValue| {
+                    if let Some(rt) = w2.upgrade() {
+                        rt.answered(NO_ANSWER);
+                    }
+                }),
+            }
+        });
+        rt.listen_for_unload();
+        rt
+    }
+
+    /// Runs `f` on the tracker unless it is already in use (a site callback
+    /// re-entering Kizuna), which is reported instead of panicking.
+    fn with_tracker<R>(&self, f: impl FnOnce(&mut Tracker) -> R) -> Option<R> {
+        match self.tracker.try_borrow_mut() {
+            Ok(mut t) => Some(f(&mut t)),
+            Err(_) => {
+                console::write(Level::Error, "a call into Kizuna from inside Kizuna was ignored");
+                None
+            }
+        }
+    }
+
+    /// Records one call. Every JavaScript value is read before the tracker
+    /// is borrowed, so no site code (getters, proxies) runs while it is.
+    pub fn record(self: &Rc<Self>, call: Call, a: Input, b: Input, options: Input) -> bool {
+        let (href, title) = page::href_and_title();
+        let queued = self
+            .with_tracker(|t| {
+                if !t.page_is(&href, &title) {
+                    let referrer = t.page_context().referrer.clone();
+                    t.set_page(PageContext::new(&href, &title, &referrer));
+                }
+                match call {
+                    Call::Track => t.track(a, b, options),
+                    Call::Page => t.page(a, b, options),
+                    Call::Identify => t.identify(a, b, options),
+                }
+            })
+            .unwrap_or(false);
+        if queued {
+            self.pump();
+        }
+        queued
+    }
+
+    /// `reset()`.
+    pub fn reset(&self) {
+        self.with_tracker(|t| t.reset());
+    }
+
+    /// The anonymous id and user id.
+    pub fn ids(&self) -> (String, Option<String>) {
+        self.with_tracker(|t| (t.identity().anonymous_id.clone(), t.identity().user_id.clone())).unwrap_or_default()
+    }
+
+    /// `flush()`: a promise of `{ sent, failed, pending }` once every event
+    /// queued now has been answered for (or a request failed).
+    pub fn flush(self: &Rc<Self>) -> Promise {
+        let Some(token) = self.with_tracker(|t| t.begin_flush()) else {
+            return Promise::resolve(&summary_js(FlushSummary::default()));
+        };
+        let waiters = &self.waiters;
+        let promise = Promise::new(&mut |resolve, _reject| waiters.borrow_mut().push((token, resolve)));
+        self.pump();
+        promise
+    }
+
+    /// Sends what is due, settles finished flushes, and arms the timer for
+    /// the next thing due.
+    fn pump(self: &Rc<Self>) {
+        if self.sending.get().is_none() {
+            if let Some(Some(batch)) = self.with_tracker(|t| t.next_batch()) {
+                self.sending.set(Some(batch.id));
+                match transport::start_post(&batch.url, &batch.body, &self.on_response, &self.on_failure) {
+                    Some(request) => {
+                        let weak = Rc::downgrade(self);
+                        let watchdog = Timeout::new(REQUEST_TIMEOUT_MS, move || {
+                            if let Some(rt) = weak.upgrade() {
+                                if let Some((req, _)) = rt.request.borrow().as_ref() {
+                                    req.abort();
+                                }
+                            }
+                        });
+                        *self.request.borrow_mut() = Some((request, watchdog));
+                    }
+                    None => {
+                        self.answered(NO_ANSWER);
+                        return;
+                    }
+                }
+            }
+        }
+        self.settle_flushes();
+        self.arm_timer();
+    }
+
+    /// The outstanding request settled.
+    fn answered(self: &Rc<Self>, answer: Answer) {
+        // Dropping the watchdog cancels it.
+        self.request.borrow_mut().take();
+        if let Some(id) = self.sending.take() {
+            self.with_tracker(|t| t.complete(id, answer.status, answer.retry_after_ms));
+        }
+        self.pump();
+    }
+
+    fn settle_flushes(&self) {
+        if self.waiters.borrow().is_empty() {
+            return;
+        }
+        let done = self.with_tracker(|t| t.take_finished_flushes()).unwrap_or_default();
+        for (token, summary) in done {
+            let resolve = {
+                let mut waiters = self.waiters.borrow_mut();
+                waiters.iter().position(|(t, _)| *t == token).map(|i| waiters.remove(i).1)
+            };
+            if let Some(resolve) = resolve {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &summary_js(summary));
+            }
+        }
+    }
+
+    fn arm_timer(self: &Rc<Self>) {
+        let wake = if self.sending.get().is_some() { None } else { self.with_tracker(|t| t.wake_at()).flatten() };
+        let mut timer = self.timer.borrow_mut();
+        match wake {
+            None => *timer = None,
+            Some(at) if timer.as_ref().is_some_and(|(t, _)| *t == at) => {}
+            Some(at) => {
+                let delay = (at - js_sys::Date::now()).clamp(0.0, 2_147_483_647.0) as u32;
+                let weak = Rc::downgrade(self);
+                *timer = Some((
+                    at,
+                    Timeout::new(delay, move || {
+                        if let Some(rt) = weak.upgrade() {
+                            rt.timer.borrow_mut().take();
+                            rt.pump();
+                        }
+                    }),
+                ));
+            }
+        }
+    }
+
+    fn listen_for_unload(self: &Rc<Self>) {
+        let Some(window) = web_sys::window() else { return };
+        let mut listeners = Vec::new();
+        if let Some(doc) = window.document() {
+            let weak = Rc::downgrade(self);
+            let doc2 = doc.clone();
+            listeners.extend(Listener::new(&doc, "visibilitychange", move |_| {
+                if doc2.visibility_state() == web_sys::VisibilityState::Hidden {
+                    unload(&weak, false);
+                }
+            }));
+        }
+        let weak = Rc::downgrade(self);
+        listeners.extend(Listener::new(&window, "pagehide", move |_| unload(&weak, true)));
+        *self.listeners.borrow_mut() = listeners;
+    }
+
+    /// Hands everything queued to the browser now, as on `pagehide`
+    /// (`with_in_flight`: also the batch whose request the unload will
+    /// cancel). Returns the events handed off.
+    pub fn unload_now(self: &Rc<Self>, with_in_flight: bool) -> usize {
+        let handed = self.with_tracker(|t| t.unload(with_in_flight, &mut transport::beacon)).unwrap_or(0);
+        self.settle_flushes();
+        self.arm_timer();
+        handed
+    }
+
+    /// Events queued (in flight included).
+    pub fn queued(&self) -> usize {
+        self.with_tracker(|t| t.queue().len()).unwrap_or(0)
+    }
+}
+
+fn unload(weak: &Weak<Runtime>, with_in_flight: bool) {
+    if let Some(rt) = weak.upgrade() {
+        rt.unload_now(with_in_flight);
+    }
+}
+
+fn summary_js(s: FlushSummary) -> JsValue {
+    to_js(&Value::Object(vec![
+        ("sent".into(), (s.sent as f64).into()),
+        ("failed".into(), (s.failed as f64).into()),
+        ("pending".into(), (s.pending as f64).into()),
+    ]))
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the shipped files into js/pkg/: the optimized wasm and its JS glue.
+#   tools/build.sh           release build (what ships), wasm-opt -Oz
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+
+cargo build --release --target wasm32-unknown-unknown --quiet
+rm -rf js/pkg
+wasm-bindgen --target web --no-typescript --out-dir js/pkg --out-name kizuna \
+  target/wasm32-unknown-unknown/release/kizuna.wasm
+# Binaryen from npm: Debian's wasm-opt (108) breaks the externref table
+# current wasm-bindgen emits.
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  js/pkg/kizuna_bg.wasm -o js/pkg/kizuna_bg.wasm
+echo "[build] js/pkg: $(wc -c < js/pkg/kizuna_bg.wasm) bytes wasm, $(wc -c < js/pkg/kizuna.js) bytes glue"
