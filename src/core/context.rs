@@ -107,7 +107,7 @@ pub fn campaign(search: &str) -> Vec<(String, String)> {
 }
 
 /// Decodes `%XX` escapes and `+` (as space); malformed escapes stay as they
-/// are and invalid UTF-8 becomes U+FFFD, as browsers do.
+/// are, and a value that decodes to invalid UTF-8 is kept undecoded.
 pub fn percent_decode(s: &str) -> String {
     if !s.contains(['%', '+']) {
         return s.to_string();
@@ -129,7 +129,9 @@ pub fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Invalid UTF-8 after decoding: keep the text as it came (smaller than a
+    // lossy decoder, and the raw form is still readable).
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -171,7 +173,7 @@ mod tests {
     fn percent_decoding_is_forgiving() {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+        assert_eq!(percent_decode("%ff"), "%ff");
     }
 
     #[test]

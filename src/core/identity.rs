@@ -79,5 +79,5 @@ impl Identity {
 
 /// User ids come from the site: any non-empty string up to 255 characters.
 pub fn is_plausible_user_id(id: &str) -> bool {
-    !id.trim().is_empty() && id.chars().count() <= 255
+    !id.trim_ascii().is_empty() && super::tracker::char_count(id) <= 255
 }

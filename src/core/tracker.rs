@@ -124,7 +124,7 @@ impl Tracker {
         let label = call_label("track", name.as_str());
         let name = match name {
             Input::String(s) if valid_name(&s) => s,
-            Input::String(s) if s.trim().is_empty() => return self.drop_call(&label, "the event name is empty"),
+            Input::String(s) if s.trim_ascii().is_empty() => return self.drop_call(&label, "the event name is empty"),
             Input::String(_) => return self.drop_call(&label, "the event name is longer than 255 characters"),
             Input::Undefined => return self.drop_call(&label, "the event name is missing"),
             other => {
@@ -430,7 +430,13 @@ impl Tracker {
 }
 
 fn valid_name(s: &str) -> bool {
-    !s.trim().is_empty() && s.chars().count() <= MAX_NAME_CHARS
+    !s.trim_ascii().is_empty() && char_count(s) <= MAX_NAME_CHARS
+}
+
+/// Characters in `s`, counted from its UTF-8 lead bytes (`chars().count()`
+/// links a vectorised counter several times this size into the wasm).
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| (b & 0xc0) != 0x80).count()
 }
 
 /// `track('Signed Up')`, `page()`: how messages name the call.

@@ -3,27 +3,42 @@
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::core::input::{Input, MAX_DEPTH};
 use crate::core::json::Value;
 
+// The standard bindings of these are not marked `catch`: on a revoked Proxy
+// or a hostile getter they would throw straight through the wasm frames into
+// the site. These return the error instead.
 #[wasm_bindgen]
 extern "C" {
-    // `js_sys::Object::keys` is not marked `catch`; a revoked Proxy would
-    // throw straight through the wasm frames. This one returns the error.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     fn object_keys(v: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(v: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
+    fn date_get_time(date: &JsValue) -> Result<f64, JsValue>;
+}
+
+/// The prototypes that tell a plain object and a Date apart, looked up once.
+struct Prototypes {
+    object: JsValue,
+    date: JsValue,
+}
+
+thread_local! {
+    static PROTOTYPES: Prototypes = Prototypes {
+        object: Object::get_prototype_of(&Object::new()).into(),
+        date: Object::get_prototype_of(&js_sys::Date::new_0()).into(),
+    };
 }
 
 /// Describes a JavaScript value for the core.
 pub fn to_input(v: &JsValue) -> Input {
-    let object_proto = Object::get_prototype_of(&Object::new());
-    let mut ancestors = Vec::new();
-    describe(v, &object_proto, &mut ancestors)
+    describe(v, &mut Vec::new())
 }
 
-fn describe(v: &JsValue, object_proto: &Object, ancestors: &mut Vec<JsValue>) -> Input {
+fn describe(v: &JsValue, ancestors: &mut Vec<JsValue>) -> Input {
     if let Some(s) = v.as_string() {
         return Input::String(s);
     }
@@ -57,40 +72,52 @@ fn describe(v: &JsValue, object_proto: &Object, ancestors: &mut Vec<JsValue>) ->
     if ancestors.len() >= MAX_DEPTH {
         return Input::TooDeep;
     }
-    if Array::is_array(v) {
-        let arr: &Array = v.unchecked_ref();
-        ancestors.push(v.clone());
-        let items = arr.iter().map(|item| describe(&item, object_proto, ancestors)).collect();
-        ancestors.pop();
-        return Input::Array(items);
-    }
-    if let Some(d) = v.dyn_ref::<js_sys::Date>() {
-        return Input::Date(d.get_time());
-    }
-    let proto = match Reflect::get_prototype_of(v) {
-        Ok(p) => p,
-        Err(_) => return Input::Unreadable,
-    };
-    let proto_js: &JsValue = proto.as_ref();
-    if !(proto_js.is_null() || Object::is(proto_js, object_proto)) {
-        return Input::Other(constructor_name(&proto));
-    }
-    let Ok(keys) = object_keys(v) else { return Input::Unreadable };
+    // Asking for the prototype first also weeds out revoked proxies.
+    let Ok(proto) = Reflect::get_prototype_of(v) else { return Input::Unreadable };
+    let proto: JsValue = proto.into();
     ancestors.push(v.clone());
+    let described = if is_array(v).unwrap_or(false) {
+        describe_array(v, ancestors)
+    } else {
+        let (plain, date) = PROTOTYPES.with(|p| (proto.is_null() || Object::is(&proto, &p.object), Object::is(&proto, &p.date)));
+        if plain {
+            describe_object(v, ancestors)
+        } else if date {
+            date_get_time(v).map_or(Input::Unreadable, Input::Date)
+        } else {
+            Input::Other(constructor_name(&proto))
+        }
+    };
+    ancestors.pop();
+    described
+}
+
+fn describe_array(v: &JsValue, ancestors: &mut Vec<JsValue>) -> Input {
+    let len = Reflect::get(v, &JsValue::from_str("length")).ok().and_then(|l| l.as_f64()).unwrap_or(0.0) as u32;
+    let items = (0..len)
+        .map(|i| match Reflect::get_u32(v, i) {
+            Ok(item) => describe(&item, ancestors),
+            Err(_) => Input::Unreadable,
+        })
+        .collect();
+    Input::Array(items)
+}
+
+fn describe_object(v: &JsValue, ancestors: &mut Vec<JsValue>) -> Input {
+    let Ok(keys) = object_keys(v) else { return Input::Unreadable };
     let mut fields = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
         let Some(name) = key.as_string() else { continue };
         let value = match Reflect::get(v, &key) {
-            Ok(value) => describe(&value, object_proto, ancestors),
+            Ok(value) => describe(&value, ancestors),
             Err(_) => Input::Unreadable,
         };
         fields.push((name, value));
     }
-    ancestors.pop();
     Input::Object(fields)
 }
 
-fn constructor_name(proto: &Object) -> String {
+fn constructor_name(proto: &JsValue) -> String {
     Reflect::get(proto, &JsValue::from_str("constructor"))
         .ok()
         .and_then(|c| Reflect::get(&c, &JsValue::from_str("name")).ok())

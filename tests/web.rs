@@ -1,0 +1,303 @@
+//! Browser tests of the `web` edge, run by wasm-bindgen-test in headless
+//! Chromium (`tools/test.sh` starts a local collector and passes its URL in
+//! `KIZUNA_TEST_COLLECTOR` at build time).
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect};
+use kizuna::core::config::parse_config;
+use kizuna::core::encode::kizuna::{write_batch, write_event};
+use kizuna::core::input::Input;
+use kizuna::core::platform::Store;
+use kizuna::web::convert::{to_input, to_js};
+use kizuna::web::runtime::{Call, Runtime};
+use kizuna::web::storage::LocalStore;
+use kizuna::web::transport;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A tag unique to this run, so counts at a long-running collector are exact.
+fn tag(name: &str) -> String {
+    format!("{name}-{}", js_sys::Date::now() as u64 + (js_sys::Math::random() * 1e6) as u64)
+}
+
+fn collector() -> &'static str {
+    option_env!("KIZUNA_TEST_COLLECTOR").expect("build with KIZUNA_TEST_COLLECTOR set to a running www/collector.mjs (tools/test.sh does)")
+}
+
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+/// Every batch the collector holds, as parsed JSON bodies.
+async fn collected() -> Vec<JsValue> {
+    let window = web_sys::window().unwrap();
+    let url = format!("{}/collector/batches", collector());
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(&url)).await.unwrap().unchecked_into();
+    let json = JsFuture::from(resp.json().unwrap()).await.unwrap();
+    Array::from(&json).iter().map(|r| Reflect::get(&r, &"body".into()).unwrap()).collect()
+}
+
+/// Waits until some collected batch holds an event with `properties.tag == tag`;
+/// returns how many such events arrived.
+async fn wait_for_tag(tag: &str, want: usize) -> usize {
+    let mut found = 0;
+    for _ in 0..50 {
+        found = 0;
+        for body in collected().await {
+            for e in Array::from(&Reflect::get(&body, &"batch".into()).unwrap()).iter() {
+                let props = Reflect::get(&e, &"properties".into()).unwrap();
+                if Reflect::get(&props, &"tag".into()).ok().and_then(|t| t.as_string()).as_deref() == Some(tag) {
+                    found += 1;
+                }
+            }
+        }
+        if found >= want {
+            return found;
+        }
+        sleep(100).await;
+    }
+    found
+}
+
+#[wasm_bindgen_test]
+fn storage_round_trips_through_local_storage() {
+    let mut store = LocalStore::open();
+    assert!(store.is_persistent());
+    store.set("kizuna:test", "v1").unwrap();
+    assert_eq!(local_storage().get_item("kizuna:test").unwrap().as_deref(), Some("v1"));
+    assert_eq!(store.get("kizuna:test").as_deref(), Some("v1"));
+    store.remove("kizuna:test");
+    assert_eq!(local_storage().get_item("kizuna:test").unwrap(), None);
+    assert_eq!(store.get("kizuna:test"), None);
+}
+
+#[wasm_bindgen_test]
+fn full_storage_falls_back_to_memory() {
+    let ls = local_storage();
+    // Fill localStorage to its quota (a few MB in Chromium).
+    let chunk = "x".repeat(512 * 1024);
+    let mut i = 0;
+    while ls.set_item(&format!("kizuna:fill{i}"), &chunk).is_ok() && i < 64 {
+        i += 1;
+    }
+    let mut store = LocalStore::open();
+    let result = store.set("kizuna:big", &"y".repeat(1024 * 1024));
+    for j in 0..=i {
+        let _ = ls.remove_item(&format!("kizuna:fill{j}"));
+    }
+    assert!(result.is_err(), "the browser refused the write");
+    assert_eq!(store.get("kizuna:big").map(|v| v.len()), Some(1024 * 1024), "kept in memory");
+    assert_eq!(ls.get_item("kizuna:big").unwrap(), None);
+    let mut memory = LocalStore::memory_only();
+    memory.set("k", "v").ok();
+    assert_eq!(memory.get("k").as_deref(), Some("v"));
+    assert_eq!(ls.get_item("k").unwrap(), None, "memory-only never writes");
+}
+
+#[wasm_bindgen_test]
+fn javascript_values_are_described_faithfully() {
+    let obj = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        Reflect::set(&obj, &k.into(), v).unwrap();
+    };
+    set("s", &"x".into());
+    set("n", &JsValue::from_f64(1.5));
+    set("b", &JsValue::TRUE);
+    set("nul", &JsValue::NULL);
+    set("u", &JsValue::UNDEFINED);
+    set("arr", &Array::of2(&1.into(), &"a".into()));
+    set("date", &js_sys::Date::new(&JsValue::from_f64(0.0)));
+    let f = Closure::<dyn Fn()>::new(|| {});
+    set("fn", f.as_ref());
+    set("sym", &js_sys::Symbol::for_("s"));
+    set("big", &js_sys::BigInt::from(10u32).into());
+    set("map", &js_sys::Map::new());
+    set("self", &obj);
+    // A getter that throws.
+    let getter = js_sys::Function::from(Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(|| Err(JsValue::from_str("boom"))).into_js_value());
+    let desc = Object::new();
+    Reflect::set(&desc, &"get".into(), &getter).unwrap();
+    Reflect::set(&desc, &"enumerable".into(), &JsValue::TRUE).unwrap();
+    Object::define_property(&obj, &"bad".into(), &desc);
+    let input = to_input(&obj);
+    let Input::Object(fields) = input else { panic!("an object") };
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(get("s"), Input::String("x".into()));
+    assert_eq!(get("n"), Input::Number(1.5));
+    assert_eq!(get("b"), Input::Bool(true));
+    assert_eq!(get("nul"), Input::Null);
+    assert_eq!(get("u"), Input::Undefined);
+    assert_eq!(get("arr"), Input::Array(vec![Input::Number(1.0), Input::String("a".into())]));
+    assert_eq!(get("date"), Input::Date(0.0));
+    assert_eq!(get("fn"), Input::Function);
+    assert_eq!(get("sym"), Input::Symbol);
+    assert_eq!(get("big"), Input::BigInt);
+    assert_eq!(get("map"), Input::Other("Map".into()));
+    assert_eq!(get("self"), Input::Cycle);
+    assert_eq!(get("bad"), Input::Unreadable);
+
+    // A revoked proxy cannot even be listed; describing it must not throw.
+    let revocable = js_sys::Proxy::revocable(&Object::new(), &Object::new());
+    let proxy = Reflect::get(&revocable, &"proxy".into()).unwrap();
+    let revoke: js_sys::Function = Reflect::get(&revocable, &"revoke".into()).unwrap().unchecked_into();
+    revoke.call0(&JsValue::NULL).unwrap();
+    assert_eq!(to_input(&proxy), Input::Unreadable);
+
+    // Deep nesting stops at the limit instead of overflowing the stack.
+    let mut deep: JsValue = Object::new().into();
+    for _ in 0..100 {
+        let o = Object::new();
+        Reflect::set(&o, &"d".into(), &deep).unwrap();
+        deep = o.into();
+    }
+    let mut node = to_input(&deep);
+    let mut depth = 0;
+    while let Input::Object(mut f) = node {
+        node = f.pop().map(|(_, v)| v).unwrap_or(Input::Null);
+        depth += 1;
+    }
+    assert_eq!(node, Input::TooDeep);
+    assert!(depth <= kizuna::core::input::MAX_DEPTH + 1);
+}
+
+#[wasm_bindgen_test]
+fn json_values_come_back_as_plain_javascript() {
+    let v = kizuna::core::json::parse(r#"{"a":[1,"x",null,true],"b":{"c":2.5}}"#).unwrap();
+    let js = to_js(&v);
+    let text = js_sys::JSON::stringify(&js).unwrap().as_string().unwrap();
+    assert_eq!(text, r#"{"a":[1,"x",null,true],"b":{"c":2.5}}"#);
+}
+
+#[wasm_bindgen_test]
+fn encoders_match_the_golden_fixtures_in_the_browser() {
+    let (events, batches) = fixtures::kizuna_cases();
+    for case in events {
+        let mut out = String::new();
+        write_event(&mut out, &case.event);
+        assert_eq!(out, case.expected, "{}", case.name);
+        // The browser's own JSON parser agrees it is JSON, with the same values.
+        let ours = js_sys::JSON::parse(&out).unwrap();
+        let again = js_sys::JSON::stringify(&ours).unwrap().as_string().unwrap();
+        let theirs = js_sys::JSON::stringify(&js_sys::JSON::parse(&case.expected).unwrap()).unwrap().as_string().unwrap();
+        assert_eq!(again, theirs, "{}", case.name);
+    }
+    for case in batches {
+        let mut out = String::new();
+        write_batch(&mut out, case.events.iter().map(String::as_str), case.sent_at_ms, case.write_key.as_deref());
+        assert_eq!(out, case.expected, "{}", case.name);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fetch_transport_reports_the_collectors_status() {
+    let answers: Rc<RefCell<Vec<transport::Answer>>> = Rc::default();
+    let (a1, a2) = (answers.clone(), answers.clone());
+    let ok = Closure::<dyn FnMut(JsValue)>::new(move |r: JsValue| a1.borrow_mut().push(transport::read_answer(&r)));
+    let err = Closure::<dyn FnMut(JsValue)>::new(move |_| a2.borrow_mut().push(transport::NO_ANSWER));
+    let t = tag("fetch-ok");
+    let body = format!(r#"{{"batch":[{{"type":"track","event":"Transport","properties":{{"tag":"{t}"}}}}],"sentAt":"2026-01-01T00:00:00.000Z"}}"#);
+    let body = body.as_str();
+    assert!(transport::start_post(&format!("{}/collect", collector()), body, &ok, &err).is_some());
+    // A bad body: the collector answers 400.
+    transport::start_post(&format!("{}/collect", collector()), "not json", &ok, &err).unwrap();
+    // Nobody listens on port 9: a network error, status 0.
+    transport::start_post("http://127.0.0.1:9/collect", body, &ok, &err).unwrap();
+    for _ in 0..50 {
+        if answers.borrow().len() == 3 {
+            break;
+        }
+        sleep(50).await;
+    }
+    let mut statuses: Vec<u16> = answers.borrow().iter().map(|a| a.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![0, 200, 400]);
+    assert_eq!(wait_for_tag(&t, 1).await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn beacons_reach_the_collector() {
+    let t = tag("beacon-ok");
+    let body = format!(r#"{{"batch":[{{"type":"track","event":"Beacon","properties":{{"tag":"{t}"}}}}],"sentAt":"2026-01-01T00:00:00.000Z"}}"#);
+    assert!(transport::beacon(&format!("{}/collect", collector()), &body));
+    assert_eq!(wait_for_tag(&t, 1).await, 1);
+}
+
+fn start_runtime(extra: Vec<(&str, Input)>) -> Rc<Runtime> {
+    let mut fields = vec![("endpoint".to_string(), Input::String(format!("{}/collect", collector())))];
+    fields.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+    let (config, _) = parse_config(&Input::Object(fields)).unwrap();
+    Runtime::start(config)
+}
+
+fn tagged(tag: &str, i: usize) -> Input {
+    Input::Object(vec![("tag".into(), Input::String(tag.into())), ("i".into(), Input::Number(i as f64))])
+}
+
+#[wasm_bindgen_test]
+async fn pagehide_hands_the_queue_to_a_beacon() {
+    let rt = start_runtime(vec![]);
+    let t = tag("pagehide");
+    for i in 0..20 {
+        assert!(rt.record(Call::Track, Input::String("Leaving".into()), tagged(&t, i), Input::Undefined));
+    }
+    assert_eq!(rt.queued(), 20);
+    let event = web_sys::Event::new("pagehide").unwrap();
+    web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    assert_eq!(rt.queued(), 0, "handed to sendBeacon synchronously");
+    assert_eq!(wait_for_tag(&t, 20).await, 20);
+}
+
+#[wasm_bindgen_test]
+async fn the_timer_sends_a_batch_and_flush_reports_it() {
+    let rt = start_runtime(vec![("batch", Input::Object(vec![("flushInterval".into(), Input::Number(200.0))]))]);
+    let (t1, t2) = (tag("timer"), tag("flush"));
+    rt.record(Call::Track, Input::String("Timed".into()), tagged(&t1, 0), Input::Undefined);
+    assert_eq!(wait_for_tag(&t1, 1).await, 1, "sent by the timer, without a flush");
+    for i in 0..3 {
+        rt.record(Call::Track, Input::String("Flushed".into()), tagged(&t2, i), Input::Undefined);
+    }
+    let summary = JsFuture::from(rt.flush()).await.unwrap();
+    let get = |k: &str| Reflect::get(&summary, &k.into()).unwrap().as_f64().unwrap();
+    assert_eq!((get("sent"), get("failed"), get("pending")), (3.0, 0.0, 0.0));
+    assert_eq!(wait_for_tag(&t2, 3).await, 3);
+}
+
+#[wasm_bindgen_test]
+async fn hiding_the_page_flushes_by_beacon_but_showing_it_does_not() {
+    let rt = start_runtime(vec![]);
+    let t = tag("hidden");
+    for i in 0..5 {
+        rt.record(Call::Track, Input::String("Backgrounded".into()), tagged(&t, i), Input::Undefined);
+    }
+    let document = web_sys::window().unwrap().document().unwrap();
+    let fire = || document.dispatch_event(&web_sys::Event::new("visibilitychange").unwrap()).unwrap();
+    fire();
+    assert_eq!(rt.queued(), 5, "still visible: nothing to do");
+    // Headless pages stay visible; stand in for the browser hiding the tab.
+    let desc = Object::new();
+    Reflect::set(&desc, &"value".into(), &"hidden".into()).unwrap();
+    Reflect::set(&desc, &"configurable".into(), &JsValue::TRUE).unwrap();
+    Object::define_property(&document, &"visibilityState".into(), &desc);
+    fire();
+    Reflect::delete_property(&document, &"visibilityState".into()).unwrap();
+    assert_eq!(rt.queued(), 0, "hidden: everything handed to sendBeacon");
+    assert_eq!(wait_for_tag(&t, 5).await, 5);
+}
