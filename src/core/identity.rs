@@ -2,7 +2,7 @@
 //! and traits that `identify` sets. Persisted through the [`Store`] trait.
 
 use super::ids::{is_plausible_id, uuid_v4};
-use super::json::{parse, Value};
+use super::json::Value;
 use super::platform::{Random, Store};
 
 /// Storage key of the anonymous id.
@@ -36,7 +36,7 @@ impl Identity {
             }
         };
         let user_id = store.get(USER_ID_KEY).filter(|id| is_plausible_user_id(id));
-        let traits = match store.get(TRAITS_KEY).map(|t| parse(&t)) {
+        let traits = match store.get_json(TRAITS_KEY) {
             Some(Ok(v @ Value::Object(_))) => v,
             _ => Value::object(),
         };

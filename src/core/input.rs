@@ -121,6 +121,12 @@ pub fn clean_object(input: Input, path: &str, problems: &mut Problems) -> Result
     }
 }
 
+/// Converts a value that is known to be JSON (what `JSON.parse` returns)
+/// into a [`Value`]; anything else in it is dropped silently.
+pub fn json_value(input: Input) -> Value {
+    clean_value(input, &String::new, &mut Problems::default()).unwrap_or(Value::Null)
+}
+
 fn clean_fields(fields: Vec<(String, Input)>, path: &str, problems: &mut Problems) -> Value {
     let mut out = Vec::with_capacity(fields.len());
     for (k, v) in fields {

@@ -2,6 +2,8 @@
 //! randomness, storage and the console. The browser edge implements them with
 //! real browser APIs; host tests implement them with fakes.
 
+use super::json::{parse, Value};
+
 /// Wall-clock time.
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
@@ -36,6 +38,13 @@ pub enum StoreError {
 pub trait Store {
     /// The value stored under `key`, if any.
     fn get(&self, key: &str) -> Option<String>;
+    /// The value under `key` read as JSON: `None` when the key is missing,
+    /// `Some(Err(()))` when it holds something that is not JSON.
+    /// The browser overrides this with its native `JSON.parse` (exact and
+    /// already there, so the wasm does not carry a parser of its own).
+    fn get_json(&self, key: &str) -> Option<Result<Value, ()>> {
+        self.get(key).map(|text| parse(&text).map_err(|_| ()))
+    }
     /// Stores `value` under `key`.
     fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Deletes `key`; missing keys are fine.

@@ -1,6 +1,8 @@
 //! `localStorage` as the core's [`Store`], falling back to memory when the
 //! browser has none (disabled, sandboxed, private mode) or it is full.
 
+use crate::core::input::json_value;
+use crate::core::json::Value;
 use crate::core::platform::{Level, MemoryStore, Store, StoreError};
 
 use super::console;
@@ -39,6 +41,11 @@ impl Store for LocalStore {
             return Some(v);
         }
         self.storage.as_ref()?.get_item(key).ok().flatten()
+    }
+
+    fn get_json(&self, key: &str) -> Option<Result<Value, ()>> {
+        let text = self.get(key)?;
+        Some(js_sys::JSON::parse(&text).map(|v| json_value(super::convert::to_input(&v))).map_err(|_| ()))
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
