@@ -347,24 +347,9 @@ fn flush_sends_everything_and_summarises() {
     assert_eq!((done[0].1.sent, done[0].1.failed, done[0].1.pending), (2, 1, 1));
 }
 
-#[test]
-fn unload_hands_everything_to_the_beacon_in_chunks() {
-    let w = World::new();
-    let mut t = tracker(&w, config(vec![]));
-    for i in 0..20 {
-        t.track(s("Leaving"), obj(vec![("i", Input::Number(i as f64)), ("pad", s(&"z".repeat(6000)))]), Input::Undefined);
-    }
-    let in_flight = t.next_batch();
-    assert!(in_flight.is_some(), "bytes threshold passed");
-    let mut sent: Vec<(String, String)> = Vec::new();
-    let handed = t.unload(true, &mut |url: &str, body: &str| {
-        sent.push((url.to_string(), body.to_string()));
-        true
-    });
-    assert_eq!(handed, 20, "the cancelled request's events ride along");
-    assert!(sent.len() >= 2);
+fn beacon_ids(sent: &[(String, String)]) -> Vec<i64> {
     let mut ids = Vec::new();
-    for (url, body) in &sent {
+    for (url, body) in sent {
         assert_eq!(url, "http://127.0.0.1:8080/collect");
         assert!(body.len() <= 60 * 1024, "chunk of {} bytes", body.len());
         let v: J = serde_json::from_str(body).unwrap();
@@ -372,7 +357,27 @@ fn unload_hands_everything_to_the_beacon_in_chunks() {
             ids.push(e["properties"]["i"].as_i64().unwrap());
         }
     }
-    assert_eq!(ids, (0..20).collect::<Vec<_>>(), "every event once, in order");
+    ids
+}
+
+#[test]
+fn unload_hands_everything_to_the_beacon_in_chunks() {
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![]));
+    for i in 0..20 {
+        t.track(s("Leaving"), obj(vec![("i", Input::Number(i as f64)), ("pad", s(&"z".repeat(6000)))]), Input::Undefined);
+    }
+    let in_flight = t.next_batch().expect("bytes threshold passed");
+    assert!(in_flight.keepalive, "a batch under 60 KiB goes as keepalive");
+    let mut sent: Vec<(String, String)> = Vec::new();
+    let handed = t.unload(true, &mut |url: &str, body: &str| {
+        sent.push((url.to_string(), body.to_string()));
+        true
+    });
+    assert_eq!(handed, 20 - in_flight.count, "the keepalive request survives the unload: not sent twice");
+    assert!(sent.len() >= 2);
+    assert_eq!(beacon_ids(&sent), (in_flight.count as i64..20).collect::<Vec<_>>(), "every other event once, in order");
+    t.complete(in_flight.id, 200, None);
     assert!(t.queue().is_empty());
 
     // What the browser refuses stays queued for later.
@@ -387,6 +392,32 @@ fn unload_hands_everything_to_the_beacon_in_chunks() {
     assert!(handed > 0 && handed < 20);
     assert_eq!(t.queue().len(), 20 - handed);
     assert_eq!(calls, 2, "after one refusal the rest are kept without asking again");
+}
+
+#[test]
+fn a_batch_too_big_for_keepalive_rides_the_beacon_when_leaving() {
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![("batch", obj(vec![("maxBytes", Input::Number(200_000.0))]))]));
+    for i in 0..20 {
+        t.track(s("Leaving"), obj(vec![("i", Input::Number(i as f64)), ("pad", s(&"z".repeat(6000)))]), Input::Undefined);
+    }
+    t.begin_flush();
+    let in_flight = t.next_batch().unwrap();
+    assert!(!in_flight.keepalive && in_flight.body.len() > 60 * 1024);
+    let mut sent: Vec<(String, String)> = Vec::new();
+    let hidden = t.unload(false, &mut |u: &str, b: &str| {
+        sent.push((u.to_string(), b.to_string()));
+        true
+    });
+    assert_eq!(hidden, 0, "only hidden: the request may still finish, nothing else waits");
+    let handed = t.unload(true, &mut |u: &str, b: &str| {
+        sent.push((u.to_string(), b.to_string()));
+        true
+    });
+    assert_eq!(handed, 20, "leaving: the cancelled request's events ride along");
+    assert_eq!(beacon_ids(&sent), (0..20).collect::<Vec<_>>());
+    assert_eq!(t.complete(in_flight.id, 200, None), Outcome::Delivered);
+    assert!(t.queue().is_empty(), "its late answer changes nothing");
 }
 
 #[test]

@@ -215,11 +215,11 @@ async fn fetch_transport_reports_the_collectors_status() {
     let t = tag("fetch-ok");
     let body = format!(r#"{{"batch":[{{"type":"track","event":"Transport","properties":{{"tag":"{t}"}}}}],"sentAt":"2026-01-01T00:00:00.000Z"}}"#);
     let body = body.as_str();
-    assert!(transport::start_post(&format!("{}/collect", collector()), body, &ok, &err).is_some());
+    assert!(transport::start_post(&format!("{}/collect", collector()), body, true, &ok, &err).is_some());
     // A bad body: the collector answers 400.
-    transport::start_post(&format!("{}/collect", collector()), "not json", &ok, &err).unwrap();
+    transport::start_post(&format!("{}/collect", collector()), "not json", false, &ok, &err).unwrap();
     // Nobody listens on port 9: a network error, status 0.
-    transport::start_post("http://127.0.0.1:9/collect", body, &ok, &err).unwrap();
+    transport::start_post("http://127.0.0.1:9/collect", body, false, &ok, &err).unwrap();
     for _ in 0..50 {
         if answers.borrow().len() == 3 {
             break;

@@ -89,6 +89,7 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     stats: { requests: 0, preflights: 0, rejected: 0, failed: 0, aborted: 0, streams: 0 },
     seq: 0,
     fault: null,
+    delay: null,
     sseClients: new Set(),
     log: quiet ? () => {} : (msg) => console.error(`[collector] ${msg}`),
   };
@@ -112,6 +113,10 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     server,
     failNext(status, count = 1, extraHeaders = {}) {
       setFault(ctx, status, count, extraHeaders);
+    },
+    /** Records the next `count` batches at once but answers them `ms` later (a slow network). */
+    delayNext(ms, count = 1) {
+      ctx.delay = count > 0 ? { ms: Number(ms), remaining: Number(count) } : null;
     },
     close() {
       closing ??= closeServer(ctx, server);
@@ -324,6 +329,11 @@ async function handleCollect(ctx, req, res, pathname) {
   ctx.records.push(record);
   broadcast(ctx, record);
   ctx.log(`#${record.seq} POST ${pathname} ${body.count} event(s), ${record.bytes} B`);
+  const delay = ctx.delay;
+  if (delay) {
+    if (--delay.remaining <= 0) ctx.delay = null;
+    await new Promise((resolve) => setTimeout(resolve, delay.ms));
+  }
   sendJson(res, 200, { ok: true, received: body.count }, COLLECT_CORS_HEADERS);
 }
 

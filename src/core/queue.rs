@@ -16,6 +16,11 @@ pub struct Entry {
     pub body: String,
     /// When it was queued (epoch ms).
     pub queued_at: f64,
+    /// Its last request ended without an answer while the browser may
+    /// still deliver it (a keepalive request cut off by a navigation).
+    /// Such events wait for their normal retry instead of riding an unload
+    /// beacon, which would likely deliver them twice.
+    pub uncertain: bool,
 }
 
 /// A batch handed to the transport.
@@ -55,7 +60,7 @@ impl Queue {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.bytes += body.len();
-        self.entries.push(Entry { seq, body, queued_at: now });
+        self.entries.push(Entry { seq, body, queued_at: now, uncertain: false });
         seq
     }
 
@@ -162,11 +167,15 @@ impl Queue {
     }
 
     /// The batch failed in a way worth retrying: its events stay at the
-    /// front, in order, and nothing goes out before `retry_at`.
-    pub fn return_batch(&mut self, id: u64, retry_at: f64) -> usize {
+    /// front, in order, and nothing goes out before `retry_at`. `uncertain`:
+    /// the request may still be delivered (see [`Entry::uncertain`]).
+    pub fn return_batch(&mut self, id: u64, retry_at: f64, uncertain: bool) -> usize {
         match self.in_flight.take() {
             Some(t) if t.id == id => {
                 self.retry_at = retry_at;
+                for e in &mut self.entries[..t.count] {
+                    e.uncertain = uncertain;
+                }
                 t.count
             }
             other => {
@@ -176,12 +185,14 @@ impl Queue {
         }
     }
 
-    /// Takes every waiting event (and the batch in flight too when
-    /// `with_in_flight`), cut into chunks whose bodies fit `max_bytes`, for a
+    /// Takes every waiting event that is not [`Entry::uncertain`] (and the
+    /// batch in flight too when `with_in_flight`), cut into chunks whose bodies fit `max_bytes`, for a
     /// last send as the page goes away. Entries leave the queue; give back
     /// the chunks that could not be sent with [`Queue::restore`].
     pub fn drain_chunks(&mut self, policy: &BatchPolicy, envelope: usize, with_in_flight: bool) -> Vec<Vec<Entry>> {
-        let keep = if with_in_flight { 0 } else { self.in_flight.as_ref().map_or(0, |t| t.count) };
+        let in_flight = if with_in_flight { 0 } else { self.in_flight.as_ref().map_or(0, |t| t.count) };
+        // Uncertain entries are the front of the waiting ones (a returned batch).
+        let keep = in_flight + self.entries[in_flight..].iter().take_while(|e| e.uncertain).count();
         if with_in_flight {
             // The request in flight will be cancelled by the unload; its
             // events ride in the beacon instead, and its late answer (if the
@@ -314,7 +325,7 @@ mod tests {
         let (t, _) = q.take(&p, 10).unwrap();
         let b = q.push(ev(5), 1.0);
         assert_eq!(q.in_flight_seqs(t.id), vec![a]);
-        assert_eq!(q.return_batch(t.id, 5000.0), 1);
+        assert_eq!(q.return_batch(t.id, 5000.0, false), 1);
         assert!(!q.is_due(&p, 10, 4999.0, false), "backing off");
         assert!(q.is_due(&p, 10, 4999.0, true), "an explicit flush does not wait");
         assert!(q.is_due(&p, 10, 5000.0, false));
@@ -342,6 +353,23 @@ mod tests {
         assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 3);
         assert!(q.is_empty() && q.in_flight().is_none());
         assert_eq!(q.remove_batch(t.id), 0, "the cancelled request's late answer changes nothing");
+    }
+
+    #[test]
+    fn uncertain_events_wait_for_their_retry_instead_of_the_beacon() {
+        let p = policy();
+        let mut q = Queue::new();
+        for _ in 0..3 {
+            q.push(ev(5), 0.0);
+        }
+        let (t, _) = q.take(&BatchPolicy { max_events: 2, ..p.clone() }, 10).unwrap();
+        q.return_batch(t.id, 1000.0, true);
+        let chunks = q.drain_chunks(&p, 10, true);
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 1, "only the never-sent event");
+        assert_eq!(q.len(), 2);
+        let (t, _) = q.take(&p, 10).unwrap();
+        q.return_batch(t.id, 2000.0, false);
+        assert_eq!(q.drain_chunks(&p, 10, true).iter().map(|c| c.len()).sum::<usize>(), 2, "a plain failure rides along");
     }
 
     #[test]

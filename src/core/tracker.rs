@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use super::config::{resolve_endpoint, Config};
+use super::config::{resolve_endpoint, BatchPolicy, Config};
 use super::context::{EnvContext, PageContext};
 use super::encode::kizuna;
 use super::event::{Event, EventType};
@@ -44,7 +44,14 @@ pub struct OutgoingBatch {
     pub body: String,
     /// Events in it.
     pub count: usize,
+    /// Send it as a keepalive request, so it survives the page going away
+    /// (true when the body fits the browser's keepalive quota).
+    pub keepalive: bool,
 }
+
+/// Largest body sent with `keepalive`: browsers refuse keepalive requests
+/// once 64 KiB are in flight for the page, so a bigger one must go without.
+pub const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
 
 /// Longest accepted event or page name.
 const MAX_NAME_CHARS: usize = 255;
@@ -62,6 +69,8 @@ pub struct Tracker {
     flushes: Flushes,
     /// Consecutive failed attempts, for the backoff.
     failures: u32,
+    /// Whether the batch in flight went as a keepalive request.
+    in_flight_keepalive: bool,
 }
 
 impl Tracker {
@@ -81,6 +90,7 @@ impl Tracker {
             queue: Queue::new(),
             flushes: Flushes::default(),
             failures: 0,
+            in_flight_keepalive: false,
         }
     }
 
@@ -320,7 +330,11 @@ impl Tracker {
         let (taken, bodies) = self.queue.take(&self.config.batch, self.envelope)?;
         let mut body = String::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + self.envelope);
         kizuna::write_batch(&mut body, bodies.into_iter(), now, self.config.write_key.as_deref());
-        Some(OutgoingBatch { id: taken.id, url: self.url.clone(), body, count: taken.count })
+        // With one request in flight at a time, a keepalive batch survives
+        // the unload on its own; only a bigger one has to be re-sent then.
+        let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
+        self.in_flight_keepalive = keepalive;
+        Some(OutgoingBatch { id: taken.id, url: self.url.clone(), body, count: taken.count, keepalive })
     }
 
     /// The collector answered batch `id` with `status` (0: no answer);
@@ -341,7 +355,10 @@ impl Tracker {
             Outcome::Retry => {
                 self.failures += 1;
                 let delay = backoff_ms(self.failures, self.platform.random.unit(), retry_after_ms);
-                self.queue.return_batch(id, self.platform.clock.now_ms() + delay);
+                // A keepalive request that got no answer may still be on its
+                // way (navigations cut the page off from it, not the browser).
+                let uncertain = status == 0 && self.in_flight_keepalive;
+                self.queue.return_batch(id, self.platform.clock.now_ms() + delay, uncertain);
                 let mut msg = String::from("sending ");
                 write_int(&mut msg, n as i64);
                 msg.push_str(" events failed (");
@@ -388,12 +405,18 @@ impl Tracker {
         self.queue.wake_at(&self.config.batch)
     }
 
-    /// The page is going away: hands every queued event to `send(url, body)`
-    /// (a beacon) in chunks under the batch byte limit. `with_in_flight`
-    /// also re-sends the batch in flight, which the unload will cancel.
-    /// Chunks `send` refuses stay queued. Returns the events handed off.
-    pub fn unload(&mut self, with_in_flight: bool, send: &mut dyn FnMut(&str, &str) -> bool) -> usize {
-        let chunks = self.queue.drain_chunks(&self.config.batch, self.envelope, with_in_flight);
+    /// The page is hidden (`leaving: false`) or going away (`leaving:
+    /// true`): hands every waiting event to `send(url, body)` (a beacon) in
+    /// chunks under the batch byte limit. When leaving, a batch in flight
+    /// without keepalive (too big for it) would be cancelled by the unload,
+    /// so it is re-sent too; a keepalive one completes on its own and is not
+    /// sent twice. Chunks `send` refuses stay queued. Returns the events
+    /// handed off.
+    pub fn unload(&mut self, leaving: bool, send: &mut dyn FnMut(&str, &str) -> bool) -> usize {
+        let with_in_flight = leaving && self.queue.in_flight().is_some() && !self.in_flight_keepalive;
+        // Beacons share the keepalive quota whatever the batch limit says.
+        let policy = BatchPolicy { max_bytes: self.config.batch.max_bytes.min(KEEPALIVE_MAX_BYTES), ..self.config.batch.clone() };
+        let chunks = self.queue.drain_chunks(&policy, self.envelope, with_in_flight);
         let now = self.platform.clock.now_ms();
         let mut handed = 0;
         let mut refused = Vec::new();

@@ -44,6 +44,10 @@ pub struct Runtime {
     /// Settle callbacks shared by every request (see [`transport::start_post`]).
     on_response: Closure<dyn FnMut(JsValue)>,
     on_failure: Closure<dyn FnMut(JsValue)>,
+    /// The answer of a response whose body is still being read, and the
+    /// callback for when it has been (see [`transport::drain_body`]).
+    answer: Cell<Option<Answer>>,
+    on_drained: Closure<dyn FnMut(JsValue)>,
 }
 
 /// The three calls that record events.
@@ -68,7 +72,7 @@ impl Runtime {
         };
         let tracker = Tracker::new(config, platform, page::environment(), page::current_page());
         let rt = Rc::new_cyclic(|weak: &Weak<Runtime>| {
-            let (w1, w2) = (weak.clone(), weak.clone());
+            let (w1, w2, w3) = (weak.clone(), weak.clone(), weak.clone());
             Runtime {
                 tracker: RefCell::new(tracker),
                 timer: RefCell::new(None),
@@ -78,7 +82,21 @@ impl Runtime {
                 request: RefCell::new(None),
                 on_response: Closure::new(move |resp: JsValue| {
                     if let Some(rt) = w1.upgrade() {
-                        rt.answered(transport::read_answer(&resp));
+                        let answer = transport::read_answer(&resp);
+                        // Only a fully read response gives back its share of
+                        // the browser's keepalive quota; until then the next
+                        // keepalive request (or unload beacon) would be refused.
+                        rt.answer.set(Some(answer));
+                        if !transport::drain_body(&resp, &rt.on_drained) {
+                            rt.answered(answer);
+                        }
+                    }
+                }),
+                answer: Cell::new(None),
+                on_drained: Closure::new(move |_: JsValue| {
+                    if let Some(rt) = w3.upgrade() {
+                        let answer = rt.answer.take().unwrap_or(NO_ANSWER);
+                        rt.answered(answer);
                     }
                 }),
                 on_failure: Closure::new(move |_: JsValue| {
@@ -155,7 +173,7 @@ impl Runtime {
         if self.sending.get().is_none() {
             if let Some(Some(batch)) = self.with_tracker(|t| t.next_batch()) {
                 self.sending.set(Some(batch.id));
-                match transport::start_post(&batch.url, &batch.body, &self.on_response, &self.on_failure) {
+                match transport::start_post(&batch.url, &batch.body, batch.keepalive, &self.on_response, &self.on_failure) {
                     Some(request) => {
                         let weak = Rc::downgrade(self);
                         let watchdog = Timeout::new(REQUEST_TIMEOUT_MS, move || {
@@ -243,11 +261,11 @@ impl Runtime {
         *self.listeners.borrow_mut() = listeners;
     }
 
-    /// Hands everything queued to the browser now, as on `pagehide`
-    /// (`with_in_flight`: also the batch whose request the unload will
-    /// cancel). Returns the events handed off.
-    pub fn unload_now(self: &Rc<Self>, with_in_flight: bool) -> usize {
-        let handed = self.with_tracker(|t| t.unload(with_in_flight, &mut transport::beacon)).unwrap_or(0);
+    /// Hands everything queued to the browser now, as when the page is
+    /// hidden (`leaving: false`) or left (`leaving: true`, `pagehide`).
+    /// Returns the events handed off.
+    pub fn unload_now(self: &Rc<Self>, leaving: bool) -> usize {
+        let handed = self.with_tracker(|t| t.unload(leaving, &mut transport::beacon)).unwrap_or(0);
         self.settle_flushes();
         self.arm_timer();
         handed
@@ -259,9 +277,9 @@ impl Runtime {
     }
 }
 
-fn unload(weak: &Weak<Runtime>, with_in_flight: bool) {
+fn unload(weak: &Weak<Runtime>, leaving: bool) {
     if let Some(rt) = weak.upgrade() {
-        rt.unload_now(with_in_flight);
+        rt.unload_now(leaving);
     }
 }
 

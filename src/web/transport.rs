@@ -36,6 +36,7 @@ pub const NO_ANSWER: Answer = Answer { status: 0, retry_after_ms: None };
 pub fn start_post(
     url: &str,
     body: &str,
+    keepalive: bool,
     on_response: &Closure<dyn FnMut(JsValue)>,
     on_failure: &Closure<dyn FnMut(JsValue)>,
 ) -> Option<Request> {
@@ -43,6 +44,9 @@ pub fn start_post(
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
+    if keepalive {
+        set_keepalive(&init);
+    }
     let controller = AbortController::new().ok();
     if let Some(c) = &controller {
         init.set_signal(Some(&c.signal()));
@@ -62,6 +66,19 @@ impl Request {
         if let Some(c) = &self.controller {
             c.abort();
         }
+    }
+}
+
+/// Reads the body of `response` to its end, then calls `done` (with the
+/// body or the error). `false` when there is no body to read.
+pub fn drain_body(response: &JsValue, done: &Closure<dyn FnMut(JsValue)>) -> bool {
+    let Some(resp) = response.dyn_ref::<Response>() else { return false };
+    match resp.array_buffer() {
+        Ok(promise) => {
+            let _ = promise.then2(done, done);
+            true
+        }
+        Err(_) => false,
     }
 }
 
@@ -85,8 +102,7 @@ pub fn beacon(url: &str, body: &str) -> bool {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
-    // web-sys has no setter for `keepalive`; the dictionary is a plain object.
-    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    set_keepalive(&init);
     // Its outcome arrives after the page is gone; swallow the rejection so
     // it never shows up as an unhandled error of the site.
     let promise = window.fetch_with_str_and_init(url, &init);
@@ -96,4 +112,9 @@ pub fn beacon(url: &str, body: &str) -> bool {
     // is a few bytes, and freeing it early would break the handler.
     ignore.forget();
     true
+}
+
+/// web-sys has no setter for `keepalive`; the dictionary is a plain object.
+fn set_keepalive(init: &RequestInit) {
+    let _ = js_sys::Reflect::set(init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
 }
