@@ -1,7 +1,9 @@
 //! The `#[wasm_bindgen]` surface: one opaque handle with small methods.
 //! The JavaScript package (`js/index.js`) wraps it with the public API.
 
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 

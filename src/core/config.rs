@@ -4,6 +4,8 @@
 //! an unknown key is only a warning, with a suggestion when it looks like a
 //! typo, so a config written for a newer version still starts.
 
+use crate::prelude::*;
+
 use super::context::find_bytes;
 use super::input::Input;
 
@@ -134,7 +136,7 @@ fn parse_batch(fields: &[(String, Input)], warnings: &mut Vec<String>) -> Result
 fn int_field(fields: &[(String, Input)], path: &str, key: &str, min: f64, max: f64, default: f64) -> Result<f64, ConfigError> {
     match find(fields, key) {
         None | Some(Input::Undefined | Input::Null) => Ok(default),
-        Some(Input::Number(n)) if n.fract() == 0.0 && *n >= min && *n <= max => Ok(*n),
+        Some(Input::Number(n)) if libm::trunc(*n) == *n && *n >= min && *n <= max => Ok(*n),
         Some(other) => {
             let mut expected = String::from("an integer from ");
             super::json::write_number(&mut expected, min);

@@ -1,6 +1,8 @@
 //! The context stamped on each event when it is made: the page as it was at
 //! call time, and the device facts that do not change during a page view.
 
+use crate::prelude::*;
+
 use super::json::Value;
 
 /// The page an event was made on, captured at call time.

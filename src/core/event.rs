@@ -1,7 +1,9 @@
 //! The event model: one call of `track`, `page` or `identify`, with
 //! everything about it fixed at call time.
 
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use super::context::{EnvContext, PageContext};
 use super::json::Value;

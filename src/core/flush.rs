@@ -1,6 +1,8 @@
 //! Bookkeeping for `flush()` calls: which events each call waits for, and
 //! the summary it resolves with.
 
+use crate::prelude::*;
+
 use super::queue::Queue;
 use super::retry::Outcome;
 

@@ -1,6 +1,8 @@
 //! Who the visitor is: the anonymous id (made once and kept), and the user id
 //! and traits that `identify` sets. Persisted through the [`Store`] trait.
 
+use crate::prelude::*;
+
 use super::ids::{is_plausible_id, uuid_v4};
 use super::json::Value;
 use super::platform::{Random, Store};

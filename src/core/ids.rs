@@ -1,5 +1,7 @@
 //! Identifiers: RFC 9562 version 4 UUIDs for anonymous ids and message ids.
 
+use crate::prelude::*;
+
 use super::platform::Random;
 
 /// A random (version 4) UUID in its lowercase hyphenated form.

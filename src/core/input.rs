@@ -6,6 +6,8 @@
 //! about what is allowed, and every message about it, is made here so host
 //! tests can cover each bad input without a browser.
 
+use crate::prelude::*;
+
 use super::json::Value;
 use super::time::iso8601;
 

@@ -5,6 +5,8 @@
 //! generic machinery costs several times that. Objects keep insertion order
 //! (like JavaScript objects), so encoded events read the way they were built.
 
+use crate::prelude::*;
+
 /// A JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -168,7 +170,7 @@ pub fn write_value(out: &mut String, value: &Value) {
 pub fn write_number(out: &mut String, n: f64) {
     if !n.is_finite() {
         out.push_str("null");
-    } else if n.fract() == 0.0 && n.abs() < 1e15 {
+    } else if libm::trunc(n) == n && n.abs() < 1e15 {
         write_int(out, n as i64);
     } else {
         out.push_str(ryu::Buffer::new().format_finite(n));
@@ -420,7 +422,7 @@ impl Parser<'_> {
     }
 
     fn slice(&self, start: usize) -> Result<&str, ParseError> {
-        std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("UTF-8"))
+        core::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("UTF-8"))
     }
 }
 

@@ -2,6 +2,8 @@
 //! randomness, storage and the console. The browser edge implements them with
 //! real browser APIs; host tests implement them with fakes.
 
+use crate::prelude::*;
+
 use super::json::{parse, Value};
 
 /// Wall-clock time.

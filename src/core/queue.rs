@@ -5,6 +5,8 @@
 //! in flight is always a prefix of the queue, so a failed batch simply stays
 //! where it was, in order, and nothing is ever sent twice by the queue itself.
 
+use crate::prelude::*;
+
 use super::config::BatchPolicy;
 
 /// One encoded event waiting to be sent.

@@ -1,9 +1,11 @@
 //! ISO 8601 timestamps from epoch milliseconds, without a date library.
 
+use crate::prelude::*;
+
 /// Appends `ms` (milliseconds since the Unix epoch, UTC) as
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form `Date.prototype.toISOString` gives.
 pub fn write_iso8601(out: &mut String, ms: f64) {
-    let ms = if ms.is_finite() { ms.floor() as i64 } else { 0 };
+    let ms = if ms.is_finite() { libm::floor(ms) as i64 } else { 0 };
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);

@@ -6,7 +6,9 @@
 //! [`Tracker::complete`]), which keeps every decision testable on the host
 //! with a fake clock.
 
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use super::config::{resolve_endpoint, BatchPolicy, Config};
 use super::context::{EnvContext, PageContext};
@@ -168,7 +170,7 @@ impl Tracker {
     pub fn identify(&mut self, a: Input, b: Input, options: Input) -> bool {
         let (user_id, traits, options) = match a {
             Input::String(s) if is_plausible_user_id(&s) => (Some(s), b, options),
-            Input::Number(n) if n.is_finite() && n.fract() == 0.0 => {
+            Input::Number(n) if n.is_finite() && libm::trunc(n) == n => {
                 let mut s = String::new();
                 write_int(&mut s, n as i64);
                 (Some(s), b, options)
@@ -364,7 +366,7 @@ impl Tracker {
                 msg.push_str(" events failed (");
                 msg.push_str(&status_text(status));
                 msg.push_str("); they stay queued and will be retried in ");
-                write_int(&mut msg, (delay / 1000.0).ceil() as i64);
+                write_int(&mut msg, libm::ceil(delay / 1000.0) as i64);
                 msg.push_str(" s");
                 self.log(Level::Warn, &msg);
             }

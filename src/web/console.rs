@@ -1,5 +1,7 @@
 //! The console, as the core's [`Log`]: every line prefixed `[kizuna]`.
 
+use crate::prelude::*;
+
 use wasm_bindgen::JsValue;
 
 use crate::core::platform::{Level, Log};

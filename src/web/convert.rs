@@ -1,6 +1,8 @@
 //! JavaScript values to the core's [`Input`] (faithfully, bad parts
 //! included), and the core's JSON [`Value`] back to JavaScript.
 
+use crate::prelude::*;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -18,19 +20,12 @@ extern "C" {
     fn is_array(v: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
     fn date_get_time(date: &JsValue) -> Result<f64, JsValue>;
-}
 
-/// The prototypes that tell a plain object and a Date apart, looked up once.
-struct Prototypes {
-    object: JsValue,
-    date: JsValue,
-}
-
-thread_local! {
-    static PROTOTYPES: Prototypes = Prototypes {
-        object: Object::get_prototype_of(&Object::new()).into(),
-        date: Object::get_prototype_of(&js_sys::Date::new_0()).into(),
-    };
+    // The prototypes that tell a plain object and a Date apart, read once.
+    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
+    static OBJECT_PROTOTYPE: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_namespace = Date, js_name = prototype)]
+    static DATE_PROTOTYPE: JsValue;
 }
 
 /// Describes a JavaScript value for the core.
@@ -79,7 +74,8 @@ fn describe(v: &JsValue, ancestors: &mut Vec<JsValue>) -> Input {
     let described = if is_array(v).unwrap_or(false) {
         describe_array(v, ancestors)
     } else {
-        let (plain, date) = PROTOTYPES.with(|p| (proto.is_null() || Object::is(&proto, &p.object), Object::is(&proto, &p.date)));
+        let plain = proto.is_null() || OBJECT_PROTOTYPE.with(|p| Object::is(&proto, p));
+        let date = !plain && DATE_PROTOTYPE.with(|p| Object::is(&proto, p));
         if plain {
             describe_object(v, ancestors)
         } else if date {

@@ -12,4 +12,5 @@ pub mod page;
 pub mod platform;
 pub mod runtime;
 pub mod storage;
+pub mod timer;
 pub mod transport;

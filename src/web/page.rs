@@ -1,5 +1,7 @@
 //! Reads the page and device context from the browser.
 
+use crate::prelude::*;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 

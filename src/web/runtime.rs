@@ -4,10 +4,12 @@
 //! The tracker decides; this module only carries out what it asks: send this
 //! batch, wake me at that time, hand these chunks to a beacon.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
 
-use gloo_timers::callback::Timeout;
+use core::cell::{Cell, RefCell};
+use alloc::rc::{Rc, Weak};
+
+use super::timer::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;

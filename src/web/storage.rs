@@ -1,6 +1,8 @@
 //! `localStorage` as the core's [`Store`], falling back to memory when the
 //! browser has none (disabled, sandboxed, private mode) or it is full.
 
+use crate::prelude::*;
+
 use crate::core::input::json_value;
 use crate::core::json::Value;
 use crate::core::platform::{Level, MemoryStore, Store, StoreError};

@@ -4,6 +4,8 @@
 //! Event: `{type, event|name, properties|traits, anonymousId, userId?,
 //! messageId, timestamp, context}`. Batch: `{"batch":[…],"sentAt":…,"writeKey"?}`.
 
+use crate::prelude::*;
+
 use super::{LIBRARY_NAME, LIBRARY_VERSION};
 use crate::core::event::{Event, EventType};
 use crate::core::json::{write_number, write_string, write_value};
