@@ -301,3 +301,20 @@ async fn hiding_the_page_flushes_by_beacon_but_showing_it_does_not() {
     assert_eq!(rt.queued(), 0, "hidden: everything handed to sendBeacon");
     assert_eq!(wait_for_tag(&t, 5).await, 5);
 }
+
+#[wasm_bindgen_test]
+fn the_browsers_number_printing_and_url_decoding_match_the_host_versions() {
+    use kizuna::core::native::{percent_decode, write_float};
+    // The same expectations as the host tests of core::native.
+    let cases = [(19.9, "19.9"), (0.1, "0.1"), (1e21, "1e21"), (1.5e-7, "1.5e-7"), (-2.5e-300, "-2.5e-300"), (0.30000000000000004, "0.30000000000000004")];
+    for (n, want) in cases {
+        let mut s = String::new();
+        write_float(&mut s, n);
+        assert_eq!(s, want);
+    }
+    assert_eq!(percent_decode("fall+sale%20%C3%A9"), "fall sale é");
+    assert_eq!(percent_decode("plain"), "plain");
+    assert_eq!(percent_decode("100%"), "100%");
+    assert_eq!(percent_decode("a%20b%zz"), "a%20b%zz");
+    assert_eq!(percent_decode("%ff"), "%ff");
+}

@@ -4,6 +4,7 @@
 use crate::prelude::*;
 
 use super::json::Value;
+use super::native::percent_decode;
 
 /// The page an event was made on, captured at call time.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -108,43 +109,6 @@ pub fn campaign(search: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Decodes `%XX` escapes and `+` (as space); malformed escapes stay as they
-/// are, and a value that decodes to invalid UTF-8 is kept undecoded.
-pub fn percent_decode(s: &str) -> String {
-    if !s.contains(['%', '+']) {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    // Invalid UTF-8 after decoding: keep the text as it came (smaller than a
-    // lossy decoder, and the raw form is still readable).
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,13 +133,6 @@ mod tests {
                 ("custom".to_string(), "aé".to_string()),
             ]
         );
-    }
-
-    #[test]
-    fn percent_decoding_is_forgiving() {
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%ff"), "%ff");
     }
 
     #[test]

@@ -166,14 +166,15 @@ pub fn write_value(out: &mut String, value: &Value) {
 
 /// Appends a JSON number. Integers (the common case: counts, ids, cents) take
 /// a short path; other values get the shortest text that reads back as the
-/// same number (Ryū), whose exponent form (`1e21`, `1e-7`) is valid JSON.
+/// same number (see [`super::native::write_float`]), whose exponent form
+/// (`1e21`, `1e-7`) is valid JSON.
 pub fn write_number(out: &mut String, n: f64) {
     if !n.is_finite() {
         out.push_str("null");
     } else if libm::trunc(n) == n && n.abs() < 1e15 {
         write_int(out, n as i64);
     } else {
-        out.push_str(ryu::Buffer::new().format_finite(n));
+        super::native::write_float(out, n);
     }
 }
 

@@ -1,8 +1,10 @@
 //! The pure core: everything that decides, with no browser API in sight.
 //!
-//! Nothing under `core` may use `web_sys`, `js_sys` or `wasm_bindgen`; time,
-//! randomness, storage and the console come in through [`platform`]'s traits,
-//! so all of it runs under plain `cargo test` on the host.
+//! Nothing under `core` may use the browser crates (web-sys, js-sys,
+//! wasm-bindgen): time, randomness, storage and the console come in through
+//! [`platform`]'s traits, so all of it runs under plain `cargo test` on the
+//! host. The one seam the other way is [`native`] (two text conversions the
+//! browser supplies to the wasm build).
 
 pub mod config;
 pub mod context;
@@ -13,6 +15,7 @@ pub mod identity;
 pub mod ids;
 pub mod input;
 pub mod json;
+pub mod native;
 pub mod platform;
 pub mod queue;
 pub mod retry;

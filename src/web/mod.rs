@@ -8,6 +8,7 @@
 pub mod console;
 pub mod convert;
 pub mod listener;
+pub mod native;
 pub mod page;
 pub mod platform;
 pub mod runtime;
