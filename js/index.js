@@ -12,8 +12,10 @@ let loading = null;
 
 function loadModule() {
   if (!loading) {
+    // Fetch the wasm while the glue module loads, not after it.
+    const wasm = fetch(new URL('./pkg/kizuna_bg.wasm', import.meta.url));
     loading = import('./pkg/kizuna.js').then(async (glue) => {
-      await glue.default({ module_or_path: new URL('./pkg/kizuna_bg.wasm', import.meta.url) });
+      await glue.default({ module_or_path: wasm });
       return glue;
     });
     // A failed load (offline, CSP) may be retried by a later init().
@@ -28,27 +30,34 @@ function report(what, error) {
   } catch (_) { /* a console that throws is not our problem to report */ }
 }
 
-function guard(what, fn, fallback) {
-  return function guarded(...args) {
-    try {
-      return fn(...args);
-    } catch (e) {
-      report(what, e);
-      return typeof fallback === 'function' ? fallback() : fallback;
-    }
-  };
-}
-
+// Each method is written out (no generic wrapper with rest arguments): this
+// is the hot path of every call, and spreading arguments allocates.
 function wrap(handle) {
   return Object.freeze({
-    track: guard('track()', (name, properties, options) => handle.track(name, properties, options), false),
-    page: guard('page()', (name, properties, options) => handle.page(name, properties, options), false),
-    identify: guard('identify()', (userId, traits, options) => handle.identify(userId, traits, options), false),
-    reset: guard('reset()', () => { handle.reset(); }, undefined),
-    flush: guard('flush()', () => handle.flush(), () => Promise.resolve(EMPTY_SUMMARY)),
-    anonymousId: guard('anonymousId()', () => handle.anonymousId(), null),
-    userId: guard('userId()', () => handle.userId() ?? null, null),
-    queued: guard('queued()', () => handle.queued(), 0),
+    track(name, properties, options) {
+      try { return handle.track(name, properties, options); } catch (e) { report('track()', e); return false; }
+    },
+    page(name, properties, options) {
+      try { return handle.page(name, properties, options); } catch (e) { report('page()', e); return false; }
+    },
+    identify(userId, traits, options) {
+      try { return handle.identify(userId, traits, options); } catch (e) { report('identify()', e); return false; }
+    },
+    reset() {
+      try { handle.reset(); } catch (e) { report('reset()', e); }
+    },
+    flush() {
+      try { return handle.flush(); } catch (e) { report('flush()', e); return Promise.resolve(EMPTY_SUMMARY); }
+    },
+    anonymousId() {
+      try { return handle.anonymousId(); } catch (e) { report('anonymousId()', e); return null; }
+    },
+    userId() {
+      try { return handle.userId() ?? null; } catch (e) { report('userId()', e); return null; }
+    },
+    queued() {
+      try { return handle.queued(); } catch (e) { report('queued()', e); return 0; }
+    },
     inert: false,
   });
 }

@@ -73,6 +73,8 @@ pub struct Tracker {
     failures: u32,
     /// Whether the batch in flight went as a keepalive request.
     in_flight_keepalive: bool,
+    /// The encoded `context` of events on the current page.
+    context_json: String,
 }
 
 impl Tracker {
@@ -81,7 +83,10 @@ impl Tracker {
         let identity = Identity::load(platform.store.as_mut(), platform.random.as_mut());
         let url = resolve_endpoint(&config.endpoint, &page.url);
         let envelope = kizuna::envelope_bytes(config.write_key.as_deref());
+        let mut context_json = String::new();
+        kizuna::write_context(&mut context_json, &page, &env);
         Tracker {
+            context_json,
             config,
             url,
             envelope,
@@ -120,6 +125,26 @@ impl Tracker {
     /// The page changed (navigation, SPA route, title change).
     pub fn set_page(&mut self, page: PageContext) {
         self.page = Rc::new(page);
+        self.encode_context();
+    }
+
+    /// Fills in the time zone, which the browser is slow to tell (its first
+    /// `Intl` call loads locale data), so the edge asks for it after start.
+    pub fn set_timezone(&mut self, timezone: String) {
+        let mut env = (*self.env).clone();
+        env.timezone = timezone;
+        self.env = Rc::new(env);
+        self.encode_context();
+    }
+
+    /// Whether the time zone is still unknown.
+    pub fn needs_timezone(&self) -> bool {
+        self.env.timezone.is_empty()
+    }
+
+    fn encode_context(&mut self) {
+        self.context_json.clear();
+        kizuna::write_context(&mut self.context_json, &self.page, &self.env);
     }
 
     /// The queue, for inspection.
@@ -199,8 +224,11 @@ impl Tracker {
             }
         };
         self.identity.identify(self.platform.store.as_mut(), user_id, traits);
-        let merged = self.identity.traits.clone();
-        self.enqueue(EventType::Identify, None, merged, options, "identify()", problems)
+        // The event carries the merged traits; lend them instead of cloning.
+        let merged = core::mem::replace(&mut self.identity.traits, Value::Null);
+        let (queued, merged) = self.enqueue_returning(EventType::Identify, None, merged, options, "identify()", problems);
+        self.identity.traits = merged;
+        queued
     }
 
     /// `reset()`: forget the user, start a new anonymous visitor.
@@ -239,7 +267,12 @@ impl Tracker {
         self.enqueue(kind, name, props, options, label, problems)
     }
 
-    fn enqueue(&mut self, kind: EventType, name: Option<String>, properties: Value, options: Input, label: &str, mut problems: Problems) -> bool {
+    fn enqueue(&mut self, kind: EventType, name: Option<String>, properties: Value, options: Input, label: &str, problems: Problems) -> bool {
+        self.enqueue_returning(kind, name, properties, options, label, problems).0
+    }
+
+    /// [`Tracker::enqueue`], giving the properties back.
+    fn enqueue_returning(&mut self, kind: EventType, name: Option<String>, properties: Value, options: Input, label: &str, mut problems: Problems) -> (bool, Value) {
         let message_id = self.read_options(options, &mut problems);
         let now = self.platform.clock.now_ms();
         let event = Event {
@@ -253,14 +286,15 @@ impl Tracker {
             page: self.page.clone(),
             env: self.env.clone(),
         };
-        let mut body = String::with_capacity(512);
-        kizuna::write_event(&mut body, &event);
+        // Sized for the usual event, so the body is not regrown as it is written.
+        let mut body = String::with_capacity(self.context_json.len() + 512);
+        kizuna::write_event_with_context(&mut body, &event, &self.context_json);
         if body.len() > self.config.batch.max_event_bytes {
             let mut why = String::from("the event is ");
             write_int(&mut why, body.len() as i64);
             why.push_str(" bytes of JSON, over the limit of ");
             write_int(&mut why, self.config.batch.max_event_bytes as i64);
-            return self.drop_call(label, &why);
+            return (self.drop_call(label, &why), event.properties);
         }
         if !problems.is_empty() {
             let mut msg = String::from(label);
@@ -276,7 +310,7 @@ impl Tracker {
             self.log(Level::Debug, &msg);
         }
         self.queue.push(body, now);
-        true
+        (true, event.properties)
     }
 
     /// Reads the per-call options (`messageId`); complains about the rest.

@@ -5,6 +5,9 @@
 //! failed request is a status 0), and JavaScript values are only *described*
 //! ([`convert`]) for the core to judge.
 
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
 pub mod console;
 pub mod convert;
 pub mod listener;
@@ -15,3 +18,16 @@ pub mod runtime;
 pub mod storage;
 pub mod timer;
 pub mod transport;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
+/// The page's `window`, or `None` in a worker or on a server. Read from
+/// `globalThis` directly (`web_sys::window()` probes four globals, which
+/// costs wasm and glue for nothing on the web).
+pub fn window() -> Option<web_sys::Window> {
+    GLOBAL_THIS.with(|g| g.clone().dyn_into::<web_sys::Window>().ok())
+}

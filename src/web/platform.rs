@@ -28,7 +28,7 @@ impl Default for CryptoRandom {
 
 impl CryptoRandom {
     fn refill(&mut self) {
-        let filled = web_sys::window()
+        let filled = super::window()
             .and_then(|w| w.crypto().ok())
             .map(|c| c.get_random_values_with_u8_array(&mut self.pool).is_ok())
             .unwrap_or(false);

@@ -50,6 +50,9 @@ pub struct Runtime {
     /// callback for when it has been (see [`transport::drain_body`]).
     answer: Cell<Option<Answer>>,
     on_drained: Closure<dyn FnMut(JsValue)>,
+    /// The deferred read of the time zone.
+    zone_timer: RefCell<Option<Timeout>>,
+    probe: page::PageProbe,
 }
 
 /// The three calls that record events.
@@ -95,6 +98,8 @@ impl Runtime {
                     }
                 }),
                 answer: Cell::new(None),
+                zone_timer: RefCell::new(None),
+                probe: page::PageProbe::new(),
                 on_drained: Closure::new(move |_: JsValue| {
                     if let Some(rt) = w3.upgrade() {
                         let answer = rt.answer.take().unwrap_or(NO_ANSWER);
@@ -109,7 +114,22 @@ impl Runtime {
             }
         });
         rt.listen_for_unload();
+        // The time zone costs a slow first `Intl` call: not before `init`
+        // resolves. The first event reads it at once if it comes sooner.
+        let weak = Rc::downgrade(&rt);
+        *rt.zone_timer.borrow_mut() = Some(Timeout::new(0, move || {
+            if let Some(rt) = weak.upgrade() {
+                rt.ensure_timezone();
+            }
+        }));
         rt
+    }
+
+    fn ensure_timezone(&self) {
+        if self.with_tracker(|t| t.needs_timezone()).unwrap_or(false) {
+            let zone = page::timezone();
+            self.with_tracker(|t| t.set_timezone(zone));
+        }
     }
 
     /// Runs `f` on the tracker unless it is already in use (a site callback
@@ -127,7 +147,8 @@ impl Runtime {
     /// Records one call. Every JavaScript value is read before the tracker
     /// is borrowed, so no site code (getters, proxies) runs while it is.
     pub fn record(self: &Rc<Self>, call: Call, a: Input, b: Input, options: Input) -> bool {
-        let (href, title) = page::href_and_title();
+        self.ensure_timezone();
+        let (href, title) = self.probe.href_and_title();
         let queued = self
             .with_tracker(|t| {
                 if !t.page_is(&href, &title) {
@@ -247,7 +268,7 @@ impl Runtime {
     }
 
     fn listen_for_unload(self: &Rc<Self>) {
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = super::window() else { return };
         let mut listeners = Vec::new();
         if let Some(doc) = window.document() {
             let weak = Rc::downgrade(self);

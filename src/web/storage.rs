@@ -22,7 +22,7 @@ impl LocalStore {
     /// Opens `window.localStorage`, or memory only when it is unavailable.
     pub fn open() -> LocalStore {
         // Reading the property itself throws in sandboxed frames.
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let storage = super::window().and_then(|w| w.local_storage().ok().flatten());
         LocalStore { storage, memory: MemoryStore::default(), warned: false }
     }
 

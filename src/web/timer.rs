@@ -21,7 +21,7 @@ impl Timeout {
                 f();
             }
         });
-        let id = web_sys::window().and_then(|w| {
+        let id = super::window().and_then(|w| {
             w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), ms.min(i32::MAX as u32) as i32)
                 .ok()
         });
@@ -31,7 +31,7 @@ impl Timeout {
 
 impl Drop for Timeout {
     fn drop(&mut self) {
-        if let (Some(id), Some(w)) = (self.id, web_sys::window()) {
+        if let (Some(id), Some(w)) = (self.id, super::window()) {
             w.clear_timeout_with_handle(id);
         }
     }

@@ -40,7 +40,7 @@ pub fn start_post(
     on_response: &Closure<dyn FnMut(JsValue)>,
     on_failure: &Closure<dyn FnMut(JsValue)>,
 ) -> Option<Request> {
-    let window = web_sys::window()?;
+    let window = super::window()?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
@@ -95,7 +95,7 @@ pub fn read_answer(response: &JsValue) -> Answer {
 /// 64 KB in flight is full); a keepalive fetch would hit the same quota, so
 /// a refused beacon is not retried that way.
 pub fn beacon(url: &str, body: &str) -> bool {
-    let Some(window) = web_sys::window() else { return false };
+    let Some(window) = super::window() else { return false };
     if let Ok(sent) = window.navigator().send_beacon_with_opt_str(url, Some(body)) {
         return sent;
     }

@@ -7,12 +7,22 @@
 use crate::prelude::*;
 
 use super::{LIBRARY_NAME, LIBRARY_VERSION};
+use crate::core::context::{EnvContext, PageContext};
 use crate::core::event::{Event, EventType};
 use crate::core::json::{write_number, write_string, write_value};
 use crate::core::time::write_iso8601;
 
 /// Appends `event` as one Segment-spec JSON object.
 pub fn write_event(out: &mut String, e: &Event) {
+    let mut context = String::with_capacity(512);
+    write_context(&mut context, &e.page, &e.env);
+    write_event_with_context(out, e, &context);
+}
+
+/// Appends `event` with its `context` object already encoded: the context
+/// is the same for every event of a page view, so the tracker encodes it
+/// once per page instead of once per event.
+pub fn write_event_with_context(out: &mut String, e: &Event, context: &str) {
     out.push_str("{\"type\":\"");
     out.push_str(e.kind.as_str());
     out.push('"');
@@ -32,21 +42,36 @@ pub fn write_event(out: &mut String, e: &Event) {
     write_string(out, &e.message_id);
     out.push_str(",\"timestamp\":\"");
     write_iso8601(out, e.timestamp_ms);
-    out.push_str("\",\"context\":{\"page\":");
-    write_value(out, &e.page.to_value());
-    out.push_str(",\"locale\":");
-    write_string(out, &e.env.locale);
+    out.push_str("\",\"context\":");
+    out.push_str(context);
+    out.push('}');
+}
+
+/// Appends the `context` object of events made on `page` with `env`.
+pub fn write_context(out: &mut String, page: &PageContext, env: &EnvContext) {
+    out.push_str("{\"page\":{\"path\":");
+    write_string(out, &page.path);
+    out.push_str(",\"referrer\":");
+    write_string(out, &page.referrer);
+    out.push_str(",\"search\":");
+    write_string(out, &page.search);
+    out.push_str(",\"title\":");
+    write_string(out, &page.title);
+    out.push_str(",\"url\":");
+    write_string(out, &page.url);
+    out.push_str("},\"locale\":");
+    write_string(out, &env.locale);
     out.push_str(",\"userAgent\":");
-    write_string(out, &e.env.user_agent);
+    write_string(out, &env.user_agent);
     out.push_str(",\"screen\":{\"width\":");
-    write_number(out, e.env.screen_width);
+    write_number(out, env.screen_width);
     out.push_str(",\"height\":");
-    write_number(out, e.env.screen_height);
+    write_number(out, env.screen_height);
     out.push_str("},\"timezone\":");
-    write_string(out, &e.env.timezone);
-    if !e.page.campaign.is_empty() {
+    write_string(out, &env.timezone);
+    if !page.campaign.is_empty() {
         out.push_str(",\"campaign\":{");
-        for (i, (k, v)) in e.page.campaign.iter().enumerate() {
+        for (i, (k, v)) in page.campaign.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -60,7 +85,7 @@ pub fn write_event(out: &mut String, e: &Event) {
     out.push_str(LIBRARY_NAME);
     out.push_str("\",\"version\":\"");
     out.push_str(LIBRARY_VERSION);
-    out.push_str("\"}}}");
+    out.push_str("\"}}");
 }
 
 /// Bytes a batch body adds around its events (with an empty write key);

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Benchmarks the shipped build in headless Chromium (not part of the tests):
+//   - ready: ms from the page's script start (and from navigation) to init() resolving
+//   - track: median µs per track(event, 5 small properties) over 10,000 calls
+//   - delivery: all 10,000 at the collector, requests, bytes per event, time to flush
+// Medians over RUNS page loads. Run with tools/bench.sh (builds first).
+import { chromium } from 'playwright-core';
+import { startCollector } from '../www/collector.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const RUNS = Number(process.env.RUNS ?? 7);
+const CALLS = 10_000;
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kizuna-bench-'));
+const collector = await startCollector({ port: 0, out: path.join(dir, 'bench.ndjson') });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+});
+
+const results = [];
+try {
+  for (let run = 0; run < RUNS; run++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const before = collector.records.length;
+    await page.goto(`${collector.url}/bench.html`);
+    await page.waitForFunction(() => document.title === 'ready');
+    const ready = await page.evaluate(() => window.bench.ready);
+    const track = await page.evaluate((n) => window.bench.track(n), CALLS);
+    const flush = await page.evaluate(() => window.bench.flush());
+    const records = collector.records.slice(before);
+    const events = records.flatMap((r) => r.body.batch);
+    const ids = new Set(events.map((e) => e.messageId));
+    results.push({
+      ready, track, flush,
+      delivered: events.length, unique: ids.size, requests: records.length,
+      bytesPerEvent: records.reduce((s, r) => s + r.bytes, 0) / Math.max(1, events.length),
+    });
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await collector.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const m = (f) => median(results.map(f));
+const summary = {
+  runs: RUNS,
+  readyFromScriptStartMs: +m((r) => r.ready.fromScriptStart).toFixed(1),
+  readyFromNavigationMs: +m((r) => r.ready.fromNavigation).toFixed(1),
+  trackMedianUs: +m((r) => r.track.medianUs).toFixed(2),
+  trackP90Us: +m((r) => r.track.p90Us).toFixed(2),
+  track10kTotalMs: +m((r) => r.track.totalMs).toFixed(1),
+  flushAfter10kMs: +m((r) => r.flush.ms).toFixed(1),
+  delivered: m((r) => r.delivered),
+  duplicates: m((r) => r.delivered - r.unique),
+  requests: m((r) => r.requests),
+  bytesPerEvent: +m((r) => r.bytesPerEvent).toFixed(0),
+};
+if (process.argv.includes('--json')) console.log(JSON.stringify(summary, null, 2));
+else {
+  console.log(`Kizuna benchmark, headless Chromium, medians of ${RUNS} page loads`);
+  console.log(`  ready (script start → init resolved)    ${summary.readyFromScriptStartMs} ms   (from navigation: ${summary.readyFromNavigationMs} ms)`);
+  console.log(`  track(event, 5 properties)              ${summary.trackMedianUs} µs median per call (p90 ${summary.trackP90Us} µs; 10,000 calls in ${summary.track10kTotalMs} ms)`);
+  console.log(`  delivery of the 10,000                  ${summary.delivered} delivered, ${summary.duplicates} duplicates, ${summary.requests} requests, ${summary.bytesPerEvent} B/event, flushed ${summary.flushAfter10kMs} ms after the last call`);
+}
