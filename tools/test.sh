@@ -37,7 +37,7 @@ KIZUNA_TEST_COLLECTOR="$collector_url" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
 WASM_BINDGEN_TEST_TIMEOUT=120 \
-  run browser cargo test --quiet --features std --target wasm32-unknown-unknown --test '*'
+  run browser cargo test --features std --target wasm32-unknown-unknown --test '*'
 kill $collector_pid 2>/dev/null
 
 stage "node tests (collector, Playwright end to end)"
