@@ -7,6 +7,7 @@
 
 const PREFIX = '[kizuna] ';
 const EMPTY_SUMMARY = Object.freeze({ sent: 0, failed: 0, pending: 0 });
+const NOOP = () => {};
 
 let loading = null;
 
@@ -58,6 +59,20 @@ function wrap(handle) {
     queued() {
       try { return handle.queued(); } catch (e) { report('queued()', e); return 0; }
     },
+    consent: Object.freeze({
+      get() {
+        try { return handle.consentGet(); } catch (e) { report('consent.get()', e); return null; }
+      },
+      set(choices, options) {
+        try { return handle.consentSet(choices, options); } catch (e) { report('consent.set()', e); return null; }
+      },
+      onChange(callback) {
+        try { return handle.consentOnChange(callback) ?? NOOP; } catch (e) { report('consent.onChange()', e); return NOOP; }
+      },
+      pending() {
+        try { return handle.consentPending(); } catch (e) { report('consent.pending()', e); return { buffered: 0, dropped: 0 }; }
+      },
+    }),
     inert: false,
   });
 }
@@ -73,6 +88,7 @@ function inert() {
     anonymousId: () => null,
     userId: () => null,
     queued: () => 0,
+    consent: Object.freeze({ get: () => null, set: () => null, onChange: () => NOOP, pending: () => ({ buffered: 0, dropped: 0 }) }),
     inert: true,
   });
 }

@@ -6,6 +6,7 @@ use crate::prelude::*;
 use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::core::config::parse_config;
 use crate::core::platform::Level;
@@ -82,5 +83,36 @@ impl Kizuna {
     /// Events waiting to be sent (for tests and the demo's panel).
     pub fn queued(&self) -> usize {
         self.rt.queued()
+    }
+
+    /// `consent.get()`: `{ necessary, analytics, personalization, marketing }`,
+    /// each `granted`, `denied` or `unknown`.
+    #[wasm_bindgen(js_name = consentGet)]
+    pub fn consent_get(&self) -> JsValue {
+        self.rt.consent_value()
+    }
+
+    /// `consent.set({ analytics: true, … }, { source })`: the new state.
+    #[wasm_bindgen(js_name = consentSet)]
+    pub fn consent_set(&self, choices: JsValue, options: JsValue) -> JsValue {
+        self.rt.set_consent(to_input(&choices), to_input(&options))
+    }
+
+    /// `consent.onChange(cb)`: the unsubscribe function.
+    #[wasm_bindgen(js_name = consentOnChange)]
+    pub fn consent_on_change(&self, callback: JsValue) -> JsValue {
+        match callback.dyn_into::<js_sys::Function>() {
+            Ok(f) => self.rt.watch_consent(f),
+            Err(_) => {
+                console::write(Level::Error, "consent.onChange() needs a function; nothing subscribed");
+                JsValue::UNDEFINED
+            }
+        }
+    }
+
+    /// `consent.pending()`: `{ buffered, dropped }`.
+    #[wasm_bindgen(js_name = consentPending)]
+    pub fn consent_pending(&self) -> JsValue {
+        self.rt.pending_value()
     }
 }

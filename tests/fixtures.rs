@@ -16,7 +16,7 @@ fn kizuna_events_match_the_golden_fixtures() {
     let raw: serde_json::Value = serde_json::from_str(support::fixtures::ENCODE_KIZUNA).unwrap();
     for (i, case) in events.into_iter().enumerate() {
         let mut out = String::new();
-        write_event(&mut out, &case.event);
+        write_event(&mut out, &case.event, case.marketing);
         assert_eq!(out, case.expected, "case: {} (text and key order)", case.name);
         let ours: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{}: {e}", case.name));
         assert_eq!(ours, raw["events"][i]["expected"], "case: {} (values)", case.name);
@@ -32,4 +32,13 @@ fn kizuna_batches_match_the_golden_fixtures() {
         write_batch(&mut out, case.events.iter().map(String::as_str), case.sent_at_ms, case.write_key.as_deref());
         assert_eq!(out, case.expected, "case: {}", case.name);
     }
+}
+
+#[test]
+fn consent_decisions_match_the_golden_fixtures() {
+    let cases = support::fixtures::consent_cases();
+    assert!(cases.len() >= 20);
+    let failures: Vec<String> =
+        cases.iter().filter_map(|c| support::fixtures::check_consent_case(c, &support::fixtures::signal).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -21,8 +21,10 @@ fn obj(fields: Vec<(&str, Input)>) -> Input {
     Input::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+/// A config in opt-out mode, so these tests see batching without consent
+/// gating (tests/consent.rs covers the gate).
 fn config(extra: Vec<(&str, Input)>) -> Config {
-    let mut fields = vec![("endpoint", s("/collect")), ("writeKey", s("demo"))];
+    let mut fields = vec![("endpoint", s("/collect")), ("writeKey", s("demo")), ("consent", obj(vec![("mode", s("opt-out"))]))];
     fields.extend(extra);
     parse_config(&obj(fields)).unwrap().0
 }

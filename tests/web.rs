@@ -191,7 +191,7 @@ fn encoders_match_the_golden_fixtures_in_the_browser() {
     let (events, batches) = fixtures::kizuna_cases();
     for case in events {
         let mut out = String::new();
-        write_event(&mut out, &case.event);
+        write_event(&mut out, &case.event, case.marketing);
         assert_eq!(out, case.expected, "{}", case.name);
         // The browser's own JSON parser agrees it is JSON, with the same values.
         let ours = js_sys::JSON::parse(&out).unwrap();
@@ -240,8 +240,14 @@ async fn beacons_reach_the_collector() {
     assert_eq!(wait_for_tag(&t, 1).await, 1);
 }
 
+/// A runtime on the test collector, in consent opt-out mode (most tests
+/// here are about sending, not the consent gate) unless `extra` sets
+/// `consent`.
 fn start_runtime(extra: Vec<(&str, Input)>) -> Rc<Runtime> {
     let mut fields = vec![("endpoint".to_string(), Input::String(format!("{}/collect", collector())))];
+    if !extra.iter().any(|(k, _)| *k == "consent") {
+        fields.push(("consent".into(), Input::Object(vec![("mode".into(), Input::String("opt-out".into()))])));
+    }
     fields.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
     let (config, _) = parse_config(&Input::Object(fields)).unwrap();
     Runtime::start(config)
@@ -317,4 +323,114 @@ fn the_browsers_number_printing_and_url_decoding_match_the_host_versions() {
     assert_eq!(percent_decode("100%"), "100%");
     assert_eq!(percent_decode("a%20b%zz"), "a%20b%zz");
     assert_eq!(percent_decode("%ff"), "%ff");
+}
+
+#[wasm_bindgen_test]
+fn consent_decisions_match_the_golden_fixtures_in_the_browser() {
+    let cases = fixtures::consent_cases();
+    // TCF data and dataLayer entries take the browser's path here: a real
+    // JavaScript object, described by the web edge, read by the core.
+    let through_the_browser = |raw: &kizuna::core::json::Value| -> Option<kizuna::core::consent::state::Signal> {
+        let js = |v: &kizuna::core::json::Value| js_sys::JSON::parse(&v.to_json()).unwrap();
+        if let Some(tc) = raw.get("tcf") {
+            return kizuna::web::consent::tcf_signal(&js(tc));
+        }
+        if let Some(cmd) = raw.get("gcm") {
+            return kizuna::web::consent::gcm_signal(&js(cmd));
+        }
+        fixtures::signal(raw)
+    };
+    let failures: Vec<String> = cases.iter().filter_map(|c| fixtures::check_consent_case(c, &through_the_browser).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[wasm_bindgen_test]
+fn the_consent_cookie_is_written_read_and_removed() {
+    use kizuna::core::platform::Cookies;
+    let mut jar = kizuna::web::cookies::DocumentCookies::open();
+    jar.set("kz_test", "%7B%22v%22%3A1%7D", 1);
+    let document = web_sys::window().unwrap().document().unwrap();
+    let all = Reflect::get(&document, &"cookie".into()).unwrap().as_string().unwrap();
+    assert!(all.contains("kz_test=%7B%22v%22%3A1%7D"), "{all}");
+    assert_eq!(jar.get("kz_test").as_deref(), Some("%7B%22v%22%3A1%7D"));
+    let parsed = jar.get_json("kz_test").unwrap().unwrap();
+    assert_eq!(parsed.get("v").and_then(|v| v.as_f64()), Some(1.0));
+    jar.remove("kz_test");
+    assert_eq!(jar.get("kz_test"), None);
+}
+
+#[wasm_bindgen_test]
+fn gpc_tcf_and_consent_mode_are_read_from_the_page() {
+    use kizuna::core::consent::state::Signal;
+    let window = web_sys::window().unwrap();
+    // GPC: Chromium has no such property; stand in for a browser that does.
+    let nav = window.navigator();
+    assert!(!kizuna::web::consent::gpc());
+    let desc = Object::new();
+    Reflect::set(&desc, &"value".into(), &JsValue::TRUE).unwrap();
+    Reflect::set(&desc, &"configurable".into(), &JsValue::TRUE).unwrap();
+    Object::define_property(&nav, &"globalPrivacyControl".into(), &desc);
+    assert!(kizuna::web::consent::gpc());
+    Reflect::delete_property(&nav, &"globalPrivacyControl".into()).unwrap();
+
+    // TCF: a stub __tcfapi that answers addEventListener at once.
+    let tc = js_sys::JSON::parse(r#"{"gdprApplies":true,"eventStatus":"tcloaded","purpose":{"consents":{"1":true,"7":true,"8":true,"9":true,"10":true}}}"#).unwrap();
+    let tc2 = tc.clone();
+    let api = Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |cmd: JsValue, version: JsValue, cb: JsValue| {
+        assert_eq!(cmd.as_string().as_deref(), Some("addEventListener"));
+        assert_eq!(version.as_f64(), Some(2.0));
+        cb.unchecked_ref::<js_sys::Function>().call2(&JsValue::NULL, &tc2, &JsValue::TRUE).unwrap();
+    });
+    Reflect::set(&window, &"__tcfapi".into(), api.as_ref()).unwrap();
+    let seen: Rc<RefCell<Vec<Signal>>> = Rc::default();
+    let seen2 = seen.clone();
+    let callback = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |data: JsValue, _ok: JsValue| {
+        seen2.borrow_mut().extend(kizuna::web::consent::tcf_signal(&data));
+    });
+    assert!(kizuna::web::consent::listen_tcf(&callback));
+    assert_eq!(seen.borrow().len(), 1);
+    assert!(matches!(seen.borrow()[0], Signal::Tcf(kizuna::core::consent::tcf::TcfConsent::Decided { storage: true, analytics: true, .. })));
+    Reflect::delete_property(&window, &"__tcfapi".into()).unwrap();
+
+    // Consent Mode: commands already in dataLayer, and later pushes of
+    // gtag's `arguments` objects (with every argument still pushed).
+    let layer = Array::new();
+    let gtag_args = js_sys::JSON::parse(r#"{"0":"consent","1":"default","2":{"analytics_storage":"denied"}}"#).unwrap();
+    layer.push(&gtag_args);
+    layer.push(&js_sys::JSON::parse(r#"{"event":"gtm.js"}"#).unwrap());
+    Reflect::set(&window, &"dataLayer".into(), &layer).unwrap();
+    let pushed: Rc<RefCell<Vec<Signal>>> = Rc::default();
+    let pushed2 = pushed.clone();
+    let notify = Closure::<dyn FnMut(JsValue)>::new(move |entry: JsValue| pushed2.borrow_mut().extend(kizuna::web::consent::gcm_signal(&entry)));
+    let existing = kizuna::web::consent::listen_gcm(&notify);
+    assert_eq!(existing.len(), 1, "the default already there");
+    let push: js_sys::Function = Reflect::get(&layer, &"push".into()).unwrap().unchecked_into();
+    let update = js_sys::JSON::parse(r#"["consent","update",{"analytics_storage":"granted"}]"#).unwrap();
+    let n = push.call2(&layer, &update, &js_sys::JSON::parse(r#"{"event":"x"}"#).unwrap()).unwrap();
+    assert_eq!(n.as_f64(), Some(4.0), "the original push ran with both arguments");
+    assert_eq!(pushed.borrow().len(), 1);
+    Reflect::delete_property(&window, &"dataLayer".into()).unwrap();
+    // No dataLayer: one is created, as gtag's snippet would.
+    assert!(kizuna::web::consent::listen_gcm(&notify).is_empty());
+    assert!(Array::is_array(&Reflect::get(&window, &"dataLayer".into()).unwrap()));
+    Reflect::delete_property(&window, &"dataLayer".into()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn opt_in_without_a_choice_writes_nothing_and_a_grant_sends() {
+    let ls = local_storage();
+    ls.clear().unwrap();
+    let rt = start_runtime(vec![("consent", Input::Object(vec![("mode".into(), Input::String("opt-in".into()))]))]);
+    let t = tag("optin");
+    rt.record(Call::Track, Input::String("Waiting".into()), tagged(&t, 0), Input::Undefined);
+    assert_eq!(ls.length().unwrap(), 0, "nothing stored before a choice");
+    assert_eq!(rt.queued(), 0, "nothing queued: buffered in memory");
+    let grant = Input::Object(vec![("analytics".into(), Input::Bool(true))]);
+    rt.set_consent(grant, Input::Undefined);
+    assert_eq!(wait_for_tag(&t, 1).await, 1, "the buffered event went out on the grant");
+    assert!(ls.get_item("kizuna:consent").unwrap().is_some());
+    assert!(ls.get_item("kizuna:anonymousId").unwrap().is_some());
+    ls.clear().unwrap();
+    let mut jar = kizuna::web::cookies::DocumentCookies::open();
+    kizuna::core::platform::Cookies::remove(&mut jar, "kz_consent");
 }

@@ -13,7 +13,10 @@ wasm-bindgen --target web --no-typescript --out-dir js/pkg --out-name kizuna \
 # current wasm-bindgen emits.
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   js/pkg/kizuna_bg.wasm -o js/pkg/kizuna_bg.wasm
-# The glue ships minified (it is generated code; nobody reads it in a page).
-node_modules/.bin/esbuild js/pkg/kizuna.js --minify --format=esm --log-level=warning \
+# The glue ships minified (it is generated code; nobody reads it in a page)
+# and as one file: the small JavaScript snippets of the web edge
+# (wasm-bindgen writes them to snippets/) are bundled into it.
+node_modules/.bin/esbuild js/pkg/kizuna.js --bundle --minify --format=esm --log-level=warning \
   --outfile=js/pkg/kizuna.js --allow-overwrite
+rm -rf js/pkg/snippets
 echo "[build] js/pkg: $(wc -c < js/pkg/kizuna_bg.wasm) bytes wasm, $(wc -c < js/pkg/kizuna.js) bytes glue"

@@ -17,8 +17,13 @@ const FILES = [
   { file: 'js/pkg/kizuna.js', what: 'JS glue (wasm-bindgen)', budget: true },
   { file: 'js/index.js', what: 'npm entry / loader', budget: false },
 ];
-// Issue #2's budget: wasm + JS glue, gzip -9, in KiB.
-const BUDGET_GZIP_BYTES = 40 * 1024;
+// The budget of wasm + JS glue, gzip -9: each feature adds what it was
+// measured to need, so growth is a decision, never an accident.
+const BUDGET_KIB = [
+  ['tracking, batching, unload (issue #2)', 40],
+  ['consent: gate, buffer, record, GPC, TCF, Consent Mode (issue #3)', 14],
+];
+const BUDGET_GZIP_BYTES = BUDGET_KIB.reduce((s, [, kib]) => s + kib, 0) * 1024;
 
 function measure(file) {
   const data = fs.readFileSync(path.join(root, file));
@@ -52,7 +57,8 @@ if (process.argv.includes('--json')) {
     console.log(`${r.file.padEnd(28)} ${r.what.padEnd(29)} ${kib(r.raw)}  ${kib(r.gzip)}    ${kib(r.brotli)}`);
   }
   console.log(`${'wasm + glue'.padEnd(58)} ${kib(sum.raw)}  ${kib(sum.gzip)}    ${kib(sum.brotli)}`);
-  console.log(`budget: wasm + glue ≤ ${BUDGET_GZIP_BYTES / 1024} KiB gzip -9 → ${sum.gzip <= BUDGET_GZIP_BYTES ? 'within' : 'OVER'} (${sum.gzip} of ${BUDGET_GZIP_BYTES} bytes)`);
+  console.log(`budget: wasm + glue ≤ ${BUDGET_GZIP_BYTES / 1024} KiB gzip -9 (${BUDGET_KIB.map(([what, kib]) => `${kib} ${what}`).join(' + ')})`);
+  console.log(`        ${sum.gzip <= BUDGET_GZIP_BYTES ? 'within' : 'OVER'}: ${sum.gzip} of ${BUDGET_GZIP_BYTES} bytes`);
 }
 if (process.argv.includes('--check') && sum.gzip > BUDGET_GZIP_BYTES) {
   console.error(`size budget exceeded: ${sum.gzip} > ${BUDGET_GZIP_BYTES} bytes gzip`);

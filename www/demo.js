@@ -3,9 +3,13 @@
 import { init } from '/kizuna/index.js';
 
 const $ = (id) => document.getElementById(id);
-const debug = new URLSearchParams(location.search).has('debug');
+const params = new URLSearchParams(location.search);
+const debug = params.has('debug');
+// ?mode=opt-out runs the shop without a consent banner (the end-to-end
+// tracking tests use it; consent has its own).
+const mode = params.get('mode') === 'opt-out' ? 'opt-out' : 'opt-in';
 
-const ready = init({ endpoint: '/collect', writeKey: 'demo', debug });
+const ready = init({ endpoint: '/collect', writeKey: 'demo', debug, consent: { mode } });
 window.kzReady = ready;
 
 ready.then((kz) => {
@@ -13,6 +17,7 @@ ready.then((kz) => {
   kz.page();
   refreshWho(kz);
   setInterval(() => refreshWho(kz), 500);
+  setUpBanner(kz);
 
   document.querySelectorAll('.product button').forEach((button) => {
     button.addEventListener('click', () => {
@@ -51,6 +56,38 @@ function refreshWho(kz) {
   $('anon').textContent = kz.anonymousId() ?? '–';
   $('user').textContent = kz.userId() ?? 'none';
   $('queued').textContent = String(kz.queued());
+  const c = kz.consent.get();
+  $('consent-state').textContent = c ? `analytics ${c.analytics}, personalization ${c.personalization}, marketing ${c.marketing}` : '–';
+  const p = kz.consent.pending();
+  $('consent-pending').textContent = String(p.buffered);
+  $('consent-dropped').textContent = String(p.dropped);
+  $('consent-record').textContent = localStorage.getItem('kizuna:consent') ?? 'none';
+  const cookie = document.cookie.split('; ').find((c) => c.startsWith('kz_consent='));
+  $('consent-cookie').textContent = cookie ? decodeURIComponent(cookie.slice('kz_consent='.length)) : 'none';
+}
+
+// The consent banner: shown while any category has no choice; every
+// button goes through the Kizuna consent API.
+function setUpBanner(kz) {
+  const banner = $('banner');
+  const boxes = () => [...$('banner-choices').querySelectorAll('input[name]')];
+  const show = () => {
+    const c = kz.consent.get();
+    for (const box of boxes()) box.checked = c[box.name] === 'granted';
+    banner.hidden = false;
+  };
+  const choose = (choices) => {
+    kz.consent.set(choices, { source: 'banner' });
+    banner.hidden = true;
+    refreshWho(kz);
+  };
+  $('accept-all').addEventListener('click', () => choose({ analytics: true, personalization: true, marketing: true }));
+  $('reject-all').addEventListener('click', () => choose({ analytics: false, personalization: false, marketing: false }));
+  $('save-choices').addEventListener('click', () => choose(Object.fromEntries(boxes().map((b) => [b.name, b.checked]))));
+  $('privacy').addEventListener('click', show);
+  kz.consent.onChange(() => refreshWho(kz));
+  const c = kz.consent.get();
+  if (c && [c.analytics, c.personalization, c.marketing].includes('unknown')) show();
 }
 
 // The collector panel.
@@ -77,8 +114,17 @@ function showEvent(event, record) {
   const meta = document.createElement('span');
   meta.className = 'meta';
   meta.textContent = ` · ${(event.timestamp ?? '').slice(11, 23)} · batch #${record.seq} (${record.bytes} B) · id ${(event.messageId ?? '').slice(0, 8)}`;
+  const stamps = document.createElement('span');
+  for (const [category, state] of Object.entries(event.context?.consent ?? {})) {
+    if (category === 'necessary') continue;
+    const s = document.createElement('span');
+    s.className = `stamp ${state}`;
+    s.textContent = `${category}: ${state}`;
+    s.title = 'consent when the event was made';
+    stamps.append(s);
+  }
   const pre = document.createElement('pre');
   pre.textContent = JSON.stringify(event.properties ?? event.traits ?? event, null, 1);
-  li.append(kind, meta, pre);
+  li.append(kind, meta, stamps, pre);
   $('events').prepend(li);
 }

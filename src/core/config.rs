@@ -6,6 +6,7 @@
 
 use crate::prelude::*;
 
+use super::consent::state::{ConsentConfig, Mode, Pending};
 use super::context::find_bytes;
 use super::input::Input;
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub debug: bool,
     /// Batching limits.
     pub batch: BatchPolicy,
+    /// Consent rules.
+    pub consent: ConsentConfig,
 }
 
 /// A config field that is wrong, and how.
@@ -73,7 +76,8 @@ impl ConfigError {
     }
 }
 
-const TOP_KEYS: &[&str] = &["endpoint", "writeKey", "debug", "batch"];
+const TOP_KEYS: &[&str] = &["endpoint", "writeKey", "debug", "batch", "consent"];
+const CONSENT_KEYS: &[&str] = &["mode", "pending", "bufferLimit", "gpc", "tcf", "googleConsentMode"];
 const BATCH_KEYS: &[&str] = &["maxEvents", "maxBytes", "flushInterval", "maxEventBytes"];
 
 /// Validates the object given to `init`. Returns the config and the warnings
@@ -99,17 +103,59 @@ pub fn parse_config(input: &Input) -> Result<(Config, Vec<String>), ConfigError>
         Some(Input::String(s)) if !s.is_empty() && s.len() <= 256 => Some(s.clone()),
         Some(other) => return Err(ConfigError::new("writeKey", "a non-empty string of at most 256 characters", other.type_name())),
     };
-    let debug = match find(fields, "debug") {
-        None | Some(Input::Undefined | Input::Null) => false,
-        Some(Input::Bool(b)) => *b,
-        Some(other) => return Err(ConfigError::new("debug", "true or false", other.type_name())),
-    };
+    let debug = bool_field(fields, "debug", "debug", false)?;
     let batch = match find(fields, "batch") {
         None | Some(Input::Undefined | Input::Null) => BatchPolicy::default(),
         Some(Input::Object(b)) => parse_batch(b, &mut warnings)?,
         Some(other) => return Err(ConfigError::new("batch", "an object", other.type_name())),
     };
-    Ok((Config { endpoint, write_key, debug, batch }, warnings))
+    let consent = match find(fields, "consent") {
+        None | Some(Input::Undefined | Input::Null) => ConsentConfig::default(),
+        Some(Input::Object(c)) => parse_consent(c, &mut warnings)?,
+        Some(other) => return Err(ConfigError::new("consent", "an object", other.type_name())),
+    };
+    Ok((Config { endpoint, write_key, debug, batch, consent }, warnings))
+}
+
+fn parse_consent(fields: &[(String, Input)], warnings: &mut Vec<String>) -> Result<ConsentConfig, ConfigError> {
+    warn_unknown(fields, CONSENT_KEYS, "consent.", warnings);
+    let d = ConsentConfig::default();
+    let mode = match find(fields, "mode") {
+        None | Some(Input::Undefined | Input::Null) => d.mode,
+        Some(Input::String(s)) if s == "opt-in" => Mode::OptIn,
+        Some(Input::String(s)) if s == "opt-out" => Mode::OptOut,
+        Some(other) => return Err(ConfigError::new("consent.mode", "'opt-in' or 'opt-out'", &describe(other))),
+    };
+    let pending = match find(fields, "pending") {
+        None | Some(Input::Undefined | Input::Null) => d.pending,
+        Some(Input::String(s)) if s == "buffer" => Pending::Buffer,
+        Some(Input::String(s)) if s == "drop" => Pending::Drop,
+        Some(other) => return Err(ConfigError::new("consent.pending", "'buffer' or 'drop'", &describe(other))),
+    };
+    Ok(ConsentConfig {
+        mode,
+        pending,
+        buffer_limit: int_field(fields, "consent.bufferLimit", "bufferLimit", 0.0, 10_000.0, d.buffer_limit as f64)? as usize,
+        gpc: bool_field(fields, "consent.gpc", "gpc", d.gpc)?,
+        tcf: bool_field(fields, "consent.tcf", "tcf", d.tcf)?,
+        google_consent_mode: bool_field(fields, "consent.googleConsentMode", "googleConsentMode", d.google_consent_mode)?,
+    })
+}
+
+fn bool_field(fields: &[(String, Input)], path: &str, key: &str, default: bool) -> Result<bool, ConfigError> {
+    match find(fields, key) {
+        None | Some(Input::Undefined | Input::Null) => Ok(default),
+        Some(Input::Bool(b)) => Ok(*b),
+        Some(other) => Err(ConfigError::new(path, "true or false", other.type_name())),
+    }
+}
+
+/// A found value for a message: strings quoted, others by type.
+fn describe(v: &Input) -> String {
+    match v {
+        Input::String(s) => quote(s),
+        o => o.type_name().to_string(),
+    }
 }
 
 fn parse_batch(fields: &[(String, Input)], warnings: &mut Vec<String>) -> Result<BatchPolicy, ConfigError> {
@@ -306,6 +352,40 @@ mod tests {
         }
         let msg = parse_config(&obj(vec![("endpoint", s("ftp://x"))])).unwrap_err().message();
         assert_eq!(msg, "invalid config: endpoint must be an http(s) URL or a path starting with '/' (got \"ftp://x\")");
+    }
+
+    #[test]
+    fn consent_settings_have_defaults_and_are_checked() {
+        let (c, _) = parse_config(&obj(vec![("endpoint", s("/c"))])).unwrap();
+        assert_eq!(c.consent, ConsentConfig { mode: Mode::OptIn, pending: Pending::Buffer, buffer_limit: 100, gpc: true, tcf: true, google_consent_mode: true });
+        let (c, _) = parse_config(&obj(vec![
+            ("endpoint", s("/c")),
+            (
+                "consent",
+                obj(vec![
+                    ("mode", s("opt-out")),
+                    ("pending", s("drop")),
+                    ("bufferLimit", Input::Number(5.0)),
+                    ("gpc", Input::Bool(false)),
+                    ("tcf", Input::Bool(false)),
+                    ("googleConsentMode", Input::Bool(false)),
+                ]),
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(c.consent, ConsentConfig { mode: Mode::OptOut, pending: Pending::Drop, buffer_limit: 5, gpc: false, tcf: false, google_consent_mode: false });
+        for (consent, field) in [
+            (obj(vec![("mode", s("optin"))]), "consent.mode"),
+            (obj(vec![("pending", Input::Bool(true))]), "consent.pending"),
+            (obj(vec![("bufferLimit", Input::Number(-1.0))]), "consent.bufferLimit"),
+            (obj(vec![("gpc", s("yes"))]), "consent.gpc"),
+            (s("all"), "consent"),
+        ] {
+            let err = parse_config(&obj(vec![("endpoint", s("/c")), ("consent", consent)])).unwrap_err();
+            assert_eq!(err.field, field);
+        }
+        let msg = parse_config(&obj(vec![("endpoint", s("/c")), ("consent", obj(vec![("mode", s("optin"))]))])).unwrap_err().message();
+        assert_eq!(msg, "invalid config: consent.mode must be 'opt-in' or 'opt-out' (got \"optin\")");
     }
 
     #[test]

@@ -37,6 +37,16 @@ impl PageContext {
         }
     }
 
+    /// The same page with every advertising click id (`gclid`, `fbclid`…)
+    /// removed from its URLs and without its campaign: what events carry
+    /// when `marketing` is not granted.
+    pub fn without_ad_ids(&self) -> PageContext {
+        let url = strip_ad_ids(&self.url);
+        let (path, search) = split_url(&url);
+        let (path, search) = (path.to_string(), search.to_string());
+        PageContext { path, search, referrer: strip_ad_ids(&self.referrer), title: self.title.clone(), campaign: Vec::new(), url }
+    }
+
     /// The `page` object of an event's context (also a page event's default properties).
     pub fn to_value(&self) -> Value {
         Value::Object(vec![
@@ -62,6 +72,43 @@ pub struct EnvContext {
     pub screen_height: f64,
     /// The IANA time zone, e.g. `Europe/Paris`.
     pub timezone: String,
+}
+
+/// Query parameters that identify an ad click (and so the person who
+/// clicked): they belong to `marketing`.
+pub const AD_ID_PARAMS: [&str; 17] = [
+    "gclid", "gclsrc", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "epik", "rdt_cid",
+    "sccid", "yclid", "igshid", "irclickid", "mc_eid",
+];
+
+/// `url` without its ad click id parameters (compared case-insensitively);
+/// the rest of the URL is kept byte for byte.
+pub fn strip_ad_ids(url: &str) -> String {
+    // `get` rather than slicing: `#` is ASCII, and slicing would link panic
+    // formatting and Unicode tables into the wasm.
+    let (before_hash, hash) = match url.find('#') {
+        Some(i) => (url.get(..i).unwrap_or(url), url.get(i..).unwrap_or("")),
+        None => (url, ""),
+    };
+    let Some((base, query)) = before_hash.split_once('?') else { return url.to_string() };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            !AD_ID_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p))
+        })
+        .collect();
+    if kept.len() == query.split('&').count() {
+        return url.to_string();
+    }
+    let mut out = String::with_capacity(url.len());
+    out.push_str(base);
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    out.push_str(hash);
+    out
 }
 
 /// Splits an absolute URL into its path and its search (`?…`, or empty);
@@ -133,6 +180,20 @@ mod tests {
                 ("custom".to_string(), "aé".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn ad_click_ids_are_stripped_and_the_rest_kept() {
+        assert_eq!(strip_ad_ids("https://a.example/p?x=1&gclid=abc&y=%20#h"), "https://a.example/p?x=1&y=%20#h");
+        assert_eq!(strip_ad_ids("https://a.example/p?FBCLID=1"), "https://a.example/p");
+        assert_eq!(strip_ad_ids("https://a.example/p?gclidx=1"), "https://a.example/p?gclidx=1");
+        assert_eq!(strip_ad_ids("https://a.example/"), "https://a.example/");
+        let p = PageContext::new("https://a.example/p?utm_source=x&msclkid=9&q=1", "T", "https://r.example/?ttclid=5");
+        let q = p.without_ad_ids();
+        assert_eq!(q.url, "https://a.example/p?utm_source=x&q=1");
+        assert_eq!(q.search, "?utm_source=x&q=1");
+        assert_eq!(q.referrer, "https://r.example/");
+        assert!(q.campaign.is_empty());
     }
 
     #[test]

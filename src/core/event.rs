@@ -5,6 +5,7 @@ use crate::prelude::*;
 
 use alloc::rc::Rc;
 
+use super::consent::{Categories, Category};
 use super::context::{EnvContext, PageContext};
 use super::json::Value;
 
@@ -51,4 +52,8 @@ pub struct Event {
     pub page: Rc<PageContext>,
     /// The device at call time.
     pub env: Rc<EnvContext>,
+    /// What the event is for: `analytics` unless the call says otherwise.
+    pub category: Category,
+    /// The consent state when the event was made (`context.consent`).
+    pub consent: Categories,
 }

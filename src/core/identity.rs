@@ -1,5 +1,6 @@
 //! Who the visitor is: the anonymous id (made once and kept), and the user id
-//! and traits that `identify` sets. Persisted through the [`Store`] trait.
+//! and traits that `identify` sets. Kept in memory; written to storage only
+//! when the tracker says analytics storage is allowed ([`Identity::save`]).
 
 use crate::prelude::*;
 
@@ -13,6 +14,8 @@ pub const ANONYMOUS_ID_KEY: &str = "kizuna:anonymousId";
 pub const USER_ID_KEY: &str = "kizuna:userId";
 /// Storage key of the user's traits (a JSON object).
 pub const TRAITS_KEY: &str = "kizuna:traits";
+/// Every key the identity writes (all of them analytics data).
+pub const KEYS: [&str; 3] = [ANONYMOUS_ID_KEY, USER_ID_KEY, TRAITS_KEY];
 
 /// The visitor's identity.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,16 +29,12 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Loads the stored identity, making (and storing) an anonymous id when
-    /// there is none or the stored one is damaged.
-    pub fn load(store: &mut dyn Store, rng: &mut dyn Random) -> Identity {
+    /// Reads the stored identity; makes a new anonymous id (in memory) when
+    /// there is none or the stored one is damaged. Writes nothing.
+    pub fn load(store: &dyn Store, rng: &mut dyn Random) -> Identity {
         let anonymous_id = match store.get(ANONYMOUS_ID_KEY) {
             Some(id) if is_plausible_id(&id) => id,
-            _ => {
-                let id = uuid_v4(rng);
-                let _ = store.set(ANONYMOUS_ID_KEY, &id);
-                id
-            }
+            _ => uuid_v4(rng),
         };
         let user_id = store.get(USER_ID_KEY).filter(|id| is_plausible_user_id(id));
         let traits = match store.get_json(TRAITS_KEY) {
@@ -45,13 +44,36 @@ impl Identity {
         Identity { anonymous_id, user_id, traits }
     }
 
+    /// Writes the identity to storage (what is empty is removed).
+    pub fn save(&self, store: &mut dyn Store) {
+        let _ = store.set(ANONYMOUS_ID_KEY, &self.anonymous_id);
+        match &self.user_id {
+            Some(id) => {
+                let _ = store.set(USER_ID_KEY, id);
+            }
+            None => store.remove(USER_ID_KEY),
+        }
+        match &self.traits {
+            Value::Object(f) if !f.is_empty() => {
+                let _ = store.set(TRAITS_KEY, &self.traits.to_json());
+            }
+            _ => store.remove(TRAITS_KEY),
+        }
+    }
+
+    /// Removes every identity key from storage.
+    pub fn erase(store: &mut dyn Store) {
+        for key in KEYS {
+            store.remove(key);
+        }
+    }
+
     /// Applies an `identify`: a new user id replaces the traits, the same (or
-    /// no) user id merges them. Persists the result.
-    pub fn identify(&mut self, store: &mut dyn Store, user_id: Option<String>, traits: Value) {
+    /// no) user id merges them.
+    pub fn identify(&mut self, user_id: Option<String>, traits: Value) {
         if let Some(id) = user_id {
             if self.user_id.as_deref() != Some(id.as_str()) {
                 self.traits = Value::object();
-                let _ = store.set(USER_ID_KEY, &id);
                 self.user_id = Some(id);
             }
         }
@@ -60,22 +82,13 @@ impl Identity {
                 self.traits.set(&k, v);
             }
         }
-        match &self.traits {
-            Value::Object(f) if f.is_empty() => store.remove(TRAITS_KEY),
-            t => {
-                let _ = store.set(TRAITS_KEY, &t.to_json());
-            }
-        }
     }
 
     /// Forgets the user and starts a new anonymous visitor.
-    pub fn reset(&mut self, store: &mut dyn Store, rng: &mut dyn Random) {
-        store.remove(USER_ID_KEY);
-        store.remove(TRAITS_KEY);
+    pub fn reset(&mut self, rng: &mut dyn Random) {
         self.user_id = None;
         self.traits = Value::object();
         self.anonymous_id = uuid_v4(rng);
-        let _ = store.set(ANONYMOUS_ID_KEY, &self.anonymous_id);
     }
 }
 

@@ -7,6 +7,7 @@
 //! browser supplies to the wasm build).
 
 pub mod config;
+pub mod consent;
 pub mod context;
 pub mod encode;
 pub mod event;

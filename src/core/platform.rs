@@ -53,6 +53,45 @@ pub trait Store {
     fn remove(&mut self, key: &str);
 }
 
+/// The page's first-party cookies (`document.cookie` in the browser). Only
+/// the consent record goes there, so a server can read the choice too.
+pub trait Cookies {
+    /// The value of cookie `name`, as stored (still encoded).
+    fn get(&self, name: &str) -> Option<String>;
+    /// Cookie `name` percent-decoded and read as JSON (`Some(Err)` when it
+    /// is not JSON). The browser overrides it with `JSON.parse`, as for
+    /// [`Store::get_json`].
+    fn get_json(&self, name: &str) -> Option<Result<Value, ()>> {
+        self.get(name).map(|c| parse(&super::native::percent_decode(&c)).map_err(|_| ()))
+    }
+    /// Sets cookie `name` for the whole site, for `max_age_days`.
+    fn set(&mut self, name: &str, value: &str, max_age_days: u32);
+    /// Deletes cookie `name`.
+    fn remove(&mut self, name: &str);
+}
+
+/// Cookies kept in memory: for host tests and where there is no document.
+#[derive(Default, Debug, Clone)]
+pub struct MemoryCookies {
+    /// `(name, value, max_age_days)` of every cookie set.
+    pub jar: Vec<(String, String, u32)>,
+}
+
+impl Cookies for MemoryCookies {
+    fn get(&self, name: &str) -> Option<String> {
+        self.jar.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.clone())
+    }
+
+    fn set(&mut self, name: &str, value: &str, max_age_days: u32) {
+        self.remove(name);
+        self.jar.push((name.to_string(), value.to_string(), max_age_days));
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.jar.retain(|(n, _, _)| n != name);
+    }
+}
+
 /// How loud a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

@@ -8,6 +8,7 @@
 use crate::prelude::*;
 
 use super::config::BatchPolicy;
+use super::consent::Category;
 
 /// One encoded event waiting to be sent.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +24,8 @@ pub struct Entry {
     /// Such events wait for their normal retry instead of riding an unload
     /// beacon, which would likely deliver them twice.
     pub uncertain: bool,
+    /// What the event is for (a withdrawal purges by category).
+    pub category: Category,
 }
 
 /// A batch handed to the transport.
@@ -58,11 +61,11 @@ impl Queue {
     }
 
     /// Appends an encoded event; returns its sequence number.
-    pub fn push(&mut self, body: String, now: f64) -> u64 {
+    pub fn push(&mut self, body: String, now: f64, category: Category) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.bytes += body.len();
-        self.entries.push(Entry { seq, body, queued_at: now, uncertain: false });
+        self.entries.push(Entry { seq, body, queued_at: now, uncertain: false, category });
         seq
     }
 
@@ -175,7 +178,7 @@ impl Queue {
         match self.in_flight.take() {
             Some(t) if t.id == id => {
                 self.retry_at = retry_at;
-                for e in &mut self.entries[..t.count] {
+                for e in self.entries.iter_mut().take(t.count) {
                     e.uncertain = uncertain;
                 }
                 t.count
@@ -194,7 +197,7 @@ impl Queue {
     pub fn drain_chunks(&mut self, policy: &BatchPolicy, envelope: usize, with_in_flight: bool) -> Vec<Vec<Entry>> {
         let in_flight = if with_in_flight { 0 } else { self.in_flight.as_ref().map_or(0, |t| t.count) };
         // Uncertain entries are the front of the waiting ones (a returned batch).
-        let keep = in_flight + self.entries[in_flight..].iter().take_while(|e| e.uncertain).count();
+        let keep = in_flight + self.entries.iter().skip(in_flight).take_while(|e| e.uncertain).count();
         if with_in_flight {
             // The request in flight will be cancelled by the unload; its
             // events ride in the beacon instead, and its late answer (if the
@@ -279,19 +282,19 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         assert!(!q.is_due(&p, 10, 0.0, false));
-        q.push(ev(10), 0.0);
+        q.push(ev(10), 0.0, Category::Analytics);
         assert!(!q.is_due(&p, 10, 999.0, false), "not before the interval");
         assert!(q.is_due(&p, 10, 1000.0, false), "interval elapsed");
         assert!(q.is_due(&p, 10, 1.0, true), "forced");
         assert_eq!(q.wake_at(&p), Some(1000.0));
-        q.push(ev(10), 1.0);
-        q.push(ev(10), 2.0);
+        q.push(ev(10), 1.0, Category::Analytics);
+        q.push(ev(10), 2.0, Category::Analytics);
         assert!(q.is_due(&p, 10, 3.0, false), "count reached");
 
         let mut q = Queue::new();
-        q.push(ev(45), 0.0);
+        q.push(ev(45), 0.0, Category::Analytics);
         assert!(!q.is_due(&p, 10, 1.0, false));
-        q.push(ev(45), 0.0);
+        q.push(ev(45), 0.0, Category::Analytics);
         assert!(q.is_due(&p, 10, 1.0, false), "a batch would pass max_bytes: 10 + 45 + 45 + 2 > 100");
     }
 
@@ -300,7 +303,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for _ in 0..5 {
-            q.push(ev(20), 0.0);
+            q.push(ev(20), 0.0, Category::Analytics);
         }
         let (t, bodies) = q.take(&p, 10).unwrap();
         assert_eq!(t.count, 3);
@@ -313,7 +316,7 @@ mod tests {
 
         let mut q = Queue::new();
         for _ in 0..3 {
-            q.push(ev(40), 0.0);
+            q.push(ev(40), 0.0, Category::Analytics);
         }
         let (t, _) = q.take(&p, 10).unwrap();
         assert_eq!(t.count, 2, "10 + 40 + 1 + 40 = 91 fits, a third would not");
@@ -323,9 +326,9 @@ mod tests {
     fn a_failed_batch_stays_in_order_and_waits() {
         let p = policy();
         let mut q = Queue::new();
-        let a = q.push(ev(5), 0.0);
+        let a = q.push(ev(5), 0.0, Category::Analytics);
         let (t, _) = q.take(&p, 10).unwrap();
-        let b = q.push(ev(5), 1.0);
+        let b = q.push(ev(5), 1.0, Category::Analytics);
         assert_eq!(q.in_flight_seqs(t.id), vec![a]);
         assert_eq!(q.return_batch(t.id, 5000.0, false), 1);
         assert!(!q.is_due(&p, 10, 4999.0, false), "backing off");
@@ -342,7 +345,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for _ in 0..5 {
-            q.push(ev(40), 0.0);
+            q.push(ev(40), 0.0, Category::Analytics);
         }
         let (t, _) = q.take(&p, 10).unwrap();
         let chunks = q.drain_chunks(&p, 10, false);
@@ -362,7 +365,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for _ in 0..3 {
-            q.push(ev(5), 0.0);
+            q.push(ev(5), 0.0, Category::Analytics);
         }
         let (t, _) = q.take(&BatchPolicy { max_events: 2, ..p.clone() }, 10).unwrap();
         q.return_batch(t.id, 1000.0, true);
@@ -379,7 +382,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for i in 0..4 {
-            q.push(ev(i + 1), 0.0);
+            q.push(ev(i + 1), 0.0, Category::Analytics);
         }
         let _ = q.take(&BatchPolicy { max_events: 1, ..p }, 10).unwrap();
         assert_eq!(q.purge(|_| true), 3);

@@ -9,6 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 pub mod console;
+pub mod consent;
+pub mod cookies;
 pub mod convert;
 pub mod listener;
 pub mod native;

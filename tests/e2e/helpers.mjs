@@ -90,10 +90,16 @@ export async function waitForReady(page) {
   await page.waitForFunction(() => window.kzReady && window.kz, null, { timeout: 10_000 });
 }
 
-/** Opens the demo shop (optionally with `search`, e.g. `?utm_source=x`) in a fresh context. */
+/**
+ * Opens the demo shop (optionally with `search`, e.g. `?utm_source=x`) in a
+ * fresh context. The tracking suites run it in consent opt-out mode
+ * (`mode=opt-out`): consent has its own suite (consent.test.mjs), these test
+ * what happens once sending is allowed.
+ */
 export async function openDemo(env, search = '', contextOptions) {
   const handle = await newPage(env.browser, contextOptions);
-  await handle.page.goto(`${env.collector.url}/${search}`);
+  const query = search ? `${search}&mode=opt-out` : '?mode=opt-out';
+  await handle.page.goto(`${env.collector.url}/${query}`);
   await waitForReady(handle.page);
   return handle;
 }

@@ -14,6 +14,8 @@ before(async () => { env = await setup('tracking'); });
 after(async () => { await teardown(env); });
 
 const SEARCH = '?utm_source=news&utm_campaign=fall';
+// openDemo adds the consent mode the tracking suites run in.
+const FULL_SEARCH = `${SEARCH}&mode=opt-out`;
 const TRACK_KEYS = ['anonymousId', 'context', 'event', 'messageId', 'properties', 'timestamp', 'type'];
 const PAGE_KEYS = ['anonymousId', 'context', 'messageId', 'properties', 'timestamp', 'type'];
 const IDENTIFY_KEYS = ['anonymousId', 'context', 'messageId', 'timestamp', 'traits', 'type', 'userId'];
@@ -77,7 +79,7 @@ test('events carry every Segment field, go out on the 1 s timer as text/plain, a
     const expectedPage = {
       path: '/',
       referrer: browser.referrer,
-      search: SEARCH,
+      search: FULL_SEARCH,
       title: 'Kizuna demo shop',
       url: browser.href,
     };
@@ -110,7 +112,9 @@ test('events carry every Segment field, go out on the 1 s timer as text/plain, a
     // Context.
     for (const e of events) {
       const c = e.context;
-      assert.deepEqual(sortedKeys(c), ['campaign', 'library', 'locale', 'page', 'screen', 'timezone', 'userAgent']);
+      assert.deepEqual(sortedKeys(c), ['campaign', 'consent', 'library', 'locale', 'page', 'screen', 'timezone', 'userAgent']);
+      // Opt-out mode with no choice: every category granted when tracked.
+      assert.deepEqual(c.consent, { necessary: 'granted', analytics: 'granted', personalization: 'granted', marketing: 'granted' });
       assert.deepEqual(c.page, expectedPage);
       assert.deepEqual(c.campaign, { source: 'news', name: 'fall' });
       assert.equal(c.locale, 'de-DE');
@@ -124,7 +128,7 @@ test('events carry every Segment field, go out on the 1 s timer as text/plain, a
       assert.equal(c.library.name, 'kizuna');
       assert.match(c.library.version, /^\d+\.\d+\.\d+/);
     }
-    assert.equal(browser.href, `${env.collector.url}/${SEARCH}`);
+    assert.equal(browser.href, `${env.collector.url}/${FULL_SEARCH}`);
 
     // Requests and envelopes.
     const mine = collected(env.collector).filter(({ event }) => event.anonymousId === browser.anonymousId);

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use kizuna::core::platform::{Clock, Level, Log, MemoryStore, Random, Store, StoreError};
+use kizuna::core::platform::{Clock, Cookies, Level, Log, MemoryCookies, MemoryStore, Random, Store, StoreError};
 use kizuna::core::tracker::Platform;
 
 /// A clock that only moves when the test says so.
@@ -77,6 +77,31 @@ impl Store for SharedStore {
     }
 }
 
+/// Cookies shared between the tracker and the test.
+#[derive(Clone, Default)]
+pub struct SharedCookies(pub Rc<RefCell<MemoryCookies>>);
+
+impl SharedCookies {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.borrow().get(name)
+    }
+    pub fn names(&self) -> Vec<String> {
+        self.0.borrow().jar.iter().map(|(n, _, _)| n.clone()).collect()
+    }
+}
+
+impl Cookies for SharedCookies {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.borrow().get(name)
+    }
+    fn set(&mut self, name: &str, value: &str, max_age_days: u32) {
+        self.0.borrow_mut().set(name, value, max_age_days)
+    }
+    fn remove(&mut self, name: &str) {
+        self.0.borrow_mut().remove(name)
+    }
+}
+
 /// A console that keeps every line.
 #[derive(Clone, Default)]
 pub struct Recorder(pub Rc<RefCell<Vec<(Level, String)>>>);
@@ -100,12 +125,18 @@ impl Log for Recorder {
 pub struct World {
     pub clock: FakeClock,
     pub store: SharedStore,
+    pub cookies: SharedCookies,
     pub log: Recorder,
 }
 
 impl World {
     pub fn new() -> World {
-        World { clock: FakeClock::at(1_795_363_980_000.0), store: SharedStore::default(), log: Recorder::default() }
+        World {
+            clock: FakeClock::at(1_795_363_980_000.0),
+            store: SharedStore::default(),
+            cookies: SharedCookies::default(),
+            log: Recorder::default(),
+        }
     }
 
     pub fn platform(&self, seed: u64) -> Platform {
@@ -113,6 +144,7 @@ impl World {
             clock: Box::new(self.clock.clone()),
             random: Box::new(SeededRandom(seed)),
             store: Box::new(self.store.clone()),
+            cookies: Box::new(self.cookies.clone()),
             log: Box::new(self.log.clone()),
         }
     }

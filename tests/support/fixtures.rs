@@ -5,6 +5,9 @@
 
 use std::rc::Rc;
 
+use kizuna::core::consent::record::Record;
+use kizuna::core::consent::state::{ConsentConfig, ConsentState, Mode, Signal};
+use kizuna::core::consent::{gcm, tcf, Categories, Category, Choice};
 use kizuna::core::context::{EnvContext, PageContext};
 use kizuna::core::event::{Event, EventType};
 use kizuna::core::json::{parse, Value};
@@ -20,11 +23,24 @@ fn num_of(v: &Value, k: &str) -> f64 {
     v.get(k).and_then(Value::as_f64).unwrap_or_else(|| panic!("fixture field {k}"))
 }
 
-/// One event case: its name, the event, and the exact JSON expected.
+/// One event case: its name, the event, whether marketing is granted, and
+/// the exact JSON expected.
 pub struct EventCase {
     pub name: String,
     pub event: Event,
+    pub marketing: bool,
     pub expected: String,
+}
+
+/// Consent categories from a fixture object like `{"analytics": "granted"}`.
+pub fn categories(v: &Value) -> Categories {
+    let mut c = Categories::all(Choice::Unknown);
+    for cat in Category::CHOOSABLE {
+        if let Some(choice) = v.get(cat.name()).and_then(Value::as_str).and_then(Choice::parse) {
+            c.set(cat, choice);
+        }
+    }
+    c
 }
 
 /// One batch case: the encoded events, sentAt, write key, expected body.
@@ -72,7 +88,10 @@ pub fn kizuna_cases() -> (Vec<EventCase>, Vec<BatchCase>) {
                     timestamp_ms: num_of(ev, "timestampMs"),
                     page: Rc::new(PageContext::new(&str_of(page, "url"), &str_of(page, "title"), &str_of(page, "referrer"))),
                     env: env.clone(),
+                    category: Category::parse(&str_of(ev, "category")).expect("a category"),
+                    consent: categories(ev.get("consent").unwrap()),
                 },
+                marketing: ev.get("marketing").and_then(Value::as_bool).expect("marketing flag"),
                 expected: case.get("expected").unwrap().to_json(),
             }
         })
@@ -91,4 +110,99 @@ pub fn kizuna_cases() -> (Vec<EventCase>, Vec<BatchCase>) {
         })
         .collect();
     (events, batches)
+}
+
+/// The consent decision fixture file.
+pub const CONSENT: &str = include_str!("../fixtures/consent.json");
+
+/// One consent case of `consent.json`.
+pub struct ConsentCase {
+    pub name: String,
+    pub config: ConsentConfig,
+    /// The raw signals, turned into [`Signal`]s by [`signal`].
+    pub signals: Vec<Value>,
+    pub expect: Categories,
+    pub may_store: bool,
+    pub record: Option<String>,
+}
+
+/// Every case of `consent.json`.
+pub fn consent_cases() -> Vec<ConsentCase> {
+    let root = parse(CONSENT).expect("fixture parses");
+    root.get("cases")
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .map(|case| {
+            let c = case.get("config").unwrap();
+            let d = ConsentConfig::default();
+            let flag = |k: &str, default: bool| c.get(k).and_then(Value::as_bool).unwrap_or(default);
+            let config = ConsentConfig {
+                mode: if c.get("mode").and_then(Value::as_str) == Some("opt-out") { Mode::OptOut } else { Mode::OptIn },
+                pending: d.pending,
+                buffer_limit: d.buffer_limit,
+                gpc: flag("gpc", true),
+                tcf: flag("tcf", true),
+                google_consent_mode: flag("googleConsentMode", true),
+            };
+            ConsentCase {
+                name: str_of(case, "name"),
+                config,
+                signals: case.get("signals").and_then(Value::as_array).unwrap().to_vec(),
+                expect: categories(case.get("expect").unwrap()),
+                may_store: case.get("mayStore").and_then(Value::as_bool).unwrap(),
+                record: case.get("record").and_then(Value::as_str).map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+/// A fixture signal as the core sees it; `None` when the adapter says the
+/// entry is not a signal at all (a non-consent dataLayer entry, say).
+pub fn signal(raw: &Value) -> Option<Signal> {
+    if let Some(r) = raw.get("stored") {
+        return Some(Signal::Stored(Record::from_value(r).expect("a valid stored record")));
+    }
+    if let Some(api) = raw.get("api") {
+        let choices = api
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (Category::parse(k).unwrap(), v.as_bool().unwrap()))
+            .collect();
+        let source = raw.get("source").and_then(Value::as_str).unwrap_or("api").to_string();
+        return Some(Signal::Api { choices, source });
+    }
+    if raw.get("gpc").is_some() {
+        return Some(Signal::Gpc);
+    }
+    if let Some(tc) = raw.get("tcf") {
+        return tcf::read(tc).map(Signal::Tcf);
+    }
+    if let Some(cmd) = raw.get("gcm") {
+        return gcm::read(cmd).map(Signal::Gcm);
+    }
+    panic!("unknown fixture signal {}", raw.to_json());
+}
+
+/// Runs one case through [`ConsentState`]; `Err` says what differed.
+pub fn check_consent_case(case: &ConsentCase, signal_of: &dyn Fn(&Value) -> Option<Signal>) -> Result<(), String> {
+    let mut state = ConsentState::new(case.config.clone());
+    for (i, raw) in case.signals.iter().enumerate() {
+        if let Some(s) = signal_of(raw) {
+            state.apply(s, 1000.0 + i as f64);
+        }
+    }
+    let got = state.effective();
+    if got != case.expect {
+        return Err(format!("{}: categories {:?}, expected {:?}", case.name, got, case.expect));
+    }
+    if state.may_store(Category::Analytics) != case.may_store {
+        return Err(format!("{}: mayStore {}, expected {}", case.name, state.may_store(Category::Analytics), case.may_store));
+    }
+    let record = state.record().map(|r| r.source);
+    if record != case.record {
+        return Err(format!("{}: record {:?}, expected {:?}", case.name, record, case.record));
+    }
+    Ok(())
 }

@@ -12,16 +12,21 @@ use crate::core::event::{Event, EventType};
 use crate::core::json::{write_number, write_string, write_value};
 use crate::core::time::write_iso8601;
 
-/// Appends `event` as one Segment-spec JSON object.
-pub fn write_event(out: &mut String, e: &Event) {
+/// Appends `event` as one Segment-spec JSON object; `marketing` says
+/// whether its page may carry campaign and ad click data.
+pub fn write_event(out: &mut String, e: &Event, marketing: bool) {
     let mut context = String::with_capacity(512);
-    write_context(&mut context, &e.page, &e.env);
+    if marketing {
+        write_context(&mut context, &e.page, &e.env);
+    } else {
+        write_context(&mut context, &e.page.without_ad_ids(), &e.env);
+    }
     write_event_with_context(out, e, &context);
 }
 
-/// Appends `event` with its `context` object already encoded: the context
-/// is the same for every event of a page view, so the tracker encodes it
-/// once per page instead of once per event.
+/// Appends `event` with the start of its `context` object already encoded
+/// (see [`write_context`]): that part is the same for every event of a page
+/// view, so the tracker encodes it once per page instead of once per event.
 pub fn write_event_with_context(out: &mut String, e: &Event, context: &str) {
     out.push_str("{\"type\":\"");
     out.push_str(e.kind.as_str());
@@ -44,10 +49,13 @@ pub fn write_event_with_context(out: &mut String, e: &Event, context: &str) {
     write_iso8601(out, e.timestamp_ms);
     out.push_str("\",\"context\":");
     out.push_str(context);
-    out.push('}');
+    out.push_str(",\"consent\":");
+    e.consent.write_json(out);
+    out.push_str("}}");
 }
 
-/// Appends the `context` object of events made on `page` with `env`.
+/// Appends the `context` object of events made on `page` with `env`, open
+/// (without its closing brace): the per-event `consent` stamp follows.
 pub fn write_context(out: &mut String, page: &PageContext, env: &EnvContext) {
     out.push_str("{\"page\":{\"path\":");
     write_string(out, &page.path);
@@ -85,7 +93,7 @@ pub fn write_context(out: &mut String, page: &PageContext, env: &EnvContext) {
     out.push_str(LIBRARY_NAME);
     out.push_str("\",\"version\":\"");
     out.push_str(LIBRARY_VERSION);
-    out.push_str("\"}}");
+    out.push_str("\"}");
 }
 
 /// Bytes a batch body adds around its events (with an empty write key);

@@ -2,14 +2,17 @@
 //! drive it (timer, requests, unload listeners, flush promises).
 //!
 //! The tracker decides; this module only carries out what it asks: send this
-//! batch, wake me at that time, hand these chunks to a beacon.
+//! batch, wake me at that time, hand these chunks to a beacon. `consent`
+//! connects the page's consent signals and the consent API.
+
+mod consent;
 
 use crate::prelude::*;
 
 use core::cell::{Cell, RefCell};
 use alloc::rc::{Rc, Weak};
 
-use super::timer::Timeout;
+use crate::web::timer::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
@@ -22,13 +25,14 @@ use crate::core::json::Value;
 use crate::core::platform::Level;
 use crate::core::tracker::{Platform, Tracker};
 
-use super::console::{self, ConsoleLog};
-use super::convert::to_js;
-use super::listener::Listener;
-use super::page;
-use super::platform::{CryptoRandom, DateClock};
-use super::storage::LocalStore;
-use super::transport::{self, Answer, Request, NO_ANSWER, REQUEST_TIMEOUT_MS};
+use crate::web::console::{self, ConsoleLog};
+use crate::web::cookies::DocumentCookies;
+use crate::web::convert::to_js;
+use crate::web::listener::Listener;
+use crate::web::page;
+use crate::web::platform::{CryptoRandom, DateClock};
+use crate::web::storage::LocalStore;
+use crate::web::transport::{self, Answer, Request, NO_ANSWER, REQUEST_TIMEOUT_MS};
 
 /// The SDK's state in one page.
 pub struct Runtime {
@@ -53,7 +57,18 @@ pub struct Runtime {
     /// The deferred read of the time zone.
     zone_timer: RefCell<Option<Timeout>>,
     probe: page::PageProbe,
+    /// `kz.consent.onChange` callbacks, by subscription id.
+    consent_watchers: RefCell<Vec<(u32, Function)>>,
+    next_watcher: Cell<u32>,
+    /// The callbacks given to the CMP and to `dataLayer.push`.
+    tcf_callback: RefCell<Option<TcfCallback>>,
+    gcm_callback: RefCell<Option<JsCallback>>,
 }
+
+/// A callback JavaScript calls with one value.
+type JsCallback = Closure<dyn FnMut(JsValue)>;
+/// The TCF `addEventListener` callback: `(tcData, success)`.
+type TcfCallback = Closure<dyn FnMut(JsValue, JsValue)>;
 
 /// The three calls that record events.
 #[derive(Clone, Copy, Debug)]
@@ -73,6 +88,7 @@ impl Runtime {
             clock: Box::new(DateClock),
             random: Box::new(CryptoRandom::default()),
             store: Box::new(LocalStore::open()),
+            cookies: Box::new(DocumentCookies::open()),
             log: Box::new(ConsoleLog),
         };
         let tracker = Tracker::new(config, platform, page::environment(), page::current_page());
@@ -100,6 +116,10 @@ impl Runtime {
                 answer: Cell::new(None),
                 zone_timer: RefCell::new(None),
                 probe: page::PageProbe::new(),
+                consent_watchers: RefCell::new(Vec::new()),
+                next_watcher: Cell::new(0),
+                tcf_callback: RefCell::new(None),
+                gcm_callback: RefCell::new(None),
                 on_drained: Closure::new(move |_: JsValue| {
                     if let Some(rt) = w3.upgrade() {
                         let answer = rt.answer.take().unwrap_or(NO_ANSWER);
@@ -114,6 +134,7 @@ impl Runtime {
             }
         });
         rt.listen_for_unload();
+        rt.listen_for_consent();
         // The time zone costs a slow first `Intl` call: not before `init`
         // resolves. The first event reads it at once if it comes sooner.
         let weak = Rc::downgrade(&rt);
@@ -164,6 +185,10 @@ impl Runtime {
             .unwrap_or(false);
         if queued {
             self.pump();
+            if self.listeners.borrow().is_empty() {
+                // Every category was denied, but a necessary event came.
+                self.follow_unload_listeners();
+            }
         }
         queued
     }
@@ -268,7 +293,7 @@ impl Runtime {
     }
 
     fn listen_for_unload(self: &Rc<Self>) {
-        let Some(window) = super::window() else { return };
+        let Some(window) = crate::web::window() else { return };
         let mut listeners = Vec::new();
         if let Some(doc) = window.document() {
             let weak = Rc::downgrade(self);
