@@ -22,6 +22,36 @@ export interface BatchConfig {
   maxEventBytes?: number;
 }
 
+/** A consent category. `necessary` is always granted. */
+export type ConsentCategory = 'necessary' | 'analytics' | 'personalization' | 'marketing';
+
+/** The state of one category. */
+export type ConsentChoice = 'granted' | 'denied' | 'unknown';
+
+/** Every category's state. */
+export interface ConsentState {
+  necessary: 'granted';
+  analytics: ConsentChoice;
+  personalization: ConsentChoice;
+  marketing: ConsentChoice;
+}
+
+/** Consent rules. */
+export interface ConsentConfig {
+  /** `'opt-in'`: nothing is sent or stored for a category until granted. `'opt-out'`: granted until denied. Default `'opt-in'`. */
+  mode?: 'opt-in' | 'opt-out';
+  /** Events of an undecided category wait in memory (`'buffer'`) or are dropped (`'drop'`). Default `'buffer'`. */
+  pending?: 'buffer' | 'drop';
+  /** Most events kept waiting for a choice; the oldest go first. Default `100`. */
+  bufferLimit?: number;
+  /** Honour Global Privacy Control (`navigator.globalPrivacyControl`): marketing denied unless granted through `consent.set`. Default `true`. */
+  gpc?: boolean;
+  /** Listen to an IAB TCF v2.2 CMP (`__tcfapi('addEventListener')`). Default `true`. */
+  tcf?: boolean;
+  /** Read Google Consent Mode v2 commands in `dataLayer`. Default `true`. */
+  googleConsentMode?: boolean;
+}
+
 /** What `init` accepts. Unknown keys are ignored with a console warning. */
 export interface KizunaConfig {
   /** Where batches are POSTed: an absolute http(s) URL, or a path on the page's origin such as `/collect`. Required. */
@@ -32,12 +62,28 @@ export interface KizunaConfig {
   debug?: boolean;
   /** Batching limits. */
   batch?: BatchConfig;
+  /** Consent rules. */
+  consent?: ConsentConfig;
 }
 
 /** Per-call options. */
 export interface CallOptions {
   /** Your own id for the event (default: a UUID v4 made at call time). Collectors deduplicate on it. */
   messageId?: string;
+  /** The consent the event needs. Default `'analytics'`. */
+  category?: ConsentCategory;
+}
+
+/** `kz.consent`. */
+export interface ConsentApi {
+  /** Every category's state now. */
+  get(): ConsentState;
+  /** The visitor's choice (any subset of categories); returns the new state. `source` names the banner (default `'api'`). */
+  set(choices: Partial<Record<'analytics' | 'personalization' | 'marketing', boolean>>, options?: { source?: string }): ConsentState;
+  /** Calls `callback(state)` after every change; returns the function that unsubscribes it. */
+  onChange(callback: (state: ConsentState) => void): () => void;
+  /** Events waiting for a choice, and events dropped from a full buffer. */
+  pending(): { buffered: number; dropped: number };
 }
 
 /** What `flush()` resolves with. */
@@ -70,6 +116,8 @@ export interface Kizuna {
   userId(): string | null;
   /** Events waiting to be sent. */
   queued(): number;
+  /** The visitor's consent. */
+  readonly consent: ConsentApi;
   /** True for the no-op instance `init` returns outside a browser. */
   readonly inert: boolean;
 }
@@ -83,3 +131,21 @@ export function init(config: KizunaConfig): Promise<Kizuna>;
 
 declare const _default: { init: typeof init };
 export default _default;
+
+/**
+ * The script-tag global (`window.kizuna` unless renamed): before the SDK
+ * loads, a queue; after, the same API as an instance, plus calls by name:
+ * `kizuna('init', config)`, `kizuna('track', name, properties)`,
+ * `kizuna('page')`, `kizuna('identify', id, traits)`, `kizuna('reset')`,
+ * `kizuna('flush')`, `kizuna('consent', choices, options)`,
+ * `kizuna('ready', (kz) => …)`.
+ */
+export interface KizunaGlobal extends Partial<Kizuna> {
+  (method: 'init', config: KizunaConfig): void;
+  (method: 'track', event: string, properties?: Properties, options?: CallOptions): void;
+  (method: 'page', name?: string | Properties, properties?: Properties, options?: CallOptions): void;
+  (method: 'identify', userId?: string | number | Properties, traits?: Properties, options?: CallOptions): void;
+  (method: 'consent', choices: Partial<Record<'analytics' | 'personalization' | 'marketing', boolean>>, options?: { source?: string }): void;
+  (method: 'reset' | 'flush'): void;
+  (method: 'ready', callback: (kz: Kizuna) => void): void;
+}

@@ -58,6 +58,21 @@ impl Kizuna {
         self.rt.record(Call::Identify, to_input(&a), to_input(&b), to_input(&options))
     }
 
+    /// Replays `track`, `page` or `identify` queued by the script-tag
+    /// snippet before the SDK loaded, with the time (epoch ms), URL,
+    /// referrer and title recorded when the call was made.
+    #[allow(clippy::too_many_arguments)]
+    pub fn replay(&self, method: &str, a: JsValue, b: JsValue, c: JsValue, time: f64, url: &str, referrer: &str, title: &str) -> bool {
+        let call = match method {
+            "track" => Call::Track,
+            "page" => Call::Page,
+            "identify" => Call::Identify,
+            _ => return false,
+        };
+        let page = crate::core::context::PageContext::new(url, title, referrer);
+        self.rt.replay(call, (to_input(&a), to_input(&b), to_input(&c)), time, page)
+    }
+
     /// `reset()`: forget the user; a new anonymous id.
     pub fn reset(&self) {
         self.rt.reset();

@@ -446,3 +446,26 @@ fn debug_logs_every_event_and_batch() {
     assert!(debug[0].starts_with("track('Seen') queued: {\"type\":\"track\""), "{debug:?}");
     assert_eq!(debug[1], "batch of 1 events delivered (HTTP 200)");
 }
+
+#[test]
+fn calls_queued_before_load_keep_their_own_time_and_page() {
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![]));
+    let earlier = PageContext::new("http://127.0.0.1:8080/landing?utm_source=mail", "Landing", "http://ref.example/");
+    t.replaying(1_795_363_900_000.0, earlier);
+    t.track(s("Queued Early"), Input::Undefined, Input::Undefined);
+    t.page(Input::Undefined, Input::Undefined, Input::Undefined);
+    t.replayed();
+    t.track(s("Live"), Input::Undefined, Input::Undefined);
+    t.begin_flush();
+    let body = send_next(&mut t, 200);
+    let b = body["batch"].as_array().unwrap();
+    assert_eq!(b[0]["timestamp"], "2026-11-22T16:11:40.000Z", "the time of the call, not of the replay");
+    assert_eq!(b[0]["context"]["page"]["url"], "http://127.0.0.1:8080/landing?utm_source=mail");
+    assert_eq!(b[0]["context"]["page"]["title"], "Landing");
+    assert_eq!(b[0]["context"]["page"]["referrer"], "http://ref.example/");
+    assert_eq!(b[0]["context"]["campaign"], serde_json::json!({"source": "mail"}));
+    assert_eq!(b[1]["properties"]["path"], "/landing", "a replayed page view describes its own page");
+    assert_eq!(b[2]["context"]["page"]["path"], "/shop", "after the replay, the current page again");
+    assert_eq!(b[2]["timestamp"], "2026-11-22T16:13:00.000Z");
+}

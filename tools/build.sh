@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the shipped files into js/pkg/: the optimized wasm and its JS glue.
-#   tools/build.sh           release build (what ships), wasm-opt -Oz
+# Builds what ships, from one build of the wasm and its glue:
+#   js/pkg/        the npm package's wasm and glue (js/ is the package)
+#   dist/kizuna/   the script-tag files: snippet, loader, wasm, SRI hashes, tags
+# Release build, wasm-opt -Oz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -20,3 +22,4 @@ node_modules/.bin/esbuild js/pkg/kizuna.js --bundle --minify --format=esm --log-
   --outfile=js/pkg/kizuna.js --allow-overwrite
 rm -rf js/pkg/snippets
 echo "[build] js/pkg: $(wc -c < js/pkg/kizuna_bg.wasm) bytes wasm, $(wc -c < js/pkg/kizuna.js) bytes glue"
+node tools/dist.mjs

@@ -15,7 +15,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILES = [
   { file: 'js/pkg/kizuna_bg.wasm', what: 'wasm (after wasm-opt -Oz)', budget: true },
   { file: 'js/pkg/kizuna.js', what: 'JS glue (wasm-bindgen)', budget: true },
-  { file: 'js/index.js', what: 'npm entry / loader', budget: false },
+  { file: 'js/index.js', what: 'npm entry', budget: false },
+  { file: 'js/wrap.js', what: 'npm guarded API', budget: false },
+  { file: 'dist/kizuna/snippet.js', what: 'script tag: snippet', budget: false },
+  { file: 'dist/kizuna/kizuna.js', what: 'script tag: loader + glue', budget: false },
+  { file: 'dist/kizuna/kizuna.wasm', what: 'script tag: wasm', budget: false },
 ];
 // The budget of wasm + JS glue, gzip -9: each feature adds what it was
 // measured to need, so growth is a decision, never an accident.
@@ -53,8 +57,11 @@ if (process.argv.includes('--json')) {
 } else {
   const kib = (n) => (n / 1024).toFixed(1).padStart(6);
   console.log('file                         what                          raw KiB  gzip KiB  brotli KiB');
+  const bytes = (n) => String(n).padStart(6);
   for (const r of rows) {
-    console.log(`${r.file.padEnd(28)} ${r.what.padEnd(29)} ${kib(r.raw)}  ${kib(r.gzip)}    ${kib(r.brotli)}`);
+    // Tiny files read better in bytes.
+    const fmt = r.raw < 1024 ? (n) => `${bytes(n)} B` : (n) => kib(n) + '  ';
+    console.log(`${r.file.padEnd(28)} ${r.what.padEnd(29)} ${fmt(r.raw)}${r.raw < 1024 ? '' : ''}  ${fmt(r.gzip)}    ${fmt(r.brotli)}`);
   }
   console.log(`${'wasm + glue'.padEnd(58)} ${kib(sum.raw)}  ${kib(sum.gzip)}    ${kib(sum.brotli)}`);
   console.log(`budget: wasm + glue ≤ ${BUDGET_GZIP_BYTES / 1024} KiB gzip -9 (${BUDGET_KIB.map(([what, kib]) => `${kib} ${what}`).join(' + ')})`);

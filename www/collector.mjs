@@ -7,6 +7,7 @@
 //
 // Run it:
 //   node www/collector.mjs [--port 8080] [--out FILE] [--mount /prefix/=DIR ...] [--quiet]
+//   (default mounts: / → www/, /kizuna/ → js/ (npm package), /dist/ → dist/ (script tag))
 //
 // Or use it from tests:
 //   import { startCollector } from './www/collector.mjs';
@@ -140,7 +141,9 @@ function defaultOutFile() {
 function defaultMounts() {
   return [
     { prefix: '/', dir: SCRIPT_DIR },
+    // The npm package (ES module entry) and the script-tag distribution.
     { prefix: '/kizuna/', dir: path.resolve(SCRIPT_DIR, '../js') },
+    { prefix: '/dist/', dir: path.resolve(SCRIPT_DIR, '../dist') },
   ];
 }
 

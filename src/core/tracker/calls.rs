@@ -123,11 +123,8 @@ impl Tracker {
             // A page event carries the page, as Segment's does (its ad click
             // ids only with marketing consent); the site's own properties
             // win over the captured ones.
-            let mut base = if self.consent.get(Category::Marketing) == Choice::Granted {
-                self.page.to_value()
-            } else {
-                self.page.without_ad_ids().to_value()
-            };
+            let page = self.call_page();
+            let mut base = if self.consent.get(Category::Marketing) == Choice::Granted { page.to_value() } else { page.without_ad_ids().to_value() };
             if let Value::Object(fields) = props {
                 for (k, v) in fields {
                     base.set(&k, v);
@@ -159,8 +156,11 @@ impl Tracker {
             anonymous_id: self.identity.anonymous_id.clone(),
             user_id: self.identity.user_id.clone(),
             message_id: options.message_id.unwrap_or_else(|| uuid_v4(self.platform.random.as_mut())),
-            timestamp_ms: self.platform.clock.now_ms(),
-            page: self.page.clone(),
+            timestamp_ms: match &self.replay {
+                Some((time, _)) => *time,
+                None => self.platform.clock.now_ms(),
+            },
+            page: self.call_page(),
             env: self.env.clone(),
             category: options.category,
             consent: self.consent.effective(),

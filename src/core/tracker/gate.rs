@@ -4,6 +4,8 @@
 
 use crate::prelude::*;
 
+use alloc::rc::Rc;
+
 use super::Tracker;
 use crate::core::consent::state::Pending;
 use crate::core::consent::{Category, Choice};
@@ -38,12 +40,19 @@ impl Tracker {
     /// Encodes `event` (with or without marketing data, as consent allows
     /// now) and queues it.
     fn enqueue(&mut self, event: Event, label: &str) -> bool {
-        if self.context_marketing != (self.consent.get(Category::Marketing) == Choice::Granted) {
+        let marketing = self.consent.get(Category::Marketing) == Choice::Granted;
+        if self.context_marketing != marketing {
             self.encode_context();
         }
         // Sized for the usual event, so the body is not regrown as it is written.
         let mut body = String::with_capacity(self.context_json.len() + 512);
-        kizuna::write_event_with_context(&mut body, &event, &self.context_json);
+        if Rc::ptr_eq(&event.page, &self.page) && Rc::ptr_eq(&event.env, &self.env) {
+            kizuna::write_event_with_context(&mut body, &event, &self.context_json);
+        } else {
+            // Made on another page state (replayed from the snippet's queue,
+            // or buffered before a navigation): its own context.
+            kizuna::write_event(&mut body, &event, marketing);
+        }
         if body.len() > self.config.batch.max_event_bytes {
             let mut why = String::from("the event is ");
             write_int(&mut why, body.len() as i64);

@@ -91,6 +91,9 @@ pub struct Tracker {
     buffer: Vec<Event>,
     /// Events dropped from a full buffer.
     buffer_dropped: usize,
+    /// The time and page of a call made before the SDK loaded, while it is
+    /// being replayed (see [`Tracker::replaying`]).
+    replay: Option<(f64, Rc<PageContext>)>,
 }
 
 impl Tracker {
@@ -120,6 +123,7 @@ impl Tracker {
             consent,
             buffer: Vec::new(),
             buffer_dropped: 0,
+            replay: None,
         };
         t.load_consent_record();
         t.encode_context();
@@ -179,6 +183,26 @@ impl Tracker {
             kizuna::write_context(&mut self.context_json, &self.page.without_ad_ids(), &self.env);
         }
         self.context_marketing = marketing;
+    }
+
+    /// Makes the calls until [`Tracker::replayed`] carry `time` and `page`:
+    /// they were made (and queued by the snippet) before the SDK loaded.
+    pub fn replaying(&mut self, time: f64, page: PageContext) {
+        let time = if time.is_finite() && time > 0.0 { time } else { self.platform.clock.now_ms() };
+        self.replay = Some((time, Rc::new(page)));
+    }
+
+    /// Back to stamping calls with the current time and page.
+    pub fn replayed(&mut self) {
+        self.replay = None;
+    }
+
+    /// The page a call is made on: the current one, or a replayed call's.
+    fn call_page(&self) -> Rc<PageContext> {
+        match &self.replay {
+            Some((_, page)) => page.clone(),
+            None => self.page.clone(),
+        }
     }
 
     /// The queue, for inspection.

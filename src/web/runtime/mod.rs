@@ -193,6 +193,15 @@ impl Runtime {
         queued
     }
 
+    /// Replays a call the snippet queued before the SDK loaded, with the
+    /// time and page it was made on.
+    pub fn replay(self: &Rc<Self>, call: Call, args: (Input, Input, Input), time: f64, page: PageContext) -> bool {
+        self.with_tracker(|t| t.replaying(time, page));
+        let queued = self.record(call, args.0, args.1, args.2);
+        self.with_tracker(|t| t.replayed());
+        queued
+    }
+
     /// `reset()`.
     pub fn reset(&self) {
         self.with_tracker(|t| t.reset());

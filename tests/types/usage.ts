@@ -1,0 +1,37 @@
+// Type-checked by tests/e2e/packaging.test.mjs (tsc --noEmit --strict):
+// the package's declarations describe every call a site makes.
+import { init, type Kizuna, type KizunaConfig, type ConsentState, type FlushSummary, type KizunaGlobal } from 'kizuna';
+
+const config: KizunaConfig = {
+  endpoint: '/collect',
+  writeKey: 'demo',
+  debug: false,
+  batch: { maxEvents: 50, maxBytes: 61440, flushInterval: 1000, maxEventBytes: 32768 },
+  consent: { mode: 'opt-in', pending: 'buffer', bufferLimit: 100, gpc: true, tcf: true, googleConsentMode: true },
+};
+
+async function main(): Promise<void> {
+  const kz: Kizuna = await init(config);
+  const queued: boolean = kz.track('Product Viewed', { sku: 'A1', price: 19.9, when: new Date(), tags: ['a'] }, { category: 'marketing', messageId: 'm-1' });
+  kz.page();
+  kz.page('Home', { section: 'top' });
+  kz.page({ section: 'top' });
+  kz.identify('user-42', { plan: 'pro' });
+  kz.identify({ plan: 'pro' });
+  kz.reset();
+  const summary: FlushSummary = await kz.flush();
+  const state: ConsentState = kz.consent.set({ analytics: true, marketing: false }, { source: 'banner' });
+  const off: () => void = kz.consent.onChange((s: ConsentState) => console.log(s.analytics));
+  off();
+  const { buffered, dropped } = kz.consent.pending();
+  const id: string | null = kz.anonymousId();
+  console.log(queued, summary.sent, state.marketing, buffered + dropped, id, kz.userId(), kz.queued(), kz.inert);
+
+  const global = (window as unknown as { kizuna: KizunaGlobal }).kizuna;
+  global('init', config);
+  global('track', 'Signed Up', { plan: 'pro' });
+  global('consent', { analytics: true });
+  global('ready', (k) => k.page());
+}
+
+void main;
