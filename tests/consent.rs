@@ -165,11 +165,13 @@ fn rule4_opt_out_sends_until_denied() {
     let mut t = tracker(&w, config(vec![("mode", s("opt-out"))]));
     track(&mut t, "Free", None);
     assert_eq!(names(&drain(&mut t)), vec!["Free"]);
-    assert_eq!(w.store.keys(), vec!["kizuna:anonymousId"], "ids stored, no record without a choice");
+    assert_eq!(w.store.keys(), vec!["kizuna:anonymousId", "kizuna:profile"], "ids and profile stored, no record without a choice");
     grant(&mut t, vec![("analytics", false)]);
     assert!(!track(&mut t, "Blocked", None));
     assert!(drain(&mut t).is_empty());
-    assert_eq!(w.store.keys(), vec!["kizuna:consent"]);
+    assert_eq!(w.store.keys(), vec!["kizuna:profile", "kizuna:consent"], "personalization is still granted");
+    grant(&mut t, vec![("personalization", false)]);
+    assert_eq!(w.store.keys(), vec!["kizuna:consent"], "denying personalization deletes the profile");
 }
 
 #[test]

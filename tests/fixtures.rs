@@ -42,3 +42,8 @@ fn consent_decisions_match_the_golden_fixtures() {
         cases.iter().filter_map(|c| support::fixtures::check_consent_case(c, &support::fixtures::signal).err()).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_holdout_hash_matches_its_published_vectors() {
+    assert_eq!(support::fixtures::check_holdout_vectors(), Ok(7));
+}

@@ -434,3 +434,8 @@ async fn opt_in_without_a_choice_writes_nothing_and_a_grant_sends() {
     let mut jar = kizuna::web::cookies::DocumentCookies::open();
     kizuna::core::platform::Cookies::remove(&mut jar, "kz_consent");
 }
+
+#[wasm_bindgen_test]
+fn the_holdout_hash_matches_its_published_vectors_in_the_browser() {
+    assert_eq!(fixtures::check_holdout_vectors(), Ok(7));
+}

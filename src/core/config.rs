@@ -8,6 +8,8 @@ use crate::prelude::*;
 
 use super::consent::state::{ConsentConfig, Mode, Pending};
 use super::context::find_bytes;
+use super::personalize::config::{parse_profile, parse_slots, ProfileConfig};
+use super::personalize::slots::SlotSettings;
 use super::input::Input;
 
 /// Limits that decide when queued events are sent.
@@ -45,6 +47,10 @@ pub struct Config {
     pub batch: BatchPolicy,
     /// Consent rules.
     pub consent: ConsentConfig,
+    /// Slot settings (`slots`).
+    pub slots: Vec<SlotSettings>,
+    /// Profile settings (`profile`).
+    pub profile: ProfileConfig,
 }
 
 /// A config field that is wrong, and how.
@@ -59,7 +65,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(field: &str, expected: &str, found: &str) -> ConfigError {
+    /// `field` must be `expected` but is `found`.
+    pub fn new(field: &str, expected: &str, found: &str) -> ConfigError {
         ConfigError { field: field.to_string(), expected: expected.to_string(), found: found.to_string() }
     }
 
@@ -76,7 +83,7 @@ impl ConfigError {
     }
 }
 
-const TOP_KEYS: &[&str] = &["endpoint", "writeKey", "debug", "batch", "consent"];
+const TOP_KEYS: &[&str] = &["endpoint", "writeKey", "debug", "batch", "consent", "slots", "profile"];
 const CONSENT_KEYS: &[&str] = &["mode", "pending", "bufferLimit", "gpc", "tcf", "googleConsentMode"];
 const BATCH_KEYS: &[&str] = &["maxEvents", "maxBytes", "flushInterval", "maxEventBytes"];
 
@@ -114,7 +121,15 @@ pub fn parse_config(input: &Input) -> Result<(Config, Vec<String>), ConfigError>
         Some(Input::Object(c)) => parse_consent(c, &mut warnings)?,
         Some(other) => return Err(ConfigError::new("consent", "an object", other.type_name())),
     };
-    Ok((Config { endpoint, write_key, debug, batch, consent }, warnings))
+    let slots = match find(fields, "slots") {
+        None | Some(Input::Undefined | Input::Null) => Vec::new(),
+        Some(s) => parse_slots(s)?,
+    };
+    let profile = match find(fields, "profile") {
+        None | Some(Input::Undefined | Input::Null) => ProfileConfig::default(),
+        Some(p) => parse_profile(p)?,
+    };
+    Ok((Config { endpoint, write_key, debug, batch, consent, slots, profile }, warnings))
 }
 
 fn parse_consent(fields: &[(String, Input)], warnings: &mut Vec<String>) -> Result<ConsentConfig, ConfigError> {

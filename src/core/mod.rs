@@ -17,6 +17,7 @@ pub mod ids;
 pub mod input;
 pub mod json;
 pub mod native;
+pub mod personalize;
 pub mod platform;
 pub mod queue;
 pub mod retry;

@@ -206,3 +206,28 @@ pub fn check_consent_case(case: &ConsentCase, signal_of: &dyn Fn(&Value) -> Opti
     }
     Ok(())
 }
+
+/// The holdout hash vectors.
+pub const HOLDOUT_HASH: &str = include_str!("../fixtures/holdout-hash.json");
+
+/// Checks every vector of `holdout-hash.json`; `Err` lists what differed.
+pub fn check_holdout_vectors() -> Result<usize, String> {
+    use kizuna::core::personalize::hash::{bucket, fnv1a32, in_holdout};
+    let root = parse(HOLDOUT_HASH).expect("fixture parses");
+    let cases = root.get("cases").and_then(Value::as_array).unwrap();
+    let mut errors = Vec::new();
+    for c in cases {
+        let (slot, vid, key) = (str_of(c, "slot"), str_of(c, "visitorId"), str_of(c, "key"));
+        let want_h = num_of(c, "fnv1a32") as u32;
+        if fnv1a32(key.as_bytes()) != want_h {
+            errors.push(format!("fnv1a32({key}) != {want_h}"));
+        }
+        if (bucket(&slot, &vid) - num_of(c, "bucket")).abs() > 1e-12 {
+            errors.push(format!("bucket({slot}, {vid})"));
+        }
+        if in_holdout(&slot, &vid, num_of(c, "holdout")) != c.get("inHoldout").and_then(Value::as_bool).unwrap() {
+            errors.push(format!("inHoldout({slot}, {vid})"));
+        }
+    }
+    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
+}

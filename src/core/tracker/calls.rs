@@ -119,6 +119,9 @@ impl Tracker {
                 Value::object()
             }
         };
+        if let (EventType::Track, Some(n)) = (kind, name.as_deref()) {
+            self.observe_event(n, &props);
+        }
         let props = if kind == EventType::Page {
             // A page event carries the page, as Segment's does (its ad click
             // ids only with marketing consent); the site's own properties

@@ -114,6 +114,9 @@ impl Tracker {
         let change = self.consent.apply(signal, now)?;
         for c in change.denied() {
             let purged = self.purge(c);
+            if c == Category::Personalization {
+                self.drop_profile();
+            }
             if c == Category::Analytics {
                 // Withdrawal severs the link: the stored ids go, and the
                 // visitor is someone new should analytics come back.
@@ -129,6 +132,7 @@ impl Tracker {
             }
         }
         self.save_consent_record();
+        self.save_profile();
         // Storage may have become allowed without a category changing (TCF
         // purpose 1 given later): write the ids whenever it is.
         self.save_identity();

@@ -9,11 +9,13 @@
 //! - `calls`: `track`, `page`, `identify`, `reset` → events
 //! - `gate`: the consent gate: an event is queued, buffered or dropped
 //! - `consent`: the consent API and what a change of choice sets off
+//! - `personalize`: the profile, slot decisions and exposure events
 //! - `send`: batches, answers, flushes and the unload hand-off
 
 mod calls;
 mod consent;
 mod gate;
+mod personalize;
 mod send;
 
 pub use calls::char_count;
@@ -30,6 +32,7 @@ use super::encode::kizuna;
 use super::event::Event;
 use super::flush::Flushes;
 use super::identity::Identity;
+use super::personalize::profile::Profile;
 use super::platform::{Clock, Cookies, Level, Log, Random, Store};
 use super::queue::Queue;
 
@@ -94,6 +97,8 @@ pub struct Tracker {
     /// The time and page of a call made before the SDK loaded, while it is
     /// being replayed (see [`Tracker::replaying`]).
     replay: Option<(f64, Rc<PageContext>)>,
+    /// The visitor profile (only with personalization consent).
+    profile: Option<Profile>,
 }
 
 impl Tracker {
@@ -124,8 +129,10 @@ impl Tracker {
             buffer: Vec::new(),
             buffer_dropped: 0,
             replay: None,
+            profile: None,
         };
         t.load_consent_record();
+        t.load_profile();
         t.encode_context();
         t.save_identity();
         t
