@@ -6,9 +6,11 @@
 //! - its mean μ = prior × (1 + 4 × match), where `match` is the visitor's
 //!   share of interest in the variant's tags (0–1): a variant entirely on
 //!   the visitor's topics is believed up to 5× its prior;
-//! - its weight is 40 pseudo-observations, so the belief holds until the
-//!   visitor's own views and clicks of the variant outweigh it:
-//!   α = 40μ + clicks, β = 40(1 − μ) + views − clicks.
+//! - its weight, in pseudo-observations, grows with what the profile knows:
+//!   n = 20 + 40 × evidence (the profile's total topic weight), so a thin
+//!   profile gives wide beliefs (the policy explores) and a rich one narrow
+//!   beliefs (it exploits); the visitor's own views and clicks of the
+//!   variant add to it: α = nμ + clicks, β = n(1 − μ) + views − clicks.
 //!
 //! One draw per variant, the largest wins (so the policy keeps exploring in
 //! proportion to its doubt). The propensity, the probability of the choice
@@ -19,10 +21,12 @@ use crate::prelude::*;
 
 use crate::core::platform::Random;
 
-/// How much the prior and the affinity match say, in pseudo-observations.
-pub const PSEUDO_COUNT: f64 = 40.0;
+/// The weight of a belief with no profile evidence, in pseudo-observations.
+pub const BASE_PSEUDO_COUNT: f64 = 20.0;
+/// What each unit of profile evidence adds to it.
+pub const PSEUDO_COUNT_PER_EVIDENCE: f64 = 40.0;
 /// How much more likely a click is on a variant wholly about the visitor's topics.
-pub const AFFINITY_LIFT: f64 = 4.0;
+pub const AFFINITY_LIFT: f64 = 9.0;
 const GRID: usize = 512;
 
 /// One arm: Beta(alpha, beta).
@@ -35,13 +39,15 @@ pub struct Arm {
 }
 
 impl Arm {
-    /// The belief for a variant with `prior`, affinity `matched` (0–1) and
-    /// this visitor's `views` and `clicks` of it.
-    pub fn new(prior: f64, matched: f64, views: u32, clicks: u32) -> Arm {
+    /// The belief for a variant with `prior`, affinity `matched` (0–1),
+    /// from a profile with `evidence`, and this visitor's `views` and
+    /// `clicks` of it.
+    pub fn new(prior: f64, matched: f64, evidence: f64, views: u32, clicks: u32) -> Arm {
         let mean = (prior * (1.0 + AFFINITY_LIFT * matched.clamp(0.0, 1.0))).clamp(1e-4, 0.95);
+        let n = BASE_PSEUDO_COUNT + PSEUDO_COUNT_PER_EVIDENCE * evidence.max(0.0);
         let clicks = f64::from(clicks.min(views));
         let misses = f64::from(views) - clicks;
-        Arm { alpha: PSEUDO_COUNT * mean + clicks, beta: PSEUDO_COUNT * (1.0 - mean) + misses }
+        Arm { alpha: n * mean + clicks, beta: n * (1.0 - mean) + misses }
     }
 
     /// The mean of the belief.
@@ -187,7 +193,7 @@ mod tests {
 
     #[test]
     fn propensities_match_the_observed_choice_frequencies() {
-        let arms = [Arm::new(0.05, 0.0, 0, 0), Arm::new(0.05, 0.5, 0, 0), Arm::new(0.04, 0.9, 3, 1), Arm::new(0.08, 0.1, 0, 0)];
+        let arms = [Arm::new(0.05, 0.0, 1.0, 0, 0), Arm::new(0.05, 0.5, 1.0, 0, 0), Arm::new(0.04, 0.9, 1.0, 3, 1), Arm::new(0.08, 0.1, 1.0, 0, 0)];
         let p = win_probabilities(&arms);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         let mut rng = Seeded(42);
@@ -206,11 +212,15 @@ mod tests {
 
     #[test]
     fn a_single_arm_is_certain_and_evidence_moves_beliefs() {
-        assert_eq!(win_probabilities(&[Arm::new(0.05, 0.0, 0, 0)]), vec![1.0]);
-        let cold = Arm::new(0.05, 0.0, 0, 0);
-        let clicked = Arm::new(0.05, 0.0, 10, 5);
+        assert_eq!(win_probabilities(&[Arm::new(0.05, 0.0, 0.0, 0, 0)]), vec![1.0]);
+        let cold = Arm::new(0.05, 0.0, 0.0, 0, 0);
+        let clicked = Arm::new(0.05, 0.0, 0.0, 10, 5);
         assert!(clicked.mean() > cold.mean());
-        let ignored = Arm::new(0.05, 0.0, 40, 0);
+        let ignored = Arm::new(0.05, 0.0, 0.0, 40, 0);
         assert!(ignored.mean() < cold.mean());
+        // More profile evidence, narrower beliefs: the better match wins more often.
+        let thin = win_probabilities(&[Arm::new(0.05, 0.6, 1.0, 0, 0), Arm::new(0.05, 0.3, 1.0, 0, 0)]);
+        let rich = win_probabilities(&[Arm::new(0.05, 0.6, 10.0, 0, 0), Arm::new(0.05, 0.3, 10.0, 0, 0)]);
+        assert!(rich[0] > thin[0] && thin[0] > 0.5, "{thin:?} {rich:?}");
     }
 }

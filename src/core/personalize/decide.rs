@@ -19,6 +19,9 @@ use super::slots::Slot;
 use crate::core::json::write_int;
 use crate::core::platform::Random;
 
+/// Topic signals (decayed weight) a profile needs before its decisions stick.
+pub const CONFIDENT_EVIDENCE: f64 = 5.0;
+
 /// Why a slot shows what it shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
@@ -108,10 +111,12 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut dyn R
         }
         return Decision::default_for(&slot.name, Reason::NoEligible, false, why);
     }
-    let informed = !profile.topics.is_empty();
+    // Stickiness starts once the profile knows the visitor: until then an
+    // assignment is provisional (`cold`) and made again on the next page.
+    let informed = profile.evidence(ctx.now, ctx.half_life_days) >= CONFIDENT_EVIDENCE;
     if let Some(a) = profile.assignment(&slot.name) {
         let still_eligible = a.variant.as_ref().is_some_and(|id| eligible.iter().any(|v| &v.id == id));
-        if a.config == slot.config_hash && still_eligible && (informed || !a.cold) {
+        if a.config == slot.config_hash && still_eligible && !a.cold {
             let variant = a.variant.clone();
             let propensity = a.propensity;
             let mut why = String::from("kept from an earlier page: '");
@@ -123,14 +128,21 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut dyn R
         }
     }
     let affinities = profile.affinities(ctx.now, ctx.half_life_days);
+    // How much of the variant is about what the visitor likes: the mean
+    // interest over its topics (a variant half about a topic the visitor
+    // ignores is half as relevant).
     let matched = |tags: &[String]| -> f64 {
-        tags.iter().map(|t| affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>().min(1.0)
+        if tags.is_empty() {
+            return 0.0;
+        }
+        tags.iter().map(|t| affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>() / tags.len() as f64
     };
+    let evidence = profile.evidence(ctx.now, ctx.half_life_days);
     let arms: Vec<Arm> = eligible
         .iter()
         .map(|v| {
             let (views, clicks) = profile.outcome(&slot.name, &v.id);
-            Arm::new(v.prior, matched(&v.tags), views, clicks)
+            Arm::new(v.prior, matched(&v.tags), evidence, views, clicks)
         })
         .collect();
     let (index, propensity, reason) = if arms.len() == 1 {
@@ -166,7 +178,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut dyn R
     why.push_str(&prior);
     why.push('%');
     if !informed {
-        why.push_str(" (no topic known yet: decided again once one is)");
+        why.push_str(" (the profile knows little yet: decided again on the next page until it knows more)");
     }
     profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: !informed });
     Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }

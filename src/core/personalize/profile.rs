@@ -242,6 +242,11 @@ impl Profile {
         weights.into_iter().map(|(n, w)| (n, w / total)).collect()
     }
 
+    /// The total topic weight now: how much the profile knows.
+    pub fn evidence(&self, now: f64, half_life_days: f64) -> f64 {
+        self.topics.iter().map(|t| decayed(t.weight, t.at, now, half_life_days)).sum()
+    }
+
     /// The share of interest in `topic` now (0 when unknown).
     pub fn affinity(&self, topic: &str, now: f64, half_life_days: f64) -> f64 {
         self.affinities(now, half_life_days).into_iter().find(|(n, _)| n == topic).map_or(0.0, |(_, a)| a)
