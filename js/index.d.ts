@@ -52,6 +52,78 @@ export interface ConsentConfig {
   googleConsentMode?: boolean;
 }
 
+/** A lifecycle segment. */
+export type Segment = 'new' | 'returning' | 'engaged' | 'loyal' | 'dormant';
+
+/** Who may see a variant; every rule given must hold. */
+export interface VariantRules {
+  /** One of these lifecycle segments. */
+  segment?: Segment | Segment[];
+  /** At least this share (0–1) of the visitor's interest in each topic, e.g. `{ shoes: 0.3 }`. */
+  minAffinity?: Record<string, number>;
+  /** The page path starts with this. */
+  pathPrefix?: string;
+  /** The page's `utm_source` is this. */
+  utmSource?: string;
+  /** The page's `utm_campaign` is this. */
+  utmCampaign?: string;
+  /** New (first session) or returning. */
+  visitor?: 'new' | 'returning';
+  /** Device class, from the screen width (< 768 mobile, < 1024 tablet). */
+  device?: 'mobile' | 'tablet' | 'desktop' | Array<'mobile' | 'tablet' | 'desktop'>;
+}
+
+/** Settings of one variant of a slot. */
+export interface VariantConfig {
+  /** The click rate the site measured for it (0–1). Default `0.05`. */
+  prior?: number;
+  /** Who may see it. Default: everyone. */
+  rules?: VariantRules;
+  /** Its topics, for slots the app renders itself (in the page, `data-kz-tags` says it). */
+  tags?: string | string[];
+}
+
+/** Settings of one slot (`data-kz-slot`). */
+export interface SlotConfig {
+  /** Share of visitors (0–1) who always see the default, to measure lift. Default `0`. */
+  holdout?: number;
+  /** Settings by variant id (`data-kz-variant`). */
+  variants?: Record<string, VariantConfig>;
+}
+
+/** A slot's decision. */
+export interface SlotDecision {
+  slot: string;
+  /** The variant shown; null for the default content. */
+  variant: string | null;
+  reason: 'no-consent' | 'holdout' | 'no-eligible-variant' | 'only-eligible' | 'sticky' | 'thompson';
+  /** The probability of this outcome under the policy (1 when certain). */
+  propensity: number;
+  /** Whether the visitor is in the slot's holdout. */
+  holdout: boolean;
+  /** Why, in a sentence. */
+  explanation: string;
+}
+
+/** What `kz.profile()` shows. */
+export interface VisitorProfile {
+  firstSeen: number;
+  lastSeen: number;
+  sessions: number;
+  pageViews: number;
+  events: number;
+  orders: number;
+  revenue: number;
+  lastOrder: number | null;
+  segment: Segment;
+  /** Engagement score, 0–100. */
+  score: number;
+  /** Share of interest per topic (0–1), strongest first. */
+  affinities: Record<string, number>;
+  /** The variant kept per slot (null: the default). */
+  assignments: Record<string, string | null>;
+}
+
 /** What `init` accepts. Unknown keys are ignored with a console warning. */
 export interface KizunaConfig {
   /** Where batches are POSTed: an absolute http(s) URL, or a path on the page's origin such as `/collect`. Required. */
@@ -64,6 +136,10 @@ export interface KizunaConfig {
   batch?: BatchConfig;
   /** Consent rules. */
   consent?: ConsentConfig;
+  /** Slot settings by slot name. */
+  slots?: Record<string, SlotConfig>;
+  /** Profile settings. */
+  profile?: { /** Days for a topic's weight to halve. Default `14`. */ halfLifeDays?: number };
 }
 
 /** Per-call options. */
@@ -118,6 +194,16 @@ export interface Kizuna {
   queued(): number;
   /** The visitor's consent. */
   readonly consent: ConsentApi;
+  /** The decision for a slot: the page's, or (for a slot the app renders itself, described in `slots`) one made now. */
+  decide(slot: string): SlotDecision | null;
+  /** Why the slot shows what it shows, in a sentence. */
+  explain(slot: string): string;
+  /** What is stored about the visitor on this device, or null (no personalization consent, or nothing yet). */
+  profile(): VisitorProfile | null;
+  /** Deletes the profile and the ids (the consent record stays); the visitor starts anew. */
+  forget(): void;
+  /** Calls `callback(decision)` for every slot decided; returns the function that unsubscribes. */
+  onDecision(callback: (decision: SlotDecision) => void): () => void;
   /** True for the no-op instance `init` returns outside a browser. */
   readonly inert: boolean;
 }

@@ -47,6 +47,21 @@ export function wrap(handle) {
     queued() {
       try { return handle.queued(); } catch (e) { report('queued()', e); return 0; }
     },
+    decide(slot) {
+      try { return handle.decide(slot); } catch (e) { report('decide()', e); return null; }
+    },
+    explain(slot) {
+      try { return handle.explain(slot); } catch (e) { report('explain()', e); return ''; }
+    },
+    profile() {
+      try { return handle.profile(); } catch (e) { report('profile()', e); return null; }
+    },
+    forget() {
+      try { handle.forget(); } catch (e) { report('forget()', e); }
+    },
+    onDecision(callback) {
+      try { return handle.onDecision(callback) ?? NOOP; } catch (e) { report('onDecision()', e); return NOOP; }
+    },
     consent: Object.freeze({
       get() {
         try { return handle.consentGet(); } catch (e) { report('consent.get()', e); return null; }
@@ -118,6 +133,11 @@ export function inert() {
     anonymousId: () => null,
     userId: () => null,
     queued: () => 0,
+    decide: () => null,
+    explain: () => '',
+    profile: () => null,
+    forget: () => {},
+    onDecision: () => NOOP,
     consent: Object.freeze({ get: () => null, set: () => null, onChange: () => NOOP, pending: () => ({ buffered: 0, dropped: 0 }) }),
     inert: true,
   });

@@ -125,6 +125,50 @@ impl Kizuna {
         }
     }
 
+    /// `decide(slot)`: `{ slot, variant, reason, propensity, holdout, explanation }`.
+    pub fn decide(&self, slot: JsValue) -> JsValue {
+        match slot.as_string() {
+            Some(s) => self.rt.decide(&s),
+            None => {
+                console::write(Level::Error, "decide() needs a slot name (a string)");
+                JsValue::NULL
+            }
+        }
+    }
+
+    /// `explain(slot)`: why the slot shows what it shows.
+    pub fn explain(&self, slot: JsValue) -> String {
+        match slot.as_string() {
+            Some(s) => self.rt.explain(&s),
+            None => {
+                console::write(Level::Error, "explain() needs a slot name (a string)");
+                String::new()
+            }
+        }
+    }
+
+    /// `profile()`: what is stored about the visitor, or `null`.
+    pub fn profile(&self) -> JsValue {
+        self.rt.profile_value()
+    }
+
+    /// `forget()`: deletes the profile and the ids.
+    pub fn forget(&self) {
+        self.rt.forget();
+    }
+
+    /// `onDecision(cb)`: the unsubscribe function.
+    #[wasm_bindgen(js_name = onDecision)]
+    pub fn on_decision(&self, callback: JsValue) -> JsValue {
+        match callback.dyn_into::<js_sys::Function>() {
+            Ok(f) => self.rt.watch_decisions(f),
+            Err(_) => {
+                console::write(Level::Error, "onDecision() needs a function; nothing subscribed");
+                JsValue::UNDEFINED
+            }
+        }
+    }
+
     /// `consent.pending()`: `{ buffered, dropped }`.
     #[wasm_bindgen(js_name = consentPending)]
     pub fn consent_pending(&self) -> JsValue {

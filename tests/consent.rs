@@ -266,3 +266,42 @@ fn the_consent_api_reports_bad_input() {
     assert_eq!(t.consent().analytics, Choice::Unknown, "the bad value changed nothing");
     assert!(t.consent().get(Category::Necessary) == Choice::Granted);
 }
+
+#[test]
+fn withdrawing_analytics_forgets_the_user_too() {
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![]));
+    grant(&mut t, vec![("analytics", true)]);
+    t.identify(s("user-11"), obj(vec![("plan", s("pro"))]), Input::Undefined);
+    grant(&mut t, vec![("analytics", false)]);
+    assert_eq!(t.identity().user_id, None);
+    grant(&mut t, vec![("analytics", true)]);
+    assert_eq!(w.store.get("kizuna:userId"), None, "the old user is not written back");
+    drain(&mut t);
+    track(&mut t, "Back Again", None);
+    let sent = drain(&mut t);
+    assert!(sent[0].get("userId").is_none());
+}
+
+#[test]
+fn only_choices_are_stored_timestamped_and_audited() {
+    // gdprApplies: false is not a choice: no audit event, no record.
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![]));
+    let tc = parse(r#"{"gdprApplies":false,"eventStatus":"tcloaded"}"#).unwrap();
+    t.consent_signal(Signal::Tcf(tcf::read(&tc).unwrap()));
+    assert_eq!(t.consent().analytics, Choice::Granted);
+    assert!(drain(&mut t).is_empty(), "no Consent Updated");
+    assert_eq!(w.store.get("kizuna:consent"), None);
+    // A Consent Mode default does not rewrite a stored choice's time.
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![]));
+    grant(&mut t, vec![("analytics", true)]);
+    let before = w.store.get("kizuna:consent").unwrap();
+    drop(t);
+    w.clock.advance(60_000.0);
+    let mut t = tracker(&w, config(vec![]));
+    let default = parse(r#"["consent","default",{"analytics_storage":"denied"}]"#).unwrap();
+    t.consent_signal(Signal::Gcm(kizuna::core::consent::gcm::read(&default).unwrap()));
+    assert_eq!(w.store.get("kizuna:consent").unwrap(), before, "byte for byte");
+}

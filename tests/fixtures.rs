@@ -47,3 +47,9 @@ fn consent_decisions_match_the_golden_fixtures() {
 fn the_holdout_hash_matches_its_published_vectors() {
     assert_eq!(support::fixtures::check_holdout_vectors(), Ok(7));
 }
+
+#[test]
+fn the_sanitizer_matches_the_golden_cases() {
+    let n = support::fixtures::check_sanitize_cases().unwrap();
+    assert!(n >= 30);
+}

@@ -439,3 +439,8 @@ async fn opt_in_without_a_choice_writes_nothing_and_a_grant_sends() {
 fn the_holdout_hash_matches_its_published_vectors_in_the_browser() {
     assert_eq!(fixtures::check_holdout_vectors(), Ok(7));
 }
+
+#[wasm_bindgen_test]
+fn the_sanitizer_matches_the_golden_cases_in_the_browser() {
+    assert!(fixtures::check_sanitize_cases().unwrap() >= 30);
+}

@@ -40,12 +40,22 @@ await build({
   format: 'esm',
   logLevel: 'warning',
 });
+await build({
+  entryPoints: [path.join(root, 'js/slots.js')],
+  outfile: path.join(out, 'slots.js'),
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  logLevel: 'warning',
+});
 // The snippet goes inline in pages: no trailing newline, nothing but itself.
 const snippet = fs.readFileSync(path.join(out, 'snippet.js'), 'utf8').trim();
 fs.writeFileSync(path.join(out, 'snippet.js'), snippet);
 
 const integrity = {
   'snippet.js': sri(path.join(out, 'snippet.js')),
+  'slots.js': sri(path.join(out, 'slots.js')),
   'kizuna.js': sri(path.join(out, 'kizuna.js')),
   'kizuna.wasm': wasmIntegrity,
 };
@@ -54,9 +64,11 @@ const snippetCspHash = "'sha256-" + crypto.createHash('sha256').update(snippet).
 fs.writeFileSync(path.join(out, 'integrity.json'), JSON.stringify({ ...integrity, snippetCspHash }, null, 2) + '\n');
 fs.writeFileSync(path.join(out, 'tags.html'), `<!-- Kizuna: paste in <head>, with this folder served at /kizuna/. -->
 <script>${snippet}</script>
+<!-- Only with personalized slots (data-kz-slot): renders kept variants before first paint. -->
+<script src="/kizuna/slots.js" integrity="${integrity['slots.js']}" crossorigin="anonymous"></script>
 <script async src="/kizuna/kizuna.js" integrity="${integrity['kizuna.js']}" crossorigin="anonymous"></script>
 <script>kizuna('init', { endpoint: '/collect', writeKey: 'YOUR_KEY' }); kizuna('page');</script>
 <!-- Strict CSP: script-src 'self' 'wasm-unsafe-eval' ${snippetCspHash} (the snippet's hash), connect-src 'self'
      (or your collector's origin). Or load the snippet as a file: <script src="/kizuna/snippet.js"></script>. -->
 `);
-console.log(`[dist] dist/kizuna: snippet ${Buffer.byteLength(snippet)} B, loader ${fs.statSync(path.join(out, 'kizuna.js')).size} B, wasm ${fs.statSync(path.join(out, 'kizuna.wasm')).size} B`);
+console.log(`[dist] dist/kizuna: snippet ${Buffer.byteLength(snippet)} B, slots ${fs.statSync(path.join(out, 'slots.js')).size} B, loader ${fs.statSync(path.join(out, 'kizuna.js')).size} B, wasm ${fs.statSync(path.join(out, 'kizuna.wasm')).size} B`);

@@ -18,6 +18,7 @@ const FILES = [
   { file: 'js/index.js', what: 'npm entry', budget: false },
   { file: 'js/wrap.js', what: 'npm guarded API', budget: false },
   { file: 'dist/kizuna/snippet.js', what: 'script tag: snippet', budget: false },
+  { file: 'dist/kizuna/slots.js', what: 'script tag: pre-paint slots', budget: false },
   { file: 'dist/kizuna/kizuna.js', what: 'script tag: loader + glue', budget: false },
   { file: 'dist/kizuna/kizuna.wasm', what: 'script tag: wasm', budget: false },
 ];
@@ -26,6 +27,8 @@ const FILES = [
 const BUDGET_KIB = [
   ['tracking, batching, unload (issue #2)', 40],
   ['consent: gate, buffer, record, GPC, TCF, Consent Mode (issue #3)', 14],
+  ['script-tag replay with call-time context (issue #4)', 1],
+  ['personalization: profile, rules, Thompson sampling, slots, viewability (issue #5)', 27],
 ];
 const BUDGET_GZIP_BYTES = BUDGET_KIB.reduce((s, [, kib]) => s + kib, 0) * 1024;
 

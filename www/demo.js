@@ -9,7 +9,20 @@ const debug = params.has('debug');
 // tracking tests use it; consent has its own).
 const mode = params.get('mode') === 'opt-out' ? 'opt-out' : 'opt-in';
 
-const ready = init({ endpoint: '/collect', writeKey: 'demo', debug, consent: { mode } });
+// Browsing a category (?topic=shoes) makes this page about it.
+const topic = params.get('topic');
+if (topic) document.body.dataset.kzTopic = topic;
+
+const ready = init({
+  endpoint: '/collect',
+  writeKey: 'demo',
+  debug,
+  consent: { mode },
+  slots: {
+    hero: { holdout: 0.1, variants: { shoes: { prior: 0.05 }, outerwear: { prior: 0.05 }, accessories: { prior: 0.04 } } },
+    cta: { variants: { welcome: { rules: { visitor: 'new' } }, loyalty: { rules: { segment: ['returning', 'engaged', 'loyal'] } } } },
+  },
+});
 window.kzReady = ready;
 
 ready.then((kz) => {
@@ -18,6 +31,26 @@ ready.then((kz) => {
   refreshWho(kz);
   setInterval(() => refreshWho(kz), 500);
   setUpBanner(kz);
+  const decisions = new Map();
+  const showDecisions = () => {
+    $('decisions').replaceChildren(...[...decisions.values()].map((d) => {
+      const li = document.createElement('li');
+      const strong = document.createElement('strong');
+      strong.textContent = `${d.slot}: ${d.variant ?? 'default'}`;
+      li.append(strong, ` (${d.reason}, p=${d.propensity.toFixed(2)}${d.holdout ? ', holdout' : ''}) — ${d.explanation}`);
+      return li;
+    }));
+    $('profile').textContent = JSON.stringify(kz.profile(), null, 1) ?? 'none';
+  };
+  for (const slot of ['hero', 'recommended', 'cta']) {
+    const d = kz.decide(slot);
+    if (d) decisions.set(slot, d);
+  }
+  kz.onDecision((d) => { decisions.set(d.slot, d); showDecisions(); });
+  showDecisions();
+  setInterval(showDecisions, 1000);
+  $('forget').addEventListener('click', () => { kz.forget(); showDecisions(); refreshWho(kz); });
+  $('order').addEventListener('click', () => kz.track('Order Completed', { revenue: 60, category: 'accessories' }));
 
   document.querySelectorAll('.product button').forEach((button) => {
     button.addEventListener('click', () => {

@@ -17,6 +17,7 @@ pub mod native;
 pub mod page;
 pub mod platform;
 pub mod runtime;
+pub mod slots;
 pub mod storage;
 pub mod timer;
 pub mod transport;

@@ -231,3 +231,31 @@ pub fn check_holdout_vectors() -> Result<usize, String> {
     }
     if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
 }
+
+/// The sanitizer cases.
+pub const SANITIZE: &str = include_str!("../fixtures/sanitize.json");
+
+/// Checks the core's sanitizing rules against `sanitize.json`.
+pub fn check_sanitize_cases() -> Result<usize, String> {
+    use kizuna::core::personalize::sanitize::{is_unsafe_attribute, is_unsafe_element};
+    let root = parse(SANITIZE).expect("fixture parses");
+    let mut n = 0;
+    let mut errors = Vec::new();
+    for c in root.get("elements").and_then(Value::as_array).unwrap() {
+        let c = c.as_array().unwrap();
+        let (tag, unsafe_) = (c[0].as_str().unwrap(), c[1].as_bool().unwrap());
+        if is_unsafe_element(tag) != unsafe_ {
+            errors.push(format!("element {tag}"));
+        }
+        n += 1;
+    }
+    for c in root.get("attributes").and_then(Value::as_array).unwrap() {
+        let c = c.as_array().unwrap();
+        let (name, value, unsafe_) = (c[0].as_str().unwrap(), c[1].as_str().unwrap(), c[2].as_bool().unwrap());
+        if is_unsafe_attribute(name, value) != unsafe_ {
+            errors.push(format!("attribute {name}={value:?}"));
+        }
+        n += 1;
+    }
+    if errors.is_empty() { Ok(n) } else { Err(errors.join("\n")) }
+}

@@ -35,3 +35,18 @@ async function main(): Promise<void> {
 }
 
 void main;
+
+async function personalization(): Promise<void> {
+  const kz = await init({
+    endpoint: '/collect',
+    slots: { hero: { holdout: 0.1, variants: { sale: { prior: 0.04, tags: ['shoes', 'sale'], rules: { segment: ['engaged', 'loyal'], minAffinity: { shoes: 0.3 }, device: 'mobile' } } } } },
+    profile: { halfLifeDays: 14 },
+  });
+  const d = kz.decide('hero');
+  if (d) console.log(d.variant, d.reason, d.propensity, d.holdout);
+  console.log(kz.explain('hero'), kz.profile()?.segment);
+  kz.onDecision((x) => console.log(x.slot))();
+  kz.forget();
+}
+
+void personalization;

@@ -76,6 +76,10 @@ pub struct Change {
     pub before: Categories,
     /// The effective state after.
     pub after: Categories,
+    /// The signal was a choice (the visitor's, a CMP's on their behalf, or
+    /// GPC), not a default or a note that consent does not apply: only a
+    /// choice is stored, timestamped and audited.
+    pub choice: bool,
 }
 
 impl Change {
@@ -192,6 +196,12 @@ impl ConsentState {
     /// Applies a signal received at `now`; `None` when the config ignores it.
     pub fn apply(&mut self, signal: Signal, now: f64) -> Option<Change> {
         let before = self.effective();
+        let choice = match &signal {
+            Signal::Stored(_) => false,
+            Signal::Api { .. } | Signal::Gpc => true,
+            Signal::Tcf(tc) => matches!(tc, TcfConsent::Decided { .. }),
+            Signal::Gcm(cmd) => cmd.update,
+        };
         match signal {
             Signal::Stored(record) => {
                 self.choices = record.categories;
@@ -203,7 +213,7 @@ impl ConsentState {
                 self.has_choice = true;
                 // A stored grant of marketing was made explicitly, after GPC.
                 self.gpc_lifted = record.categories.marketing == Choice::Granted;
-                return Some(Change { before, after: self.effective() });
+                return Some(Change { before, after: self.effective(), choice: false });
             }
             Signal::Api { choices, source } => {
                 for (c, granted) in choices {
@@ -276,7 +286,9 @@ impl ConsentState {
                 }
             }
         }
-        self.updated_at = now;
-        Some(Change { before, after: self.effective() })
+        if choice {
+            self.updated_at = now;
+        }
+        Some(Change { before, after: self.effective(), choice })
     }
 }

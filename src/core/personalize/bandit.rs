@@ -72,7 +72,7 @@ fn normal(rng: &mut dyn Random) -> f64 {
 pub fn gamma(shape: f64, rng: &mut dyn Random) -> f64 {
     if shape < 1.0 {
         let u = rng.unit().max(1e-300);
-        return gamma(shape + 1.0, rng) * libm::pow(u, 1.0 / shape);
+        return gamma(shape + 1.0, rng) * libm::exp(libm::log(u) / shape);
     }
     let d = shape - 1.0 / 3.0;
     let c = 1.0 / libm::sqrt(9.0 * d);

@@ -81,7 +81,12 @@ fn parse_variant(slot: &str, id: &str, v: &Input) -> Result<VariantSettings, Con
         Some(Input::Object(r)) => parse_rules(r, &at("rules"))?,
         Some(other) => return Err(ConfigError::new(&at("rules"), "an object", other.type_name())),
     };
-    Ok(VariantSettings { id: id.to_string(), prior, rules })
+    let tags = match field(fields, "tags") {
+        None => Vec::new(),
+        Some(t @ (Input::String(_) | Input::Array(_))) => one_or_many(t, &at("tags"), "topic names", topic_name)?,
+        Some(other) => return Err(ConfigError::new(&at("tags"), "a string or an array of strings", other.type_name())),
+    };
+    Ok(VariantSettings { id: id.to_string(), prior, rules, tags })
 }
 
 /// Strings of a `'a'` or `['a', 'b']` value, each checked by `read`.

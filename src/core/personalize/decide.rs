@@ -37,6 +37,10 @@ pub enum Reason {
     Sticky,
     /// Chosen now by Thompson sampling.
     Thompson,
+    /// Decided after the pre-paint script had already shown the default
+    /// (Kizuna loaded more than 300 ms late): the default stays for this
+    /// page view, the decision is kept for the next.
+    Late,
 }
 
 impl Reason {
@@ -49,6 +53,7 @@ impl Reason {
             Reason::OnlyEligible => "only-eligible",
             Reason::Sticky => "sticky",
             Reason::Thompson => "thompson",
+            Reason::Late => "late",
         }
     }
 }

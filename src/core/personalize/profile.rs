@@ -200,10 +200,16 @@ impl Profile {
             }
         }
         if !topics.is_empty() {
-            self.topics.sort_by(|a, b| {
-                let (wa, wb) = (decayed(a.weight, a.at, now, half_life_days), decayed(b.weight, b.at, now, half_life_days));
-                wb.partial_cmp(&wa).unwrap_or(core::cmp::Ordering::Equal)
-            });
+            // Strongest first. Insertion sort: at most 21 topics, nearly in
+            // order already, and `sort_by` costs 3 KB of wasm.
+            let w = |t: &Topic| decayed(t.weight, t.at, now, half_life_days);
+            for i in 1..self.topics.len() {
+                let mut j = i;
+                while j > 0 && w(&self.topics[j - 1]) < w(&self.topics[j]) {
+                    self.topics.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
             self.topics.truncate(MAX_TOPICS);
         }
     }
@@ -261,7 +267,7 @@ impl Profile {
     pub fn score(&self, now: f64) -> u32 {
         let frequency = (f64::from(self.sessions) / 10.0).min(1.0);
         let depth = (f64::from(self.page_views) / (5.0 * f64::from(self.sessions.max(1)))).min(1.0);
-        let recency = libm::pow(0.5, ((now - self.last_seen) / DAY_MS).max(0.0) / 7.0);
+        let recency = halving(((now - self.last_seen) / DAY_MS).max(0.0) / 7.0);
         let buying = (f64::from(self.orders) / 3.0).min(1.0);
         libm::round(100.0 * (0.35 * frequency + 0.25 * depth + 0.25 * recency + 0.15 * buying)) as u32
     }
@@ -471,7 +477,12 @@ impl Profile {
 /// `weight` set at `at`, as it stands at `now` after halving every `half_life_days`.
 pub fn decayed(weight: f64, at: f64, now: f64, half_life_days: f64) -> f64 {
     let days = ((now - at) / DAY_MS).max(0.0);
-    weight * libm::pow(0.5, days / half_life_days.max(0.001))
+    weight * halving(days / half_life_days.max(0.001))
+}
+
+/// 0.5^`halvings` (through `exp`: `pow` would add 2 KB to the wasm).
+fn halving(halvings: f64) -> f64 {
+    libm::exp(-core::f64::consts::LN_2 * halvings)
 }
 
 #[cfg(test)]

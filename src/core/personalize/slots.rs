@@ -20,6 +20,9 @@ pub struct VariantSettings {
     pub prior: f64,
     /// `rules`: who may see it.
     pub rules: Rules,
+    /// `tags`: its topics, for slots an app renders itself (for slots in the
+    /// page, the template's `data-kz-tags` say it).
+    pub tags: Vec<String>,
 }
 
 /// Config of one slot (`slots.<slot>`).
@@ -67,6 +70,14 @@ pub struct Slot {
     /// Hash of everything above: an assignment made under another hash is
     /// made again (the slot's config changed).
     pub config_hash: u32,
+}
+
+impl SlotSettings {
+    /// The variants as markup would offer them: for `kz.decide()` on slots
+    /// the app renders itself.
+    pub fn as_markup(&self) -> Vec<MarkupVariant> {
+        self.variants.iter().map(|v| MarkupVariant { id: v.id.clone(), tags: v.tags.clone() }).collect()
+    }
 }
 
 impl Slot {

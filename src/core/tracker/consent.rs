@@ -10,7 +10,6 @@ use crate::core::consent::state::{Change, Signal};
 use crate::core::consent::{Categories, Category, Choice};
 use crate::core::event::EventType;
 use crate::core::identity::Identity;
-use crate::core::ids::uuid_v4;
 use crate::core::input::{Input, Problems};
 use crate::core::json::Value;
 use crate::core::platform::Level;
@@ -119,9 +118,10 @@ impl Tracker {
             }
             if c == Category::Analytics {
                 // Withdrawal severs the link: the stored ids go, and the
-                // visitor is someone new should analytics come back.
+                // visitor is someone new (no user id, no traits) should
+                // analytics come back.
                 Identity::erase(self.platform.store.as_mut());
-                self.identity.anonymous_id = uuid_v4(self.platform.random.as_mut());
+                self.identity.reset(self.platform.random.as_mut());
             }
             if self.config.debug {
                 let mut msg = String::from(c.name());
@@ -131,13 +131,15 @@ impl Tracker {
                 self.log(Level::Debug, &msg);
             }
         }
-        self.save_consent_record();
+        if change.choice {
+            self.save_consent_record();
+        }
         self.save_profile();
         // Storage may have become allowed without a category changing (TCF
         // purpose 1 given later): write the ids whenever it is.
         self.save_identity();
         self.release();
-        if change.is_change() && change.after.analytics == Choice::Granted {
+        if change.choice && change.is_change() && change.after.analytics == Choice::Granted {
             self.audit(&change);
         }
         Some(change)

@@ -102,6 +102,11 @@ impl Runtime {
     /// callbacks hear of it.
     fn after_consent(self: &Rc<Self>, change: Change) {
         self.pump();
+        if change.before.personalization != change.after.personalization {
+            // Granted: the slots are decided now; denied: their defaults
+            // come back (the profile is already gone).
+            self.personalize_page();
+        }
         self.follow_unload_listeners();
         if !change.is_change() {
             return;

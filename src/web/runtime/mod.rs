@@ -6,6 +6,7 @@
 //! connects the page's consent signals and the consent API.
 
 mod consent;
+mod slots;
 
 use crate::prelude::*;
 
@@ -63,6 +64,12 @@ pub struct Runtime {
     /// The callbacks given to the CMP and to `dataLayer.push`.
     tcf_callback: RefCell<Option<TcfCallback>>,
     gcm_callback: RefCell<Option<JsCallback>>,
+    /// The page's slots and their decisions.
+    slots: RefCell<Vec<slots::SlotState>>,
+    /// `kz.onDecision` callbacks.
+    decision_watchers: RefCell<Vec<(u32, Function)>>,
+    viewability: RefCell<Option<slots::Viewability>>,
+    click_listener: RefCell<Option<Listener>>,
 }
 
 /// A callback JavaScript calls with one value.
@@ -120,6 +127,10 @@ impl Runtime {
                 next_watcher: Cell::new(0),
                 tcf_callback: RefCell::new(None),
                 gcm_callback: RefCell::new(None),
+                slots: RefCell::new(Vec::new()),
+                decision_watchers: RefCell::new(Vec::new()),
+                viewability: RefCell::new(None),
+                click_listener: RefCell::new(None),
                 on_drained: Closure::new(move |_: JsValue| {
                     if let Some(rt) = w3.upgrade() {
                         let answer = rt.answer.take().unwrap_or(NO_ANSWER);
@@ -135,6 +146,7 @@ impl Runtime {
         });
         rt.listen_for_unload();
         rt.listen_for_consent();
+        rt.personalize_page();
         // The time zone costs a slow first `Intl` call: not before `init`
         // resolves. The first event reads it at once if it comes sooner.
         let weak = Rc::downgrade(&rt);
@@ -169,6 +181,12 @@ impl Runtime {
     /// is borrowed, so no site code (getters, proxies) runs while it is.
     pub fn record(self: &Rc<Self>, call: Call, a: Input, b: Input, options: Input) -> bool {
         self.ensure_timezone();
+        if matches!(call, Call::Page) {
+            // A page view (an SPA route too): learn its topics; slots are
+            // decided again and viewable once more afterwards.
+            let topics = crate::web::slots::page_topics();
+            self.with_tracker(|t| t.observe_page(&topics));
+        }
         let (href, title) = self.probe.href_and_title();
         let queued = self
             .with_tracker(|t| {
@@ -183,6 +201,9 @@ impl Runtime {
                 }
             })
             .unwrap_or(false);
+        if matches!(call, Call::Page) && !self.slots.borrow().is_empty() {
+            self.personalize_page();
+        }
         if queued {
             self.pump();
             if self.listeners.borrow().is_empty() {

@@ -1,0 +1,99 @@
+// The pre-paint script of the script-tag setup (dist/kizuna/slots.js),
+// loaded synchronously in <head> after the snippet:
+//
+//   <script src="/kizuna/slots.js"></script>
+//
+// While the page parses, it renders each slot the visitor already has a
+// kept (sticky) assignment for, before the slot is first painted, and hides
+// each undecided slot for at most 300 ms, until the SDK decides it. It only
+// reads what Kizuna stored; it decides nothing, sends nothing, writes no
+// storage, and does nothing at all without personalization consent.
+import { sanitize } from './sanitize.js';
+
+const HOLD_MS = 300;
+
+(function prepaint() {
+  const script = document.currentScript;
+  const name = (script && script.dataset.global) || 'kizuna';
+  const read = (key) => {
+    try {
+      return JSON.parse(localStorage.getItem(key));
+    } catch (_) {
+      return null;
+    }
+  };
+  const consent = read('kizuna:consent');
+  const chosen = consent && consent.v === 1 && consent.categories ? consent.categories.personalization : 'unknown';
+  const queue = (window[name] && window[name].q) || [];
+  const init = queue.find((call) => call[4] && call[4][0] === 'init');
+  const optOut = !!(init && init[4][1] && init[4][1].consent && init[4][1].consent.mode === 'opt-out');
+  if (!(chosen === 'granted' || (chosen === 'unknown' && optOut))) return;
+
+  const profile = read('kizuna:profile');
+  const assigned = new Map();
+  if (profile && profile.v === 1 && Array.isArray(profile.slots)) {
+    // [slot, variant, configHash, propensity, provisional]
+    for (const s of profile.slots) if (Array.isArray(s) && !s[4]) assigned.set(s[0], s[1]);
+  }
+  const done = new WeakSet();
+
+  function render(slot, template, variant) {
+    const fragment = template.content.cloneNode(true);
+    sanitize(fragment);
+    const defaults = [];
+    for (const n of Array.from(slot.childNodes)) {
+      if (n.nodeName !== 'TEMPLATE') {
+        defaults.push(n);
+        slot.removeChild(n);
+      }
+    }
+    slot.__kzDefault = defaults;
+    slot.appendChild(fragment);
+    slot.setAttribute('data-kz-prerendered', variant);
+  }
+
+  function hold(slot) {
+    slot.setAttribute('data-kz-pending', '');
+    slot.style.visibility = 'hidden';
+    setTimeout(() => {
+      if (!slot.hasAttribute('data-kz-pending')) return;
+      slot.removeAttribute('data-kz-pending');
+      slot.setAttribute('data-kz-late', '');
+      slot.style.removeProperty('visibility');
+    }, HOLD_MS);
+  }
+
+  function visit(slot) {
+    if (done.has(slot)) return;
+    const slotName = slot.getAttribute('data-kz-slot');
+    if (!assigned.has(slotName)) {
+      done.add(slot);
+      hold(slot);
+      return;
+    }
+    const variant = assigned.get(slotName);
+    if (variant === null) {
+      done.add(slot); // kept default (holdout): shown as it is
+      return;
+    }
+    const template = Array.from(slot.children).find((c) => c.tagName === 'TEMPLATE' && c.getAttribute('data-kz-variant') === variant);
+    if (!template) return; // not parsed yet: the next mutation tries again
+    done.add(slot);
+    render(slot, template, variant);
+  }
+
+  const scan = () => document.querySelectorAll('[data-kz-slot]').forEach(visit);
+  const observer = new MutationObserver(scan);
+  observer.observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener('DOMContentLoaded', () => {
+    scan();
+    observer.disconnect();
+    // A kept variant whose template is gone: hold the slot like an undecided one.
+    document.querySelectorAll('[data-kz-slot]').forEach((slot) => {
+      if (!done.has(slot)) {
+        done.add(slot);
+        hold(slot);
+      }
+    });
+  });
+})();
