@@ -9,6 +9,10 @@ const debug = params.has('debug');
 // tracking tests use it; consent has its own).
 const mode = params.get('mode') === 'opt-out' ? 'opt-out' : 'opt-in';
 
+// The shop without personalized slots, for tests that count events exactly
+// (the slots' exposure events would mix in): they set this flag first.
+if (window.kizunaDemoNoSlots) document.querySelectorAll('[data-kz-slot]').forEach((s) => s.removeAttribute('data-kz-slot'));
+
 // Browsing a category (?topic=shoes) makes this page about it.
 const topic = params.get('topic');
 if (topic) document.body.dataset.kzTopic = topic;

@@ -98,6 +98,9 @@ export async function waitForReady(page) {
  */
 export async function openDemo(env, search = '', contextOptions) {
   const handle = await newPage(env.browser, contextOptions);
+  // Without the personalized slots: their exposure events would mix with
+  // the events the tracking suites count (personalize.test.mjs tests them).
+  await handle.context.addInitScript(() => { window.kizunaDemoNoSlots = true; });
   const query = search ? `${search}&mode=opt-out` : '?mode=opt-out';
   await handle.page.goto(`${env.collector.url}/${query}`);
   await waitForReady(handle.page);
