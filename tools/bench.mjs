@@ -31,13 +31,14 @@ try {
     await page.goto(`${collector.url}/bench.html`);
     await page.waitForFunction(() => document.title === 'ready');
     const ready = await page.evaluate(() => window.bench.ready);
+    const decide = await page.evaluate(() => window.bench.decide());
     const track = await page.evaluate((n) => window.bench.track(n), CALLS);
     const flush = await page.evaluate(() => window.bench.flush());
     const records = collector.records.slice(before);
     const events = records.flatMap((r) => r.body.batch);
     const ids = new Set(events.map((e) => e.messageId));
     results.push({
-      ready, track, flush,
+      ready, track, flush, decide,
       delivered: events.length, unique: ids.size, requests: records.length,
       bytesPerEvent: records.reduce((s, r) => s + r.bytes, 0) / Math.max(1, events.length),
     });
@@ -55,6 +56,8 @@ const summary = {
   readyFromScriptStartMs: +m((r) => r.ready.fromScriptStart).toFixed(1),
   readyFromNavigationMs: +m((r) => r.ready.fromNavigation).toFixed(1),
   trackMedianUs: +m((r) => r.track.medianUs).toFixed(2),
+  decideMedianUs: +m((r) => r.decide.medianUs).toFixed(1),
+  decideReason: results[0].decide.reason,
   trackP90Us: +m((r) => r.track.p90Us).toFixed(2),
   track10kTotalMs: +m((r) => r.track.totalMs).toFixed(1),
   flushAfter10kMs: +m((r) => r.flush.ms).toFixed(1),
@@ -68,5 +71,6 @@ else {
   console.log(`Kizuna benchmark, headless Chromium, medians of ${RUNS} page loads`);
   console.log(`  ready (script start → init resolved)    ${summary.readyFromScriptStartMs} ms   (from navigation: ${summary.readyFromNavigationMs} ms)`);
   console.log(`  track(event, 5 properties)              ${summary.trackMedianUs} µs median per call (p90 ${summary.trackP90Us} µs; 10,000 calls in ${summary.track10kTotalMs} ms)`);
+  console.log(`  decide(slot) with 5 variants             ${summary.decideMedianUs} µs median per decision (${summary.decideReason})`);
   console.log(`  delivery of the 10,000                  ${summary.delivered} delivered, ${summary.duplicates} duplicates, ${summary.requests} requests, ${summary.bytesPerEvent} B/event, flushed ${summary.flushAfter10kMs} ms after the last call`);
 }

@@ -27,7 +27,9 @@ pub const BASE_PSEUDO_COUNT: f64 = 20.0;
 pub const PSEUDO_COUNT_PER_EVIDENCE: f64 = 40.0;
 /// How much more likely a click is on a variant wholly about the visitor's topics.
 pub const AFFINITY_LIFT: f64 = 9.0;
-const GRID: usize = 512;
+/// Grid points of the propensity integral, over the range where the beliefs
+/// are (the tests hold it to observed frequencies within 1%).
+const GRID: usize = 128;
 
 /// One arm: Beta(alpha, beta).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -116,16 +118,23 @@ pub fn win_probabilities(arms: &[Arm]) -> Vec<f64> {
     if arms.len() <= 1 {
         return vec![1.0; arms.len()];
     }
-    // Each density on a midpoint grid over (0, 1), normalized to a pmf.
+    // Each density on a midpoint grid, normalized to a pmf. The grid spans
+    // only where the densities are not negligible (every mean ± 8 standard
+    // deviations), and its logarithms are shared by every arm.
+    let sd = |a: &Arm| libm::sqrt(a.alpha * a.beta / ((a.alpha + a.beta) * (a.alpha + a.beta) * (a.alpha + a.beta + 1.0)));
+    let lo = arms.iter().map(|a| a.mean() - 8.0 * sd(a)).fold(1.0, f64::min).max(0.0);
+    let hi = arms.iter().map(|a| a.mean() + 8.0 * sd(a)).fold(0.0, f64::max).min(1.0);
+    let step = (hi - lo) / GRID as f64;
+    let ln_x: Vec<(f64, f64)> = (0..GRID)
+        .map(|i| {
+            let x = lo + (i as f64 + 0.5) * step;
+            (libm::log(x), libm::log(1.0 - x))
+        })
+        .collect();
     let pmfs: Vec<Vec<f64>> = arms
         .iter()
         .map(|a| {
-            let logs: Vec<f64> = (0..GRID)
-                .map(|i| {
-                    let x = (i as f64 + 0.5) / GRID as f64;
-                    (a.alpha - 1.0) * libm::log(x) + (a.beta - 1.0) * libm::log(1.0 - x)
-                })
-                .collect();
+            let logs: Vec<f64> = ln_x.iter().map(|(lx, l1x)| (a.alpha - 1.0) * lx + (a.beta - 1.0) * l1x).collect();
             let max = logs.iter().cloned().fold(f64::MIN, f64::max);
             let dens: Vec<f64> = logs.iter().map(|l| libm::exp(l - max)).collect();
             let total: f64 = dens.iter().sum();

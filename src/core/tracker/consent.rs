@@ -135,6 +135,7 @@ impl Tracker {
             self.save_consent_record();
         }
         self.save_profile();
+        self.persist_profile();
         // Storage may have become allowed without a category changing (TCF
         // purpose 1 given later): write the ids whenever it is.
         self.save_identity();

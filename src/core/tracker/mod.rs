@@ -99,6 +99,8 @@ pub struct Tracker {
     replay: Option<(f64, Rc<PageContext>)>,
     /// The visitor profile (only with personalization consent).
     profile: Option<Profile>,
+    /// The profile changed since it was last written.
+    profile_dirty: bool,
 }
 
 impl Tracker {
@@ -130,6 +132,7 @@ impl Tracker {
             buffer_dropped: 0,
             replay: None,
             profile: None,
+            profile_dirty: false,
         };
         t.load_consent_record();
         t.load_profile();

@@ -46,7 +46,26 @@ impl Tracker {
         self.profile.as_mut()
     }
 
+    /// Notes that the profile changed; [`Tracker::persist_profile`] writes
+    /// it (at most once a second, and when the page is hidden), so a burst
+    /// of events does not rewrite localStorage for each one.
     pub(super) fn save_profile(&mut self) {
+        if self.profile.is_some() {
+            self.profile_dirty = true;
+        }
+    }
+
+    /// Whether the profile has changes not yet written.
+    pub fn profile_dirty(&self) -> bool {
+        self.profile_dirty
+    }
+
+    /// Writes the profile if it changed and storage is allowed.
+    pub fn persist_profile(&mut self) {
+        if !self.profile_dirty {
+            return;
+        }
+        self.profile_dirty = false;
         if !self.consent.may_store(Category::Personalization) {
             return;
         }
@@ -60,6 +79,7 @@ impl Tracker {
     /// `forget()`.
     pub(super) fn drop_profile(&mut self) {
         self.profile = None;
+        self.profile_dirty = false;
         self.platform.store.remove(STORAGE_KEY);
     }
 

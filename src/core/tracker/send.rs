@@ -118,6 +118,8 @@ impl Tracker {
     /// sent twice. Chunks `send` refuses stay queued. Returns the events
     /// handed off.
     pub fn unload(&mut self, leaving: bool, send: &mut dyn FnMut(&str, &str) -> bool) -> usize {
+        // The page may not come back: what the profile learned is kept now.
+        self.persist_profile();
         let with_in_flight = leaving && self.queue.in_flight().is_some() && !self.in_flight_keepalive;
         // Beacons share the keepalive quota whatever the batch limit says.
         let policy = BatchPolicy { max_bytes: self.config.batch.max_bytes.min(KEEPALIVE_MAX_BYTES), ..self.config.batch.clone() };

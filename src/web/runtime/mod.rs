@@ -70,6 +70,8 @@ pub struct Runtime {
     decision_watchers: RefCell<Vec<(u32, Function)>>,
     viewability: RefCell<Option<slots::Viewability>>,
     click_listener: RefCell<Option<Listener>>,
+    /// The pending write of a changed profile.
+    profile_timer: RefCell<Option<Timeout>>,
 }
 
 /// A callback JavaScript calls with one value.
@@ -131,6 +133,7 @@ impl Runtime {
                 decision_watchers: RefCell::new(Vec::new()),
                 viewability: RefCell::new(None),
                 click_listener: RefCell::new(None),
+                profile_timer: RefCell::new(None),
                 on_drained: Closure::new(move |_: JsValue| {
                     if let Some(rt) = w3.upgrade() {
                         let answer = rt.answer.take().unwrap_or(NO_ANSWER);
@@ -204,6 +207,7 @@ impl Runtime {
         if matches!(call, Call::Page) && !self.slots.borrow().is_empty() {
             self.personalize_page();
         }
+        self.schedule_profile_save();
         if queued {
             self.pump();
             if self.listeners.borrow().is_empty() {

@@ -74,9 +74,24 @@ impl Runtime {
         let decided: Vec<Decision> = states.iter().map(|s| s.decision.clone()).collect();
         *self.slots.borrow_mut() = states;
         self.listen_for_clicks();
+        self.schedule_profile_save();
         for d in &decided {
             self.announce(d);
         }
+    }
+
+    /// Writes a changed profile a second from now (one write for a burst).
+    pub(super) fn schedule_profile_save(self: &Rc<Self>) {
+        if self.profile_timer.borrow().is_some() || !self.with_tracker(|t| t.profile_dirty()).unwrap_or(false) {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        *self.profile_timer.borrow_mut() = Some(Timeout::new(1000, move || {
+            if let Some(rt) = weak.upgrade() {
+                rt.profile_timer.borrow_mut().take();
+                rt.with_tracker(|t| t.persist_profile());
+            }
+        }));
     }
 
     /// The viewability observer, made once.
@@ -135,6 +150,7 @@ impl Runtime {
         if self.with_tracker(|t| t.exposure(&decision, false)).unwrap_or(false) {
             self.pump();
         }
+        self.schedule_profile_save();
     }
 
     fn listen_for_clicks(self: &Rc<Self>) {
@@ -158,6 +174,7 @@ impl Runtime {
                     }
                 }
             }
+            rt.schedule_profile_save();
         });
         *self.click_listener.borrow_mut() = listener;
     }
@@ -183,6 +200,7 @@ impl Runtime {
             let markup = t.config().slots.iter().find(|s| s.name == name).map(|s| s.as_markup()).unwrap_or_default();
             t.decide(name, &markup)
         });
+        self.schedule_profile_save();
         match decision {
             Some(d) => {
                 self.announce(&d);
@@ -209,6 +227,7 @@ impl Runtime {
     /// `kz.forget()`: deletes the profile and the ids; slots show their
     /// default until decided again (a new visitor).
     pub fn forget(self: &Rc<Self>) {
+        self.profile_timer.borrow_mut().take();
         self.with_tracker(|t| t.forget());
         self.personalize_page();
     }
