@@ -37,6 +37,11 @@ const HOLD_MS = 300;
   }
   const done = new WeakSet();
 
+  function reveal(slot) {
+    slot.removeAttribute('data-kz-pending');
+    slot.style.removeProperty('visibility');
+  }
+
   function render(slot, template, variant) {
     const fragment = template.content.cloneNode(true);
     sanitize(fragment);
@@ -50,16 +55,28 @@ const HOLD_MS = 300;
     slot.__kzDefault = defaults;
     slot.appendChild(fragment);
     slot.setAttribute('data-kz-prerendered', variant);
+    if (slot.hasAttribute('data-kz-pending')) reveal(slot);
   }
 
-  function hold(slot) {
+  const held = new WeakSet();
+
+  // Hides a slot until it is rendered. An undecided slot waits for Kizuna
+  // 300 ms at most (`timed`); a slot whose kept variant's template is not
+  // parsed yet waits for it, as long as the document is being parsed.
+  function hold(slot, timed) {
+    if (held.has(slot)) return;
+    held.add(slot);
     slot.setAttribute('data-kz-pending', '');
     slot.style.visibility = 'hidden';
+    if (timed) release(slot);
+  }
+
+  function release(slot) {
     setTimeout(() => {
       if (!slot.hasAttribute('data-kz-pending')) return;
-      slot.removeAttribute('data-kz-pending');
+      done.add(slot); // too late now: the default shows, and stays this page view
+      reveal(slot);
       slot.setAttribute('data-kz-late', '');
-      slot.style.removeProperty('visibility');
     }, HOLD_MS);
   }
 
@@ -68,7 +85,7 @@ const HOLD_MS = 300;
     const slotName = slot.getAttribute('data-kz-slot');
     if (!assigned.has(slotName)) {
       done.add(slot);
-      hold(slot);
+      hold(slot, true);
       return;
     }
     const variant = assigned.get(slotName);
@@ -77,7 +94,15 @@ const HOLD_MS = 300;
       return;
     }
     const template = Array.from(slot.children).find((c) => c.tagName === 'TEMPLATE' && c.getAttribute('data-kz-variant') === variant);
-    if (!template) return; // not parsed yet: the next mutation tries again
+    // A template is complete once something after it has been parsed (its
+    // content may still be arriving while the parser is inside it).
+    const complete = template && (template.nextSibling || slot.nextSibling || document.readyState !== 'loading');
+    if (!complete) {
+      // Not parsed yet: hold the slot (the default must not be painted
+      // first); the next mutation tries again.
+      hold(slot, false);
+      return;
+    }
     done.add(slot);
     render(slot, template, variant);
   }
@@ -88,11 +113,13 @@ const HOLD_MS = 300;
   document.addEventListener('DOMContentLoaded', () => {
     scan();
     observer.disconnect();
-    // A kept variant whose template is gone: hold the slot like an undecided one.
+    // A kept variant whose template never came: from now on held like an
+    // undecided slot, until Kizuna decides it (300 ms at most).
     document.querySelectorAll('[data-kz-slot]').forEach((slot) => {
       if (!done.has(slot)) {
         done.add(slot);
-        hold(slot);
+        if (held.has(slot)) release(slot);
+        else hold(slot, true);
       }
     });
   });

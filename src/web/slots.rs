@@ -17,20 +17,28 @@ pub const SHOWN_ATTR: &str = "data-kz-shown";
 /// Set by the pre-paint script (`slots.js`) on a slot it hid until decided.
 pub const PENDING_ATTR: &str = "data-kz-pending";
 
-/// A slot element and what it held before Kizuna changed it.
+/// A slot element of the page.
+///
+/// While a variant shows, the slot's default children are set aside on the
+/// element itself (its `__kzDefault` property, which the pre-paint script
+/// uses too), so whoever looks at the slot later, after a rescan or from
+/// the other script, can always put the default back.
 pub struct SlotElement {
     /// The `data-kz-slot` element.
     pub element: Element,
     /// Its name.
     pub name: String,
-    /// Its default children (set aside while a variant shows).
-    default: Vec<Node>,
-    /// What Kizuna inserted.
-    inserted: Vec<Node>,
 }
+
+const DEFAULT_KEY: &str = "__kzDefault";
 
 fn document() -> Option<Document> {
     super::window().and_then(|w| w.document())
+}
+
+/// Whether the document is still being parsed.
+pub fn still_loading() -> bool {
+    document().is_some_and(|d| d.ready_state() == "loading")
 }
 
 /// Every slot element of the page, in document order.
@@ -42,7 +50,7 @@ pub fn find() -> Vec<SlotElement> {
         .filter_map(|n| n.dyn_into::<Element>().ok())
         .filter_map(|element| {
             let name = element.get_attribute("data-kz-slot").filter(|n| !n.is_empty())?;
-            Some(SlotElement { element, name, default: Vec::new(), inserted: Vec::new() })
+            Some(SlotElement { element, name })
         })
         .collect()
 }
@@ -84,17 +92,27 @@ fn sanitize(root: &web_sys::DocumentFragment) {
 }
 
 impl SlotElement {
-    /// Shows `variant` (a sanitized clone of its template) instead of the
-    /// default. `false` when the slot has no such template.
-    pub fn render(&mut self, variant: &str) -> bool {
-        if self.element.get_attribute("data-kz-prerendered").as_deref() == Some(variant) {
-            // The pre-paint script already shows it: adopt it as it is.
+    /// The slot's children other than its templates.
+    fn shown(&self) -> Vec<Node> {
+        let children = self.element.child_nodes();
+        (0..children.length()).filter_map(|i| children.item(i)).filter(|n| !is_template(n)).collect()
+    }
+
+    /// The default children set aside, if a variant shows.
+    fn saved_default(&self) -> Option<Array> {
+        let saved = js_sys::Reflect::get(&self.element, &JsValue::from_str(DEFAULT_KEY)).ok()?;
+        saved.dyn_into::<Array>().ok()
+    }
+
+    /// Shows `variant` (a sanitized clone of its template) instead of what
+    /// shows now. `false` when the slot has no such template.
+    pub fn render(&self, variant: &str) -> bool {
+        if self.element.get_attribute(SHOWN_ATTR).as_deref() == Some(variant)
+            || (self.element.get_attribute("data-kz-prerendered").as_deref() == Some(variant) && self.saved_default().is_some())
+        {
+            // Already showing (rendered earlier, or by the pre-paint script,
+            // whose work Kizuna now owns).
             let _ = self.element.remove_attribute("data-kz-prerendered");
-            let children = self.element.child_nodes();
-            self.inserted = (0..children.length()).filter_map(|i| children.item(i)).filter(|n| !is_template(n)).collect();
-            if let Ok(saved) = js_sys::Reflect::get(&self.element, &JsValue::from_str("__kzDefault")) {
-                self.default = Array::from(&saved).iter().filter_map(|n| n.dyn_into::<Node>().ok()).collect();
-            }
             let _ = self.element.set_attribute(SHOWN_ATTR, variant);
             self.reveal();
             return true;
@@ -105,53 +123,35 @@ impl SlotElement {
         let Ok(clone) = t.content().clone_node_with_deep(true) else { return false };
         let Ok(fragment) = clone.dyn_into::<web_sys::DocumentFragment>() else { return false };
         sanitize(&fragment);
-        self.clear();
-        // Set the default aside (templates stay: they are inert).
-        let children = self.element.child_nodes();
-        let kept: Vec<Node> = (0..children.length()).filter_map(|i| children.item(i)).filter(|n| !is_template(n)).collect();
-        for n in &kept {
+        let shown = self.shown();
+        if self.saved_default().is_none() {
+            // What shows now is the default: set it aside.
+            let saved: Array = shown.iter().collect();
+            let _ = js_sys::Reflect::set(&self.element, &JsValue::from_str(DEFAULT_KEY), &saved);
+        }
+        for n in &shown {
             let _ = self.element.remove_child(n);
         }
-        if self.default.is_empty() {
-            self.default = kept;
-        }
-        let nodes = fragment.child_nodes();
-        self.inserted = (0..nodes.length()).filter_map(|i| nodes.item(i)).collect();
         let _ = self.element.append_child(&fragment);
         let _ = self.element.set_attribute(SHOWN_ATTR, variant);
         self.reveal();
         true
     }
 
-    /// Removes what Kizuna inserted and puts the default back.
-    pub fn restore(&mut self) {
-        self.clear();
-        for n in self.default.drain(..) {
-            let _ = self.element.append_child(&n);
-        }
-        let _ = self.element.set_attribute(SHOWN_ATTR, "default");
-        self.reveal();
-    }
-
-    /// Takes what Kizuna inserted out again (the default stays aside).
-    fn clear(&mut self) {
-        for n in self.inserted.drain(..) {
-            if let Some(parent) = n.parent_node() {
-                let _ = parent.remove_child(&n);
-            }
-        }
-        // A variant the pre-paint script rendered is not in `inserted`.
-        if self.element.has_attribute("data-kz-prerendered") {
-            let children = self.element.child_nodes();
-            let drop: Vec<Node> = (0..children.length()).filter_map(|i| children.item(i)).filter(|n| !is_template(n)).collect();
-            for n in drop {
+    /// Puts the default back.
+    pub fn restore(&self) {
+        if let Some(saved) = self.saved_default() {
+            for n in self.shown() {
                 let _ = self.element.remove_child(&n);
             }
-            let _ = self.element.remove_attribute("data-kz-prerendered");
-            if let Ok(saved) = js_sys::Reflect::get(&self.element, &JsValue::from_str("__kzDefault")) {
-                self.default = Array::from(&saved).iter().filter_map(|n| n.dyn_into::<Node>().ok()).collect();
+            for n in saved.iter().filter_map(|n| n.dyn_into::<Node>().ok()) {
+                let _ = self.element.append_child(&n);
             }
+            let _ = js_sys::Reflect::delete_property(&self.element, &JsValue::from_str(DEFAULT_KEY));
         }
+        let _ = self.element.remove_attribute("data-kz-prerendered");
+        let _ = self.element.set_attribute(SHOWN_ATTR, "default");
+        self.reveal();
     }
 
     /// Shows the slot if the pre-paint script hid it.

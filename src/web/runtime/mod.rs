@@ -72,6 +72,8 @@ pub struct Runtime {
     click_listener: RefCell<Option<Listener>>,
     /// The pending write of a changed profile.
     profile_timer: RefCell<Option<Timeout>>,
+    /// Waits for the document to be parsed before deciding its slots.
+    parsed_listener: RefCell<Option<Listener>>,
 }
 
 /// A callback JavaScript calls with one value.
@@ -134,6 +136,7 @@ impl Runtime {
                 viewability: RefCell::new(None),
                 click_listener: RefCell::new(None),
                 profile_timer: RefCell::new(None),
+                parsed_listener: RefCell::new(None),
                 on_drained: Closure::new(move |_: JsValue| {
                     if let Some(rt) = w3.upgrade() {
                         let answer = rt.answer.take().unwrap_or(NO_ANSWER);

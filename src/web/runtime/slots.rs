@@ -41,6 +41,13 @@ impl Runtime {
     /// Decides and renders every slot of the page (at start, on `page()`,
     /// and when personalization consent changes).
     pub(super) fn personalize_page(self: &Rc<Self>) {
+        if slots::still_loading() {
+            // Slots parsed later would be missed: decide them all once the
+            // document is parsed (slots.js holds undecided ones till then,
+            // 300 ms at most).
+            self.personalize_when_parsed();
+            return;
+        }
         let mut found = slots::find();
         let decisions: Vec<Decision> = found
             .iter()
@@ -51,7 +58,7 @@ impl Runtime {
             .collect();
         let observer = self.viewability();
         let mut states = Vec::with_capacity(found.len());
-        for (mut element, mut decision) in found.drain(..).zip(decisions) {
+        for (element, mut decision) in found.drain(..).zip(decisions) {
             if element.element.has_attribute("data-kz-late") && decision.variant.is_some() {
                 // The visitor already sees the default: no flip now.
                 let mut why = String::from("Kizuna loaded after the page showed the default; kept for the next page: ");
@@ -92,6 +99,21 @@ impl Runtime {
                 rt.with_tracker(|t| t.persist_profile());
             }
         }));
+    }
+
+    fn personalize_when_parsed(self: &Rc<Self>) {
+        if self.parsed_listener.borrow().is_some() {
+            return;
+        }
+        let Some(doc) = crate::web::window().and_then(|w| w.document()) else { return };
+        let weak = Rc::downgrade(self);
+        let listener = Listener::new(&doc, "DOMContentLoaded", move |_| {
+            if let Some(rt) = weak.upgrade() {
+                rt.parsed_listener.borrow_mut().take();
+                rt.personalize_page();
+            }
+        });
+        *self.parsed_listener.borrow_mut() = listener;
     }
 
     /// The viewability observer, made once.
