@@ -27,26 +27,20 @@ use kizuna::core::personalize::decide::decide;
 use kizuna::core::personalize::profile::{Profile, Signal};
 use kizuna::core::personalize::rules::{Context, Device};
 use kizuna::core::personalize::slots::{MarkupVariant, Slot};
-use kizuna::core::platform::Random;
+use kizuna::core::platform::{Random, SeededRandom};
 
 const TOPICS: [&str; 8] = ["shoes", "outerwear", "accessories", "running", "hiking", "kids", "luxury", "sale"];
 const DAY: f64 = 86_400_000.0;
 
-/// xorshift64*, seeded: the whole run is reproducible.
-struct Rng(u64);
+/// Seeded: the whole run is reproducible.
+type Rng = SeededRandom;
 
-impl Random for Rng {
-    fn fill(&mut self, buf: &mut [u8]) {
-        for b in buf {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            *b = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
-        }
-    }
+/// A uniform index below `n`.
+trait Below {
+    fn below(&mut self, n: usize) -> usize;
 }
 
-impl Rng {
+impl Below for Rng {
     fn below(&mut self, n: usize) -> usize {
         ((self.unit() * n as f64) as usize).min(n - 1)
     }
@@ -129,7 +123,7 @@ enum Policy {
 }
 
 fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64) {
-    let mut rng = Rng(seed);
+    let mut rng = SeededRandom(seed);
     let slots = site(&mut rng);
     // The global bandit's shared (views, clicks) per slot and variant.
     let mut global: Vec<Vec<(u32, u32)>> = slots.iter().map(|s| vec![(0, 0); s.variants.len()]).collect();

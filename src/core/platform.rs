@@ -35,6 +35,23 @@ pub enum StoreError {
     Unavailable,
 }
 
+/// A seeded pseudo-random source (xorshift64*): reproducible runs for
+/// tests and the simulation. Not for ids in a browser (that is
+/// `crypto.getRandomValues`).
+#[derive(Clone, Debug)]
+pub struct SeededRandom(pub u64);
+
+impl Random for SeededRandom {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            *b = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+        }
+    }
+}
+
 /// A string key/value store (localStorage in the browser). Every call is
 /// fallible or optional: storage can vanish or fill up at any time.
 pub trait Store {

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use kizuna::core::platform::{Clock, Cookies, Level, Log, MemoryCookies, MemoryStore, Random, Store, StoreError};
+use kizuna::core::platform::{Clock, Cookies, Level, Log, MemoryCookies, MemoryStore, Store, StoreError};
 use kizuna::core::tracker::Platform;
 
 /// A clock that only moves when the test says so.
@@ -31,19 +31,7 @@ impl Clock for FakeClock {
     }
 }
 
-/// xorshift64*: deterministic bytes from a seed.
-pub struct SeededRandom(pub u64);
-
-impl Random for SeededRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        for b in buf {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            *b = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
-        }
-    }
-}
+pub use kizuna::core::platform::SeededRandom;
 
 /// A store shared between the tracker and the test.
 #[derive(Clone, Default)]

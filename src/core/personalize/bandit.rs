@@ -170,19 +170,7 @@ pub fn win_probabilities(arms: &[Arm]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// xorshift64*, seeded.
-    struct Seeded(u64);
-    impl Random for Seeded {
-        fn fill(&mut self, buf: &mut [u8]) {
-            for b in buf {
-                self.0 ^= self.0 >> 12;
-                self.0 ^= self.0 << 25;
-                self.0 ^= self.0 >> 27;
-                *b = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
-            }
-        }
-    }
+    use crate::core::platform::SeededRandom as Seeded;
 
     #[test]
     fn beta_draws_have_the_right_mean_and_spread() {

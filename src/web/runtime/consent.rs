@@ -86,15 +86,7 @@ impl Runtime {
     /// `kz.consent.onChange(cb)`: calls `cb(state)` after every change;
     /// returns the function that unsubscribes it.
     pub fn watch_consent(self: &Rc<Self>, callback: Function) -> JsValue {
-        let id = self.next_watcher.get();
-        self.next_watcher.set(id.wrapping_add(1));
-        self.consent_watchers.borrow_mut().push((id, callback));
-        let weak = Rc::downgrade(self);
-        Closure::<dyn FnMut()>::once_into_js(move || {
-            if let Some(rt) = weak.upgrade() {
-                rt.consent_watchers.borrow_mut().retain(|(i, _)| *i != id);
-            }
-        })
+        self.subscribe(|rt| &rt.consent_watchers, callback)
     }
 
     /// What a change of choice does in the page: released events go out,

@@ -59,7 +59,7 @@ pub struct Runtime {
     zone_timer: RefCell<Option<Timeout>>,
     probe: page::PageProbe,
     /// `kz.consent.onChange` callbacks, by subscription id.
-    consent_watchers: RefCell<Vec<(u32, Function)>>,
+    consent_watchers: Watchers,
     next_watcher: Cell<u32>,
     /// The callbacks given to the CMP and to `dataLayer.push`.
     tcf_callback: RefCell<Option<TcfCallback>>,
@@ -67,7 +67,7 @@ pub struct Runtime {
     /// The page's slots and their decisions.
     slots: RefCell<Vec<slots::SlotState>>,
     /// `kz.onDecision` callbacks.
-    decision_watchers: RefCell<Vec<(u32, Function)>>,
+    decision_watchers: Watchers,
     viewability: RefCell<Option<slots::Viewability>>,
     click_listener: RefCell<Option<Listener>>,
     /// The pending write of a changed profile.
@@ -78,6 +78,8 @@ pub struct Runtime {
 
 /// A callback JavaScript calls with one value.
 type JsCallback = Closure<dyn FnMut(JsValue)>;
+/// Site callbacks subscribed to a change, keyed by the id their unsubscribe function removes.
+type Watchers = RefCell<Vec<(u32, Function)>>;
 /// The TCF `addEventListener` callback: `(tcData, success)`.
 type TcfCallback = Closure<dyn FnMut(JsValue, JsValue)>;
 
@@ -354,6 +356,20 @@ impl Runtime {
         self.settle_flushes();
         self.arm_timer();
         handed
+    }
+
+    /// Adds `callback` to the list `pick` chooses; returns the JavaScript
+    /// function that removes it again.
+    fn subscribe(self: &Rc<Self>, pick: fn(&Runtime) -> &Watchers, callback: Function) -> JsValue {
+        let id = self.next_watcher.get();
+        self.next_watcher.set(id.wrapping_add(1));
+        pick(self).borrow_mut().push((id, callback));
+        let weak = Rc::downgrade(self);
+        Closure::<dyn FnMut()>::once_into_js(move || {
+            if let Some(rt) = weak.upgrade() {
+                pick(&rt).borrow_mut().retain(|(i, _)| *i != id);
+            }
+        })
     }
 
     /// Events queued (in flight included).

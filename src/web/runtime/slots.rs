@@ -256,15 +256,7 @@ impl Runtime {
 
     /// `kz.onDecision(cb)`: the unsubscribe function.
     pub fn watch_decisions(self: &Rc<Self>, callback: Function) -> JsValue {
-        let id = self.next_watcher.get();
-        self.next_watcher.set(id.wrapping_add(1));
-        self.decision_watchers.borrow_mut().push((id, callback));
-        let weak = Rc::downgrade(self);
-        Closure::<dyn FnMut()>::once_into_js(move || {
-            if let Some(rt) = weak.upgrade() {
-                rt.decision_watchers.borrow_mut().retain(|(i, _)| *i != id);
-            }
-        })
+        self.subscribe(|rt| &rt.decision_watchers, callback)
     }
 }
 
