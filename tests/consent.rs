@@ -160,6 +160,45 @@ fn rule3_withdrawal_purges_deletes_and_never_sends_again() {
 }
 
 #[test]
+fn rule3_withdrawing_marketing_strips_its_data_from_queued_events() {
+    let w = World::new();
+    let mut t = tracker(&w, config(vec![]));
+    grant(&mut t, vec![("analytics", true), ("marketing", true)]);
+    drain(&mut t);
+    for i in 0..50 {
+        track(&mut t, &format!("A{i}"), None);
+    }
+    let in_flight = t.next_batch().expect("50 events: a batch goes");
+    track(&mut t, "Queued", None);
+    t.page(Input::Undefined, Input::Undefined, Input::Undefined);
+    // A call replayed from the snippet, made on another page with its own ad click id.
+    t.replaying(w.clock.now(), PageContext::new("https://shop.example/p?fbclid=IwAR&utm_medium=cpc", "P", "https://t.co/?gclid=z"));
+    track(&mut t, "Replayed", None);
+    t.replayed();
+
+    t.set_consent(obj(vec![("marketing", Input::Bool(false))]), Input::Undefined);
+    // The batch on the wire went as it was; it is answered.
+    let on_wire: J = serde_json::from_str(&in_flight.body).unwrap();
+    assert_eq!(on_wire["batch"][0]["context"]["campaign"]["source"], "ads");
+    t.complete(in_flight.id, 200, None);
+    let sent = drain(&mut t);
+    assert_eq!(names(&sent), vec!["Queued", "", "Replayed", "Consent Updated"]);
+    for e in &sent {
+        let text = e.to_string();
+        assert!(e["context"].get("campaign").is_none(), "no campaign: {text}");
+        for id in ["gclid", "fbclid"] {
+            assert!(!text.contains(id), "no {id}: {text}");
+        }
+        assert_eq!(e["context"]["consent"]["analytics"], "granted");
+    }
+    assert_eq!(sent[0]["context"]["page"]["url"], "https://shop.example/land?utm_source=ads&utm_campaign=fall&x=1", "the rest of the URL is kept");
+    assert_eq!(sent[0]["context"]["consent"]["marketing"], "granted", "the stamp still says what was granted when it was tracked");
+    assert_eq!(sent[1]["properties"]["search"], "?utm_source=ads&utm_campaign=fall&x=1", "a page event's own URL fields too");
+    assert_eq!(sent[2]["context"]["page"]["url"], "https://shop.example/p?utm_medium=cpc");
+    assert_eq!(sent[2]["context"]["page"]["referrer"], "https://t.co/");
+}
+
+#[test]
 fn rule4_opt_out_sends_until_denied() {
     let w = World::new();
     let mut t = tracker(&w, config(vec![("mode", s("opt-out"))]));

@@ -47,6 +47,13 @@ impl PageContext {
         PageContext { path, search, referrer: strip_ad_ids(&self.referrer), title: self.title.clone(), campaign: Vec::new(), url }
     }
 
+    /// Whether events made on this page carry marketing data when
+    /// `marketing` is granted: a campaign, or an ad click id in the URL or
+    /// the referrer.
+    pub fn has_marketing_data(&self) -> bool {
+        !self.campaign.is_empty() || has_ad_id(&self.url) || has_ad_id(&self.referrer)
+    }
+
     /// The `page` object of an event's context (also a page event's default properties).
     pub fn to_value(&self) -> Value {
         Value::Object(vec![
@@ -109,6 +116,11 @@ pub fn strip_ad_ids(url: &str) -> String {
     }
     out.push_str(hash);
     out
+}
+
+/// Whether `url` has an ad click id parameter.
+fn has_ad_id(url: &str) -> bool {
+    url.contains('?') && strip_ad_ids(url).len() != url.len()
 }
 
 /// Splits an absolute URL into its path and its search (`?…`, or empty);

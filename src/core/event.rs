@@ -6,7 +6,7 @@ use crate::prelude::*;
 use alloc::rc::Rc;
 
 use super::consent::{Categories, Category};
-use super::context::{EnvContext, PageContext};
+use super::context::{strip_ad_ids, EnvContext, PageContext};
 use super::json::Value;
 
 /// Which call made the event (Segment's `type`).
@@ -56,4 +56,23 @@ pub struct Event {
     pub category: Category,
     /// The consent state when the event was made (`context.consent`).
     pub consent: Categories,
+}
+
+impl Event {
+    /// The same event as it may be sent without `marketing`: a page event's
+    /// properties (which carry the page's URLs, as Segment's do) lose their
+    /// ad click ids; the context loses them with the campaign when encoded
+    /// (see [`crate::core::encode::kizuna::write_event`]).
+    pub fn without_marketing(&self) -> Event {
+        let mut plain = self.clone();
+        if self.kind == EventType::Page {
+            for key in ["url", "referrer", "search"] {
+                if let Some(s) = plain.properties.get(key).and_then(Value::as_str) {
+                    let stripped = strip_ad_ids(s);
+                    plain.properties.set(key, Value::from(stripped.as_str()));
+                }
+            }
+        }
+        plain
+    }
 }

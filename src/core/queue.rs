@@ -26,6 +26,10 @@ pub struct Entry {
     pub uncertain: bool,
     /// What the event is for (a withdrawal purges by category).
     pub category: Category,
+    /// The same event without marketing data (campaign, ad click ids), when
+    /// `body` carries some: it replaces `body` if marketing is withdrawn
+    /// before the event is sent.
+    pub plain: Option<String>,
 }
 
 /// A batch handed to the transport.
@@ -60,13 +64,29 @@ impl Queue {
         Queue::default()
     }
 
-    /// Appends an encoded event; returns its sequence number.
-    pub fn push(&mut self, body: String, now: f64, category: Category) -> u64 {
+    /// Appends an encoded event (and its version without marketing data,
+    /// if it carries any); returns its sequence number.
+    pub fn push(&mut self, body: String, plain: Option<String>, now: f64, category: Category) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.bytes += body.len();
-        self.entries.push(Entry { seq, body, queued_at: now, uncertain: false, category });
+        self.entries.push(Entry { seq, body, queued_at: now, uncertain: false, category, plain });
         seq
+    }
+
+    /// Marketing was withdrawn: every waiting event (not the batch in
+    /// flight) loses its marketing data. Returns how many changed.
+    pub fn strip_marketing(&mut self) -> usize {
+        let keep = self.in_flight.as_ref().map_or(0, |t| t.count);
+        let mut changed = 0;
+        for e in self.entries.iter_mut().skip(keep) {
+            if let Some(plain) = e.plain.take() {
+                e.body = plain;
+                changed += 1;
+            }
+        }
+        self.bytes = self.entries.iter().map(|e| e.body.len()).sum();
+        changed
     }
 
     /// Number of queued events (in flight included).
@@ -282,19 +302,19 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         assert!(!q.is_due(&p, 10, 0.0, false));
-        q.push(ev(10), 0.0, Category::Analytics);
+        q.push(ev(10), None, 0.0, Category::Analytics);
         assert!(!q.is_due(&p, 10, 999.0, false), "not before the interval");
         assert!(q.is_due(&p, 10, 1000.0, false), "interval elapsed");
         assert!(q.is_due(&p, 10, 1.0, true), "forced");
         assert_eq!(q.wake_at(&p), Some(1000.0));
-        q.push(ev(10), 1.0, Category::Analytics);
-        q.push(ev(10), 2.0, Category::Analytics);
+        q.push(ev(10), None, 1.0, Category::Analytics);
+        q.push(ev(10), None, 2.0, Category::Analytics);
         assert!(q.is_due(&p, 10, 3.0, false), "count reached");
 
         let mut q = Queue::new();
-        q.push(ev(45), 0.0, Category::Analytics);
+        q.push(ev(45), None, 0.0, Category::Analytics);
         assert!(!q.is_due(&p, 10, 1.0, false));
-        q.push(ev(45), 0.0, Category::Analytics);
+        q.push(ev(45), None, 0.0, Category::Analytics);
         assert!(q.is_due(&p, 10, 1.0, false), "a batch would pass max_bytes: 10 + 45 + 45 + 2 > 100");
     }
 
@@ -303,7 +323,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for _ in 0..5 {
-            q.push(ev(20), 0.0, Category::Analytics);
+            q.push(ev(20), None, 0.0, Category::Analytics);
         }
         let (t, bodies) = q.take(&p, 10).unwrap();
         assert_eq!(t.count, 3);
@@ -316,7 +336,7 @@ mod tests {
 
         let mut q = Queue::new();
         for _ in 0..3 {
-            q.push(ev(40), 0.0, Category::Analytics);
+            q.push(ev(40), None, 0.0, Category::Analytics);
         }
         let (t, _) = q.take(&p, 10).unwrap();
         assert_eq!(t.count, 2, "10 + 40 + 1 + 40 = 91 fits, a third would not");
@@ -326,9 +346,9 @@ mod tests {
     fn a_failed_batch_stays_in_order_and_waits() {
         let p = policy();
         let mut q = Queue::new();
-        let a = q.push(ev(5), 0.0, Category::Analytics);
+        let a = q.push(ev(5), None, 0.0, Category::Analytics);
         let (t, _) = q.take(&p, 10).unwrap();
-        let b = q.push(ev(5), 1.0, Category::Analytics);
+        let b = q.push(ev(5), None, 1.0, Category::Analytics);
         assert_eq!(q.in_flight_seqs(t.id), vec![a]);
         assert_eq!(q.return_batch(t.id, 5000.0, false), 1);
         assert!(!q.is_due(&p, 10, 4999.0, false), "backing off");
@@ -345,7 +365,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for _ in 0..5 {
-            q.push(ev(40), 0.0, Category::Analytics);
+            q.push(ev(40), None, 0.0, Category::Analytics);
         }
         let (t, _) = q.take(&p, 10).unwrap();
         let chunks = q.drain_chunks(&p, 10, false);
@@ -365,7 +385,7 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for _ in 0..3 {
-            q.push(ev(5), 0.0, Category::Analytics);
+            q.push(ev(5), None, 0.0, Category::Analytics);
         }
         let (t, _) = q.take(&BatchPolicy { max_events: 2, ..p.clone() }, 10).unwrap();
         q.return_batch(t.id, 1000.0, true);
@@ -382,11 +402,26 @@ mod tests {
         let p = policy();
         let mut q = Queue::new();
         for i in 0..4 {
-            q.push(ev(i + 1), 0.0, Category::Analytics);
+            q.push(ev(i + 1), None, 0.0, Category::Analytics);
         }
         let _ = q.take(&BatchPolicy { max_events: 1, ..p }, 10).unwrap();
         assert_eq!(q.purge(|_| true), 3);
         assert_eq!(q.len(), 1);
         assert_eq!(q.bytes(), 1);
+    }
+
+    #[test]
+    fn withdrawing_marketing_swaps_in_the_plain_bodies_of_waiting_events_only() {
+        let p = policy();
+        let mut q = Queue::new();
+        q.push("with-campaign-1".into(), Some("plain-1".into()), 0.0, Category::Analytics);
+        q.push("with-campaign-2".into(), Some("plain-2".into()), 0.0, Category::Analytics);
+        q.push("no-marketing".into(), None, 0.0, Category::Analytics);
+        let _ = q.take(&BatchPolicy { max_events: 1, ..p.clone() }, 10).unwrap();
+        assert_eq!(q.strip_marketing(), 1, "the batch on the wire is left alone");
+        let bodies: Vec<&str> = q.entries().map(|e| e.body.as_str()).collect();
+        assert_eq!(bodies, ["with-campaign-1", "plain-2", "no-marketing"]);
+        assert_eq!(q.bytes(), bodies.iter().map(|b| b.len()).sum::<usize>());
+        assert_eq!(q.strip_marketing(), 0, "once");
     }
 }

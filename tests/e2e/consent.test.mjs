@@ -459,6 +459,47 @@ test('rule 3: withdrawing analytics in the banner purges the queued batch, erase
   }
 });
 
+test('rule 3: withdrawing marketing strips campaign and gclid from events already queued (a refused batch retried after it)', async () => {
+  const h = await open('/?utm_source=ads&gclid=abc');
+  const { page, context, pageErrors } = h;
+  const base = `${env.collector.url}/`;
+  try {
+    await waitForReady(page);
+    await kzEval(page, () => window.kz.consent.set({ analytics: true, marketing: true }));
+    const id = await kzEval(page, () => window.kz.anonymousId());
+    await waitUntil(() => kzEval(page, () => window.kz.queued() === 0), 5000, 'the queue to empty');
+
+    // Tracked with marketing granted, then refused by the collector: they wait for their retry.
+    const failedBefore = env.collector.stats.failed;
+    env.collector.failNext(503, 1, { 'Retry-After': '1' });
+    await kzEval(page, () => { window.kz.track('Queued With Campaign'); window.kz.page(); });
+    await waitUntil(() => env.collector.stats.failed > failedBefore, 5000, 'the 503');
+    await waitUntil(() => kzEval(page, () => window.kz.queued() === 2), 2000, 'the refused batch to be back in the queue');
+    const refused = h.net.at(-1);
+    assert.deepEqual(refused.events.map((e) => e.context.campaign), [{ source: 'ads' }, { source: 'ads' }], 'they were made with marketing data');
+
+    const withdrawAt = Date.now();
+    await kzEval(page, () => window.kz.consent.set({ marketing: false }));
+    const sent = await arrived((e) => e.anonymousId === id && (e.event === 'Queued With Campaign' || (e.type === 'page' && e.messageId === refused.events[1].messageId)), 2, 300, 6000);
+    assert.deepEqual(sent.map((e) => e.messageId), refused.events.map((e) => e.messageId), 'the same events, once each');
+    for (const e of sent) {
+      assert.equal('campaign' in e.context, false, `${e.event ?? e.type}: no campaign after the withdrawal`);
+      assert.equal(e.context.page.url, `${base}?utm_source=ads`);
+      assert.equal(e.context.page.search, '?utm_source=ads');
+      assert.equal(e.context.consent.marketing, 'granted', 'the stamp says what was granted when it was tracked');
+    }
+    assert.equal(sent[1].properties.url, `${base}?utm_source=ads`, "the page event's own url too");
+    for (const req of h.net.filter((r) => r.at >= withdrawAt)) {
+      assert.equal(JSON.stringify(req.body).includes('gclid'), false, 'no request after the withdrawal mentions gclid');
+      assert.equal(req.events.some((e) => 'campaign' in e.context), false);
+    }
+    assert.equal(duplicateIds(collected(env.collector).map(({ event }) => event).filter((e) => e.anonymousId === id)).length, 0);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('rule 3: analytics granted again after a withdrawal starts a new visitor (no old anonymousId, userId or traits)', async () => {
   const h = await open('/');
   const { page, context, pageErrors } = h;

@@ -131,6 +131,11 @@ impl Tracker {
                 self.log(Level::Debug, &msg);
             }
         }
+        if self.consent.get(Category::Marketing) != Choice::Granted {
+            // Events queued while marketing was granted carry its data; they
+            // go without it (the batch already on the wire excepted).
+            self.queue.strip_marketing();
+        }
         if change.choice {
             self.save_consent_record();
         }

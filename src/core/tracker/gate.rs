@@ -38,7 +38,8 @@ impl Tracker {
     }
 
     /// Encodes `event` (with or without marketing data, as consent allows
-    /// now) and queues it.
+    /// now) and queues it; when it carries marketing data, also without it,
+    /// for a withdrawal before it is sent.
     fn enqueue(&mut self, event: Event, label: &str) -> bool {
         let marketing = self.consent.get(Category::Marketing) == Choice::Granted;
         if self.context_marketing != marketing {
@@ -66,7 +67,14 @@ impl Tracker {
             msg.push_str(&body);
             self.log(Level::Debug, &msg);
         }
-        self.queue.push(body, event.timestamp_ms, event.category);
+        let carries_marketing = marketing
+            && if Rc::ptr_eq(&event.page, &self.page) { self.page_marketing } else { event.page.has_marketing_data() };
+        let plain = carries_marketing.then(|| {
+            let mut plain = String::with_capacity(body.len());
+            kizuna::write_event(&mut plain, &event.without_marketing(), false);
+            plain
+        });
+        self.queue.push(body, plain, event.timestamp_ms, event.category);
         true
     }
 

@@ -89,6 +89,8 @@ pub struct Tracker {
     /// and whether it was encoded with marketing data.
     context_json: String,
     context_marketing: bool,
+    /// Whether the current page has marketing data (campaign, ad click ids).
+    page_marketing: bool,
     consent: ConsentState,
     /// Events waiting for a choice on their category (opt-in, `pending: buffer`).
     buffer: Vec<Event>,
@@ -116,6 +118,7 @@ impl Tracker {
         let mut t = Tracker {
             context_json: String::new(),
             context_marketing: false,
+            page_marketing: false,
             config,
             url,
             envelope,
@@ -193,6 +196,7 @@ impl Tracker {
             kizuna::write_context(&mut self.context_json, &self.page.without_ad_ids(), &self.env);
         }
         self.context_marketing = marketing;
+        self.page_marketing = self.page.has_marketing_data();
     }
 
     /// Makes the calls until [`Tracker::replayed`] carry `time` and `page`:
