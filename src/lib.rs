@@ -31,6 +31,7 @@ fn panic(_: &::core::panic::PanicInfo) -> ! {
 }
 
 pub mod core;
+pub mod engine;
 
 #[cfg(any(test, target_arch = "wasm32"))]
 mod heap;

@@ -1,0 +1,299 @@
+//! The text both sides of the wasm boundary speak: what the JavaScript
+//! driver (`js/edge/driver.js`) writes into the engine, and what it reads
+//! back. One string each way per crossing, records separated by U+001E,
+//! fields by U+001F, the first character of a record saying what it is.
+//! Free text from the site (names, titles, stored values) travels as JSON
+//! literals, so it can never hold a separator.
+//!
+//! Into the engine:
+//!
+//! | record | input |
+//! |---|---|
+//! | `n` ms | the time now (first in every crossing) |
+//! | `p` id, current, url, referrer, title, utm, topics | a page context |
+//! | `t` page, time, name, props | `track`, fast path (clean JSON) |
+//! | `v` page, time, name, props | `page`, fast path (name may be empty) |
+//! | `T`/`V`/`I` page, time, sync, a, b, c | `track`/`page`/`identify`, described |
+//! | `r` / `o` | `reset()` / `forget()` |
+//! | `c` choices, options | `consent.set` |
+//! | `g` / `q` tcdata / `m` entry | GPC / TCF / Consent Mode |
+//! | `a` id, status, retry-after | a request's answer |
+//! | `w` / `h` / `x` | the timer / hidden / `pagehide` |
+//! | `b` n | the first n beacons were taken |
+//! | `f` token | `flush()` |
+//! | `s` id, text | a segment given back |
+//! | `z` tz / `k` topics / `u` 0-1 | time zone / topic click / module listening |
+//!
+//! Out of the engine: `P` id, keepalive, url, body (POST) · `B` url, body
+//! (beacon) · `W` ms (wake; empty cancels) · `S` key, value / `D` key
+//! (storage) · `K` value (cookie; empty removes) · `L` level, message ·
+//! `F` token, sent, failed, pending · `C` state · `Hk` id, text / `Hr` id
+//! / `Hf` id (segments) · `A` 0-1 (unload listeners) · `Y` 0-1 (accepted)
+//! · `G` signal · and last, `Z` the status the synchronous API reads.
+
+use crate::prelude::*;
+
+use super::io::{Action, Input, Level};
+use super::page::{Env, Page};
+use super::pipeline::call::Call;
+use super::pipeline::event::Kind;
+use super::pipeline::queue::Handoff;
+use super::text::json;
+use super::text::num::{parse_f64, parse_u64, write_fixed, write_u64};
+use super::tracker::{Start, Status, Stored, Tracker};
+
+/// Separates records.
+pub const RS: char = '\u{1e}';
+/// Separates fields.
+pub const US: char = '\u{1f}';
+
+fn num(s: &str) -> f64 {
+    parse_f64(s).unwrap_or(0.0)
+}
+
+fn int(s: &str) -> u32 {
+    parse_u64(s).unwrap_or(0) as u32
+}
+
+/// Reads one record into an input, or the time. `None` for what is not a
+/// record (ignored: a newer edge may say more).
+pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
+    let kind = *rec.as_bytes().first()?;
+    let body = rec.get(1..)?;
+    let mut f = body.split(US);
+    let mut next = || f.next().unwrap_or("");
+    Some(Ok(match kind {
+        b'n' => return Some(Err(num(body))),
+        b'p' => Input::Page { id: int(next()), current: next() == "1", url: next(), referrer: next(), title: next(), utm: next(), topics: next() },
+        b't' => call(Kind::Track, true, body),
+        b'v' => call(Kind::Page, true, body),
+        b'T' => call(Kind::Track, false, body),
+        b'V' => call(Kind::Page, false, body),
+        b'I' => call(Kind::Identify, false, body),
+        b'r' => Input::Reset,
+        b'o' => Input::Forget,
+        b'c' => Input::Consent(next(), next()),
+        b'g' => Input::Gpc,
+        b'q' => Input::Tcf(body),
+        b'm' => Input::Gcm(body),
+        b'a' => Input::Answer(int(next()), int(next()).min(999) as u16, next()),
+        b'w' => Input::Timer,
+        b'h' => Input::Hidden,
+        b'x' => Input::Leaving,
+        b'b' => Input::Beaconed(int(body) as usize),
+        b'f' => Input::Flush(int(body)),
+        b's' => {
+            let (id, text) = body.split_once(US).unwrap_or((body, ""));
+            Input::Segment(int(id), text)
+        }
+        b'z' => Input::Timezone(body),
+        b'k' => Input::TopicClick(body),
+        b'u' => Input::Consumer(body == "1"),
+        _ => return None,
+    }))
+}
+
+fn call(kind: Kind, fast: bool, body: &str) -> Input<'_> {
+    let mut f = body.split(US);
+    let mut next = || f.next().unwrap_or("");
+    let page = int(next());
+    let time = num(next());
+    let sync = !fast && next() == "1";
+    let args = if fast { [next(), next(), "!v"] } else { [next(), next(), next()] };
+    Input::Call { call: Call { kind, fast, args }, time, page, sync }
+}
+
+/// Starts the engine from the edge's first crossing: `n` now, the first
+/// page (`p`), then `S` config, locale, user agent, screen width, height,
+/// seed, and the stored anonymous id, user id, traits, consent record and
+/// signal log (each a JSON literal, or empty when absent).
+pub fn start(text: &str) -> Result<Tracker, String> {
+    let mut now = 0.0;
+    let mut page = Page::default();
+    let mut init = "";
+    for rec in text.split(RS) {
+        match rec.as_bytes().first() {
+            Some(b'S') => init = rec.get(1..).unwrap_or(""),
+            _ => match read(rec) {
+                Some(Err(t)) => now = t,
+                Some(Ok(Input::Page { id, url, referrer, title, utm, topics, .. })) => {
+                    page = Page::new(id, url, referrer, title, utm, &json::string(topics).unwrap_or_default())
+                }
+                _ => {}
+            },
+        }
+    }
+    let f: Vec<&str> = init.split(US).collect();
+    let at = |i: usize| f.get(i).copied().unwrap_or("");
+    let stored: Vec<Option<String>> = (6..11).map(|i| json::string(at(i))).collect();
+    let env = Env { locale: at(1).into(), user_agent: at(2).into(), screen: (int(at(3)), int(at(4))), timezone: String::new() };
+    Tracker::start(Start {
+        config: at(0),
+        env,
+        page,
+        stored: Stored {
+            anonymous_id: stored[0].as_deref(),
+            user_id: stored[1].as_deref(),
+            traits: stored[2].as_deref(),
+            consent: stored[3].as_deref(),
+            signals: stored[4].as_deref(),
+        },
+        seed: at(5),
+        now,
+    })
+}
+
+/// Runs one crossing: every record in order, then every action and the
+/// status, as text.
+pub fn run(t: &mut Tracker, text: &str) -> String {
+    for rec in text.split(RS) {
+        match read(rec) {
+            Some(Err(now)) => t.set_now(now),
+            Some(Ok(input)) => t.handle(input),
+            None => {}
+        }
+    }
+    actions(t)
+}
+
+/// Every action waiting, then the status, as text.
+pub fn actions(t: &mut Tracker) -> String {
+    let mut out = String::new();
+    while let Some(a) = t.poll() {
+        write_action(&mut out, &a);
+        out.push(RS);
+    }
+    write_status(&mut out, &t.status());
+    out
+}
+
+/// Free text with the separators replaced (they cannot appear in JSON).
+fn clean(out: &mut String, s: &str) {
+    if !s.contains(['\u{1d}', RS, US]) {
+        out.push_str(s);
+        return;
+    }
+    out.extend(s.chars().map(|c| if matches!(c, '\u{1d}' | RS | US) { '\u{fffd}' } else { c }));
+}
+
+fn fields(out: &mut String, kind: &str, fs: &[&str]) {
+    out.push_str(kind);
+    for (i, f) in fs.iter().enumerate() {
+        if i > 0 {
+            out.push(US);
+        }
+        out.push_str(f);
+    }
+}
+
+/// Appends one action.
+pub fn write_action(out: &mut String, a: &Action) {
+    let mut n = String::new();
+    match a {
+        Action::Post { id, url, body, keepalive } => {
+            write_u64(&mut n, u64::from(*id));
+            fields(out, "P", &[&n, if *keepalive { "1" } else { "0" }, url, body]);
+        }
+        Action::Beacon { url, body } => fields(out, "B", &[url, body]),
+        Action::Wake(at) => {
+            out.push('W');
+            if let Some(t) = at {
+                write_fixed(out, *t, 0);
+            }
+        }
+        Action::Store(key, Some(v)) => {
+            fields(out, "S", &[key]);
+            out.push(US);
+            clean(out, v);
+        }
+        Action::Store(key, None) => fields(out, "D", &[key]),
+        Action::Cookie(v) => fields(out, "K", &[v.as_deref().unwrap_or("")]),
+        Action::Log(level, msg) => {
+            fields(out, "L", &[match level {
+                Level::Debug => "d",
+                Level::Warn => "w",
+                Level::Error => "e",
+            }]);
+            out.push(US);
+            clean(out, msg);
+        }
+        Action::Flushed(token, s) => {
+            out.push('F');
+            for (i, v) in [*token as usize, s.sent, s.failed, s.pending].iter().enumerate() {
+                if i > 0 {
+                    out.push(US);
+                }
+                write_u64(out, *v as u64);
+            }
+        }
+        Action::ConsentChanged(state) => fields(out, "C", &[state]),
+        Action::Handoff(h) => match h {
+            Handoff::Keep(id, text) => {
+                write_u64(&mut n, u64::from(*id));
+                fields(out, "Hk", &[&n, text]);
+            }
+            Handoff::Return(id) => {
+                out.push_str("Hr");
+                write_u64(out, u64::from(*id));
+            }
+            Handoff::Forget(id) => {
+                out.push_str("Hf");
+                write_u64(out, u64::from(*id));
+            }
+        },
+        Action::Listen(on) => out.push_str(if *on { "A1" } else { "A0" }),
+        Action::Accepted(yes) => out.push_str(if *yes { "Y1" } else { "Y0" }),
+        Action::Signal(line) => fields(out, "G", &[line]),
+    }
+}
+
+/// Appends the status record.
+pub fn write_status(out: &mut String, s: &Status) {
+    out.push('Z');
+    out.push_str(&s.anonymous_id);
+    out.push(US);
+    if let Some(u) = &s.user_id {
+        out.push_str(&json::quoted(u));
+    }
+    for v in [s.queued, s.held.0, s.held.1] {
+        out.push(US);
+        write_u64(out, v as u64);
+    }
+    out.push(US);
+    out.push_str(&s.consent);
+    out.push(US);
+    write_u64(out, u64::from(s.accepting));
+    out.push(US);
+    write_u64(out, s.fits as u64);
+    out.push(US);
+    out.push(if s.debug { '1' } else { '0' });
+    out.push(US);
+    out.push(if s.topics { '1' } else { '0' });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_record() {
+        assert_eq!(read("n1795363980123"), Some(Err(1_795_363_980_123.0)));
+        assert!(matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"]));
+        assert!(matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast));
+        assert_eq!(read("a7\u{1f}503\u{1f}3"), Some(Ok(Input::Answer(7, 503, "3"))));
+        assert_eq!(read("s2\u{1f}r1\u{1f}x\u{1d}r2"), Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
+        assert_eq!(read("q{\"gdprApplies\":false}"), Some(Ok(Input::Tcf("{\"gdprApplies\":false}"))));
+        assert_eq!(read("?"), None);
+        assert_eq!(read(""), None);
+    }
+
+    #[test]
+    fn writes_actions_without_stray_separators() {
+        let mut out = String::new();
+        write_action(&mut out, &Action::Log(Level::Warn, "track('a\u{1e}b')".into()));
+        assert_eq!(out, "Lw\u{1f}track('a\u{fffd}b')");
+        let mut out = String::new();
+        write_action(&mut out, &Action::Wake(Some(1000.4)));
+        assert_eq!(out, "W1000");
+    }
+}

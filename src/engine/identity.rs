@@ -1,0 +1,109 @@
+//! Who the visitor is: the anonymous id (made once and kept), and the user
+//! id and traits that `identify` sets. Kept in memory; written to storage
+//! only when analytics storage is allowed.
+
+use crate::prelude::*;
+
+use super::pipeline::call::MAX_NAME_CHARS;
+use super::text::json::{self, quoted};
+use super::text::rng::{is_plausible_id, Rng};
+use super::text::url::char_count;
+
+/// Storage key of the anonymous id.
+pub const ANONYMOUS_ID_KEY: &str = "kizuna:anonymousId";
+/// Storage key of the user id.
+pub const USER_ID_KEY: &str = "kizuna:userId";
+/// Storage key of the user's traits (a JSON object).
+pub const TRAITS_KEY: &str = "kizuna:traits";
+/// Every key the identity writes (all of them analytics data).
+pub const KEYS: [&str; 3] = [ANONYMOUS_ID_KEY, USER_ID_KEY, TRAITS_KEY];
+
+/// The visitor's identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    /// UUID v4 made on the first visit and kept.
+    pub anonymous_id: String,
+    /// Set by `identify`, cleared by `reset`.
+    pub user_id: Option<String>,
+    /// The user id as a JSON literal (empty when none).
+    pub user_literal: String,
+    /// Traits from `identify` (a JSON object), merged across calls for the
+    /// same user.
+    pub traits: String,
+}
+
+impl Identity {
+    /// The stored identity (a damaged anonymous id is replaced, in memory).
+    pub fn load(anonymous_id: Option<&str>, user_id: Option<&str>, traits: Option<&str>, rng: &mut Rng) -> Identity {
+        let mut id = Identity {
+            anonymous_id: anonymous_id.filter(|id| is_plausible_id(id)).map_or_else(|| rng.uuid(), String::from),
+            user_id: None,
+            user_literal: String::new(),
+            traits: traits.filter(|t| json::kind(t) == json::Kind::Object).unwrap_or("{}").into(),
+        };
+        id.set_user(user_id.filter(|u| is_user_id(u)).map(String::from));
+        id
+    }
+
+    fn set_user(&mut self, user: Option<String>) {
+        self.user_literal = user.as_deref().map(quoted).unwrap_or_default();
+        self.user_id = user;
+    }
+
+    /// What storage should hold: `(key, value)`, `None` to remove.
+    pub fn stored(&self) -> [(&'static str, Option<String>); 3] {
+        let traits = (json::members(&self.traits).next().is_some()).then(|| self.traits.clone());
+        [(ANONYMOUS_ID_KEY, Some(self.anonymous_id.clone())), (USER_ID_KEY, self.user_id.clone()), (TRAITS_KEY, traits)]
+    }
+
+    /// Applies an `identify`: a new user id replaces the traits, the same
+    /// (or no) user id merges them.
+    pub fn identify(&mut self, user_id: Option<String>, traits: &str) {
+        if let Some(id) = user_id {
+            if self.user_id.as_deref() != Some(id.as_str()) {
+                self.traits = "{}".into();
+                self.set_user(Some(id));
+            }
+        }
+        let mut merged = String::with_capacity(self.traits.len() + traits.len());
+        super::encode::segment::merge(&mut merged, &self.traits, traits);
+        self.traits = merged;
+    }
+
+    /// Forgets the user and starts a new anonymous visitor.
+    pub fn reset(&mut self, rng: &mut Rng) {
+        self.set_user(None);
+        self.traits = "{}".into();
+        self.anonymous_id = rng.uuid();
+    }
+}
+
+/// User ids come from the site: any non-blank string up to 255 characters.
+pub fn is_user_id(id: &str) -> bool {
+    !id.trim_ascii().is_empty() && char_count(id) <= MAX_NAME_CHARS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_identifies_and_resets() {
+        let mut rng = Rng::new(1, 2);
+        let mut id = Identity::load(Some("bad id with spaces"), Some("u1"), Some(r#"{"a":1}"#), &mut rng);
+        assert_eq!(id.anonymous_id.len(), 36, "a damaged id is replaced");
+        assert_eq!(id.user_literal, "\"u1\"");
+        id.identify(None, r#"{"b":2}"#);
+        assert_eq!(id.traits, r#"{"a":1,"b":2}"#);
+        id.identify(Some("u1".into()), r#"{"a":3}"#);
+        assert_eq!(id.traits, r#"{"a":3,"b":2}"#, "the same user merges");
+        id.identify(Some("u2".into()), r#"{"c":1}"#);
+        assert_eq!(id.traits, r#"{"c":1}"#, "a new user starts fresh traits");
+        let before = id.anonymous_id.clone();
+        id.reset(&mut rng);
+        assert_ne!(id.anonymous_id, before);
+        assert_eq!((id.user_id.as_deref(), id.traits.as_str()), (None, "{}"));
+        assert_eq!(id.stored()[1], (USER_ID_KEY, None));
+        assert_eq!(id.stored()[2], (TRAITS_KEY, None));
+    }
+}

@@ -1,0 +1,369 @@
+//! Stage 1: a call as the site made it (`track`, `page`, `identify`),
+//! checked and cleaned. Every decision about what is allowed, and every
+//! message about it, is made here, so host tests cover each bad input
+//! without a browser.
+//!
+//! The edge hands over each argument either as clean JSON (its fast path:
+//! a name it checked, properties `JSON.stringify` wrote without anything
+//! to report) or *described* (see [`crate::engine::text::json`]), with
+//! markers for what JSON cannot hold.
+
+use crate::prelude::*;
+
+use super::event::Kind;
+use crate::engine::consent::Category;
+use crate::engine::text::json::{self, Kind as J};
+use crate::engine::text::num::{floor, write_i64};
+use crate::engine::text::rng::is_plausible_id;
+use crate::engine::text::url::char_count;
+
+/// Longest accepted event or page name, and user id.
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// A call as the edge passed it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Call<'a> {
+    /// Which call.
+    pub kind: Kind,
+    /// The arguments are clean: a checked name literal, properties JSON
+    /// that needs no cleaning, no options.
+    pub fast: bool,
+    /// The three arguments (`undefined` as `!v`).
+    pub args: [&'a str; 3],
+}
+
+/// A checked call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    /// Which call.
+    pub kind: Kind,
+    /// How messages name the call: `track('Signed Up')`.
+    pub label: String,
+    /// The name as a JSON literal (empty when none).
+    pub name: String,
+    /// The user id `identify` sets (decoded), if any.
+    pub user_id: Option<String>,
+    /// Properties or traits, clean JSON.
+    pub props: String,
+    /// `options.messageId`.
+    pub message_id: Option<String>,
+    /// `options.category` (analytics by default).
+    pub category: Category,
+    /// What was wrong but did not stop the call, as one message.
+    pub warning: Option<String>,
+}
+
+/// Checks a call. `Err` is the message of a call that records nothing.
+pub fn check(call: &Call) -> Result<Checked, String> {
+    let [a, b, c] = call.args;
+    if !call.fast && [a, b].iter().any(|v| json::kind(v) == J::Marker(b'l')) {
+        // The edge stopped describing: more than an event may hold.
+        let name = if json::kind(a) == J::String { json::string(a) } else { None };
+        return Err(dropped(&label(call.kind.name(), name.as_deref()), "the properties are too large: the event would be over the limit of its size"));
+    }
+    if call.fast {
+        let label = label(call.kind.name(), json::string(a).as_deref());
+        return Ok(Checked { kind: call.kind, label, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
+    }
+    let mut problems = Vec::new();
+    let (name, user_id, props, options, label) = match call.kind {
+        Kind::Track => {
+            let name = json::string(a);
+            let label = label("track", name.as_deref());
+            let why = match (json::kind(a), &name) {
+                (J::String, Some(s)) if is_blank(s) => Some(String::from("the event name is empty")),
+                (J::String, Some(s)) if char_count(s) > MAX_NAME_CHARS => Some(String::from("the event name is longer than 255 characters")),
+                (J::String, Some(_)) => None,
+                (J::Marker(b'v'), _) => Some(String::from("the event name is missing")),
+                _ => Some(["the event name must be a string, got ", &json::type_name(a)].concat()),
+            };
+            if let Some(why) = why {
+                return Err(dropped(&label, &why));
+            }
+            (json::first(a).to_string(), None, clean_props(b, &mut problems), c, label)
+        }
+        Kind::Page => {
+            let (name, props, options) = match json::kind(a) {
+                J::String => (json::string(a), b, c),
+                J::Null | J::Marker(b'v') => (None, b, c),
+                J::Object => (None, a, b),
+                _ => return Err(dropped("page()", &["the page name must be a string, got ", &json::type_name(a)].concat())),
+            };
+            let label = label("page", name.as_deref());
+            match &name {
+                Some(s) if is_blank(s) => return Err(dropped(&label, "the page name is empty")),
+                Some(s) if char_count(s) > MAX_NAME_CHARS => return Err(dropped(&label, "the page name is longer than 255 characters")),
+                _ => {}
+            }
+            let name = name.map(|_| json::first(a).to_string()).unwrap_or_default();
+            (name, None, clean_props(props, &mut problems), options, label)
+        }
+        Kind::Identify => {
+            let (user, traits, options) = match json::kind(a) {
+                J::String => (json::string(a), b, c),
+                J::Number => {
+                    let n = json::number(a).unwrap_or(f64::NAN);
+                    if !(n.is_finite() && floor(n) == n && n.abs() < 9.0e15) {
+                        return Err(dropped("identify()", "the user id must be a string, got a number that is not a whole number"));
+                    }
+                    let mut s = String::new();
+                    write_i64(&mut s, n as i64);
+                    (Some(s), b, c)
+                }
+                J::Null | J::Marker(b'v') => (None, b, c),
+                J::Object => (None, a, b),
+                _ => return Err(dropped("identify()", &["the user id must be a string, got ", &json::type_name(a)].concat())),
+            };
+            if user.as_deref().is_some_and(|u| is_blank(u) || char_count(u) > MAX_NAME_CHARS) {
+                return Err(dropped("identify()", "the user id must be a non-empty string of at most 255 characters"));
+            }
+            let props = match clean_object(traits, "traits", &mut problems) {
+                Ok(p) => p,
+                Err(t) => return Err(dropped("identify()", &["traits must be a plain object, got ", &t].concat())),
+            };
+            (String::new(), user, props, options, String::from("identify()"))
+        }
+    };
+    let (message_id, category) = read_options(options, &mut problems);
+    let warning = (!problems.is_empty()).then(|| [label.as_str(), ": ", &problems.join(", "), "; those values were left out and the event was sent"].concat());
+    Ok(Checked { kind: call.kind, label, name, user_id, props, message_id, category, warning })
+}
+
+/// Properties: a plain object, cleaned; anything else is sent as `{}`,
+/// with a problem saying so.
+fn clean_props(v: &str, problems: &mut Vec<String>) -> String {
+    match clean_object(v, "properties", problems) {
+        Ok(p) => p,
+        Err(t) => {
+            problems.push(["properties must be a plain object, got ", &t, " (sent without them)"].concat());
+            String::from("{}")
+        }
+    }
+}
+
+fn is_blank(s: &str) -> bool {
+    s.trim_ascii().is_empty()
+}
+
+/// `track('Signed Up')`, `page()`: how messages name a call (60 characters
+/// of the name at most).
+pub fn label(call: &str, name: Option<&str>) -> String {
+    let mut s = String::from(call);
+    s.push('(');
+    if let Some(n) = name {
+        s.push('\'');
+        s.extend(n.chars().take(60));
+        s.push('\'');
+    }
+    s.push(')');
+    s
+}
+
+/// The message of a call that records nothing.
+pub fn dropped(label: &str, why: &str) -> String {
+    [label, ": ", why, "; event dropped"].concat()
+}
+
+/// Reads the per-call options (`messageId`, `category`); complains about the rest.
+fn read_options(options: &str, problems: &mut Vec<String>) -> (Option<String>, Category) {
+    let mut out = (None, Category::Analytics);
+    match json::kind(options) {
+        J::Null | J::Marker(b'v') | J::Invalid => return out,
+        J::Object => {}
+        _ => {
+            problems.push(["options must be a plain object, got ", &json::type_name(options)].concat());
+            return out;
+        }
+    }
+    for (k, v) in json::members(options) {
+        let key = json::string(k).unwrap_or_default();
+        if json::kind(v) == J::Marker(b'v') {
+            continue;
+        }
+        match key.as_str() {
+            "messageId" => match json::string(v).filter(|id| is_plausible_id(id)) {
+                Some(id) => out.0 = Some(id),
+                None => problems.push("options.messageId must be 1-128 printable characters without spaces".into()),
+            },
+            "category" => match json::string(v).as_deref().and_then(Category::parse) {
+                Some(c) => out.1 = c,
+                None => problems.push("options.category must be 'necessary', 'analytics', 'personalization' or 'marketing' (analytics used)".into()),
+            },
+            other => problems.push(["options.", other, " is not a known option"].concat()),
+        }
+    }
+    out
+}
+
+/// Cleans a properties or traits argument into a JSON object: nothing
+/// (`undefined`, `null`) is `{}`; anything but a plain object is refused
+/// as a whole (`Err` names what it was).
+pub fn clean_object(v: &str, path: &str, problems: &mut Vec<String>) -> Result<String, String> {
+    match json::kind(v) {
+        J::Null | J::Marker(b'v') | J::Invalid => Ok(String::from("{}")),
+        J::Object => {
+            let mut out = String::with_capacity(v.len());
+            let mut p = String::from(path);
+            clean(v, &mut p, &mut out, problems);
+            Ok(out)
+        }
+        _ => Err(json::type_name(v)),
+    }
+}
+
+/// Appends the clean form of `v`; `false` (nothing written) when it is
+/// left out, with a problem recorded when the site should know.
+fn clean(v: &str, path: &mut String, out: &mut String, problems: &mut Vec<String>) -> bool {
+    let v = json::first(v);
+    match json::kind(v) {
+        J::Marker(b'v') | J::Invalid => false,
+        J::Marker(b'o') => {
+            problems.push([path.as_str(), " is a ", &json::type_name(v), ", not a plain object"].concat());
+            false
+        }
+        J::Marker(m) => {
+            problems.push([path.as_str(), " is ", json::marker_name(m)].concat());
+            false
+        }
+        J::Object => {
+            out.push('{');
+            let mut first = true;
+            for (k, item) in json::members(v) {
+                let mark = out.len();
+                if !first {
+                    out.push(',');
+                }
+                out.push_str(k);
+                out.push(':');
+                let at = path.len();
+                path.push('.');
+                path.push_str(&json::string(k).unwrap_or_default());
+                if clean(item, path, out, problems) {
+                    first = false;
+                } else {
+                    out.truncate(mark);
+                }
+                path.truncate(at);
+            }
+            out.push('}');
+            true
+        }
+        J::Array => {
+            out.push('[');
+            for (i, item) in json::items(v).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let at = path.len();
+                path.push('[');
+                write_i64(path, i as i64);
+                path.push(']');
+                // Arrays keep their length: a left-out element becomes
+                // null, as JSON.stringify does.
+                if !clean(item, path, out, problems) {
+                    out.push_str("null");
+                }
+                path.truncate(at);
+            }
+            out.push(']');
+            true
+        }
+        _ => {
+            out.push_str(v);
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slow(kind: Kind, a: &str, b: &str, c: &str) -> Result<Checked, String> {
+        check(&Call { kind, fast: false, args: [a, b, c] })
+    }
+
+    #[test]
+    fn keeps_plain_values_and_their_order() {
+        let c = slow(Kind::Track, "\"Viewed\"", r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#, "!v").unwrap();
+        assert_eq!(c.props, r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#);
+        assert_eq!(c.name, "\"Viewed\"");
+        assert_eq!(c.label, "track('Viewed')");
+        assert_eq!(c.warning, None);
+    }
+
+    #[test]
+    fn leaves_out_every_kind_of_bad_value_and_names_its_path() {
+        let c = slow(
+            Kind::Track,
+            "\"Bad\"",
+            r#"{"f":!f,"s":!s,"b":!b,"u":!v,"n":!n,"i":!i,"m":!o"Map","nested":{"self":!c,"deep":!d,"ok":1},"list":[1,!f,!v],"bad":!t,"get":!u}"#,
+            "!v",
+        )
+        .unwrap();
+        assert_eq!(c.props, r#"{"nested":{"ok":1},"list":[1,null,null]}"#);
+        assert_eq!(
+            c.warning.as_deref(),
+            Some(
+                "track('Bad'): properties.f is a function, properties.s is a symbol, properties.b is a BigInt, properties.n is NaN, \
+properties.i is an infinite number, properties.m is a Map, not a plain object, properties.nested.self is a circular reference, \
+properties.nested.deep is nested too deeply, properties.list[1] is a function, properties.bad is an invalid Date, \
+properties.get is unreadable (reading it threw); those values were left out and the event was sent"
+            )
+        );
+    }
+
+    #[test]
+    fn bad_names_drop_the_call() {
+        for (a, why) in [
+            ("!v", "track(): the event name is missing; event dropped"),
+            ("42", "track(): the event name must be a string, got a number; event dropped"),
+            ("\"  \"", "track('  '): the event name is empty; event dropped"),
+            ("!f", "track(): the event name must be a string, got a function; event dropped"),
+        ] {
+            assert_eq!(slow(Kind::Track, a, "!v", "!v").unwrap_err(), why);
+        }
+        let long = json::quoted(&"é".repeat(256));
+        assert!(slow(Kind::Track, &long, "!v", "!v").unwrap_err().contains("longer than 255"));
+        assert!(slow(Kind::Track, &json::quoted(&"é".repeat(255)), "!v", "!v").is_ok());
+    }
+
+    #[test]
+    fn non_object_properties_are_sent_without_them() {
+        let c = slow(Kind::Track, "\"X\"", "\"text\"", "!v").unwrap();
+        assert_eq!(c.props, "{}");
+        assert!(c.warning.unwrap().contains("properties must be a plain object, got a string (sent without them)"));
+        let c = slow(Kind::Track, "\"X\"", "!o\"Map\"", "!v").unwrap();
+        assert!(c.warning.unwrap().contains("got Map"));
+        let c = slow(Kind::Track, "\"X\"", "!u", "!v").unwrap();
+        assert!(c.warning.unwrap().contains("got unreadable (reading it threw)"));
+    }
+
+    #[test]
+    fn options_set_the_message_id_and_category() {
+        let c = slow(Kind::Track, "\"X\"", "{}", r#"{"messageId":"m-1","category":"marketing"}"#).unwrap();
+        assert_eq!((c.message_id.as_deref(), c.category), (Some("m-1"), Category::Marketing));
+        let c = slow(Kind::Track, "\"X\"", "{}", r#"{"messageId":"has space","category":"ads","colour":1}"#).unwrap();
+        assert_eq!((c.message_id, c.category), (None, Category::Analytics));
+        let w = c.warning.unwrap();
+        assert!(w.contains("options.messageId must be") && w.contains("options.category must be") && w.contains("options.colour is not a known option"), "{w}");
+    }
+
+    #[test]
+    fn page_and_identify_take_their_arguments_either_way() {
+        let c = slow(Kind::Page, r#"{"a":1}"#, r#"{"category":"x"}"#, "!v").unwrap();
+        assert_eq!((c.name.as_str(), c.props.as_str(), c.category), ("", r#"{"a":1}"#, Category::Analytics));
+        let c = slow(Kind::Page, "\"Home\"", "!v", "!v").unwrap();
+        assert_eq!((c.name.as_str(), c.label.as_str()), ("\"Home\"", "page('Home')"));
+        let c = slow(Kind::Identify, "\"user-42\"", r#"{"plan":"pro","f":!f}"#, "!v").unwrap();
+        assert_eq!((c.user_id.as_deref(), c.props.as_str()), (Some("user-42"), r#"{"plan":"pro"}"#));
+        assert!(c.warning.unwrap().contains("traits.f is a function"));
+        let c = slow(Kind::Identify, "42", "!v", "!v").unwrap();
+        assert_eq!(c.user_id.as_deref(), Some("42"));
+        let c = slow(Kind::Identify, r#"{"plan":"x"}"#, "!v", "!v").unwrap();
+        assert_eq!((c.user_id, c.props.as_str()), (None, r#"{"plan":"x"}"#));
+        assert!(slow(Kind::Identify, "true", "!v", "!v").unwrap_err().contains("the user id must be a string, got a boolean"));
+        assert!(slow(Kind::Identify, "\"\"", "!v", "!v").unwrap_err().contains("non-empty string of at most 255"));
+        assert!(slow(Kind::Identify, "\"u\"", "[1]", "!v").unwrap_err().contains("traits must be a plain object, got an array"));
+    }
+}

@@ -1,0 +1,216 @@
+//! The event as it waits to be sent: one compact record with everything
+//! fixed at call time, and nothing that may still change (the page's
+//! context is referenced, marketing data is decided when it is encoded).
+//!
+//! The record is text, fields separated by U+001F, so that the queue can
+//! hand its overflow to the edge (and later to storage) as it is, and take
+//! it back without a second format:
+//!
+//! | # | field |
+//! |---|---|
+//! | 0 | sequence number |
+//! | 1 | kind: `t` track, `p` page, `i` identify |
+//! | 2 | category code (0 necessary … 3 marketing) |
+//! | 3 | consent stamp, one of `g`/`d`/`u` per choosable category |
+//! | 4 | call time, epoch ms |
+//! | 5 | page id (the context it was made on) |
+//! | 6 | message id |
+//! | 7 | anonymous id |
+//! | 8 | user id as a JSON literal, or empty |
+//! | 9 | name as a JSON literal (event or page name), or empty |
+//! | 10 | properties (or traits) as a JSON object |
+//!
+//! No field can hold U+001E or U+001F: ids are printable ASCII and the
+//! rest is JSON, whose strings escape control characters.
+
+use crate::prelude::*;
+
+use crate::engine::consent::{Categories, Category};
+use crate::engine::text::num::write_u64;
+
+/// Which call made the event (Segment's `type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `track(name, properties)`
+    Track,
+    /// `page(name?, properties?)`
+    Page,
+    /// `identify(userId?, traits?)`
+    Identify,
+}
+
+impl Kind {
+    /// The wire name (`track`, `page`, `identify`).
+    pub fn name(self) -> &'static str {
+        ["track", "page", "identify"][self as usize]
+    }
+
+    fn code(self) -> char {
+        ['t', 'p', 'i'][self as usize]
+    }
+
+    fn from_code(c: &str) -> Kind {
+        match c {
+            "p" => Kind::Page,
+            "i" => Kind::Identify,
+            _ => Kind::Track,
+        }
+    }
+}
+
+/// Field separator of a record.
+pub const SEP: char = '\u{1f}';
+
+/// An event, ready to wait in the queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The record (see the module docs).
+    pub rec: String,
+    /// Its encoded size on the wire when it was made (bytes); batches are
+    /// cut by the exact size when they are encoded.
+    pub size: u32,
+    /// Its last request ended without an answer while the browser may
+    /// still deliver it (a keepalive request cut off by a navigation): it
+    /// waits for its retry instead of riding an unload beacon, which would
+    /// likely deliver it twice.
+    pub uncertain: bool,
+}
+
+/// What an event is made of, before it becomes a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parts<'a> {
+    /// Which call.
+    pub kind: Kind,
+    /// Its category.
+    pub category: Category,
+    /// Consent when the call was made.
+    pub stamp: Categories,
+    /// Call time, epoch ms.
+    pub time: f64,
+    /// Page id.
+    pub page: u32,
+    /// Message id.
+    pub message_id: &'a str,
+    /// Anonymous id.
+    pub anonymous_id: &'a str,
+    /// User id literal (empty when none).
+    pub user_id: &'a str,
+    /// Name literal (empty when none).
+    pub name: &'a str,
+    /// Properties or traits (a JSON object).
+    pub props: &'a str,
+}
+
+impl Event {
+    /// The record of `parts`, queue sequence number `seq`.
+    pub fn new(seq: u64, p: &Parts, size: usize) -> Event {
+        let mut rec = String::with_capacity(64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.props.len());
+        write_u64(&mut rec, seq);
+        rec.push(SEP);
+        rec.push(p.kind.code());
+        rec.push(SEP);
+        rec.push((b'0' + p.category.code()) as char);
+        rec.push(SEP);
+        for c in p.stamp.code() {
+            rec.push(c as char);
+        }
+        for (i, f) in [p.message_id, p.anonymous_id, p.user_id, p.name, p.props].iter().enumerate() {
+            if i == 0 {
+                rec.push(SEP);
+                write_u64(&mut rec, p.time.max(0.0) as u64);
+                rec.push(SEP);
+                write_u64(&mut rec, u64::from(p.page));
+            }
+            rec.push(SEP);
+            rec.push_str(f);
+        }
+        Event { rec, size: size as u32, uncertain: false }
+    }
+
+    /// Reads a record back (from the edge or storage). `None` when it is
+    /// not one.
+    pub fn from_record(rec: &str) -> Option<Event> {
+        let p = parts(rec)?;
+        // The page's context is not at hand here: an estimate of its size.
+        let size = crate::engine::encode::segment::event_size(&p, 480) as u32;
+        Some(Event { rec: rec.into(), size, uncertain: false })
+    }
+
+    /// The fields of the record.
+    pub fn parts(&self) -> Parts<'_> {
+        // Records are made by `Event::new` or checked by `from_record`.
+        parts(&self.rec).unwrap_or(Parts {
+            kind: Kind::Track,
+            category: Category::Necessary,
+            stamp: Categories::from_code(""),
+            time: 0.0,
+            page: 0,
+            message_id: "",
+            anonymous_id: "",
+            user_id: "",
+            name: "",
+            props: "{}",
+        })
+    }
+
+    /// The sequence number.
+    pub fn seq(&self) -> u64 {
+        let end = self.rec.bytes().position(|b| b == SEP as u8).unwrap_or(0);
+        crate::engine::text::num::parse_u64(self.rec.get(..end).unwrap_or("")).unwrap_or(0)
+    }
+
+    /// The category.
+    pub fn category(&self) -> Category {
+        self.parts().category
+    }
+}
+
+fn parts(rec: &str) -> Option<Parts<'_>> {
+    let mut f = rec.splitn(11, SEP);
+    let _seq = crate::engine::text::num::parse_u64(f.next()?)?;
+    let kind = Kind::from_code(f.next()?);
+    let category = Category::from_code(f.next()?.bytes().next()?.wrapping_sub(b'0'));
+    let stamp = Categories::from_code(f.next()?);
+    let time = crate::engine::text::num::parse_u64(f.next()?)? as f64;
+    let page = crate::engine::text::num::parse_u64(f.next()?)? as u32;
+    Some(Parts {
+        kind,
+        category,
+        stamp,
+        time,
+        page,
+        message_id: f.next()?,
+        anonymous_id: f.next()?,
+        user_id: f.next()?,
+        name: f.next()?,
+        props: f.next()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::consent::Choice;
+
+    #[test]
+    fn records_round_trip() {
+        let p = Parts {
+            kind: Kind::Identify,
+            category: Category::Marketing,
+            stamp: Categories([Choice::Granted, Choice::Unknown, Choice::Denied]),
+            time: 1_795_363_980_123.0,
+            page: 7,
+            message_id: "m-1",
+            anonymous_id: "a-1",
+            user_id: "\"u\\u001f1\"",
+            name: "",
+            props: "{\"plan\":\"pro\"}",
+        };
+        let e = Event::new(42, &p, 100);
+        assert_eq!(e.seq(), 42);
+        assert_eq!(e.parts(), p);
+        assert_eq!(Event::from_record(&e.rec).unwrap().parts(), p);
+        assert_eq!(Event::from_record("nonsense"), None);
+        assert_eq!(Event::from_record(""), None);
+    }
+}

@@ -1,0 +1,519 @@
+//! Stage 4: the events waiting to be sent, oldest first, bounded.
+//!
+//! Only the front of the queue lives in the engine's memory (wasm memory
+//! never shrinks, so a burst must never be held there all at once): past
+//! [`HOT_BYTES`] of records, new events are gathered into *segments* the
+//! edge keeps for the engine and hands back, oldest first, as the front
+//! drains. The batch in flight is always a prefix of the front, so a
+//! failed batch stays where it was, in order, and the queue itself never
+//! sends anything twice.
+
+use crate::prelude::*;
+
+use super::event::Event;
+use crate::engine::consent::Category;
+
+/// Records kept in memory before new ones go to segments.
+pub const HOT_BYTES: usize = 48 * 1024;
+/// Size at which a segment is handed to the edge.
+pub const SEGMENT_BYTES: usize = 32 * 1024;
+/// Most events queued in all (memory and segments); past it the oldest go.
+pub const MAX_EVENTS: usize = 20_000;
+/// Most record bytes queued in all.
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Separates the records of a segment.
+pub const RECORD_SEP: char = '\u{1d}';
+
+/// A segment the edge keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    /// Its id.
+    pub id: u32,
+    /// Events in it, by category code (what a withdrawal took out no
+    /// longer counts; it is dropped when the segment comes back).
+    pub counts: [u32; 4],
+    /// Its bytes.
+    pub bytes: usize,
+    /// Its first and last sequence numbers.
+    pub seqs: (u64, u64),
+    /// When its oldest event was queued (epoch ms).
+    pub first_time: f64,
+    /// Categories purged since it left (bit per code).
+    pub purged: u8,
+}
+
+impl Segment {
+    fn len(&self) -> usize {
+        self.counts.iter().sum::<u32>() as usize
+    }
+}
+
+/// The batch in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    /// Identifies it when its answer comes.
+    pub id: u32,
+    /// How many front events it holds.
+    pub count: usize,
+    /// It went as a keepalive request.
+    pub keepalive: bool,
+}
+
+/// What the queue asks of the edge.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Handoff {
+    /// Keep this segment (its id, its records).
+    Keep(u32, String),
+    /// Give segment `id` back.
+    Return(u32),
+    /// Forget segment `id` (dropped for the bound, or all of it purged).
+    Forget(u32),
+}
+
+/// The queue.
+#[derive(Debug, Default)]
+pub struct Queue {
+    /// Record bytes kept in memory before segments (at least a full batch).
+    hot: usize,
+    front: Vec<Event>,
+    front_bytes: usize,
+    /// When each front event was queued (epoch ms), for the flush timer.
+    front_times: Vec<f64>,
+    in_flight: Option<InFlight>,
+    /// Records gathered for the next segment, and what they hold.
+    gathering: Option<(String, Segment)>,
+    segments: Vec<Segment>,
+    /// A segment asked back and not returned yet.
+    asked: Option<u32>,
+    handoffs: Vec<Handoff>,
+    next_seq: u64,
+    next_segment: u32,
+    next_batch: u32,
+    /// No retry before this time (epoch ms) after a failure.
+    pub retry_at: f64,
+    /// Events dropped to keep the bound.
+    pub dropped: u64,
+}
+
+impl Queue {
+    /// An empty queue that keeps at least [`HOT_BYTES`] in memory, or
+    /// `batch_bytes` when a batch may be larger.
+    pub fn new(batch_bytes: usize) -> Queue {
+        Queue { hot: HOT_BYTES.max(batch_bytes), ..Queue::default() }
+    }
+
+    /// The sequence number the next event gets.
+    pub fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq - 1
+    }
+
+    /// The next sequence number, without taking it.
+    pub fn peek_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Appends `e`, queued at `now`. Returns the events dropped to keep the
+    /// bound (oldest first, never the batch in flight).
+    pub fn push(&mut self, e: Event, now: f64) -> Vec<Event> {
+        let room = self.segments.is_empty() && self.gathering.is_none() && self.front_bytes + e.rec.len() <= self.hot;
+        if room {
+            self.front_bytes += e.rec.len();
+            self.front.push(e);
+            self.front_times.push(now);
+        } else {
+            let seq = e.seq();
+            let cat = e.category().code() as usize;
+            let (text, seg) = self.gathering.get_or_insert_with(|| {
+                (String::with_capacity(SEGMENT_BYTES + 1024), Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0 })
+            });
+            if !text.is_empty() {
+                text.push(RECORD_SEP);
+            }
+            text.push_str(&e.rec);
+            seg.counts[cat] += 1;
+            seg.bytes = text.len();
+            seg.seqs.1 = seq;
+            if text.len() >= SEGMENT_BYTES {
+                self.seal();
+            }
+        }
+        self.bound()
+    }
+
+    /// Hands the records gathered so far to the edge as a segment.
+    pub fn seal(&mut self) {
+        if let Some((text, mut seg)) = self.gathering.take() {
+            seg.id = self.next_segment;
+            self.next_segment += 1;
+            self.handoffs.push(Handoff::Keep(seg.id, text));
+            self.segments.push(seg);
+        }
+    }
+
+    /// Keeps the queue within [`MAX_EVENTS`] and [`MAX_BYTES`]: the oldest
+    /// waiting events go first.
+    fn bound(&mut self) -> Vec<Event> {
+        let mut gone = Vec::new();
+        while self.len() > MAX_EVENTS || self.bytes() > MAX_BYTES {
+            let keep = self.in_flight.map_or(0, |f| f.count);
+            if self.front.len() > keep {
+                let e = self.front.remove(keep);
+                self.front_times.remove(keep);
+                self.front_bytes -= e.rec.len();
+                self.dropped += 1;
+                gone.push(e);
+            } else if !self.segments.is_empty() && self.asked != Some(self.segments[0].id) {
+                let seg = self.segments.remove(0);
+                self.dropped += seg.len() as u64;
+                self.handoffs.push(Handoff::Forget(seg.id));
+            } else {
+                break;
+            }
+        }
+        gone
+    }
+
+    /// What the queue asks of the edge now (segments to keep, return or
+    /// forget), in order.
+    pub fn handoffs(&mut self) -> Vec<Handoff> {
+        core::mem::take(&mut self.handoffs)
+    }
+
+    /// Asks for the oldest segment back when the front runs low (or a flush
+    /// or an unload wants it now: `urgent`); gathered records move to the
+    /// front directly.
+    pub fn refill(&mut self, urgent: bool) {
+        let waiting = self.front_bytes - self.front.iter().take(self.in_flight.map_or(0, |f| f.count)).map(|e| e.rec.len()).sum::<usize>();
+        if !urgent && waiting > self.hot / 2 {
+            return;
+        }
+        if let Some(seg) = self.segments.first() {
+            if self.asked.is_none() {
+                self.asked = Some(seg.id);
+                self.handoffs.push(Handoff::Return(seg.id));
+            }
+        } else if let Some((text, seg)) = self.gathering.take() {
+            self.take_back(&text, seg.first_time, seg.purged);
+        }
+    }
+
+    /// The edge returned segment `id`. Events of categories purged since it
+    /// left are dropped now; returns them (so their pages can be released).
+    pub fn returned(&mut self, id: u32, text: &str) -> Vec<Event> {
+        let Some(i) = self.segments.iter().position(|s| s.id == id) else { return Vec::new() };
+        if self.asked == Some(id) {
+            self.asked = None;
+        }
+        let seg = self.segments.remove(i);
+        self.take_back(text, seg.first_time, seg.purged)
+    }
+
+    fn take_back(&mut self, text: &str, time: f64, purged: u8) -> Vec<Event> {
+        let mut gone = Vec::new();
+        for rec in text.split(RECORD_SEP) {
+            let Some(e) = Event::from_record(rec) else { continue };
+            if purged & (1 << e.category().code()) != 0 {
+                gone.push(e);
+                continue;
+            }
+            self.front_bytes += e.rec.len();
+            self.front.push(e);
+            self.front_times.push(time);
+        }
+        gone
+    }
+
+    /// Events queued, in memory or kept by the edge (in flight included).
+    pub fn len(&self) -> usize {
+        self.front.len() + self.gathering.as_ref().map_or(0, |g| g.1.len()) + self.segments.iter().map(Segment::len).sum::<usize>()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn bytes(&self) -> usize {
+        self.front_bytes + self.gathering.as_ref().map_or(0, |g| g.1.bytes) + self.segments.iter().map(|s| s.bytes).sum::<usize>()
+    }
+
+    /// The events in memory, oldest first (the batch in flight first).
+    pub fn front(&self) -> &[Event] {
+        &self.front
+    }
+
+    /// Whether a segment was asked back and has not come yet.
+    pub fn awaiting(&self) -> bool {
+        self.asked.is_some()
+    }
+
+    /// Record bytes of the waiting events in memory.
+    pub fn waiting_bytes(&self) -> usize {
+        self.waiting().iter().map(|e| e.rec.len()).sum()
+    }
+
+    /// Whether segments are out with the edge (or being gathered).
+    pub fn has_segments(&self) -> bool {
+        !self.segments.is_empty() || self.gathering.is_some()
+    }
+
+    /// The batch in flight.
+    pub fn in_flight(&self) -> Option<InFlight> {
+        self.in_flight
+    }
+
+    /// Events waiting (not in flight), in memory.
+    pub fn waiting(&self) -> &[Event] {
+        self.front.get(self.in_flight.map_or(0, |f| f.count)..).unwrap_or(&[])
+    }
+
+    /// When the oldest waiting event was queued.
+    pub fn oldest_waiting(&self) -> Option<f64> {
+        let skip = self.in_flight.map_or(0, |f| f.count);
+        self.front_times.get(skip).copied().or_else(|| self.segments.first().map(|s| s.first_time)).or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
+    }
+
+    /// Marks the first `count` events in flight, as batch `id`.
+    pub fn send(&mut self, count: usize, keepalive: bool) -> InFlight {
+        let f = InFlight { id: self.next_batch, count: count.min(self.front.len()), keepalive };
+        self.next_batch += 1;
+        self.in_flight = Some(f);
+        f
+    }
+
+    /// The events of batch `id`, if it is the one in flight.
+    pub fn batch(&self, id: u32) -> Option<&[Event]> {
+        match self.in_flight {
+            Some(f) if f.id == id => self.front.get(..f.count),
+            _ => None,
+        }
+    }
+
+    /// The collector took batch `id` (or refused it for good): its events
+    /// leave the queue, and are returned.
+    pub fn remove_batch(&mut self, id: u32) -> Vec<Event> {
+        match self.in_flight {
+            Some(f) if f.id == id => {
+                self.in_flight = None;
+                self.retry_at = 0.0;
+                self.front_times.drain(..f.count);
+                let gone: Vec<Event> = self.front.drain(..f.count).collect();
+                self.front_bytes -= gone.iter().map(|e| e.rec.len()).sum::<usize>();
+                gone
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Batch `id` failed in a way worth retrying: its events stay in front,
+    /// in order, and nothing goes before `retry_at`. `uncertain`: the
+    /// request may still be delivered.
+    pub fn return_batch(&mut self, id: u32, retry_at: f64, uncertain: bool) {
+        if let Some(f) = self.in_flight.filter(|f| f.id == id) {
+            self.in_flight = None;
+            self.retry_at = retry_at;
+            for e in &mut self.front[..f.count] {
+                e.uncertain |= uncertain;
+            }
+        }
+    }
+
+    /// Takes every waiting event in memory that may ride an unload beacon
+    /// (not the uncertain ones); with `in_flight`, the batch in flight too
+    /// (it would be cancelled by the unload), which then no longer is.
+    pub fn take_for_unload(&mut self, in_flight: bool) -> Vec<(Event, f64)> {
+        let start = if in_flight {
+            self.in_flight = None;
+            0
+        } else {
+            self.in_flight.map_or(0, |f| f.count)
+        };
+        let mut taken = Vec::new();
+        let mut i = start;
+        while i < self.front.len() {
+            if self.front[i].uncertain {
+                i += 1;
+                continue;
+            }
+            let e = self.front.remove(i);
+            let t = self.front_times.remove(i);
+            self.front_bytes -= e.rec.len();
+            taken.push((e, t));
+        }
+        taken
+    }
+
+    /// Puts back, at the front of the waiting events, what an unload could
+    /// not send.
+    pub fn restore(&mut self, events: Vec<(Event, f64)>) {
+        let at = self.in_flight.map_or(0, |f| f.count);
+        for (k, (e, t)) in events.into_iter().enumerate() {
+            self.front_bytes += e.rec.len();
+            self.front.insert(at + k, e);
+            self.front_times.insert(at + k, t);
+        }
+    }
+
+    /// Removes every waiting event of `category` (not the batch in flight);
+    /// returns those in memory. Segments out with the edge drop theirs when
+    /// they come back.
+    pub fn purge(&mut self, category: Category) -> Vec<Event> {
+        let keep = self.in_flight.map_or(0, |f| f.count);
+        let mut gone = Vec::new();
+        let mut i = keep;
+        while i < self.front.len() {
+            if self.front[i].category() == category {
+                let e = self.front.remove(i);
+                self.front_times.remove(i);
+                self.front_bytes -= e.rec.len();
+                gone.push(e);
+            } else {
+                i += 1;
+            }
+        }
+        let code = category.code();
+        for seg in self.segments.iter_mut().chain(self.gathering.as_mut().map(|g| &mut g.1)) {
+            seg.counts[code as usize] = 0;
+            seg.purged |= 1 << code;
+        }
+        // A segment left with nothing worth sending is forgotten at once.
+        let (empty, kept): (Vec<Segment>, Vec<Segment>) = core::mem::take(&mut self.segments).into_iter().partition(|s| s.len() == 0 && self.asked != Some(s.id));
+        self.segments = kept;
+        for s in empty {
+            self.handoffs.push(Handoff::Forget(s.id));
+        }
+        gone
+    }
+
+    /// Whether any event with a sequence number below `seq` is still queued
+    /// (waiting only, or in flight too).
+    pub fn has_before(&self, seq: u64, in_flight_too: bool) -> bool {
+        let skip = if in_flight_too { 0 } else { self.in_flight.map_or(0, |f| f.count) };
+        self.front.iter().skip(skip).any(|e| e.seq() < seq)
+            || self.segments.iter().any(|s| s.len() > 0 && s.seqs.0 < seq)
+            || self.gathering.as_ref().is_some_and(|g| g.1.seqs.0 < seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::consent::{Categories, Choice};
+    use crate::engine::pipeline::event::{Kind, Parts};
+
+    fn ev(q: &mut Queue, cat: Category, pad: usize) -> Event {
+        let props = ["{\"p\":\"", &"x".repeat(pad), "\"}"].concat();
+        let p = Parts {
+            kind: Kind::Track,
+            category: cat,
+            stamp: Categories::all(Choice::Granted),
+            time: 1.0,
+            page: 1,
+            message_id: "m",
+            anonymous_id: "a",
+            user_id: "",
+            name: "\"E\"",
+            props: &props,
+        };
+        Event::new(q.next_seq(), &p, 100)
+    }
+
+    #[test]
+    fn a_burst_goes_to_segments_and_comes_back_in_order() {
+        let mut q = Queue::new(0);
+        for _ in 0..1000 {
+            let e = ev(&mut q, Category::Analytics, 200);
+            q.push(e, 1.0);
+        }
+        q.seal();
+        assert_eq!(q.len(), 1000);
+        assert!(q.front_bytes <= HOT_BYTES);
+        assert_eq!(q.hot, HOT_BYTES);
+        let kept: Vec<(u32, String)> = q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+        assert!(kept.len() >= 3 && kept.iter().all(|(_, t)| t.len() < SEGMENT_BYTES + 300));
+        let mut seqs: Vec<u64> = q.front().iter().map(Event::seq).collect();
+        // Drain the front, then ask for the segments back one by one.
+        let n = q.front().len();
+        let f = q.send(n, true);
+        assert_eq!(q.remove_batch(f.id).len(), n);
+        for (id, text) in &kept {
+            q.refill(false);
+            assert_eq!(q.handoffs(), vec![Handoff::Return(*id)]);
+            q.returned(*id, text);
+            let n = q.front().len();
+            seqs.extend(q.front().iter().map(Event::seq));
+            let f = q.send(n, true);
+            q.remove_batch(f.id);
+        }
+        assert_eq!(seqs, (0..1000).collect::<Vec<u64>>(), "every event once, in order");
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn the_bound_drops_the_oldest_waiting_never_in_flight() {
+        let mut q = Queue::new(0);
+        for _ in 0..10 {
+            let e = ev(&mut q, Category::Analytics, 10);
+            q.push(e, 1.0);
+        }
+        q.send(2, true);
+        for _ in 0..MAX_EVENTS {
+            let e = ev(&mut q, Category::Analytics, 10);
+            q.push(e, 1.0);
+        }
+        assert_eq!(q.len(), MAX_EVENTS);
+        assert_eq!(q.dropped, 10);
+        let seqs: Vec<u64> = q.front().iter().take(3).map(Event::seq).collect();
+        assert_eq!(seqs, [0, 1, 12], "the batch in flight stays; the oldest waiting went");
+        // With nothing waiting in memory, whole segments go.
+        let n = q.front().len();
+        let f = q.send(n, true);
+        for _ in 0..5000 {
+            let e = ev(&mut q, Category::Analytics, 10);
+            q.push(e, 1.0);
+        }
+        assert!(q.len() <= MAX_EVENTS);
+        assert!(q.handoffs().iter().any(|h| matches!(h, Handoff::Forget(_))));
+        assert_eq!(q.batch(f.id).map(<[Event]>::len), Some(n));
+    }
+
+    #[test]
+    fn a_failed_batch_stays_in_order_and_waits() {
+        let mut q = Queue::new(0);
+        for _ in 0..3 {
+            let e = ev(&mut q, Category::Analytics, 1);
+            q.push(e, 1.0);
+        }
+        let f = q.send(2, true);
+        q.return_batch(f.id, 5000.0, true);
+        assert_eq!(q.retry_at, 5000.0);
+        assert!(q.in_flight().is_none());
+        assert_eq!(q.front().iter().map(Event::seq).collect::<Vec<_>>(), [0, 1, 2]);
+        let taken = q.take_for_unload(false);
+        assert_eq!(taken.len(), 1, "the uncertain events wait for their retry");
+        q.restore(taken);
+        assert_eq!(q.len(), 3);
+        assert!(q.remove_batch(999).is_empty(), "an unknown batch changes nothing");
+    }
+
+    #[test]
+    fn purge_spares_the_batch_in_flight_and_reaches_segments() {
+        let mut q = Queue::new(0);
+        for i in 0..600 {
+            let e = ev(&mut q, if i % 2 == 0 { Category::Analytics } else { Category::Marketing }, 200);
+            q.push(e, 1.0);
+        }
+        q.seal();
+        q.send(1, true);
+        let before = q.len();
+        let gone = q.purge(Category::Marketing);
+        assert!(gone.iter().all(|e| e.category() == Category::Marketing));
+        assert_eq!(q.len(), before - 300, "every marketing event is gone, the one in flight was analytics");
+        let kept: Vec<(u32, String)> = q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+        let (id, text) = &kept[0];
+        let dropped = q.returned(*id, text);
+        assert!(!dropped.is_empty() && dropped.iter().all(|e| e.category() == Category::Marketing));
+        assert!(q.waiting().iter().all(|e| e.category() == Category::Analytics));
+    }
+}

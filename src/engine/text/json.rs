@@ -1,0 +1,434 @@
+//! Reading JSON without building trees: values are slices of the text, and
+//! each accessor reads only what it is asked for.
+//!
+//! The same reader takes the edge's *described* values: JSON whose value
+//! positions may also hold a marker for something JSON cannot say, written
+//! by the edge's describer (`js/edge/capture.js`) when a site hands over a
+//! function, a circular reference, a `Map`… A marker is `!` and one letter,
+//! `!o` followed by the constructor's name as a JSON string:
+//!
+//! | marker | the value was |
+//! |---|---|
+//! | `!v` | `undefined` (or missing) |
+//! | `!f` `!s` `!b` | a function, a symbol, a BigInt |
+//! | `!n` `!i` | `NaN`, an infinite number |
+//! | `!c` `!d` | a circular reference, nested too deeply |
+//! | `!u` | unreadable: reading it threw (a getter, a revoked proxy) |
+//! | `!t` | an invalid `Date` |
+//! | `!l` | too large: more than an event may hold |
+//! | `!o"Map"` | an object that is not plain, with its constructor's name |
+//!
+//! Nothing here allocates unless it decodes a string with escapes.
+
+use crate::prelude::*;
+
+/// What kind of value a slice holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+    /// A describer's marker (`!x`), with its letter.
+    Marker(u8),
+    /// Nothing, or text that is not a value.
+    Invalid,
+}
+
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// The kind of the value `v` starts with.
+pub fn kind(v: &str) -> Kind {
+    let b = v.as_bytes();
+    match b.get(ws(b, 0)) {
+        Some(b'n') => Kind::Null,
+        Some(b't' | b'f') => Kind::Bool,
+        Some(b'"') => Kind::String,
+        Some(b'[') => Kind::Array,
+        Some(b'{') => Kind::Object,
+        Some(b'-' | b'0'..=b'9') => Kind::Number,
+        Some(b'!') => Kind::Marker(b.get(ws(b, 0) + 1).copied().unwrap_or(b'?')),
+        _ => Kind::Invalid,
+    }
+}
+
+/// The end of the string literal whose opening quote is at `i`.
+fn end_of_string(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The index just after the value that starts at (or after whitespace
+/// from) `i`; `None` when the text is not a value there.
+pub fn skip(b: &[u8], i: usize) -> Option<usize> {
+    let i = ws(b, i);
+    match *b.get(i)? {
+        b'"' => end_of_string(b, i),
+        b'{' | b'[' => {
+            // Brackets are matched by depth only; strings are jumped over.
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = end_of_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        b'!' => {
+            let letter = *b.get(i + 1)?;
+            if letter == b'o' && b.get(i + 2) == Some(&b'"') {
+                end_of_string(b, i + 2)
+            } else {
+                Some(i + 2)
+            }
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && matches!(b[j], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'E') {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+/// The value `v` starts with, trimmed (what follows it is cut off).
+pub fn first(v: &str) -> &str {
+    let b = v.as_bytes();
+    let start = ws(b, 0);
+    match skip(b, start) {
+        Some(end) => v.get(start..end).unwrap_or(""),
+        None => "",
+    }
+}
+
+/// The members of an object, as `(key literal, value)` slices, in order.
+/// Anything but an object has none.
+pub struct Members<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+/// The members of the object `v`.
+pub fn members(v: &str) -> Members<'_> {
+    let b = v.as_bytes();
+    let i = ws(b, 0);
+    Members { s: v, i: if b.get(i) == Some(&b'{') { i + 1 } else { usize::MAX } }
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let b = self.s.as_bytes();
+        let mut i = ws(b, self.i.min(b.len()));
+        if b.get(i) == Some(&b',') {
+            i = ws(b, i + 1);
+        }
+        if b.get(i) != Some(&b'"') {
+            self.i = usize::MAX;
+            return None;
+        }
+        let key_end = end_of_string(b, i)?;
+        let colon = ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            self.i = usize::MAX;
+            return None;
+        }
+        let vstart = ws(b, colon + 1);
+        let vend = skip(b, vstart)?;
+        self.i = vend;
+        Some((self.s.get(i..key_end)?, self.s.get(vstart..vend)?))
+    }
+}
+
+/// The items of an array, as slices, in order.
+pub struct Items<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+/// The items of the array `v`.
+pub fn items(v: &str) -> Items<'_> {
+    let b = v.as_bytes();
+    let i = ws(b, 0);
+    Items { s: v, i: if b.get(i) == Some(&b'[') { i + 1 } else { usize::MAX } }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.s.as_bytes();
+        let mut i = ws(b, self.i.min(b.len()));
+        if b.get(i) == Some(&b',') {
+            i = ws(b, i + 1);
+        }
+        if i >= b.len() || b[i] == b']' {
+            self.i = usize::MAX;
+            return None;
+        }
+        let end = skip(b, i)?;
+        self.i = end;
+        self.s.get(i..end)
+    }
+}
+
+/// Whether the string literal `lit` (quotes included) spells `key`.
+pub fn key_is(lit: &str, key: &str) -> bool {
+    let inner = lit.get(1..lit.len().saturating_sub(1)).unwrap_or("");
+    if !inner.contains('\\') {
+        return inner == key;
+    }
+    string(lit).as_deref() == Some(key)
+}
+
+/// The value of member `key` of the object `v`.
+pub fn get<'a>(v: &'a str, key: &str) -> Option<&'a str> {
+    members(v).find(|(k, _)| key_is(k, key)).map(|(_, v)| v)
+}
+
+/// The value of member `key`, unless it is missing, `null` or `undefined`
+/// (config fields treat all three as "not set").
+pub fn field<'a>(v: &'a str, key: &str) -> Option<&'a str> {
+    get(v, key).filter(|v| !matches!(kind(v), Kind::Null | Kind::Marker(b'v')))
+}
+
+/// The text of a string literal, decoded. `None` when `v` is not a string.
+pub fn string(v: &str) -> Option<String> {
+    let v = first(v);
+    if kind(v) != Kind::String {
+        return None;
+    }
+    let inner = v.get(1..v.len() - 1)?;
+    if !inner.contains('\\') {
+        return Some(inner.to_string());
+    }
+    let b = inner.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let c = *b.get(i + 1)?;
+        i += 2;
+        let ch = match c {
+            b'n' => '\n',
+            b't' => '\t',
+            b'r' => '\r',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'u' => {
+                let hi = hex4(b, i)?;
+                i += 4;
+                let cp = if (0xd800..0xdc00).contains(&hi) && b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') {
+                    let lo = hex4(b, i + 2)?;
+                    if (0xdc00..0xe000).contains(&lo) {
+                        i += 6;
+                        0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                    } else {
+                        0xfffd
+                    }
+                } else {
+                    hi
+                };
+                char::from_u32(cp).unwrap_or('\u{fffd}')
+            }
+            other => other as char,
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let mut n = 0u32;
+    for k in 0..4 {
+        let d = (*b.get(i + k)? as char).to_digit(16)?;
+        n = n * 16 + d;
+    }
+    Some(n)
+}
+
+/// The number `v` holds.
+pub fn number(v: &str) -> Option<f64> {
+    let v = first(v);
+    if kind(v) != Kind::Number {
+        return None;
+    }
+    super::num::parse_f64(v)
+}
+
+/// The boolean `v` holds.
+pub fn boolean(v: &str) -> Option<bool> {
+    match first(v) {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// How a value is named in messages: `a string`, `a function`, `a Map`…
+pub fn type_name(v: &str) -> String {
+    let v = first(v);
+    String::from(match kind(v) {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+        Kind::Marker(b'o') => {
+            let name = v.get(2..).and_then(string).filter(|n| !n.is_empty()).unwrap_or_else(|| "class instance".into());
+            return name;
+        }
+        Kind::Marker(m) => marker_name(m),
+        Kind::Invalid => "nothing",
+    })
+}
+
+/// What a marker letter stands for, in messages.
+pub fn marker_name(m: u8) -> &'static str {
+    match m {
+        b'v' => "undefined",
+        b'f' => "a function",
+        b's' => "a symbol",
+        b'b' => "a BigInt",
+        b'n' => "NaN",
+        b'i' => "an infinite number",
+        b'c' => "a circular reference",
+        b'd' => "nested too deeply",
+        b'u' => "unreadable (reading it threw)",
+        b't' => "an invalid Date",
+        b'l' => "too large",
+        _ => "a value of an unknown type",
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    let b = s.as_bytes();
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(from..i).unwrap_or(""));
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[(c >> 4) as usize] as char);
+            out.push(HEX[(c & 15) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        from = i + 1;
+    }
+    out.push_str(s.get(from..).unwrap_or(""));
+    out.push('"');
+}
+
+/// Lowercase hexadecimal digits.
+pub const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `s` as a JSON string literal.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_string(&mut out, s);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_members_items_and_scalars() {
+        let v = r#" {"a":1, "b" : [true,null,"x\"y"], "c":{"d":-2.5e3}, "e":"caf\u00e9 \ud83d\ude00"} "#;
+        let keys: Vec<&str> = members(v).map(|(k, _)| k).collect();
+        assert_eq!(keys, [r#""a""#, r#""b""#, r#""c""#, r#""e""#]);
+        assert_eq!(number(get(v, "a").unwrap()), Some(1.0));
+        let b: Vec<&str> = items(get(v, "b").unwrap()).collect();
+        assert_eq!(b, ["true", "null", r#""x\"y""#]);
+        assert_eq!(string(b[2]).as_deref(), Some("x\"y"));
+        assert_eq!(number(get(get(v, "c").unwrap(), "d").unwrap()), Some(-2500.0));
+        assert_eq!(string(get(v, "e").unwrap()).as_deref(), Some("café 😀"));
+        assert_eq!(get(v, "zz"), None);
+        assert_eq!(members("[1]").count(), 0);
+        assert_eq!(items("{}").count(), 0);
+        assert_eq!(items("[]").count(), 0);
+        assert_eq!(boolean(" true"), Some(true));
+    }
+
+    #[test]
+    fn reads_the_describers_markers() {
+        let v = r#"{"f":!f,"m":!o"Map","x":[!c,1],"u":!v,"n":null}"#;
+        assert_eq!(kind(get(v, "f").unwrap()), Kind::Marker(b'f'));
+        assert_eq!(type_name(get(v, "m").unwrap()), "Map");
+        assert_eq!(type_name(get(v, "f").unwrap()), "a function");
+        let x: Vec<&str> = items(get(v, "x").unwrap()).collect();
+        assert_eq!(x, ["!c", "1"]);
+        assert_eq!(field(v, "u"), None);
+        assert_eq!(field(v, "n"), None);
+        assert_eq!(type_name(r#"!o"""#), "class instance");
+    }
+
+    #[test]
+    fn broken_text_reads_as_nothing() {
+        for bad in ["", "{", "{\"a\"", "{\"a\":", "[1,", "\"abc", "!"] {
+            let _ = members(bad).count();
+            let _ = items(bad).count();
+            assert!(string(bad).is_none() || bad.starts_with('"'));
+        }
+        assert_eq!(get("{\"a\" 1}", "a"), None);
+    }
+
+    #[test]
+    fn writes_string_literals() {
+        assert_eq!(quoted("a\"b\\c\nd\u{1}é"), r#""a\"b\\c\nd\u0001é""#);
+        assert_eq!(string(&quoted("x\u{1f}y\ttab")).as_deref(), Some("x\u{1f}y\ttab"));
+    }
+}

@@ -1,0 +1,128 @@
+//! The consent API (`kz.consent.set`) and the page's signals, and what a
+//! change of choice sets off: purges, storage clean-up, releases from the
+//! buffer, the record, the `Consent Updated` audit event, the callbacks.
+
+use crate::prelude::*;
+
+use super::Tracker;
+use crate::engine::consent::record::{cookie_encode, STORAGE_KEY};
+use crate::engine::consent::state::Signal;
+use crate::engine::consent::{Category, Choice};
+use crate::engine::identity::KEYS as IDENTITY_KEYS;
+use crate::engine::io::{Action, Level};
+use crate::engine::pipeline::call::Checked;
+use crate::engine::pipeline::event::Kind;
+use crate::engine::text::json::{self, write_string, Kind as J};
+
+/// Longest `options.source` kept.
+const MAX_SOURCE_CHARS: usize = 64;
+
+impl Tracker {
+    /// `kz.consent.set(choices, options)`: `choices` maps categories to
+    /// true/false; `options.source` names the banner (default `api`).
+    pub(super) fn set_consent(&mut self, choices: &str, options: &str) {
+        if json::kind(choices) != J::Object {
+            let msg = ["consent.set(): the choices must be an object like { analytics: true }, got ", &json::type_name(choices), "; nothing changed"].concat();
+            self.log(Level::Error, msg);
+            return;
+        }
+        let mut problems: Vec<String> = Vec::new();
+        let mut set = Vec::new();
+        for (k, v) in json::members(choices) {
+            let key = json::string(k).unwrap_or_default();
+            match (Category::parse(&key), json::kind(v)) {
+                (Some(Category::Necessary), _) => problems.push("necessary is always granted and was left as it is".into()),
+                (Some(c), J::Bool) => set.push((c, json::boolean(v) == Some(true))),
+                (Some(_), J::Marker(b'v')) => {}
+                (Some(c), _) => problems.push([c.name(), " must be true or false, got ", &json::type_name(v)].concat()),
+                (None, _) => problems.push([key.as_str(), " is not a category (necessary, analytics, personalization, marketing)"].concat()),
+            }
+        }
+        let source = match json::get(options, "source") {
+            None => String::from("api"),
+            Some(v) if json::kind(v) == J::Marker(b'v') => String::from("api"),
+            Some(v) => match json::string(v) {
+                Some(s) if !s.is_empty() => s.chars().take(MAX_SOURCE_CHARS).collect(),
+                _ => {
+                    problems.push("options.source must be a non-empty string (api used)".into());
+                    String::from("api")
+                }
+            },
+        };
+        if !problems.is_empty() {
+            self.log(Level::Warn, ["consent.set(): ", &problems.join(", ")].concat());
+        }
+        if set.is_empty() {
+            self.log(Level::Error, "consent.set(): no category to set; nothing changed".into());
+            return;
+        }
+        self.signal(Signal::Api { choices: set, source });
+    }
+
+    /// Applies a consent signal and everything the change sets off.
+    pub(super) fn signal(&mut self, signal: Signal) {
+        let Some(change) = self.consent.apply(signal, self.now) else { return };
+        for c in Category::CHOOSABLE {
+            if !change.denied(c) {
+                continue;
+            }
+            self.purge(c);
+            if c == Category::Personalization {
+                self.drop_profile();
+            }
+            if c == Category::Analytics {
+                // Withdrawal severs the link: the stored ids go, and the
+                // visitor is someone new should analytics come back.
+                for key in IDENTITY_KEYS {
+                    self.act(Action::Store(key, None));
+                }
+                self.identity.reset(&mut self.rng);
+            }
+            self.debug(|| [c.name(), " denied: waiting events purged"].concat());
+        }
+        if change.choice {
+            if let Some(record) = self.consent.record() {
+                let text = record.to_json();
+                self.act(Action::Cookie(Some(cookie_encode(&text))));
+                self.act(Action::Store(STORAGE_KEY, Some(text)));
+            }
+        }
+        // Storage may have become allowed without a category changing (TCF
+        // purpose 1 given later): write the ids whenever it is.
+        self.save_identity();
+        self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
+        self.release_held();
+        if change.choice && change.is_change() && change.after.get(Category::Analytics) == Choice::Granted {
+            self.audit();
+        }
+        if change.is_change() {
+            let mut state = String::new();
+            change.after.write_json(&mut state, true);
+            self.act(Action::ConsentChanged(state));
+        }
+        self.follow_listeners();
+    }
+
+    /// The `Consent Updated` event: every change of choice, sent while
+    /// analytics is granted.
+    fn audit(&mut self) {
+        let mut props = String::new();
+        self.consent.effective().write_json(&mut props, false);
+        props.pop();
+        props.push_str(",\"source\":");
+        write_string(&mut props, self.consent.source());
+        props.push('}');
+        let c = Checked {
+            kind: Kind::Track,
+            label: "track('Consent Updated')".into(),
+            name: "\"Consent Updated\"".into(),
+            user_id: None,
+            props,
+            message_id: None,
+            category: Category::Analytics,
+            warning: None,
+        };
+        let (now, page) = (self.now, self.pages.current);
+        self.admit(&c, now, page);
+    }
+}

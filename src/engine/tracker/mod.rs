@@ -1,0 +1,344 @@
+//! The tracking engine: a state machine that performs no I/O.
+//!
+//! Shaped like quinn-proto's `Connection`: [`Tracker::start`] builds it from
+//! the config and what storage held; [`Tracker::handle`] takes one
+//! [`Input`]; [`Tracker::poll`] gives the [`Action`]s it asks for, in
+//! order; getters ([`Tracker::status`]) tell the edge what its synchronous
+//! API returns. Sequencing (timers, answers, unload, withdrawal while a
+//! batch is in flight) is tested on the host with a fake clock.
+//!
+//! - `calls`: `track`, `page`, `identify`, `reset`, `forget` → events
+//! - `consent`: the consent API and signals, and what a change sets off
+//! - `send`: batches out, answers in, flushes, the unload hand-off
+//! - `signals`: what the profile learns, for the personalization module
+
+mod calls;
+mod consent;
+mod send;
+mod signals;
+
+use crate::prelude::*;
+
+use super::config::{parse_config, Config};
+use super::consent::record::{Record, STORAGE_KEY as CONSENT_KEY};
+use super::consent::state::{ConsentState, Signal};
+use super::consent::{Category, Choice};
+use super::encode::segment::envelope_size;
+use super::flush::Flushes;
+use super::identity::Identity;
+use super::io::{Action, Input, Level};
+use super::page::{Env, Page, Pages};
+use super::pipeline::event::Event;
+use super::pipeline::gate;
+use super::pipeline::queue::Queue;
+use super::text::json::{self, write_string};
+use super::text::rng::Rng;
+use super::text::url::resolve_endpoint;
+
+/// What storage held when the page started (values as stored).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stored<'a> {
+    /// `kizuna:anonymousId`
+    pub anonymous_id: Option<&'a str>,
+    /// `kizuna:userId`
+    pub user_id: Option<&'a str>,
+    /// `kizuna:traits`
+    pub traits: Option<&'a str>,
+    /// `kizuna:consent`, or the `kz_consent` cookie (decoded) without it.
+    pub consent: Option<&'a str>,
+    /// `kizuna:signals`
+    pub signals: Option<&'a str>,
+}
+
+/// Everything the engine starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Start<'a> {
+    /// The config, described by the edge.
+    pub config: &'a str,
+    /// The device.
+    pub env: Env,
+    /// The first page.
+    pub page: Page,
+    /// Storage.
+    pub stored: Stored<'a>,
+    /// 32 hex digits of randomness.
+    pub seed: &'a str,
+    /// Now, epoch ms.
+    pub now: f64,
+}
+
+/// What the edge's synchronous API reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    /// The anonymous id.
+    pub anonymous_id: String,
+    /// The user id.
+    pub user_id: Option<String>,
+    /// Events queued (in flight included).
+    pub queued: usize,
+    /// Events waiting for a consent choice, and dropped from a full buffer.
+    pub held: (usize, usize),
+    /// `consent.get()`, as JSON.
+    pub consent: String,
+    /// The categories a call is accepted for now, a bit per code.
+    pub accepting: u8,
+    /// Properties up to this many bytes surely fit an event on the current
+    /// page (the edge's fast path may skip asking).
+    pub fits: usize,
+    /// Log every event (`debug: true`).
+    pub debug: bool,
+    /// Topic clicks are worth reporting (personalization is granted).
+    pub topics: bool,
+}
+
+/// The engine.
+pub struct Tracker {
+    cfg: Config,
+    url: String,
+    envelope: usize,
+    rng: Rng,
+    now: f64,
+    env: Env,
+    pages: Pages,
+    identity: Identity,
+    consent: ConsentState,
+    /// Events waiting for a choice on their category, with their queue time.
+    held: Vec<Event>,
+    held_dropped: usize,
+    queue: Queue,
+    flushes: Flushes,
+    /// Consecutive failed attempts, for the backoff.
+    failures: u32,
+    /// Beacon chunks of the last unload, until the edge says which went.
+    unloading: Vec<Vec<(Event, f64)>>,
+    /// An unload waits for a segment to come back first (leaving or not).
+    unload_waits: Option<bool>,
+    signals: signals::Signals,
+    actions: Vec<Action>,
+    polled: usize,
+    wake: Option<f64>,
+    listening: bool,
+    /// Reused for every batch body.
+    body: String,
+}
+
+impl Tracker {
+    /// Validates the config and starts: reads the stored consent record and
+    /// identity, writes nothing the stored choice does not allow. `Err` is
+    /// the message `init` rejects with.
+    pub fn start(s: Start) -> Result<Tracker, String> {
+        let (cfg, warnings) = parse_config(s.config).map_err(|e| e.message())?;
+        let mut rng = Rng::from_hex(s.seed);
+        let identity = Identity::load(s.stored.anonymous_id, s.stored.user_id, s.stored.traits, &mut rng);
+        let url = resolve_endpoint(&cfg.endpoint, &s.page.url);
+        let envelope = envelope_size(cfg.write_key.as_deref());
+        let cfg_batch_bytes = cfg.batch.max_bytes;
+        let mut pages = Pages::default();
+        pages.current = s.page.id;
+        pages.put(s.page);
+        let mut t = Tracker {
+            consent: ConsentState::new(cfg.consent.clone()),
+            cfg,
+            url,
+            envelope,
+            rng,
+            now: s.now,
+            env: s.env,
+            pages,
+            identity,
+            held: Vec::new(),
+            held_dropped: 0,
+            queue: Queue::new(cfg_batch_bytes),
+            flushes: Flushes::default(),
+            failures: 0,
+            unloading: Vec::new(),
+            unload_waits: None,
+            signals: signals::Signals::load(s.stored.signals),
+            actions: Vec::new(),
+            polled: 0,
+            wake: None,
+            listening: false,
+            body: String::new(),
+        };
+        for w in warnings {
+            t.log(Level::Warn, w);
+        }
+        if let Some(text) = s.stored.consent {
+            match Record::parse(text) {
+                Ok(r) => {
+                    t.consent.apply(Signal::Stored(r), s.now);
+                }
+                Err(why) => t.log(Level::Warn, ["the stored consent record was ignored because ", why, "; it counts as no choice"].concat()),
+            }
+        }
+        t.save_identity();
+        t.follow_listeners();
+        Ok(t)
+    }
+
+    /// Takes one input. Its actions wait for [`Tracker::poll`].
+    pub fn handle(&mut self, input: Input) {
+        match input {
+            Input::Page { id, url, referrer, title, utm, topics, current } => {
+                let topics = json::string(topics).unwrap_or_default();
+                self.pages.put(Page::new(id, url, referrer, title, utm, &topics));
+                if current {
+                    self.pages.current = id;
+                    self.pages.prune();
+                }
+            }
+            Input::Call { call, time, page, sync } => self.record(&call, time, page, sync),
+            Input::Reset => self.reset(),
+            Input::Forget => self.forget(),
+            Input::Consent(choices, options) => self.set_consent(choices, options),
+            Input::Gpc => self.signal(Signal::Gpc),
+            Input::Tcf(tc) => {
+                if let Some(tc) = super::consent::tcf::read(tc) {
+                    self.signal(Signal::Tcf(tc));
+                }
+            }
+            Input::Gcm(entry) => {
+                if let Some(cmd) = super::consent::gcm::read(entry) {
+                    self.signal(Signal::Gcm(cmd));
+                }
+            }
+            Input::Answer(id, status, retry_after) => self.answered(id, status, retry_after),
+            Input::Timer => self.wake = None,
+            Input::Hidden => self.unload(false),
+            Input::Leaving => self.unload(true),
+            Input::Beaconed(n) => self.beaconed(n),
+            Input::Flush(token) => {
+                let until = self.queue.peek_seq();
+                self.flushes.begin(token, until);
+            }
+            Input::Segment(id, text) => {
+                let gone = self.queue.returned(id, text);
+                self.release_pages(&gone);
+                if let Some(leaving) = self.unload_waits.take() {
+                    self.unload(leaving);
+                }
+            }
+            Input::Timezone(tz) => {
+                if json::kind(tz) == json::Kind::String {
+                    self.env.timezone = tz.into();
+                    self.pages.reencode();
+                }
+            }
+            Input::TopicClick(topics) => self.observe_click(topics),
+            Input::Consumer(on) => self.signals.consumer = on,
+        }
+        self.pump();
+    }
+
+    /// The next thing to do, in the order the engine asked for them.
+    pub fn poll(&mut self) -> Option<Action> {
+        if self.polled < self.actions.len() {
+            self.polled += 1;
+            // Taken out by value; the slot is cleared when all are polled.
+            return Some(core::mem::replace(&mut self.actions[self.polled - 1], Action::Listen(self.listening)));
+        }
+        self.actions.clear();
+        self.polled = 0;
+        None
+    }
+
+    /// Sets the clock (the edge passes the time with every crossing).
+    pub fn set_now(&mut self, now: f64) {
+        if now.is_finite() {
+            self.now = now;
+        }
+    }
+
+    /// What the synchronous API reads.
+    pub fn status(&self) -> Status {
+        let mut consent = String::with_capacity(96);
+        self.consent.effective().write_json(&mut consent, true);
+        Status {
+            anonymous_id: self.identity.anonymous_id.clone(),
+            user_id: self.identity.user_id.clone(),
+            queued: self.queue.len(),
+            held: (self.held.len(), self.held_dropped),
+            consent,
+            accepting: gate::accepting(&self.consent),
+            fits: self.fits(),
+            debug: self.cfg.debug,
+            topics: self.consent.get(Category::Personalization) == Choice::Granted,
+        }
+    }
+
+    /// The consent state now.
+    pub fn consent(&self) -> &ConsentState {
+        &self.consent
+    }
+
+    /// The identity now.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The queue, for inspection.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    fn act(&mut self, a: Action) {
+        self.actions.push(a);
+    }
+
+    fn log(&mut self, level: Level, msg: String) {
+        self.act(Action::Log(level, msg));
+    }
+
+    fn debug(&mut self, msg: impl FnOnce() -> String) {
+        if self.cfg.debug {
+            let m = msg();
+            self.log(Level::Debug, m);
+        }
+    }
+
+    /// Writes the identity when analytics storage is allowed.
+    fn save_identity(&mut self) {
+        if self.consent.may_store(Category::Analytics) {
+            for (key, value) in self.identity.stored() {
+                self.act(Action::Store(key, value));
+            }
+        }
+    }
+
+    fn release_pages(&mut self, events: &[Event]) {
+        for e in events {
+            self.pages.release(e.parts().page);
+        }
+    }
+
+    /// The unload listeners follow whether anything may still be sent.
+    fn follow_listeners(&mut self) {
+        let needed = !self.queue.is_empty() || Category::CHOOSABLE.iter().any(|c| self.consent.get(*c) != Choice::Denied);
+        if needed != self.listening {
+            self.listening = needed;
+            self.act(Action::Listen(needed));
+        }
+    }
+
+    /// Properties of up to this many bytes surely make an event under the
+    /// limit on the current page (its context with marketing, a long user
+    /// id, and every fixed field counted at their largest).
+    fn fits(&self) -> usize {
+        let page = self.pages.peek(self.pages.current);
+        let ctx = page.map_or(2048, |p| 3 * (p.url.len() + p.referrer.len() + p.utm.len()) + p.title.len() + 600)
+            + self.env.user_agent.len()
+            + self.env.locale.len()
+            + self.env.timezone.len();
+        self.cfg.batch.max_event_bytes.saturating_sub(ctx + self.identity.user_literal.len() + 700)
+    }
+}
+
+/// `s` as a JSON literal (for messages and tests).
+pub fn literal(s: &str) -> String {
+    let mut out = String::new();
+    write_string(&mut out, s);
+    out
+}
+
+/// The consent record's storage key (tests and the edge read it too).
+pub const CONSENT_STORAGE_KEY: &str = CONSENT_KEY;

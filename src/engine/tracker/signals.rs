@@ -1,0 +1,209 @@
+//! What the visitor's profile learns from what is tracked, while
+//! personalization is granted: page views with their topics, events with
+//! a `category`, `tags` or an order, topic clicks, and activity (for
+//! sessions and recency).
+//!
+//! The profile itself belongs to the personalization module, which loads
+//! only on pages that personalize. Where it listens, signals go straight to
+//! it; elsewhere they are kept in a short log (localStorage
+//! `kizuna:signals`, personalization data) that it folds in on the next
+//! page that loads it. Lines, one per signal, after a `v1` header:
+//!
+//! | line | signal |
+//! |---|---|
+//! | `p` time U+001F topics | a page view; topics is the page's `data-kz-topic` as a JSON literal |
+//! | `e` time U+001F name U+001F category U+001F tags U+001F revenue | an event; each value JSON, or empty |
+//! | `c` time U+001F topics | a click inside an element about these topics |
+//! | `a` first U+001F last U+001F count | other events between those times |
+
+use crate::prelude::*;
+
+use super::Tracker;
+use crate::engine::consent::{Category, Choice};
+use crate::engine::io::Action;
+use crate::engine::pipeline::call::Checked;
+use crate::engine::pipeline::event::Kind;
+use crate::engine::text::json::{self, quoted};
+use crate::engine::text::num::{parse_u64, write_u64};
+
+/// Storage key of the log.
+pub const STORAGE_KEY: &str = "kizuna:signals";
+/// Lines kept (the oldest go first).
+pub const MAX_LINES: usize = 200;
+/// Activity closer than this merges into one line (ms).
+const ACTIVITY_MERGE_MS: f64 = 60_000.0;
+
+/// The signals not yet handed to the profile.
+#[derive(Debug, Default)]
+pub struct Signals {
+    log: Vec<String>,
+    /// Lines for the listening module, not yet handed over.
+    out: Vec<String>,
+    /// The log to write, when it is due.
+    store: Option<String>,
+    /// Activity since the last line: first, last, count.
+    activity: Option<(f64, f64, u64)>,
+    dirty: bool,
+    last_write: f64,
+    /// The personalization module listens.
+    pub consumer: bool,
+}
+
+impl Signals {
+    /// The log as stored.
+    pub fn load(text: Option<&str>) -> Signals {
+        let mut s = Signals::default();
+        if let Some(t) = text.filter(|t| t.starts_with("v1\n")) {
+            s.log = t.lines().skip(1).filter(|l| !l.is_empty()).map(String::from).collect();
+        }
+        s
+    }
+
+    fn push(&mut self, line: String) {
+        self.close_activity();
+        self.add(line);
+    }
+
+    fn add(&mut self, line: String) {
+        if self.consumer {
+            self.out.push(line);
+            return;
+        }
+        if self.log.len() >= MAX_LINES {
+            self.log.remove(0);
+        }
+        self.log.push(line);
+        self.dirty = true;
+    }
+
+    fn activity(&mut self, time: f64) {
+        let a = self.activity.get_or_insert((time, time, 0));
+        a.1 = a.1.max(time);
+        a.2 += 1;
+    }
+
+    /// Turns the activity gathered into a line (merged into the last one
+    /// when that was activity a moment before).
+    fn close_activity(&mut self) {
+        let Some((first, last, count)) = self.activity.take() else { return };
+        if !self.consumer {
+            if let Some(prev) = self.log.last().filter(|l| l.starts_with('a')) {
+                let f: Vec<&str> = prev[1..].split('\u{1f}').collect();
+                if let (Some(pf), Some(pl), Some(pc)) = (f.first().and_then(|x| parse_u64(x)), f.get(1).and_then(|x| parse_u64(x)), f.get(2).and_then(|x| parse_u64(x))) {
+                    if first - pl as f64 <= ACTIVITY_MERGE_MS {
+                        let line = activity_line(pf as f64, last.max(pl as f64), pc + count);
+                        if let Some(l) = self.log.last_mut() {
+                            *l = line;
+                        }
+                        self.dirty = true;
+                        return;
+                    }
+                }
+            }
+        }
+        self.add(activity_line(first, last, count));
+    }
+
+    /// Forgets everything (personalization denied, `forget()`).
+    pub fn clear(&mut self) {
+        *self = Signals { consumer: self.consumer, ..Signals::default() };
+    }
+
+    /// Writes the log when it changed, storage is `allowed`, and a second
+    /// passed since the last write (or `now` is a moment that must not
+    /// wait: the page is hidden).
+    pub fn persist_if(&mut self, allowed: bool, now: f64, force: bool) {
+        self.close_activity();
+        if !(self.dirty && allowed && (force || now - self.last_write >= 1000.0)) {
+            return;
+        }
+        self.dirty = false;
+        self.last_write = now;
+        let mut text = String::from("v1");
+        for l in &self.log {
+            text.push('\n');
+            text.push_str(l);
+        }
+        self.store = Some(text);
+    }
+
+    /// The actions waiting: signals for the module, the log to store.
+    pub fn take_actions(&mut self) -> Vec<Action> {
+        let mut actions: Vec<Action> = core::mem::take(&mut self.out).into_iter().map(Action::Signal).collect();
+        if let Some(text) = self.store.take() {
+            actions.push(Action::Store(STORAGE_KEY, Some(text)));
+        }
+        actions
+    }
+
+    /// The log's lines (for tests).
+    pub fn lines(&self) -> &[String] {
+        &self.log
+    }
+}
+
+fn activity_line(first: f64, last: f64, count: u64) -> String {
+    let mut l = String::from("a");
+    write_u64(&mut l, first as u64);
+    l.push('\u{1f}');
+    write_u64(&mut l, last as u64);
+    l.push('\u{1f}');
+    write_u64(&mut l, count);
+    l
+}
+
+fn line(kind: char, time: f64, fields: &[&str]) -> String {
+    let mut l = String::new();
+    l.push(kind);
+    write_u64(&mut l, time.max(0.0) as u64);
+    for f in fields {
+        l.push('\u{1f}');
+        l.push_str(f);
+    }
+    l
+}
+
+impl Tracker {
+    fn learning(&self) -> bool {
+        self.consent.get(Category::Personalization) == Choice::Granted
+    }
+
+    /// What a call teaches the profile.
+    pub(super) fn observe(&mut self, c: &Checked, time: f64, page: u32) {
+        if !self.learning() {
+            return;
+        }
+        match c.kind {
+            Kind::Page => {
+                let topics = self.pages.peek(page).map(|p| quoted(&p.topics)).unwrap_or_else(|| "\"\"".into());
+                self.signals.push(line('p', time, &[&topics]));
+            }
+            Kind::Track => {
+                let name = c.name.as_str();
+                let order = name == "\"Order Completed\"";
+                let category = json::get(&c.props, "category").unwrap_or("");
+                let tags = json::get(&c.props, "tags").unwrap_or("");
+                let revenue = if order { json::get(&c.props, "revenue").unwrap_or("") } else { "" };
+                if order || !category.is_empty() || !tags.is_empty() {
+                    self.signals.push(line('e', time, &[name, category, tags, revenue]));
+                } else {
+                    self.signals.activity(time);
+                }
+            }
+            Kind::Identify => self.signals.activity(time),
+        }
+    }
+
+    /// A click inside an element about `topics` (a JSON literal).
+    pub(super) fn observe_click(&mut self, topics: &str) {
+        if self.learning() && json::kind(topics) == json::Kind::String {
+            let now = self.now;
+            self.signals.push(line('c', now, &[json::first(topics)]));
+        }
+    }
+
+    /// The signal log (for tests).
+    pub fn signal_log(&self) -> &[String] {
+        self.signals.lines()
+    }
+}

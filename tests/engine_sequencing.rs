@@ -1,0 +1,180 @@
+//! The engine's sequencing on the host with a fake clock: timers, answers
+//! arriving late or never, bursts larger than memory, unload during a
+//! request, a clock that jumps, inputs arriving between actions, and the
+//! text protocol the browser uses, end to end.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod sim;
+
+use std::collections::BTreeSet;
+
+use kizuna::engine::edge;
+use kizuna::engine::io::{Action, Input};
+use kizuna::engine::pipeline::queue::HOT_BYTES;
+use serde_json::Value as J;
+use sim::{open, Sim, T0};
+
+fn seqs(events: &[J]) -> Vec<i64> {
+    events.iter().map(|e| e["properties"]["bench_seq"].as_i64().unwrap()).collect()
+}
+
+fn burst(s: &mut Sim, n: usize) {
+    for i in 0..n {
+        s.track("bench_evt", &format!("{{\"bench_seq\":{i},\"plan\":\"pro\",\"price\":9.99,\"sku\":\"SKU-1234\",\"ok\":true}}"));
+    }
+}
+
+#[test]
+fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
+    let mut s = Sim::new(&open());
+    burst(&mut s, 10_000);
+    assert!(!s.segments.is_empty(), "the overflow went to the edge");
+    let front: usize = s.t.queue().front().iter().map(|e| e.rec.len()).sum();
+    let hot = HOT_BYTES.max(60 * 1024);
+    assert!(front <= hot, "memory holds at most the hot window: {front}");
+    assert_eq!(s.t.queue().len(), 10_000);
+    let mut delivered = Vec::new();
+    let mut max_front = 0;
+    while !s.posts.is_empty() {
+        let p = s.answer(200);
+        assert!(p.body.len() <= 60 * 1024);
+        delivered.extend(p.events());
+        max_front = max_front.max(s.t.queue().front().iter().map(|e| e.rec.len()).sum::<usize>());
+        if s.posts.is_empty() && !s.t.queue().is_empty() {
+            s.advance(1000.0);
+        }
+    }
+    assert_eq!(seqs(&delivered), (0..10_000).collect::<Vec<i64>>(), "every event once, in order");
+    let ids: BTreeSet<&str> = delivered.iter().map(|e| e["messageId"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 10_000);
+    assert!(max_front <= hot + 33 * 1024, "a returned segment at most on top: {max_front}");
+    assert!(s.segments.is_empty() && s.t.queue().is_empty());
+    assert_eq!(s.sent.len(), 200, "50 events a request");
+}
+
+#[test]
+fn timers_fire_late_and_everything_still_goes() {
+    let mut s = Sim::new(&open());
+    s.track("Before sleep", "{}");
+    assert_eq!(s.wake, Some(T0 + 1000.0));
+    // A laptop sleeps: the timer fires 31 minutes late.
+    s.advance(31.0 * 60_000.0);
+    assert_eq!(s.posts.len(), 1);
+    s.answer(200);
+    s.track("After sleep", "{}");
+    s.advance(1000.0);
+    assert_eq!(sim::names(&s.answer(200).events()), ["After sleep"]);
+    assert_eq!(s.wake, None);
+}
+
+#[test]
+fn an_answer_for_a_batch_no_longer_in_flight_changes_nothing() {
+    let mut s = Sim::new(&open());
+    s.track("A", "{}");
+    s.advance(1000.0);
+    let p = s.posts.remove(0);
+    s.input(Input::Answer(p.id, 200, ""));
+    s.input(Input::Answer(p.id, 200, ""));
+    s.input(Input::Answer(p.id + 7, 503, "1"));
+    assert!(s.t.queue().is_empty());
+    assert!(s.logs.is_empty(), "{:?}", s.logs);
+}
+
+#[test]
+fn leaving_while_a_keepalive_batch_is_in_flight_sends_nothing_twice() {
+    let mut s = Sim::new(&open());
+    s.beacon_quota = usize::MAX;
+    for i in 0..60 {
+        s.track("E", &format!("{{\"bench_seq\":{i}}}"));
+    }
+    let in_flight = s.posts[0].clone();
+    assert!(in_flight.keepalive);
+    s.input(Input::Leaving);
+    let beaconed = seqs(&s.beaconed_events());
+    assert_eq!(beaconed, (50..60).collect::<Vec<i64>>(), "only what was not on the wire");
+    // The navigation cut the page off: no answer ever comes for it. The
+    // next page is another engine; this one is gone.
+    assert_eq!(s.t.queue().len(), 50);
+}
+
+#[test]
+fn a_keepalive_request_cut_off_without_an_answer_is_not_beaconed_later() {
+    let mut s = Sim::new(&open());
+    s.beacon_quota = usize::MAX;
+    s.track("A", "{\"bench_seq\":1}");
+    s.advance(1000.0);
+    s.answer(0);
+    s.track("B", "{\"bench_seq\":2}");
+    s.input(Input::Hidden);
+    assert_eq!(seqs(&s.beaconed_events()), [2], "the uncertain one waits for its retry");
+    s.advance(2000.0);
+    assert_eq!(seqs(&s.answer(200).events()), [1]);
+}
+
+#[test]
+fn withdrawal_while_a_batch_is_in_flight_then_the_batch_fails() {
+    let mut s = Sim::new(&sim::config("{}"));
+    s.consent(r#"{"analytics":true,"personalization":true}"#, "banner");
+    s.flush();
+    s.deliver_all();
+    for _ in 0..5 {
+        s.track("A", "{}");
+    }
+    s.advance(1000.0);
+    assert_eq!(s.posts.len(), 1);
+    s.consent(r#"{"analytics":false}"#, "banner");
+    s.answer(503);
+    s.advance(120_000.0);
+    assert!(s.posts.is_empty(), "nothing of a withdrawn category goes out again");
+    assert!(s.t.queue().is_empty());
+}
+
+#[test]
+fn inputs_between_actions_keep_their_order() {
+    // The edge runs callbacks (onChange, flush promises) after a crossing;
+    // a callback that calls back into Kizuna makes a new input while the
+    // last actions are being carried out.
+    let mut t = sim::Sim::new(&sim::config("{}")).t;
+    t.handle(Input::Consent(r#"{"analytics":true}"#, "!v"));
+    let first = t.poll().expect("an action");
+    t.handle(Input::Call { call: kizuna::engine::pipeline::call::Call { kind: kizuna::engine::pipeline::event::Kind::Track, fast: true, args: ["\"From callback\"", "{}", "!v"] }, time: T0, page: 1, sync: true });
+    let mut rest = vec![first];
+    while let Some(a) = t.poll() {
+        rest.push(a);
+    }
+    let accepted = rest.iter().position(|a| *a == Action::Accepted(true)).expect("the callback's call was answered");
+    let changed = rest.iter().position(|a| matches!(a, Action::ConsentChanged(_))).expect("the change");
+    assert!(changed < accepted, "the first input's actions come first: {rest:?}");
+    assert!(t.poll().is_none());
+}
+
+#[test]
+fn the_text_protocol_end_to_end() {
+    let us = '\u{1f}';
+    let rs = '\u{1e}';
+    let init = [
+        "n1795363980000".to_string(),
+        format!("p1{us}1{us}https://shop.example/?utm_source=x{us}{us}\"Shop\"{us}{{\"utm_source\":\"x\"}}{us}\"shoes\""),
+        format!("S{{\"endpoint\":\"/collect\",\"consent\":{{\"mode\":\"opt-out\"}}}}{us}\"en-US\"{us}\"UA\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
+    ]
+    .join(&rs.to_string());
+    let mut t = edge::start(&init).unwrap();
+    let out = edge::actions(&mut t);
+    assert!(out.contains("Skizuna:anonymousId"), "{out}");
+    let status = out.rsplit(rs).next().unwrap();
+    assert!(status.starts_with('Z'));
+    let z: Vec<&str> = status[1..].split(us).collect();
+    assert_eq!(z[0].len(), 36);
+    assert_eq!(z[6], "15", "every category accepted (opt-out)");
+    let out = edge::run(&mut t, &[format!("n1795363980001"), format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"), format!("f0")].join(&rs.to_string()));
+    let post = out.split(rs).find(|r| r.starts_with('P')).expect("a POST");
+    let f: Vec<&str> = post[1..].splitn(4, us).collect();
+    assert_eq!((f[1], f[2]), ("1", "https://shop.example/collect"));
+    let body: J = serde_json::from_str(f[3]).unwrap();
+    assert_eq!(body["batch"][0]["event"], "Viewed");
+    assert_eq!(body["batch"][0]["context"]["campaign"]["source"], "x");
+    let out = edge::run(&mut t, &format!("n1795363980050{rs}a{}{us}200{us}", f[0]));
+    assert!(out.contains(&format!("F0{us}1{us}0{us}0")), "the flush resolved: {out}");
+    assert!(edge::start("S{}").err().unwrap().contains("endpoint"), "a bad config is refused");
+}

@@ -1,0 +1,296 @@
+//! A simulated edge for host tests of the engine: it plays the JavaScript
+//! driver's part (storage, requests, beacons, the timer, segments) against
+//! a clock the test moves, so whole sequences run under `cargo test`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use kizuna::engine::flush::Summary;
+use kizuna::engine::io::{Action, Input, Level};
+use kizuna::engine::page::{Env, Page};
+use kizuna::engine::pipeline::call::Call;
+use kizuna::engine::pipeline::event::Kind;
+use kizuna::engine::pipeline::queue::Handoff;
+use kizuna::engine::tracker::{Start, Stored, Tracker};
+use serde_json::Value as J;
+
+/// The page most tests run on.
+pub const URL: &str = "https://shop.example/land?utm_source=ads&utm_campaign=fall&gclid=Cj0KCQ&x=1";
+/// Its decoded utm parameters.
+pub const UTM: &str = r#"{"utm_source":"ads","utm_campaign":"fall"}"#;
+/// Epoch ms the clock starts at (2026-11-22T16:13:00.000Z).
+pub const T0: f64 = 1_795_363_980_000.0;
+
+/// A request the engine asked for.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub id: u32,
+    pub url: String,
+    pub body: String,
+    pub keepalive: bool,
+}
+
+impl Post {
+    /// The batch's events, parsed.
+    pub fn events(&self) -> Vec<J> {
+        let v: J = serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body));
+        v["batch"].as_array().unwrap().clone()
+    }
+}
+
+/// The simulated page.
+pub struct Sim {
+    pub t: Tracker,
+    pub now: f64,
+    pub store: BTreeMap<String, String>,
+    pub cookie: Option<String>,
+    pub logs: Vec<(Level, String)>,
+    /// Requests waiting for an answer.
+    pub posts: Vec<Post>,
+    /// Every request body ever sent, with its events.
+    pub sent: Vec<Post>,
+    pub beacons: Vec<String>,
+    /// Bytes of beacons the browser accepts per unload.
+    pub beacon_quota: usize,
+    pub wake: Option<f64>,
+    pub segments: BTreeMap<u32, String>,
+    pub listening: bool,
+    pub accepted: Vec<bool>,
+    pub signals: Vec<String>,
+    pub changes: Vec<J>,
+    pub flushed: BTreeMap<u32, Summary>,
+    next_page: u32,
+    pub page: u32,
+    next_token: u32,
+}
+
+/// The device facts of every test.
+pub fn env() -> Env {
+    Env { locale: "\"ja-JP\"".into(), user_agent: "\"Mozilla/5.0 Test\"".into(), screen: (1440, 900), timezone: "\"Asia/Tokyo\"".into() }
+}
+
+impl Sim {
+    /// Starts on [`URL`] with `config` and nothing stored.
+    pub fn new(config: &str) -> Sim {
+        Sim::with_store(config, BTreeMap::new())
+    }
+
+    /// Starts with `store` as what localStorage held.
+    pub fn with_store(config: &str, store: BTreeMap<String, String>) -> Sim {
+        Sim::try_start(config, store).unwrap_or_else(|e| panic!("start: {e}"))
+    }
+
+    /// Starts, or the message `init` would reject with.
+    pub fn try_start(config: &str, store: BTreeMap<String, String>) -> Result<Sim, String> {
+        let get = |k: &str| store.get(k).map(String::as_str);
+        let t = Tracker::start(Start {
+            config,
+            env: env(),
+            page: Page::new(1, URL, "https://www.google.com/", "\"Land\"", UTM, "shoes"),
+            stored: Stored {
+                anonymous_id: get("kizuna:anonymousId"),
+                user_id: get("kizuna:userId"),
+                traits: get("kizuna:traits"),
+                consent: get("kizuna:consent"),
+                signals: get("kizuna:signals"),
+            },
+            seed: "0123456789abcdef0123456789abcdef",
+            now: T0,
+        })?;
+        let mut sim = Sim {
+            t,
+            now: T0,
+            store: store.clone(),
+            cookie: None,
+            logs: Vec::new(),
+            posts: Vec::new(),
+            sent: Vec::new(),
+            beacons: Vec::new(),
+            beacon_quota: 64 * 1024,
+            wake: None,
+            segments: BTreeMap::new(),
+            listening: false,
+            accepted: Vec::new(),
+            signals: Vec::new(),
+            changes: Vec::new(),
+            flushed: BTreeMap::new(),
+            next_page: 2,
+            page: 1,
+            next_token: 0,
+        };
+        sim.drain();
+        Ok(sim)
+    }
+
+    /// Hands `input` to the engine and carries out what it asks.
+    pub fn input(&mut self, input: Input) {
+        self.t.set_now(self.now);
+        self.t.handle(input);
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        let mut returned = Vec::new();
+        let mut beaconed = None;
+        let (mut beacon_bytes, mut refused) = (0, false);
+        while let Some(a) = self.t.poll() {
+            match a {
+                Action::Post { id, url, body, keepalive } => {
+                    let p = Post { id, url, body, keepalive };
+                    self.sent.push(p.clone());
+                    self.posts.push(p);
+                }
+                Action::Beacon { body, .. } => {
+                    // The browser takes beacons until its quota is used up;
+                    // the edge stops at the first one refused.
+                    let n = beaconed.get_or_insert(0);
+                    if !refused && beacon_bytes + body.len() <= self.beacon_quota {
+                        beacon_bytes += body.len();
+                        *n += 1;
+                        self.beacons.push(body);
+                    } else {
+                        refused = true;
+                    }
+                }
+                Action::Wake(at) => self.wake = at,
+                Action::Store(k, Some(v)) => {
+                    self.store.insert(k.to_string(), v);
+                }
+                Action::Store(k, None) => {
+                    self.store.remove(k);
+                }
+                Action::Cookie(v) => self.cookie = v,
+                Action::Log(level, msg) => self.logs.push((level, msg)),
+                Action::Flushed(token, s) => {
+                    self.flushed.insert(token, s);
+                }
+                Action::ConsentChanged(state) => self.changes.push(serde_json::from_str(&state).unwrap()),
+                Action::Handoff(Handoff::Keep(id, text)) => {
+                    self.segments.insert(id, text);
+                }
+                Action::Handoff(Handoff::Return(id)) => returned.push(id),
+                Action::Handoff(Handoff::Forget(id)) => {
+                    self.segments.remove(&id);
+                }
+                Action::Listen(on) => self.listening = on,
+                Action::Accepted(yes) => self.accepted.push(yes),
+                Action::Signal(s) => self.signals.push(s),
+            }
+        }
+        if let Some(n) = beaconed {
+            self.input(Input::Beaconed(n));
+        }
+        for id in returned {
+            let text = self.segments.remove(&id).unwrap_or_default();
+            self.input(Input::Segment(id, &text));
+        }
+    }
+}
+
+impl Sim {
+    /// Moves the clock; fires the timer if it is due.
+    pub fn advance(&mut self, ms: f64) {
+        self.now += ms;
+        if self.wake.is_some_and(|w| w <= self.now) {
+            self.wake = None;
+            self.input(Input::Timer);
+        }
+    }
+
+    /// `track(name, props)` the fast way (clean JSON).
+    pub fn track(&mut self, name: &str, props: &str) {
+        let lit = serde_json::to_string(name).unwrap();
+        let page = self.page;
+        self.input(Input::Call { call: Call { kind: Kind::Track, fast: true, args: [&lit, props, "!v"] }, time: self.now, page, sync: false });
+    }
+
+    /// A call with described arguments; whether it was accepted.
+    pub fn call(&mut self, kind: Kind, a: &str, b: &str, c: &str) -> bool {
+        let page = self.page;
+        self.input(Input::Call { call: Call { kind, fast: false, args: [a, b, c] }, time: self.now, page, sync: true });
+        self.accepted.pop().expect("an answer")
+    }
+
+    /// `track(name, props, { category })`.
+    pub fn track_in(&mut self, name: &str, category: &str) -> bool {
+        let lit = serde_json::to_string(name).unwrap();
+        let props = format!("{{\"n\":{lit}}}");
+        let opts = format!("{{\"category\":\"{category}\"}}");
+        self.call(Kind::Track, &lit, &props, &opts)
+    }
+
+    /// `consent.set({…}, { source })`.
+    pub fn consent(&mut self, choices: &str, source: &str) {
+        let opts = format!("{{\"source\":\"{source}\"}}");
+        self.input(Input::Consent(choices, &opts));
+    }
+
+    /// Navigates (an SPA route): a new page context, current from now on.
+    pub fn goto(&mut self, url: &str, title: &str) {
+        let id = self.next_page;
+        self.next_page += 1;
+        self.page = id;
+        let title = serde_json::to_string(title).unwrap();
+        self.input(Input::Page { id, url, referrer: URL, title: &title, utm: "{}", topics: "\"\"", current: true });
+    }
+
+    /// Answers the oldest waiting request with `status`.
+    pub fn answer(&mut self, status: u16) -> Post {
+        self.answer_with(status, "")
+    }
+
+    /// Answers the oldest waiting request with `status` and `Retry-After`.
+    pub fn answer_with(&mut self, status: u16, retry_after: &str) -> Post {
+        assert!(!self.posts.is_empty(), "no request is waiting");
+        let p = self.posts.remove(0);
+        self.input(Input::Answer(p.id, status, retry_after));
+        p
+    }
+
+    /// Answers every request with 200 until none is waiting; the events
+    /// delivered, in order.
+    pub fn deliver_all(&mut self) -> Vec<J> {
+        let mut out = Vec::new();
+        for _ in 0..100_000 {
+            if self.posts.is_empty() {
+                break;
+            }
+            out.extend(self.answer(200).events());
+        }
+        out
+    }
+
+    /// `flush()`: its token.
+    pub fn flush(&mut self) -> u32 {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.input(Input::Flush(token));
+        token
+    }
+
+    /// Log lines of `level`.
+    pub fn lines(&self, level: Level) -> Vec<&str> {
+        self.logs.iter().filter(|(l, _)| *l == level).map(|(_, m)| m.as_str()).collect()
+    }
+
+    /// Every event delivered by beacon, in order.
+    pub fn beaconed_events(&self) -> Vec<J> {
+        self.beacons.iter().flat_map(|b| serde_json::from_str::<J>(b).unwrap()["batch"].as_array().unwrap().clone()).collect()
+    }
+}
+
+/// The event names of `events`.
+pub fn names(events: &[J]) -> Vec<String> {
+    events.iter().map(|e| e["event"].as_str().or(e["type"].as_str()).unwrap_or("").to_string()).collect()
+}
+
+/// A config with the given `consent` section (and `/collect`).
+pub fn config(consent: &str) -> String {
+    format!("{{\"endpoint\":\"/collect\",\"writeKey\":\"k\",\"consent\":{consent}}}")
+}
+
+/// Opt-out: everything granted.
+pub fn open() -> String {
+    config("{\"mode\":\"opt-out\"}")
+}
