@@ -28,18 +28,17 @@
 //!
 //! Run: `cargo run --release --example simulate [-- --visitors 20000 --views 10 --seed 7]`
 
-use kizuna::core::personalize::bandit::{beta, Arm};
-use kizuna::core::personalize::decide::decide;
-use kizuna::core::personalize::profile::{Profile, Signal};
-use kizuna::core::personalize::rules::{Context, Device};
-use kizuna::core::personalize::slots::{MarkupVariant, Slot};
-use kizuna::core::platform::{Random, SeededRandom};
+use kizuna::engine::personalize::bandit::{beta, Arm};
+use kizuna::engine::personalize::decide::decide;
+use kizuna::engine::personalize::profile::{Profile, Signal};
+use kizuna::engine::personalize::rules::{Context, Device};
+use kizuna::engine::personalize::slots::{MarkupVariant, Slot};
 
 const TOPICS: [&str; 8] = ["shoes", "outerwear", "accessories", "running", "hiking", "kids", "luxury", "sale"];
 const DAY: f64 = 86_400_000.0;
 
 /// Seeded: the whole run is reproducible.
-type Rng = SeededRandom;
+type Rng = kizuna::engine::text::rng::Rng;
 
 /// A uniform index below `n`.
 trait Below {
@@ -178,7 +177,7 @@ fn bayes_choice(slot: &Slot, seen: &[(usize, bool)]) -> usize {
 }
 
 fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64) {
-    let mut rng = SeededRandom(seed);
+    let mut rng = Rng::new(seed, seed.rotate_left(32) ^ 0x5eed);
     let slots = site(&mut rng);
     // The global bandit's shared (views, clicks) per slot and variant.
     let mut global: Vec<Vec<(u32, u32)>> = slots.iter().map(|s| vec![(0, 0); s.variants.len()]).collect();

@@ -1,25 +1,43 @@
 // Kizuna (絆): in-browser engagement SDK. ES module entry of the npm package.
 //
-// The only JavaScript between a site and the WebAssembly core: it loads the
-// module lazily and hands out the guarded API of wrap.js. Importing it does
-// nothing at all, which keeps it safe for server-side rendering.
+// Importing it does nothing at all (safe for server-side rendering); init()
+// loads the tracking engine's wasm and, where the config personalizes
+// (slots or profile) or the page has data-kz-slot, the personalization
+// module beside it (a separate chunk: other pages never load it).
 
-import { complain, inert, wrap, PREFIX } from './wrap.js';
+import { inert, wrap } from './edge/api.js';
+import { complain, PREFIX } from './edge/console.js';
+import { startEngine } from './edge/driver.js';
 
-let loading = null;
+const cache = {};
 
-function loadModule() {
-  if (!loading) {
-    // Fetch the wasm while the glue module loads, not after it.
-    const wasm = fetch(new URL('./pkg/kizuna_bg.wasm', import.meta.url));
-    loading = import('./pkg/kizuna.js').then(async (glue) => {
-      await glue.default({ module_or_path: wasm });
-      return glue;
+// The glue module and its wasm, fetched together (not one after the other).
+// The URLs are written out: bundlers only see literal ones.
+function load(name) {
+  if (!cache[name]) {
+    const kizuna = name === 'kizuna';
+    const wasm = fetch(kizuna ? new URL('./pkg/kizuna_bg.wasm', import.meta.url) : new URL('./pkg/personalize_bg.wasm', import.meta.url));
+    const glue = kizuna ? import('./pkg/kizuna.js') : import('./pkg/personalize.js');
+    cache[name] = glue.then(async (g) => {
+      await g.default({ module_or_path: wasm });
+      return g;
     });
     // A failed load (offline, CSP) may be retried by a later init().
-    loading.catch(() => { loading = null; });
+    cache[name].catch(() => { delete cache[name]; });
   }
-  return loading;
+  return cache[name];
+}
+
+function wantsPersonalization(config) {
+  return !!(config && typeof config === 'object' && (config.slots || config.profile)) || !!window.__kizunaSlots ||
+    !!document.querySelector('[data-kz-slot]');
+}
+
+function failed(e) {
+  const message = 'could not load its WebAssembly module (' + (e && e.message ? e.message : String(e)) +
+    '). If the page has a Content-Security-Policy, script-src needs \'wasm-unsafe-eval\'.';
+  complain(message);
+  return new Error(PREFIX + message);
 }
 
 /**
@@ -29,16 +47,27 @@ function loadModule() {
  */
 export async function init(config) {
   if (typeof window === 'undefined' || typeof document === 'undefined') return inert();
+  const personal = wantsPersonalization(config) ? Promise.all([import('./edge/personalize.js'), load('personalize')]) : null;
+  if (personal) personal.catch(() => {});
   let glue;
   try {
-    glue = await loadModule();
+    glue = await load('kizuna');
   } catch (e) {
-    const message = 'could not load its WebAssembly module (' + (e && e.message ? e.message : String(e)) +
-      '). If the page has a Content-Security-Policy, script-src needs \'wasm-unsafe-eval\'.';
-    complain(message);
-    throw new Error(PREFIX + message);
+    throw failed(e);
   }
-  return wrap(glue.start(config));
+  const d = startEngine(glue, config);
+  let p = null;
+  if (personal) {
+    try {
+      const [edge, g] = await personal;
+      p = edge.startPersonalization({ start: g.personalize_start, run: g.personalize_run, stop: g.personalize_stop }, d, config);
+    } catch (e) {
+      d.stop();
+      if (e && String(e.message).startsWith(PREFIX)) throw e;
+      throw failed(e);
+    }
+  }
+  return wrap(d, p);
 }
 
 export default { init };

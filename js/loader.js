@@ -1,20 +1,23 @@
-// The script-tag loader (bundled with the wasm-bindgen glue into
-// dist/kizuna/kizuna.js): fetches the wasm from its own folder, replays the
-// calls the snippet queued, in order and with their original page context,
-// and replaces the stub with the real API.
+// The script-tag loader (dist/kizuna/kizuna.js, with the tracking engine's
+// glue bundled in): fetches the wasm from its own folder (checked against
+// its SRI hash), replays the calls the snippet queued, in order and with
+// their own page context, and replaces the stub with the real API. Where
+// the config personalizes or the page has slots, it loads personalize.js
+// (the personalization module) from the same folder, in parallel.
 //
 //   <script async src="/kizuna/kizuna.js" data-global="kizuna" data-base="/kizuna/"></script>
-//
-// data-global: the snippet's global name (default kizuna); data-base: where
-// kizuna.wasm is (default: the folder this script came from).
 
-import initWasm, { start } from './pkg/kizuna.js';
-import { complain, dispatch, replay, wrap } from './wrap.js';
+import initWasm, { run, start, stop } from './pkg/kizuna.js';
+import { dispatch, wrap } from './edge/api.js';
+import { complain } from './edge/console.js';
+import { startEngine } from './edge/driver.js';
 
-// Replaced at build time with the wasm's Subresource Integrity hash.
+// Replaced at build time with the SRI hashes of the files this loads.
 const WASM_INTEGRITY = typeof __KIZUNA_WASM_SRI__ === 'string' ? __KIZUNA_WASM_SRI__ : '';
+const PERSONALIZE_INTEGRITY = typeof __KIZUNA_PERSONALIZE_SRI__ === 'string' ? __KIZUNA_PERSONALIZE_SRI__ : '';
 // While the SDK cannot start, at most this many calls are kept.
 const MAX_KEPT = 1000;
+const REPLAYED = { track: 1, page: 1, identify: 1 };
 
 (function boot() {
   const script = document.currentScript;
@@ -22,25 +25,47 @@ const MAX_KEPT = 1000;
   const base = (script && script.dataset.base) || new URL('.', (script && script.src) || location.href).href;
   const queue = [];
   let started = false;
+  let loaded = false;
 
   // Until the SDK runs, calls keep queuing here (with their context).
   const holding = function () {
-    if (queue.length < MAX_KEPT) {
-      queue.push([Date.now(), document.URL, document.referrer, document.title, [].slice.call(arguments)]);
-    }
-    if (arguments[0] === 'init' && loaded) startWith(arguments[1]);
+    if (queue.length < MAX_KEPT) queue.push([Date.now(), document.URL, document.referrer, document.title, [].slice.call(arguments)]);
+    if (arguments[0] === 'init' && loaded) begin(arguments[1]);
   };
   const earlier = window[name];
   if (earlier && earlier.q) queue.push(...earlier.q);
   holding.q = queue;
   window[name] = holding;
 
-  let loaded = false;
+  const configOf = () => {
+    const init = queue.find((call) => call[4][0] === 'init');
+    return init && init[4][1];
+  };
+  // The personalization module, fetched at once where it will be needed.
+  let personal = null;
+  const personalize = () => {
+    if (!personal) {
+      personal = new Promise((resolve, reject) => {
+        const s = document.createElement('script');
+        s.src = new URL('personalize.js', base).href;
+        if (PERSONALIZE_INTEGRITY) s.integrity = PERSONALIZE_INTEGRITY;
+        s.crossOrigin = 'anonymous';
+        s.onload = () => (window.__kizunaPersonalize ? window.__kizunaPersonalize.then(resolve, reject) : reject(new Error('personalize.js did not start')));
+        s.onerror = () => reject(new Error('could not load ' + s.src));
+        document.head.appendChild(s);
+      });
+    }
+    return personal;
+  };
+  const needsPersonalization = (config) => !!(config && (config.slots || config.profile)) || !!window.__kizunaSlots ||
+    !!document.querySelector('[data-kz-slot]');
+  if (needsPersonalization(configOf())) personalize().catch(() => {});
+
   const wasm = fetch(new URL('kizuna.wasm', base), WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : undefined);
   initWasm({ module_or_path: wasm }).then(() => {
     loaded = true;
-    const init = queue.find((call) => call[4][0] === 'init');
-    if (init) startWith(init[4][1]);
+    const config = configOf();
+    if (config) begin(config);
   }, (error) => {
     const blocked = /unsafe-eval|Content Security Policy|CSP/i.test(String(error && error.message));
     complain(blocked
@@ -49,31 +74,51 @@ const MAX_KEPT = 1000;
         '). Calls are kept, not sent.');
   });
 
-  function startWith(config) {
+  function begin(config) {
     if (started) return;
     started = true;
-    let handle;
+    let d;
     try {
-      handle = start(config);
-    } catch (e) {
+      d = startEngine({ start, run, stop }, config);
+    } catch (_) {
       // The reason is on the console already; another init() may follow.
       started = false;
       queue.splice(0, queue.length, ...queue.filter((call) => call[4][0] !== 'init'));
       return;
     }
-    const api = wrap(handle);
-    const live = function (method) {
-      return dispatch(api, method, [].slice.call(arguments, 1));
-    };
-    Object.assign(live, api);
-    let initSeen = false;
-    for (const call of queue.splice(0)) {
-      if (call[4][0] === 'init' && !initSeen) {
-        initSeen = true;
-        continue;
+    const go = (p) => {
+      const api = wrap(d, p);
+      const live = function (method) {
+        return dispatch(api, method, [].slice.call(arguments, 1));
+      };
+      Object.assign(live, api);
+      let initSeen = false;
+      for (const call of queue.splice(0)) {
+        const [time, url, referrer, title, args] = call;
+        if (args[0] === 'init' && !initSeen) {
+          initSeen = true;
+          continue;
+        }
+        if (REPLAYED[args[0]]) {
+          try {
+            d.replay(args[0], args.slice(1), time, url, referrer, title);
+          } catch (e) {
+            complain(args[0] + '() could not be replayed: ' + (e && e.message));
+          }
+        } else dispatch(live, args[0], args.slice(1));
       }
-      replay(handle, live, call);
-    }
-    window[name] = live;
+      window[name] = live;
+    };
+    if (!needsPersonalization(config)) return go(null);
+    personalize().then((startPersonalization) => {
+      let p = null;
+      try {
+        p = startPersonalization(d, config);
+      } catch (_) { /* the reason is on the console: the page goes on without personalization */ }
+      go(p);
+    }, (e) => {
+      complain('personalization is off on this page: ' + (e && e.message ? e.message : String(e)));
+      go(null);
+    });
   }
 })();

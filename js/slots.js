@@ -15,6 +15,8 @@ const HOLD_MS = 300;
 (function prepaint() {
   const script = document.currentScript;
   const name = (script && script.dataset.global) || 'kizuna';
+  // The loader loads the personalization module on pages with this script.
+  window.__kizunaSlots = true;
   const read = (key) => {
     try {
       return JSON.parse(localStorage.getItem(key));
@@ -24,10 +26,20 @@ const HOLD_MS = 300;
   };
   const consent = read('kizuna:consent');
   const chosen = consent && consent.v === 1 && consent.categories ? consent.categories.personalization : 'unknown';
-  const queue = (window[name] && window[name].q) || [];
-  const init = queue.find((call) => call[4] && call[4][0] === 'init');
-  const optOut = !!(init && init[4][1] && init[4][1].consent && init[4][1].consent.mode === 'opt-out');
-  if (!(chosen === 'granted' || (chosen === 'unknown' && optOut))) return;
+  // Opt-out mode is said by the page's kizuna('init', …), which runs after
+  // this script (or by data-consent-mode on its tag): it is looked up when
+  // the first slot is met, by then parsed, not now.
+  let allowed = null;
+  const personalizing = () => {
+    if (allowed === null) {
+      const queue = (window[name] && window[name].q) || [];
+      const init = queue.find((call) => call[4] && call[4][0] === 'init');
+      const mode = (script && script.dataset.consentMode) || (init && init[4][1] && init[4][1].consent && init[4][1].consent.mode);
+      allowed = chosen === 'granted' || (chosen === 'unknown' && mode === 'opt-out');
+    }
+    return allowed;
+  };
+  if (chosen === 'denied') return;
 
   const profile = read('kizuna:profile');
   const assigned = new Map();
@@ -81,7 +93,7 @@ const HOLD_MS = 300;
   }
 
   function visit(slot) {
-    if (done.has(slot)) return;
+    if (done.has(slot) || !personalizing()) return;
     const slotName = slot.getAttribute('data-kz-slot');
     if (!assigned.has(slotName)) {
       done.add(slot);
@@ -113,6 +125,7 @@ const HOLD_MS = 300;
   document.addEventListener('DOMContentLoaded', () => {
     scan();
     observer.disconnect();
+    if (!personalizing()) return;
     // A kept variant whose template never came: from now on held like an
     // undecided slot, until Kizuna decides it (300 ms at most).
     document.querySelectorAll('[data-kz-slot]').forEach((slot) => {

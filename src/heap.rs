@@ -88,7 +88,9 @@ impl<G: Grow> Heap<G> {
             let pages = size.div_ceil(PAGE) + 1;
             let Some(base) = self.grow.grow(pages) else { return null_mut() };
             if base != self.end {
-                // Someone else grew the memory: start a fresh region.
+                // The memory grew elsewhere (a large block took the pages
+                // after this region): what is left here is not abandoned.
+                self.donate_rest();
                 self.bump = base;
             }
             self.end = base + pages * PAGE;
@@ -104,17 +106,47 @@ impl<G: Grow> Heap<G> {
         while !(*link).is_null() {
             let block = *link;
             if (*block).size >= size {
-                *link = (*block).next;
+                // Take the front pages; the rest stays free as its own block,
+                // so the block given back later is exactly the pages taken.
+                if (*block).size > size {
+                    let rest = (block as *mut u8).add(size) as *mut Large;
+                    (*rest).size = (*block).size - size;
+                    (*rest).next = (*block).next;
+                    *link = rest;
+                } else {
+                    *link = (*block).next;
+                }
                 return block as *mut u8;
             }
             link = &mut (*block).next;
         }
-        // The bump region keeps its end: the next carve that needs more
-        // memory sees a gap and starts a fresh region after this block.
         match self.grow.grow(size / PAGE) {
             Some(base) => base as *mut u8,
             None => null_mut(),
         }
+    }
+
+    /// Gives what is left of the bump region to the free lists (the memory
+    /// grew somewhere else), in the largest aligned blocks that fit.
+    unsafe fn donate_rest(&mut self) {
+        let mut p = self.bump;
+        while self.end > p && self.end - p >= 1 << MIN_SHIFT && p % (1 << MIN_SHIFT) == 0 {
+            let mut c = CLASSES - 1;
+            loop {
+                let size = 1usize << (c + MIN_SHIFT);
+                if size <= self.end - p && p % size.min(4096) == 0 {
+                    break;
+                }
+                if c == 0 {
+                    return;
+                }
+                c -= 1;
+            }
+            *(p as *mut *mut u8) = self.free[c];
+            self.free[c] = p as *mut u8;
+            p += 1 << (c + MIN_SHIFT);
+        }
+        self.bump = p;
     }
 
     /// Returns a block.
@@ -177,6 +209,9 @@ mod global {
     struct Global(UnsafeCell<Heap<WasmMemory>>);
 
     // The wasm build has one thread; nothing else ever touches the heap.
+    // A build with threads (the `atomics` target feature) would need a lock.
+    #[cfg(target_feature = "atomics")]
+    compile_error!("Kizuna's allocator is single-threaded: build without the atomics target feature");
     unsafe impl Sync for Global {}
 
     unsafe impl GlobalAlloc for Global {
@@ -279,6 +314,45 @@ mod tests {
             h.dealloc(l1, layout(100_000));
             let l2 = h.alloc(layout(70_000));
             assert_eq!(l2, l1, "first fit reuses the freed pages");
+        }
+    }
+
+    #[test]
+    fn a_large_block_reused_for_less_keeps_its_tail_free() {
+        let mut a = arena(16);
+        let mut h = Heap::new(&mut a);
+        unsafe {
+            let four = h.alloc(layout(4 * PAGE));
+            h.dealloc(four, layout(4 * PAGE));
+            // Over 64 KiB: two pages each.
+            let first = h.alloc(layout(PAGE + 1));
+            assert_eq!(first, four, "front pages reused");
+            let second = h.alloc(layout(PAGE + 1));
+            assert_eq!(second as usize, four as usize + 2 * PAGE, "the tail pages were not leaked");
+            h.dealloc(first, layout(PAGE + 1));
+            h.dealloc(second, layout(PAGE + 1));
+            assert_eq!(h.alloc(layout(2 * PAGE)), second, "each comes back with its own size");
+            assert_eq!(h.alloc(layout(2 * PAGE)), first);
+        }
+        assert_eq!(a.grows, 1, "no growth for what was freed");
+    }
+
+    #[test]
+    fn the_rest_of_the_region_is_used_after_the_memory_grows_elsewhere() {
+        let mut a = arena(16);
+        let mut h = Heap::new(&mut a);
+        unsafe {
+            let small = h.alloc(layout(100));
+            // A large block takes pages after the bump region; the next
+            // region starts after it.
+            let big = h.alloc(layout(3 * PAGE));
+            assert!(big as usize > small as usize);
+            let mut got = Vec::new();
+            for _ in 0..1000 {
+                got.push(h.alloc(layout(100)));
+            }
+            let before_big = got.iter().filter(|p| (**p as usize) < big as usize).count();
+            assert!(before_big >= 500, "blocks came from what was left before the large block: {before_big}");
         }
     }
 

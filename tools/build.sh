@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
-# Builds what ships, from one build of the wasm and its glue:
-#   js/pkg/        the npm package's wasm and glue (js/ is the package)
-#   dist/kizuna/   the script-tag files: snippet, loader, wasm, SRI hashes, tags
-# Release build, wasm-opt -Oz.
+# Builds what ships, from one build of each wasm module and its glue:
+#   js/pkg/        the npm package's wasm and glue (js/ is the package):
+#                  kizuna (the tracking engine) and personalize (the
+#                  personalization engine, loaded only where a page personalizes)
+#   dist/kizuna/   the script-tag files: snippet, loader, wasm, the
+#                  personalization module, slots.js, SRI hashes, tags
+# Release builds, wasm-opt -Oz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 
-cargo build --release --target wasm32-unknown-unknown --quiet
 rm -rf js/pkg
-wasm-bindgen --target web --no-typescript --out-dir js/pkg --out-name kizuna \
-  target/wasm32-unknown-unknown/release/kizuna.wasm
-# Binaryen from npm: Debian's wasm-opt (108) breaks the externref table
-# current wasm-bindgen emits.
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  js/pkg/kizuna_bg.wasm -o js/pkg/kizuna_bg.wasm
-# The glue ships minified (it is generated code; nobody reads it in a page)
-# and as one file: the small JavaScript snippets of the web edge
-# (wasm-bindgen writes them to snippets/) are bundled into it.
-node_modules/.bin/esbuild js/pkg/kizuna.js --bundle --minify --format=esm --log-level=warning \
-  --outfile=js/pkg/kizuna.js --allow-overwrite
-rm -rf js/pkg/snippets
-echo "[build] js/pkg: $(wc -c < js/pkg/kizuna_bg.wasm) bytes wasm, $(wc -c < js/pkg/kizuna.js) bytes glue"
+mkdir -p js/pkg
+# One crate, two modules: the features choose which exports each has.
+for module in kizuna personalize; do
+  feature=$([ "$module" = kizuna ] && echo tracker || echo personalize)
+  cargo build --release --target wasm32-unknown-unknown --quiet --no-default-features --features "$feature" \
+    --target-dir "target/$module"
+  wasm-bindgen --target web --no-typescript --out-dir js/pkg --out-name "$module" \
+    "target/$module/wasm32-unknown-unknown/release/kizuna.wasm"
+  # Binaryen from npm: Debian's wasm-opt (108) breaks the externref table
+  # current wasm-bindgen emits.
+  # A copy with its function names kept, for the size report's per-module view.
+  mkdir -p target/size
+  node_modules/.bin/wasm-opt -Oz -g "js/pkg/${module}_bg.wasm" -o "target/size/$module.named.wasm"
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+    "js/pkg/${module}_bg.wasm" -o "js/pkg/${module}_bg.wasm"
+  # The glue ships minified (generated code nobody reads in a page).
+  node_modules/.bin/esbuild "js/pkg/$module.js" --minify --format=esm --log-level=warning \
+    --outfile="js/pkg/$module.js" --allow-overwrite
+  echo "[build] js/pkg/$module: $(wc -c < "js/pkg/${module}_bg.wasm") bytes wasm, $(wc -c < "js/pkg/$module.js") bytes glue"
+done
 node tools/dist.mjs

@@ -1,76 +1,154 @@
 #!/usr/bin/env node
-// Size report of every shipped file: raw, gzip -9 and brotli (max quality).
-//   node tools/size.mjs            print the table
+// Size report of what ships: every file raw, gzip -9 and brotli; what a page
+// downloads before its first event (the script tag's loader + tracking
+// wasm) and for all four jobs (+ personalization and slots.js); where the
+// bytes are, per module (the wasm's name section, the bundles' esbuild
+// metafiles); and the delta against the figures recorded at the previous
+// commit (tools/size-record.json in HEAD).
+//   node tools/size.mjs            the report
 //   node tools/size.mjs --check    also fail (exit 1) when over the budget
+//   node tools/size.mjs --record   write tools/size-record.json (commit it with the change)
 //   node tools/size.mjs --json     machine-readable
 // Run tools/build.sh first: it measures what ships, after wasm-opt.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rel = (f) => path.join(root, f);
 
-// What ships, and what the budget counts.
 const FILES = [
-  { file: 'js/pkg/kizuna_bg.wasm', what: 'wasm (after wasm-opt -Oz)', budget: true },
-  { file: 'js/pkg/kizuna.js', what: 'JS glue (wasm-bindgen)', budget: true },
-  { file: 'js/index.js', what: 'npm entry', budget: false },
-  { file: 'js/wrap.js', what: 'npm guarded API', budget: false },
-  { file: 'dist/kizuna/snippet.js', what: 'script tag: snippet', budget: false },
-  { file: 'dist/kizuna/slots.js', what: 'script tag: pre-paint slots', budget: false },
-  { file: 'dist/kizuna/kizuna.js', what: 'script tag: loader + glue', budget: false },
-  { file: 'dist/kizuna/kizuna.wasm', what: 'script tag: wasm', budget: false },
+  ['dist/kizuna/kizuna.js', 'script tag: loader + edge + tracker glue'],
+  ['dist/kizuna/kizuna.wasm', 'script tag: tracking engine'],
+  ['dist/kizuna/personalize.js', 'script tag: personalization edge + glue'],
+  ['dist/kizuna/personalize.wasm', 'script tag: personalization engine'],
+  ['dist/kizuna/slots.js', 'script tag: pre-paint slots'],
+  ['dist/kizuna/snippet.js', 'script tag: snippet (inline)'],
+  ['js/pkg/kizuna.js', 'npm: tracker glue'],
+  ['js/pkg/personalize.js', 'npm: personalization glue'],
 ];
-// The budget of wasm + JS glue, gzip -9: each feature adds what it was
-// measured to need, so growth is a decision, never an accident.
-const BUDGET_KIB = [
-  ['tracking, batching, unload (issue #2)', 40],
-  ['consent: gate, buffer, record, GPC, TCF, Consent Mode (issue #3)', 14],
-  ['script-tag replay with call-time context (issue #4)', 1],
-  ['personalization: profile, rules, Thompson sampling, slots, viewability (issue #5)', 27],
-];
-const BUDGET_GZIP_BYTES = BUDGET_KIB.reduce((s, [, kib]) => s + kib, 0) * 1024;
+const SETS = {
+  firstEvent: ['dist/kizuna/kizuna.js', 'dist/kizuna/kizuna.wasm'],
+  allFourJobs: ['dist/kizuna/kizuna.js', 'dist/kizuna/kizuna.wasm', 'dist/kizuna/personalize.js', 'dist/kizuna/personalize.wasm', 'dist/kizuna/slots.js'],
+};
+// The budgets, gzip -9 bytes (issue #8 sets the goal: 10 KB before the
+// first event, 17 KB for all four jobs; each later feature adds its own).
+const BUDGET = { firstEvent: 56 * 1024, allFourJobs: 96 * 1024 };
 
 function measure(file) {
-  const data = fs.readFileSync(path.join(root, file));
+  const data = fs.readFileSync(rel(file));
   return {
     raw: data.length,
     gzip: zlib.gzipSync(data, { level: 9 }).length,
-    brotli: zlib.brotliCompressSync(data, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
-    }).length,
+    brotli: zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }).length,
   };
 }
 
-const rows = [];
-for (const f of FILES) {
-  if (!fs.existsSync(path.join(root, f.file))) {
-    console.error(`missing ${f.file}: run tools/build.sh first`);
-    process.exit(2);
+// Function sizes from a wasm's name section, grouped by Rust module.
+function wasmModules(file) {
+  if (!fs.existsSync(rel(file))) return null;
+  const b = fs.readFileSync(rel(file));
+  let i = 8;
+  const leb = () => { let r = 0, s = 0, x; do { x = b[i++]; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
+  const secs = [];
+  while (i < b.length) { const id = b[i++]; const len = leb(); secs.push({ id, len, start: i }); i += len; }
+  let imports = 0;
+  const imp = secs.find((s) => s.id === 2);
+  if (imp) {
+    i = imp.start;
+    const n = leb();
+    for (let k = 0; k < n; k++) { i += leb(); i += leb(); const kind = b[i++]; if (kind === 0) { leb(); imports++; } else if (kind === 1) { i++; const f = leb(); leb(); if (f & 1) leb(); } else if (kind === 2) { const f = leb(); leb(); if (f & 1) leb(); } else i += 2; }
   }
-  rows.push({ ...f, ...measure(f.file) });
+  const names = {};
+  for (const s of secs.filter((s) => s.id === 0)) {
+    i = s.start;
+    const nl = leb();
+    if (b.slice(i, i + nl).toString() !== 'name') continue;
+    i += nl;
+    while (i < s.start + s.len) { const sub = b[i++]; const sl = leb(); const ss = i; if (sub === 1) { const n = leb(); for (let k = 0; k < n; k++) { const idx = leb(); const l = leb(); names[idx] = b.slice(i, i + l).toString(); i += l; } } i = ss + sl; }
+  }
+  const code = secs.find((s) => s.id === 10);
+  const data = secs.find((s) => s.id === 11);
+  i = code.start;
+  const n = leb();
+  const groups = {};
+  for (let k = 0; k < n; k++) {
+    const l = leb();
+    i += l;
+    // wasm-bindgen leaves demangled names: crate[hash]::module::…
+    const name = (names[k + imports] || '').replace(/\[[0-9a-f]+\]/g, '');
+    const head = name.split('::')[0];
+    let g = 'other';
+    if (head === 'kizuna') {
+      const p = name.split('<')[0].split('::').slice(1);
+      g = p[0] === 'engine' ? 'engine::' + (['pipeline', 'consent', 'personalize', 'text', 'tracker', 'encode'].includes(p[1]) && p.length > 3 ? p.slice(1, 3).join('::') : p[1]) : p[0];
+    } else if (/multivalue shim/.test(name)) g = 'exports (engine code inlined into them)';
+    else if (/wasm_bindgen|wbindgen|externref/.test(name)) g = 'wasm-bindgen';
+    else if (/^(compiler_builtins|libm)/.test(head)) g = 'compiler-builtins, libm';
+    else if (/fmt/.test(name)) g = 'core::fmt';
+    else if (head === 'alloc') g = 'alloc (Vec, String)';
+    else if (head === 'core') g = 'core';
+    groups[g] = (groups[g] || 0) + l;
+  }
+  groups['(data: strings, tables)'] = data ? data.len : 0;
+  return groups;
 }
-const budgeted = rows.filter((r) => r.budget);
-const total = (k) => budgeted.reduce((s, r) => s + r[k], 0);
-const sum = { raw: total('raw'), gzip: total('gzip'), brotli: total('brotli') };
+
+function bundleModules(meta) {
+  if (!fs.existsSync(rel(meta))) return null;
+  const m = JSON.parse(fs.readFileSync(rel(meta), 'utf8'));
+  const out = Object.values(m.outputs)[0];
+  const groups = {};
+  for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) groups[input.replace(/^js\//, '')] = bytesInOutput;
+  return groups;
+}
+
+const files = FILES.filter(([f]) => fs.existsSync(rel(f))).map(([file, what]) => ({ file, what, ...measure(file) }));
+if (files.length < 5) {
+  console.error('dist/kizuna is incomplete: run tools/build.sh first');
+  process.exit(2);
+}
+const byFile = Object.fromEntries(files.map((f) => [f.file, f]));
+const sets = Object.fromEntries(Object.entries(SETS).map(([k, list]) => [k, ['raw', 'gzip', 'brotli'].reduce((o, m) => ({ ...o, [m]: list.reduce((s, f) => s + byFile[f][m], 0) }), {})]));
+const modules = {
+  'kizuna.wasm (code bytes)': wasmModules('target/size/kizuna.named.wasm'),
+  'personalize.wasm (code bytes)': wasmModules('target/size/personalize.named.wasm'),
+  'kizuna.js (minified bytes)': bundleModules('target/size/kizuna.meta.json'),
+  'personalize.js (minified bytes)': bundleModules('target/size/personalize.meta.json'),
+};
+const record = { files: Object.fromEntries(files.map((f) => [f.file, { raw: f.raw, gzip: f.gzip, brotli: f.brotli }])), sets };
+
+let previous = null;
+try {
+  previous = JSON.parse(execFileSync('git', ['show', 'HEAD:tools/size-record.json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+} catch (_) { /* no record at HEAD */ }
 
 if (process.argv.includes('--json')) {
-  console.log(JSON.stringify({ files: rows, budgeted: sum, budgetGzip: BUDGET_GZIP_BYTES }, null, 2));
+  console.log(JSON.stringify({ ...record, modules, budget: BUDGET, previous }, null, 2));
 } else {
   const kib = (n) => (n / 1024).toFixed(1).padStart(6);
-  console.log('file                         what                          raw KiB  gzip KiB  brotli KiB');
-  const bytes = (n) => String(n).padStart(6);
-  for (const r of rows) {
-    // Tiny files read better in bytes.
-    const fmt = r.raw < 1024 ? (n) => `${bytes(n)} B` : (n) => kib(n) + '  ';
-    console.log(`${r.file.padEnd(28)} ${r.what.padEnd(29)} ${fmt(r.raw)}${r.raw < 1024 ? '' : ''}  ${fmt(r.gzip)}    ${fmt(r.brotli)}`);
+  const delta = (now, before) => (before === undefined ? '' : `${now - before >= 0 ? '+' : ''}${now - before} B`.padStart(10));
+  console.log('file                           what                                        raw KiB  gzip KiB  brotli KiB  gzip vs HEAD');
+  for (const f of files) {
+    console.log(`${f.file.padEnd(30)} ${f.what.padEnd(43)} ${kib(f.raw)}  ${kib(f.gzip)}    ${kib(f.brotli)}  ${delta(f.gzip, previous?.files?.[f.file]?.gzip)}`);
   }
-  console.log(`${'wasm + glue'.padEnd(58)} ${kib(sum.raw)}  ${kib(sum.gzip)}    ${kib(sum.brotli)}`);
-  console.log(`budget: wasm + glue ≤ ${BUDGET_GZIP_BYTES / 1024} KiB gzip -9 (${BUDGET_KIB.map(([what, kib]) => `${kib} ${what}`).join(' + ')})`);
-  console.log(`        ${sum.gzip <= BUDGET_GZIP_BYTES ? 'within' : 'OVER'}: ${sum.gzip} of ${BUDGET_GZIP_BYTES} bytes`);
+  for (const [k, label] of [['firstEvent', 'before the first event (loader + tracking wasm)'], ['allFourJobs', 'all four jobs (+ personalization, slots.js)']]) {
+    const s = sets[k];
+    console.log(`${label.padEnd(74)} ${kib(s.raw)}  ${kib(s.gzip)}    ${kib(s.brotli)}  ${delta(s.gzip, previous?.sets?.[k]?.gzip)}`);
+  }
+  for (const [name, groups] of Object.entries(modules)) {
+    if (!groups) continue;
+    const total = Object.values(groups).reduce((a, b) => a + b, 0);
+    console.log(`\n${name}, per module:`);
+    for (const [g, n] of Object.entries(groups).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(7)}  ${(100 * n / total).toFixed(1).padStart(5)}%  ${g}`);
+  }
+  console.log(`\nbudget (gzip): ${BUDGET.firstEvent} B before the first event, ${BUDGET.allFourJobs} B for all four jobs`);
+  console.log(`        ${sets.firstEvent.gzip <= BUDGET.firstEvent ? 'within' : 'OVER'}: ${sets.firstEvent.gzip} B; ${sets.allFourJobs.gzip <= BUDGET.allFourJobs ? 'within' : 'OVER'}: ${sets.allFourJobs.gzip} B`);
 }
-if (process.argv.includes('--check') && sum.gzip > BUDGET_GZIP_BYTES) {
-  console.error(`size budget exceeded: ${sum.gzip} > ${BUDGET_GZIP_BYTES} bytes gzip`);
+if (process.argv.includes('--record')) fs.writeFileSync(rel('tools/size-record.json'), JSON.stringify(record, null, 1) + '\n');
+if (process.argv.includes('--check') && (sets.firstEvent.gzip > BUDGET.firstEvent || sets.allFourJobs.gzip > BUDGET.allFourJobs)) {
+  console.error(`size budget exceeded: ${sets.firstEvent.gzip} > ${BUDGET.firstEvent} or ${sets.allFourJobs.gzip} > ${BUDGET.allFourJobs} bytes gzip`);
   process.exit(1);
 }

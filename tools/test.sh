@@ -2,7 +2,8 @@
 # Runs every test of Kizuna, installing what is missing first:
 #   1. host: cargo test (the pure core, encoders against golden fixtures)
 #   2. build: the optimized wasm that ships (tools/build.sh)
-#   3. browser: wasm-bindgen-test in headless Chromium (the web edge)
+#   3. browser: wasm-bindgen-test in headless Chromium (the engines compiled
+#      to wasm, the edge's describer, both modules' exports)
 #   4. node: the collector's tests and the Playwright end-to-end tests
 #   5. size: the shipped files against the budget
 # Ends with one line "N passed, N failed" summed over every runner.
@@ -27,18 +28,10 @@ stage "build (release, wasm-opt)"
 run build tools/build.sh
 
 stage "browser tests (wasm-bindgen-test, headless Chromium)"
-collector_log="$logs/collector.out"
-node www/collector.mjs --port 0 --quiet --out "$logs/wasm-tests.ndjson" >"$collector_log" 2>&1 &
-collector_pid=$!
-trap 'kill $collector_pid 2>/dev/null' EXIT
-for _ in $(seq 50); do grep -q 'http://127.0.0.1:' "$collector_log" && break; sleep 0.1; done
-collector_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$collector_log" | head -1)
-KIZUNA_TEST_COLLECTOR="$collector_url" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
 WASM_BINDGEN_TEST_TIMEOUT=120 \
-  run browser cargo test --features std --target wasm32-unknown-unknown --test '*'
-kill $collector_pid 2>/dev/null
+  run browser cargo test --features std,tracker,personalize --target wasm32-unknown-unknown --test web
 
 stage "node tests (collector, Playwright end to end)"
 run node node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs

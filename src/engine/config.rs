@@ -245,11 +245,15 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
     Ok((Config { endpoint, write_key, debug, batch, consent }, warnings))
 }
 
-/// Typos worth a suggestion: the same letters ignoring ASCII case, or at
-/// most two single-character edits apart.
+/// Typos worth a suggestion: the same letters ignoring ASCII case, at most
+/// two single-character edits apart, or the start of the key (4 letters at
+/// least: `halfLife` for `halfLifeDays`).
 fn close_enough(a: &str, b: &str) -> bool {
     let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    if a.len() >= 4 && b.starts_with(&a) {
+        return true;
+    }
     if a.len().abs_diff(b.len()) > 2 {
         return false;
     }

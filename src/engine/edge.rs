@@ -269,6 +269,8 @@ pub fn write_status(out: &mut String, s: &Status) {
     out.push(if s.debug { '1' } else { '0' });
     out.push(US);
     out.push(if s.topics { '1' } else { '0' });
+    out.push(US);
+    out.push(if s.store_profile { '1' } else { '0' });
 }
 
 #[cfg(test)]

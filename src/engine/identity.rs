@@ -39,7 +39,8 @@ impl Identity {
             anonymous_id: anonymous_id.filter(|id| is_plausible_id(id)).map_or_else(|| rng.uuid(), String::from),
             user_id: None,
             user_literal: String::new(),
-            traits: traits.filter(|t| json::kind(t) == json::Kind::Object).unwrap_or("{}").into(),
+            // Spliced into events as it is: only well-formed JSON objects.
+            traits: traits.filter(|t| json::kind(t) == json::Kind::Object && json::valid(t)).unwrap_or("{}").into(),
         };
         id.set_user(user_id.filter(|u| is_user_id(u)).map(String::from));
         id

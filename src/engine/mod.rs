@@ -9,6 +9,7 @@
 //! - [`pipeline`]: call → event → gate → queue → batch → transport
 //! - [`consent`], [`identity`], [`flush`], [`page`]: what the stages consult
 //! - [`encode`]: the wire formats
+//! - [`personalize`]: the personalization engine (its own wasm module)
 //! - [`config`]: the validated `init` config
 //! - [`edge`]: the text both sides of the wasm boundary speak
 //! - [`text`]: JSON reading and writing, numbers, time, URLs, randomness
@@ -21,6 +22,7 @@ pub mod flush;
 pub mod identity;
 pub mod io;
 pub mod page;
+pub mod personalize;
 pub mod pipeline;
 pub mod text;
 pub mod tracker;

@@ -85,8 +85,9 @@ async function waitForKz(page) {
 }
 
 /** Everything the page could keep about the visitor, plus the context's cookie jar. */
-// The visitor profile (`kizuna:profile`) is personalization data, kept
-// whenever personalization is granted (the demo pages have slots); its rules
+// The visitor profile (`kizuna:profile`, and `kizuna:signals`, what the
+// profile learns on pages without the personalization module) is
+// personalization data, kept whenever personalization is granted; its rules
 // are tested in personalize.test.mjs. These consent tests look at what the
 // other categories store, so `local` leaves it out and `profile` says
 // whether it is there.
@@ -95,8 +96,9 @@ async function storage({ page, context }) {
     const dump = (s) => Object.fromEntries(Object.keys(s).sort().map((k) => [k, s.getItem(k)]));
     return { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie };
   });
-  const profile = inPage.local['kizuna:profile'] ?? null;
+  const profile = inPage.local['kizuna:profile'] ?? inPage.local['kizuna:signals'] ?? null;
   delete inPage.local['kizuna:profile'];
+  delete inPage.local['kizuna:signals'];
   return { ...inPage, profile, jar: await context.cookies() };
 }
 

@@ -101,7 +101,7 @@ test('calls made before the SDK loaded are replayed in order, with the time, URL
 
 test('Subresource Integrity: the recorded hashes match the files, and the tags from tags.html load', async () => {
   const integrity = JSON.parse(fs.readFileSync(path.join(DIST, 'integrity.json'), 'utf8'));
-  for (const file of ['snippet.js', 'kizuna.js', 'kizuna.wasm']) {
+  for (const file of ['snippet.js', 'kizuna.js', 'kizuna.wasm', 'personalize.js', 'personalize.wasm', 'slots.js']) {
     assert.equal(integrity[file], sha384(path.join(DIST, file)), file);
   }
   const tags = fs.readFileSync(path.join(DIST, 'tags.html'), 'utf8').replaceAll('/kizuna/kizuna.js', '/dist/kizuna/kizuna.js');
@@ -183,7 +183,9 @@ test('npm: the packed package holds only what it needs, and a Vite app built wit
   fs.mkdirSync(packDir);
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: path.join(ROOT, 'js'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0];
   assert.deepEqual(packed.files.map((f) => f.path).sort(),
-    ['index.d.ts', 'index.js', 'package.json', 'pkg/kizuna.js', 'pkg/kizuna_bg.wasm', 'wrap.js']);
+    ['edge/api.js', 'edge/capture.js', 'edge/console.js', 'edge/driver.js', 'edge/page.js', 'edge/personalize.js', 'edge/signals.js',
+      'edge/storage.js', 'index.d.ts', 'index.js', 'package.json', 'pkg/kizuna.js', 'pkg/kizuna_bg.wasm', 'pkg/personalize.js',
+      'pkg/personalize_bg.wasm', 'sanitize.js']);
   console.log(`# npm tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);
 
   const app = path.join(tmp, 'vite-app');

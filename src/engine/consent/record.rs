@@ -43,8 +43,11 @@ impl Record {
     /// Reads a stored record. `Err` says why it does not count (it then
     /// counts as no choice, never as consent).
     pub fn parse(text: &str) -> Result<Record, &'static str> {
-        if json::kind(text) != json::Kind::Object {
+        if !json::valid(text) {
             return Err("it is not JSON");
+        }
+        if json::kind(text) != json::Kind::Object {
+            return Err("it has no version");
         }
         match json::get(text, "v").and_then(json::number) {
             Some(n) if n == 1.0 => {}

@@ -56,8 +56,11 @@ pub struct Checked {
 /// Checks a call. `Err` is the message of a call that records nothing.
 pub fn check(call: &Call) -> Result<Checked, String> {
     let [a, b, c] = call.args;
-    if !call.fast && [a, b].iter().any(|v| json::kind(v) == J::Marker(b'l')) {
-        // The edge stopped describing: more than an event may hold.
+    // The edge stops describing past what an event may hold.
+    if !call.fast && json::kind(a) == J::Marker(b'l') {
+        return Err(dropped(&label(call.kind.name(), None), if call.kind == Kind::Identify { "the user id is longer than 255 characters" } else { "the name is longer than 255 characters" }));
+    }
+    if !call.fast && json::kind(b) == J::Marker(b'l') {
         let name = if json::kind(a) == J::String { json::string(a) } else { None };
         return Err(dropped(&label(call.kind.name(), name.as_deref()), "the properties are too large: the event would be over the limit of its size"));
     }

@@ -125,6 +125,56 @@ pub fn skip(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Whether `v` is one JSON value and nothing else (markers are not JSON).
+pub fn valid(v: &str) -> bool {
+    fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+        let i = ws(b, i);
+        match *b.get(i)? {
+            b'{' | b'[' if depth < 64 => {
+                let close = if b[i] == b'{' { b'}' } else { b']' };
+                let mut j = ws(b, i + 1);
+                if b.get(j) == Some(&close) {
+                    return Some(j + 1);
+                }
+                loop {
+                    if close == b'}' {
+                        if b.get(j) != Some(&b'"') {
+                            return None;
+                        }
+                        j = ws(b, end_of_string(b, j)?);
+                        if b.get(j) != Some(&b':') {
+                            return None;
+                        }
+                        j += 1;
+                    }
+                    j = ws(b, value(b, j, depth + 1)?);
+                    match b.get(j) {
+                        Some(b',') => j = ws(b, j + 1),
+                        Some(c) if *c == close => return Some(j + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => end_of_string(b, i),
+            b't' | b'f' | b'n' => {
+                let lit: &[u8] = match b[i] {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                (b.get(i..i + lit.len()) == Some(lit)).then_some(i + lit.len())
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = skip(b, i)?;
+                super::num::parse_f64(core::str::from_utf8(b.get(i..end)?).ok()?).map(|_| end)
+            }
+            _ => None,
+        }
+    }
+    let b = v.as_bytes();
+    value(b, 0, 0).is_some_and(|end| ws(b, end) == b.len())
+}
+
 /// The value `v` starts with, trimmed (what follows it is cut off).
 pub fn first(v: &str) -> &str {
     let b = v.as_bytes();
@@ -424,6 +474,16 @@ mod tests {
             assert!(string(bad).is_none() || bad.starts_with('"'));
         }
         assert_eq!(get("{\"a\" 1}", "a"), None);
+    }
+
+    #[test]
+    fn tells_json_from_what_is_not() {
+        for ok in ["{}", " [1, 2.5e3, \"x\", true, false, null, {\"a\":[]}] ", "\"s\"", "-0"] {
+            assert!(valid(ok), "{ok}");
+        }
+        for bad in ["{not json", "{not json}", "[1,]", "{\"a\" 1}", "tru", "1 2", "!f", "", "{\"a\":1,}"] {
+            assert!(!valid(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub struct Status {
     pub debug: bool,
     /// Topic clicks are worth reporting (personalization is granted).
     pub topics: bool,
+    /// The profile may be written to storage.
+    pub store_profile: bool,
 }
 
 /// The engine.
@@ -225,7 +227,11 @@ impl Tracker {
                 }
             }
             Input::TopicClick(topics) => self.observe_click(topics),
-            Input::Consumer(on) => self.signals.consumer = on,
+            Input::Consumer(on) => {
+                if self.signals.set_consumer(on) {
+                    self.act(Action::Store(signals::STORAGE_KEY, None));
+                }
+            }
         }
         self.pump();
     }
@@ -263,6 +269,7 @@ impl Tracker {
             fits: self.fits(),
             debug: self.cfg.debug,
             topics: self.consent.get(Category::Personalization) == Choice::Granted,
+            store_profile: self.consent.may_store(Category::Personalization),
         }
     }
 

@@ -104,6 +104,20 @@ impl Signals {
         self.add(activity_line(first, last, count));
     }
 
+    /// The personalization module listens (or stops): the log so far goes
+    /// to it as signals, and leaves storage. Whether the stored log should
+    /// be removed now.
+    pub fn set_consumer(&mut self, on: bool) -> bool {
+        self.close_activity();
+        self.consumer = on;
+        if !on || self.log.is_empty() {
+            return on;
+        }
+        self.out.append(&mut self.log);
+        self.dirty = false;
+        true
+    }
+
     /// Forgets everything (personalization denied, `forget()`).
     pub fn clear(&mut self) {
         *self = Signals { consumer: self.consumer, ..Signals::default() };

@@ -1,0 +1,107 @@
+// The public API, shared by the npm entry (index.js) and the script-tag
+// loader (loader.js), so the two never drift. Every method catches what
+// could go wrong inside Kizuna: nothing reaches the page.
+
+import { complain, report } from './console.js';
+
+const EMPTY = Object.freeze({ sent: 0, failed: 0, pending: 0 });
+const NOOP = () => {};
+const NO_PENDING = () => ({ buffered: 0, dropped: 0 });
+
+/**
+ * The API of a running engine (`d`, from driver.js) and, on pages that
+ * personalize, its personalization module (`p`, from personalize.js).
+ */
+export function wrap(d, p) {
+  const guard = (what, f, fallback) => function () {
+    try {
+      return f.apply(null, arguments);
+    } catch (e) {
+      report(what, e);
+      return typeof fallback === 'function' ? fallback() : fallback;
+    }
+  };
+  const noPersonalization = (what, fallback) => () => {
+    complain(what + ' needs the personalization module, which loads where the config has slots or profile, or the page has data-kz-slot');
+    return fallback;
+  };
+  return Object.freeze({
+    track: guard('track()', (n, props, o) => d.call('track', n, props, o), false),
+    page: guard('page()', (n, props, o) => {
+      const ok = d.call('page', n, props, o);
+      if (p) p.pageView();
+      return ok;
+    }, false),
+    identify: guard('identify()', (u, traits, o) => d.call('identify', u, traits, o), false),
+    reset: guard('reset()', () => { d.reset(); }),
+    flush: guard('flush()', () => d.flush(), () => Promise.resolve(EMPTY)),
+    anonymousId: guard('anonymousId()', () => d.status().anonymousId, null),
+    userId: guard('userId()', () => d.status().userId, null),
+    queued: guard('queued()', () => d.status().queued, 0),
+    decide: guard('decide()', p ? (slot) => p.decide(slot) : noPersonalization('decide()', null), null),
+    explain: guard('explain()', p ? (slot) => p.explain(slot) : noPersonalization('explain()', ''), ''),
+    profile: guard('profile()', p ? () => p.profile() : noPersonalization('profile()', null), null),
+    forget: guard('forget()', () => { d.forget(); if (p) p.forget(); }),
+    onDecision: guard('onDecision()', p ? (cb) => p.onDecision(cb) : noPersonalization('onDecision()', NOOP), NOOP),
+    consent: Object.freeze({
+      get: guard('consent.get()', () => d.consent(), null),
+      set: guard('consent.set()', (choices, options) => d.setConsent(choices, options), null),
+      onChange: guard('consent.onChange()', (cb) => {
+        if (typeof cb !== 'function') {
+          complain('consent.onChange() needs a function; nothing subscribed');
+          return NOOP;
+        }
+        return d.onConsent(cb);
+      }, NOOP),
+      pending: guard('consent.pending()', () => {
+        const s = d.status();
+        return { buffered: s.held, dropped: s.dropped };
+      }, NO_PENDING),
+    }),
+    inert: false,
+  });
+}
+
+/** `kizuna('track', …)` and the other calls by name, on the real API. */
+export function dispatch(api, method, args) {
+  switch (method) {
+    case 'track': return api.track(args[0], args[1], args[2]);
+    case 'page': return api.page(args[0], args[1], args[2]);
+    case 'identify': return api.identify(args[0], args[1], args[2]);
+    case 'reset': return api.reset();
+    case 'flush': return api.flush();
+    case 'consent': return api.consent.set(args[0], args[1]);
+    case 'ready':
+      if (typeof args[0] === 'function') {
+        try { args[0](api); } catch (e) { report('a ready() callback', e); }
+      }
+      return undefined;
+    case 'init':
+      complain('init was already called; this second init() was ignored');
+      return undefined;
+    default:
+      complain('unknown call ' + JSON.stringify(String(method)) + '; ignored');
+      return undefined;
+  }
+}
+
+/** An instance whose calls do nothing: what init() gives outside a browser. */
+export function inert() {
+  return Object.freeze({
+    track: () => false,
+    page: () => false,
+    identify: () => false,
+    reset: NOOP,
+    flush: () => Promise.resolve(EMPTY),
+    anonymousId: () => null,
+    userId: () => null,
+    queued: () => 0,
+    decide: () => null,
+    explain: () => '',
+    profile: () => null,
+    forget: NOOP,
+    onDecision: () => NOOP,
+    consent: Object.freeze({ get: () => null, set: () => null, onChange: () => NOOP, pending: NO_PENDING }),
+    inert: true,
+  });
+}

@@ -1,0 +1,330 @@
+// The driver: the JavaScript half of the sans-IO design. It captures calls
+// into an inbox, hands them to the engine in one crossing per drain (not
+// one per call), and carries out what the engine answers: requests,
+// beacons, the one timer, storage, the consent cookie, console lines,
+// callbacks. It decides nothing; src/engine/edge.rs is the protocol.
+
+import { describe, flat, lit } from './capture.js';
+import { complain, debug, report, warn } from './console.js';
+import { followPage } from './page.js';
+import { listenForConsent } from './signals.js';
+import { openStorage, readCookie, writeCookie } from './storage.js';
+
+const RS = '\x1e';
+const US = '\x1f';
+// Most records handed over in one crossing (bounds what the engine holds).
+const CHUNK = 200;
+// Calls kept before a drain is forced in the middle of a loop.
+const FORCE = 10000;
+const REQUEST_TIMEOUT_MS = 30000;
+const STORED = ['kizuna:anonymousId', 'kizuna:userId', 'kizuna:traits', 'kizuna:consent', 'kizuna:signals'];
+const CALL_TYPES = { track: 'T', page: 'V', identify: 'I' };
+
+function seed() {
+  const b = new Uint8Array(16);
+  try {
+    crypto.getRandomValues(b);
+  } catch (_) {
+    for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
+  }
+  return Array.from(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('');
+}
+
+/**
+ * Starts an engine for `config` on this page. Throws an Error naming the
+ * bad field when the config is invalid (the engine wrote the message).
+ */
+export function startEngine(glue, config) {
+  const store = openStorage();
+  const inbox = [];
+  const segments = new Map();
+  const flushes = new Map();
+  const watchers = new Set();
+  const requests = new Map();
+  let status = {};
+  let consentText = '';
+  let consentValue = null;
+  let scheduled = false;
+  let wakeTimer = null;
+  let listening = false;
+  let zoneSent = false;
+  let nextFlush = 0;
+  let lastName = null;
+  let lastLit = '';
+  let consumer = null;
+  let deferred = [];
+
+  const page = followPage((record) => inbox.push(record));
+  const stored = STORED.map((k) => store.get(k));
+  if (stored[3] === null) stored[3] = readCookie();
+  const first = page.page();
+  const init = inbox.splice(0).concat('S' + [describe(config), lit(navigator.language || ''), lit(navigator.userAgent || ''),
+    (screen && screen.width) | 0, (screen && screen.height) | 0, seed(), ...stored.map((v) => (v === null ? '' : lit(v)))].join(US));
+  const started = glue.start('n' + Date.now() + RS + init.join(RS));
+  if (started.charCodeAt(0) === 88 /* X */) {
+    const message = started.slice(1);
+    complain(message);
+    throw new Error('[kizuna] ' + message);
+  }
+  const sep = started.indexOf(RS);
+  const handle = Number(started.slice(0, sep));
+  void first;
+
+  const onVisibility = () => { if (document.visibilityState === 'hidden') cross('h'); };
+  const onPageHide = () => cross('x');
+
+  function listen(on) {
+    if (on === listening) return;
+    listening = on;
+    const m = on ? 'addEventListener' : 'removeEventListener';
+    document[m]('visibilitychange', onVisibility);
+    window[m]('pagehide', onPageHide);
+  }
+
+  function wake(at) {
+    if (wakeTimer !== null) clearTimeout(wakeTimer);
+    wakeTimer = null;
+    if (at === '') return;
+    const delay = Math.min(Math.max(Number(at) - Date.now(), 0), 2147483647);
+    wakeTimer = setTimeout(() => { wakeTimer = null; cross('w'); }, delay);
+  }
+
+  function post(f) {
+    const [id, keepalive, url, body] = f;
+    let controller = null;
+    try {
+      controller = new AbortController();
+    } catch (_) { /* old browser: no abort, the answer decides */ }
+    const timer = setTimeout(() => { if (controller) controller.abort(); }, REQUEST_TIMEOUT_MS);
+    let done = false;
+    const answer = (status, retryAfter) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      requests.delete(id);
+      cross('a' + id + US + status + US + retryAfter);
+    };
+    requests.set(id, controller);
+    try {
+      fetch(url, { method: 'POST', body, keepalive: keepalive === '1', signal: controller && controller.signal }).then((res) => {
+        const retryAfter = res.headers.get('Retry-After') || '';
+        // Only a fully read response gives back its share of the keepalive quota.
+        return res.arrayBuffer().then(() => answer(res.status, retryAfter), () => answer(res.status, retryAfter));
+      }).catch(() => answer(0, ''));
+    } catch (_) {
+      answer(0, '');
+    }
+  }
+
+  function beacons(list) {
+    let taken = 0;
+    for (const [url, body] of list) {
+      let ok = false;
+      try {
+        ok = navigator.sendBeacon(url, body);
+      } catch (_) {
+        try {
+          fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {});
+          ok = true;
+        } catch (_) { /* nothing left to try */ }
+      }
+      if (!ok) break;
+      taken++;
+    }
+    return 'b' + taken;
+  }
+
+  // Carries out one crossing's actions; returns the records the engine
+  // asked for at once (segments back, beacon results).
+  function act(out) {
+    const follow = [];
+    let beaconList = null;
+    for (const r of out.split(RS)) {
+      const body = r.slice(1);
+      switch (r.charCodeAt(0)) {
+        case 80: post(body.split(US)); break; // P
+        case 66: (beaconList || (beaconList = [])).push(body.split(US)); break; // B
+        case 87: wake(body); break; // W
+        case 83: { const i = body.indexOf(US); store.set(body.slice(0, i), body.slice(i + 1)); break; } // S
+        case 68: store.remove(body); break; // D
+        case 75: writeCookie(body); break; // K
+        case 76: deferred.push(['log', body.charAt(0), body.slice(2)]); break; // L
+        case 70: { const [t, sent, failed, pending] = body.split(US).map(Number); deferred.push(['flush', t, { sent, failed, pending }]); break; } // F
+        case 67: deferred.push(['consent', body]); break; // C
+        case 72: { // H: segments
+          const k = body.charAt(0);
+          if (k === 'k') {
+            const i = body.indexOf(US);
+            segments.set(body.slice(1, i), body.slice(i + 1));
+          } else if (k === 'r') {
+            const id = body.slice(1);
+            follow.push('s' + id + US + (segments.get(id) || ''));
+            segments.delete(id);
+          } else segments.delete(body.slice(1));
+          break;
+        }
+        case 65: listen(body === '1'); break; // A
+        case 89: status.accepted = body === '1'; break; // Y
+        case 71: if (consumer) deferred.push(['signal', body]); break; // G
+        case 90: readStatus(body); break; // Z
+      }
+    }
+    if (beaconList) follow.push(beacons(beaconList));
+    return follow;
+  }
+
+  function readStatus(body) {
+    const f = body.split(US);
+    status = {
+      anonymousId: f[0], userId: f[1] ? JSON.parse(f[1]) : null, queued: +f[2], held: +f[3], dropped: +f[4],
+      accepting: +f[6], fits: +f[7], debug: f[8] === '1', topics: f[9] === '1', storeProfile: f[10] === '1', accepted: status.accepted,
+    };
+    if (f[5] !== consentText) {
+      consentText = f[5];
+      consentValue = null;
+    }
+  }
+
+  let depth = 0;
+  // One crossing (or a few: the engine may ask for segments back at once),
+  // with everything waiting in the inbox first, in order.
+  function cross(extra) {
+    scheduled = false;
+    if (extra) inbox.push(extra);
+    depth++;
+    try {
+      while (inbox.length) {
+        if (!zoneSent) {
+          zoneSent = true;
+          let zone = '';
+          try {
+            zone = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+          } catch (_) { /* no Intl */ }
+          inbox.unshift('z' + lit(zone));
+        }
+        const chunk = inbox.splice(0, CHUNK);
+        const follow = act(glue.run(handle, 'n' + Date.now() + RS + chunk.join(RS)));
+        if (follow.length) inbox.unshift(...follow);
+      }
+    } catch (e) {
+      report('sending', e);
+    } finally {
+      depth--;
+    }
+    if (depth === 0) settle();
+  }
+
+  // Site code runs only here, after the crossings: console lines (a site
+  // may wrap console), flush promises, onChange callbacks. Whatever they
+  // call back into Kizuna is queued and handled after.
+  function settle() {
+    while (deferred.length) {
+      const batch = deferred;
+      deferred = [];
+      for (const d of batch) {
+        try {
+          if (d[0] === 'log') (d[1] === 'e' ? complain : d[1] === 'w' ? warn : debug)(d[2]);
+          else if (d[0] === 'flush') { const resolve = flushes.get(d[1]); flushes.delete(d[1]); if (resolve) resolve(d[2]); }
+          else if (d[0] === 'consent') { const state = JSON.parse(d[1]); for (const cb of [...watchers]) try { cb(state); } catch (e) { complain('a consent.onChange callback threw; Kizuna carried on'); } }
+          else if (d[0] === 'signal' && consumer) consumer(d[1]);
+        } catch (e) {
+          report('a callback', e);
+        }
+      }
+    }
+  }
+
+  function schedule() {
+    if (inbox.length >= FORCE) cross();
+    else if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(() => { if (scheduled) cross(); });
+    }
+  }
+
+  /** Crosses now, so the status is current (getters, synchronous calls). */
+  function now(record) {
+    if (record || inbox.length) cross(record);
+    return status;
+  }
+
+  function nameLit(name) {
+    if (name !== lastName) {
+      lastName = name;
+      lastLit = JSON.stringify(name);
+    }
+    return lastLit;
+  }
+
+  act(started.slice(sep + 1));
+  listenForConsent(config, (record) => { inbox.push(record); schedule(); });
+  settle();
+  schedule();
+
+  return {
+    /** `track`, `page`, `identify` (kind `track`/`page`/`identify`); whether accepted. */
+    call(kind, a, b, c) {
+      if (!status.debug && c === undefined) {
+        if (kind === 'track' && typeof a === 'string' && a.length && a.length < 256 && a.charCodeAt(0) > 32 && (status.accepting & 2)) {
+          const json = flat(b);
+          const name = nameLit(a);
+          if (json !== null && 3 * (json.length + name.length) <= status.fits) {
+            inbox.push('t' + page.current() + US + Date.now() + US + name + US + json);
+            schedule();
+            return true;
+          }
+        } else if (kind === 'page' && (a === undefined || (typeof a === 'string' && a.length && a.length < 256 && a.charCodeAt(0) > 32)) && (status.accepting & 2)) {
+          const json = flat(b);
+          const name = a === undefined ? '' : nameLit(a);
+          if (json !== null && 3 * (json.length + name.length) <= status.fits) {
+            inbox.push('v' + page.page() + US + Date.now() + US + name + US + json);
+            schedule();
+            return true;
+          }
+        }
+      }
+      const id = kind === 'page' ? page.page() : page.current();
+      const budget = Math.max(status.fits || 0, 65536);
+      return now(CALL_TYPES[kind] + id + US + Date.now() + US + 1 + US + describe(a, 4096) + US + describe(b, budget) + US + describe(c, 4096)).accepted;
+    },
+    /** A call the snippet queued before the SDK loaded, with its own context. */
+    replay(kind, args, time, url, referrer, title) {
+      const id = page.replay(url, referrer, title, kind === 'page');
+      const t = Number(time) > 0 ? Number(time) : Date.now();
+      inbox.push(CALL_TYPES[kind] + id + US + t + US + 0 + US + describe(args[0], 512) + US + describe(args[1]) + US + describe(args[2], 4096));
+      schedule();
+    },
+    reset() { now('r'); },
+    forget() { now('o'); },
+    flush() {
+      const token = nextFlush++;
+      const promise = new Promise((resolve) => flushes.set(token, resolve));
+      now('f' + token);
+      return promise;
+    },
+    status: () => now(),
+    consent() {
+      now();
+      if (consentValue === null) consentValue = consentText ? JSON.parse(consentText) : null;
+      return consentValue && { ...consentValue };
+    },
+    setConsent(choices, options) {
+      now('c' + describe(choices, 4096) + US + describe(options, 4096));
+      return this.consent();
+    },
+    onConsent(cb) {
+      watchers.add(cb);
+      return () => { watchers.delete(cb); };
+    },
+    /** A click inside an element about these topics (for the profile). */
+    topicClick(topics) { if (status.topics) { inbox.push('k' + lit(topics)); schedule(); } },
+    /** Profile signals go to `fn` (the personalization module) from now on. */
+    consume(fn) { consumer = fn; now('u' + (fn ? 1 : 0)); },
+    /** An event the personalization module made (`name` a JSON literal, `json` clean). */
+    inject(name, json) { inbox.push('t' + page.current() + US + Date.now() + US + name + US + json); schedule(); },
+    storage: store,
+    seed,
+    /** For tests: drop the engine. */
+    stop() { glue.stop(handle); },
+  };
+}

@@ -1,0 +1,257 @@
+// The personalization edge: loads on pages that personalize (the config has
+// slots or profile, or the page has data-kz-slot) and drives the
+// personalization engine (src/engine/personalize/mod.rs has its records).
+// It finds the page's slots, renders the variant decided for each from a
+// sanitized clone of its template (never HTML strings), holds nothing
+// longer than slots.js allows, measures viewable impressions (half the slot
+// in view for a second, once per page view) and clicks, and answers
+// decide / explain / profile / onDecision.
+
+import { describe, lit } from './capture.js';
+import { complain, debug, warn } from './console.js';
+import { sanitize } from '../sanitize.js';
+
+const RS = '\x1e';
+const US = '\x1f';
+const VIEWABLE_RATIO = 0.5;
+const VIEWABLE_MS = 1000;
+const SHOWN = 'data-kz-shown';
+const PENDING = 'data-kz-pending';
+const DEFAULT_KEY = '__kzDefault';
+
+function reveal(slot) {
+  if (slot.hasAttribute(PENDING)) {
+    slot.removeAttribute(PENDING);
+    slot.style.removeProperty('visibility');
+  }
+}
+
+const isTemplate = (n) => n.nodeName === 'TEMPLATE';
+const shown = (slot) => Array.from(slot.childNodes).filter((n) => !isTemplate(n));
+const templates = (slot) => Array.from(slot.children).filter((c) => isTemplate(c) && c.hasAttribute('data-kz-variant'));
+
+/** Shows `variant` in `slot`; false when it has no such template. */
+function render(slot, variant) {
+  if (slot.getAttribute(SHOWN) === variant || (slot.getAttribute('data-kz-prerendered') === variant && slot[DEFAULT_KEY])) {
+    // Already showing (earlier, or by the pre-paint script, whose work this now owns).
+    slot.removeAttribute('data-kz-prerendered');
+    slot.setAttribute(SHOWN, variant);
+    reveal(slot);
+    return true;
+  }
+  const t = templates(slot).find((c) => c.getAttribute('data-kz-variant') === variant);
+  if (!t) return false;
+  const fragment = t.content.cloneNode(true);
+  sanitize(fragment);
+  const now = shown(slot);
+  if (!slot[DEFAULT_KEY]) slot[DEFAULT_KEY] = now;
+  for (const n of now) slot.removeChild(n);
+  slot.appendChild(fragment);
+  slot.setAttribute(SHOWN, variant);
+  reveal(slot);
+  return true;
+}
+
+/** Puts the default back. */
+function restore(slot) {
+  const saved = slot[DEFAULT_KEY];
+  if (saved) {
+    for (const n of shown(slot)) slot.removeChild(n);
+    for (const n of saved) slot.appendChild(n);
+    delete slot[DEFAULT_KEY];
+  }
+  slot.removeAttribute('data-kz-prerendered');
+  slot.setAttribute(SHOWN, 'default');
+  reveal(slot);
+}
+
+/**
+ * Starts the personalization engine of `glue` beside the tracker's driver
+ * `d`. Throws an Error naming a bad slots/profile field.
+ */
+export function startPersonalization(glue, d, config) {
+  const watchers = new Set();
+  const slots = new Map();
+  let wakeTimer = null;
+  let visitor = d.status().anonymousId;
+  let consentKey = '';
+
+  const consent = () => {
+    const s = d.status();
+    return (s.topics ? '1' : '0') + US + (s.storeProfile ? '1' : '0');
+  };
+  const pageRecord = () => {
+    let source = '';
+    let campaign = '';
+    try {
+      const q = new URL(location.href).searchParams;
+      source = q.get('utm_source') || '';
+      campaign = q.get('utm_campaign') || '';
+    } catch (_) { /* no campaign */ }
+    return 'p' + lit(location.pathname) + US + lit(source) + US + lit(campaign) + US + lit('');
+  };
+
+  // Carries out one crossing's answers; returns the value asked for (a
+  // decision, an explanation, the profile) and the decisions to announce.
+  function act(out) {
+    let answer = null;
+    const decided = [];
+    for (const r of out.split(RS)) {
+      const body = r.slice(1);
+      switch (r.charCodeAt(0)) {
+        case 82: { // R: a decision
+          const [slotLit, variantLit, json] = body.split(US);
+          const decision = JSON.parse(json);
+          answer = decision;
+          const name = JSON.parse(slotLit);
+          const state = slots.get(name);
+          if (state && !state.rendered) {
+            state.decision = decision;
+            state.rendered = true;
+            const variant = JSON.parse(variantLit);
+            if (variant === null || !render(state.el, variant)) restore(state.el);
+          }
+          decided.push(decision);
+          break;
+        }
+        case 84: { const i = body.indexOf(US); d.inject(body.slice(0, i), body.slice(i + 1)); break; } // T
+        case 83: { const i = body.indexOf(US); d.storage.set(body.slice(0, i), body.slice(i + 1)); break; } // S
+        case 68: d.storage.remove(body); break; // D
+        case 87: // W
+          if (wakeTimer !== null) clearTimeout(wakeTimer);
+          wakeTimer = setTimeout(() => { wakeTimer = null; cross('w'); }, Math.max(0, Number(body) - Date.now()));
+          break;
+        case 76: (body.charAt(0) === 'e' ? complain : body.charAt(0) === 'w' ? warn : debug)(body.slice(2)); break; // L
+        case 69: answer = body; break; // E
+        case 81: answer = JSON.parse(body); break; // Q
+      }
+    }
+    return [answer, decided];
+  }
+
+  // Site code (onDecision callbacks) runs after the crossing: a callback
+  // that calls back into Kizuna starts a crossing of its own.
+  function announce(decided) {
+    for (const decision of decided) {
+      for (const cb of [...watchers]) {
+        try { cb({ ...decision }); } catch (_) { complain('an onDecision callback threw; Kizuna carried on'); }
+      }
+    }
+  }
+
+  function cross(records) {
+    const s = d.status();
+    let pre = 'n' + Date.now();
+    if (s.anonymousId !== visitor) {
+      visitor = s.anonymousId;
+      pre += RS + 'i' + visitor;
+    }
+    const c = consent();
+    if (c !== consentKey) {
+      consentKey = c;
+      pre += RS + 'c' + c;
+    }
+    const [answer, decided] = act(glue.run(handle, pre + RS + records));
+    announce(decided);
+    return answer;
+  }
+
+  const store = d.storage;
+  consentKey = consent();
+  const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
+  const init = ['n' + Date.now(), pageRecord(), 'S' + [describe(config), ...stored, visitor, d.seed(), consentKey, (screen && screen.width) | 0].join(US)];
+  const started = glue.start(init.join(RS));
+  if (started.charCodeAt(0) === 88 /* X */) {
+    const message = started.slice(1);
+    complain(message);
+    throw new Error('[kizuna] ' + message);
+  }
+  const sep = started.indexOf(RS);
+  const handle = Number(started.slice(0, sep));
+  announce(act(started.slice(sep + 1))[1]);
+
+  // Viewable impressions: half the slot in view for a second.
+  let observer = null;
+  try {
+    observer = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const state = slots.get(e.target.getAttribute('data-kz-slot'));
+        if (!state || state.viewed) continue;
+        if (e.isIntersecting && e.intersectionRatio >= VIEWABLE_RATIO) {
+          if (!state.timer) state.timer = setTimeout(() => { state.timer = null; state.viewed = true; cross('v' + lit(state.name)); }, VIEWABLE_MS);
+        } else if (state.timer) {
+          clearTimeout(state.timer);
+          state.timer = null;
+        }
+      }
+    }, { threshold: VIEWABLE_RATIO });
+  } catch (_) { /* no IntersectionObserver: no impressions */ }
+
+  function decidePage() {
+    for (const s of slots.values()) if (s.timer) clearTimeout(s.timer);
+    slots.clear();
+    if (observer) observer.disconnect();
+    const records = [pageRecord()];
+    for (const el of document.querySelectorAll('[data-kz-slot]')) {
+      const name = el.getAttribute('data-kz-slot');
+      if (!name || slots.has(name)) continue;
+      slots.set(name, { name, el, decision: null, rendered: false, viewed: false, timer: null });
+      const variants = templates(el).map((t) => [t.getAttribute('data-kz-variant'), t.getAttribute('data-kz-tags') || '']);
+      records.push('d' + (el.hasAttribute('data-kz-late') ? 1 : 0) + US + lit(name) + US + JSON.stringify(variants));
+      if (observer) observer.observe(el);
+    }
+    cross(records.join(RS));
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', decidePage, { once: true });
+  else decidePage();
+
+  document.addEventListener('click', (event) => {
+    const t = event.target;
+    if (!t || !t.closest) return;
+    const topic = t.closest('[data-kz-topic]');
+    if (topic) d.topicClick(topic.getAttribute('data-kz-topic'));
+    const slot = t.closest('[data-kz-slot]');
+    if (slot && slots.has(slot.getAttribute('data-kz-slot'))) cross('k' + lit(slot.getAttribute('data-kz-slot')));
+  }, true);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') cross('h'); });
+  d.consume((signal) => cross('g' + signal));
+  d.onConsent(() => {
+    if (consent() !== consentKey) decidePage();
+  });
+
+  return {
+    decide(slot) {
+      if (typeof slot !== 'string') {
+        complain('decide() needs a slot name (a string)');
+        return null;
+      }
+      return cross('a' + lit(slot));
+    },
+    explain(slot) {
+      if (typeof slot !== 'string') {
+        complain('explain() needs a slot name (a string)');
+        return '';
+      }
+      return cross('e' + lit(slot)) || '';
+    },
+    profile: () => cross('q'),
+    forget() {
+      cross('o');
+      decidePage();
+    },
+    onDecision(cb) {
+      if (typeof cb !== 'function') {
+        complain('onDecision() needs a function; nothing subscribed');
+        return () => {};
+      }
+      watchers.add(cb);
+      return () => { watchers.delete(cb); };
+    },
+    /** A page view (an SPA route): slots are decided, and viewable, again. */
+    pageView() {
+      if (slots.size) decidePage();
+      else cross(pageRecord());
+    },
+  };
+}

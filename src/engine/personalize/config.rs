@@ -1,0 +1,189 @@
+//! The `slots` and `profile` parts of the config, read with the same
+//! convention as the rest ([`crate::engine::config::Section`]): a wrong
+//! value is an error naming the field, an unknown key a warning.
+
+use crate::prelude::*;
+
+use super::profile::{topic_name, Segment};
+use super::rules::{Device, Rules, Visitor};
+use super::slots::{SlotSettings, VariantSettings, DEFAULT_PRIOR};
+use crate::engine::config::{ConfigError, Section};
+use crate::engine::text::json::{self, Kind};
+
+/// `profile: { halfLifeDays }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileConfig {
+    /// Days for a topic weight to halve. Default 14.
+    pub half_life_days: f64,
+}
+
+impl Default for ProfileConfig {
+    fn default() -> Self {
+        ProfileConfig { half_life_days: 14.0 }
+    }
+}
+
+/// What personalization reads of the config.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PersonalizeConfig {
+    /// `slots`.
+    pub slots: Vec<SlotSettings>,
+    /// `profile`.
+    pub profile: ProfileConfig,
+    /// `debug`.
+    pub debug: bool,
+}
+
+const SLOT_KEYS: &[&str] = &["holdout", "variants"];
+const VARIANT_KEYS: &[&str] = &["prior", "rules", "tags"];
+const RULE_KEYS: &[&str] = &["segment", "minAffinity", "pathPrefix", "utmSource", "utmCampaign", "visitor", "device"];
+
+/// Reads `slots` and `profile` (and `debug`) of the described config;
+/// warnings about what it ignored go to `warnings`.
+pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig, ConfigError> {
+    // The tracker checks the top level; here only these sections count.
+    let mut quiet = Vec::new();
+    let top = Section::open(text, "", &["slots", "profile", "debug"], &mut quiet)?;
+    let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), ..Default::default() };
+    if let Some(p) = top.get("profile") {
+        let p = Section::open(p, "profile", &["halfLifeDays"], warnings)?;
+        c.profile.half_life_days = p.number("halfLifeDays", 0.1, 3650.0, false, 14.0)?;
+    }
+    if let Some(slots) = top.get("slots") {
+        let slots = Section::open(slots, "slots", &[], &mut quiet)?;
+        for (k, v) in json::members(slots.text) {
+            let name = json::string(k).unwrap_or_default();
+            let slot = Section::open(v, &slots.path(&name), SLOT_KEYS, warnings)?;
+            let holdout = slot.number("holdout", 0.0, 1.0, false, 0.0)?;
+            let mut variants = Vec::new();
+            if let Some(vs) = slot.get("variants") {
+                let vs = Section::open(vs, &slot.path("variants"), &[], &mut quiet)?;
+                for (k, v) in json::members(vs.text) {
+                    let id = json::string(k).unwrap_or_default();
+                    variants.push(variant(v, &vs.path(&id), id, warnings)?);
+                }
+            }
+            c.slots.push(SlotSettings { name, holdout, variants });
+        }
+    }
+    Ok(c)
+}
+
+fn variant(v: &str, path: &str, id: String, warnings: &mut Vec<String>) -> Result<VariantSettings, ConfigError> {
+    let s = Section::open(v, path, VARIANT_KEYS, warnings)?;
+    let prior = match s.get("prior") {
+        None => DEFAULT_PRIOR,
+        Some(p) => match json::number(p) {
+            Some(n) if n > 0.0 && n < 1.0 => n,
+            _ => return Err(s.error("prior", "a click rate between 0 and 1", p)),
+        },
+    };
+    let rules = match s.get("rules") {
+        None => Rules::default(),
+        Some(r) => rules(&Section::open(r, &s.path("rules"), RULE_KEYS, warnings)?)?,
+    };
+    let tags = match s.get("tags") {
+        None => Vec::new(),
+        Some(t) => one_or_many(&s, "tags", t, "topic names", |x| topic_name(x))?,
+    };
+    Ok(VariantSettings { id, prior, rules, tags })
+}
+
+/// Strings of a `'a'` or `['a', 'b']` value, each checked by `read`.
+fn one_or_many<T>(s: &Section, key: &str, v: &str, expected: &str, read: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, ConfigError> {
+    let items: Vec<&str> = if json::kind(v) == Kind::Array { json::items(v).collect() } else { vec![v] };
+    items.into_iter().map(|i| json::string(i).as_deref().and_then(&read).ok_or_else(|| s.error(key, expected, i))).collect()
+}
+
+fn rules(s: &Section) -> Result<Rules, ConfigError> {
+    let mut r = Rules::default();
+    if let Some(v) = s.get("segment") {
+        r.segments = one_or_many(s, "segment", v, "new, returning, engaged, loyal or dormant", Segment::parse)?;
+    }
+    if let Some(v) = s.get("device") {
+        r.devices = one_or_many(s, "device", v, "mobile, tablet or desktop", Device::parse)?;
+    }
+    if let Some(v) = s.get("visitor") {
+        r.visitor = Some(match json::string(v).as_deref() {
+            Some("new") => Visitor::New,
+            Some("returning") => Visitor::Returning,
+            _ => return Err(s.error("visitor", "'new' or 'returning'", v)),
+        });
+    }
+    for key in ["pathPrefix", "utmSource", "utmCampaign"] {
+        if let Some(v) = s.get(key) {
+            let text = json::string(v).filter(|t| !t.is_empty()).ok_or_else(|| s.error(key, "a non-empty string", v))?;
+            *match key {
+                "pathPrefix" => &mut r.path_prefix,
+                "utmSource" => &mut r.utm_source,
+                _ => &mut r.utm_campaign,
+            } = Some(text);
+        }
+    }
+    if let Some(m) = s.get("minAffinity") {
+        if json::kind(m) != Kind::Object {
+            return Err(s.error("minAffinity", "an object like { shoes: 0.3 }", m));
+        }
+        for (k, v) in json::members(m) {
+            let topic = json::string(k).unwrap_or_default();
+            let name = topic_name(&topic).ok_or_else(|| ConfigError::new(&s.path("minAffinity"), "topic names of 1 to 40 characters", "an empty name"))?;
+            match json::number(v) {
+                Some(n) if (0.0..=1.0).contains(&n) => r.min_affinity.push((name, n)),
+                _ => return Err(ConfigError::new(&[s.path("minAffinity"), ".".into(), topic].concat(), "a share from 0 to 1", &crate::engine::config::found(v))),
+            }
+        }
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_slots_variants_rules_and_the_profile() {
+        let mut w = Vec::new();
+        let c = parse(
+            r#"{"endpoint":"/c","profile":{"halfLifeDays":7},"slots":{"hero":{"holdout":0.1,"variants":{"shoes":{"prior":0.08,"tags":"shoes"},
+               "loyal":{"rules":{"segment":["loyal","engaged"],"minAffinity":{"shoes":0.3},"device":"mobile","visitor":"returning","pathPrefix":"/p"}}}}}}"#,
+            &mut w,
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.profile.half_life_days, 7.0);
+        let hero = &c.slots[0];
+        assert_eq!((hero.name.as_str(), hero.holdout), ("hero", 0.1));
+        assert_eq!(hero.variants[0].tags, ["shoes"]);
+        assert_eq!(hero.variants[0].prior, 0.08);
+        let r = &hero.variants[1].rules;
+        assert_eq!(r.segments, [Segment::Loyal, Segment::Engaged]);
+        assert_eq!(r.min_affinity, [("shoes".to_string(), 0.3)]);
+        assert_eq!((r.devices.as_slice(), r.visitor, r.path_prefix.as_deref()), ([Device::Mobile].as_slice(), Some(Visitor::Returning), Some("/p")));
+    }
+
+    #[test]
+    fn errors_name_the_field_and_unknown_keys_warn_everywhere() {
+        for (cfg, field) in [
+            (r#"{"slots":[]}"#, "slots"),
+            (r#"{"slots":{"hero":{"holdout":2}}}"#, "slots.hero.holdout"),
+            (r#"{"slots":{"hero":{"variants":{"a":{"prior":0}}}}}"#, "slots.hero.variants.a.prior"),
+            (r#"{"slots":{"hero":{"variants":{"a":{"rules":{"segment":"vip"}}}}}}"#, "slots.hero.variants.a.rules.segment"),
+            (r#"{"slots":{"hero":{"variants":{"a":{"rules":{"minAffinity":{"x":3}}}}}}}"#, "slots.hero.variants.a.rules.minAffinity.x"),
+            (r#"{"profile":{"halfLifeDays":0}}"#, "profile.halfLifeDays"),
+        ] {
+            let err = parse(cfg, &mut Vec::new()).unwrap_err();
+            assert_eq!(err.field, field, "{cfg}");
+        }
+        let mut w = Vec::new();
+        parse(r#"{"slots":{"hero":{"holdot":0.1,"variants":{"a":{"prio":0.1,"rules":{"segmnet":"new"}}}}},"profile":{"halfLife":3}}"#, &mut w).unwrap();
+        assert_eq!(
+            w,
+            [
+                "unknown config key profile.halfLife ignored (did you mean profile.halfLifeDays?)",
+                "unknown config key slots.hero.holdot ignored (did you mean slots.hero.holdout?)",
+                "unknown config key slots.hero.variants.a.prio ignored (did you mean slots.hero.variants.a.prior?)",
+                "unknown config key slots.hero.variants.a.rules.segmnet ignored (did you mean slots.hero.variants.a.rules.segment?)",
+            ]
+        );
+    }
+}

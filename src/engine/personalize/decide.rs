@@ -1,0 +1,188 @@
+//! The decision for one slot, in the order the spec gives:
+//!
+//! 1. holdout: the visitor's hash bucket (see [`super::hash`]) below the
+//!    slot's holdout share → the default, always;
+//! 2. eligibility: each variant's rules filter it;
+//! 3. stickiness: an assignment made under the same slot config is kept
+//!    (if its variant is still eligible); one made while the profile knew no
+//!    topic yet is provisional and made again once it does;
+//! 4. choice: Thompson sampling over the eligible variants (see
+//!    [`super::bandit`]), with the choice's propensity.
+
+use crate::prelude::*;
+
+use super::bandit::{choose, win_probabilities, Arm};
+use super::hash::in_holdout;
+use super::profile::{Assignment, Profile};
+use super::rules::Context;
+use super::slots::Slot;
+use crate::engine::text::num::{round, write_fixed, write_i64};
+use crate::engine::text::rng::Rng;
+
+/// Topic signals (decayed weight) a profile needs before its decisions stick.
+pub const CONFIDENT_EVIDENCE: f64 = 5.0;
+
+/// Why a slot shows what it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// `personalization` is not granted: the default.
+    NoConsent,
+    /// The visitor is in the slot's holdout: the default.
+    Holdout,
+    /// No variant's rules allow it: the default.
+    NoEligible,
+    /// Only one variant is eligible.
+    OnlyEligible,
+    /// The visitor's earlier assignment, kept.
+    Sticky,
+    /// Chosen now by Thompson sampling.
+    Thompson,
+    /// Decided after the pre-paint script had already shown the default
+    /// (Kizuna loaded more than 300 ms late): the default stays for this
+    /// page view, the decision is kept for the next.
+    Late,
+}
+
+impl Reason {
+    /// The code sent with exposure events.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::NoConsent => "no-consent",
+            Reason::Holdout => "holdout",
+            Reason::NoEligible => "no-eligible-variant",
+            Reason::OnlyEligible => "only-eligible",
+            Reason::Sticky => "sticky",
+            Reason::Thompson => "thompson",
+            Reason::Late => "late",
+        }
+    }
+}
+
+/// A slot's decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The slot.
+    pub slot: String,
+    /// The variant to show; `None` for the default content.
+    pub variant: Option<String>,
+    /// Whether the visitor is in the slot's holdout.
+    pub holdout: bool,
+    /// Why.
+    pub reason: Reason,
+    /// The probability of this outcome under the policy (1 when it was
+    /// certain: holdout, default, single variant).
+    pub propensity: f64,
+    /// A sentence a person can read.
+    pub explanation: String,
+}
+
+impl Decision {
+    /// The default content, for `reason`.
+    pub fn default_for(slot: &str, reason: Reason, holdout: bool, explanation: String) -> Decision {
+        Decision { slot: slot.to_string(), variant: None, holdout, reason, propensity: 1.0, explanation }
+    }
+}
+
+fn percent(out: &mut String, share: f64) {
+    write_i64(out, round(share * 100.0) as i64);
+    out.push('%');
+}
+
+/// Decides `slot` for the visitor of `profile`, keeping the assignment in it.
+pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) -> Decision {
+    if slot.holdout > 0.0 && in_holdout(&slot.name, &profile.vid, slot.holdout) {
+        let mut why = String::from("in the holdout (");
+        percent(&mut why, slot.holdout);
+        why.push_str(" of visitors always see the default, to measure lift)");
+        // Kept too, so a page that renders before Kizuna loads knows to
+        // show the default at once.
+        profile.assign(&slot.name, Assignment { variant: None, config: slot.config_hash, propensity: 1.0, cold: false });
+        return Decision::default_for(&slot.name, Reason::Holdout, true, why);
+    }
+    let mut eligible = Vec::new();
+    let mut refusals = Vec::new();
+    for v in &slot.variants {
+        match v.rules.check(profile, ctx) {
+            Ok(()) => eligible.push(v),
+            Err(why) => refusals.push([v.id.as_str(), ": ", why.as_str()].concat()),
+        }
+    }
+    if eligible.is_empty() {
+        let mut why = String::from("no variant is eligible, so the default");
+        if !refusals.is_empty() {
+            why.push_str(" (");
+            why.push_str(&refusals.join("; "));
+            why.push(')');
+        }
+        return Decision::default_for(&slot.name, Reason::NoEligible, false, why);
+    }
+    // Stickiness starts once the profile knows the visitor: until then an
+    // assignment is provisional (`cold`) and made again on the next page.
+    let informed = profile.evidence(ctx.now, ctx.half_life_days) >= CONFIDENT_EVIDENCE;
+    if let Some(a) = profile.assignment(&slot.name) {
+        let still_eligible = a.variant.as_ref().is_some_and(|id| eligible.iter().any(|v| &v.id == id));
+        if a.config == slot.config_hash && still_eligible && !a.cold {
+            let variant = a.variant.clone();
+            let propensity = a.propensity;
+            let mut why = String::from("kept from an earlier page: '");
+            why.push_str(variant.as_deref().unwrap_or(""));
+            why.push_str("' (chosen with ");
+            percent(&mut why, propensity);
+            why.push_str(" probability)");
+            return Decision { slot: slot.name.clone(), variant, holdout: false, reason: Reason::Sticky, propensity, explanation: why };
+        }
+    }
+    let affinities = profile.affinities(ctx.now, ctx.half_life_days);
+    // How much of the variant is about what the visitor likes: the mean
+    // interest over its topics (a variant half about a topic the visitor
+    // ignores is half as relevant).
+    let matched = |tags: &[String]| -> f64 {
+        if tags.is_empty() {
+            return 0.0;
+        }
+        tags.iter().map(|t| affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>() / tags.len() as f64
+    };
+    let evidence = profile.evidence(ctx.now, ctx.half_life_days);
+    let arms: Vec<Arm> = eligible
+        .iter()
+        .map(|v| {
+            let (views, clicks) = profile.outcome(&slot.name, &v.id);
+            Arm::new(v.prior, matched(&v.tags), evidence, views, clicks)
+        })
+        .collect();
+    let (index, propensity, reason) = if arms.len() == 1 {
+        (0, 1.0, Reason::OnlyEligible)
+    } else {
+        let i = choose(&arms, rng);
+        (i, win_probabilities(&arms)[i], Reason::Thompson)
+    };
+    let chosen = eligible[index];
+    let m = matched(&chosen.tags);
+    let mut why = String::new();
+    if reason == Reason::OnlyEligible {
+        why.push_str("the only eligible variant: '");
+        why.push_str(&chosen.id);
+        why.push('\'');
+    } else {
+        why.push_str("chose '");
+        why.push_str(&chosen.id);
+        why.push_str("' by Thompson sampling among ");
+        write_i64(&mut why, arms.len() as i64);
+        why.push_str(" eligible variants (");
+        percent(&mut why, propensity);
+        why.push_str(" probability)");
+    }
+    why.push_str(": its topics ");
+    why.push_str(if chosen.tags.is_empty() { "(none)" } else { "" });
+    why.push_str(&chosen.tags.join(", "));
+    why.push_str(" match ");
+    percent(&mut why, m);
+    why.push_str(" of the visitor's interest; prior click rate ");
+    write_fixed(&mut why, chosen.prior * 100.0, 1);
+    why.push('%');
+    if !informed {
+        why.push_str(" (the profile knows little yet: decided again on the next page until it knows more)");
+    }
+    profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: !informed });
+    Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }
+}

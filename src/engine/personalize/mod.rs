@@ -1,0 +1,406 @@
+//! On-device personalization of content slots: the visitor profile, the
+//! slots' variants and rules, the holdout hash, Thompson sampling, and the
+//! decision. A second engine, in its own wasm module that loads only on
+//! pages that personalize; like the tracker it does no I/O.
+//!
+//! It talks to the edge in the same record text as the tracker
+//! ([`crate::engine::edge`]); [`Personalizer::run`] takes the records:
+//!
+//! | record | input |
+//! |---|---|
+//! | `n` ms | the time now |
+//! | `p` path, utm_source, utm_campaign, topics | the page (each a JSON literal); a new page view |
+//! | `d` late, slot, variants | decide a slot of the page; variants `[["id","tag,tag"],…]` from its markup |
+//! | `a` slot | decide a slot the app renders (`kz.decide`): stable for the page view |
+//! | `v` slot / `k` slot | the slot was viewed / clicked |
+//! | `g` signal | a profile signal from the tracker (its `G` action) |
+//! | `c` granted, may store | personalization consent (0/1 each) |
+//! | `i` id | the visitor's anonymous id now |
+//! | `o` / `h` / `w` | `forget()` / the page is hidden / the timer |
+//! | `e` slot / `q` | explain a slot / the profile |
+//!
+//! and answers `R` slot, variant, decision (JSON) · `T` name, properties (an
+//! exposure event for the tracker) · `S` key, value / `D` key · `W` ms ·
+//! `L` level, message · `E` text · `Q` JSON.
+//!
+//! The profile never leaves the device: no output but `T` goes to the
+//! network, and `T` carries the decision only.
+
+pub mod bandit;
+pub mod config;
+pub mod decide;
+pub mod hash;
+pub mod profile;
+pub mod rules;
+pub mod slots;
+
+use crate::prelude::*;
+
+use self::config::PersonalizeConfig;
+use self::decide::{decide, Decision, Reason};
+use self::profile::{topics_in, topics_of, Profile, Signal, STORAGE_KEY};
+use self::rules::{Context, Device};
+use self::slots::{MarkupVariant, Slot};
+use crate::engine::edge::{RS, US};
+use crate::engine::text::json::{self, write_string};
+use crate::engine::text::num::{parse_f64, parse_u64, write_fixed};
+use crate::engine::text::rng::Rng;
+
+#[derive(Clone, Debug, Default)]
+struct PageInfo {
+    path: String,
+    utm_source: Option<String>,
+    utm_campaign: Option<String>,
+}
+
+/// The personalization engine.
+pub struct Personalizer {
+    cfg: PersonalizeConfig,
+    now: f64,
+    rng: Rng,
+    granted: bool,
+    may_store: bool,
+    visitor: String,
+    profile: Option<Profile>,
+    dirty: bool,
+    last_write: f64,
+    wake: Option<f64>,
+    page: PageInfo,
+    width: f64,
+    /// This page view's decisions.
+    decisions: Vec<Decision>,
+    out: String,
+}
+
+fn num(s: &str) -> f64 {
+    parse_f64(s).unwrap_or(0.0)
+}
+
+impl Personalizer {
+    /// Starts from the edge's first records: `n`, `p`, then `S` config,
+    /// stored profile (a JSON literal, or empty), an unused field, visitor
+    /// id, seed, granted, may store, screen width. (What the tracker
+    /// learned on pages without this module reaches it as signals: the
+    /// tracker hands its log over when the module starts listening.) `Err`: the message
+    /// `init` rejects with.
+    pub fn start(text: &str) -> Result<Personalizer, String> {
+        let mut init = "";
+        let mut rest = Vec::new();
+        for rec in text.split(RS) {
+            if let Some(s) = rec.strip_prefix('S') {
+                init = s;
+            } else {
+                rest.push(rec);
+            }
+        }
+        let f: Vec<&str> = init.split(US).collect();
+        let at = |i: usize| f.get(i).copied().unwrap_or("");
+        let mut warnings = Vec::new();
+        let cfg = config::parse(at(0), &mut warnings).map_err(|e| e.message())?;
+        let mut p = Personalizer {
+            cfg,
+            now: 0.0,
+            rng: Rng::from_hex(at(4)),
+            granted: at(5) == "1",
+            may_store: at(6) == "1",
+            visitor: at(3).into(),
+            profile: None,
+            dirty: false,
+            last_write: 0.0,
+            wake: None,
+            page: PageInfo::default(),
+            width: num(at(7)),
+            decisions: Vec::new(),
+            out: String::new(),
+        };
+        for w in warnings {
+            p.log('w', &w);
+        }
+        for rec in rest {
+            p.record(rec);
+        }
+        if let Some(stored) = json::string(at(1)) {
+            match Profile::parse(&stored) {
+                Ok(profile) if p.granted => p.profile = Some(profile),
+                Ok(_) => {}
+                Err(why) => {
+                    p.log('w', &["the stored profile was discarded because ", why].concat());
+                    p.remove(STORAGE_KEY);
+                }
+            }
+        }
+        p.persist(false);
+        Ok(p)
+    }
+
+    /// One crossing: records in, answers out.
+    pub fn run(&mut self, text: &str) -> String {
+        for rec in text.split(RS) {
+            self.record(rec);
+        }
+        // Once per crossing: a page's decisions are written together.
+        self.persist(false);
+        core::mem::take(&mut self.out)
+    }
+
+    /// What was written since the last crossing (for the first one).
+    pub fn take_output(&mut self) -> String {
+        core::mem::take(&mut self.out)
+    }
+
+    fn record(&mut self, rec: &str) {
+        let Some(kind) = rec.bytes().next() else { return };
+        let body = rec.get(1..).unwrap_or("");
+        let f: Vec<&str> = body.split(US).collect();
+        let at = |i: usize| f.get(i).copied().unwrap_or("");
+        match kind {
+            b'n' => self.now = num(body),
+            b'p' => {
+                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign: json::string(at(2)).filter(|s| !s.is_empty()) };
+                self.decisions.clear();
+            }
+            b'd' => {
+                let name = json::string(at(1)).unwrap_or_default();
+                let markup: Vec<MarkupVariant> = json::items(at(2))
+                    .filter_map(|v| {
+                        let id = json::items(v).next().and_then(json::string).filter(|s| !s.is_empty())?;
+                        let tags = json::items(v).nth(1).and_then(json::string).map(|t| topics_of(&t)).unwrap_or_default();
+                        Some(MarkupVariant { id, tags })
+                    })
+                    .collect();
+                let d = self.decide_slot(&name, &markup, at(0) == "1");
+                self.announce(&d);
+            }
+            b'a' => {
+                let name = json::string(body).unwrap_or_default();
+                let d = match self.decisions.iter().find(|d| d.slot == name) {
+                    Some(d) => d.clone(),
+                    None => {
+                        let markup = self.cfg.slots.iter().find(|s| s.name == name).map(|s| s.as_markup()).unwrap_or_default();
+                        self.decide_slot(&name, &markup, false)
+                    }
+                };
+                self.announce(&d);
+            }
+            b'v' | b'k' => self.exposure(&json::string(body).unwrap_or_default(), kind == b'k'),
+            b'g' => {
+                if self.granted {
+                    self.fold(body);
+                }
+            }
+            b'c' => {
+                let (granted, may_store) = (at(0) == "1", at(1) == "1");
+                if self.granted && !granted {
+                    self.profile = None;
+                    self.dirty = false;
+                    self.decisions.clear();
+                }
+                self.granted = granted;
+                self.may_store = may_store;
+            }
+            b'i' => self.visitor = body.into(),
+            b'o' => {
+                self.profile = None;
+                self.dirty = false;
+                self.decisions.clear();
+                self.remove(STORAGE_KEY);
+            }
+            b'e' => {
+                let name = json::string(body).unwrap_or_default();
+                let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone()).unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
+                self.out.push('E');
+                self.out.push_str(&text);
+                self.out.push(RS);
+            }
+            b'q' => {
+                self.out.push('Q');
+                match &self.profile {
+                    Some(p) if self.granted => self.out.push_str(&p.to_api_json(self.now, self.cfg.profile.half_life_days)),
+                    _ => self.out.push_str("null"),
+                }
+                self.out.push(RS);
+            }
+            b'h' => self.persist(true),
+            b'w' => self.wake = None,
+            _ => {}
+        }
+    }
+
+    fn log(&mut self, level: char, msg: &str) {
+        self.out.push('L');
+        self.out.push(level);
+        self.out.push(US);
+        self.out.extend(msg.chars().map(|c| if matches!(c, '\u{1d}' | RS | US) { '\u{fffd}' } else { c }));
+        self.out.push(RS);
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.out.push('D');
+        self.out.push_str(key);
+        self.out.push(RS);
+    }
+
+    /// The profile, made when personalization is granted and there is none.
+    fn profile_mut(&mut self) -> Option<&mut Profile> {
+        if !self.granted {
+            return None;
+        }
+        if self.profile.is_none() {
+            self.profile = Some(Profile::new(&self.visitor, self.now));
+        }
+        self.dirty = true;
+        self.profile.as_mut()
+    }
+
+    /// Folds one signal line of the tracker's (see
+    /// `crate::engine::tracker::signals`) into the profile.
+    fn fold(&mut self, line: &str) {
+        let half_life = self.cfg.profile.half_life_days;
+        let kind = line.bytes().next().unwrap_or(b'?');
+        let f: Vec<&str> = line.get(1..).unwrap_or("").split(US).collect();
+        let at = |i: usize| f.get(i).copied().unwrap_or("");
+        let time = parse_u64(at(0)).map_or(self.now, |t| t as f64);
+        let Some(p) = self.profile_mut() else { return };
+        match kind {
+            b'p' => p.page_view(&topics_in(at(1)), time, half_life),
+            b'e' => {
+                let name = json::string(at(1)).unwrap_or_default();
+                p.event(&name, at(2), at(3), at(4), time, half_life);
+            }
+            b'c' => {
+                p.touch(time);
+                p.add_topics(&topics_in(at(1)), Signal::Click, time, half_life);
+            }
+            b'a' => {
+                let last = parse_u64(at(1)).map_or(time, |t| t as f64);
+                let count = parse_u64(at(2)).unwrap_or(1) as u32;
+                p.touch(time);
+                p.touch(last);
+                p.events = p.events.saturating_add(count);
+            }
+            _ => {}
+        }
+    }
+
+    /// Writes the profile when it changed, storage is allowed, and a second
+    /// passed since the last write (or `now` the page is hidden); else asks
+    /// to be woken when the second is up.
+    fn persist(&mut self, force: bool) {
+        if !self.dirty || !self.may_store {
+            return;
+        }
+        if !force && self.now - self.last_write < 1000.0 {
+            let at = self.last_write + 1000.0;
+            if self.wake != Some(at) {
+                self.wake = Some(at);
+                self.out.push('W');
+                write_fixed(&mut self.out, at, 0);
+                self.out.push(RS);
+            }
+            return;
+        }
+        let Some(p) = &self.profile else { return };
+        let text = p.to_json();
+        self.dirty = false;
+        self.last_write = self.now;
+        self.out.push('S');
+        self.out.push_str(STORAGE_KEY);
+        self.out.push(US);
+        self.out.push_str(&text);
+        self.out.push(RS);
+    }
+
+    /// Decides slot `name` with the variants its markup offers; `late`: the
+    /// page already showed the default (Kizuna came after the 300 ms hold),
+    /// which then stays for this page view, the choice kept for the next.
+    fn decide_slot(&mut self, name: &str, markup: &[MarkupVariant], late: bool) -> Decision {
+        let settings = self.cfg.slots.iter().find(|s| s.name == name).cloned();
+        let slot = Slot::new(name, markup, settings.as_ref());
+        let page = self.page.clone();
+        let ctx = Context {
+            now: self.now,
+            path: &page.path,
+            utm_source: page.utm_source.as_deref(),
+            utm_campaign: page.utm_campaign.as_deref(),
+            device: Device::from_width(self.width),
+            half_life_days: self.cfg.profile.half_life_days,
+        };
+        let mut rng = self.rng.clone();
+        let d = match self.profile_mut() {
+            None => Decision::default_for(name, Reason::NoConsent, false, "personalization is not granted, so the default".into()),
+            Some(p) => decide(&slot, p, &ctx, &mut rng),
+        };
+        self.rng = rng;
+        let d = if late && d.variant.is_some() {
+            let why = ["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation].concat();
+            Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, ..d }
+        } else {
+            d
+        };
+        if self.cfg.debug {
+            let msg = ["slot '", name, "': ", &d.explanation].concat();
+            self.log('d', &msg);
+        }
+        self.decisions.retain(|x| x.slot != name);
+        self.decisions.push(d.clone());
+        d
+    }
+
+    /// Writes a decision for the edge (render it, tell `onDecision`).
+    fn announce(&mut self, d: &Decision) {
+        let o = &mut self.out;
+        o.push('R');
+        write_string(o, &d.slot);
+        o.push(US);
+        match &d.variant {
+            Some(v) => write_string(o, v),
+            None => o.push_str("null"),
+        }
+        o.push(US);
+        o.push_str("{\"slot\":");
+        write_string(o, &d.slot);
+        o.push_str(",\"variant\":");
+        match &d.variant {
+            Some(v) => write_string(o, v),
+            None => o.push_str("null"),
+        }
+        o.push_str(",\"reason\":\"");
+        o.push_str(d.reason.code());
+        o.push_str("\",\"propensity\":");
+        write_fixed(o, d.propensity, 6);
+        o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
+        o.push_str(",\"explanation\":");
+        write_string(o, &d.explanation);
+        o.push('}');
+        o.push(RS);
+    }
+
+    /// The slot was seen (half of it for a second) or clicked: counted in
+    /// the profile, and an exposure event for the tracker.
+    fn exposure(&mut self, name: &str, clicked: bool) {
+        let Some(d) = self.decisions.iter().find(|d| d.slot == name).cloned() else { return };
+        if let (Some(v), Some(p)) = (&d.variant, self.profile_mut()) {
+            p.count(&d.slot, v, clicked);
+        }
+        let o = &mut self.out;
+        o.push('T');
+        o.push_str(if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" });
+        o.push(US);
+        o.push_str("{\"slot\":");
+        write_string(o, &d.slot);
+        o.push_str(",\"variant\":");
+        write_string(o, d.variant.as_deref().unwrap_or("default"));
+        o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
+        o.push_str(",\"reason\":\"");
+        o.push_str(d.reason.code());
+        o.push_str("\",\"propensity\":");
+        write_fixed(o, d.propensity, 6);
+        o.push('}');
+        o.push(RS);
+    }
+
+    /// The profile (for tests).
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
+    }
+}

@@ -1,0 +1,144 @@
+//! Slots: what the page's markup offers (`data-kz-slot`, `<template
+//! data-kz-variant data-kz-tags>`) merged with what the config says about
+//! each variant (prior, rules) and the slot (holdout).
+
+use crate::prelude::*;
+
+use super::hash::fnv1a32;
+use super::rules::Rules;
+use crate::engine::text::json::write_string;
+use crate::engine::text::num::write_fixed;
+
+/// Default prior click rate of a variant without one in the config.
+pub const DEFAULT_PRIOR: f64 = 0.05;
+
+/// Config of one variant (`slots.<slot>.variants.<id>`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantSettings {
+    /// The variant id (its template's `data-kz-variant`).
+    pub id: String,
+    /// `prior`: the click rate the site measured for it (default 0.05).
+    pub prior: f64,
+    /// `rules`: who may see it.
+    pub rules: Rules,
+    /// `tags`: its topics, for slots an app renders itself (for slots in the
+    /// page, the template's `data-kz-tags` say it).
+    pub tags: Vec<String>,
+}
+
+/// Config of one slot (`slots.<slot>`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotSettings {
+    /// The slot name (`data-kz-slot`).
+    pub name: String,
+    /// `holdout`: share of visitors who always see the default (default 0).
+    pub holdout: f64,
+    /// Settings of the variants it names.
+    pub variants: Vec<VariantSettings>,
+}
+
+/// A variant as the page's markup offers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarkupVariant {
+    /// `data-kz-variant`.
+    pub id: String,
+    /// `data-kz-tags`, normalized.
+    pub tags: Vec<String>,
+}
+
+/// A variant ready for a decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// Its id.
+    pub id: String,
+    /// Its topics.
+    pub tags: Vec<String>,
+    /// Its prior click rate.
+    pub prior: f64,
+    /// Its rules.
+    pub rules: Rules,
+}
+
+/// A slot ready for a decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slot {
+    /// Its name.
+    pub name: String,
+    /// Its holdout share.
+    pub holdout: f64,
+    /// Its variants, in markup order.
+    pub variants: Vec<Variant>,
+    /// Hash of everything above: an assignment made under another hash is
+    /// made again (the slot's config changed).
+    pub config_hash: u32,
+}
+
+impl SlotSettings {
+    /// The variants as markup would offer them: for `kz.decide()` on slots
+    /// the app renders itself.
+    pub fn as_markup(&self) -> Vec<MarkupVariant> {
+        self.variants.iter().map(|v| MarkupVariant { id: v.id.clone(), tags: v.tags.clone() }).collect()
+    }
+}
+
+impl Slot {
+    /// The markup's variants with the config's settings (a variant only in
+    /// the config cannot be shown, so it is left out).
+    pub fn new(name: &str, markup: &[MarkupVariant], settings: Option<&SlotSettings>) -> Slot {
+        let variants: Vec<Variant> = markup
+            .iter()
+            .map(|m| {
+                let s = settings.and_then(|s| s.variants.iter().find(|v| v.id == m.id));
+                Variant {
+                    id: m.id.clone(),
+                    tags: m.tags.clone(),
+                    prior: s.map_or(DEFAULT_PRIOR, |s| s.prior),
+                    rules: s.map(|s| s.rules.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let holdout = settings.map_or(0.0, |s| s.holdout);
+        let mut canonical = String::new();
+        write_fixed(&mut canonical, holdout, 6);
+        for v in &variants {
+            canonical.push('|');
+            write_string(&mut canonical, &v.id);
+            for t in &v.tags {
+                canonical.push(',');
+                canonical.push_str(t);
+            }
+            canonical.push(';');
+            write_fixed(&mut canonical, v.prior, 6);
+            // The rules are part of the config too.
+            canonical.push_str(&rules_key(&v.rules));
+        }
+        Slot { name: name.to_string(), holdout, variants, config_hash: fnv1a32(canonical.as_bytes()) }
+    }
+}
+
+fn rules_key(r: &Rules) -> String {
+    let mut s = String::new();
+    for seg in &r.segments {
+        s.push_str(seg.name());
+        s.push(',');
+    }
+    for (t, m) in &r.min_affinity {
+        s.push_str(t);
+        s.push('>');
+        write_fixed(&mut s, *m, 6);
+        s.push(',');
+    }
+    for part in [&r.path_prefix, &r.utm_source, &r.utm_campaign] {
+        s.push('|');
+        s.push_str(part.as_deref().unwrap_or(""));
+    }
+    s.push_str(match r.visitor {
+        Some(super::rules::Visitor::New) => "|new",
+        Some(super::rules::Visitor::Returning) => "|returning",
+        None => "|",
+    });
+    for d in &r.devices {
+        s.push_str(d.name());
+    }
+    s
+}

@@ -1,4 +1,0 @@
-//! Helpers shared by the host test files.
-
-pub mod fakes;
-pub mod fixtures;
