@@ -15,6 +15,7 @@ import { startEngine } from './edge/driver.js';
 // Replaced at build time with the SRI hashes of the files this loads.
 const WASM_INTEGRITY = typeof __KIZUNA_WASM_SRI__ === 'string' ? __KIZUNA_WASM_SRI__ : '';
 const PERSONALIZE_INTEGRITY = typeof __KIZUNA_PERSONALIZE_SRI__ === 'string' ? __KIZUNA_PERSONALIZE_SRI__ : '';
+const PERSONALIZE_WASM_INTEGRITY = typeof __KIZUNA_PERSONALIZE_WASM_SRI__ === 'string' ? __KIZUNA_PERSONALIZE_WASM_SRI__ : '';
 // While the SDK cannot start, at most this many calls are kept.
 const MAX_KEPT = 1000;
 const REPLAYED = { track: 1, page: 1, identify: 1 };
@@ -45,6 +46,8 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
   let personal = null;
   const personalize = () => {
     if (!personal) {
+      // Its wasm is fetched now too, not after its script ran.
+      window.__kizunaPersonalizeWasm = fetch(new URL('personalize.wasm', base), PERSONALIZE_WASM_INTEGRITY ? { integrity: PERSONALIZE_WASM_INTEGRITY } : undefined);
       personal = new Promise((resolve, reject) => {
         const s = document.createElement('script');
         s.src = new URL('personalize.js', base).href;

@@ -11,6 +11,7 @@ const WASM_INTEGRITY = typeof __KIZUNA_PERSONALIZE_WASM_SRI__ === 'string' ? __K
 (function () {
   const script = document.currentScript;
   const base = new URL('.', (script && script.src) || location.href).href;
-  const wasm = fetch(new URL('personalize.wasm', base), WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : undefined);
+  // The loader started the fetch already; on its own, this script does.
+  const wasm = window.__kizunaPersonalizeWasm || fetch(new URL('personalize.wasm', base), WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : undefined);
   window.__kizunaPersonalize = initWasm({ module_or_path: wasm }).then(() => (d, config) => startPersonalization({ start, run, stop }, d, config));
 })();

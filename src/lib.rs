@@ -17,7 +17,6 @@ extern crate alloc;
 
 /// What `std`'s prelude would bring, for the `no_std` build.
 pub(crate) mod prelude {
-    pub use alloc::boxed::Box;
     pub use alloc::string::{String, ToString};
     pub use alloc::vec;
     pub use alloc::vec::Vec;

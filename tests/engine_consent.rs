@@ -8,7 +8,8 @@ mod sim;
 use std::collections::BTreeMap;
 
 use kizuna::engine::consent::{Category, Choice};
-use kizuna::engine::io::{Input, Level};
+use kizuna::engine::io::Input;
+use sim::Level;
 use kizuna::engine::pipeline::call::Call;
 use kizuna::engine::pipeline::event::Kind;
 use serde_json::{json, Value as J};

@@ -5,7 +5,8 @@
 
 mod sim;
 
-use kizuna::engine::io::{Input, Level};
+use kizuna::engine::io::Input;
+use sim::Level;
 use kizuna::engine::pipeline::event::Kind;
 use serde_json::{json, Value as J};
 use sim::{names, open, Sim, T0, URL};

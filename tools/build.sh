@@ -24,7 +24,7 @@ for module in kizuna personalize; do
   # A copy with its function names kept, for the size report's per-module view.
   mkdir -p target/size
   node_modules/.bin/wasm-opt -Oz -g "js/pkg/${module}_bg.wasm" -o "target/size/$module.named.wasm"
-  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
     "js/pkg/${module}_bg.wasm" -o "js/pkg/${module}_bg.wasm"
   # The glue ships minified (generated code nobody reads in a page).
   node_modules/.bin/esbuild "js/pkg/$module.js" --minify --format=esm --log-level=warning \

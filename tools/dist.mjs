@@ -48,6 +48,7 @@ await iife('js/personalize-tag.js', 'personalize.js', { __KIZUNA_PERSONALIZE_WAS
 await iife('js/loader.js', 'kizuna.js', {
   __KIZUNA_WASM_SRI__: JSON.stringify(sri(at('kizuna.wasm'))),
   __KIZUNA_PERSONALIZE_SRI__: JSON.stringify(sri(at('personalize.js'))),
+  __KIZUNA_PERSONALIZE_WASM_SRI__: JSON.stringify(sri(at('personalize.wasm'))),
 });
 await iife('js/slots.js', 'slots.js');
 await build({ entryPoints: [path.join(root, 'js/snippet.js')], outfile: at('snippet.js'), minify: true, format: 'esm', logLevel: 'warning' });

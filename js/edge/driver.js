@@ -188,20 +188,28 @@ export function startEngine(glue, config) {
   let depth = 0;
   // One crossing (or a few: the engine may ask for segments back at once),
   // with everything waiting in the inbox first, in order.
+  // The time zone: the browser's first Intl call is slow (~25 ms: it loads
+  // locale data), so it is read when the page is idle, or at once when
+  // something must be sent sooner (flush, the page going away).
+  function zone() {
+    if (zoneSent) return;
+    zoneSent = true;
+    let z = '';
+    try {
+      z = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+    } catch (_) { /* no Intl */ }
+    inbox.unshift('z' + lit(z));
+  }
+
   function cross(extra) {
     scheduled = false;
-    if (extra) inbox.push(extra);
+    if (extra) {
+      if (extra === 'h' || extra === 'x' || extra.charCodeAt(0) === 102 /* f */) zone();
+      inbox.push(extra);
+    }
     depth++;
     try {
       while (inbox.length) {
-        if (!zoneSent) {
-          zoneSent = true;
-          let zone = '';
-          try {
-            zone = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
-          } catch (_) { /* no Intl */ }
-          inbox.unshift('z' + lit(zone));
-        }
         const chunk = inbox.splice(0, CHUNK);
         const follow = act(glue.run(handle, 'n' + Date.now() + RS + chunk.join(RS)));
         if (follow.length) inbox.unshift(...follow);
@@ -260,6 +268,10 @@ export function startEngine(glue, config) {
   listenForConsent(config, (record) => { inbox.push(record); schedule(); });
   settle();
   schedule();
+  // When the page is idle (the first batch goes a second after the first
+  // event at the earliest; flush and unload read it at once if sooner).
+  const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f) => setTimeout(f, 200);
+  idle(() => { if (!zoneSent) { zone(); schedule(); } });
 
   return {
     /** `track`, `page`, `identify` (kind `track`/`page`/`identify`); whether accepted. */

@@ -10,7 +10,8 @@ use crate::prelude::*;
 
 use super::consent::state::{ConsentConfig, Mode, Pending};
 use super::text::json::{self, Kind};
-use super::text::num::write_fixed;
+use super::text::cat;
+use super::text::num::{write_fixed, write_u64};
 use super::text::url::is_valid_endpoint;
 
 /// Limits that decide when queued events are sent.
@@ -82,7 +83,7 @@ pub fn found(v: &str) -> String {
         Kind::String => {
             let s = json::string(v).unwrap_or_default();
             let mut q = String::from("\"");
-            q.extend(s.chars().take(80));
+            q.push_str(crate::engine::text::chars_prefix(&s, 80));
             q.push('"');
             q
         }
@@ -106,29 +107,14 @@ impl<'a> Section<'a> {
         if json::kind(text) != Kind::Object {
             return Err(ConfigError::new(if path.is_empty() { "config" } else { path }, "an object", &found(text)));
         }
-        let prefix = if path.is_empty() { String::new() } else { [path, "."].concat() };
-        for (k, _) in json::members(text) {
-            let key = json::string(k).unwrap_or_default();
-            if known.contains(&key.as_str()) {
-                continue;
-            }
-            let mut w = String::from("unknown config key ");
-            w.push_str(&prefix);
-            w.push_str(&key);
-            w.push_str(" ignored");
-            if let Some(s) = known.iter().find(|c| close_enough(&key, c)) {
-                for part in [" (did you mean ", &prefix, s, "?)"] {
-                    w.push_str(part);
-                }
-            }
-            warnings.push(w);
-        }
+        let prefix = if path.is_empty() { String::new() } else { cat(&[path, "."]) };
+        warn_unknown(text, &prefix, known, warnings);
         Ok(Section { prefix, text })
     }
 
     /// The dotted path of `key`.
     pub fn path(&self, key: &str) -> String {
-        [self.prefix.as_str(), key].concat()
+        crate::engine::text::cat(&[&self.prefix, key])
     }
 
     /// The value of `key`, unless unset (missing, `null` or `undefined`).
@@ -152,8 +138,8 @@ impl<'a> Section<'a> {
     /// A number field within `[min, max]` (`integer`: whole numbers only).
     pub fn number(&self, key: &str, min: f64, max: f64, integer: bool, default: f64) -> Result<f64, ConfigError> {
         let Some(v) = self.get(key) else { return Ok(default) };
-        match json::number(v) {
-            Some(n) if n >= min && n <= max && (!integer || super::text::num::floor(n) == n) => Ok(n),
+        match if integer { json::integer(v) } else { json::number(v) } {
+            Some(n) if n >= min && n <= max => Ok(n),
             _ => {
                 let mut expected = String::from(if integer { "an integer from " } else { "a number from " });
                 write_fixed(&mut expected, min, 6);
@@ -168,81 +154,173 @@ impl<'a> Section<'a> {
     pub fn one_of(&self, key: &str, options: &[&str], default: usize) -> Result<usize, ConfigError> {
         let Some(v) = self.get(key) else { return Ok(default) };
         let s = json::string(v).unwrap_or_default();
-        options.iter().position(|o| *o == s).ok_or_else(|| {
-            let mut expected = String::new();
-            for (i, o) in options.iter().enumerate() {
-                expected.push_str(if i == 0 { "'" } else if i + 1 == options.len() { " or '" } else { ", '" });
-                expected.push_str(o);
-                expected.push('\'');
-            }
-            self.error(key, &expected, v)
-        })
+        options.iter().position(|o| *o == s).ok_or_else(|| self.error(key, &one_of_text(options), v))
     }
 }
 
-const TOP_KEYS: &[&str] = &["endpoint", "writeKey", "debug", "batch", "consent", "slots", "profile"];
-const BATCH_KEYS: &[&str] = &["maxEvents", "maxBytes", "flushInterval", "maxEventBytes"];
-const CONSENT_KEYS: &[&str] = &["mode", "pending", "bufferLimit", "gpc", "tcf", "googleConsentMode"];
+/// How a field of the tracker's config is checked.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// `true` or `false`.
+    Bool,
+    /// A whole number in a range.
+    Int(u32, u32),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// An object (a section).
+    Section,
+}
+
+/// Every field of the tracker's part of the config, with its default:
+/// one table, one loop (a hand-written check per field would be code for
+/// each). `endpoint` and `writeKey` are read on their own.
+const FIELDS: [(&str, Rule, u32); 14] = [
+    ("batch", Rule::Section, 0),
+    ("batch.maxEvents", Rule::Int(1, 1000), 50),
+    ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
+    ("batch.flushInterval", Rule::Int(0, 60_000), 1000),
+    // Its upper bound follows the batch's: an event must fit in a batch.
+    ("batch.maxEventBytes", Rule::Int(256, 0), 32_768),
+    ("consent", Rule::Section, 0),
+    ("consent.mode", Rule::OneOf(&["opt-in", "opt-out"]), 0),
+    ("consent.pending", Rule::OneOf(&["buffer", "drop"]), 0),
+    ("consent.bufferLimit", Rule::Int(0, 10_000), 100),
+    ("consent.gpc", Rule::Bool, 1),
+    ("consent.tcf", Rule::Bool, 1),
+    ("consent.googleConsentMode", Rule::Bool, 1),
+    ("debug", Rule::Bool, 0),
+    // Read by the personalization module; known here.
+    ("slots", Rule::Section, 0),
+];
+
+/// Top-level keys that are not in [`FIELDS`].
+const OTHER_TOP: [&str; 3] = ["endpoint", "writeKey", "profile"];
 
 /// Validates the (described) object given to `init`. Returns the config
 /// and the warnings about keys it ignored.
 pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
+    if json::kind(text) != Kind::Object {
+        return Err(ConfigError::new("config", "an object", &found(text)));
+    }
     let mut warnings = Vec::new();
-    let top = Section::open(text, "", TOP_KEYS, &mut warnings)?;
-    let endpoint = match top.get("endpoint") {
+    // Unknown keys, at the top and in each section.
+    let mut known: Vec<&str> = OTHER_TOP.to_vec();
+    for (path, _, _) in FIELDS {
+        if !path.contains('.') {
+            known.push(path);
+        }
+    }
+    warn_unknown(text, "", &known, &mut warnings);
+    for section in ["batch", "consent"] {
+        if let Some(v) = json::field(text, section).filter(|v| json::kind(v) == Kind::Object) {
+            let prefix = cat(&[section, "."]);
+            let keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
+            warn_unknown(v, &prefix, &keys, &mut warnings);
+        }
+    }
+    let endpoint = match json::field(text, "endpoint") {
         None => return Err(ConfigError::new("endpoint", "set to the collector's URL", "nothing")),
         Some(v) => match json::string(v) {
             Some(s) if is_valid_endpoint(&s) => s,
-            Some(_) => return Err(top.error("endpoint", "an http(s) URL or a path starting with '/'", v)),
-            None => return Err(top.error("endpoint", "a URL string", v)),
+            Some(_) => return Err(ConfigError::new("endpoint", "an http(s) URL or a path starting with '/'", &found(v))),
+            None => return Err(ConfigError::new("endpoint", "a URL string", &found(v))),
         },
     };
-    let write_key = match top.get("writeKey") {
+    let write_key = match json::field(text, "writeKey") {
         None => None,
         Some(v) => match json::string(v) {
             Some(s) if !s.is_empty() && s.len() <= 256 => Some(s),
-            _ => return Err(top.error("writeKey", "a non-empty string of at most 256 characters", v)),
+            _ => return Err(ConfigError::new("writeKey", "a non-empty string of at most 256 characters", &found(v))),
         },
     };
-    let debug = top.boolean("debug", false)?;
-    let d = BatchPolicy::default();
-    let batch = match top.get("batch") {
-        None => d,
-        Some(v) => {
-            let b = Section::open(v, "batch", BATCH_KEYS, &mut warnings)?;
-            let max_bytes = b.number("maxBytes", 1024.0, 500_000.0, true, d.max_bytes as f64)? as usize;
-            BatchPolicy {
-                max_events: b.number("maxEvents", 1.0, 1000.0, true, d.max_events as f64)? as usize,
-                max_bytes,
-                flush_interval_ms: b.number("flushInterval", 0.0, 60_000.0, true, d.flush_interval_ms)?,
-                // An event must fit in a batch with its envelope, so the
-                // event limit follows a smaller batch limit down.
-                max_event_bytes: b.number(
-                    "maxEventBytes",
-                    256.0,
-                    (max_bytes - 512) as f64,
-                    true,
-                    d.max_event_bytes.min(max_bytes - 512) as f64,
-                )? as usize,
-            }
+    let mut values = [0u32; 14];
+    for (i, (path, rule, default)) in FIELDS.iter().enumerate() {
+        let (section, key) = path.split_once('.').unwrap_or(("", path));
+        let holder = if section.is_empty() { Some(text) } else { json::field(text, section) };
+        let v = holder.and_then(|h| json::field(h, key));
+        let mut value = *default;
+        if let Some(v) = v {
+            let ok = match *rule {
+                Rule::Bool => json::boolean(v).map(u32::from),
+                Rule::Int(min, max) => {
+                    // maxEventBytes: at most the batch size less its envelope.
+                    let max = if max == 0 { values[2].saturating_sub(512) } else { max };
+                    json::integer(v).filter(|n| *n >= f64::from(min) && *n <= f64::from(max)).map(|n| n as u32)
+                }
+                Rule::OneOf(options) => json::string(v).and_then(|s| options.iter().position(|o| *o == s)).map(|i| i as u32),
+                Rule::Section => (json::kind(v) == Kind::Object).then_some(0),
+            };
+            value = match ok {
+                Some(x) => x,
+                None => return Err(ConfigError::new(path, &expected(*rule, &values), &found(v))),
+            };
+        } else if path.ends_with("maxEventBytes") {
+            value = value.min(values[2].saturating_sub(512));
         }
-    };
-    let dc = ConsentConfig::default();
-    let consent = match top.get("consent") {
-        None => dc,
-        Some(v) => {
-            let c = Section::open(v, "consent", CONSENT_KEYS, &mut warnings)?;
-            ConsentConfig {
-                mode: [Mode::OptIn, Mode::OptOut][c.one_of("mode", &["opt-in", "opt-out"], 0)?],
-                pending: [Pending::Buffer, Pending::Drop][c.one_of("pending", &["buffer", "drop"], 0)?],
-                buffer_limit: c.number("bufferLimit", 0.0, 10_000.0, true, dc.buffer_limit as f64)? as usize,
-                gpc: c.boolean("gpc", dc.gpc)?,
-                tcf: c.boolean("tcf", dc.tcf)?,
-                google_consent_mode: c.boolean("googleConsentMode", dc.google_consent_mode)?,
-            }
+        if let Some(slot) = values.get_mut(i) {
+            *slot = value;
         }
+    }
+    let v = |i: usize| values.get(i).copied().unwrap_or(0);
+    let config = Config {
+        endpoint,
+        write_key,
+        debug: v(12) == 1,
+        batch: BatchPolicy { max_events: v(1) as usize, max_bytes: v(2) as usize, flush_interval_ms: f64::from(v(3)), max_event_bytes: v(4) as usize },
+        consent: ConsentConfig {
+            mode: if v(6) == 1 { Mode::OptOut } else { Mode::OptIn },
+            pending: if v(7) == 1 { Pending::Drop } else { Pending::Buffer },
+            buffer_limit: v(8) as usize,
+            gpc: v(9) == 1,
+            tcf: v(10) == 1,
+            google_consent_mode: v(11) == 1,
+        },
     };
-    Ok((Config { endpoint, write_key, debug, batch, consent }, warnings))
+    Ok((config, warnings))
+}
+
+/// What a valid value of `rule` looks like, for messages.
+fn expected(rule: Rule, values: &[u32]) -> String {
+    match rule {
+        Rule::Bool => "true or false".into(),
+        Rule::Section => "an object".into(),
+        Rule::Int(min, max) => {
+            let max = if max == 0 { values.get(2).copied().unwrap_or(0).saturating_sub(512) } else { max };
+            let mut s = String::from("an integer from ");
+            write_u64(&mut s, u64::from(min));
+            s.push_str(" to ");
+            write_u64(&mut s, u64::from(max));
+            s
+        }
+        Rule::OneOf(options) => one_of_text(options),
+    }
+}
+
+/// `'a' or 'b'`, `'a', 'b' or 'c'`.
+pub fn one_of_text(options: &[&str]) -> String {
+    let mut expected = String::new();
+    for (i, o) in options.iter().enumerate() {
+        expected.push_str(if i == 0 { "'" } else if i + 1 == options.len() { " or '" } else { ", '" });
+        expected.push_str(o);
+        expected.push('\'');
+    }
+    expected
+}
+
+/// Warns about the keys of the object `v` that are not `known`, with a
+/// suggestion when one looks like a typo of a known key.
+pub fn warn_unknown(v: &str, prefix: &str, known: &[&str], warnings: &mut Vec<String>) {
+    for (k, _) in json::members(v) {
+        let key = json::string(k).unwrap_or_default();
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let mut w = cat(&["unknown config key ", prefix, &key, " ignored"]);
+        if let Some(s) = known.iter().find(|c| close_enough(&key, c)) {
+            w.push_str(&cat(&[" (did you mean ", prefix, s, "?)"]));
+        }
+        warnings.push(w);
+    }
 }
 
 /// Typos worth a suggestion: the same letters ignoring ASCII case, at most

@@ -33,22 +33,17 @@
 
 use crate::prelude::*;
 
-use super::io::{Action, Input, Level};
+pub use super::io::{RS, US};
+use super::io::Input;
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
 use super::pipeline::event::Kind;
-use super::pipeline::queue::Handoff;
-use super::text::json;
-use super::text::num::{parse_f64, parse_u64, write_fixed, write_u64};
+use super::text::{fields, json};
+use super::text::num::{parse_u64, write_u64};
 use super::tracker::{Start, Status, Stored, Tracker};
 
-/// Separates records.
-pub const RS: char = '\u{1e}';
-/// Separates fields.
-pub const US: char = '\u{1f}';
-
 fn num(s: &str) -> f64 {
-    parse_f64(s).unwrap_or(0.0)
+    parse_u64(s).map_or(0.0, |n| n as f64)
 }
 
 fn int(s: &str) -> u32 {
@@ -60,7 +55,7 @@ fn int(s: &str) -> u32 {
 pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
     let kind = *rec.as_bytes().first()?;
     let body = rec.get(1..)?;
-    let mut f = body.split(US);
+    let mut f = fields(body, US as u8);
     let mut next = || f.next().unwrap_or("");
     Some(Ok(match kind {
         b'n' => return Some(Err(num(body))),
@@ -83,8 +78,9 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
         b'b' => Input::Beaconed(int(body) as usize),
         b'f' => Input::Flush(int(body)),
         b's' => {
-            let (id, text) = body.split_once(US).unwrap_or((body, ""));
-            Input::Segment(int(id), text)
+            let mut f = fields(body, US as u8);
+            let id = int(f.next().unwrap_or(""));
+            Input::Segment(id, f.rest())
         }
         b'z' => Input::Timezone(body),
         b'k' => Input::TopicClick(body),
@@ -94,7 +90,7 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
 }
 
 fn call(kind: Kind, fast: bool, body: &str) -> Input<'_> {
-    let mut f = body.split(US);
+    let mut f = fields(body, US as u8);
     let mut next = || f.next().unwrap_or("");
     let page = int(next());
     let time = num(next());
@@ -111,7 +107,7 @@ pub fn start(text: &str) -> Result<Tracker, String> {
     let mut now = 0.0;
     let mut page = Page::default();
     let mut init = "";
-    for rec in text.split(RS) {
+    for rec in fields(text, RS as u8) {
         match rec.as_bytes().first() {
             Some(b'S') => init = rec.get(1..).unwrap_or(""),
             _ => match read(rec) {
@@ -123,7 +119,7 @@ pub fn start(text: &str) -> Result<Tracker, String> {
             },
         }
     }
-    let f: Vec<&str> = init.split(US).collect();
+    let f: Vec<&str> = fields(init, US as u8).collect();
     let at = |i: usize| f.get(i).copied().unwrap_or("");
     let stored: Vec<Option<String>> = (6..11).map(|i| json::string(at(i))).collect();
     let env = Env { locale: at(1).into(), user_agent: at(2).into(), screen: (int(at(3)), int(at(4))), timezone: String::new() };
@@ -143,10 +139,10 @@ pub fn start(text: &str) -> Result<Tracker, String> {
     })
 }
 
-/// Runs one crossing: every record in order, then every action and the
+/// Runs one crossing: every record in order, then every answer and the
 /// status, as text.
 pub fn run(t: &mut Tracker, text: &str) -> String {
-    for rec in text.split(RS) {
+    for rec in fields(text, RS as u8) {
         match read(rec) {
             Some(Err(now)) => t.set_now(now),
             Some(Ok(input)) => t.handle(input),
@@ -156,95 +152,11 @@ pub fn run(t: &mut Tracker, text: &str) -> String {
     actions(t)
 }
 
-/// Every action waiting, then the status, as text.
+/// Every answer waiting, then the status, as text.
 pub fn actions(t: &mut Tracker) -> String {
-    let mut out = String::new();
-    while let Some(a) = t.poll() {
-        write_action(&mut out, &a);
-        out.push(RS);
-    }
+    let mut out = t.output();
     write_status(&mut out, &t.status());
     out
-}
-
-/// Free text with the separators replaced (they cannot appear in JSON).
-fn clean(out: &mut String, s: &str) {
-    if !s.contains(['\u{1d}', RS, US]) {
-        out.push_str(s);
-        return;
-    }
-    out.extend(s.chars().map(|c| if matches!(c, '\u{1d}' | RS | US) { '\u{fffd}' } else { c }));
-}
-
-fn fields(out: &mut String, kind: &str, fs: &[&str]) {
-    out.push_str(kind);
-    for (i, f) in fs.iter().enumerate() {
-        if i > 0 {
-            out.push(US);
-        }
-        out.push_str(f);
-    }
-}
-
-/// Appends one action.
-pub fn write_action(out: &mut String, a: &Action) {
-    let mut n = String::new();
-    match a {
-        Action::Post { id, url, body, keepalive } => {
-            write_u64(&mut n, u64::from(*id));
-            fields(out, "P", &[&n, if *keepalive { "1" } else { "0" }, url, body]);
-        }
-        Action::Beacon { url, body } => fields(out, "B", &[url, body]),
-        Action::Wake(at) => {
-            out.push('W');
-            if let Some(t) = at {
-                write_fixed(out, *t, 0);
-            }
-        }
-        Action::Store(key, Some(v)) => {
-            fields(out, "S", &[key]);
-            out.push(US);
-            clean(out, v);
-        }
-        Action::Store(key, None) => fields(out, "D", &[key]),
-        Action::Cookie(v) => fields(out, "K", &[v.as_deref().unwrap_or("")]),
-        Action::Log(level, msg) => {
-            fields(out, "L", &[match level {
-                Level::Debug => "d",
-                Level::Warn => "w",
-                Level::Error => "e",
-            }]);
-            out.push(US);
-            clean(out, msg);
-        }
-        Action::Flushed(token, s) => {
-            out.push('F');
-            for (i, v) in [*token as usize, s.sent, s.failed, s.pending].iter().enumerate() {
-                if i > 0 {
-                    out.push(US);
-                }
-                write_u64(out, *v as u64);
-            }
-        }
-        Action::ConsentChanged(state) => fields(out, "C", &[state]),
-        Action::Handoff(h) => match h {
-            Handoff::Keep(id, text) => {
-                write_u64(&mut n, u64::from(*id));
-                fields(out, "Hk", &[&n, text]);
-            }
-            Handoff::Return(id) => {
-                out.push_str("Hr");
-                write_u64(out, u64::from(*id));
-            }
-            Handoff::Forget(id) => {
-                out.push_str("Hf");
-                write_u64(out, u64::from(*id));
-            }
-        },
-        Action::Listen(on) => out.push_str(if *on { "A1" } else { "A0" }),
-        Action::Accepted(yes) => out.push_str(if *yes { "Y1" } else { "Y0" }),
-        Action::Signal(line) => fields(out, "G", &[line]),
-    }
 }
 
 /// Appends the status record.
@@ -290,12 +202,10 @@ mod tests {
     }
 
     #[test]
-    fn writes_actions_without_stray_separators() {
-        let mut out = String::new();
-        write_action(&mut out, &Action::Log(Level::Warn, "track('a\u{1e}b')".into()));
-        assert_eq!(out, "Lw\u{1f}track('a\u{fffd}b')");
-        let mut out = String::new();
-        write_action(&mut out, &Action::Wake(Some(1000.4)));
-        assert_eq!(out, "W1000");
+    fn writes_answers_without_stray_separators() {
+        let mut o = crate::engine::io::Out::default();
+        o.log("w", "track('a\u{1e}b')");
+        o.wake(Some(1000.4));
+        assert_eq!(o.text, "Lw\u{1f}track('a\u{fffd}b')\u{1e}W1000\u{1e}");
     }
 }

@@ -2,22 +2,29 @@
 //!
 //! The edge turns everything that happens in the page into [`Input`]s
 //! (calls, answers, timer expiries, visibility changes, consent signals,
-//! segments it kept) and carries out the [`Action`]s the engine asks for
-//! (requests, beacons, a wake-up time, storage writes, console lines,
-//! callbacks). Both cross the wasm boundary as text ([`super::edge`]).
+//! segments it kept) and carries out what the engine asks for (requests,
+//! beacons, a wake-up time, storage writes, console lines, callbacks),
+//! which the engine writes into [`Out`] as the records the edge reads
+//! (their list is in [`super::edge`]): no second representation of them
+//! is ever built.
 
 use crate::prelude::*;
 
-use super::flush::Summary;
 use super::pipeline::call::Call;
-use super::pipeline::queue::Handoff;
+use super::text::num::{write_fixed, write_u64};
+
+/// Separates records.
+pub const RS: char = '\u{1e}';
+/// Separates fields.
+pub const US: char = '\u{1f}';
 
 /// Something that happened.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input<'a> {
     /// A page context the edge captured (on load, on a route change, for a
     /// replayed call). `title` is a JSON literal, `utm` a JSON object of the
-    /// URL's decoded `utm_*` parameters, `topics` its `data-kz-topic`.
+    /// URL's decoded `utm_*` parameters, `topics` its `data-kz-topic` as a
+    /// JSON literal.
     Page {
         /// The edge's id for it; calls refer to it.
         id: u32,
@@ -25,17 +32,17 @@ pub enum Input<'a> {
         url: &'a str,
         /// `document.referrer`.
         referrer: &'a str,
-        /// `document.title`, a JSON literal.
+        /// `document.title`.
         title: &'a str,
         /// `utm_*` parameters.
         utm: &'a str,
-        /// The page's `data-kz-topic`, a JSON literal.
+        /// The page's topics.
         topics: &'a str,
         /// New calls are made on it from now on.
         current: bool,
     },
     /// A call, made at `time` on page `page`; `sync`: the edge waits for
-    /// its [`Action::Accepted`].
+    /// its `Y` answer.
     Call {
         /// The call.
         call: Call<'a>,
@@ -76,64 +83,98 @@ pub enum Input<'a> {
     /// The time zone, as a JSON literal (read after start: the browser is
     /// slow to tell it).
     Timezone(&'a str),
-    /// A click inside an element about these topics.
+    /// A click inside an element about these topics (a JSON literal).
     TopicClick(&'a str),
     /// The personalization module is listening (profile signals go to it
     /// instead of the stored log).
     Consumer(bool),
 }
 
-/// Console levels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// `console.debug` (only with `debug: true`).
-    Debug,
-    /// `console.warn`.
-    Warn,
-    /// `console.error`.
-    Error,
+/// The answers being written for the edge.
+#[derive(Debug, Default)]
+pub struct Out {
+    /// Records so far, each ended by [`RS`].
+    pub text: String,
 }
 
-/// Something for the edge to do.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// POST `body` to `url`; answer with [`Input::Answer`] for `id`.
-    Post {
-        /// The batch id.
-        id: u32,
-        /// Absolute collector URL.
-        url: String,
-        /// The body (`text/plain`).
-        body: String,
-        /// As a keepalive request (it fits the browser's keepalive quota).
-        keepalive: bool,
-    },
-    /// Hand `body` to `navigator.sendBeacon`; after the last one, answer
-    /// with [`Input::Beaconed`].
-    Beacon {
-        /// Collector URL.
-        url: String,
-        /// The body.
-        body: String,
-    },
-    /// Send [`Input::Timer`] at this time (epoch ms); `None` cancels.
-    Wake(Option<f64>),
-    /// Write (or with `None`, remove) a localStorage key.
-    Store(&'static str, Option<String>),
-    /// Write (or remove) the consent cookie, percent-encoded.
-    Cookie(Option<String>),
-    /// A `[kizuna]` console line.
-    Log(Level, String),
-    /// `flush()` number `token` resolves.
-    Flushed(u32, Summary),
-    /// Consent changed: `kz.consent.onChange` callbacks get this state.
-    ConsentChanged(String),
-    /// Keep, return or forget a queue segment.
-    Handoff(Handoff),
-    /// The unload listeners are needed (or not: nothing can be sent).
-    Listen(bool),
-    /// Whether the last synchronous call was accepted.
-    Accepted(bool),
-    /// A profile signal for the personalization module.
-    Signal(String),
+// Out of line and few: every answer goes through these, so each call site
+// stays a call.
+impl Out {
+    /// Starts a record of `kind` (its first field follows at once).
+    #[inline(never)]
+    pub fn begin(&mut self, kind: &str) -> &mut Out {
+        self.text.push_str(kind);
+        self
+    }
+
+    /// Appends text to the record.
+    #[inline(never)]
+    pub fn put(&mut self, s: &str) -> &mut Out {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a field separator and `s`.
+    #[inline(never)]
+    pub fn field(&mut self, s: &str) -> &mut Out {
+        self.text.push(US);
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a number.
+    #[inline(never)]
+    pub fn num(&mut self, n: u64) -> &mut Out {
+        write_u64(&mut self.text, n);
+        self
+    }
+
+    /// Appends free text with the separators replaced (they cannot appear
+    /// in JSON, but a site's names can hold anything).
+    #[inline(never)]
+    pub fn clean(&mut self, s: &str) -> &mut Out {
+        let mut from = 0;
+        for (i, b) in s.bytes().enumerate() {
+            if (0x1d..=0x1f).contains(&b) {
+                self.text.push_str(s.get(from..i).unwrap_or(""));
+                self.text.push('\u{fffd}');
+                from = i + 1;
+            }
+        }
+        self.text.push_str(s.get(from..).unwrap_or(""));
+        self
+    }
+
+    /// Ends the record.
+    #[inline(never)]
+    pub fn end(&mut self) {
+        self.text.push(RS);
+    }
+
+    /// `W`: wake at `at` (epoch ms), or cancel.
+    pub fn wake(&mut self, at: Option<f64>) {
+        self.begin("W");
+        if let Some(t) = at {
+            write_fixed(&mut self.text, t, 0);
+        }
+        self.end();
+    }
+
+    /// `S` key, value / `D` key: write or remove a storage key.
+    pub fn store(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.begin("S").put(key).field("").clean(v).end(),
+            None => self.begin("D").put(key).end(),
+        }
+    }
+
+    /// `L` level, message: a console line (`d`ebug, `w`arn, `e`rror).
+    pub fn log(&mut self, level: &str, msg: &str) {
+        self.begin("L").put(level).field("").clean(msg).end();
+    }
+
+    /// A flag record: `kind` then `0` or `1`.
+    pub fn flag(&mut self, kind: &str, on: bool) {
+        self.begin(kind).put(if on { "1" } else { "0" }).end();
+    }
 }

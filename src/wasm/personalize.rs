@@ -5,7 +5,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::Table;
-use crate::engine::edge::RS;
+use crate::engine::io::RS;
 use crate::engine::personalize::Personalizer;
 use crate::prelude::*;
 

@@ -7,11 +7,10 @@
 use std::collections::BTreeMap;
 
 use kizuna::engine::flush::Summary;
-use kizuna::engine::io::{Action, Input, Level};
+use kizuna::engine::io::{Input, RS, US};
 use kizuna::engine::page::{Env, Page};
 use kizuna::engine::pipeline::call::Call;
 use kizuna::engine::pipeline::event::Kind;
-use kizuna::engine::pipeline::queue::Handoff;
 use kizuna::engine::tracker::{Start, Stored, Tracker};
 use serde_json::Value as J;
 
@@ -134,48 +133,59 @@ impl Sim {
         let mut returned = Vec::new();
         let mut beaconed = None;
         let (mut beacon_bytes, mut refused) = (0, false);
-        while let Some(a) = self.t.poll() {
-            match a {
-                Action::Post { id, url, body, keepalive } => {
-                    let p = Post { id, url, body, keepalive };
+        let out = self.t.output();
+        for r in out.split(RS).filter(|r| !r.is_empty()) {
+            let (kind, body) = r.split_at(1);
+            let f: Vec<&str> = body.split(US).collect();
+            match kind {
+                "P" => {
+                    let p = Post { id: f[0].parse().unwrap(), keepalive: f[1] == "1", url: f[2].into(), body: f[3].into() };
                     self.sent.push(p.clone());
                     self.posts.push(p);
                 }
-                Action::Beacon { body, .. } => {
+                "B" => {
                     // The browser takes beacons until its quota is used up;
                     // the edge stops at the first one refused.
                     let n = beaconed.get_or_insert(0);
-                    if !refused && beacon_bytes + body.len() <= self.beacon_quota {
-                        beacon_bytes += body.len();
+                    if !refused && beacon_bytes + f[1].len() <= self.beacon_quota {
+                        beacon_bytes += f[1].len();
                         *n += 1;
-                        self.beacons.push(body);
+                        self.beacons.push(f[1].to_string());
                     } else {
                         refused = true;
                     }
                 }
-                Action::Wake(at) => self.wake = at,
-                Action::Store(k, Some(v)) => {
-                    self.store.insert(k.to_string(), v);
+                "W" => self.wake = if body.is_empty() { None } else { Some(body.parse().unwrap()) },
+                "S" => {
+                    self.store.insert(f[0].to_string(), body[f[0].len() + 1..].to_string());
                 }
-                Action::Store(k, None) => {
-                    self.store.remove(k);
+                "D" => {
+                    self.store.remove(body);
                 }
-                Action::Cookie(v) => self.cookie = v,
-                Action::Log(level, msg) => self.logs.push((level, msg)),
-                Action::Flushed(token, s) => {
-                    self.flushed.insert(token, s);
+                "K" => self.cookie = if body.is_empty() { None } else { Some(body.to_string()) },
+                "L" => self.logs.push((level(&f[0][..1]), body[2..].to_string())),
+                "F" => {
+                    let n: Vec<usize> = f.iter().map(|x| x.parse().unwrap()).collect();
+                    self.flushed.insert(n[0] as u32, Summary { sent: n[1], failed: n[2], pending: n[3] });
                 }
-                Action::ConsentChanged(state) => self.changes.push(serde_json::from_str(&state).unwrap()),
-                Action::Handoff(Handoff::Keep(id, text)) => {
-                    self.segments.insert(id, text);
+                "C" => self.changes.push(serde_json::from_str(body).unwrap()),
+                "H" => {
+                    let (k, rest) = body.split_at(1);
+                    match k {
+                        "k" => {
+                            let (id, text) = rest.split_once(US).unwrap();
+                            self.segments.insert(id.parse().unwrap(), text.to_string());
+                        }
+                        "r" => returned.push(rest.parse::<u32>().unwrap()),
+                        _ => {
+                            self.segments.remove(&rest.parse::<u32>().unwrap());
+                        }
+                    }
                 }
-                Action::Handoff(Handoff::Return(id)) => returned.push(id),
-                Action::Handoff(Handoff::Forget(id)) => {
-                    self.segments.remove(&id);
-                }
-                Action::Listen(on) => self.listening = on,
-                Action::Accepted(yes) => self.accepted.push(yes),
-                Action::Signal(s) => self.signals.push(s),
+                "A" => self.listening = body == "1",
+                "Y" => self.accepted.push(body == "1"),
+                "G" => self.signals.push(body.to_string()),
+                other => panic!("unknown answer {other}: {r}"),
             }
         }
         if let Some(n) = beaconed {
@@ -185,6 +195,25 @@ impl Sim {
             let text = self.segments.remove(&id).unwrap_or_default();
             self.input(Input::Segment(id, &text));
         }
+    }
+}
+
+/// Console levels, as the engine writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// `d`
+    Debug,
+    /// `w`
+    Warn,
+    /// `e`
+    Error,
+}
+
+fn level(code: &str) -> Level {
+    match code {
+        "d" => Level::Debug,
+        "w" => Level::Warn,
+        _ => Level::Error,
     }
 }
 

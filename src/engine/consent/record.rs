@@ -49,7 +49,7 @@ impl Record {
         if json::kind(text) != json::Kind::Object {
             return Err("it has no version");
         }
-        match json::get(text, "v").and_then(json::number) {
+        match json::get(text, "v").and_then(json::integer) {
             Some(n) if n == 1.0 => {}
             Some(_) => return Err("it has an unknown version"),
             None => return Err("it has no version"),
@@ -62,7 +62,7 @@ impl Record {
                 categories.set(c, choice);
             }
         }
-        let updated_at = json::get(text, "updatedAt").and_then(json::number).ok_or("it has no updatedAt")?;
+        let updated_at = json::get(text, "updatedAt").and_then(json::integer).ok_or("it has no updatedAt")?;
         let source = json::get(text, "source").and_then(json::string).unwrap_or_else(|| "stored".into());
         Ok(Record { categories, updated_at, source })
     }

@@ -10,7 +10,7 @@
 use crate::prelude::*;
 
 use crate::engine::pipeline::event::{Kind, Parts};
-use crate::engine::text::json::{self, write_string};
+use crate::engine::text::json::{self, literal_len, write_string};
 use crate::engine::text::time::write_iso8601;
 
 /// Appends the event of `p`. `fields` is its page's `{path, referrer,
@@ -83,25 +83,14 @@ pub fn merge(out: &mut String, base: &str, overlay: &str) {
 /// The exact size of [`write_event`]'s output for an event that is not a
 /// page view, with a context of `context_len` bytes.
 pub fn event_size(p: &Parts, context_len: usize) -> usize {
-    let lit = |s: &str| {
-        let mut n = 0;
-        for &b in s.as_bytes() {
-            n += match b {
-                b'"' | b'\\' | b'\n' | b'\r' | b'\t' => 2,
-                0..=0x1f => 6,
-                _ => 1,
-            };
-        }
-        n + 2
-    };
     let name = if p.name.is_empty() { 0 } else { p.name.len() + if p.kind == Kind::Track { 9 } else { 8 } };
     let user = if p.user_id.is_empty() { 0 } else { p.user_id.len() + 10 };
-    let mut stamp = String::new();
-    p.stamp.write_json(&mut stamp, true);
+    // {"necessary":"granted","analytics":"…","personalization":"…","marketing":"…"}
+    let stamp = 74 + p.stamp.0.iter().map(|c| c.name().len()).sum::<usize>();
     // {"type":"…" + ,"properties": | ,"traits": + ,"anonymousId": + ,"messageId":
     // + ,"timestamp":"…24…" + ,"context": + ,"consent": + }}
-    10 + p.kind.name().len() + name + if p.kind == Kind::Identify { 10 } else { 14 } + p.props.len() + 15 + lit(p.anonymous_id) + user + 13
-        + lit(p.message_id) + 14 + 24 + 12 + context_len + 11 + stamp.len() + 2
+    10 + p.kind.name().len() + name + if p.kind == Kind::Identify { 10 } else { 14 } + p.props.len() + 15 + literal_len(p.anonymous_id) + user + 13
+        + literal_len(p.message_id) + 14 + 24 + 12 + context_len + 11 + stamp + 2
 }
 
 /// Bytes a batch body adds around its events (with `write_key`).

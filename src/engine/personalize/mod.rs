@@ -41,7 +41,7 @@ use self::decide::{decide, Decision, Reason};
 use self::profile::{topics_in, topics_of, Profile, Signal, STORAGE_KEY};
 use self::rules::{Context, Device};
 use self::slots::{MarkupVariant, Slot};
-use crate::engine::edge::{RS, US};
+use crate::engine::io::{RS, US};
 use crate::engine::text::json::{self, write_string};
 use crate::engine::text::num::{parse_f64, parse_u64, write_fixed};
 use crate::engine::text::rng::Rng;

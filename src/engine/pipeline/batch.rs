@@ -114,21 +114,6 @@ fn close_len(write_key: Option<&str>) -> usize {
     s.len()
 }
 
-/// Bodies for an unload: every event given, in order, in bodies of at
-/// most `max_bytes` (no count limit: beacons have no retry, only the
-/// browser's quota matters). Each body with how many events it holds.
-pub fn chunks(events: &[Event], max_bytes: usize, enc: &mut Encoding) -> Vec<(String, usize)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        let mut body = String::with_capacity(max_bytes.min(64 * 1024));
-        let n = encode(&mut body, &events[i..], usize::MAX, max_bytes, enc);
-        out.push((body, n));
-        i += n.max(1);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +146,7 @@ mod tests {
                     name: "\"E\"",
                     props: &props,
                 };
-                Event::new(i as u64, &p, 0)
+                Event::new(i as u64, &p, 0, 1.0)
             })
             .collect()
     }
@@ -181,9 +166,7 @@ mod tests {
         assert!(n >= 1 && n < 30 && body.len() <= 2000, "{n} {}", body.len());
         serde_json::from_str::<serde_json::Value>(&body).unwrap();
         assert_eq!(encode(&mut body, &evs, 100, 10, &mut enc), 1, "at least one event");
-        let parts = chunks(&evs, 2000, &mut enc);
-        assert_eq!(parts.iter().map(|c| c.1).sum::<usize>(), 30);
-        assert!(parts.iter().all(|(b, _)| b.len() <= 2000));
+
     }
 
     #[test]

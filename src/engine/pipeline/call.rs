@@ -16,6 +16,7 @@ use crate::engine::text::json::{self, Kind as J};
 use crate::engine::text::num::{floor, write_i64};
 use crate::engine::text::rng::is_plausible_id;
 use crate::engine::text::url::char_count;
+use crate::engine::text::{cat, chars_prefix, join};
 
 /// Longest accepted event or page name, and user id.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -37,8 +38,6 @@ pub struct Call<'a> {
 pub struct Checked {
     /// Which call.
     pub kind: Kind,
-    /// How messages name the call: `track('Signed Up')`.
-    pub label: String,
     /// The name as a JSON literal (empty when none).
     pub name: String,
     /// The user id `identify` sets (decoded), if any.
@@ -65,8 +64,7 @@ pub fn check(call: &Call) -> Result<Checked, String> {
         return Err(dropped(&label(call.kind.name(), name.as_deref()), "the properties are too large: the event would be over the limit of its size"));
     }
     if call.fast {
-        let label = label(call.kind.name(), json::string(a).as_deref());
-        return Ok(Checked { kind: call.kind, label, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
+        return Ok(Checked { kind: call.kind, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
     }
     let mut problems = Vec::new();
     let (name, user_id, props, options, label) = match call.kind {
@@ -78,7 +76,7 @@ pub fn check(call: &Call) -> Result<Checked, String> {
                 (J::String, Some(s)) if char_count(s) > MAX_NAME_CHARS => Some(String::from("the event name is longer than 255 characters")),
                 (J::String, Some(_)) => None,
                 (J::Marker(b'v'), _) => Some(String::from("the event name is missing")),
-                _ => Some(["the event name must be a string, got ", &json::type_name(a)].concat()),
+                _ => Some(cat(&["the event name must be a string, got ", &json::type_name(a)])),
             };
             if let Some(why) = why {
                 return Err(dropped(&label, &why));
@@ -90,7 +88,7 @@ pub fn check(call: &Call) -> Result<Checked, String> {
                 J::String => (json::string(a), b, c),
                 J::Null | J::Marker(b'v') => (None, b, c),
                 J::Object => (None, a, b),
-                _ => return Err(dropped("page()", &["the page name must be a string, got ", &json::type_name(a)].concat())),
+                _ => return Err(dropped("page()", &cat(&["the page name must be a string, got ", &json::type_name(a)]))),
             };
             let label = label("page", name.as_deref());
             match &name {
@@ -115,21 +113,29 @@ pub fn check(call: &Call) -> Result<Checked, String> {
                 }
                 J::Null | J::Marker(b'v') => (None, b, c),
                 J::Object => (None, a, b),
-                _ => return Err(dropped("identify()", &["the user id must be a string, got ", &json::type_name(a)].concat())),
+                _ => return Err(dropped("identify()", &cat(&["the user id must be a string, got ", &json::type_name(a)]))),
             };
             if user.as_deref().is_some_and(|u| is_blank(u) || char_count(u) > MAX_NAME_CHARS) {
                 return Err(dropped("identify()", "the user id must be a non-empty string of at most 255 characters"));
             }
             let props = match clean_object(traits, "traits", &mut problems) {
                 Ok(p) => p,
-                Err(t) => return Err(dropped("identify()", &["traits must be a plain object, got ", &t].concat())),
+                Err(t) => return Err(dropped("identify()", &cat(&["traits must be a plain object, got ", &t]))),
             };
             (String::new(), user, props, options, String::from("identify()"))
         }
     };
     let (message_id, category) = read_options(options, &mut problems);
-    let warning = (!problems.is_empty()).then(|| [label.as_str(), ": ", &problems.join(", "), "; those values were left out and the event was sent"].concat());
-    Ok(Checked { kind: call.kind, label, name, user_id, props, message_id, category, warning })
+    let warning = (!problems.is_empty()).then(|| cat(&[&label, ": ", &join(&problems, ", "), "; those values were left out and the event was sent"]));
+    Ok(Checked { kind: call.kind, name, user_id, props, message_id, category, warning })
+}
+
+impl Checked {
+    /// How messages name the call: `track('Signed Up')`.
+    pub fn label(&self) -> String {
+        let name = json::string(&self.name);
+        label(if self.kind == Kind::Identify { "identify" } else { self.kind.name() }, name.as_deref())
+    }
 }
 
 /// Properties: a plain object, cleaned; anything else is sent as `{}`,
@@ -138,7 +144,7 @@ fn clean_props(v: &str, problems: &mut Vec<String>) -> String {
     match clean_object(v, "properties", problems) {
         Ok(p) => p,
         Err(t) => {
-            problems.push(["properties must be a plain object, got ", &t, " (sent without them)"].concat());
+            problems.push(cat(&["properties must be a plain object, got ", &t, " (sent without them)"]));
             String::from("{}")
         }
     }
@@ -155,7 +161,7 @@ pub fn label(call: &str, name: Option<&str>) -> String {
     s.push('(');
     if let Some(n) = name {
         s.push('\'');
-        s.extend(n.chars().take(60));
+        s.push_str(chars_prefix(n, 60));
         s.push('\'');
     }
     s.push(')');
@@ -164,7 +170,7 @@ pub fn label(call: &str, name: Option<&str>) -> String {
 
 /// The message of a call that records nothing.
 pub fn dropped(label: &str, why: &str) -> String {
-    [label, ": ", why, "; event dropped"].concat()
+    cat(&[label, ": ", why, "; event dropped"])
 }
 
 /// Reads the per-call options (`messageId`, `category`); complains about the rest.
@@ -174,7 +180,7 @@ fn read_options(options: &str, problems: &mut Vec<String>) -> (Option<String>, C
         J::Null | J::Marker(b'v') | J::Invalid => return out,
         J::Object => {}
         _ => {
-            problems.push(["options must be a plain object, got ", &json::type_name(options)].concat());
+            problems.push(cat(&["options must be a plain object, got ", &json::type_name(options)]));
             return out;
         }
     }
@@ -192,7 +198,7 @@ fn read_options(options: &str, problems: &mut Vec<String>) -> (Option<String>, C
                 Some(c) => out.1 = c,
                 None => problems.push("options.category must be 'necessary', 'analytics', 'personalization' or 'marketing' (analytics used)".into()),
             },
-            other => problems.push(["options.", other, " is not a known option"].concat()),
+            other => problems.push(cat(&["options.", other, " is not a known option"])),
         }
     }
     out
@@ -221,11 +227,11 @@ fn clean(v: &str, path: &mut String, out: &mut String, problems: &mut Vec<String
     match json::kind(v) {
         J::Marker(b'v') | J::Invalid => false,
         J::Marker(b'o') => {
-            problems.push([path.as_str(), " is a ", &json::type_name(v), ", not a plain object"].concat());
+            problems.push(cat(&[path.as_str(), " is a ", &json::type_name(v), ", not a plain object"]));
             false
         }
         J::Marker(m) => {
-            problems.push([path.as_str(), " is ", json::marker_name(m)].concat());
+            problems.push(cat(&[path.as_str(), " is ", json::marker_name(m)]));
             false
         }
         J::Object => {
@@ -291,7 +297,7 @@ mod tests {
         let c = slow(Kind::Track, "\"Viewed\"", r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#, "!v").unwrap();
         assert_eq!(c.props, r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#);
         assert_eq!(c.name, "\"Viewed\"");
-        assert_eq!(c.label, "track('Viewed')");
+        assert_eq!(c.label(), "track('Viewed')");
         assert_eq!(c.warning, None);
     }
 
@@ -357,7 +363,7 @@ properties.get is unreadable (reading it threw); those values were left out and 
         let c = slow(Kind::Page, r#"{"a":1}"#, r#"{"category":"x"}"#, "!v").unwrap();
         assert_eq!((c.name.as_str(), c.props.as_str(), c.category), ("", r#"{"a":1}"#, Category::Analytics));
         let c = slow(Kind::Page, "\"Home\"", "!v", "!v").unwrap();
-        assert_eq!((c.name.as_str(), c.label.as_str()), ("\"Home\"", "page('Home')"));
+        assert_eq!((c.name.as_str(), c.label().as_str()), ("\"Home\"", "page('Home')"));
         let c = slow(Kind::Identify, "\"user-42\"", r#"{"plan":"pro","f":!f}"#, "!v").unwrap();
         assert_eq!((c.user_id.as_deref(), c.props.as_str()), (Some("user-42"), r#"{"plan":"pro"}"#));
         assert!(c.warning.unwrap().contains("traits.f is a function"));

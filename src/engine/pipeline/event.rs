@@ -69,6 +69,8 @@ pub struct Event {
     /// Its encoded size on the wire when it was made (bytes); batches are
     /// cut by the exact size when they are encoded.
     pub size: u32,
+    /// When it was queued (epoch ms), for the flush timer.
+    pub queued: f64,
     /// Its last request ended without an answer while the browser may
     /// still deliver it (a keepalive request cut off by a navigation): it
     /// waits for its retry instead of riding an unload beacon, which would
@@ -102,8 +104,8 @@ pub struct Parts<'a> {
 }
 
 impl Event {
-    /// The record of `parts`, queue sequence number `seq`.
-    pub fn new(seq: u64, p: &Parts, size: usize) -> Event {
+    /// The record of `parts`, queue sequence number `seq`, queued at `now`.
+    pub fn new(seq: u64, p: &Parts, size: usize, now: f64) -> Event {
         let mut rec = String::with_capacity(64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.props.len());
         write_u64(&mut rec, seq);
         rec.push(SEP);
@@ -124,16 +126,16 @@ impl Event {
             rec.push(SEP);
             rec.push_str(f);
         }
-        Event { rec, size: size as u32, uncertain: false }
+        Event { rec, size: size as u32, queued: now, uncertain: false }
     }
 
-    /// Reads a record back (from the edge or storage). `None` when it is
-    /// not one.
-    pub fn from_record(rec: &str) -> Option<Event> {
+    /// Reads a record back (from the edge or storage), queued at `queued`.
+    /// `None` when it is not one.
+    pub fn from_record(rec: &str, queued: f64) -> Option<Event> {
         let p = parts(rec)?;
         // The page's context is not at hand here: an estimate of its size.
         let size = crate::engine::encode::segment::event_size(&p, 480) as u32;
-        Some(Event { rec: rec.into(), size, uncertain: false })
+        Some(Event { rec: rec.into(), size, queued, uncertain: false })
     }
 
     /// The fields of the record.
@@ -159,14 +161,24 @@ impl Event {
         crate::engine::text::num::parse_u64(self.rec.get(..end).unwrap_or("")).unwrap_or(0)
     }
 
-    /// The category.
+    /// The category (read off the record without parsing the rest).
     pub fn category(&self) -> Category {
-        self.parts().category
+        let b = self.rec.as_bytes();
+        let mut seps = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if c == SEP as u8 {
+                seps += 1;
+                if seps == 2 {
+                    return Category::from_code(b.get(i + 1).map_or(0, |d| d.wrapping_sub(b'0')));
+                }
+            }
+        }
+        Category::Necessary
     }
 }
 
 fn parts(rec: &str) -> Option<Parts<'_>> {
-    let mut f = rec.splitn(11, SEP);
+    let mut f = crate::engine::text::fields(rec, SEP as u8);
     let _seq = crate::engine::text::num::parse_u64(f.next()?)?;
     let kind = Kind::from_code(f.next()?);
     let category = Category::from_code(f.next()?.bytes().next()?.wrapping_sub(b'0'));
@@ -183,7 +195,7 @@ fn parts(rec: &str) -> Option<Parts<'_>> {
         anonymous_id: f.next()?,
         user_id: f.next()?,
         name: f.next()?,
-        props: f.next()?,
+        props: f.rest(),
     })
 }
 
@@ -206,11 +218,11 @@ mod tests {
             name: "",
             props: "{\"plan\":\"pro\"}",
         };
-        let e = Event::new(42, &p, 100);
+        let e = Event::new(42, &p, 100, 5.0);
         assert_eq!(e.seq(), 42);
         assert_eq!(e.parts(), p);
-        assert_eq!(Event::from_record(&e.rec).unwrap().parts(), p);
-        assert_eq!(Event::from_record("nonsense"), None);
-        assert_eq!(Event::from_record(""), None);
+        assert_eq!(Event::from_record(&e.rec, 5.0).unwrap().parts(), p);
+        assert_eq!(Event::from_record("nonsense", 0.0), None);
+        assert_eq!(Event::from_record("", 0.0), None);
     }
 }

@@ -77,8 +77,6 @@ pub struct Queue {
     hot: usize,
     front: Vec<Event>,
     front_bytes: usize,
-    /// When each front event was queued (epoch ms), for the flush timer.
-    front_times: Vec<f64>,
     in_flight: Option<InFlight>,
     /// Records gathered for the next segment, and what they hold.
     gathering: Option<(String, Segment)>,
@@ -113,14 +111,14 @@ impl Queue {
         self.next_seq
     }
 
-    /// Appends `e`, queued at `now`. Returns the events dropped to keep the
-    /// bound (oldest first, never the batch in flight).
-    pub fn push(&mut self, e: Event, now: f64) -> Vec<Event> {
+    /// Appends `e`. Returns the events dropped to keep the bound (oldest
+    /// first, never the batch in flight).
+    pub fn push(&mut self, e: Event) -> Vec<Event> {
+        let now = e.queued;
         let room = self.segments.is_empty() && self.gathering.is_none() && self.front_bytes + e.rec.len() <= self.hot;
         if room {
             self.front_bytes += e.rec.len();
             self.front.push(e);
-            self.front_times.push(now);
         } else {
             let seq = e.seq();
             let cat = e.category().code() as usize;
@@ -159,7 +157,6 @@ impl Queue {
             let keep = self.in_flight.map_or(0, |f| f.count);
             if self.front.len() > keep {
                 let e = self.front.remove(keep);
-                self.front_times.remove(keep);
                 self.front_bytes -= e.rec.len();
                 self.dropped += 1;
                 gone.push(e);
@@ -211,15 +208,14 @@ impl Queue {
 
     fn take_back(&mut self, text: &str, time: f64, purged: u8) -> Vec<Event> {
         let mut gone = Vec::new();
-        for rec in text.split(RECORD_SEP) {
-            let Some(e) = Event::from_record(rec) else { continue };
+        for rec in crate::engine::text::fields(text, RECORD_SEP as u8) {
+            let Some(e) = Event::from_record(rec, time) else { continue };
             if purged & (1 << e.category().code()) != 0 {
                 gone.push(e);
                 continue;
             }
             self.front_bytes += e.rec.len();
             self.front.push(e);
-            self.front_times.push(time);
         }
         gone
     }
@@ -271,7 +267,7 @@ impl Queue {
     /// When the oldest waiting event was queued.
     pub fn oldest_waiting(&self) -> Option<f64> {
         let skip = self.in_flight.map_or(0, |f| f.count);
-        self.front_times.get(skip).copied().or_else(|| self.segments.first().map(|s| s.first_time)).or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
+        self.front.get(skip).map(|e| e.queued).or_else(|| self.segments.first().map(|s| s.first_time)).or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
     }
 
     /// Marks the first `count` events in flight, as batch `id`.
@@ -297,8 +293,8 @@ impl Queue {
             Some(f) if f.id == id => {
                 self.in_flight = None;
                 self.retry_at = 0.0;
-                self.front_times.drain(..f.count);
-                let gone: Vec<Event> = self.front.drain(..f.count).collect();
+                let rest = self.front.split_off(f.count.min(self.front.len()));
+                let gone = core::mem::replace(&mut self.front, rest);
                 self.front_bytes -= gone.iter().map(|e| e.rec.len()).sum::<usize>();
                 gone
             }
@@ -313,7 +309,7 @@ impl Queue {
         if let Some(f) = self.in_flight.filter(|f| f.id == id) {
             self.in_flight = None;
             self.retry_at = retry_at;
-            for e in &mut self.front[..f.count] {
+            for e in self.front.iter_mut().take(f.count) {
                 e.uncertain |= uncertain;
             }
         }
@@ -322,37 +318,37 @@ impl Queue {
     /// Takes every waiting event in memory that may ride an unload beacon
     /// (not the uncertain ones); with `in_flight`, the batch in flight too
     /// (it would be cancelled by the unload), which then no longer is.
-    pub fn take_for_unload(&mut self, in_flight: bool) -> Vec<(Event, f64)> {
-        let start = if in_flight {
+    pub fn take_for_unload(&mut self, in_flight: bool) -> Vec<Event> {
+        let keep = if in_flight {
             self.in_flight = None;
             0
         } else {
             self.in_flight.map_or(0, |f| f.count)
         };
         let mut taken = Vec::new();
-        let mut i = start;
-        while i < self.front.len() {
-            if self.front[i].uncertain {
-                i += 1;
-                continue;
+        let mut kept = Vec::new();
+        for (i, e) in core::mem::take(&mut self.front).into_iter().enumerate() {
+            if i < keep || e.uncertain {
+                kept.push(e);
+            } else {
+                self.front_bytes -= e.rec.len();
+                taken.push(e);
             }
-            let e = self.front.remove(i);
-            let t = self.front_times.remove(i);
-            self.front_bytes -= e.rec.len();
-            taken.push((e, t));
         }
+        self.front = kept;
         taken
     }
 
     /// Puts back, at the front of the waiting events, what an unload could
     /// not send.
-    pub fn restore(&mut self, events: Vec<(Event, f64)>) {
-        let at = self.in_flight.map_or(0, |f| f.count);
-        for (k, (e, t)) in events.into_iter().enumerate() {
+    pub fn restore(&mut self, events: Vec<Event>) {
+        let at = self.in_flight.map_or(0, |f| f.count).min(self.front.len());
+        let rest = self.front.split_off(at);
+        for e in events {
             self.front_bytes += e.rec.len();
-            self.front.insert(at + k, e);
-            self.front_times.insert(at + k, t);
+            self.front.push(e);
         }
+        self.front.extend(rest);
     }
 
     /// Removes every waiting event of `category` (not the batch in flight);
@@ -361,17 +357,16 @@ impl Queue {
     pub fn purge(&mut self, category: Category) -> Vec<Event> {
         let keep = self.in_flight.map_or(0, |f| f.count);
         let mut gone = Vec::new();
-        let mut i = keep;
-        while i < self.front.len() {
-            if self.front[i].category() == category {
-                let e = self.front.remove(i);
-                self.front_times.remove(i);
+        let mut kept = Vec::new();
+        for (i, e) in core::mem::take(&mut self.front).into_iter().enumerate() {
+            if i >= keep && e.category() == category {
                 self.front_bytes -= e.rec.len();
                 gone.push(e);
             } else {
-                i += 1;
+                kept.push(e);
             }
         }
+        self.front = kept;
         let code = category.code();
         for seg in self.segments.iter_mut().chain(self.gathering.as_mut().map(|g| &mut g.1)) {
             seg.counts[code as usize] = 0;
@@ -416,7 +411,7 @@ mod tests {
             name: "\"E\"",
             props: &props,
         };
-        Event::new(q.next_seq(), &p, 100)
+        Event::new(q.next_seq(), &p, 100, 1.0)
     }
 
     #[test]
@@ -424,7 +419,7 @@ mod tests {
         let mut q = Queue::new(0);
         for _ in 0..1000 {
             let e = ev(&mut q, Category::Analytics, 200);
-            q.push(e, 1.0);
+            q.push(e);
         }
         q.seal();
         assert_eq!(q.len(), 1000);
@@ -455,12 +450,12 @@ mod tests {
         let mut q = Queue::new(0);
         for _ in 0..10 {
             let e = ev(&mut q, Category::Analytics, 10);
-            q.push(e, 1.0);
+            q.push(e);
         }
         q.send(2, true);
         for _ in 0..MAX_EVENTS {
             let e = ev(&mut q, Category::Analytics, 10);
-            q.push(e, 1.0);
+            q.push(e);
         }
         assert_eq!(q.len(), MAX_EVENTS);
         assert_eq!(q.dropped, 10);
@@ -471,7 +466,7 @@ mod tests {
         let f = q.send(n, true);
         for _ in 0..5000 {
             let e = ev(&mut q, Category::Analytics, 10);
-            q.push(e, 1.0);
+            q.push(e);
         }
         assert!(q.len() <= MAX_EVENTS);
         assert!(q.handoffs().iter().any(|h| matches!(h, Handoff::Forget(_))));
@@ -483,7 +478,7 @@ mod tests {
         let mut q = Queue::new(0);
         for _ in 0..3 {
             let e = ev(&mut q, Category::Analytics, 1);
-            q.push(e, 1.0);
+            q.push(e);
         }
         let f = q.send(2, true);
         q.return_batch(f.id, 5000.0, true);
@@ -502,7 +497,7 @@ mod tests {
         let mut q = Queue::new(0);
         for i in 0..600 {
             let e = ev(&mut q, if i % 2 == 0 { Category::Analytics } else { Category::Marketing }, 200);
-            q.push(e, 1.0);
+            q.push(e);
         }
         q.seal();
         q.send(1, true);

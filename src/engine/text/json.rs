@@ -166,7 +166,9 @@ pub fn valid(v: &str) -> bool {
             }
             b'-' | b'0'..=b'9' => {
                 let end = skip(b, i)?;
-                super::num::parse_f64(core::str::from_utf8(b.get(i..end)?).ok()?).map(|_| end)
+                // Digits, signs, points and exponents only: ASCII.
+                let text = b.get(i..end).map(|t| t.iter().map(|&c| c as char).collect::<String>())?;
+                super::num::parse_f64(&text).map(|_| end)
             }
             _ => None,
         }
@@ -260,7 +262,7 @@ impl<'a> Iterator for Items<'a> {
 /// Whether the string literal `lit` (quotes included) spells `key`.
 pub fn key_is(lit: &str, key: &str) -> bool {
     let inner = lit.get(1..lit.len().saturating_sub(1)).unwrap_or("");
-    if !inner.contains('\\') {
+    if !inner.bytes().any(|b| b == b'\\') {
         return inner == key;
     }
     string(lit).as_deref() == Some(key)
@@ -284,7 +286,7 @@ pub fn string(v: &str) -> Option<String> {
         return None;
     }
     let inner = v.get(1..v.len() - 1)?;
-    if !inner.contains('\\') {
+    if !inner.bytes().any(|b| b == b'\\') {
         return Some(inner.to_string());
     }
     let b = inner.as_bytes();
@@ -325,7 +327,9 @@ pub fn string(v: &str) -> Option<String> {
         let mut buf = [0u8; 4];
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
     }
-    String::from_utf8(out).ok()
+    // SAFETY: the bytes are whole UTF-8 sequences of a `str` (escapes are
+    // ASCII, so nothing is cut between them) and characters encoded here.
+    Some(unsafe { String::from_utf8_unchecked(out) })
 }
 
 fn hex4(b: &[u8], i: usize) -> Option<u32> {
@@ -344,6 +348,18 @@ pub fn number(v: &str) -> Option<f64> {
         return None;
     }
     super::num::parse_f64(v)
+}
+
+/// The whole number `v` holds (an integer of at most 15 digits, as the
+/// edge writes them): what the tracker reads, with no float parsing.
+pub fn integer(v: &str) -> Option<f64> {
+    let v = first(v);
+    let (neg, digits) = match v.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, v),
+    };
+    let n = super::num::parse_u64(digits)? as f64;
+    Some(if neg { -n } else { n })
 }
 
 /// The boolean `v` holds.
@@ -395,30 +411,41 @@ pub fn marker_name(m: u8) -> &'static str {
 /// Appends `s` as a JSON string literal.
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    let b = s.as_bytes();
     let mut from = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &str = match c {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if c >= 0x20 && c != b'"' && c != b'\\' {
+            continue;
+        }
         out.push_str(s.get(from..i).unwrap_or(""));
-        if esc.is_empty() {
-            out.push_str("\\u00");
-            out.push(HEX[(c >> 4) as usize] as char);
-            out.push(HEX[(c & 15) as usize] as char);
-        } else {
-            out.push_str(esc);
+        out.push('\\');
+        match c {
+            b'"' | b'\\' => out.push(c as char),
+            b'\n' => out.push('n'),
+            b'\r' => out.push('r'),
+            b'\t' => out.push('t'),
+            _ => {
+                out.push_str("u00");
+                out.push(HEX[usize::from(c >> 4)] as char);
+                out.push(HEX[usize::from(c & 15)] as char);
+            }
         }
         from = i + 1;
     }
     out.push_str(s.get(from..).unwrap_or(""));
     out.push('"');
+}
+
+/// The length of `s` written by [`write_string`].
+pub fn literal_len(s: &str) -> usize {
+    let mut n = 2;
+    for &c in s.as_bytes() {
+        n += match c {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        };
+    }
+    n
 }
 
 /// Lowercase hexadecimal digits.

@@ -7,3 +7,87 @@ pub mod num;
 pub mod rng;
 pub mod time;
 pub mod url;
+
+use crate::prelude::*;
+
+/// The parts joined: one out-of-line function for every concatenation
+/// (slices' own `concat` is generic, so each use would be code of its own).
+#[inline(never)]
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// `items` joined with `sep`.
+#[inline(never)]
+pub fn join(items: &[String], sep: &str) -> String {
+    let mut s = String::new();
+    for (i, p) in items.iter().enumerate() {
+        if i > 0 {
+            s.push_str(sep);
+        }
+        s.push_str(p);
+    }
+    s
+}
+
+/// The pieces of `s` between the `sep` bytes (an ASCII separator), like
+/// `str::split` but a plain byte scan: one small function for every
+/// splitter in the engine, instead of the standard pattern machinery.
+pub fn fields(s: &str, sep: u8) -> Fields<'_> {
+    Fields { s, at: 0, done: false, sep }
+}
+
+/// See [`fields`].
+pub struct Fields<'a> {
+    s: &'a str,
+    at: usize,
+    done: bool,
+    sep: u8,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.done {
+            return None;
+        }
+        let rest = self.s.get(self.at..).unwrap_or("");
+        match rest.bytes().position(|b| b == self.sep) {
+            Some(i) => {
+                self.at += i + 1;
+                rest.get(..i)
+            }
+            None => {
+                self.done = true;
+                Some(rest)
+            }
+        }
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// Everything not yet split off (the rest of the string).
+    pub fn rest(&mut self) -> &'a str {
+        self.done = true;
+        self.s.get(self.at..).unwrap_or("")
+    }
+}
+
+/// The first `n` characters of `s` (whole UTF-8 sequences).
+pub fn chars_prefix(s: &str, n: usize) -> &str {
+    let mut count = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b & 0xc0 != 0x80 {
+            if count == n {
+                return s.get(..i).unwrap_or(s);
+            }
+            count += 1;
+        }
+    }
+    s
+}

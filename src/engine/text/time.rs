@@ -7,35 +7,25 @@ use crate::prelude::*;
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub fn write_iso8601(out: &mut String, ms: f64) {
     let ms = if ms.is_finite() { super::num::floor(ms) as i64 } else { 0 };
-    let days = ms.div_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
     let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    digits(out, y, 4);
-    out.push('-');
-    digits(out, m, 2);
-    out.push('-');
-    digits(out, d, 2);
-    out.push('T');
-    digits(out, rem / 3_600_000, 2);
-    out.push(':');
-    digits(out, rem / 60_000 % 60, 2);
-    out.push(':');
-    digits(out, rem / 1000 % 60, 2);
-    out.push('.');
-    digits(out, rem % 1000, 3);
-    out.push('Z');
-}
-
-fn digits(out: &mut String, v: i64, width: usize) {
-    let mut s = String::new();
-    super::num::write_u64(&mut s, v.unsigned_abs());
-    if v < 0 {
+    if y < 0 {
         out.push('-');
     }
-    for _ in s.len()..width {
-        out.push('0');
+    // Fixed widths, written into one buffer: no allocation per field.
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    for (at, width, v) in [(0, 4, y.unsigned_abs()), (5, 2, m as u64), (8, 2, d as u64), (11, 2, (rem / 3_600_000) as u64), (14, 2, (rem / 60_000 % 60) as u64), (17, 2, (rem / 1000 % 60) as u64), (20, 3, (rem % 1000) as u64)] {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            if let Some(c) = b.get_mut(i) {
+                *c = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
     }
-    out.push_str(&s);
+    for c in b {
+        out.push(c as char);
+    }
 }
 
 /// Year, month (1–12) and day of a day count since 1970-01-01 (Howard

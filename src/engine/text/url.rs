@@ -43,13 +43,13 @@ pub fn strip_ad_ids(url: &str) -> Option<String> {
         let key = at(pair, 0, pair.bytes().position(|b| b == b'=').unwrap_or(pair.len()));
         AD_ID_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p))
     };
-    if !query.split('&').any(is_ad) {
+    if !super::fields(query, b'&').any(is_ad) {
         return None;
     }
     let mut out = String::with_capacity(url.len());
     out.push_str(at(url, 0, q));
     let mut sep = '?';
-    for pair in query.split('&').filter(|p| !is_ad(p)) {
+    for pair in super::fields(query, b'&').filter(|p| !is_ad(p)) {
         out.push(sep);
         out.push_str(pair);
         sep = '&';

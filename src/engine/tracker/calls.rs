@@ -7,11 +7,9 @@ use super::Tracker;
 use crate::engine::consent::Category;
 use crate::engine::encode::segment::{event_size, write_event};
 use crate::engine::identity::KEYS as IDENTITY_KEYS;
-use crate::engine::io::{Action, Level};
-use crate::engine::pipeline::call::{check, dropped, Call, Checked};
+use crate::engine::pipeline::call::{check, Call, Checked};
 use crate::engine::pipeline::event::{Event, Kind, Parts};
 use crate::engine::pipeline::gate::{self, Admit};
-use crate::engine::text::num::write_u64;
 
 /// Storage keys of the personalization module, deleted with the profile.
 pub const PROFILE_KEYS: [&str; 2] = ["kizuna:profile", "kizuna:signals"];
@@ -21,12 +19,12 @@ impl Tracker {
     pub(super) fn record(&mut self, call: &Call, time: f64, page: u32, sync: bool) {
         let accepted = match check(call) {
             Err(msg) => {
-                self.log(Level::Error, msg);
+                self.o.log("e", &msg);
                 false
             }
             Ok(c) => {
                 if let Some(w) = &c.warning {
-                    self.log(Level::Warn, w.clone());
+                    self.o.log("w", w);
                 }
                 if c.kind == Kind::Identify {
                     self.identity.identify(c.user_id.clone(), &c.props);
@@ -37,7 +35,7 @@ impl Tracker {
             }
         };
         if sync {
-            self.act(Action::Accepted(accepted));
+            self.o.flag("Y", accepted);
         }
     }
 
@@ -50,13 +48,7 @@ impl Tracker {
             Some(id) => id.clone(),
             None => self.rng.uuid(),
         };
-        let traits;
-        let props = if c.kind == Kind::Identify {
-            traits = self.identity.traits.clone();
-            traits.as_str()
-        } else {
-            c.props.as_str()
-        };
+        let props = if c.kind == Kind::Identify { &self.identity.traits } else { &c.props };
         let parts = Parts {
             kind: c.kind,
             category: c.category,
@@ -70,11 +62,10 @@ impl Tracker {
             props,
         };
         let marketing = gate::with_marketing(&self.consent);
-        let env = &self.env;
         let mut shown = String::new();
         let size = match self.pages.get(page) {
             Some(p) => {
-                let (fields, context) = p.encoded(env, marketing);
+                let (fields, context) = p.encoded(&self.env, marketing);
                 if c.kind == Kind::Page || self.cfg.debug {
                     write_event(&mut shown, &parts, fields, context);
                 }
@@ -86,38 +77,35 @@ impl Tracker {
             }
             None => 0,
         };
-        let event = Event::new(self.queue.next_seq(), &parts, size);
-        if size > self.cfg.batch.max_event_bytes {
-            let mut why = String::from("the event is ");
-            write_u64(&mut why, size as u64);
-            why.push_str(" bytes of JSON, over the limit of ");
-            write_u64(&mut why, self.cfg.batch.max_event_bytes as u64);
-            let msg = dropped(&c.label, &why);
-            self.log(Level::Error, msg);
+        let event = Event::new(self.queue.next_seq(), &parts, size, self.now);
+        let limit = self.cfg.batch.max_event_bytes;
+        if size > limit {
+            self.o.begin("Le").field("").put(&c.label()).put(": the event is ").num(size as u64).put(" bytes of JSON, over the limit of ").num(limit as u64).put("; event dropped").end();
             return false;
         }
         if self.cfg.debug {
-            self.log(Level::Debug, [c.label.as_str(), " queued: ", &shown].concat());
+            self.o.begin("Ld").field("").put(&c.label()).put(" queued: ").clean(&shown).end();
         }
         match gate::admit(c.category, &self.consent) {
             Admit::Queue => {
                 self.pages.retain(page);
-                let gone = self.queue.push(event, self.now);
-                self.release_pages(&gone);
-                if !gone.is_empty() && self.queue.dropped == gone.len() as u64 {
-                    self.log(Level::Warn, String::from("the queue is full: the oldest events are dropped until the collector takes them"));
+                let dropped = self.queue.dropped;
+                let gone = self.queue.push(event);
+                if dropped == 0 && !gone.is_empty() {
+                    self.o.log("w", "the queue is full: the oldest events are dropped until the collector takes them");
                 }
+                self.release_pages(&gone);
                 true
             }
             Admit::Hold => {
-                self.hold(event, page, &c.label);
+                self.hold(event, page, c);
                 true
             }
             denied => {
-                self.debug(|| {
-                    let why = if denied == Admit::Denied { " is denied" } else { " is unknown" };
-                    [c.label.as_str(), if denied == Admit::Denied { " not sent: " } else { " not sent (no choice yet, pending: drop): " }, c.category.name(), why].concat()
-                });
+                if self.cfg.debug {
+                    let (what, why) = if denied == Admit::Denied { (" not sent: ", " is denied") } else { (" not sent (no choice yet, pending: drop): ", " is unknown") };
+                    self.o.begin("Ld").field("").put(&c.label()).put(what).put(c.category.name()).put(why).end();
+                }
                 false
             }
         }
@@ -125,24 +113,23 @@ impl Tracker {
 
     /// Keeps `event` in memory until its category is decided; the oldest
     /// goes when the buffer is full (and is counted).
-    fn hold(&mut self, event: Event, page: u32, label: &str) {
+    fn hold(&mut self, event: Event, page: u32, c: &Checked) {
         let limit = self.consent.config().buffer_limit;
         if limit == 0 {
             self.held_dropped += 1;
             return;
         }
-        if self.held.len() >= limit {
+        if self.held.len() >= limit && !self.held.is_empty() {
             let old = self.held.remove(0);
             self.pages.release(old.parts().page);
             self.held_dropped += 1;
             if self.held_dropped == 1 {
-                let mut msg = String::from("waiting for consent, the buffer is full (");
-                write_u64(&mut msg, limit as u64);
-                msg.push_str(" events): the oldest are dropped until the visitor chooses");
-                self.log(Level::Warn, msg);
+                self.o.begin("Lw").field("waiting for consent, the buffer is full (").num(limit as u64).put(" events): the oldest are dropped until the visitor chooses").end();
             }
         }
-        self.debug(|| [label, " waits for a choice on ", event.category().name()].concat());
+        if self.cfg.debug {
+            self.o.begin("Ld").field("").put(&c.label()).put(" waits for a choice on ").put(event.category().name()).end();
+        }
         self.pages.retain(page);
         self.held.push(event);
     }
@@ -150,20 +137,26 @@ impl Tracker {
     /// Queues the held events whose category is granted now, in the order
     /// they were made.
     pub(super) fn release_held(&mut self) {
-        let (ready, waiting): (Vec<Event>, Vec<Event>) = core::mem::take(&mut self.held).into_iter().partition(|e| gate::may_send(e.category(), &self.consent));
-        self.held = waiting;
-        for e in ready {
-            let gone = self.queue.push(e, self.now);
-            self.release_pages(&gone);
+        for e in core::mem::take(&mut self.held) {
+            if gate::may_send(e.category(), &self.consent) {
+                let gone = self.queue.push(e);
+                self.release_pages(&gone);
+            } else {
+                self.held.push(e);
+            }
         }
     }
 
     /// Removes every held and queued event of `category` (not the batch on
     /// the wire).
     pub(super) fn purge(&mut self, category: Category) {
-        let (gone, kept): (Vec<Event>, Vec<Event>) = core::mem::take(&mut self.held).into_iter().partition(|e| e.category() == category);
-        self.held = kept;
-        self.release_pages(&gone);
+        for e in core::mem::take(&mut self.held) {
+            if e.category() == category {
+                self.pages.release(e.parts().page);
+            } else {
+                self.held.push(e);
+            }
+        }
         let gone = self.queue.purge(category);
         self.release_pages(&gone);
     }
@@ -172,7 +165,9 @@ impl Tracker {
     pub(super) fn reset(&mut self) {
         self.identity.reset(&mut self.rng);
         self.save_identity();
-        self.debug(|| String::from("reset: new anonymous id"));
+        if self.cfg.debug {
+            self.o.log("d", "reset: new anonymous id");
+        }
     }
 
     /// `forget()`: the profile and the ids go (the consent record stays);
@@ -180,18 +175,20 @@ impl Tracker {
     pub(super) fn forget(&mut self) {
         self.drop_profile();
         for key in IDENTITY_KEYS {
-            self.act(Action::Store(key, None));
+            self.o.store(key, None);
         }
         self.identity.reset(&mut self.rng);
         self.save_identity();
-        self.debug(|| String::from("forget(): profile and ids deleted"));
+        if self.cfg.debug {
+            self.o.log("d", "forget(): profile and ids deleted");
+        }
     }
 
     /// Deletes what the profile learned, here and in storage.
     pub(super) fn drop_profile(&mut self) {
         self.signals.clear();
         for key in PROFILE_KEYS {
-            self.act(Action::Store(key, None));
+            self.o.store(key, None);
         }
     }
 }

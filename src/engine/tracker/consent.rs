@@ -9,10 +9,10 @@ use crate::engine::consent::record::{cookie_encode, STORAGE_KEY};
 use crate::engine::consent::state::Signal;
 use crate::engine::consent::{Category, Choice};
 use crate::engine::identity::KEYS as IDENTITY_KEYS;
-use crate::engine::io::{Action, Level};
 use crate::engine::pipeline::call::Checked;
 use crate::engine::pipeline::event::Kind;
 use crate::engine::text::json::{self, write_string, Kind as J};
+use crate::engine::text::{cat, join};
 
 /// Longest `options.source` kept.
 const MAX_SOURCE_CHARS: usize = 64;
@@ -22,8 +22,7 @@ impl Tracker {
     /// true/false; `options.source` names the banner (default `api`).
     pub(super) fn set_consent(&mut self, choices: &str, options: &str) {
         if json::kind(choices) != J::Object {
-            let msg = ["consent.set(): the choices must be an object like { analytics: true }, got ", &json::type_name(choices), "; nothing changed"].concat();
-            self.log(Level::Error, msg);
+            self.o.begin("Le").field("consent.set(): the choices must be an object like { analytics: true }, got ").put(&json::type_name(choices)).put("; nothing changed").end();
             return;
         }
         let mut problems: Vec<String> = Vec::new();
@@ -34,15 +33,15 @@ impl Tracker {
                 (Some(Category::Necessary), _) => problems.push("necessary is always granted and was left as it is".into()),
                 (Some(c), J::Bool) => set.push((c, json::boolean(v) == Some(true))),
                 (Some(_), J::Marker(b'v')) => {}
-                (Some(c), _) => problems.push([c.name(), " must be true or false, got ", &json::type_name(v)].concat()),
-                (None, _) => problems.push([key.as_str(), " is not a category (necessary, analytics, personalization, marketing)"].concat()),
+                (Some(c), _) => problems.push(cat(&[c.name(), " must be true or false, got ", &json::type_name(v)])),
+                (None, _) => problems.push(cat(&[&key, " is not a category (necessary, analytics, personalization, marketing)"])),
             }
         }
         let source = match json::get(options, "source") {
             None => String::from("api"),
             Some(v) if json::kind(v) == J::Marker(b'v') => String::from("api"),
             Some(v) => match json::string(v) {
-                Some(s) if !s.is_empty() => s.chars().take(MAX_SOURCE_CHARS).collect(),
+                Some(s) if !s.is_empty() => crate::engine::text::chars_prefix(&s, MAX_SOURCE_CHARS).into(),
                 _ => {
                     problems.push("options.source must be a non-empty string (api used)".into());
                     String::from("api")
@@ -50,10 +49,10 @@ impl Tracker {
             },
         };
         if !problems.is_empty() {
-            self.log(Level::Warn, ["consent.set(): ", &problems.join(", ")].concat());
+            self.o.begin("Lw").field("consent.set(): ").clean(&join(&problems, ", ")).end();
         }
         if set.is_empty() {
-            self.log(Level::Error, "consent.set(): no category to set; nothing changed".into());
+            self.o.log("e", "consent.set(): no category to set; nothing changed");
             return;
         }
         self.signal(Signal::Api { choices: set, source });
@@ -74,17 +73,19 @@ impl Tracker {
                 // Withdrawal severs the link: the stored ids go, and the
                 // visitor is someone new should analytics come back.
                 for key in IDENTITY_KEYS {
-                    self.act(Action::Store(key, None));
+                    self.o.store(key, None);
                 }
                 self.identity.reset(&mut self.rng);
             }
-            self.debug(|| [c.name(), " denied: waiting events purged"].concat());
+            if self.cfg.debug {
+                self.o.begin("Ld").field(c.name()).put(" denied: waiting events purged").end();
+            }
         }
         if change.choice {
             if let Some(record) = self.consent.record() {
                 let text = record.to_json();
-                self.act(Action::Cookie(Some(cookie_encode(&text))));
-                self.act(Action::Store(STORAGE_KEY, Some(text)));
+                self.o.begin("K").put(&cookie_encode(&text)).end();
+                self.o.store(STORAGE_KEY, Some(&text));
             }
         }
         // Storage may have become allowed without a category changing (TCF
@@ -96,9 +97,9 @@ impl Tracker {
             self.audit();
         }
         if change.is_change() {
-            let mut state = String::new();
-            change.after.write_json(&mut state, true);
-            self.act(Action::ConsentChanged(state));
+            self.o.begin("C");
+            change.after.write_json(&mut self.o.text, true);
+            self.o.end();
         }
         self.follow_listeners();
     }
@@ -114,7 +115,6 @@ impl Tracker {
         props.push('}');
         let c = Checked {
             kind: Kind::Track,
-            label: "track('Consent Updated')".into(),
             name: "\"Consent Updated\"".into(),
             user_id: None,
             props,

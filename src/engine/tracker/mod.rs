@@ -2,8 +2,10 @@
 //!
 //! Shaped like quinn-proto's `Connection`: [`Tracker::start`] builds it from
 //! the config and what storage held; [`Tracker::handle`] takes one
-//! [`Input`]; [`Tracker::poll`] gives the [`Action`]s it asks for, in
-//! order; getters ([`Tracker::status`]) tell the edge what its synchronous
+//! [`Input`]; [`Tracker::output`] gives what it asks the edge to do since
+//! the last call, as the edge's records (sends due, flushes settled, the
+//! wake-up time, segments to keep or return, storage writes, console
+//! lines); getters ([`Tracker::status`]) tell the edge what its synchronous
 //! API returns. Sequencing (timers, answers, unload, withdrawal while a
 //! batch is in flight) is tested on the host with a fake clock.
 //!
@@ -26,12 +28,12 @@ use super::consent::{Category, Choice};
 use super::encode::segment::envelope_size;
 use super::flush::Flushes;
 use super::identity::Identity;
-use super::io::{Action, Input, Level};
+use super::io::{Input, Out};
 use super::page::{Env, Page, Pages};
 use super::pipeline::event::Event;
 use super::pipeline::gate;
 use super::pipeline::queue::Queue;
-use super::text::json::{self, write_string};
+use super::text::json;
 use super::text::rng::Rng;
 use super::text::url::resolve_endpoint;
 
@@ -111,17 +113,19 @@ pub struct Tracker {
     flushes: Flushes,
     /// Consecutive failed attempts, for the backoff.
     failures: u32,
-    /// Beacon chunks of the last unload, until the edge says which went.
-    unloading: Vec<Vec<(Event, f64)>>,
+    /// The events of the last unload's beacons, until the edge says which
+    /// went, and how many each beacon holds.
+    unloaded: Vec<Event>,
+    unloading: Vec<usize>,
     /// An unload waits for a segment to come back first (leaving or not).
     unload_waits: Option<bool>,
     signals: signals::Signals,
-    actions: Vec<Action>,
-    polled: usize,
+    /// What the edge is asked to do, written as its records.
+    o: Out,
+    /// Something happened since the last [`Tracker::output`].
+    dirty: bool,
     wake: Option<f64>,
     listening: bool,
-    /// Reused for every batch body.
-    body: String,
 }
 
 impl Tracker {
@@ -153,24 +157,24 @@ impl Tracker {
             queue: Queue::new(cfg_batch_bytes),
             flushes: Flushes::default(),
             failures: 0,
+            unloaded: Vec::new(),
             unloading: Vec::new(),
             unload_waits: None,
             signals: signals::Signals::load(s.stored.signals),
-            actions: Vec::new(),
-            polled: 0,
+            o: Out::default(),
+            dirty: true,
             wake: None,
             listening: false,
-            body: String::new(),
         };
         for w in warnings {
-            t.log(Level::Warn, w);
+            t.o.log("w", &w);
         }
         if let Some(text) = s.stored.consent {
             match Record::parse(text) {
                 Ok(r) => {
                     t.consent.apply(Signal::Stored(r), s.now);
                 }
-                Err(why) => t.log(Level::Warn, ["the stored consent record was ignored because ", why, "; it counts as no choice"].concat()),
+                Err(why) => t.o.begin("Lw").field("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end(),
             }
         }
         t.save_identity();
@@ -178,7 +182,7 @@ impl Tracker {
         Ok(t)
     }
 
-    /// Takes one input. Its actions wait for [`Tracker::poll`].
+    /// Takes one input; what it asks for waits for [`Tracker::output`].
     pub fn handle(&mut self, input: Input) {
         match input {
             Input::Page { id, url, referrer, title, utm, topics, current } => {
@@ -228,24 +232,23 @@ impl Tracker {
             }
             Input::TopicClick(topics) => self.observe_click(topics),
             Input::Consumer(on) => {
-                if self.signals.set_consumer(on) {
-                    self.act(Action::Store(signals::STORAGE_KEY, None));
+                if self.signals.set_consumer(on, &mut self.o) {
+                    self.o.store(signals::STORAGE_KEY, None);
                 }
             }
         }
-        self.pump();
+        self.dirty = true;
     }
 
-    /// The next thing to do, in the order the engine asked for them.
-    pub fn poll(&mut self) -> Option<Action> {
-        if self.polled < self.actions.len() {
-            self.polled += 1;
-            // Taken out by value; the slot is cleared when all are polled.
-            return Some(core::mem::replace(&mut self.actions[self.polled - 1], Action::Listen(self.listening)));
+    /// Everything the engine asks of the edge since the last call, in
+    /// order, as its records (the batch due, flushes settled, segments,
+    /// the wake-up time…): one pass however many inputs came.
+    pub fn output(&mut self) -> String {
+        if self.dirty {
+            self.dirty = false;
+            self.pump();
         }
-        self.actions.clear();
-        self.polled = 0;
-        None
+        core::mem::take(&mut self.o.text)
     }
 
     /// Sets the clock (the edge passes the time with every crossing).
@@ -288,26 +291,11 @@ impl Tracker {
         &self.queue
     }
 
-    fn act(&mut self, a: Action) {
-        self.actions.push(a);
-    }
-
-    fn log(&mut self, level: Level, msg: String) {
-        self.act(Action::Log(level, msg));
-    }
-
-    fn debug(&mut self, msg: impl FnOnce() -> String) {
-        if self.cfg.debug {
-            let m = msg();
-            self.log(Level::Debug, m);
-        }
-    }
-
     /// Writes the identity when analytics storage is allowed.
     fn save_identity(&mut self) {
         if self.consent.may_store(Category::Analytics) {
             for (key, value) in self.identity.stored() {
-                self.act(Action::Store(key, value));
+                self.o.store(key, value.as_deref());
             }
         }
     }
@@ -323,7 +311,7 @@ impl Tracker {
         let needed = !self.queue.is_empty() || Category::CHOOSABLE.iter().any(|c| self.consent.get(*c) != Choice::Denied);
         if needed != self.listening {
             self.listening = needed;
-            self.act(Action::Listen(needed));
+            self.o.flag("A", needed);
         }
     }
 
@@ -338,13 +326,6 @@ impl Tracker {
             + self.env.timezone.len();
         self.cfg.batch.max_event_bytes.saturating_sub(ctx + self.identity.user_literal.len() + 700)
     }
-}
-
-/// `s` as a JSON literal (for messages and tests).
-pub fn literal(s: &str) -> String {
-    let mut out = String::new();
-    write_string(&mut out, s);
-    out
 }
 
 /// The consent record's storage key (tests and the edge read it too).

@@ -5,17 +5,15 @@
 use crate::prelude::*;
 
 use super::Tracker;
-use crate::engine::config::BatchPolicy;
 use crate::engine::consent::{Category, Choice};
-use crate::engine::io::{Action, Level};
 use crate::engine::pipeline::batch::{self, Encoding};
 use crate::engine::pipeline::event::Event;
+use crate::engine::pipeline::queue::Handoff;
 use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, KEEPALIVE_MAX_BYTES};
-use crate::engine::text::num::write_u64;
 
 impl Tracker {
-    /// After every input: sends what is due, settles finished flushes,
-    /// hands segments over, and says when to wake.
+    /// Once per crossing: sends what is due, settles finished flushes,
+    /// hands segments over, says when to wake.
     pub(super) fn pump(&mut self) {
         loop {
             let force = self.flushes.wants_send(|s| self.queue.has_before(s, false));
@@ -23,51 +21,44 @@ impl Tracker {
             if !batch::is_due(&self.queue, &self.cfg.batch, self.now, force) {
                 break;
             }
-            let policy = self.cfg.batch.clone();
-            let mut body = core::mem::take(&mut self.body);
+            let (max_events, max_bytes) = (self.cfg.batch.max_events, self.cfg.batch.max_bytes);
+            let mut body = String::with_capacity(max_bytes.min(64 * 1024));
             let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now };
-            let n = batch::encode(&mut body, self.queue.waiting(), policy.max_events, policy.max_bytes, &mut enc);
+            let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
             let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
             let f = self.queue.send(n, keepalive);
             if body.len() <= self.envelope + 2 {
                 // The gate refused every one of them: nothing to send.
-                self.body = body;
                 let gone = self.queue.remove_batch(f.id);
                 self.release_pages(&gone);
                 continue;
             }
-            self.debug(|| {
-                let mut m = String::from("sending a batch of ");
-                write_u64(&mut m, n as u64);
-                m.push_str(" events");
-                m
-            });
-            // The body goes out; the buffer keeps its size for the next one.
-            let mut next = String::with_capacity(body.capacity());
-            core::mem::swap(&mut next, &mut body);
-            self.body = body;
-            self.act(Action::Post { id: f.id, url: self.url.clone(), body: next, keepalive });
+            if self.cfg.debug {
+                self.o.begin("Ld").field("sending a batch of ").num(n as u64).put(" events").end();
+            }
+            self.o.begin("P").num(u64::from(f.id)).field(if keepalive { "1" } else { "0" }).field(&self.url).field(&body).end();
             break;
         }
         if !self.flushes.is_empty() {
             let (queue, pending) = (&self.queue, self.queue.len());
-            let done = self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending);
-            for (token, summary) in done {
-                self.act(Action::Flushed(token, summary));
+            for (token, s) in self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending) {
+                self.o.begin("F").num(u64::from(token)).field("").num(s.sent as u64).field("").num(s.failed as u64).field("").num(s.pending as u64).end();
             }
         }
         for h in self.queue.handoffs() {
-            self.act(Action::Handoff(h));
+            match h {
+                Handoff::Keep(id, text) => self.o.begin("Hk").num(u64::from(id)).field(&text).end(),
+                Handoff::Return(id) => self.o.begin("Hr").num(u64::from(id)).end(),
+                Handoff::Forget(id) => self.o.begin("Hf").num(u64::from(id)).end(),
+            }
         }
         let wake = batch::wake_at(&self.queue, &self.cfg.batch).map(|t| t.max(self.now));
         if wake != self.wake {
             self.wake = wake;
-            self.act(Action::Wake(wake));
+            self.o.wake(wake);
         }
         self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, false);
-        for a in self.signals.take_actions() {
-            self.act(a);
-        }
+        self.signals.flush(&mut self.o);
         self.follow_listeners();
     }
 
@@ -75,21 +66,16 @@ impl Tracker {
     pub(super) fn answered(&mut self, id: u32, status: u16, retry_after: &str) {
         let Some(events) = self.queue.batch(id) else { return };
         let seqs: Vec<u64> = events.iter().map(Event::seq).collect();
-        let n = seqs.len();
+        let n = seqs.len() as u64;
         let outcome = classify(status);
         match outcome {
             Outcome::Delivered => {
                 self.failures = 0;
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
-                self.debug(|| {
-                    let mut m = String::from("batch of ");
-                    write_u64(&mut m, n as u64);
-                    m.push_str(" events delivered (");
-                    m.push_str(&status_text(status));
-                    m.push(')');
-                    m
-                });
+                if self.cfg.debug {
+                    self.o.begin("Ld").field("batch of ").num(n).put(" events delivered (").put(&status_text(status)).put(")").end();
+                }
             }
             Outcome::Retry => {
                 self.failures += 1;
@@ -105,25 +91,14 @@ impl Tracker {
                         self.purge(c);
                     }
                 }
-                let mut msg = String::from("sending ");
-                write_u64(&mut msg, n as u64);
-                msg.push_str(" events failed (");
-                msg.push_str(&status_text(status));
-                msg.push_str("); they stay queued and will be retried in ");
-                write_u64(&mut msg, (delay / 1000.0) as u64 + u64::from(delay % 1000.0 > 0.0));
-                msg.push_str(" s");
-                self.log(Level::Warn, msg);
+                let secs = (delay as u64).div_ceil(1000);
+                self.o.begin("Lw").field("sending ").num(n).put(" events failed (").put(&status_text(status)).put("); they stay queued and will be retried in ").num(secs).put(" s").end();
             }
             Outcome::Rejected => {
                 self.failures = 0;
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
-                let mut msg = String::from("the collector refused ");
-                write_u64(&mut msg, n as u64);
-                msg.push_str(" events (");
-                msg.push_str(&status_text(status));
-                msg.push_str("); they were dropped, as resending them would fail the same way");
-                self.log(Level::Error, msg);
+                self.o.begin("Le").field("the collector refused ").num(n).put(" events (").put(&status_text(status)).put("); they were dropped, as resending them would fail the same way").end();
             }
         }
         self.flushes.on_batch(&seqs, outcome);
@@ -148,43 +123,34 @@ impl Tracker {
         }
         let with_in_flight = leaving && self.queue.in_flight().is_some_and(|f| !f.keepalive);
         let taken = self.queue.take_for_unload(with_in_flight);
-        if taken.is_empty() {
-            return;
-        }
-        let events: Vec<Event> = taken.iter().map(|(e, _)| e.clone()).collect();
-        let policy = BatchPolicy { max_bytes: self.cfg.batch.max_bytes.min(KEEPALIVE_MAX_BYTES), ..self.cfg.batch.clone() };
+        let max_bytes = self.cfg.batch.max_bytes.min(KEEPALIVE_MAX_BYTES);
         let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now };
-        let chunks = batch::chunks(&events, policy.max_bytes, &mut enc);
-        let mut rest = taken.into_iter();
-        for (body, n) in chunks {
-            self.unloading.push(rest.by_ref().take(n).collect());
-            self.act(Action::Beacon { url: self.url.clone(), body });
+        let mut i = 0;
+        let mut body = String::new();
+        while i < taken.len() {
+            let n = batch::encode(&mut body, taken.get(i..).unwrap_or(&[]), usize::MAX, max_bytes, &mut enc).max(1);
+            self.o.begin("B").put(&self.url).field(&body).end();
+            self.unloading.push(n);
+            i += n;
         }
+        self.unloaded = taken;
     }
 
     /// The browser took the first `n` beacons of the last unload; the rest
     /// stay queued, in order.
     pub(super) fn beaconed(&mut self, n: usize) {
-        let chunks = core::mem::take(&mut self.unloading);
-        let mut refused = Vec::new();
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            if i < n {
-                let seqs: Vec<u64> = chunk.iter().map(|(e, _)| e.seq()).collect();
-                self.flushes.on_batch(&seqs, Outcome::Delivered);
-                let events: Vec<Event> = chunk.into_iter().map(|(e, _)| e).collect();
-                self.release_pages(&events);
-            } else {
-                refused.extend(chunk);
-            }
-        }
+        let counts = core::mem::take(&mut self.unloading);
+        let mut events = core::mem::take(&mut self.unloaded);
+        let sent: usize = counts.iter().take(n).sum();
+        let refused = events.split_off(sent.min(events.len()));
+        let seqs: Vec<u64> = events.iter().map(Event::seq).collect();
+        self.flushes.on_batch(&seqs, Outcome::Delivered);
+        self.release_pages(&events);
         if !refused.is_empty() {
-            let mut msg = String::from("the browser refused to send ");
-            write_u64(&mut msg, refused.len() as u64);
-            msg.push_str(" events as the page was hidden; they stay queued");
-            self.log(Level::Warn, msg);
+            self.o.begin("Lw").field("the browser refused to send ").num(refused.len() as u64).put(" events as the page was hidden; they stay queued").end();
             self.queue.restore(refused);
-        } else if n > 0 {
-            self.debug(|| String::from("page hidden: events handed to sendBeacon"));
+        } else if n > 0 && self.cfg.debug {
+            self.o.log("d", "page hidden: events handed to sendBeacon");
         }
     }
 }

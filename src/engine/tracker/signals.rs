@@ -20,7 +20,7 @@ use crate::prelude::*;
 
 use super::Tracker;
 use crate::engine::consent::{Category, Choice};
-use crate::engine::io::Action;
+use crate::engine::io::Out;
 use crate::engine::pipeline::call::Checked;
 use crate::engine::pipeline::event::Kind;
 use crate::engine::text::json::{self, quoted};
@@ -54,7 +54,11 @@ impl Signals {
     pub fn load(text: Option<&str>) -> Signals {
         let mut s = Signals::default();
         if let Some(t) = text.filter(|t| t.starts_with("v1\n")) {
-            s.log = t.lines().skip(1).filter(|l| !l.is_empty()).map(String::from).collect();
+            for l in crate::engine::text::fields(t, b'\n').skip(1) {
+                if !l.is_empty() {
+                    s.log.push(l.into());
+                }
+            }
         }
         s
     }
@@ -88,7 +92,7 @@ impl Signals {
         let Some((first, last, count)) = self.activity.take() else { return };
         if !self.consumer {
             if let Some(prev) = self.log.last().filter(|l| l.starts_with('a')) {
-                let f: Vec<&str> = prev[1..].split('\u{1f}').collect();
+                let f: Vec<&str> = crate::engine::text::fields(prev.get(1..).unwrap_or(""), 0x1f).collect();
                 if let (Some(pf), Some(pl), Some(pc)) = (f.first().and_then(|x| parse_u64(x)), f.get(1).and_then(|x| parse_u64(x)), f.get(2).and_then(|x| parse_u64(x))) {
                     if first - pl as f64 <= ACTIVITY_MERGE_MS {
                         let line = activity_line(pf as f64, last.max(pl as f64), pc + count);
@@ -107,7 +111,7 @@ impl Signals {
     /// The personalization module listens (or stops): the log so far goes
     /// to it as signals, and leaves storage. Whether the stored log should
     /// be removed now.
-    pub fn set_consumer(&mut self, on: bool) -> bool {
+    pub fn set_consumer(&mut self, on: bool, o: &mut Out) -> bool {
         self.close_activity();
         self.consumer = on;
         if !on || self.log.is_empty() {
@@ -115,6 +119,7 @@ impl Signals {
         }
         self.out.append(&mut self.log);
         self.dirty = false;
+        self.flush(o);
         true
     }
 
@@ -141,13 +146,14 @@ impl Signals {
         self.store = Some(text);
     }
 
-    /// The actions waiting: signals for the module, the log to store.
-    pub fn take_actions(&mut self) -> Vec<Action> {
-        let mut actions: Vec<Action> = core::mem::take(&mut self.out).into_iter().map(Action::Signal).collect();
-        if let Some(text) = self.store.take() {
-            actions.push(Action::Store(STORAGE_KEY, Some(text)));
+    /// Writes what waits: signals for the module (`G`), the log to store.
+    pub fn flush(&mut self, o: &mut Out) {
+        for line in core::mem::take(&mut self.out) {
+            o.begin("G").put(&line).end();
         }
-        actions
+        if let Some(text) = self.store.take() {
+            o.store(STORAGE_KEY, Some(&text));
+        }
     }
 
     /// The log's lines (for tests).
