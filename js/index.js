@@ -2,12 +2,14 @@
 //
 // Importing it does nothing at all (safe for server-side rendering); init()
 // loads the tracking engine's wasm and, where the config personalizes
-// (slots or profile) or the page has data-kz-slot, the personalization
-// module beside it (a separate chunk: other pages never load it).
+// (slots or profile) or the page has data-kz-slot, and consent allows it,
+// the personalization module beside it (a separate chunk: other pages, and
+// visitors who have not granted personalization, never load it).
 
 import { inert, wrap } from './edge/api.js';
 import { complain, PREFIX } from './edge/console.js';
 import { startEngine } from './edge/driver.js';
+import { holder, likelyAllowed, personalizeWhenAllowed } from './edge/later.js';
 
 const cache = {};
 
@@ -47,8 +49,17 @@ function failed(e) {
  */
 export async function init(config) {
   if (typeof window === 'undefined' || typeof document === 'undefined') return inert();
-  const personal = wantsPersonalization(config) ? Promise.all([import('./edge/personalize.js'), load('personalize')]) : null;
-  if (personal) personal.catch(() => {});
+  const wanted = wantsPersonalization(config);
+  let personal = null;
+  const personalize = () => {
+    if (!personal) {
+      personal = Promise.all([import('./edge/personalize.js'), load('personalize')]);
+      personal.catch(() => {});
+    }
+    return personal;
+  };
+  // Fetched in parallel with the tracker when the stored choice allows it.
+  if (wanted && likelyAllowed(config)) personalize();
   let glue;
   try {
     glue = await load('kizuna');
@@ -56,18 +67,20 @@ export async function init(config) {
     throw failed(e);
   }
   const d = startEngine(glue, config);
-  let p = null;
-  if (personal) {
+  const late = wanted ? holder() : null;
+  if (late) {
+    const begin = () => personalize().then(([edge, g]) =>
+      edge.startPersonalization({ start: g.personalize_start, run: g.personalize_run, stop: g.personalize_stop }, d, config, late.watchers));
     try {
-      const [edge, g] = await personal;
-      p = edge.startPersonalization({ start: g.personalize_start, run: g.personalize_run, stop: g.personalize_stop }, d, config);
+      await personalizeWhenAllowed(d, late, begin);
     } catch (e) {
+      // Only a start at init fails init (a bad slots field); a start after a later grant reports on the console.
       d.stop();
       if (e && String(e.message).startsWith(PREFIX)) throw e;
       throw failed(e);
     }
   }
-  return wrap(d, p);
+  return wrap(d, late);
 }
 
 export default { init };

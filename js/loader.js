@@ -2,8 +2,9 @@
 // glue bundled in): fetches the wasm from its own folder (checked against
 // its SRI hash), replays the calls the snippet queued, in order and with
 // their own page context, and replaces the stub with the real API. Where
-// the config personalizes or the page has slots, it loads personalize.js
-// (the personalization module) from the same folder, in parallel.
+// the config personalizes or the page has slots, and consent allows it, it
+// loads personalize.js (the personalization module) from the same folder:
+// in parallel when the stored choice says so, else once it is granted.
 //
 //   <script async src="/kizuna/kizuna.js" data-global="kizuna" data-base="/kizuna/"></script>
 
@@ -11,6 +12,7 @@ import initWasm, { run, start, stop } from './pkg/kizuna.js';
 import { dispatch, wrap } from './edge/api.js';
 import { complain } from './edge/console.js';
 import { startEngine } from './edge/driver.js';
+import { holder, likelyAllowed, personalizeWhenAllowed } from './edge/later.js';
 
 // Replaced at build time with the SRI hashes of the files this loads.
 const WASM_INTEGRITY = typeof __KIZUNA_WASM_SRI__ === 'string' ? __KIZUNA_WASM_SRI__ : '';
@@ -62,7 +64,7 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
   };
   const needsPersonalization = (config) => !!(config && (config.slots || config.profile)) || !!window.__kizunaSlots ||
     !!document.querySelector('[data-kz-slot]');
-  if (needsPersonalization(configOf())) personalize().catch(() => {});
+  if (needsPersonalization(configOf()) && likelyAllowed(configOf())) personalize().catch(() => {});
 
   const wasm = fetch(new URL('kizuna.wasm', base), WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : undefined);
   initWasm({ module_or_path: wasm }).then(() => {
@@ -89,8 +91,9 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
       queue.splice(0, queue.length, ...queue.filter((call) => call[4][0] !== 'init'));
       return;
     }
-    const go = (p) => {
-      const api = wrap(d, p);
+    const late = needsPersonalization(config) ? holder() : null;
+    const go = () => {
+      const api = wrap(d, late);
       const live = function (method) {
         return dispatch(api, method, [].slice.call(arguments, 1));
       };
@@ -112,16 +115,16 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
       }
       window[name] = live;
     };
-    if (!needsPersonalization(config)) return go(null);
-    personalize().then((startPersonalization) => {
-      let p = null;
+    if (!late) return go();
+    personalizeWhenAllowed(d, late, () => personalize().then((startPersonalization) => {
       try {
-        p = startPersonalization(d, config);
-      } catch (_) { /* the reason is on the console: the page goes on without personalization */ }
-      go(p);
+        return startPersonalization(d, config, late.watchers);
+      } catch (_) {
+        return null; // the reason is on the console: the page goes on without personalization
+      }
     }, (e) => {
       complain('personalization is off on this page: ' + (e && e.message ? e.message : String(e)));
-      go(null);
-    });
+      return null;
+    })).then(go, go);
   }
 })();

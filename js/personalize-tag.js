@@ -13,5 +13,5 @@ const WASM_INTEGRITY = typeof __KIZUNA_PERSONALIZE_WASM_SRI__ === 'string' ? __K
   const base = new URL('.', (script && script.src) || location.href).href;
   // The loader started the fetch already; on its own, this script does.
   const wasm = window.__kizunaPersonalizeWasm || fetch(new URL('personalize.wasm', base), WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : undefined);
-  window.__kizunaPersonalize = initWasm({ module_or_path: wasm }).then(() => (d, config) => startPersonalization({ start, run, stop }, d, config));
+  window.__kizunaPersonalize = initWasm({ module_or_path: wasm }).then(() => (d, config, watchers) => startPersonalization({ start, run, stop }, d, config, watchers));
 })();

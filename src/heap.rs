@@ -85,7 +85,9 @@ impl<G: Grow> Heap<G> {
         let align = size.min(4096);
         let mut start = (self.bump + align - 1) & !(align - 1);
         if start + size > self.end || self.end == 0 {
-            let pages = size.div_ceil(PAGE) + 1;
+            // `end` is page aligned, so an aligned start never passes it and
+            // `size` rounded up to pages always fits after it.
+            let pages = size.div_ceil(PAGE);
             let Some(base) = self.grow.grow(pages) else { return null_mut() };
             if base != self.end {
                 // The memory grew elsewhere (a large block took the pages

@@ -15,6 +15,10 @@ mkdir -p js/pkg
 # One crate, two modules: the features choose which exports each has.
 for module in kizuna personalize; do
   feature=$([ "$module" = kizuna ] && echo tracker || echo personalize)
+  # A 64 KiB stack, not the default 1 MiB: wasm memory never shrinks, and
+  # every page of it counts against the page's memory (the engines recurse
+  # at most a few dozen frames, into described values of bounded depth).
+  RUSTFLAGS="-C link-arg=-zstack-size=65536" \
   cargo build --release --target wasm32-unknown-unknown --quiet --no-default-features --features "$feature" \
     --target-dir "target/$module"
   wasm-bindgen --target web --no-typescript --out-dir js/pkg --out-name "$module" \

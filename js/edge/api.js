@@ -3,6 +3,7 @@
 // could go wrong inside Kizuna: nothing reaches the page.
 
 import { complain, report } from './console.js';
+import { NO_CONSENT_EXPLANATION, noConsentDecision, showDefaults } from './later.js';
 
 const EMPTY = Object.freeze({ sent: 0, failed: 0, pending: 0 });
 const NOOP = () => {};
@@ -10,9 +11,10 @@ const NO_PENDING = () => ({ buffered: 0, dropped: 0 });
 
 /**
  * The API of a running engine (`d`, from driver.js) and, on pages that
- * personalize, its personalization module (`p`, from personalize.js).
+ * personalize, its personalization module (`late.p`, from personalize.js,
+ * which may start after the API does: see later.js).
  */
-export function wrap(d, p) {
+export function wrap(d, late) {
   const guard = (what, f, fallback) => function () {
     try {
       return f.apply(null, arguments);
@@ -21,15 +23,29 @@ export function wrap(d, p) {
       return typeof fallback === 'function' ? fallback() : fallback;
     }
   };
-  const noPersonalization = (what, fallback) => () => {
+  const off = (what, fallback) => {
     complain(what + ' needs the personalization module, which loads where the config has slots or profile, or the page has data-kz-slot');
     return fallback;
   };
+  const slotName = (what, slot) => {
+    if (typeof slot === 'string') return true;
+    complain(what + ' needs a slot name (a string)');
+    return false;
+  };
   return Object.freeze({
-    track: guard('track()', (n, props, o) => d.call('track', n, props, o), false),
+    // Written out, not guard(): the hot path of every call (no `arguments`).
+    track(name, properties, options) {
+      try {
+        return d.track(name, properties, options);
+      } catch (e) {
+        report('track()', e);
+        return false;
+      }
+    },
     page: guard('page()', (n, props, o) => {
       const ok = d.call('page', n, props, o);
-      if (p) p.pageView();
+      if (late && late.p) late.p.pageView();
+      else if (late && late.waiting) showDefaults();
       return ok;
     }, false),
     identify: guard('identify()', (u, traits, o) => d.call('identify', u, traits, o), false),
@@ -38,11 +54,32 @@ export function wrap(d, p) {
     anonymousId: guard('anonymousId()', () => d.status().anonymousId, null),
     userId: guard('userId()', () => d.status().userId, null),
     queued: guard('queued()', () => d.status().queued, 0),
-    decide: guard('decide()', p ? (slot) => p.decide(slot) : noPersonalization('decide()', null), null),
-    explain: guard('explain()', p ? (slot) => p.explain(slot) : noPersonalization('explain()', ''), ''),
-    profile: guard('profile()', p ? () => p.profile() : noPersonalization('profile()', null), null),
-    forget: guard('forget()', () => { d.forget(); if (p) p.forget(); }),
-    onDecision: guard('onDecision()', p ? (cb) => p.onDecision(cb) : noPersonalization('onDecision()', NOOP), NOOP),
+    decide: guard('decide()', (slot) => {
+      if (late && late.p) return late.p.decide(slot);
+      if (!late || !late.waiting) return off('decide()', null);
+      return slotName('decide()', slot) ? noConsentDecision(slot) : null;
+    }, null),
+    explain: guard('explain()', (slot) => {
+      if (late && late.p) return late.p.explain(slot);
+      if (!late || !late.waiting) return off('explain()', '');
+      return slotName('explain()', slot) ? NO_CONSENT_EXPLANATION : '';
+    }, ''),
+    profile: guard('profile()', () => (late && late.p ? late.p.profile() : late && late.waiting ? null : off('profile()', null)), null),
+    forget: guard('forget()', () => {
+      d.forget();
+      if (late && late.p) late.p.forget();
+      else d.storage.remove('kizuna:profile');
+    }),
+    onDecision: guard('onDecision()', (cb) => {
+      if (late && late.p) return late.p.onDecision(cb);
+      if (!late || !late.waiting) return off('onDecision()', NOOP);
+      if (typeof cb !== 'function') {
+        complain('onDecision() needs a function; nothing subscribed');
+        return NOOP;
+      }
+      late.watchers.add(cb);
+      return () => { late.watchers.delete(cb); };
+    }, NOOP),
     consent: Object.freeze({
       get: guard('consent.get()', () => d.consent(), null),
       set: guard('consent.set()', (choices, options) => d.setConsent(choices, options), null),

@@ -67,10 +67,10 @@ function restore(slot) {
 
 /**
  * Starts the personalization engine of `glue` beside the tracker's driver
- * `d`. Throws an Error naming a bad slots/profile field.
+ * `d`. `watchers` are the onDecision callbacks (some may have subscribed
+ * before it started). Throws an Error naming a bad slots/profile field.
  */
-export function startPersonalization(glue, d, config) {
-  const watchers = new Set();
+export function startPersonalization(glue, d, config, watchers = new Set()) {
   const slots = new Map();
   let wakeTimer = null;
   let visitor = d.status().anonymousId;

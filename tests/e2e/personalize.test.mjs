@@ -556,17 +556,22 @@ test('5: the evil variant renders without its script, handler or javascript: URL
 async function optInThenGrant() {
   const handle = await fresh();
   const { page } = handle;
+  const fetched = [];
+  page.on('request', (r) => { if (/personalize\.(js|wasm)$/.test(new URL(r.url()).pathname)) fetched.push(new URL(r.url()).pathname); });
   await openSlots(page, '?mode=opt-in');
   await sleep(400);
+  const fetchedBefore = [...fetched];
   const before = {};
   for (const name of SLOT_NAMES) before[name] = { d: await decide(page, name), st: await slotState(page, name) };
   const storedBefore = await localStore(page);
   const profileBefore = await page.evaluate(() => window.kizuna.profile());
   const rec = await recording(page);
   const state = await page.evaluate(() => window.kizuna.consent.set({ personalization: true, analytics: true }));
+  // The grant loads the personalization module, which then decides.
+  await page.waitForFunction((n) => window.kizuna.decide(n).reason !== 'no-consent', SLOT_NAMES[0], { timeout: 10_000 });
   const granted = {};
   for (const name of SLOT_NAMES) granted[name] = { d: await decide(page, name), st: await slotState(page, name) };
-  return { ...handle, before, storedBefore, profileBefore, rec, state, granted };
+  return { ...handle, before, storedBefore, profileBefore, rec, state, granted, fetchedBefore, fetched };
 }
 
 test('6: opt-in with no choice shows every default (no-consent) and stores nothing; a grant decides, renders and stores a profile', async () => {
@@ -583,6 +588,8 @@ test('6: opt-in with no choice shows every default (no-consent) and stores nothi
     }
     assert.deepEqual(h.storedBefore, {}, 'nothing stored (no kizuna:profile)');
     assert.equal(h.profileBefore, null, 'profile() is null');
+    assert.deepEqual(h.fetchedBefore, [], 'without consent the personalization module is not even fetched');
+    assert.deepEqual([...h.fetched].sort(), ['/dist/kizuna/personalize.js', '/dist/kizuna/personalize.wasm'], 'the grant fetched it, once');
 
     assert.equal(h.state.personalization, 'granted');
     for (const name of SLOT_NAMES) {

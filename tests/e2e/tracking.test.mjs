@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   setup, teardown, openDemo, waitForReady, waitForEvents, waitAndSettle, waitUntil, collected,
-  duplicateIds, kizunaMessages, UUID_V4, ISO_8601,
+  duplicateIds, kizunaMessages, newPage, UUID_V4, ISO_8601,
 } from './helpers.mjs';
 
 let env;
@@ -274,6 +274,38 @@ test('a failing collector: flush() reports failed and pending, a second flush() 
       (e) => e.anonymousId === first.anonymousId && e.event?.startsWith('Retry '), 3000, 2, 2000);
     assert.deepEqual(retried.map((e) => e.event).sort(), ['Retry 1', 'Retry 2']);
     assert.deepEqual(duplicateIds(retried), [], 'each messageId arrives once');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+// A laptop waking from sleep fires its late timers at once, the way
+// Playwright's fake clock does after a jump: the old build threw "closure
+// invoked recursively or after being dropped" here and lost the next event.
+test('a 31-minute clock jump (timers firing late): no error, and the next events are delivered', async () => {
+  const { page, context, pageErrors } = await newPage(env.browser);
+  try {
+    await context.addInitScript(() => { window.kizunaDemoNoSlots = true; });
+    await page.clock.install();
+    await page.goto(`${env.collector.url}/?mode=opt-out`);
+    await waitForReady(page);
+    const anonymousId = await page.evaluate(() => {
+      window.kz.track('Before Jump', { n: 1 });
+      return window.kz.anonymousId();
+    });
+    await page.clock.runFor(1500);
+    await waitForEvents(env.collector, (e) => e.anonymousId === anonymousId && e.event === 'Before Jump', 5000, 1);
+
+    await page.evaluate(() => window.kz.track('Queued Before Sleep', { n: 2 }));
+    await page.clock.fastForward('31:00');
+    await page.evaluate(() => window.kz.track('After Jump', { n: 3 }));
+    await page.clock.runFor(1500);
+    const events = await waitAndSettle(env.collector,
+      (e) => e.anonymousId === anonymousId && e.type === 'track', 5000, 3, 1000);
+    assert.deepEqual(events.map((e) => e.event), ['Before Jump', 'Queued Before Sleep', 'After Jump']);
+    assert.deepEqual(duplicateIds(events), []);
+    assert.equal(await page.evaluate(() => window.kz.queued()), 0);
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();
