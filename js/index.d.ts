@@ -8,7 +8,7 @@ export type Properties = { [key: string]: JsonValue | undefined };
 
 /** Limits that decide when queued events are sent. */
 export interface BatchConfig {
-  /** Send when this many events are queued. Default `50`. Range 1–1000. */
+  /** Send when this many events are queued. Default `100`. Range 1–1000. */
   maxEvents?: number;
   /**
    * Send when a batch body would pass this many bytes; also the size of each

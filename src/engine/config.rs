@@ -17,7 +17,7 @@ use super::text::url::is_valid_endpoint;
 /// Limits that decide when queued events are sent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchPolicy {
-    /// Send when this many events are queued. Default 50.
+    /// Send when this many events are queued. Default 100.
     pub max_events: usize,
     /// Send when a batch body would pass this many bytes. Default 60 KiB.
     pub max_bytes: usize,
@@ -29,7 +29,7 @@ pub struct BatchPolicy {
 
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy { max_events: 50, max_bytes: 60 * 1024, flush_interval_ms: 1000.0, max_event_bytes: 32 * 1024 }
+        BatchPolicy { max_events: 100, max_bytes: 60 * 1024, flush_interval_ms: 1000.0, max_event_bytes: 32 * 1024 }
     }
 }
 
@@ -176,7 +176,7 @@ enum Rule {
 /// each). `endpoint` and `writeKey` are read on their own.
 const FIELDS: [(&str, Rule, u32); 14] = [
     ("batch", Rule::Section, 0),
-    ("batch.maxEvents", Rule::Int(1, 1000), 50),
+    ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
     ("batch.flushInterval", Rule::Int(0, 60_000), 1000),
     // Its upper bound follows the batch's: an event must fit in a batch.
@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(c.endpoint, "http://127.0.0.1:8080/collect");
         assert_eq!(c.write_key, None);
         assert!(!c.debug);
-        assert_eq!(c.batch, BatchPolicy { max_events: 50, max_bytes: 61_440, flush_interval_ms: 1000.0, max_event_bytes: 32_768 });
+        assert_eq!(c.batch, BatchPolicy { max_events: 100, max_bytes: 61_440, flush_interval_ms: 1000.0, max_event_bytes: 32_768 });
         assert_eq!(c.consent, ConsentConfig::default());
     }
 

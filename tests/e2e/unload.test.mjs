@@ -130,18 +130,18 @@ test('a batch in flight on a slow network when the page goes away arrives once',
     // Real networks take time to answer: the collector records the batch at
     // once and answers 500 ms later.
     env.collector.delayNext(500, 1);
-    // 50 events (with the page view): maxEvents is reached, a batch goes out
+    // 100 events (with the page view): maxEvents is reached, a batch goes out
     // at once; 100 ms later, with its answer still on the way, the user leaves.
     await page.evaluate((run) => {
-      for (let i = 0; i < 50; i++) window.kz.track('Leaving', { i, run });
+      for (let i = 0; i < 100; i++) window.kz.track('Leaving', { i, run });
       setTimeout(() => { location.href = '/next.html'; }, 100);
     }, run);
     await page.waitForURL('**/next.html', { timeout: 10_000 });
-    const arrived = await waitAndSettle(env.collector, (e) => e.properties?.run === run, 5000, 50, 1000);
-    assert.equal(new Set(arrived.map((e) => e.messageId)).size, 50, 'all 50 arrived');
+    const arrived = await waitAndSettle(env.collector, (e) => e.properties?.run === run, 5000, 100, 1000);
+    assert.equal(new Set(arrived.map((e) => e.messageId)).size, 100, 'all 100 arrived');
     assert.deepEqual(pageErrors, []);
     assert.equal(duplicateIds(arrived).length, 0,
-      `${duplicateIds(arrived).length} events arrived twice (${arrived.length} deliveries of 50 events)`);
+      `${duplicateIds(arrived).length} events arrived twice (${arrived.length} deliveries of 100 events)`);
   } finally {
     await context.close();
   }
