@@ -185,6 +185,51 @@ test('failure injection over HTTP via /collector/fail', async () => {
   assert.equal((await post('/collect', segmentBatch(1))).status, 200);
 });
 
+test('fault rules: every 3rd request reset, every 5th answered 500, nothing they take is recorded', async () => {
+  const records = c.records.length;
+  const reset = c.fault({ mode: 'reset', every: 3 });
+  const five = c.fault({ mode: 'status', status: 500, every: 5 });
+  const outcomes = [];
+  for (let i = 1; i <= 15; i++) {
+    try {
+      const res = await post('/collect', segmentBatch(1));
+      outcomes.push(res.status);
+      await res.arrayBuffer();
+    } catch (_) {
+      outcomes.push('reset');
+    }
+  }
+  c.clearFaults();
+  // 3, 6, 9, 12, 15 reset (the first rule wins on 15); 5 and 10 answered 500.
+  assert.deepEqual(outcomes, [200, 200, 'reset', 200, 500, 'reset', 200, 200, 'reset', 500, 200, 'reset', 200, 200, 'reset']);
+  assert.equal(reset.taken, 5);
+  assert.equal(five.taken, 2);
+  assert.equal(c.records.length, records + 8);
+});
+
+test('fault rules: refuse, hang (dropped after ms), 429 with Retry-After, count, and over HTTP', async () => {
+  c.fault({ mode: 'refuse', count: 1 });
+  await assert.rejects(post('/collect', segmentBatch(1)));
+  c.fault({ mode: 'hang', ms: 300, count: 1 });
+  const started = Date.now();
+  await assert.rejects(post('/collect', segmentBatch(1)));
+  assert.ok(Date.now() - started >= 250, 'the hung request was held');
+  const set = await fetch(`${c.url}/collector/fault?mode=status&status=429&retryAfter=3&count=1`, { method: 'POST' });
+  assert.equal(set.status, 200);
+  await set.arrayBuffer();
+  const limited = await post('/collect', segmentBatch(1));
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get('retry-after'), '3');
+  await limited.arrayBuffer();
+  assert.equal((await post('/collect', segmentBatch(1))).status, 200, 'count 1: the rule is spent');
+  const bad = await fetch(`${c.url}/collector/fault?mode=explode`, { method: 'POST' });
+  assert.equal(bad.status, 400);
+  await bad.arrayBuffer();
+  const clear = await fetch(`${c.url}/collector/fault?clear`, { method: 'POST' });
+  assert.equal(clear.status, 200);
+  await clear.arrayBuffer();
+});
+
 test('SSE stream delivers existing and new records', async () => {
   await (await post('/collect', { batch: [{ type: 'track', event: 'before-stream' }] })).arrayBuffer();
   const ac = new AbortController();

@@ -17,6 +17,7 @@
 //   POST /collect, /v1/batch, /beacon/v1/batch, /com.snowplowanalytics.snowplow/tp2
 //   GET  /collector/batches | /collector/rejected | /collector/stream (SSE) | /collector/stats
 //   POST /collector/clear | /collector/fail?status=503&count=2&retryAfter=1
+//        | /collector/fault?mode=reset|refuse|hang|status&every=3&count=…&status=…&retryAfter=…&ms=… (or ?clear)
 //   GET/HEAD anything else → static files from the mounts (longest prefix wins)
 //
 // This file is the entry point: the command line, and the exports tests and tools
@@ -25,7 +26,7 @@
 //   ingest.mjs     the collect endpoints: body limits, content types, payload checks
 //   store.mjs      records and rejections in memory, the NDJSON file
 //   stream.mjs     Server-Sent Events (/collector/stream)
-//   faults.mjs     injected failures and delays (failNext, delayNext, /collector/fail)
+//   faults.mjs     injected failures, delays and fault rules (failNext, delayNext, fault, /collector/fail, /collector/fault)
 //   static.mjs     static files from the mounts
 //   responses.mjs  JSON answers and CORS headers shared by the above
 

@@ -9,7 +9,7 @@
 import { COLLECT_CORS_HEADERS, PREFLIGHT_HEADERS, sendJson } from './responses.mjs';
 import { addRecord, addRejection } from './store.mjs';
 import { broadcast } from './stream.mjs';
-import { takeDelay, takeFault } from './faults.mjs';
+import { applyRule, takeDelay, takeFault, takeRule } from './faults.mjs';
 
 const MAX_BODY_BYTES = 1024 * 1024; // 1 MiB
 const HARD_DRAIN_LIMIT = 16 * MAX_BODY_BYTES; // stop draining oversized bodies past this
@@ -32,6 +32,11 @@ export async function handleCollect(ctx, req, res, pathname) {
   }
 
   ctx.stats.requests++;
+  const rule = takeRule(ctx);
+  if (rule && rule.mode === 'refuse') {
+    applyRule(ctx, rule, req, res, COLLECT_CORS_HEADERS);
+    return;
+  }
   let body;
   try {
     body = await readBody(req, MAX_BODY_BYTES);
@@ -41,6 +46,11 @@ export async function handleCollect(ctx, req, res, pathname) {
     return;
   }
 
+  if (rule) {
+    ctx.log(`POST ${pathname} → ${rule.mode} (fault rule)`);
+    applyRule(ctx, rule, req, res, COLLECT_CORS_HEADERS);
+    return;
+  }
   const fault = takeFault(ctx);
   if (fault) {
     ctx.stats.failed++;

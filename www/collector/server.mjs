@@ -11,7 +11,7 @@ import { API_CORS_HEADERS, PREFLIGHT_HEADERS, sendJson } from './responses.mjs';
 import { COLLECT_PATHS, handleCollect } from './ingest.mjs';
 import { clearRecords, defaultOutFile, prepareOutFile } from './store.mjs';
 import { broadcastClear, closeStreams, openStream } from './stream.mjs';
-import { injectFailure, setDelay, setFault } from './faults.mjs';
+import { addRule, clearRules, injectFailure, injectRule, setDelay, setFault } from './faults.mjs';
 import { defaultMounts, handleStatic, normalizeMounts } from './static.mjs';
 
 const HOST = '127.0.0.1';
@@ -38,6 +38,8 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     seq: 0,
     fault: null,
     delay: null,
+    rules: [],
+    hung: new Set(),
     sseClients: new Set(),
     log: quiet ? () => {} : (msg) => console.error(`[collector] ${msg}`),
   };
@@ -66,7 +68,19 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     delayNext(ms, count = 1) {
       setDelay(ctx, ms, count);
     },
+    /**
+     * Adds a fault rule: `{ mode: 'status' | 'reset' | 'refuse' | 'hang', status, retryAfter, every, count, ms }`
+     * (see faults.mjs). Returns the rule; its `taken` counts the requests it took.
+     */
+    fault(rule) {
+      return addRule(ctx, rule);
+    },
+    /** Removes every fault rule (hung requests are dropped). */
+    clearFaults() {
+      clearRules(ctx);
+    },
     close() {
+      clearRules(ctx);
       closing ??= closeServer(ctx, server);
       return closing;
     },
@@ -158,6 +172,7 @@ const API_ROUTES = {
   'GET /collector/stream': (ctx, req, res) => openStream(ctx, req, res),
   'POST /collector/clear': (ctx, req, res) => handleClear(ctx, req, res),
   'POST /collector/fail': (ctx, req, res, query) => injectFailure(ctx, req, res, query),
+  'POST /collector/fault': (ctx, req, res, query) => injectRule(ctx, req, res, query),
 };
 
 function handleCollectorApi(ctx, req, res, pathname, query) {
