@@ -6,6 +6,42 @@ export type JsonValue = string | number | boolean | null | Date | JsonValue[] | 
 /** Properties of an event or traits of a user: a plain object. */
 export type Properties = { [key: string]: JsonValue | undefined };
 
+/** How much the queue holds while the collector cannot take it. */
+export interface QueueConfig {
+  /** Most events queued (memory included, whatever the visitor does). Default `50000`. Range 100–1000000. */
+  maxEvents?: number;
+  /** Most bytes of queued events. Default `8388608` (8 MiB). Range 65536–67108864. */
+  maxBytes?: number;
+  /** When full: the oldest go (`'drop-oldest'`, the default) or new events are refused (`'drop-newest'`). Both are counted in `stats().dropped`. */
+  whenFull?: 'drop-oldest' | 'drop-newest';
+}
+
+/** The queue's copy in localStorage, which the next page of the site (or another tab) sends. Written only while analytics storage is allowed. */
+export interface StoreConfig {
+  /** Keep one. Default `true`. */
+  persist?: boolean;
+  /** Most events kept (the newest). Default `5000`. Range 0–100000. */
+  maxEvents?: number;
+  /** Most characters kept. Default (and most) `2097152` (2 MiB). */
+  maxBytes?: number;
+  /** Stored events older than this are not sent (counted in `stats().expired`). Default `7`. Range 1–365. */
+  maxAgeDays?: number;
+}
+
+/** What happened to the events so far on this page. */
+export interface Stats {
+  /** Waiting to be sent. */
+  queued: number;
+  /** Taken by the collector (requests answered 2xx, beacons the browser accepted). */
+  sent: number;
+  /** Dropped from a full queue. */
+  dropped: number;
+  /** Taken over from storage but older than `store.maxAgeDays`. */
+  expired: number;
+  /** Refused by the collector for good (4xx other than 408 and 429; a single event answered 413). */
+  rejected: number;
+}
+
 /** Limits that decide when queued events are sent. */
 export interface BatchConfig {
   /** Send when this many events are queued. Default `100`. Range 1–1000. */
@@ -134,6 +170,10 @@ export interface KizunaConfig {
   debug?: boolean;
   /** Batching limits. */
   batch?: BatchConfig;
+  /** The queue's bounds. */
+  queue?: QueueConfig;
+  /** The queue's stored copy. */
+  store?: StoreConfig;
   /** Consent rules. */
   consent?: ConsentConfig;
   /** Slot settings by slot name. */
@@ -192,6 +232,8 @@ export interface Kizuna {
   userId(): string | null;
   /** Events waiting to be sent. */
   queued(): number;
+  /** Counts of sent, dropped, expired and refused events. */
+  stats(): Stats;
   /** The visitor's consent. */
   readonly consent: ConsentApi;
   /** The decision for a slot: the page's, or (for a slot the app renders itself, described in `slots`) one made now. */

@@ -96,11 +96,12 @@ fn rule3_withdrawal_purges_deletes_and_never_sends_again() {
     s.track_in("M", "marketing");
     assert_eq!(s.posts.len(), 1, "100 events: a batch goes");
     let in_flight = s.posts[0].events().len();
-    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:consent", "kizuna:traits", "kizuna:userId"]);
+    let queue_key = format!("kizuna:q.{}", s.t.status().owner);
+    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:consent", queue_key.as_str(), "kizuna:traits", "kizuna:userId"], "the queue is stored too");
     let old_id = s.t.identity().anonymous_id.clone();
     s.consent(r#"{"analytics":false}"#, "banner");
     assert_eq!(s.t.queue().len(), in_flight + 1, "only the batch on the wire and the marketing event remain");
-    assert_eq!(keys(&s), ["kizuna:consent"], "everything but the record is deleted");
+    assert_eq!(keys(&s), ["kizuna:consent"], "everything but the record is deleted, the stored queue too");
     assert_ne!(s.t.identity().anonymous_id, old_id, "a new visitor if analytics comes back");
     s.answer(503);
     assert_eq!(s.t.queue().len(), 1, "the failed batch's analytics events are not retried");

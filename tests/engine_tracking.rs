@@ -20,8 +20,10 @@ fn is_uuid_v4(s: &str) -> bool {
         && s.chars().filter(|c| *c != '-').all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
 }
 
+/// Opt-out with `batch` settings and no stored copy (its writes have
+/// wake-ups of their own; tests/engine_store.rs tests them).
 fn batch_config(batch: &str) -> String {
-    format!("{{\"endpoint\":\"/collect\",\"writeKey\":\"k\",\"consent\":{{\"mode\":\"opt-out\"}},\"batch\":{batch}}}")
+    format!("{{\"endpoint\":\"/collect\",\"writeKey\":\"k\",\"consent\":{{\"mode\":\"opt-out\"}},\"store\":{{\"persist\":false}},\"batch\":{batch}}}")
 }
 
 #[test]
@@ -187,7 +189,7 @@ fn oversized_events_are_refused_without_blocking_the_queue() {
 
 #[test]
 fn batches_go_out_on_count_bytes_or_time() {
-    let mut s = Sim::new(&open());
+    let mut s = Sim::new(&batch_config("{}"));
     s.track("A", "{}");
     s.advance(400.0);
     s.track("B", "{}");

@@ -7,6 +7,7 @@
 import { describe, flat, lit } from './capture.js';
 import { complain, debug, report, warn } from './console.js';
 import { followPage } from './page.js';
+import { followStore } from './outbox.js';
 import { listenForConsent } from './signals.js';
 import { openStorage, readCookie, writeCookie } from './storage.js';
 
@@ -16,7 +17,11 @@ const US = '\x1f';
 const CHUNK = 100;
 // Calls kept before a drain is forced in the middle of a loop.
 const FORCE = 10000;
-const REQUEST_TIMEOUT_MS = 30000;
+// A request with no answer after this long is given up and retried. Long
+// on purpose: a collector or proxy that cuts a hung connection makes the
+// browser resend the request by itself, and a shorter timeout would race
+// that resend into a duplicate.
+const REQUEST_TIMEOUT_MS = 60000;
 const STORED = ['kizuna:anonymousId', 'kizuna:userId', 'kizuna:traits', 'kizuna:consent', 'kizuna:signals'];
 const CALL_TYPES = { track: 'T', page: 'V', identify: 'I' };
 
@@ -38,6 +43,9 @@ export function startEngine(glue, config) {
   const store = openStorage();
   const inbox = [];
   const segments = new Map();
+  // Segment id → the key its stored copy is kept under.
+  const segmentKeys = new Map();
+  let outbox = null;
   const flushes = new Map();
   const watchers = new Set();
   const requests = new Map();
@@ -70,15 +78,45 @@ export function startEngine(glue, config) {
   const handle = Number(started.slice(0, sep));
   void first;
 
-  const onVisibility = () => { if (document.visibilityState === 'hidden') cross('h'); };
-  const onPageHide = () => cross('x');
+  // Whether the browser is online decides if beacons are worth sending (the
+  // online/offline events do not always fire).
+  const line = () => 'l' + (navigator.onLine === false ? 0 : 1);
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') {
+      inbox.push(line());
+      cross('h');
+    }
+  };
+  // Always listened to: the stored queue's lock goes after the last write.
+  addEventListener('pagehide', () => {
+    inbox.push(line());
+    if (listening) cross('x');
+    if (outbox) outbox.hide();
+  });
+  addEventListener('pageshow', (e) => { if (e.persisted && outbox) outbox.show(); });
+  const online = (on) => () => { inbox.push('l' + on); schedule(); };
+  addEventListener('online', online(1));
+  addEventListener('offline', online(0));
+  if (navigator.onLine === false) inbox.push('l0');
 
   function listen(on) {
     if (on === listening) return;
     listening = on;
-    const m = on ? 'addEventListener' : 'removeEventListener';
-    document[m]('visibilitychange', onVisibility);
-    window[m]('pagehide', onPageHide);
+    document[on ? 'addEventListener' : 'removeEventListener']('visibilitychange', onVisibility);
+  }
+
+  // Every stored queue goes (analytics storage was withdrawn).
+  function dropStored() {
+    segmentKeys.clear();
+    try {
+      const local = window.localStorage;
+      const doomed = [];
+      for (let i = 0; i < local.length; i++) {
+        const k = local.key(i);
+        if (k && k.startsWith('kizuna:q.')) doomed.push(k);
+      }
+      for (const k of doomed) store.remove(k);
+    } catch (_) { /* nothing stored where storage is gone */ }
   }
 
   function wake(at) {
@@ -151,16 +189,25 @@ export function startEngine(glue, config) {
         case 76: deferred.push(['log', body.charAt(0), body.slice(2)]); break; // L
         case 70: { const [t, sent, failed, pending] = body.split(US).map(Number); deferred.push(['flush', t, { sent, failed, pending }]); break; } // F
         case 67: deferred.push(['consent', body]); break; // C
-        case 72: { // H: segments
+        case 72: { // H: segments, and their stored copies
           const k = body.charAt(0);
-          if (k === 'k') {
-            const i = body.indexOf(US);
-            segments.set(body.slice(1, i), body.slice(i + 1));
-          } else if (k === 'r') {
-            const id = body.slice(1);
+          const i = body.indexOf(US);
+          const id = i < 0 ? body.slice(1) : body.slice(1, i);
+          if (k === 'k') segments.set(id, body.slice(i + 1));
+          else if (k === 'r') {
+            // Its stored copy stays until the engine deletes its key.
             follow.push('s' + id + US + (segments.get(id) || ''));
             segments.delete(id);
-          } else segments.delete(body.slice(1));
+            segmentKeys.delete(id);
+          } else if (k === 's') {
+            const key = body.slice(i + 1);
+            if (store.persist(key, segments.get(id) || '')) segmentKeys.set(id, key);
+          } else if (k === 'x') dropStored();
+          else {
+            if (k === 'f') segments.delete(id);
+            if (segmentKeys.has(id)) store.remove(segmentKeys.get(id));
+            segmentKeys.delete(id);
+          }
           break;
         }
         case 65: listen(body === '1'); break; // A
@@ -178,6 +225,7 @@ export function startEngine(glue, config) {
     status = {
       anonymousId: f[0], userId: f[1] ? JSON.parse(f[1]) : null, queued: +f[2], held: +f[3], dropped: +f[4],
       accepting: +f[6], fits: +f[7], debug: f[8] === '1', topics: f[9] === '1', storeProfile: f[10] === '1', accepted: status.accepted,
+      owner: f[11], sent: +f[12], lost: +f[13], expired: +f[14], rejected: +f[15],
     };
     if (f[5] !== consentText) {
       consentText = f[5];
@@ -265,6 +313,7 @@ export function startEngine(glue, config) {
   }
 
   act(started.slice(sep + 1));
+  outbox = followStore(status.owner, (record) => inbox.push(record), () => cross());
   listenForConsent(config, (record) => { inbox.push(record); schedule(); });
   settle();
   schedule();

@@ -43,6 +43,17 @@ export function openStorage() {
       }
       memory.set(key, value);
     },
+    /** Writes to localStorage only (a copy meant for the next page): whether it was kept. */
+    persist(key, value) {
+      if (!local) return false;
+      try {
+        local.setItem(key, value);
+        return true;
+      } catch (_) {
+        fallBack('refused a write (full?)');
+        return false;
+      }
+    },
     remove(key) {
       memory.delete(key);
       if (local) {

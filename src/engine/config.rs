@@ -33,6 +33,46 @@ impl Default for BatchPolicy {
     }
 }
 
+/// How much the queue holds while the collector cannot take it (memory
+/// never holds more, whatever the visitor does).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuePolicy {
+    /// Most events queued. Default 50,000.
+    pub max_events: usize,
+    /// Most bytes of queued records. Default 8 MiB.
+    pub max_bytes: usize,
+    /// When full, new events are refused (`drop-newest`) instead of the
+    /// oldest going (`drop-oldest`, the default).
+    pub drop_newest: bool,
+}
+
+impl Default for QueuePolicy {
+    fn default() -> Self {
+        QueuePolicy { max_events: 50_000, max_bytes: 8 << 20, drop_newest: false }
+    }
+}
+
+/// The queue's copy in storage, which the next page of the site sends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorePolicy {
+    /// Keep one at all (when analytics storage is allowed). Default true.
+    pub persist: bool,
+    /// Most events kept (the newest). Default 5,000.
+    pub max_events: usize,
+    /// Most characters of records kept. Default (and most) 2 MiB: under
+    /// half of the 5 MiB browsers give a site's localStorage, and room for
+    /// a 2,000-event burst cut off by a navigation.
+    pub max_bytes: usize,
+    /// Events older than this are not sent any more. Default 7 days.
+    pub max_age_ms: f64,
+}
+
+impl Default for StorePolicy {
+    fn default() -> Self {
+        StorePolicy { persist: true, max_events: 5000, max_bytes: 2 << 20, max_age_ms: 7.0 * 86_400_000.0 }
+    }
+}
+
 /// A validated configuration (the tracker's part; `slots` and `profile`
 /// are the personalization module's).
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +87,10 @@ pub struct Config {
     pub batch: BatchPolicy,
     /// Consent rules.
     pub consent: ConsentConfig,
+    /// The queue's bounds.
+    pub queue: QueuePolicy,
+    /// The stored copy.
+    pub store: StorePolicy,
 }
 
 /// A config field that is wrong, and how.
@@ -174,7 +218,7 @@ enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-const FIELDS: [(&str, Rule, u32); 14] = [
+const FIELDS: [(&str, Rule, u32); 23] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
@@ -191,6 +235,16 @@ const FIELDS: [(&str, Rule, u32); 14] = [
     ("debug", Rule::Bool, 0),
     // Read by the personalization module; known here.
     ("slots", Rule::Section, 0),
+    ("queue", Rule::Section, 0),
+    ("queue.maxEvents", Rule::Int(100, 1_000_000), 50_000),
+    ("queue.maxBytes", Rule::Int(65_536, 64 << 20), 8 << 20),
+    ("queue.whenFull", Rule::OneOf(&["drop-oldest", "drop-newest"]), 0),
+    ("store", Rule::Section, 0),
+    ("store.persist", Rule::Bool, 1),
+    ("store.maxEvents", Rule::Int(0, 100_000), 5000),
+    // At most 2 MiB: a stored queue must never fill the site's storage.
+    ("store.maxBytes", Rule::Int(0, 2 << 20), 2 << 20),
+    ("store.maxAgeDays", Rule::Int(1, 365), 7),
 ];
 
 /// Top-level keys that are not in [`FIELDS`].
@@ -211,7 +265,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         }
     }
     warn_unknown(text, "", &known, &mut warnings);
-    for section in ["batch", "consent"] {
+    for section in ["batch", "consent", "queue", "store"] {
         if let Some(v) = json::field(text, section).filter(|v| json::kind(v) == Kind::Object) {
             let prefix = cat(&[section, "."]);
             let keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
@@ -233,7 +287,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             _ => return Err(ConfigError::new("writeKey", "a non-empty string of at most 256 characters", &found(v))),
         },
     };
-    let mut values = [0u32; 14];
+    let mut values = [0u32; FIELDS.len()];
     for (i, (path, rule, default)) in FIELDS.iter().enumerate() {
         let (section, key) = path.split_once('.').unwrap_or(("", path));
         let holder = if section.is_empty() { Some(text) } else { json::field(text, section) };
@@ -275,6 +329,8 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             tcf: v(10) == 1,
             google_consent_mode: v(11) == 1,
         },
+        queue: QueuePolicy { max_events: v(15) as usize, max_bytes: v(16) as usize, drop_newest: v(17) == 1 },
+        store: StorePolicy { persist: v(19) == 1, max_events: v(20) as usize, max_bytes: v(21) as usize, max_age_ms: f64::from(v(22)) * 86_400_000.0 },
     };
     Ok((config, warnings))
 }

@@ -23,13 +23,18 @@
 //! | `f` token | `flush()` |
 //! | `s` id, text | a segment given back |
 //! | `z` tz / `k` topics / `u` 0-1 | time zone / topic click / module listening |
+//! | `e` key, value | another owner's stored queue, to take over |
+//! | `l` 0-1 / `y` 0-1 / `R` record | offline-online / back from the bfcache (still ours?) / another tab's consent record |
 //!
 //! Out of the engine: `P` id, keepalive, url, body (POST) · `B` url, body
 //! (beacon) · `W` ms (wake; empty cancels) · `S` key, value / `D` key
 //! (storage) · `K` value (cookie; empty removes) · `L` level, message ·
 //! `F` token, sent, failed, pending · `C` state · `Hk` id, text / `Hr` id
-//! / `Hf` id (segments) · `A` 0-1 (unload listeners) · `Y` 0-1 (accepted)
-//! · `G` signal · and last, `Z` the status the synchronous API reads.
+//! / `Hf` id (segments: keep, give back, forget with any stored copy) ·
+//! `Hs` id, key / `Hd` id (store a kept segment / delete its stored copy) ·
+//! `Hx` (delete every stored queue) · `A` 0-1 (unload listeners) · `Y` 0-1
+//! (accepted) · `G` signal · and last, `Z` the status the synchronous API
+//! reads.
 
 use crate::prelude::*;
 
@@ -85,6 +90,13 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
         b'z' => Input::Timezone(body),
         b'k' => Input::TopicClick(body),
         b'u' => Input::Consumer(body == "1"),
+        b'e' => {
+            let (key, value) = body.split_once(US).unwrap_or((body, ""));
+            Input::Stored(key, value)
+        }
+        b'l' => Input::Online(body == "1"),
+        b'y' => Input::Resumed(body == "1"),
+        b'R' => Input::ConsentRecord(body),
         _ => return None,
     }))
 }
@@ -183,6 +195,12 @@ pub fn write_status(out: &mut String, s: &Status) {
     out.push(if s.topics { '1' } else { '0' });
     out.push(US);
     out.push(if s.store_profile { '1' } else { '0' });
+    out.push(US);
+    out.push_str(&s.owner);
+    for n in s.counts {
+        out.push(US);
+        write_u64(out, n);
+    }
 }
 
 #[cfg(test)]

@@ -88,6 +88,16 @@ pub enum Input<'a> {
     /// The personalization module is listening (profile signals go to it
     /// instead of the stored log).
     Consumer(bool),
+    /// A key of another owner's stored queue and its value, which this
+    /// engine may take over (the edge holds that owner's lock).
+    Stored(&'a str, &'a str),
+    /// The browser went online (`true`) or offline.
+    Online(bool),
+    /// The page came back from the back/forward cache; whether its stored
+    /// queue is still its own.
+    Resumed(bool),
+    /// Another tab wrote the consent record (a JSON literal, or empty).
+    ConsentRecord(&'a str),
 }
 
 /// The answers being written for the edge.

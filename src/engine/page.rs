@@ -210,6 +210,17 @@ impl Pages {
         }
     }
 
+    /// The pages events refer to.
+    pub fn iter(&self) -> impl Iterator<Item = &Page> {
+        self.pages.iter().filter(|p| p.refs > 0)
+    }
+
+    /// Which pages events refer to, in short (how many, the sum of their
+    /// ids): what a stored copy must be rewritten for when it changes.
+    pub fn signature(&self) -> (usize, u64) {
+        self.iter().fold((0, 0), |(n, s), p| (n + 1, s + u64::from(p.id)))
+    }
+
     /// How many pages are kept.
     pub fn len(&self) -> usize {
         self.pages.len()

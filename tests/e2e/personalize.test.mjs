@@ -699,7 +699,9 @@ test('7: forget() deletes the profile and the ids: a new anonymous id, nothing o
       for (const [key, value] of Object.entries(local)) {
         assert.ok(!value.includes(oldId), `${when}: ${key} does not hold the old id`);
         assert.ok(!value.includes('user-9'), `${when}: ${key} does not hold the old user id`);
-        assert.ok(['kizuna:consent', 'kizuna:anonymousId', 'kizuna:profile'].includes(key), `${when}: unexpected key ${key}`);
+        // A stored queue may hold the new visitor's events (checked above:
+        // nothing of the old one).
+        assert.ok(['kizuna:consent', 'kizuna:anonymousId', 'kizuna:profile'].includes(key) || key.startsWith('kizuna:q.'), `${when}: unexpected key ${key}`);
       }
       assert.equal(local['kizuna:userId'], undefined, `${when}: no user id`);
       assert.equal(local['kizuna:traits'], undefined, `${when}: no traits`);

@@ -14,6 +14,9 @@ use kizuna::engine::pipeline::event::Kind;
 use kizuna::engine::tracker::{Start, Stored, Tracker};
 use serde_json::Value as J;
 
+/// Every stored queue's key starts so.
+pub const STORED_QUEUE: &str = "kizuna:q.";
+
 /// The page most tests run on.
 pub const URL: &str = "https://shop.example/land?utm_source=ads&utm_campaign=fall&gclid=Cj0KCQ&x=1";
 /// Its decoded utm parameters.
@@ -54,6 +57,8 @@ pub struct Sim {
     pub beacon_quota: usize,
     pub wake: Option<f64>,
     pub segments: BTreeMap<u32, String>,
+    /// The storage key each stored segment is kept under.
+    pub segment_keys: BTreeMap<u32, String>,
     pub listening: bool,
     pub accepted: Vec<bool>,
     pub signals: Vec<String>,
@@ -109,6 +114,7 @@ impl Sim {
             beacon_quota: 64 * 1024,
             wake: None,
             segments: BTreeMap::new(),
+            segment_keys: BTreeMap::new(),
             listening: false,
             accepted: Vec::new(),
             signals: Vec::new(),
@@ -177,9 +183,29 @@ impl Sim {
                             self.segments.insert(id.parse().unwrap(), text.to_string());
                         }
                         "r" => returned.push(rest.parse::<u32>().unwrap()),
-                        _ => {
-                            self.segments.remove(&rest.parse::<u32>().unwrap());
+                        "s" => {
+                            let (id, key) = rest.split_once(US).unwrap();
+                            let id: u32 = id.parse().unwrap();
+                            self.store.insert(key.to_string(), self.segments[&id].clone());
+                            self.segment_keys.insert(id, key.to_string());
                         }
+                        "d" => {
+                            if let Some(key) = self.segment_keys.remove(&rest.parse::<u32>().unwrap()) {
+                                self.store.remove(&key);
+                            }
+                        }
+                        "x" => {
+                            self.store.retain(|k, _| !k.starts_with(STORED_QUEUE));
+                            self.segment_keys.clear();
+                        }
+                        "f" => {
+                            let id = rest.parse::<u32>().unwrap();
+                            self.segments.remove(&id);
+                            if let Some(key) = self.segment_keys.remove(&id) {
+                                self.store.remove(&key);
+                            }
+                        }
+                        other => panic!("unknown segment answer {other}"),
                     }
                 }
                 "A" => self.listening = body == "1",
@@ -192,6 +218,8 @@ impl Sim {
             self.input(Input::Beaconed(n));
         }
         for id in returned {
+            // The stored copy stays until the engine deletes its key.
+            self.segment_keys.remove(&id);
             let text = self.segments.remove(&id).unwrap_or_default();
             self.input(Input::Segment(id, &text));
         }

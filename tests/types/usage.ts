@@ -1,6 +1,6 @@
 // Type-checked by tests/e2e/packaging.test.mjs (tsc --noEmit --strict):
 // the package's declarations describe every call a site makes.
-import { init, type Kizuna, type KizunaConfig, type ConsentState, type FlushSummary, type KizunaGlobal } from 'kizuna';
+import { init, type Kizuna, type KizunaConfig, type ConsentState, type FlushSummary, type KizunaGlobal, type Stats } from 'kizuna';
 
 const config: KizunaConfig = {
   endpoint: '/collect',
@@ -8,6 +8,8 @@ const config: KizunaConfig = {
   debug: false,
   batch: { maxEvents: 50, maxBytes: 61440, flushInterval: 1000, maxEventBytes: 32768 },
   consent: { mode: 'opt-in', pending: 'buffer', bufferLimit: 100, gpc: true, tcf: true, googleConsentMode: true },
+  queue: { maxEvents: 50000, maxBytes: 8388608, whenFull: 'drop-oldest' },
+  store: { persist: true, maxEvents: 5000, maxBytes: 1048576, maxAgeDays: 7 },
 };
 
 async function main(): Promise<void> {
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
   const { buffered, dropped } = kz.consent.pending();
   const id: string | null = kz.anonymousId();
   console.log(queued, summary.sent, state.marketing, buffered + dropped, id, kz.userId(), kz.queued(), kz.inert);
+  const stats: Stats = kz.stats();
+  console.log(stats.sent + stats.dropped + stats.expired + stats.rejected + stats.queued);
 
   const global = (window as unknown as { kizuna: KizunaGlobal }).kizuna;
   global('init', config);

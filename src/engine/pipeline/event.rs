@@ -71,11 +71,6 @@ pub struct Event {
     pub size: u32,
     /// When it was queued (epoch ms), for the flush timer.
     pub queued: f64,
-    /// Its last request ended without an answer while the browser may
-    /// still deliver it (a keepalive request cut off by a navigation): it
-    /// waits for its retry instead of riding an unload beacon, which would
-    /// likely deliver it twice.
-    pub uncertain: bool,
 }
 
 /// What an event is made of, before it becomes a record.
@@ -126,7 +121,7 @@ impl Event {
             rec.push(SEP);
             rec.push_str(f);
         }
-        Event { rec, size: size as u32, queued: now, uncertain: false }
+        Event { rec, size: size as u32, queued: now }
     }
 
     /// Reads a record back (from the edge or storage), queued at `queued`.
@@ -135,7 +130,29 @@ impl Event {
         let p = parts(rec)?;
         // The page's context is not at hand here: an estimate of its size.
         let size = crate::engine::encode::segment::event_size(&p, 480) as u32;
-        Some(Event { rec: rec.into(), size, queued, uncertain: false })
+        Some(Event { rec: rec.into(), size, queued })
+    }
+
+    /// A record another page stored, renumbered for this queue: sequence
+    /// number `seq`, page id `page` (`map` turns the stored page id into
+    /// this engine's). `None` when it is not a record.
+    pub fn rebase(rec: &str, seq: u64, map: impl Fn(u32) -> u32, queued: f64) -> Option<Event> {
+        let p = parts(rec)?;
+        let mut f = crate::engine::text::fields(rec, SEP as u8);
+        let mut out = String::with_capacity(rec.len() + 8);
+        write_u64(&mut out, seq);
+        f.next();
+        // Kind, category, stamp and time as they were.
+        for _ in 1..5 {
+            out.push(SEP);
+            out.push_str(f.next()?);
+        }
+        out.push(SEP);
+        write_u64(&mut out, u64::from(map(p.page)));
+        f.next();
+        out.push(SEP);
+        out.push_str(f.rest());
+        Event::from_record(&out, queued)
     }
 
     /// The fields of the record.
@@ -223,6 +240,10 @@ mod tests {
         assert_eq!(e.parts(), p);
         assert_eq!(Event::from_record(&e.rec, 5.0).unwrap().parts(), p);
         assert_eq!(Event::from_record("nonsense", 0.0), None);
+        let moved = Event::rebase(&e.rec, 3, |id| id + 100, 9.0).unwrap();
+        assert_eq!(moved.seq(), 3);
+        assert_eq!(moved.parts(), Parts { page: 107, ..p.clone() });
+        assert_eq!(Event::rebase("1\u{1f}t", 3, |id| id, 0.0), None);
         assert_eq!(Event::from_record("", 0.0), None);
     }
 }

@@ -11,16 +11,13 @@
 use crate::prelude::*;
 
 use super::event::Event;
+use crate::engine::config::QueuePolicy;
 use crate::engine::consent::Category;
 
 /// Records kept in memory before new ones go to segments.
 pub const HOT_BYTES: usize = 48 * 1024;
 /// Size at which a segment is handed to the edge.
 pub const SEGMENT_BYTES: usize = 32 * 1024;
-/// Most events queued in all (memory and segments); past it the oldest go.
-pub const MAX_EVENTS: usize = 20_000;
-/// Most record bytes queued in all.
-pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// Separates the records of a segment.
 pub const RECORD_SEP: char = '\u{1d}';
 
@@ -40,10 +37,13 @@ pub struct Segment {
     pub first_time: f64,
     /// Categories purged since it left (bit per code).
     pub purged: u8,
+    /// The edge keeps a copy in storage too.
+    pub stored: bool,
 }
 
 impl Segment {
-    fn len(&self) -> usize {
+    /// Events in it.
+    pub fn len(&self) -> usize {
         self.counts.iter().sum::<u32>() as usize
     }
 }
@@ -91,13 +91,23 @@ pub struct Queue {
     pub retry_at: f64,
     /// Events dropped to keep the bound.
     pub dropped: u64,
+    max_events: usize,
+    max_bytes: usize,
+    drop_newest: bool,
 }
 
 impl Queue {
     /// An empty queue that keeps at least [`HOT_BYTES`] in memory, or
-    /// `batch_bytes` when a batch may be larger.
-    pub fn new(batch_bytes: usize) -> Queue {
-        Queue { hot: HOT_BYTES.max(batch_bytes), ..Queue::default() }
+    /// `batch_bytes` when a batch may be larger, and holds at most what
+    /// `bounds` says.
+    pub fn new(batch_bytes: usize, bounds: &QueuePolicy) -> Queue {
+        Queue {
+            hot: HOT_BYTES.max(batch_bytes),
+            max_events: bounds.max_events,
+            max_bytes: bounds.max_bytes,
+            drop_newest: bounds.drop_newest,
+            ..Queue::default()
+        }
     }
 
     /// The sequence number the next event gets.
@@ -114,6 +124,10 @@ impl Queue {
     /// Appends `e`. Returns the events dropped to keep the bound (oldest
     /// first, never the batch in flight).
     pub fn push(&mut self, e: Event) -> Vec<Event> {
+        if self.drop_newest && (self.len() >= self.max_events || self.bytes() + e.rec.len() > self.max_bytes) {
+            self.dropped += 1;
+            return vec![e];
+        }
         let now = e.queued;
         let room = self.segments.is_empty() && self.gathering.is_none() && self.front_bytes + e.rec.len() <= self.hot;
         if room {
@@ -123,7 +137,7 @@ impl Queue {
             let seq = e.seq();
             let cat = e.category().code() as usize;
             let (text, seg) = self.gathering.get_or_insert_with(|| {
-                (String::with_capacity(SEGMENT_BYTES + 1024), Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0 })
+                (String::with_capacity(SEGMENT_BYTES + 1024), Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0, stored: false })
             });
             if !text.is_empty() {
                 text.push(RECORD_SEP);
@@ -149,11 +163,11 @@ impl Queue {
         }
     }
 
-    /// Keeps the queue within [`MAX_EVENTS`] and [`MAX_BYTES`]: the oldest
-    /// waiting events go first.
+    /// Keeps the queue within its bounds: the oldest waiting events go
+    /// first.
     fn bound(&mut self) -> Vec<Event> {
         let mut gone = Vec::new();
-        while self.len() > MAX_EVENTS || self.bytes() > MAX_BYTES {
+        while self.len() > self.max_events || self.bytes() > self.max_bytes {
             let keep = self.in_flight.map_or(0, |f| f.count);
             if self.front.len() > keep {
                 let e = self.front.remove(keep);
@@ -230,7 +244,8 @@ impl Queue {
         self.len() == 0
     }
 
-    fn bytes(&self) -> usize {
+    /// Record bytes queued, in memory or kept by the edge.
+    pub fn bytes(&self) -> usize {
         self.front_bytes + self.gathering.as_ref().map_or(0, |g| g.1.bytes) + self.segments.iter().map(|s| s.bytes).sum::<usize>()
     }
 
@@ -303,40 +318,52 @@ impl Queue {
     }
 
     /// Batch `id` failed in a way worth retrying: its events stay in front,
-    /// in order, and nothing goes before `retry_at`. `uncertain`: the
-    /// request may still be delivered.
-    pub fn return_batch(&mut self, id: u32, retry_at: f64, uncertain: bool) {
-        if let Some(f) = self.in_flight.filter(|f| f.id == id) {
+    /// in order, and nothing goes before `retry_at`.
+    pub fn return_batch(&mut self, id: u32, retry_at: f64) {
+        if self.in_flight.is_some_and(|f| f.id == id) {
             self.in_flight = None;
             self.retry_at = retry_at;
-            for e in self.front.iter_mut().take(f.count) {
-                e.uncertain |= uncertain;
-            }
         }
     }
 
-    /// Takes every waiting event in memory that may ride an unload beacon
-    /// (not the uncertain ones); with `in_flight`, the batch in flight too
-    /// (it would be cancelled by the unload), which then no longer is.
+    /// Takes every waiting event in memory for the unload beacons (a batch
+    /// that failed without an answer too: it is not known to have
+    /// arrived); with `in_flight`, the batch in flight as well (it would be
+    /// cancelled by the unload), which then no longer is.
     pub fn take_for_unload(&mut self, in_flight: bool) -> Vec<Event> {
         let keep = if in_flight {
             self.in_flight = None;
             0
         } else {
-            self.in_flight.map_or(0, |f| f.count)
+            self.in_flight.map_or(0, |f| f.count).min(self.front.len())
         };
-        let mut taken = Vec::new();
-        let mut kept = Vec::new();
-        for (i, e) in core::mem::take(&mut self.front).into_iter().enumerate() {
-            if i < keep || e.uncertain {
-                kept.push(e);
-            } else {
-                self.front_bytes -= e.rec.len();
-                taken.push(e);
-            }
-        }
-        self.front = kept;
+        let taken = self.front.split_off(keep);
+        self.front_bytes -= taken.iter().map(|e| e.rec.len()).sum::<usize>();
         taken
+    }
+
+    /// Marks segment `id` as kept in storage too, or not; whether it is
+    /// still out with the edge.
+    pub fn set_stored(&mut self, id: u32, stored: bool) -> bool {
+        self.segments.iter_mut().find(|s| s.id == id).map(|s| s.stored = stored).is_some()
+    }
+
+    /// The segments out with the edge, oldest first.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Empties the queue (another tab took over what was stored of it);
+    /// returns the events that were in memory.
+    pub fn clear(&mut self) -> Vec<Event> {
+        for s in core::mem::take(&mut self.segments) {
+            self.handoffs.push(Handoff::Forget(s.id));
+        }
+        self.gathering = None;
+        self.asked = None;
+        self.in_flight = None;
+        self.front_bytes = 0;
+        core::mem::take(&mut self.front)
     }
 
     /// Puts back, at the front of the waiting events, what an unload could
@@ -414,9 +441,15 @@ mod tests {
         Event::new(q.next_seq(), &p, 100, 1.0)
     }
 
+    fn bounds() -> QueuePolicy {
+        QueuePolicy { max_events: MAX_EVENTS, ..QueuePolicy::default() }
+    }
+
+    const MAX_EVENTS: usize = 20_000;
+
     #[test]
     fn a_burst_goes_to_segments_and_comes_back_in_order() {
-        let mut q = Queue::new(0);
+        let mut q = Queue::new(0, &QueuePolicy::default());
         for _ in 0..1000 {
             let e = ev(&mut q, Category::Analytics, 200);
             q.push(e);
@@ -447,7 +480,7 @@ mod tests {
 
     #[test]
     fn the_bound_drops_the_oldest_waiting_never_in_flight() {
-        let mut q = Queue::new(0);
+        let mut q = Queue::new(0, &bounds());
         for _ in 0..10 {
             let e = ev(&mut q, Category::Analytics, 10);
             q.push(e);
@@ -475,18 +508,18 @@ mod tests {
 
     #[test]
     fn a_failed_batch_stays_in_order_and_waits() {
-        let mut q = Queue::new(0);
+        let mut q = Queue::new(0, &bounds());
         for _ in 0..3 {
             let e = ev(&mut q, Category::Analytics, 1);
             q.push(e);
         }
         let f = q.send(2, true);
-        q.return_batch(f.id, 5000.0, true);
+        q.return_batch(f.id, 5000.0);
         assert_eq!(q.retry_at, 5000.0);
         assert!(q.in_flight().is_none());
         assert_eq!(q.front().iter().map(Event::seq).collect::<Vec<_>>(), [0, 1, 2]);
         let taken = q.take_for_unload(false);
-        assert_eq!(taken.len(), 1, "the uncertain events wait for their retry");
+        assert_eq!(taken.len(), 3, "a failed batch is not known to have arrived: it rides the beacons too");
         q.restore(taken);
         assert_eq!(q.len(), 3);
         assert!(q.remove_batch(999).is_empty(), "an unknown batch changes nothing");
@@ -494,7 +527,7 @@ mod tests {
 
     #[test]
     fn purge_spares_the_batch_in_flight_and_reaches_segments() {
-        let mut q = Queue::new(0);
+        let mut q = Queue::new(0, &bounds());
         for i in 0..600 {
             let e = ev(&mut q, if i % 2 == 0 { Category::Analytics } else { Category::Marketing }, 200);
             q.push(e);

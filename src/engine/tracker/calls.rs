@@ -171,9 +171,15 @@ impl Tracker {
     }
 
     /// `forget()`: the profile and the ids go (the consent record stays);
-    /// the visitor starts anew.
+    /// the visitor starts anew. What is queued of the old visitor goes too,
+    /// from memory and from every stored queue: it carries the old ids, and
+    /// "forget me" leaves nothing of them on the device to send later.
     pub(super) fn forget(&mut self) {
         self.drop_profile();
+        let gone = self.queue.clear();
+        self.queue.dropped += gone.len() as u64;
+        self.release_pages(&gone);
+        self.forget_stored();
         for key in IDENTITY_KEYS {
             self.o.store(key, None);
         }

@@ -5,7 +5,7 @@
 use crate::prelude::*;
 
 use super::Tracker;
-use crate::engine::consent::record::{cookie_encode, STORAGE_KEY};
+use crate::engine::consent::record::{cookie_encode, Record, STORAGE_KEY};
 use crate::engine::consent::state::Signal;
 use crate::engine::consent::{Category, Choice};
 use crate::engine::identity::KEYS as IDENTITY_KEYS;
@@ -76,6 +76,8 @@ impl Tracker {
                     self.o.store(key, None);
                 }
                 self.identity.reset(&mut self.rng);
+                // Every stored queue goes, this tab's and any other's.
+                self.forget_stored();
             }
             if self.cfg.debug {
                 self.o.begin("Ld").field(c.name()).put(" denied: waiting events purged").end();
@@ -102,6 +104,15 @@ impl Tracker {
             self.o.end();
         }
         self.follow_listeners();
+    }
+
+    /// The consent record another tab of the site wrote (a JSON literal;
+    /// empty when it was removed): the choice holds here too, at once.
+    pub(super) fn stored_consent(&mut self, text: &str) {
+        let Some(text) = json::string(text) else { return };
+        if let Ok(r) = Record::parse(&text) {
+            self.signal(Signal::Stored(r));
+        }
     }
 
     /// The `Consent Updated` event: every change of choice, sent while

@@ -12,10 +12,12 @@
 //! - `calls`: `track`, `page`, `identify`, `reset`, `forget` → events
 //! - `consent`: the consent API and signals, and what a change sets off
 //! - `send`: batches out, answers in, flushes, the unload hand-off
+//! - `persist`: the queue's copy in storage, and taking over others'
 //! - `signals`: what the profile learns, for the personalization module
 
 mod calls;
 mod consent;
+mod persist;
 mod send;
 mod signals;
 
@@ -33,6 +35,7 @@ use super::page::{Env, Page, Pages};
 use super::pipeline::event::Event;
 use super::pipeline::gate;
 use super::pipeline::queue::Queue;
+use super::pipeline::store::Store;
 use super::text::json;
 use super::text::rng::Rng;
 use super::text::url::resolve_endpoint;
@@ -93,6 +96,11 @@ pub struct Status {
     pub topics: bool,
     /// The profile may be written to storage.
     pub store_profile: bool,
+    /// This engine's owner id for stored queues.
+    pub owner: String,
+    /// Events the collector took (requests and beacons), dropped from a
+    /// full queue, too old to send, and refused by the collector for good.
+    pub counts: [u64; 4],
 }
 
 /// The engine.
@@ -126,6 +134,15 @@ pub struct Tracker {
     dirty: bool,
     wake: Option<f64>,
     listening: bool,
+    store: Store,
+    /// The browser says it is offline: nothing rides a beacon that would
+    /// be lost; the stored copy carries it to the next page.
+    offline: bool,
+    /// After a 413, batches of at most this many events (0: no limit).
+    split: usize,
+    sent: u64,
+    expired: u64,
+    rejected: u64,
 }
 
 impl Tracker {
@@ -139,6 +156,13 @@ impl Tracker {
         let url = resolve_endpoint(&cfg.endpoint, &s.page.url);
         let envelope = envelope_size(cfg.write_key.as_deref());
         let cfg_batch_bytes = cfg.batch.max_bytes;
+        let queue = Queue::new(cfg_batch_bytes, &cfg.queue);
+        let owner = {
+            let mut id = rng.uuid();
+            id.retain(|c| c != '-');
+            id.truncate(12);
+            id
+        };
         let mut pages = Pages::default();
         pages.current = s.page.id;
         pages.put(s.page);
@@ -154,7 +178,7 @@ impl Tracker {
             identity,
             held: Vec::new(),
             held_dropped: 0,
-            queue: Queue::new(cfg_batch_bytes),
+            queue,
             flushes: Flushes::default(),
             failures: 0,
             unloaded: Vec::new(),
@@ -165,6 +189,12 @@ impl Tracker {
             dirty: true,
             wake: None,
             listening: false,
+            store: Store::new(owner),
+            offline: false,
+            split: 0,
+            sent: 0,
+            expired: 0,
+            rejected: 0,
         };
         for w in warnings {
             t.o.log("w", &w);
@@ -218,6 +248,10 @@ impl Tracker {
                 self.flushes.begin(token, until);
             }
             Input::Segment(id, text) => {
+                // Its stored copy goes once the front holds its events.
+                if self.queue.segments().iter().any(|s| s.id == id && s.stored) {
+                    self.store.stale.push(super::pipeline::store::segment_key(&self.store.owner, id));
+                }
                 let gone = self.queue.returned(id, text);
                 self.release_pages(&gone);
                 if let Some(leaving) = self.unload_waits.take() {
@@ -231,6 +265,18 @@ impl Tracker {
                 }
             }
             Input::TopicClick(topics) => self.observe_click(topics),
+            Input::Stored(key, text) => self.adopt(key, text),
+            Input::Online(on) => {
+                let back = on && self.offline;
+                self.offline = !on;
+                if back {
+                    // Back online: what waits goes now, not after the backoff.
+                    self.queue.retry_at = 0.0;
+                    self.failures = 0;
+                }
+            }
+            Input::Resumed(ours) => self.resumed(ours),
+            Input::ConsentRecord(text) => self.stored_consent(text),
             Input::Consumer(on) => {
                 if self.signals.set_consumer(on, &mut self.o) {
                     self.o.store(signals::STORAGE_KEY, None);
@@ -273,6 +319,8 @@ impl Tracker {
             debug: self.cfg.debug,
             topics: self.consent.get(Category::Personalization) == Choice::Granted,
             store_profile: self.consent.may_store(Category::Personalization),
+            owner: self.store.owner.clone(),
+            counts: [self.sent, self.queue.dropped, self.expired, self.rejected],
         }
     }
 

@@ -21,7 +21,8 @@ impl Tracker {
             if !batch::is_due(&self.queue, &self.cfg.batch, self.now, force) {
                 break;
             }
-            let (max_events, max_bytes) = (self.cfg.batch.max_events, self.cfg.batch.max_bytes);
+            let max_events = if self.split > 0 { self.split.min(self.cfg.batch.max_events) } else { self.cfg.batch.max_events };
+            let max_bytes = self.cfg.batch.max_bytes;
             let mut body = String::with_capacity(max_bytes.min(64 * 1024));
             let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now };
             let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
@@ -45,14 +46,15 @@ impl Tracker {
                 self.o.begin("F").num(u64::from(token)).field("").num(s.sent as u64).field("").num(s.failed as u64).field("").num(s.pending as u64).end();
             }
         }
-        for h in self.queue.handoffs() {
-            match h {
-                Handoff::Keep(id, text) => self.o.begin("Hk").num(u64::from(id)).field(&text).end(),
-                Handoff::Return(id) => self.o.begin("Hr").num(u64::from(id)).end(),
-                Handoff::Forget(id) => self.o.begin("Hf").num(u64::from(id)).end(),
-            }
+        self.hand_off();
+        self.persist(false);
+        let wake = match (batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        let wake = batch::wake_at(&self.queue, &self.cfg.batch).map(|t| t.max(self.now));
+        // Whole milliseconds, rounded up: woken at the written time, the
+        // engine must find what it waited for due, not a fraction early.
+        .map(|t| -crate::engine::text::num::floor(-t.max(self.now)));
         if wake != self.wake {
             self.wake = wake;
             self.o.wake(wake);
@@ -67,10 +69,25 @@ impl Tracker {
         let Some(events) = self.queue.batch(id) else { return };
         let seqs: Vec<u64> = events.iter().map(Event::seq).collect();
         let n = seqs.len() as u64;
+        if status == 413 && n > 1 {
+            // Too large for this collector: the same events go in halves,
+            // at once, until a size passes.
+            self.split = (seqs.len() / 2).max(1);
+            self.queue.return_batch(id, 0.0);
+            self.o.begin("Lw").field("the collector refused a batch of ").num(n).put(" events as too large (HTTP 413); sending at most ").num(self.split as u64).put(" at a time").end();
+            return;
+        }
         let outcome = classify(status);
         match outcome {
             Outcome::Delivered => {
                 self.failures = 0;
+                self.sent += n;
+                if self.split > 0 {
+                    self.split *= 2;
+                    if self.split >= self.cfg.batch.max_events {
+                        self.split = 0;
+                    }
+                }
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
                 if self.cfg.debug {
@@ -80,10 +97,7 @@ impl Tracker {
             Outcome::Retry => {
                 self.failures += 1;
                 let delay = backoff_ms(self.failures, self.rng.unit(), parse_retry_after(retry_after));
-                // A keepalive request that got no answer may still be on its
-                // way (navigations cut the page off from it, not the browser).
-                let uncertain = status == 0 && self.queue.in_flight().is_some_and(|f| f.keepalive);
-                self.queue.return_batch(id, self.now + delay, uncertain);
+                self.queue.return_batch(id, self.now + delay);
                 // Consent may have been withdrawn while it was on the wire:
                 // nothing of a denied category goes out again.
                 for c in Category::CHOOSABLE {
@@ -96,6 +110,7 @@ impl Tracker {
             }
             Outcome::Rejected => {
                 self.failures = 0;
+                self.rejected += n;
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
                 self.o.begin("Le").field("the collector refused ").num(n).put(" events (").put(&status_text(status)).put("); they were dropped, as resending them would fail the same way").end();
@@ -112,6 +127,20 @@ impl Tracker {
     pub(super) fn unload(&mut self, leaving: bool) {
         self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
         self.beaconed(0);
+        self.store.leaving |= leaving;
+        // Offline, or the last attempt failed: a beacon may well be lost
+        // too. Everything is written first and stays written, so the next
+        // page sends what the beacons did not carry (what they did arrives
+        // twice, under the same messageIds, which collectors deduplicate).
+        self.store.keep_all = self.offline || self.failures > 0;
+        if self.store.keep_all {
+            self.persist(true);
+        }
+        if self.offline && self.persisting() {
+            // A beacon cannot leave an offline device (and one an emulation
+            // lets through would arrive again from the stored copy).
+            return;
+        }
         // What the browser's beacon quota could carry should be in memory:
         // segments come back first (the edge returns them at once).
         if self.queue.waiting_bytes() < KEEPALIVE_MAX_BYTES && self.queue.has_segments() {
@@ -133,7 +162,17 @@ impl Tracker {
             self.unloading.push(n);
             i += n;
         }
+        if self.store.keep_all {
+            // In doubt, the beacons carry a copy: the queue (and its stored
+            // copy) keeps every event.
+            self.unloading.clear();
+            self.queue.restore(taken);
+            return;
+        }
         self.unloaded = taken;
+        // Written without what the beacons carry; what they cannot comes
+        // back with their answer, and is written again.
+        self.persist(true);
     }
 
     /// The browser took the first `n` beacons of the last unload; the rest
@@ -144,13 +183,28 @@ impl Tracker {
         let sent: usize = counts.iter().take(n).sum();
         let refused = events.split_off(sent.min(events.len()));
         let seqs: Vec<u64> = events.iter().map(Event::seq).collect();
+        self.sent += seqs.len() as u64;
         self.flushes.on_batch(&seqs, Outcome::Delivered);
         self.release_pages(&events);
         if !refused.is_empty() {
             self.o.begin("Lw").field("the browser refused to send ").num(refused.len() as u64).put(" events as the page was hidden; they stay queued").end();
             self.queue.restore(refused);
+            if !self.store.keep_all {
+                self.persist(true);
+            }
         } else if n > 0 && self.cfg.debug {
             self.o.log("d", "page hidden: events handed to sendBeacon");
+        }
+    }
+
+    /// Tells the edge which segments to keep, give back or forget.
+    pub(super) fn hand_off(&mut self) {
+        for h in self.queue.handoffs() {
+            match h {
+                Handoff::Keep(id, text) => self.o.begin("Hk").num(u64::from(id)).field(&text).end(),
+                Handoff::Return(id) => self.o.begin("Hr").num(u64::from(id)).end(),
+                Handoff::Forget(id) => self.o.begin("Hf").num(u64::from(id)).end(),
+            }
         }
     }
 }

@@ -1,0 +1,38 @@
+// Nothing lost: every case of reliability-cases.mjs (offline, leaving at
+// once, a reset, a burst before navigating, a renderer crash, a hung or
+// flaky collector, two tabs) against the local collector in Chromium. Each
+// must deliver every tracked event, never under a new messageId (the
+// collector deduplicates on it); where no request's fate was in doubt, each
+// exactly once. The memory case holds the queue under its byte cap.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, teardown } from './helpers.mjs';
+import { CASES } from './reliability-cases.mjs';
+
+let env;
+before(async () => { env = await setup('reliability'); });
+after(async () => { await teardown(env); });
+
+// Cases where a request may have reached the collector without its answer
+// reaching the page (a reset, a page cut off mid-request, the emulated
+// network switched back on under a request): the only way not to lose it
+// is to send it again, so a duplicate (same messageId) is allowed.
+const IN_DOUBT = /reset|closed mid-send|navigate away|offline/;
+
+for (const c of CASES) {
+  test(c.name, { timeout: 180_000 }, async () => {
+    const r = await c.run(env);
+    if (c.name.startsWith('memory')) {
+      // 50,000 events against a hung collector, a 2 MiB queue: the queue
+      // stays within its cap (dropping the oldest, counted), and wasm
+      // memory stays within the cap plus the engine's working set.
+      assert.ok(r.stats.dropped > 0, `the oldest were dropped and counted: ${JSON.stringify(r.stats)}`);
+      assert.ok(r.stats.queued < 50_000, JSON.stringify(r.stats));
+      assert.ok(r.wasmMiB < 6, `wasm memory ${r.wasmMiB.toFixed(2)} MiB`);
+      return;
+    }
+    assert.equal(r.arrived, c.tracked, `${r.arrived} of ${c.tracked} arrived; missing ${r.missing}`);
+    assert.equal(r.newIds, 0, 'no event is sent again under a new messageId');
+    if (!IN_DOUBT.test(c.name)) assert.equal(r.duplicates, 0, `${r.duplicates} duplicates`);
+  });
+}
