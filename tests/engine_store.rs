@@ -323,3 +323,50 @@ fn bursts_with_slow_answers_deliver_every_event_exactly_once() {
         assert_eq!(got.len(), n as usize, "seed {seed}: each once");
     }
 }
+
+#[test]
+fn a_tab_closed_with_its_beacons_refused_leaves_every_event_stored() {
+    let mut a = Sim::new(&open());
+    for i in 0..5000 {
+        a.track("E", &format!("{{\"bench_seq\":{i},\"run\":\"two-tabs-1764601234567-abcdef\"}}"));
+    }
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        a.advance(100.0);
+        if !a.posts.is_empty() {
+            got.extend(seqs(&a.answer(200).events()));
+        }
+    }
+    assert!(!a.posts.is_empty() && a.posts[0].keepalive, "one keepalive request in flight");
+    let in_flight = seqs(&a.posts[0].events());
+    a.beacon_quota = 0;
+    a.input(Input::Hidden);
+    a.input(Input::Leaving);
+    got.extend(in_flight);
+    let mut b = next_page(&open(), &a, 100.0);
+    b.advance(1000.0);
+    got.extend(seqs(&b.deliver_all()));
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got.len(), 5000, "missing: {:?}", (0..5000).filter(|i| !got.contains(i)).take(5).collect::<Vec<i64>>());
+}
+
+#[test]
+fn nothing_is_written_after_pagehide_not_even_for_a_later_hidden() {
+    // Chromium fires pagehide, then visibilitychange, when a tab closes;
+    // another tab takes the queue over as soon as pagehide is done.
+    let mut a = Sim::new(&open());
+    for i in 0..500 {
+        a.track("E", &format!("{{\"bench_seq\":{i}}}"));
+    }
+    a.advance(300.0);
+    a.beacon_quota = 0;
+    a.input(Input::Leaving);
+    let after_pagehide = a.store.clone();
+    a.input(Input::Hidden);
+    a.advance(1000.0);
+    if !a.posts.is_empty() {
+        a.answer(200);
+    }
+    assert_eq!(a.store, after_pagehide, "the stored queue is as pagehide left it");
+}

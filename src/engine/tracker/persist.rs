@@ -26,6 +26,10 @@ impl Tracker {
             }
             return;
         }
+        if self.store.leaving && !now {
+            // Gone: the lock is released, another tab may own these keys.
+            return;
+        }
         if !self.store.on {
             // Just allowed (or starting): what is queued is written now.
             self.store.on = true;

@@ -125,6 +125,12 @@ impl Tracker {
     /// (too big for it) would be cancelled, so it goes too; a keepalive one
     /// completes on its own and is not sent twice.
     pub(super) fn unload(&mut self, leaving: bool) {
+        if self.store.leaving && !leaving {
+            // Hidden after pagehide (a closing tab fires them in that
+            // order): the stored queue is another tab's to take by now,
+            // so nothing more is sent or written from here.
+            return;
+        }
         self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
         self.beaconed(0);
         self.store.leaving |= leaving;
