@@ -17,6 +17,28 @@ export interface QueueConfig {
 }
 
 /** The queue's copy in localStorage, which the next page of the site (or another tab) sends. Written only while analytics storage is allowed. */
+/** What Kizuna tracks without code (README: "On-site behaviour, without code"). */
+export interface AutotrackConfig {
+  /** Page views on load and history changes (`'history'`, default), on load only, or none. */
+  pageviews?: 'history' | 'load' | false;
+  /** A fragment-only change is a page view too. Default `false`. */
+  hashChanges?: boolean;
+  /** `context.session` `{ id, index }` on every event. Default `true`. */
+  sessions?: boolean;
+  /** Inactivity that ends a session, minutes (1–1440). Default `30`. */
+  sessionMinutes?: number;
+  /** `Link Clicked`, `Button Clicked`, `data-kz-track` events. Default `true`. */
+  clicks?: boolean;
+  /** `Scroll Depth` milestones. Default `true`. */
+  scroll?: boolean;
+  /** `Page Engagement` when the page is hidden or left. Default `true`. */
+  engagement?: boolean;
+  /** Heartbeat `Page Engagement` while engaged, seconds (0–3600). Default `0` (none). */
+  heartbeatSeconds?: number;
+  /** `Form Started`/`Submitted`/`Abandoned` (names and types only). Default `true`. */
+  forms?: boolean;
+}
+
 export interface StoreConfig {
   /** Keep one. Default `true`. */
   persist?: boolean;
@@ -174,6 +196,8 @@ export interface KizunaConfig {
   queue?: QueueConfig;
   /** The queue's stored copy. */
   store?: StoreConfig;
+  /** What is tracked without code; `false` switches all of it off. */
+  autotrack?: AutotrackConfig | false;
   /** Consent rules. */
   consent?: ConsentConfig;
   /** Slot settings by slot name. */

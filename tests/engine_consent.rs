@@ -97,7 +97,7 @@ fn rule3_withdrawal_purges_deletes_and_never_sends_again() {
     assert_eq!(s.posts.len(), 1, "100 events: a batch goes");
     let in_flight = s.posts[0].events().len();
     let queue_key = format!("kizuna:q.{}", s.t.status().owner);
-    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:consent", queue_key.as_str(), "kizuna:traits", "kizuna:userId"], "the queue is stored too");
+    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:consent", queue_key.as_str(), "kizuna:session", "kizuna:traits", "kizuna:userId"], "the queue and the session are stored too");
     let old_id = s.t.identity().anonymous_id.clone();
     s.consent(r#"{"analytics":false}"#, "banner");
     assert_eq!(s.t.queue().len(), in_flight + 1, "only the batch on the wire and the marketing event remain");
@@ -158,7 +158,7 @@ fn rule4_opt_out_sends_until_denied() {
     let mut s = Sim::new(&config(r#"{"mode":"opt-out"}"#));
     s.track("Free", "{}");
     assert_eq!(names(&drain(&mut s)), ["Free"]);
-    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:signals"], "ids and what the profile learns, no record without a choice");
+    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:session", "kizuna:signals"], "ids, the session and what the profile learns, no record without a choice");
     s.consent(r#"{"analytics":false}"#, "banner");
     assert!(!s.track_in("Blocked", "analytics"));
     assert!(drain(&mut s).is_empty());

@@ -38,7 +38,7 @@ fn events_are_stored_soon_after_they_are_tracked_coalesced() {
     let mut s = Sim::new(&open());
     s.track("E", "{\"bench_seq\":0}");
     let first = s.store.get(&front_key(&s)).cloned().expect("the first change is written at once");
-    assert!(first.starts_with("kzq1\u{1f}"), "{first:?}");
+    assert!(first.starts_with("kzq2\u{1f}"), "{first:?}");
     s.track("E", "{\"bench_seq\":1}");
     assert_eq!(s.store[&front_key(&s)], first, "the next change waits for the coalescing window");
     assert!(s.wake.unwrap() <= s.now + 250.0);
@@ -158,7 +158,7 @@ fn a_413_splits_the_batch_and_a_single_refused_event_is_counted() {
 fn withdrawing_analytics_deletes_every_stored_queue_and_another_tabs_record_counts() {
     let mut s = Sim::new(&sim::config("{\"mode\":\"opt-in\"}"));
     s.consent(r#"{"analytics":true}"#, "banner");
-    s.store.insert("kizuna:q.othertab".into(), "kzq1\u{1f}othertab\u{1f}99999999999999".into());
+    s.store.insert("kizuna:q.othertab".into(), "kzq2\u{1f}othertab\u{1f}99999999999999".into());
     s.input(Input::Online(false));
     s.track("E", "{}");
     assert!(stored(&s).len() == 2);

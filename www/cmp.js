@@ -5,6 +5,7 @@ import { init } from '/kizuna/index.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const kz = await init({
+  ...(window.kizunaDemoNoAutotrack === true ? { autotrack: false } : {}),
   endpoint: '/collect',
   writeKey: 'demo',
   debug: params.has('debug'),

@@ -17,7 +17,12 @@ if (window.kizunaDemoNoSlots) document.querySelectorAll('[data-kz-slot]').forEac
 const topic = params.get('topic');
 if (topic) document.body.dataset.kzTopic = topic;
 
+// Tests that count events exactly set this flag first: autotrack's own
+// events (clicks on the shop's buttons, engagement) would mix in.
+const noAutotrack = window.kizunaDemoNoAutotrack === true;
+
 const ready = init({
+  ...(noAutotrack ? { autotrack: false } : {}),
   endpoint: '/collect',
   writeKey: 'demo',
   debug,
@@ -31,7 +36,8 @@ window.kzReady = ready;
 
 ready.then((kz) => {
   window.kz = kz;
-  kz.page();
+  // The page view is autotrack's (on load and on every route change).
+  if (noAutotrack) kz.page();
   refreshWho(kz);
   setInterval(() => refreshWho(kz), 500);
   setUpBanner(kz);

@@ -1,6 +1,7 @@
 // The slots test page's Kizuna calls (a file, so the page works under CSP).
 var params = new URLSearchParams(location.search);
 kizuna('init', {
+  autotrack: window.kizunaDemoNoAutotrack === true ? false : {},
   endpoint: '/collect',
   writeKey: 'slots',
   consent: { mode: params.get('mode') === 'opt-in' ? 'opt-in' : 'opt-out' },

@@ -7,6 +7,7 @@
 import { describe, flat, lit } from './capture.js';
 import { complain, debug, report, warn } from './console.js';
 import { followPage } from './page.js';
+import { autotrack } from './autotrack.js';
 import { followStore } from './outbox.js';
 import { listenForConsent } from './signals.js';
 import { openStorage, readCookie, writeCookie } from './storage.js';
@@ -225,7 +226,7 @@ export function startEngine(glue, config) {
     status = {
       anonymousId: f[0], userId: f[1] ? JSON.parse(f[1]) : null, queued: +f[2], held: +f[3], dropped: +f[4],
       accepting: +f[6], fits: +f[7], debug: f[8] === '1', topics: f[9] === '1', storeProfile: f[10] === '1', accepted: status.accepted,
-      owner: f[11], sent: +f[12], lost: +f[13], expired: +f[14], rejected: +f[15],
+      owner: f[11], sent: +f[12], lost: +f[13], expired: +f[14], rejected: +f[15], listeners: +f[16],
     };
     if (f[5] !== consentText) {
       consentText = f[5];
@@ -313,7 +314,15 @@ export function startEngine(glue, config) {
   }
 
   act(started.slice(sep + 1));
+  // The visit this tab continues (another tab's, or the last one's).
+  const session = store.get('kizuna:session');
+  if (session && session.indexOf(RS) < 0) inbox.unshift('ekizuna:session' + US + session);
   outbox = followStore(status.owner, (record) => inbox.push(record), () => cross());
+  try {
+    page.changed = autotrack(status.listeners, (record) => { inbox.push(record); schedule(); }, page);
+  } catch (e) {
+    report('autotrack', e);
+  }
   listenForConsent(config, (record) => { inbox.push(record); schedule(); });
   settle();
   schedule();

@@ -73,7 +73,7 @@ export function followStore(owner, push, cross) {
   function leaseOver(other) {
     try {
       const head = (local.getItem(PREFIX + other) || '').split('\x1d')[0].split(US);
-      return head[0] === 'kzq1' && Number(head[2]) < Date.now();
+      return head[0] === 'kzq2' && Number(head[2]) < Date.now();
     } catch (_) {
       return false;
     }
@@ -109,6 +109,11 @@ export function followStore(owner, push, cross) {
   addEventListener('storage', (e) => {
     if (e.storageArea !== local || !e.key) return;
     if (e.key.startsWith(PREFIX)) watch(ownerOf(e.key));
+    else if (e.key === 'kizuna:session' && e.newValue && e.newValue.indexOf(RS) < 0) {
+      // Another tab's activity: one session for the site.
+      push('e' + e.key + US + e.newValue);
+      cross();
+    }
     else if (e.key === 'kizuna:consent') {
       // Another tab's choice holds here too (a withdrawal purges at once).
       push('R' + (e.newValue === null ? '' : lit(e.newValue)));

@@ -30,26 +30,32 @@ export function pageTopics() {
 /**
  * Follows the current page. `push(record)` receives each new context;
  * `current()` is the id calls are made on now (it re-reads the page only
- * after something said it changed).
+ * after something said it changed); `changed`, when set, is called after
+ * a history or fragment change.
  */
 export function followPage(push) {
   let id = 0;
   let url = '';
   let title = '';
   let topics = '';
+  // An SPA route's referrer is the route before it.
+  let referrer = document.referrer;
   let stale = true;
+  const follower = { changed: null };
   const mark = () => { stale = true; };
+  const moved = () => { stale = true; if (follower.changed) follower.changed(); };
   const refresh = (withTopics) => {
     stale = false;
     const u = location.href;
     const t = document.title;
     const k = withTopics ? pageTopics() : topics;
     if (u !== url || t !== title || k !== topics || !id) {
+      if (url && u !== url) referrer = url;
       url = u;
       title = t;
       topics = k;
       id++;
-      push(pageRecord(id, true, u, document.referrer, t, k));
+      push(pageRecord(id, true, u, referrer, t, k));
     }
   };
   try {
@@ -57,20 +63,20 @@ export function followPage(push) {
       const original = history[method];
       history[method] = function () {
         const result = original.apply(this, arguments);
-        mark();
+        moved();
         return result;
       };
     }
-    addEventListener('popstate', mark);
-    addEventListener('hashchange', mark);
+    addEventListener('popstate', moved);
+    addEventListener('hashchange', moved);
     const head = document.head || document.documentElement;
     new MutationObserver(mark).observe(head, { childList: true, subtree: true, characterData: true });
   } catch (_) {
     // Without hooks, every call checks.
-    return { current: () => (refresh(false), id), page: () => (refresh(true), id), replay: () => (refresh(false), id) };
+    return Object.assign(follower, { current: () => (refresh(false), id), page: () => (refresh(true), id), replay: () => (refresh(false), id) });
   }
   let replayed = 1 << 30;
-  return {
+  return Object.assign(follower, {
     current() {
       if (stale) refresh(false);
       return id;
@@ -86,5 +92,5 @@ export function followPage(push) {
       push(pageRecord(++replayed, false, String(u), String(referrer), String(t), ''));
       return replayed;
     },
-  };
+  });
 }

@@ -91,6 +91,39 @@ pub struct Config {
     pub queue: QueuePolicy,
     /// The stored copy.
     pub store: StorePolicy,
+    /// What is tracked without code.
+    pub auto: AutoPolicy,
+}
+
+/// What Kizuna tracks on its own (`autotrack.*`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoPolicy {
+    /// Page views: 0 on load and history changes, 1 on load only, 2 none.
+    pub pageviews: u8,
+    /// A `hashchange` (or a history change of the fragment only) is a page view.
+    pub hash_changes: bool,
+    /// Sessions on every event's context.
+    pub sessions: bool,
+    /// Inactivity that ends a session, ms.
+    pub session_ms: f64,
+    /// Link, button and `data-kz-track` clicks.
+    pub clicks: bool,
+    /// Scroll depth milestones.
+    pub scroll: bool,
+    /// `Page Engagement` when the page is hidden or left.
+    pub engagement: bool,
+    /// While engaged, a `Page Engagement` this often (ms; 0: never).
+    pub heartbeat_ms: f64,
+    /// Form started, submitted, abandoned.
+    pub forms: bool,
+}
+
+impl AutoPolicy {
+    /// The listeners the edge installs, as bits: 1 history, 2 hash, 4
+    /// clicks, 8 scroll, 16 activity, 32 forms, 64 the load's page view.
+    pub fn listeners(&self) -> u32 {
+        u32::from(self.pageviews != 2) << 6 | u32::from(self.pageviews == 0) | u32::from(self.pageviews == 0 && self.hash_changes) << 1 | u32::from(self.clicks) << 2 | u32::from(self.scroll || self.engagement) << 3 | u32::from(self.engagement) << 4 | u32::from(self.forms) << 5
+    }
 }
 
 /// A config field that is wrong, and how.
@@ -218,7 +251,7 @@ enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-const FIELDS: [(&str, Rule, u32); 23] = [
+const FIELDS: [(&str, Rule, u32); 33] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
@@ -245,6 +278,17 @@ const FIELDS: [(&str, Rule, u32); 23] = [
     // At most 2 MiB: a stored queue must never fill the site's storage.
     ("store.maxBytes", Rule::Int(0, 2 << 20), 2 << 20),
     ("store.maxAgeDays", Rule::Int(1, 365), 7),
+    ("autotrack", Rule::Section, 0),
+    // `false` switches page views off (read as the option "false").
+    ("autotrack.pageviews", Rule::OneOf(&["history", "load", "false"]), 0),
+    ("autotrack.hashChanges", Rule::Bool, 0),
+    ("autotrack.sessions", Rule::Bool, 1),
+    ("autotrack.sessionMinutes", Rule::Int(1, 1440), 30),
+    ("autotrack.clicks", Rule::Bool, 1),
+    ("autotrack.scroll", Rule::Bool, 1),
+    ("autotrack.engagement", Rule::Bool, 1),
+    ("autotrack.heartbeatSeconds", Rule::Int(0, 3600), 0),
+    ("autotrack.forms", Rule::Bool, 1),
 ];
 
 /// Top-level keys that are not in [`FIELDS`].
@@ -265,7 +309,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         }
     }
     warn_unknown(text, "", &known, &mut warnings);
-    for section in ["batch", "consent", "queue", "store"] {
+    for section in ["batch", "consent", "queue", "store", "autotrack"] {
         if let Some(v) = json::field(text, section).filter(|v| json::kind(v) == Kind::Object) {
             let prefix = cat(&[section, "."]);
             let keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
@@ -301,8 +345,12 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
                     let max = if max == 0 { values[2].saturating_sub(512) } else { max };
                     json::integer(v).filter(|n| *n >= f64::from(min) && *n <= f64::from(max)).map(|n| n as u32)
                 }
-                Rule::OneOf(options) => json::string(v).and_then(|s| options.iter().position(|o| *o == s)).map(|i| i as u32),
-                Rule::Section => (json::kind(v) == Kind::Object).then_some(0),
+                Rule::OneOf(options) => match json::boolean(v) {
+                    Some(false) => options.iter().position(|o| *o == "false").map(|i| i as u32),
+                    _ => json::string(v).filter(|s| s != "false").and_then(|s| options.iter().position(|o| *o == s)).map(|i| i as u32),
+                },
+                // `autotrack: false` switches all of it off.
+                Rule::Section => (json::kind(v) == Kind::Object || (*path == "autotrack" && json::boolean(v) == Some(false))).then_some(0),
             };
             value = match ok {
                 Some(x) => x,
@@ -313,6 +361,13 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         }
         if let Some(slot) = values.get_mut(i) {
             *slot = value;
+        }
+    }
+    if json::field(text, "autotrack").and_then(json::boolean) == Some(false) {
+        for (i, (path, _, _)) in FIELDS.iter().enumerate() {
+            if let Some(v) = values.get_mut(i).filter(|_| path.starts_with("autotrack.") && !path.ends_with("Minutes") && !path.ends_with("Seconds")) {
+                *v = u32::from(*path == "autotrack.pageviews") * 2;
+            }
         }
     }
     let v = |i: usize| values.get(i).copied().unwrap_or(0);
@@ -331,6 +386,17 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         },
         queue: QueuePolicy { max_events: v(15) as usize, max_bytes: v(16) as usize, drop_newest: v(17) == 1 },
         store: StorePolicy { persist: v(19) == 1, max_events: v(20) as usize, max_bytes: v(21) as usize, max_age_ms: f64::from(v(22)) * 86_400_000.0 },
+        auto: AutoPolicy {
+            pageviews: v(24) as u8,
+            hash_changes: v(25) == 1,
+            sessions: v(26) == 1,
+            session_ms: f64::from(v(27)) * 60_000.0,
+            clicks: v(28) == 1,
+            scroll: v(29) == 1,
+            engagement: v(30) == 1,
+            heartbeat_ms: f64::from(v(31)) * 1000.0,
+            forms: v(32) == 1,
+        },
     };
     Ok((config, warnings))
 }

@@ -25,6 +25,7 @@
 //! | `z` tz / `k` topics / `u` 0-1 | time zone / topic click / module listening |
 //! | `e` key, value | another owner's stored queue, to take over |
 //! | `l` 0-1 / `y` 0-1 / `R` record | offline-online / back from the bfcache (still ours?) / another tab's consent record |
+//! | `j` kind, … | what the autotrack listeners saw ([`Input::Auto`]) |
 //!
 //! Out of the engine: `P` id, keepalive, url, body (POST) · `B` url, body
 //! (beacon) · `W` ms (wake; empty cancels) · `S` key, value / `D` key
@@ -91,12 +92,13 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
         b'k' => Input::TopicClick(body),
         b'u' => Input::Consumer(body == "1"),
         b'e' => {
-            let (key, value) = body.split_once(US).unwrap_or((body, ""));
+            let (key, value) = super::autotrack::before(body, US as u8);
             Input::Stored(key, value)
         }
         b'l' => Input::Online(body == "1"),
         b'y' => Input::Resumed(body == "1"),
         b'R' => Input::ConsentRecord(body),
+        b'j' => Input::Auto(*body.as_bytes().first()?, body.get(1..)?),
         _ => return None,
     }))
 }
@@ -197,7 +199,7 @@ pub fn write_status(out: &mut String, s: &Status) {
     out.push(if s.store_profile { '1' } else { '0' });
     out.push(US);
     out.push_str(&s.owner);
-    for n in s.counts {
+    for n in s.counts.into_iter().chain([u64::from(s.listeners)]) {
         out.push(US);
         write_u64(out, n);
     }

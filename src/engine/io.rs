@@ -98,6 +98,13 @@ pub enum Input<'a> {
     Resumed(bool),
     /// Another tab wrote the consent record (a JSON literal, or empty).
     ConsentRecord(&'a str),
+    /// What the autotrack listeners saw: `v` a URL change or the load
+    /// (page, time, `#` when only the fragment changed), `c` a click (page,
+    /// time, x, y, `l`ink/`b`utton/`t`racked, name literal, element object,
+    /// properties), `s` scroll depth (page, percent, `i` for what shows before any scroll), `a` input or the page
+    /// shown (time), `f` a form (page, time, `s`tarted/`u` submitted, form
+    /// object, fields as `[[type, name, autocomplete], …]`).
+    Auto(u8, &'a str),
 }
 
 /// The answers being written for the edge.

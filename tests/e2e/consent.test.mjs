@@ -75,7 +75,7 @@ async function openBlank(config, options) {
   await handle.page.evaluate(async (cfg) => {
     const { init } = await import('/kizuna/index.js');
     window.kz = await init(cfg);
-  }, { endpoint: '/collect', writeKey: 'demo', ...config });
+  }, { endpoint: '/collect', writeKey: 'demo', autotrack: false, ...config });
   return handle;
 }
 

@@ -91,6 +91,7 @@ pub fn check_encode_cases() -> Result<usize, String> {
         let name = ev["name"].as_str().map(|n| serde_json::to_string(n).unwrap()).unwrap_or_default();
         let user = ev["userId"].as_str().map(|n| serde_json::to_string(n).unwrap()).unwrap_or_default();
         let props = serde_json::to_string(&ev["properties"]).unwrap();
+        let session = ev.get("session").map(|v| serde_json::to_string(v).unwrap()).unwrap_or_default();
         let parts = Parts {
             kind,
             category: Category::parse(&s(ev, "category")).unwrap(),
@@ -101,6 +102,7 @@ pub fn check_encode_cases() -> Result<usize, String> {
             anonymous_id: ev["anonymousId"].as_str().unwrap(),
             user_id: &user,
             name: &name,
+            session: &session,
             props: &props,
         };
         let (fields, context) = p.encoded(&env, ev["marketing"].as_bool().unwrap());

@@ -9,7 +9,8 @@ const config: KizunaConfig = {
   batch: { maxEvents: 50, maxBytes: 61440, flushInterval: 1000, maxEventBytes: 32768 },
   consent: { mode: 'opt-in', pending: 'buffer', bufferLimit: 100, gpc: true, tcf: true, googleConsentMode: true },
   queue: { maxEvents: 50000, maxBytes: 8388608, whenFull: 'drop-oldest' },
-  store: { persist: true, maxEvents: 5000, maxBytes: 1048576, maxAgeDays: 7 },
+  store: { persist: true, maxEvents: 5000, maxBytes: 2097152, maxAgeDays: 7 },
+  autotrack: { pageviews: 'history', hashChanges: false, sessions: true, sessionMinutes: 30, clicks: true, scroll: true, engagement: true, heartbeatSeconds: 0, forms: true },
 };
 
 async function main(): Promise<void> {

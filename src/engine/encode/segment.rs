@@ -44,6 +44,10 @@ pub fn write_event(out: &mut String, p: &Parts, fields: &str, context: &str) {
     write_iso8601(out, p.time);
     out.push_str("\",\"context\":");
     out.push_str(context);
+    if !p.session.is_empty() {
+        out.push_str(",\"session\":");
+        out.push_str(p.session);
+    }
     out.push_str(",\"consent\":");
     p.stamp.write_json(out, true);
     out.push_str("}}");
@@ -91,6 +95,7 @@ pub fn event_size(p: &Parts, context_len: usize) -> usize {
     // + ,"timestamp":"…24…" + ,"context": + ,"consent": + }}
     10 + p.kind.name().len() + name + if p.kind == Kind::Identify { 10 } else { 14 } + p.props.len() + 15 + literal_len(p.anonymous_id) + user + 13
         + literal_len(p.message_id) + 14 + 24 + 12 + context_len + 11 + stamp + 2
+        + if p.session.is_empty() { 0 } else { p.session.len() + 11 }
 }
 
 /// Bytes a batch body adds around its events (with `write_key`).
@@ -132,6 +137,7 @@ mod tests {
             anonymous_id: "0f8e2d5c-9b1a-4c3e-8d7f-6a5b4c3d2e1f",
             user_id: user,
             name,
+            session: "{\"id\":\"s\",\"index\":2}",
             props,
         }
     }

@@ -144,6 +144,7 @@ mod tests {
                     anonymous_id: "a",
                     user_id: "",
                     name: "\"E\"",
+                    session: "",
                     props: &props,
                 };
                 Event::new(i as u64, &p, 0, 1.0)

@@ -18,7 +18,8 @@
 //! | 7 | anonymous id |
 //! | 8 | user id as a JSON literal, or empty |
 //! | 9 | name as a JSON literal (event or page name), or empty |
-//! | 10 | properties (or traits) as a JSON object |
+//! | 10 | session as a JSON object (`{"id":…,"index":…}`), or empty |
+//! | 11 | properties (or traits) as a JSON object |
 //!
 //! No field can hold U+001E or U+001F: ids are printable ASCII and the
 //! rest is JSON, whose strings escape control characters.
@@ -94,6 +95,8 @@ pub struct Parts<'a> {
     pub user_id: &'a str,
     /// Name literal (empty when none).
     pub name: &'a str,
+    /// The session's context object (empty when sessions are off).
+    pub session: &'a str,
     /// Properties or traits (a JSON object).
     pub props: &'a str,
 }
@@ -101,7 +104,7 @@ pub struct Parts<'a> {
 impl Event {
     /// The record of `parts`, queue sequence number `seq`, queued at `now`.
     pub fn new(seq: u64, p: &Parts, size: usize, now: f64) -> Event {
-        let mut rec = String::with_capacity(64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.props.len());
+        let mut rec = String::with_capacity(64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.session.len() + p.props.len());
         write_u64(&mut rec, seq);
         rec.push(SEP);
         rec.push(p.kind.code());
@@ -111,7 +114,7 @@ impl Event {
         for c in p.stamp.code() {
             rec.push(c as char);
         }
-        for (i, f) in [p.message_id, p.anonymous_id, p.user_id, p.name, p.props].iter().enumerate() {
+        for (i, f) in [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props].iter().enumerate() {
             if i == 0 {
                 rec.push(SEP);
                 write_u64(&mut rec, p.time.max(0.0) as u64);
@@ -168,6 +171,7 @@ impl Event {
             anonymous_id: "",
             user_id: "",
             name: "",
+            session: "",
             props: "{}",
         })
     }
@@ -212,6 +216,7 @@ fn parts(rec: &str) -> Option<Parts<'_>> {
         anonymous_id: f.next()?,
         user_id: f.next()?,
         name: f.next()?,
+        session: f.next()?,
         props: f.rest(),
     })
 }
@@ -233,6 +238,7 @@ mod tests {
             anonymous_id: "a-1",
             user_id: "\"u\\u001f1\"",
             name: "",
+            session: "",
             props: "{\"plan\":\"pro\"}",
         };
         let e = Event::new(42, &p, 100, 5.0);

@@ -436,6 +436,7 @@ mod tests {
             anonymous_id: "a",
             user_id: "",
             name: "\"E\"",
+            session: "",
             props: &props,
         };
         Event::new(q.next_seq(), &p, 100, 1.0)

@@ -27,7 +27,7 @@ pub const COALESCE_MS: f64 = 250.0;
 /// queue whose owner has not rewritten it for this long.
 pub const LEASE_MS: f64 = 60_000.0;
 /// The first line of a front, with the format's version.
-const VERSION: &str = "kzq1";
+const VERSION: &str = "kzq2";
 const SEP: char = '\u{1f}';
 
 /// `kizuna:q.<owner>`.
@@ -205,6 +205,7 @@ mod tests {
             anonymous_id: "a",
             user_id: "",
             name: "\"E\"",
+            session: "",
             props: "{\"k\":1}",
         };
         let events = [Event::new(0, &p, 10, 1.0), Event::new(1, &p, 10, 1.0)];

@@ -31,6 +31,9 @@ impl Tracker {
                     self.save_identity();
                 }
                 self.observe(&c, time, page);
+                if c.kind == Kind::Page {
+                    self.page_seen(if self.pages.peek(page).is_some() { page } else { self.pages.current }, time);
+                }
                 self.admit(&c, time, page)
             }
         };
@@ -48,6 +51,7 @@ impl Tracker {
             Some(id) => id.clone(),
             None => self.rng.uuid(),
         };
+        let session = self.session_for(time, page);
         let props = if c.kind == Kind::Identify { &self.identity.traits } else { &c.props };
         let parts = Parts {
             kind: c.kind,
@@ -59,6 +63,7 @@ impl Tracker {
             anonymous_id: &self.identity.anonymous_id,
             user_id: &self.identity.user_literal,
             name: &c.name,
+            session: &session,
             props,
         };
         let marketing = gate::with_marketing(&self.consent);

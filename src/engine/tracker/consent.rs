@@ -76,6 +76,8 @@ impl Tracker {
                     self.o.store(key, None);
                 }
                 self.identity.reset(&mut self.rng);
+                self.o.store(crate::engine::session::KEY, None);
+                self.session = crate::engine::session::Session::default();
                 // Every stored queue goes, this tab's and any other's.
                 self.forget_stored();
             }
@@ -93,6 +95,9 @@ impl Tracker {
         // Storage may have become allowed without a category changing (TCF
         // purpose 1 given later): write the ids whenever it is.
         self.save_identity();
+        if change.choice && self.consent.may_store(Category::Analytics) && !self.session.id.is_empty() {
+            self.save_session();
+        }
         self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
         self.release_held();
         if change.choice && change.is_change() && change.after.get(Category::Analytics) == Choice::Granted {

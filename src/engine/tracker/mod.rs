@@ -15,6 +15,7 @@
 //! - `persist`: the queue's copy in storage, and taking over others'
 //! - `signals`: what the profile learns, for the personalization module
 
+mod auto;
 mod calls;
 mod consent;
 mod persist;
@@ -36,6 +37,7 @@ use super::pipeline::event::Event;
 use super::pipeline::gate;
 use super::pipeline::queue::Queue;
 use super::pipeline::store::Store;
+use super::session::Session;
 use super::text::json;
 use super::text::rng::Rng;
 use super::text::url::resolve_endpoint;
@@ -101,6 +103,8 @@ pub struct Status {
     /// Events the collector took (requests and beacons), dropped from a
     /// full queue, too old to send, and refused by the collector for good.
     pub counts: [u64; 4],
+    /// The autotrack listeners the edge installs ([`crate::engine::config::AutoPolicy::listeners`]).
+    pub listeners: u32,
 }
 
 /// The engine.
@@ -128,6 +132,10 @@ pub struct Tracker {
     /// An unload waits for a segment to come back first (leaving or not).
     unload_waits: Option<bool>,
     signals: signals::Signals,
+    /// The visit, on every event's context.
+    session: Session,
+    /// What autotrack follows of the current page view.
+    auto: auto::AutoState,
     /// What the edge is asked to do, written as its records.
     o: Out,
     /// Something happened since the last [`Tracker::output`].
@@ -185,6 +193,8 @@ impl Tracker {
             unloading: Vec::new(),
             unload_waits: None,
             signals: signals::Signals::load(s.stored.signals),
+            session: Session::default(),
+            auto: auto::AutoState::default(),
             o: Out::default(),
             dirty: true,
             wake: None,
@@ -240,8 +250,16 @@ impl Tracker {
             }
             Input::Answer(id, status, retry_after) => self.answered(id, status, retry_after),
             Input::Timer => self.wake = None,
-            Input::Hidden => self.unload(false),
-            Input::Leaving => self.unload(true),
+            Input::Hidden => {
+                if !self.store.leaving {
+                    self.auto_hidden(false);
+                }
+                self.unload(false);
+            }
+            Input::Leaving => {
+                self.auto_hidden(true);
+                self.unload(true);
+            }
             Input::Beaconed(n) => self.beaconed(n),
             Input::Flush(token) => {
                 let until = self.queue.peek_seq();
@@ -265,6 +283,7 @@ impl Tracker {
                 }
             }
             Input::TopicClick(topics) => self.observe_click(topics),
+            Input::Stored(key, text) if key == super::session::KEY => self.stored_session(text),
             Input::Stored(key, text) => self.adopt(key, text),
             Input::Online(on) => {
                 let back = on && self.offline;
@@ -277,6 +296,7 @@ impl Tracker {
             }
             Input::Resumed(ours) => self.resumed(ours),
             Input::ConsentRecord(text) => self.stored_consent(text),
+            Input::Auto(kind, body) => self.auto_input(kind, body),
             Input::Consumer(on) => {
                 if self.signals.set_consumer(on, &mut self.o) {
                     self.o.store(signals::STORAGE_KEY, None);
@@ -321,6 +341,7 @@ impl Tracker {
             store_profile: self.consent.may_store(Category::Personalization),
             owner: self.store.owner.clone(),
             counts: [self.sent, self.queue.dropped, self.expired, self.rejected],
+            listeners: self.cfg.auto.listeners(),
         }
     }
 

@@ -15,6 +15,7 @@ impl Tracker {
     /// Once per crossing: sends what is due, settles finished flushes,
     /// hands segments over, says when to wake.
     pub(super) fn pump(&mut self) {
+        self.auto_beat();
         loop {
             let force = self.flushes.wants_send(|s| self.queue.has_before(s, false));
             self.queue.refill(force);
@@ -48,10 +49,7 @@ impl Tracker {
         }
         self.hand_off();
         self.persist(false);
-        let wake = match (batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let wake = [batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at(), self.auto.beat_at].into_iter().flatten().reduce(f64::min)
         // Whole milliseconds, rounded up: woken at the written time, the
         // engine must find what it waited for due, not a fraction early.
         .map(|t| -crate::engine::text::num::floor(-t.max(self.now)));

@@ -1,0 +1,93 @@
+//! Autotrack's sequencing in the engine, with a fake clock: page views
+//! from URL changes (deduplicated), sessions on every event (inactivity,
+//! campaigns, a clock going back), engaged time reported when the page is
+//! hidden, forms abandoned when it is left.
+
+mod sim;
+
+use kizuna::engine::io::Input;
+use sim::{names, Sim};
+
+fn open() -> String {
+    sim::config("{\"mode\":\"opt-out\"}")
+}
+
+fn view(s: &mut Sim, fragment: bool) {
+    let rec = format!("{}\u{1f}{}\u{1f}{}", s.page, s.now as u64, if fragment { "#" } else { "" });
+    s.input(Input::Auto(b'v', &rec));
+}
+
+fn deliver(s: &mut Sim) -> Vec<serde_json::Value> {
+    s.flush();
+    s.deliver_all()
+}
+
+#[test]
+fn page_views_follow_url_changes_once_each() {
+    let mut s = Sim::new(&open());
+    view(&mut s, false);
+    s.advance(2000.0);
+    view(&mut s, false);
+    s.goto("https://shop.example/p/1", "P1");
+    view(&mut s, false);
+    s.goto("https://shop.example/p/1#reviews", "P1");
+    view(&mut s, true);
+    s.advance(2000.0);
+    s.goto("https://shop.example/p/2", "P2");
+    view(&mut s, false);
+    let got = deliver(&mut s);
+    let paths: Vec<&str> = got.iter().filter(|e| e["type"] == "page").map(|e| e["properties"]["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["/land", "/p/1", "/p/2"]);
+}
+
+#[test]
+fn sessions_end_after_inactivity_and_with_a_new_campaign_and_survive_a_clock_going_back() {
+    let mut s = Sim::new(&open());
+    s.goto("https://shop.example/a", "A");
+    s.track("One", "{}");
+    s.advance(29.0 * 60_000.0);
+    s.track("Two", "{}");
+    s.now -= 10.0 * 60_000.0; // the clock goes back ten minutes
+    s.track("Three", "{}");
+    s.now += 10.0 * 60_000.0;
+    s.advance(31.0 * 60_000.0);
+    s.track("Four", "{}");
+    s.goto("https://shop.example/b?gclid=Spring42", "B");
+    s.track("Five", "{}");
+    let got = deliver(&mut s);
+    let session = |n: &str| got.iter().find(|e| e["event"] == n).unwrap()["context"]["session"].clone();
+    assert_eq!(session("One"), session("Two"));
+    assert_eq!(session("Two"), session("Three"), "a clock going back keeps the session");
+    assert_eq!(session("Four")["index"], 2, "31 minutes idle");
+    assert_ne!(session("Four")["id"], session("One")["id"]);
+    assert_eq!(session("Five")["index"], 3, "an ad click: a new visit");
+    let stored = kizuna::engine::session::Session::read(&s.store["kizuna:session"]).unwrap();
+    assert_eq!(stored.index, 3, "stored, so the next page and other tabs continue it");
+}
+
+#[test]
+fn engaged_time_goes_when_hidden_and_forms_started_are_abandoned_when_left() {
+    let mut s = Sim::new(&open());
+    view(&mut s, false);
+    for _ in 0..4 {
+        s.input(Input::Auto(b'a', &format!("{}", s.now as u64)));
+        s.advance(1000.0);
+    }
+    let form = format!("{}\u{1f}{}\u{1f}s\u{1f}{{\"formId\":\"f\"}}\u{1f}[[\"email\",\"email\",\"\"],[\"password\",\"pw\",\"\"]]", s.page, s.now as u64);
+    s.input(Input::Auto(b'f', &form));
+    s.input(Input::Auto(b's', &format!("{}\u{1f}60", s.page)));
+    s.advance(60_000.0);
+    s.beacon_quota = usize::MAX;
+    s.input(Input::Leaving);
+    let mut got = s.deliver_all();
+    got.extend(s.beaconed_events());
+    let n = names(&got);
+    assert!(n.contains(&"Scroll Depth".to_string()));
+    let e = got.iter().find(|e| e["event"] == "Page Engagement").expect("engagement sent");
+    assert_eq!(e["properties"]["scrollDepth"], 60);
+    let ms = e["properties"]["engagedMs"].as_u64().unwrap();
+    assert!((8000..=10_000).contains(&ms), "4 s of input then 5 s: {ms}");
+    let f = got.iter().find(|e| e["event"] == "Form Abandoned").expect("abandoned");
+    assert_eq!(f["properties"]["fields"], serde_json::json!([{"name": "email", "type": "email"}]));
+    assert_eq!(f["properties"]["unnamedFields"], 1);
+}
