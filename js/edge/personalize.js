@@ -131,8 +131,15 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
 
   // Site code (onDecision callbacks) runs after the crossing: a callback
   // that calls back into Kizuna starts a crossing of its own.
+  // Slots announced on this page view: decide() of one of them answers
+  // without announcing it again (a callback that calls decide() would
+  // otherwise be called back forever).
+  const announced = new Set();
+  let querying = false;
   function announce(decided) {
     for (const decision of decided) {
+      if (querying && announced.has(decision.slot)) continue;
+      announced.add(decision.slot);
       for (const cb of [...watchers]) {
         try { cb({ ...decision }); } catch (_) { complain('an onDecision callback threw; Kizuna carried on'); }
       }
@@ -188,6 +195,7 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
   } catch (_) { /* no IntersectionObserver: no impressions */ }
 
   function decidePage() {
+    announced.clear();
     for (const s of slots.values()) if (s.timer) clearTimeout(s.timer);
     slots.clear();
     if (observer) observer.disconnect();
@@ -226,7 +234,12 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
         complain('decide() needs a slot name (a string)');
         return null;
       }
-      return cross('a' + lit(slot));
+      querying = true;
+      try {
+        return cross('a' + lit(slot));
+      } finally {
+        querying = false;
+      }
     },
     explain(slot) {
       if (typeof slot !== 'string') {
