@@ -93,6 +93,8 @@ pub struct Config {
     pub store: StorePolicy,
     /// What is tracked without code.
     pub auto: AutoPolicy,
+    /// The wire format: Snowplow's tracker protocol instead of Segment's batch.
+    pub snowplow: bool,
 }
 
 /// What Kizuna tracks on its own (`autotrack.*`).
@@ -251,7 +253,7 @@ enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-const FIELDS: [(&str, Rule, u32); 33] = [
+const FIELDS: [(&str, Rule, u32); 34] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
@@ -289,6 +291,7 @@ const FIELDS: [(&str, Rule, u32); 33] = [
     ("autotrack.engagement", Rule::Bool, 1),
     ("autotrack.heartbeatSeconds", Rule::Int(0, 3600), 0),
     ("autotrack.forms", Rule::Bool, 1),
+    ("format", Rule::OneOf(&["segment", "snowplow"]), 0),
 ];
 
 /// Top-level keys that are not in [`FIELDS`].
@@ -397,6 +400,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             heartbeat_ms: f64::from(v(31)) * 1000.0,
             forms: v(32) == 1,
         },
+        snowplow: v(33) == 1,
     };
     Ok((config, warnings))
 }

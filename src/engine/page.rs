@@ -40,6 +40,8 @@ pub struct Page {
     pub topics: String,
     /// Events (queued, held or handed to the edge) made on it.
     pub refs: u32,
+    /// The page view's id (a UUID v4), for Snowplow's `web_page` entity.
+    pub view: String,
     /// `[without, with]` marketing: the `{path, referrer, search, title,
     /// url}` object, and the open `context` object.
     encoded: Option<[(String, String); 2]>,
@@ -50,7 +52,7 @@ impl Page {
     pub fn new(id: u32, url: &str, referrer: &str, title: &str, utm: &str, topics: &str) -> Page {
         let title = if json::kind(title) == json::Kind::String { title } else { "\"\"" };
         let utm = if json::kind(utm) == json::Kind::Object { utm } else { "{}" };
-        Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, encoded: None }
+        Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, view: String::new(), encoded: None }
     }
 
     /// Whether events made here carry marketing data when `marketing` is

@@ -5,7 +5,12 @@
 // any request body; each switch turns its events off.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { setup, teardown, newPage, sleep, UUID_V4 } from './helpers.mjs';
+
+// Segment's own validator (it wants the timestamp as a Date, as before serialization).
+const looselyValidate = createRequire(import.meta.url)('@segment/loosely-validate-event');
+const segmentValid = (e) => looselyValidate({ ...e, timestamp: new Date(e.timestamp) }, e.type);
 
 let env;
 before(async () => { env = await setup('autotrack'); });
@@ -52,6 +57,7 @@ test('page views: one on load, one per history change of the URL, the SPA referr
     assert.equal(v[1].context.page.title, 'Kizuna SPA: article', 'the title the router set');
     assert.match(v[2].properties.referrer, /\/spa\/article\?ref=nav#top$/);
     for (const e of s.events()) {
+      segmentValid(e);
       assert.match(e.context.session.id, UUID_V4, 'a session on every event');
       assert.equal(e.context.session.index, 1);
     }
@@ -73,6 +79,7 @@ test('clicks: links with outbound and download flags, buttons, data-kz-track wit
     for (let i = 0; i < 3; i++) await s.page.mouse.click(box.x + box.width / 2 + i, box.y + box.height / 2);
     await s.flush();
     const ev = s.events();
+    ev.forEach(segmentValid);
     const buttons = named(ev, 'Button Clicked');
     const cta = buttons.find((e) => e.properties.id === 'cta');
     assert.deepEqual({ ...cta.properties, selector: undefined }, { tag: 'button', text: 'Get the offer', id: 'cta', classes: 'btn primary', selector: undefined });
@@ -143,6 +150,7 @@ test('forms: started, submitted, abandoned; names and types only, never a value,
     await s.page.goto('about:blank');
     await sleep(1500);
     const ev = s.events();
+    ev.forEach(segmentValid);
     const started = named(ev, 'Form Started');
     const submitted = named(ev, 'Form Submitted');
     const abandoned = named(ev, 'Form Abandoned');

@@ -4,6 +4,7 @@
 //!   RudderStack, Jitsu and other Segment-compatible collectors accept.
 
 pub mod segment;
+pub mod snowplow;
 
 /// `context.library.name`.
 pub const LIBRARY_NAME: &str = "kizuna";

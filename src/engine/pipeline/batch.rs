@@ -14,6 +14,7 @@ use super::queue::Queue;
 use crate::engine::config::BatchPolicy;
 use crate::engine::consent::state::ConsentState;
 use crate::engine::encode::segment::{close_batch, open_batch, write_event};
+use crate::engine::encode::snowplow;
 use crate::engine::page::{Env, Pages};
 
 /// Whether a batch should go now. `force` (a flush) skips the timer and
@@ -58,6 +59,8 @@ pub struct Encoding<'a> {
     pub write_key: Option<&'a str>,
     /// `sentAt`.
     pub now: f64,
+    /// Snowplow's tracker protocol instead of Segment's batch.
+    pub snowplow: bool,
 }
 
 /// Writes a body of the first events of `events`: at most `max_events`,
@@ -67,8 +70,12 @@ pub struct Encoding<'a> {
 pub fn encode(out: &mut String, events: &[Event], max_events: usize, max_bytes: usize, enc: &mut Encoding) -> usize {
     let marketing = gate::with_marketing(enc.consent);
     out.clear();
-    open_batch(out);
-    let close_len = close_len(enc.write_key);
+    if enc.snowplow {
+        snowplow::open_batch(out);
+    } else {
+        open_batch(out);
+    }
+    let close_len = if enc.snowplow { 2 } else { close_len(enc.write_key) };
     let mut written = 0;
     let mut taken = 0;
     let current = enc.pages.current;
@@ -95,8 +102,12 @@ pub fn encode(out: &mut String, events: &[Event], max_events: usize, max_bytes: 
                 }
             },
         };
-        let (fields, context) = page.encoded(enc.env, marketing);
-        write_event(out, &p, fields, context);
+        if enc.snowplow {
+            snowplow::write_event(out, &p, page, enc.env, marketing, enc.now);
+        } else {
+            let (fields, context) = page.encoded(enc.env, marketing);
+            write_event(out, &p, fields, context);
+        }
         if written > 0 && out.len() + close_len > max_bytes {
             out.truncate(mark);
             break;
@@ -104,7 +115,11 @@ pub fn encode(out: &mut String, events: &[Event], max_events: usize, max_bytes: 
         written += 1;
         taken += 1;
     }
-    close_batch(out, enc.now, enc.write_key);
+    if enc.snowplow {
+        snowplow::close_batch(out);
+    } else {
+        close_batch(out, enc.now, enc.write_key);
+    }
     taken
 }
 
@@ -156,7 +171,7 @@ mod tests {
     fn bodies_respect_both_limits_and_stay_json() {
         let (mut pages, env, consent) = setup();
         let evs = events(30, Category::Analytics);
-        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: Some("k"), now: 1_795_363_981_000.0 };
+        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: Some("k"), now: 1_795_363_981_000.0, snowplow: false };
         let mut body = String::new();
         assert_eq!(encode(&mut body, &evs, 10, 1_000_000, &mut enc), 10);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -176,7 +191,7 @@ mod tests {
         consent.apply(Signal::Api { choices: vec![(Category::Marketing, false)], source: "b".into() }, 1.0);
         let mut evs = events(2, Category::Marketing);
         evs.extend(events(1, Category::Analytics));
-        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: None, now: 1.0 };
+        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: None, now: 1.0, snowplow: false };
         let mut body = String::new();
         assert_eq!(encode(&mut body, &evs, 10, 100_000, &mut enc), 3, "refused events are taken, not sent");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();

@@ -161,7 +161,13 @@ impl Tracker {
         let (cfg, warnings) = parse_config(s.config).map_err(|e| e.message())?;
         let mut rng = Rng::from_hex(s.seed);
         let identity = Identity::load(s.stored.anonymous_id, s.stored.user_id, s.stored.traits, &mut rng);
-        let url = resolve_endpoint(&cfg.endpoint, &s.page.url);
+        let mut url = resolve_endpoint(&cfg.endpoint, &s.page.url);
+        if cfg.snowplow {
+            if url.ends_with('/') {
+                url.pop();
+            }
+            url.push_str(super::encode::snowplow::PATH);
+        }
         let envelope = envelope_size(cfg.write_key.as_deref());
         let cfg_batch_bytes = cfg.batch.max_bytes;
         let queue = Queue::new(cfg_batch_bytes, &cfg.queue);
@@ -173,7 +179,9 @@ impl Tracker {
         };
         let mut pages = Pages::default();
         pages.current = s.page.id;
-        pages.put(s.page);
+        let mut first = s.page;
+        first.view = rng.uuid();
+        pages.put(first);
         let mut t = Tracker {
             consent: ConsentState::new(cfg.consent.clone()),
             cfg,
@@ -227,7 +235,9 @@ impl Tracker {
         match input {
             Input::Page { id, url, referrer, title, utm, topics, current } => {
                 let topics = json::string(topics).unwrap_or_default();
-                self.pages.put(Page::new(id, url, referrer, title, utm, &topics));
+                let mut page = Page::new(id, url, referrer, title, utm, &topics);
+                page.view = self.rng.uuid();
+                self.pages.put(page);
                 if current {
                     self.pages.current = id;
                     self.pages.prune();

@@ -25,7 +25,7 @@ impl Tracker {
             let max_events = if self.split > 0 { self.split.min(self.cfg.batch.max_events) } else { self.cfg.batch.max_events };
             let max_bytes = self.cfg.batch.max_bytes;
             let mut body = String::with_capacity(max_bytes.min(64 * 1024));
-            let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now };
+            let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
             let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
             let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
             let f = self.queue.send(n, keepalive);
@@ -157,7 +157,7 @@ impl Tracker {
         let with_in_flight = leaving && self.queue.in_flight().is_some_and(|f| !f.keepalive);
         let taken = self.queue.take_for_unload(with_in_flight);
         let max_bytes = self.cfg.batch.max_bytes.min(KEEPALIVE_MAX_BYTES);
-        let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now };
+        let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
         let mut i = 0;
         let mut body = String::new();
         while i < taken.len() {
