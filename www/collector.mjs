@@ -119,6 +119,10 @@ async function main(argv) {
 
   console.log(`Kizuna collector listening on ${collector.url}/`);
   console.log(`Writing batches to ${collector.file}`);
+  if (collector.warehouse && !collector.warehouse.error) {
+    console.log(`Events in DuckDB at ${collector.warehouse.file} (SELECT … FROM events; GET /collector/sql?q=…)`);
+    console.log(`KPI dashboard at ${collector.url}/dashboard.html`);
+  }
 
   let stopping = false;
   const stop = async (signal) => {

@@ -48,7 +48,8 @@ export function assertBuilt() {
 export async function setup(name = 'e2e') {
   assertBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kizuna-${name}-`));
-  const collector = await startCollector({ port: 0, out: path.join(dir, 'batches.ndjson'), quiet: true });
+  // Without DuckDB: these suites read the in-memory records (tests/warehouse.test.mjs tests the database).
+  const collector = await startCollector({ port: 0, out: path.join(dir, 'batches.ndjson'), quiet: true, duckdb: false });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return { collector, browser, dir };
 }

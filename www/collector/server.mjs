@@ -13,6 +13,7 @@ import { clearRecords, defaultOutFile, prepareOutFile } from './store.mjs';
 import { broadcastClear, closeStreams, openStream } from './stream.mjs';
 import { addRule, clearRules, injectFailure, injectRule, setDelay, setFault } from './faults.mjs';
 import { defaultMounts, handleStatic, normalizeMounts } from './static.mjs';
+import { openWarehouse } from './warehouse.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -25,7 +26,7 @@ const HOST = '127.0.0.1';
  * @param {boolean} [options.quiet=true] suppress per-request logging on stderr.
  * @param {object} [options.headers] extra headers added to every static response.
  */
-export async function startCollector({ port = 0, out, mounts, quiet = true, headers } = {}) {
+export async function startCollector({ port = 0, out, mounts, quiet = true, headers, duckdb = true } = {}) {
   const file = prepareOutFile(out ?? defaultOutFile());
   const ctx = {
     file,
@@ -42,7 +43,10 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     hung: new Set(),
     sseClients: new Set(),
     log: quiet ? () => {} : (msg) => console.error(`[collector] ${msg}`),
+    warehouse: null,
   };
+  // The database next to the log (events.ndjson → events.duckdb).
+  if (duckdb) ctx.warehouse = await openWarehouse(typeof duckdb === 'string' ? duckdb : file.replace(/(\.ndjson)?$/, '.duckdb'), ctx.log);
 
   const server = http.createServer((req, res) => {
     handleRequest(ctx, req, res).catch((err) => failRequest(ctx, res, err));
@@ -79,9 +83,14 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     clearFaults() {
       clearRules(ctx);
     },
+    /** The DuckDB side: `{ file, error, query(sql), exportParquet(file), settled() }`, or null. */
+    warehouse: ctx.warehouse,
     close() {
       clearRules(ctx);
-      closing ??= closeServer(ctx, server);
+      closing ??= closeServer(ctx, server).then(async () => {
+        await ctx.warehouse?.settled();
+        ctx.warehouse?.close?.();
+      });
       return closing;
     },
   };
@@ -166,6 +175,17 @@ function handleClientError(ctx, err, socket) {
 
 const API_ROUTES = {
   'GET /collector/batches': (ctx, req, res) => sendJson(res, 200, ctx.records, API_CORS_HEADERS),
+  // SELECT over the events table (the dashboard's queries; 127.0.0.1 only).
+  'GET /collector/sql': async (ctx, req, res, query) => {
+    if (!ctx.warehouse || ctx.warehouse.error) return sendJson(res, 503, { error: ctx.warehouse?.error ?? 'no database' }, API_CORS_HEADERS);
+    const sql = String(query.get('q') ?? '');
+    if (!/^\s*(select|with|describe|summarize)\b/i.test(sql)) return sendJson(res, 400, { error: 'only SELECT, WITH, DESCRIBE or SUMMARIZE' }, API_CORS_HEADERS);
+    try {
+      sendJson(res, 200, await ctx.warehouse.query(sql), API_CORS_HEADERS);
+    } catch (e) {
+      sendJson(res, 400, { error: String(e.message).split('\n')[0] }, API_CORS_HEADERS);
+    }
+  },
   'GET /collector/rejected': (ctx, req, res) => sendJson(res, 200, ctx.rejected, API_CORS_HEADERS),
   'GET /collector/stats': (ctx, req, res) =>
     sendJson(res, 200, { file: ctx.file, stats: ctx.stats, pending: ctx.fault }, API_CORS_HEADERS),

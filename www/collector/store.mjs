@@ -47,6 +47,7 @@ export function addRecord(ctx, { path: pathname, contentType, userAgent, bytes, 
   fs.appendFileSync(ctx.file, `${JSON.stringify(record)}\n`);
   ctx.seq = record.seq;
   ctx.records.push(record);
+  ctx.warehouse?.insert(record);
   return record;
 }
 
