@@ -14,6 +14,7 @@ import { broadcastClear, closeStreams, openStream } from './stream.mjs';
 import { addRule, clearRules, injectFailure, injectRule, setDelay, setFault } from './faults.mjs';
 import { defaultMounts, handleStatic, normalizeMounts } from './static.mjs';
 import { openWarehouse } from './warehouse.mjs';
+import { kpis } from './kpis.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -184,6 +185,14 @@ const API_ROUTES = {
       sendJson(res, 200, await ctx.warehouse.query(sql), API_CORS_HEADERS);
     } catch (e) {
       sendJson(res, 400, { error: String(e.message).split('\n')[0] }, API_CORS_HEADERS);
+    }
+  },
+  'GET /collector/kpis': async (ctx, req, res) => {
+    if (!ctx.warehouse || ctx.warehouse.error) return sendJson(res, 503, { error: ctx.warehouse?.error ?? 'no database' }, API_CORS_HEADERS);
+    try {
+      sendJson(res, 200, await kpis(ctx.warehouse), API_CORS_HEADERS);
+    } catch (e) {
+      sendJson(res, 500, { error: String(e.message).split('\n')[0] }, API_CORS_HEADERS);
     }
   },
   'GET /collector/rejected': (ctx, req, res) => sendJson(res, 200, ctx.rejected, API_CORS_HEADERS),

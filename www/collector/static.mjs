@@ -37,6 +37,8 @@ export function defaultMounts() {
     // The npm package (ES module entry) and the script-tag distribution.
     { prefix: '/kizuna/', dir: path.resolve(WWW_DIR, '../js') },
     { prefix: '/dist/', dir: path.resolve(WWW_DIR, '../dist') },
+    // The dashboard's chart library.
+    { prefix: '/vendor/uplot/', dir: path.resolve(WWW_DIR, '../node_modules/uplot/dist') },
   ];
 }
 
