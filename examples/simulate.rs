@@ -132,7 +132,10 @@ fn site(rng: &mut Rng) -> Vec<Slot> {
                     MarkupVariant { id: format!("{name}-{i}"), tags }
                 })
                 .collect();
-            Slot::new(name, &markup, None)
+            let mut slot = Slot::new(name, &markup, None);
+            // `--explore-percent N`: the slots' exploration floor (default 10).
+            slot.explore = arg("--explore-percent", 10) as f64 / 100.0;
+            slot
         })
         .collect()
 }

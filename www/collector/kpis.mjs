@@ -24,6 +24,28 @@ export function diff(k1, n1, k0, n0) {
 
 const num = (v) => (v === null || v === undefined ? 0 : Number(v));
 
+/**
+ * Off-policy value of a `target` policy from logs `{ action, p, reward }`
+ * (`p`: the logged propensity of the action taken): IPS (Σ w·r ÷ n),
+ * SNIPS (Σ w·r ÷ Σ w) and the effective sample size (Σw)² ÷ Σw², where
+ * w = target(action) ÷ p. The dashboard and the Open Bandit check use it.
+ */
+export function offPolicy(logs, target) {
+  let sw = 0;
+  let swr = 0;
+  let sw2 = 0;
+  let n = 0;
+  for (const l of logs) {
+    if (!(l.p > 0)) continue;
+    const w = target(l.action) / l.p;
+    sw += w;
+    swr += w * l.reward;
+    sw2 += w * w;
+    n++;
+  }
+  return { n, ips: n ? swr / n : null, snips: sw ? swr / sw : null, ess: sw2 ? (sw * sw) / sw2 : 0 };
+}
+
 /** Every figure of the dashboard. */
 export async function kpis(w) {
   const q = (sql) => w.query(sql);
@@ -59,12 +81,9 @@ export async function kpis(w) {
       SELECT v.slot, v.variant, v.p, v.holdout, (c.slot IS NOT NULL) AS clicked FROM v LEFT JOIN c USING (anonymous_id, slot, variant)`);
   const ips = [...new Set(logged.map((r) => r.slot))].map((slot) => {
     const rows = logged.filter((r) => r.slot === slot && !r.holdout && num(r.p) > 0);
-    const w = rows.map((r) => (r.variant === 'default' ? 1 / num(r.p) : 0));
-    const sw = w.reduce((a, b) => a + b, 0);
-    const swr = rows.reduce((a, r, i) => a + w[i] * (r.clicked ? 1 : 0), 0);
-    const sw2 = w.reduce((a, b) => a + b * b, 0);
+    const est = offPolicy(rows.map((r) => ({ action: r.variant, p: num(r.p), reward: r.clicked ? 1 : 0 })), (a) => (a === 'default' ? 1 : 0));
     const onPolicy = rows.length ? rows.filter((r) => r.clicked).length / rows.length : null;
-    return { slot, n: rows.length, personalized: onPolicy, defaultIps: rows.length ? swr / rows.length : null, defaultSnips: sw ? swr / sw : null, ess: sw2 ? (sw * sw) / sw2 : 0 };
+    return { slot, n: rows.length, personalized: onPolicy, defaultIps: est.ips, defaultSnips: est.snips, ess: est.ess };
   });
   const [orders] = await q(`SELECT count(*) AS orders, count(DISTINCT anonymous_id) AS buyers,
       coalesce(sum((properties->>'revenue')::DOUBLE), 0) AS revenue FROM events WHERE event = 'Order Completed'`);

@@ -34,7 +34,7 @@ pub struct PersonalizeConfig {
     pub debug: bool,
 }
 
-const SLOT_KEYS: &[&str] = &["holdout", "variants"];
+const SLOT_KEYS: &[&str] = &["holdout", "explore", "variants"];
 const VARIANT_KEYS: &[&str] = &["prior", "rules", "tags"];
 const RULE_KEYS: &[&str] = &["segment", "minAffinity", "pathPrefix", "utmSource", "utmCampaign", "visitor", "device"];
 
@@ -55,6 +55,7 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
             let name = json::string(k).unwrap_or_default();
             let slot = Section::open(v, &slots.path(&name), SLOT_KEYS, warnings)?;
             let holdout = slot.number("holdout", 0.0, 1.0, false, 0.0)?;
+            let explore = slot.number("explore", 0.0, 1.0, false, super::slots::DEFAULT_EXPLORE)?;
             let mut variants = Vec::new();
             if let Some(vs) = slot.get("variants") {
                 let vs = Section::open(vs, &slot.path("variants"), &[], &mut quiet)?;
@@ -63,7 +64,7 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
                     variants.push(variant(v, &vs.path(&id), id, warnings)?);
                 }
             }
-            c.slots.push(SlotSettings { name, holdout, variants });
+            c.slots.push(SlotSettings { name, holdout, explore, variants });
         }
     }
     Ok(c)

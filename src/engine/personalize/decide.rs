@@ -153,8 +153,13 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     let (index, propensity, reason) = if arms.len() == 1 {
         (0, 1.0, Reason::OnlyEligible)
     } else {
-        let i = choose(&arms, rng);
-        (i, win_probabilities(&arms)[i], Reason::Thompson)
+        // With the slot's floor, a uniform choice; else Thompson sampling.
+        // The propensity is the whole policy's, so every logged one is at
+        // least explore ÷ k and off-policy estimates stay usable.
+        let k = arms.len();
+        let i = if rng.unit() < slot.explore { ((rng.unit() * k as f64) as usize).min(k - 1) } else { choose(&arms, rng) };
+        let win = win_probabilities(&arms).get(i).copied().unwrap_or(0.0);
+        (i, slot.explore / k as f64 + (1.0 - slot.explore) * win, Reason::Thompson)
     };
     let chosen = eligible[index];
     let m = matched(&chosen.tags);
@@ -185,4 +190,36 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     }
     profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: !informed });
     Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::personalize::rules::{Device, Rules};
+    use crate::engine::personalize::slots::{MarkupVariant, SlotSettings, VariantSettings};
+
+    #[test]
+    fn the_exploration_floor_bounds_every_logged_propensity_and_matches_the_choices() {
+        let variant = |id: &str, prior: f64| VariantSettings { id: id.into(), prior, rules: Rules::default(), tags: Vec::new() };
+        let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 0.1, variants: vec![variant("default", 0.01), variant("a", 0.3), variant("b", 0.02)] };
+        let markup: Vec<MarkupVariant> = settings.as_markup();
+        let slot = Slot::new("hero", &markup, Some(&settings));
+        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0 };
+        let mut rng = Rng::new(7, 9);
+        let mut chosen = [0usize; 3];
+        let mut props = [0.0f64; 3];
+        let n = 20_000;
+        for i in 0..n {
+            let mut profile = Profile::new(&format!("v{i}"), ctx.now);
+            let d = decide(&slot, &mut profile, &ctx, &mut rng);
+            let k = ["default", "a", "b"].iter().position(|v| Some(*v) == d.variant.as_deref()).unwrap();
+            assert!(d.propensity >= 0.1 / 3.0 - 1e-12, "propensity {} under the floor", d.propensity);
+            chosen[k] += 1;
+            props[k] = d.propensity;
+        }
+        for k in 0..3 {
+            let share = chosen[k] as f64 / n as f64;
+            assert!((share - props[k]).abs() < 0.015, "variant {k}: chosen {share}, logged {}", props[k]);
+        }
+    }
 }

@@ -26,6 +26,9 @@ pub struct VariantSettings {
     pub tags: Vec<String>,
 }
 
+/// The default exploration floor of a slot.
+pub const DEFAULT_EXPLORE: f64 = 0.1;
+
 /// Config of one slot (`slots.<slot>`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SlotSettings {
@@ -33,6 +36,9 @@ pub struct SlotSettings {
     pub name: String,
     /// `holdout`: share of visitors who always see the default (default 0).
     pub holdout: f64,
+    /// `explore`: share of choices made uniformly among the eligible
+    /// variants (default 0.1), so no propensity falls below explore ÷ k.
+    pub explore: f64,
     /// Settings of the variants it names.
     pub variants: Vec<VariantSettings>,
 }
@@ -66,6 +72,8 @@ pub struct Slot {
     pub name: String,
     /// Its holdout share.
     pub holdout: f64,
+    /// Its exploration floor.
+    pub explore: f64,
     /// Its variants, in markup order.
     pub variants: Vec<Variant>,
     /// Hash of everything above: an assignment made under another hash is
@@ -98,6 +106,7 @@ impl Slot {
             })
             .collect();
         let holdout = settings.map_or(0.0, |s| s.holdout);
+        let explore = settings.map_or(DEFAULT_EXPLORE, |s| s.explore);
         let mut canonical = String::new();
         write_fixed(&mut canonical, holdout, 6);
         for v in &variants {
@@ -112,7 +121,7 @@ impl Slot {
             // The rules are part of the config too.
             canonical.push_str(&rules_key(&v.rules));
         }
-        Slot { name: name.to_string(), holdout, variants, config_hash: fnv1a32(canonical.as_bytes()) }
+        Slot { name: name.to_string(), holdout, explore, variants, config_hash: fnv1a32(canonical.as_bytes()) }
     }
 }
 
