@@ -3,8 +3,9 @@
 //! `{"schema":"iglu:…/payload_data/jsonschema/1-0-4","data":[…]}`, each
 //! event an object of string fields. Page views are `e=pv`; every other
 //! event is self-describing (`e=ue`, `ue_pr`) under Kizuna's schema for
-//! it (`schemas/dev.kizuna/`); `co` carries the `web_page` entity (the
-//! page view's id), the consent stamp and the session.
+//! it (`www/schemas/dev.kizuna/`); `co` carries the `web_page` entity (the
+//! page view's id), the consent stamp, the slot decision (on exposures)
+//! and the session.
 
 use crate::prelude::*;
 
@@ -126,6 +127,14 @@ pub fn write_event(out: &mut String, p: &Parts, page: &Page, env: &Env, marketin
     co.push_str("consent/jsonschema/1-0-0\",\"data\":");
     p.stamp.write_json(&mut co, true);
     co.push('}');
+    if matches!(schema_of(p.kind, p.name), "slot_viewed" | "slot_clicked") {
+        // The decision behind the exposure, as an entity a model can join on.
+        co.push_str(",{\"schema\":\"");
+        co.push_str(VENDOR);
+        co.push_str("slot_decision/jsonschema/1-0-0\",\"data\":");
+        co.push_str(p.props);
+        co.push('}');
+    }
     if !p.session.is_empty() {
         co.push_str(",{\"schema\":\"");
         co.push_str(VENDOR);
@@ -213,5 +222,12 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
         assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/scroll_depth/jsonschema/1-0-0", "data": {"depth": 50}}));
+        out.clear();
+        let decision = "{\"slot\":\"hero\",\"variant\":\"shoes\",\"holdout\":false,\"reason\":\"thompson\",\"propensity\":0.750000}";
+        write_event(&mut out, &parts(Kind::Track, "\"Slot Viewed\"", "", decision), &page(), &env(), true, 0.0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let co: serde_json::Value = serde_json::from_str(v["co"].as_str().unwrap()).unwrap();
+        assert_eq!(co["data"][2]["schema"], "iglu:dev.kizuna/slot_decision/jsonschema/1-0-0");
+        assert_eq!(co["data"][2]["data"]["propensity"], 0.75);
     }
 }
