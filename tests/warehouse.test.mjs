@@ -87,3 +87,30 @@ test('a corrupt database file: the collector says so, accepts batches and keeps 
     await c.close();
   }
 });
+
+test('a database file another process holds locked: the collector says so and keeps the NDJSON log', async () => {
+  const file = path.join(tmp, 'locked.duckdb');
+  const { spawn } = await import('node:child_process');
+  const holder = spawn(process.execPath, ['-e', `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { const db = await DuckDBInstance.create(${JSON.stringify(file)}); await db.connect(); console.log('held'); setInterval(() => {}, 1000); })`],
+    { cwd: path.resolve(path.dirname(new URL(import.meta.url).pathname), '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const original = console.error;
+    console.error = () => {};
+    let c;
+    try {
+      c = await startCollector({ out: path.join(tmp, 'locked.ndjson'), duckdb: file });
+    } finally {
+      console.error = original;
+    }
+    try {
+      assert.match(c.warehouse.error, /lock/i);
+      assert.equal((await post(c, '/collect', segment)).status, 200);
+      assert.equal(fs.readFileSync(path.join(tmp, 'locked.ndjson'), 'utf8').trim().split('\n').length, 1);
+    } finally {
+      await c.close();
+    }
+  } finally {
+    holder.kill();
+  }
+});
