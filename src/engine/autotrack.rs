@@ -5,6 +5,8 @@
 
 use crate::prelude::*;
 
+use super::text::cut;
+
 /// Two page views of one URL this close together are one.
 pub const SAME_VIEW_MS: f64 = 1000.0;
 /// Input within this long keeps the visitor engaged.
@@ -21,17 +23,7 @@ pub fn view_key(url: &str, hash_changes: bool) -> &str {
     if hash_changes {
         url
     } else {
-        before(url, b'#').0
-    }
-}
-
-/// `s` cut at the first `sep` byte: before it, and after it (empty when
-/// it is not there). Bytes, not `split`: the char pattern machinery would
-/// bring slice panics and their formatting code (kilobytes).
-pub fn before(s: &str, sep: u8) -> (&str, &str) {
-    match s.bytes().position(|b| b == sep) {
-        Some(i) => (s.get(..i).unwrap_or(s), s.get(i + 1..).unwrap_or("")),
-        None => (s, ""),
+        cut(url, b'#').0
     }
 }
 

@@ -92,7 +92,7 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
         b'k' => Input::TopicClick(body),
         b'u' => Input::Consumer(body == "1"),
         b'e' => {
-            let (key, value) = super::autotrack::before(body, US as u8);
+            let (key, value) = super::text::cut(body, US as u8);
             Input::Stored(key, value)
         }
         b'l' => Input::Online(body == "1"),

@@ -42,6 +42,9 @@ pub struct Page {
     pub refs: u32,
     /// The page view's id (a UUID v4), for Snowplow's `web_page` entity.
     pub view: String,
+    /// Its campaign, as sessions compare it ([`crate::engine::session::campaign_of`]),
+    /// worked out once here rather than for every event made on it.
+    pub campaign: String,
     /// `[without, with]` marketing: the `{path, referrer, search, title,
     /// url}` object, and the open `context` object.
     encoded: Option<[(String, String); 2]>,
@@ -52,7 +55,7 @@ impl Page {
     pub fn new(id: u32, url: &str, referrer: &str, title: &str, utm: &str, topics: &str) -> Page {
         let title = if json::kind(title) == json::Kind::String { title } else { "\"\"" };
         let utm = if json::kind(utm) == json::Kind::Object { utm } else { "{}" };
-        Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, view: String::new(), encoded: None }
+        Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, view: String::new(), campaign: super::session::campaign_of(url, utm), encoded: None }
     }
 
     /// Whether events made here carry marketing data when `marketing` is

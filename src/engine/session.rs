@@ -9,8 +9,8 @@
 
 use crate::prelude::*;
 
-use super::autotrack::before;
-use super::text::fields;
+use super::text::url::AD_ID_PARAMS;
+use super::text::{cut, fields};
 use super::text::num::{parse_u64, write_u64};
 
 /// Where the session is kept.
@@ -124,21 +124,18 @@ impl Session {
     }
 }
 
-/// The ad click ids that start a new session (and mark a page as carrying
-/// marketing data).
-pub const CLICK_IDS: [&str; 9] = ["gclid", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id"];
-
 /// A page's campaign: its `utm_*` object when it has one, and the ad click
-/// ids in its URL; empty when neither.
+/// ids in its URL (the ones stripped without marketing consent,
+/// [`AD_ID_PARAMS`]); empty when neither.
 pub fn campaign_of(url: &str, utm: &str) -> String {
     let mut out = String::new();
     if utm != "{}" {
         out.push_str(utm);
     }
-    let query = before(before(url, b'#').0, b'?').1;
+    let query = cut(cut(url, b'#').0, b'?').1;
     for pair in fields(query, b'&') {
-        let (k, v) = before(pair, b'=');
-        if CLICK_IDS.contains(&k) {
+        let (k, v) = cut(pair, b'=');
+        if AD_ID_PARAMS.iter().any(|p| k.eq_ignore_ascii_case(p)) {
             out.push(' ');
             out.push_str(k);
             out.push('=');

@@ -89,13 +89,14 @@ pub fn write_event(out: &mut String, p: &Parts, page: &Page, env: &Env, marketin
     n.push('x');
     write_u64(&mut n, u64::from(env.screen.1));
     field(out, "res", &n);
+    let schema = schema_of(p.kind, p.name);
     if p.kind != Kind::Page {
         let mut ue = String::with_capacity(p.props.len() + p.name.len() + 160);
         ue.push_str("{\"schema\":\"");
         ue.push_str(IGLU);
         ue.push_str("unstruct_event/jsonschema/1-0-0\",\"data\":{\"schema\":\"");
         ue.push_str(VENDOR);
-        ue.push_str(schema_of(p.kind, p.name));
+        ue.push_str(schema);
         ue.push_str("/jsonschema/1-0-0\",\"data\":");
         match p.kind {
             Kind::Identify => {
@@ -103,7 +104,7 @@ pub fn write_event(out: &mut String, p: &Parts, page: &Page, env: &Env, marketin
                 ue.push_str(p.props);
                 ue.push('}');
             }
-            _ if schema_of(p.kind, p.name) == "custom_event" || schema_of(p.kind, p.name) == "form_event" => {
+            _ if schema == "custom_event" || schema == "form_event" => {
                 ue.push_str("{\"name\":");
                 ue.push_str(if p.name.is_empty() { "\"\"" } else { p.name });
                 ue.push_str(",\"properties\":");
@@ -127,7 +128,7 @@ pub fn write_event(out: &mut String, p: &Parts, page: &Page, env: &Env, marketin
     co.push_str("consent/jsonschema/1-0-0\",\"data\":");
     p.stamp.write_json(&mut co, true);
     co.push('}');
-    if matches!(schema_of(p.kind, p.name), "slot_viewed" | "slot_clicked") {
+    if matches!(schema, "slot_viewed" | "slot_clicked") {
         // The decision behind the exposure, as an entity a model can join on.
         co.push_str(",{\"schema\":\"");
         co.push_str(VENDOR);

@@ -34,6 +34,16 @@ pub fn join(items: &[String], sep: &str) -> String {
     s
 }
 
+/// `s` cut at the first `sep` byte (an ASCII separator): before it, and
+/// after it (empty when it is not there). `str::split_once` with a byte
+/// scan, for the same reason as [`fields`].
+pub fn cut(s: &str, sep: u8) -> (&str, &str) {
+    match s.bytes().position(|b| b == sep) {
+        Some(i) => (s.get(..i).unwrap_or(s), s.get(i + 1..).unwrap_or("")),
+        None => (s, ""),
+    }
+}
+
 /// The pieces of `s` between the `sep` bytes (an ASCII separator), like
 /// `str::split` but a plain byte scan: one small function for every
 /// splitter in the engine, instead of the standard pattern machinery.

@@ -12,7 +12,7 @@ use crate::engine::consent::Category;
 use crate::engine::encode::segment::merge;
 use crate::engine::pipeline::call::Call;
 use crate::engine::pipeline::event::Kind;
-use crate::engine::session::{self, campaign_of, Session, Touch};
+use crate::engine::session::{self, Session, Touch};
 use crate::engine::text::json::{self, write_string};
 use crate::engine::text::num::{parse_u64, write_u64};
 use crate::engine::text::fields;
@@ -196,9 +196,9 @@ impl Tracker {
         if !self.cfg.auto.sessions {
             return String::new();
         }
-        let campaign = self.pages.peek(page).map_or_else(String::new, |p| campaign_of(&p.url, &p.utm));
+        let campaign = self.pages.peek(page).map_or("", |p| p.campaign.as_str());
         let rng = &mut self.rng;
-        let touch = self.session.touch(time, &campaign, self.cfg.auto.session_ms, || rng.uuid());
+        let touch = self.session.touch(time, campaign, self.cfg.auto.session_ms, || rng.uuid());
         if touch != Touch::Same && self.consent.may_store(Category::Analytics) {
             self.save_session();
         }
