@@ -150,6 +150,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
             Arm::new(v.prior, matched(&v.tags), evidence, views, clicks)
         })
         .collect();
+    let mut explored = false;
     let (index, propensity, reason) = if arms.len() == 1 {
         (0, 1.0, Reason::OnlyEligible)
     } else {
@@ -157,7 +158,8 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         // The propensity is the whole policy's, so every logged one is at
         // least explore ÷ k and off-policy estimates stay usable.
         let k = arms.len();
-        let i = if rng.unit() < slot.explore { ((rng.unit() * k as f64) as usize).min(k - 1) } else { choose(&arms, rng) };
+        explored = rng.unit() < slot.explore;
+        let i = if explored { ((rng.unit() * k as f64) as usize).min(k - 1) } else { choose(&arms, rng) };
         let win = win_probabilities(&arms).get(i).copied().unwrap_or(0.0);
         (i, slot.explore / k as f64 + (1.0 - slot.explore) * win, Reason::Thompson)
     };
@@ -171,7 +173,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     } else {
         why.push_str("chose '");
         why.push_str(&chosen.id);
-        why.push_str("' by Thompson sampling among ");
+        why.push_str(if explored { "' to explore (uniformly, not kept) among " } else { "' by Thompson sampling among " });
         write_i64(&mut why, arms.len() as i64);
         why.push_str(" eligible variants (");
         percent(&mut why, propensity);
@@ -188,7 +190,9 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     if !informed {
         why.push_str(" (the profile knows little yet: decided again on the next page until it knows more)");
     }
-    profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: !informed });
+    // An exploring draw is shown once, never kept: a kept choice would
+    // lock a uniform pick in for the visitor's later pages.
+    profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: !informed || explored });
     Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }
 }
 
@@ -220,6 +224,23 @@ mod tests {
         for k in 0..3 {
             let share = chosen[k] as f64 / n as f64;
             assert!((share - props[k]).abs() < 0.015, "variant {k}: chosen {share}, logged {}", props[k]);
+        }
+    }
+
+    #[test]
+    fn an_exploring_draw_is_never_kept() {
+        let variant = |id: &str| VariantSettings { id: id.into(), prior: 0.05, rules: Rules::default(), tags: Vec::new() };
+        let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 1.0, variants: vec![variant("a"), variant("b")] };
+        let slot = Slot::new("hero", &settings.as_markup(), Some(&settings));
+        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0 };
+        let mut rng = Rng::new(3, 5);
+        let mut profile = Profile::new("v", ctx.now);
+        for _ in 0..10 {
+            profile.page_view(&["shoes".to_string()], ctx.now, 14.0);
+        }
+        assert!(profile.evidence(ctx.now, 14.0) >= CONFIDENT_EVIDENCE, "informed: a choice would be kept");
+        for _ in 0..20 {
+            assert_ne!(decide(&slot, &mut profile, &ctx, &mut rng).reason, Reason::Sticky, "every choice explores, none is kept");
         }
     }
 }
