@@ -139,6 +139,16 @@ function storedRecord(s, what) {
 /** The localStorage keys, sorted. */
 const keys = (s) => Object.keys(s.local).sort();
 
+/**
+ * Waits until what the page sent has been answered and its stored queue
+ * removed: the collector logs an event before the page reads the response,
+ * so a storage check right after `waitForEvents` can still see the queue.
+ */
+async function delivered({ page }) {
+  await waitUntil(() => kzEval(page, () => window.kz.queued() === 0
+    && !Object.keys(localStorage).some((k) => k.startsWith('kizuna:q.'))), 5000, 'the stored queue to be removed');
+}
+
 /** Every event in the page's requests to the collector. */
 const sentEvents = (h) => h.net.flatMap((r) => r.events);
 // Slot exposure events (the demo pages have personalized slots) are left
@@ -299,6 +309,7 @@ test('rule 2: #accept-all releases the buffered events (stamped "unknown", sent 
     assert.deepEqual(names(sentEvents(h)), names(events), 'the page sent exactly what arrived');
 
     // Storage: ids and the record, in localStorage and the cookie.
+    await delivered(h);
     const s = await storage(h);
     assert.deepEqual(keys(s), ['kizuna:anonymousId', 'kizuna:consent', 'kizuna:traits', 'kizuna:userId']);
     assert.equal(s.local['kizuna:anonymousId'], id);
@@ -394,7 +405,7 @@ test('rule 3: withdrawing analytics in the banner purges the queued batch, erase
     await kzEval(page, () => window.kz.identify('user-9', { plan: 'pro' }));
     const oldId = await kzEval(page, () => window.kz.anonymousId());
     await waitForEvents(env.collector, (e) => e.anonymousId === oldId, 5000, 4);
-    await waitUntil(() => kzEval(page, () => window.kz.queued() === 0), 5000, 'the queue to empty');
+    await delivered(h);
     assert.deepEqual(keys(await storage(h)), ['kizuna:anonymousId', 'kizuna:consent', 'kizuna:traits', 'kizuna:userId']);
 
     // Something queued at withdrawal: a batch the collector refused with 503 (Retry-After: 2 s).
@@ -469,7 +480,7 @@ test('rule 3: withdrawing marketing strips campaign and gclid from events alread
     await waitForReady(page);
     await kzEval(page, () => window.kz.consent.set({ analytics: true, marketing: true }));
     const id = await kzEval(page, () => window.kz.anonymousId());
-    await waitUntil(() => kzEval(page, () => window.kz.queued() === 0), 5000, 'the queue to empty');
+    await delivered(h);
 
     // Tracked with marketing granted, then refused by the collector: they wait for their retry.
     const failedBefore = env.collector.stats.failed;
@@ -614,6 +625,7 @@ test('rule 5: GPC in opt-out: marketing denied (no marketing events, no campaign
     assert.deepEqual(gpcAudit.properties, { analytics: 'granted', personalization: 'granted', marketing: 'denied', source: 'gpc' });
     for (const req of h.net) assert.equal(JSON.stringify(req.body).includes('gclid'), false);
 
+    await delivered(h);
     let s = await storage(h);
     assert.deepEqual(keys(s), ['kizuna:anonymousId', 'kizuna:consent']);
     let record = storedRecord(s, 'GPC opt-out');
@@ -691,6 +703,7 @@ test('rule 6: TCF: nothing before the CMP has a choice; purposes 1,7-10 grant an
     assert.deepEqual(events[2].properties, { analytics: 'granted', personalization: 'denied', marketing: 'denied', source: 'tcf' });
     assert.equal(await kzEval(page, () => window.kz.track('TCF Ad', {}, { category: 'marketing' })), false, 'marketing is denied');
 
+    await delivered(h);
     const s = await storage(h);
     assert.deepEqual(keys(s), ['kizuna:anonymousId', 'kizuna:consent']);
     assert.equal(s.local['kizuna:anonymousId'], id);
@@ -807,6 +820,7 @@ test('rule 7: Consent Mode: the default (all denied) sends nothing; updates gran
     const events = await arrived((e) => e.anonymousId === id, 2, 400);
     assert.deepEqual(names(events), ['Consent Updated', 'CMP Demo Event'], 'the page() made under the default never goes');
     assert.deepEqual(events[0].properties, { analytics: 'granted', personalization: 'denied', marketing: 'denied', source: 'gcm' });
+    await delivered(h);
     let s = await storage(h);
     assert.deepEqual(keys(s), ['kizuna:anonymousId', 'kizuna:consent']);
     const record = storedRecord(s, 'after gcm update');
@@ -858,6 +872,7 @@ test('rule 7: a stored banner choice is not overridden by the page\'s Consent Mo
     assert.deepEqual(pageView.context.consent, ALL_GRANTED);
     await page.click('#send');
     await waitForEvents(env.collector, (e) => e.anonymousId === id && e.event === 'CMP Demo Event');
+    await delivered(h);
     const s = await storage(h);
     assert.deepEqual(keys(s), ['kizuna:anonymousId', 'kizuna:consent']);
     const record = storedRecord(s, 'on the Consent Mode page');
