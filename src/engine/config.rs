@@ -95,6 +95,9 @@ pub struct Config {
     pub auto: AutoPolicy,
     /// The wire format: Snowplow's tracker protocol instead of Segment's batch.
     pub snowplow: bool,
+    /// `profile.sensitive`: topics the profile must never learn, so the
+    /// signal log never holds them either (lowercase).
+    pub sensitive: Vec<String>,
 }
 
 /// What Kizuna tracks on its own (`autotrack.*`).
@@ -294,6 +297,16 @@ const FIELDS: [(&str, Rule, u32); 34] = [
     ("format", Rule::OneOf(&["segment", "snowplow"]), 0),
 ];
 
+/// `profile.sensitive`: a topic or a list of topics (the personalization
+/// module checks the rest of `profile`).
+fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
+    let Some(v) = json::field(text, "profile").and_then(|p| json::field(p, "sensitive")) else { return Ok(Vec::new()) };
+    let list: Vec<&str> = if json::kind(v) == Kind::Array { json::items(v).collect() } else { vec![v] };
+    list.into_iter()
+        .map(|t| json::string(t).map(|s| s.trim_ascii().to_ascii_lowercase()).filter(|s| !s.is_empty()).ok_or_else(|| ConfigError::new("profile.sensitive", "topic names", &found(t))))
+        .collect()
+}
+
 /// Top-level keys that are not in [`FIELDS`].
 const OTHER_TOP: [&str; 3] = ["endpoint", "writeKey", "profile"];
 
@@ -401,6 +414,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             forms: v(32) == 1,
         },
         snowplow: v(33) == 1,
+        sensitive: sensitive_topics(text)?,
     };
     Ok((config, warnings))
 }

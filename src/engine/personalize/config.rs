@@ -10,16 +10,19 @@ use super::slots::{SlotSettings, VariantSettings, DEFAULT_PRIOR};
 use crate::engine::config::{ConfigError, Section};
 use crate::engine::text::json::{self, Kind};
 
-/// `profile: { halfLifeDays }`.
+/// `profile: { halfLifeDays, sensitive }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileConfig {
     /// Days for a topic weight to halve. Default 14.
     pub half_life_days: f64,
+    /// Topics the profile never learns nor uses (health, religion… as the
+    /// site defines them). Default none.
+    pub sensitive: Vec<String>,
 }
 
 impl Default for ProfileConfig {
     fn default() -> Self {
-        ProfileConfig { half_life_days: 14.0 }
+        ProfileConfig { half_life_days: 14.0, sensitive: Vec::new() }
     }
 }
 
@@ -46,8 +49,11 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
     let top = Section::open(text, "", &["slots", "profile", "debug"], &mut quiet)?;
     let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), ..Default::default() };
     if let Some(p) = top.get("profile") {
-        let p = Section::open(p, "profile", &["halfLifeDays"], warnings)?;
+        let p = Section::open(p, "profile", &["halfLifeDays", "sensitive"], warnings)?;
         c.profile.half_life_days = p.number("halfLifeDays", 0.1, 3650.0, false, 14.0)?;
+        if let Some(v) = p.get("sensitive") {
+            c.profile.sensitive = one_or_many(&p, "sensitive", v, "topic names", topic_name)?;
+        }
     }
     if let Some(slots) = top.get("slots") {
         let slots = Section::open(slots, "slots", &[], &mut quiet)?;

@@ -29,8 +29,11 @@
 pub mod bandit;
 pub mod config;
 pub mod decide;
+#[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+pub mod engage;
 pub mod hash;
 pub mod profile;
+pub mod recs;
 pub mod rules;
 pub mod slots;
 
@@ -51,6 +54,8 @@ struct PageInfo {
     path: String,
     utm_source: Option<String>,
     utm_campaign: Option<String>,
+    /// The page's `data-kz-topic` (less the sensitive topics).
+    topics: Vec<String>,
 }
 
 /// The personalization engine.
@@ -69,6 +74,9 @@ pub struct Personalizer {
     width: f64,
     /// This page view's decisions.
     decisions: Vec<Decision>,
+    /// This page view's recommendation rows.
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    rows: Vec<engage::Row>,
     out: String,
 }
 
@@ -111,6 +119,8 @@ impl Personalizer {
             page: PageInfo::default(),
             width: num(at(7)),
             decisions: Vec::new(),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            rows: Vec::new(),
             out: String::new(),
         };
         for w in warnings {
@@ -156,8 +166,11 @@ impl Personalizer {
         match kind {
             b'n' => self.now = num(body),
             b'p' => {
-                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign: json::string(at(2)).filter(|s| !s.is_empty()) };
+                let topics = self.allowed(topics_in(at(3)));
+                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign: json::string(at(2)).filter(|s| !s.is_empty()), topics };
                 self.decisions.clear();
+                #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+                self.rows.clear();
             }
             b'd' => {
                 let name = json::string(at(1)).unwrap_or_default();
@@ -183,6 +196,10 @@ impl Personalizer {
                 self.announce(&d);
             }
             b'v' | b'k' => self.exposure(&json::string(body).unwrap_or_default(), kind == b'k'),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            b'm' => self.recommend(&f),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            b'V' | b'K' => self.rec_exposure(&f, kind == b'K'),
             b'g' => {
                 if self.granted {
                     self.fold(body);
@@ -207,7 +224,10 @@ impl Personalizer {
             }
             b'e' => {
                 let name = json::string(body).unwrap_or_default();
-                let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone()).unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
+                let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone());
+                #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+                let text = text.or_else(|| self.explain_row(&name));
+                let text = text.unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
                 self.out.push('E');
                 self.out.push_str(&text);
                 self.out.push(RS);
@@ -240,6 +260,12 @@ impl Personalizer {
         self.out.push(RS);
     }
 
+    /// `topics` less the ones the site marked sensitive.
+    fn allowed(&self, mut topics: Vec<String>) -> Vec<String> {
+        topics.retain(|t| !self.cfg.profile.sensitive.contains(t));
+        topics
+    }
+
     /// The profile, made when personalization is granted and there is none.
     fn profile_mut(&mut self) -> Option<&mut Profile> {
         if !self.granted {
@@ -260,16 +286,27 @@ impl Personalizer {
         let f: Vec<&str> = line.get(1..).unwrap_or("").split(US).collect();
         let at = |i: usize| f.get(i).copied().unwrap_or("");
         let time = parse_u64(at(0)).map_or(self.now, |t| t as f64);
+        let topics = self.allowed(topics_in(at(if kind == b'e' { 2 } else { 1 })));
+        let tags = self.allowed(topics_in(at(3)));
         let Some(p) = self.profile_mut() else { return };
         match kind {
-            b'p' => p.page_view(&topics_in(at(1)), time, half_life),
+            b'p' => p.page_view(&topics, time, half_life),
             b'e' => {
                 let name = json::string(at(1)).unwrap_or_default();
-                p.event(&name, at(2), at(3), at(4), time, half_life);
+                p.event(&name, "", "", at(4), time, half_life);
+                let mut all = topics;
+                all.extend(tags);
+                p.add_topics(&all, Signal::Event, time, half_life);
+                // Product ids (`"a","b"`): what was viewed, added or bought.
+                let bought = name == "Order Completed";
+                let list = ["[", at(5), "]"].concat();
+                for id in json::items(&list).filter_map(json::string) {
+                    p.item(&id, bought);
+                }
             }
             b'c' => {
                 p.touch(time);
-                p.add_topics(&topics_in(at(1)), Signal::Click, time, half_life);
+                p.add_topics(&topics, Signal::Click, time, half_life);
             }
             b'a' => {
                 let last = parse_u64(at(1)).map_or(time, |t| t as f64);

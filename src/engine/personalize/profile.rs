@@ -27,6 +27,8 @@ pub const VERSION: f64 = 1.0;
 pub const MAX_TOPICS: usize = 20;
 /// Variant outcomes kept (the most recent).
 pub const MAX_OUTCOMES: usize = 100;
+/// Items remembered (viewed or bought; the most recent).
+pub const MAX_ITEMS: usize = 200;
 /// Inactivity that ends a session.
 pub const SESSION_GAP_MS: f64 = 30.0 * 60_000.0;
 const DAY_MS: f64 = 86_400_000.0;
@@ -138,6 +140,9 @@ pub struct Profile {
     pub slots: Vec<(String, Assignment)>,
     /// `(slot, variant, views, clicks)` of this visitor.
     pub outcomes: Vec<(String, String, u32, u32)>,
+    /// Items viewed (`false`) or bought (`true`), the most recent last:
+    /// what recommendations leave out or push down.
+    pub items: Vec<(String, bool)>,
 }
 
 /// Normalizes a topic name: trimmed, lowercase ASCII, at most 40 bytes.
@@ -181,7 +186,29 @@ impl Profile {
             topics: Vec::new(),
             slots: Vec::new(),
             outcomes: Vec::new(),
+            items: Vec::new(),
         }
+    }
+
+    /// Notes that the visitor viewed (`bought: false`) or bought item `id`;
+    /// a purchase stays a purchase.
+    pub fn item(&mut self, id: &str, bought: bool) {
+        if id.is_empty() || id.len() > 128 {
+            return;
+        }
+        let was = match self.items.iter().position(|(i, _)| i == id) {
+            Some(at) => self.items.remove(at).1,
+            None => false,
+        };
+        if self.items.len() >= MAX_ITEMS {
+            self.items.remove(0);
+        }
+        self.items.push((id.to_string(), was || bought));
+    }
+
+    /// Whether item `id` was viewed, and whether it was bought.
+    pub fn seen(&self, id: &str) -> (bool, bool) {
+        self.items.iter().find(|(i, _)| i == id).map_or((false, false), |(_, b)| (true, *b))
     }
 
     /// Notes activity at `now`: a gap of 30 minutes starts a new session.
@@ -400,6 +427,15 @@ impl Profile {
             write_i64(&mut o, i64::from(*clicks));
             o.push(']');
         }
+        o.push_str("],\"items\":[");
+        for (i, (id, bought)) in self.items.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            o.push('[');
+            write_string(&mut o, id);
+            o.push_str(if *bought { ",1]" } else { ",0]" });
+        }
         o.push_str("]}");
         o
     }
@@ -454,6 +490,15 @@ impl Profile {
             };
             outcomes.push((s, var, views as u32, clicks as u32));
         }
+        // Profiles written before recommendations have no items.
+        let mut items = Vec::new();
+        for it in json::get(text, "items").filter(|v| json::kind(v) == Kind::Array).map(json::items).into_iter().flatten().take(MAX_ITEMS) {
+            let a: Vec<&str> = json::items(it).collect();
+            match (a.first().and_then(|v| json::string(v)), a.get(1).and_then(|v| json::number(v))) {
+                (Some(id), Some(b)) if a.len() == 2 && !id.is_empty() => items.push((id, b == 1.0)),
+                _ => return Err("an item is malformed"),
+            }
+        }
         Ok(Profile {
             vid,
             first_seen: num("firstSeen")?,
@@ -468,6 +513,7 @@ impl Profile {
             topics,
             slots,
             outcomes,
+            items,
         })
     }
 

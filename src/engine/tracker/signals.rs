@@ -12,7 +12,7 @@
 //! | line | signal |
 //! |---|---|
 //! | `p` time U+001F topics | a page view; topics is the page's `data-kz-topic` as a JSON literal |
-//! | `e` time U+001F name U+001F category U+001F tags U+001F revenue | an event; each value JSON, or empty |
+//! | `e` time U+001F name U+001F category U+001F tags U+001F revenue U+001F products | an event; each value JSON, or empty (products: the ids it names, JSON strings joined by commas; sensitive topics already left out) |
 //! | `c` time U+001F topics | a click inside an element about these topics |
 //! | `a` first U+001F last U+001F count | other events between those times |
 
@@ -172,6 +172,18 @@ fn activity_line(first: f64, last: f64, count: u64) -> String {
     l
 }
 
+/// The product ids a Segment e-commerce event names (`product_id`, or
+/// `sku`; an order's `products`), as JSON strings joined by commas.
+fn product_ids(name: &str, props: &str) -> String {
+    let id = |p: &str| json::get(p, "product_id").or_else(|| json::get(p, "sku")).filter(|v| json::kind(v) == json::Kind::String).map(String::from);
+    let ids: Vec<String> = match name {
+        "\"Order Completed\"" => json::get(props, "products").map(|ps| json::items(ps).filter_map(id).collect()).unwrap_or_default(),
+        "\"Product Viewed\"" | "\"Product Clicked\"" | "\"Product Added\"" => id(props).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    ids.join(",")
+}
+
 fn line(kind: char, time: f64, fields: &[&str]) -> String {
     let mut l = String::new();
     l.push(kind);
@@ -195,17 +207,18 @@ impl Tracker {
         }
         match c.kind {
             Kind::Page => {
-                let topics = self.pages.peek(page).map(|p| quoted(&p.topics)).unwrap_or_else(|| "\"\"".into());
+                let topics = self.pages.peek(page).map(|p| quoted(&self.minus_sensitive(&p.topics))).unwrap_or_else(|| "\"\"".into());
                 self.signals.push(line('p', time, &[&topics]));
             }
             Kind::Track => {
                 let name = c.name.as_str();
                 let order = name == "\"Order Completed\"";
-                let category = json::get(&c.props, "category").unwrap_or("");
-                let tags = json::get(&c.props, "tags").unwrap_or("");
+                let category = self.clean(json::get(&c.props, "category").unwrap_or(""));
+                let tags = self.clean(json::get(&c.props, "tags").unwrap_or(""));
                 let revenue = if order { json::get(&c.props, "revenue").unwrap_or("") } else { "" };
-                if order || !category.is_empty() || !tags.is_empty() {
-                    self.signals.push(line('e', time, &[name, category, tags, revenue]));
+                let products = product_ids(name, &c.props);
+                if order || !category.is_empty() || !tags.is_empty() || !products.is_empty() {
+                    self.signals.push(line('e', time, &[name, &category, &tags, revenue, &products]));
                 } else {
                     self.signals.activity(time);
                 }
@@ -218,7 +231,40 @@ impl Tracker {
     pub(super) fn observe_click(&mut self, topics: &str) {
         if self.learning() && json::kind(topics) == json::Kind::String {
             let now = self.now;
-            self.signals.push(line('c', now, &[json::first(topics)]));
+            let topics = self.clean(json::first(topics));
+            self.signals.push(line('c', now, &[&topics]));
+        }
+    }
+
+    /// A comma-separated topic list less the sensitive topics.
+    fn minus_sensitive(&self, list: &str) -> String {
+        let mut kept = String::new();
+        for t in crate::engine::text::fields(list, b',') {
+            if !self.cfg.sensitive.iter().any(|s| s.as_str() == t.trim_ascii().to_ascii_lowercase()) {
+                if !kept.is_empty() {
+                    kept.push(',');
+                }
+                kept.push_str(t);
+            }
+        }
+        kept
+    }
+
+    /// A `category` / `tags` value (JSON, or empty) less the sensitive
+    /// topics, as a JSON string of topics (or empty when none is left).
+    fn clean(&self, value: &str) -> String {
+        if self.cfg.sensitive.is_empty() || value.is_empty() {
+            return value.into();
+        }
+        let list = match json::kind(value) {
+            json::Kind::Array => json::items(value).filter_map(json::string).collect::<Vec<_>>().join(","),
+            _ => json::string(value).unwrap_or_default(),
+        };
+        let kept = self.minus_sensitive(&list);
+        if kept.is_empty() {
+            String::new()
+        } else {
+            quoted(&kept)
         }
     }
 

@@ -1,0 +1,126 @@
+//! The personalizer's recommendation records: rank a row of items, count
+//! their exposures, explain them. Compiled into the `engage` build of the
+//! personalization module only (and always on the host, for the tests),
+//! so pages without recommendations do not download it.
+//!
+//! | record | input |
+//! |---|---|
+//! | `m` slot, n, items | rank `items` (`[["id","topic,topic",popularity,repeats],…]`) and answer the best `n` |
+//! | `V` slot, id / `K` slot, id | a recommended item was seen / clicked |
+//!
+//! Answers: `M` slot, JSON `[{"id","position","reason","explanation"}…]`,
+//! and `T` exposure events (`Recommendation Viewed` / `Recommendation
+//! Clicked` with slot, item, position and reason).
+
+use crate::prelude::*;
+
+use super::profile::topics_of;
+use super::recs::{rank, Candidate, Interests, Why};
+use super::Personalizer;
+use crate::engine::io::{RS, US};
+use crate::engine::text::json::{self, write_string};
+use crate::engine::text::num::{parse_f64, write_u64};
+
+/// Items a row may rank (the rest of a longer list is ignored).
+pub const MAX_ITEMS: usize = 500;
+/// Items a row may show.
+pub const MAX_SHOWN: usize = 50;
+
+/// A row's picks on this page view: (slot, [(id, reason code, sentence)]).
+pub type Row = (String, Vec<(String, &'static str, String)>);
+
+fn reason(why: &Why) -> (&'static str, String) {
+    match why {
+        Why::Topic(t) => ("topic", ["you have been looking at ", t].concat()),
+        Why::Popular => ("popular", "popular on this site".into()),
+    }
+}
+
+impl Personalizer {
+    /// `m`: ranks a row.
+    pub(super) fn recommend(&mut self, f: &[&str]) {
+        let at = |i: usize| f.get(i).copied().unwrap_or("");
+        let slot = json::string(at(0)).unwrap_or_default();
+        let n = parse_f64(at(1)).map_or(4, |n| (n.max(1.0) as usize).min(MAX_SHOWN));
+        let items: Vec<Candidate> = json::items(at(2))
+            .take(MAX_ITEMS)
+            .filter_map(|v| {
+                let mut a = json::items(v);
+                let id = a.next().and_then(json::string).filter(|s| !s.is_empty())?;
+                let topics = a.next().and_then(json::string).map(|t| self.allowed(topics_of(&t))).unwrap_or_default();
+                let popularity = a.next().and_then(json::number).unwrap_or(0.0);
+                let repeats = a.next().and_then(json::boolean).unwrap_or(false);
+                Some(Candidate { id, topics, popularity, repeats })
+            })
+            .collect();
+        let half_life = self.cfg.profile.half_life_days;
+        // Without consent the profile is not read: what sells, in the site's order.
+        let profile = if self.granted { self.profile.as_ref() } else { None };
+        let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
+        let picks = rank(&items, profile, &interests, n);
+        let mut row = Vec::new();
+        let o = &mut self.out;
+        o.push('M');
+        write_string(o, &slot);
+        o.push(US);
+        o.push('[');
+        for (position, p) in picks.iter().enumerate() {
+            let (code, sentence) = reason(&p.why);
+            let id = items.get(p.index).map(|c| c.id.clone()).unwrap_or_default();
+            if position > 0 {
+                o.push(',');
+            }
+            o.push_str("{\"id\":");
+            write_string(o, &id);
+            o.push_str(",\"position\":");
+            write_u64(o, position as u64 + 1);
+            o.push_str(",\"reason\":\"");
+            o.push_str(code);
+            o.push_str("\",\"explanation\":");
+            write_string(o, &sentence);
+            o.push('}');
+            row.push((id, code, sentence));
+        }
+        o.push(']');
+        o.push(RS);
+        self.rows.retain(|(s, _)| *s != slot);
+        self.rows.push((slot, row));
+    }
+
+    /// `V` / `K`: a recommended item was seen or clicked.
+    pub(super) fn rec_exposure(&mut self, f: &[&str], clicked: bool) {
+        let slot = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
+        let id = json::string(f.get(1).copied().unwrap_or("")).unwrap_or_default();
+        let Some((position, (_, code, _))) = self.rows.iter().find(|(s, _)| *s == slot).and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id)) else { return };
+        let o = &mut self.out;
+        o.push('T');
+        o.push_str(if clicked { "\"Recommendation Clicked\"" } else { "\"Recommendation Viewed\"" });
+        o.push(US);
+        o.push_str("{\"slot\":");
+        write_string(o, &slot);
+        o.push_str(",\"item\":");
+        write_string(o, &id);
+        o.push_str(",\"position\":");
+        write_u64(o, position as u64 + 1);
+        o.push_str(",\"reason\":\"");
+        o.push_str(code);
+        o.push_str("\"}");
+        o.push(RS);
+    }
+
+    /// What `kz.explain(slot)` says about a row, if `slot` is one.
+    pub(super) fn explain_row(&self, slot: &str) -> Option<String> {
+        let (_, row) = self.rows.iter().find(|(s, _)| s == slot)?;
+        let mut text = String::from("recommended for you, ranked on this device: ");
+        for (i, (id, _, sentence)) in row.iter().enumerate() {
+            if i > 0 {
+                text.push_str("; ");
+            }
+            text.push_str(id);
+            text.push_str(" (");
+            text.push_str(sentence);
+            text.push(')');
+        }
+        Some(text)
+    }
+}
