@@ -7,6 +7,28 @@ export type JsonValue = string | number | boolean | null | Date | JsonValue[] | 
 export type Properties = { [key: string]: JsonValue | undefined };
 
 /** How much the queue holds while the collector cannot take it. */
+/** An item `recommend` may rank. */
+export interface RecommendItem {
+  id: string;
+  /** Its topics: a comma-separated string or a list. */
+  topics?: string | string[];
+  /** The site's popularity prior (sales, views…): higher ranks first when nothing else is known. */
+  popularity?: number;
+  /** Bought again and again: still recommended after a purchase. */
+  repeats?: boolean;
+}
+
+/** A recommended item. */
+export interface Recommendation {
+  id: string;
+  /** 1 for the first. */
+  position: number;
+  /** `topic`, `popular`, or `no-consent`. */
+  reason: 'topic' | 'popular' | 'no-consent';
+  /** Why, in a sentence. */
+  explanation: string;
+}
+
 export interface QueueConfig {
   /** Most events queued (memory included, whatever the visitor does). Default `50000`. Range 100–1000000. */
   maxEvents?: number;
@@ -203,7 +225,12 @@ export interface KizunaConfig {
   /** Slot settings by slot name. */
   slots?: Record<string, SlotConfig>;
   /** Profile settings. */
-  profile?: { /** Days for a topic's weight to halve. Default `14`. */ halfLifeDays?: number };
+  profile?: {
+    /** Days for a topic's weight to halve. Default `14`. */ halfLifeDays?: number;
+    /** Topics the profile never learns nor uses (health, religion…). Default none. */ sensitive?: string | string[];
+  };
+  /** Load the engage build (recommendations) for `kz.recommend` even without a `data-kz-recs` row. Default `false`. */
+  recommendations?: boolean;
 }
 
 /** Per-call options. */
@@ -266,6 +293,15 @@ export interface Kizuna {
   explain(slot: string): string;
   /** What is stored about the visitor on this device, or null (no personalization consent, or nothing yet). */
   profile(): VisitorProfile | null;
+  /**
+   * Ranks the site's items for this visitor on the device (the engage build: set `recommendations: true`
+   * or have a `data-kz-recs` row); without personalization consent, the first `n` as given.
+   */
+  recommend(items: RecommendItem[], options?: { n?: number; slot?: string }): Recommendation[];
+  /** An app-rendered recommended item was seen (sends `Recommendation Viewed` once per page view). */
+  recommendationViewed(slot: string, id: string): void;
+  /** An app-rendered recommended item was clicked (sends `Recommendation Clicked`). */
+  recommendationClicked(slot: string, id: string): void;
   /** Deletes the profile and the ids (the consent record stays); the visitor starts anew. */
   forget(): void;
   /** Calls `callback(decision)` for every slot decided; returns the function that unsubscribes. */

@@ -9,7 +9,7 @@
 import { inert, wrap } from './edge/api.js';
 import { complain, PREFIX } from './edge/console.js';
 import { startEngine } from './edge/driver.js';
-import { holder, likelyAllowed, personalizeWhenAllowed } from './edge/later.js';
+import { holder, likelyAllowed, personalizeWhenAllowed, wantsEngage } from './edge/later.js';
 
 const cache = {};
 
@@ -18,8 +18,10 @@ const cache = {};
 function load(name) {
   if (!cache[name]) {
     const kizuna = name === 'kizuna';
-    const wasm = fetch(kizuna ? new URL('./pkg/kizuna_bg.wasm', import.meta.url) : new URL('./pkg/personalize_bg.wasm', import.meta.url));
-    const glue = kizuna ? import('./pkg/kizuna.js') : import('./pkg/personalize.js');
+    const engage = name === 'engage';
+    const wasm = fetch(kizuna ? new URL('./pkg/kizuna_bg.wasm', import.meta.url)
+      : engage ? new URL('./pkg/engage_bg.wasm', import.meta.url) : new URL('./pkg/personalize_bg.wasm', import.meta.url));
+    const glue = kizuna ? import('./pkg/kizuna.js') : engage ? import('./pkg/engage.js') : import('./pkg/personalize.js');
     cache[name] = glue.then(async (g) => {
       await g.default({ module_or_path: wasm });
       return g;
@@ -32,7 +34,7 @@ function load(name) {
 
 function wantsPersonalization(config) {
   return !!(config && typeof config === 'object' && (config.slots || config.profile)) || !!window.__kizunaSlots ||
-    !!document.querySelector('[data-kz-slot]');
+    !!document.querySelector('[data-kz-slot]') || wantsEngage(config);
 }
 
 function failed(e) {
@@ -53,7 +55,10 @@ export async function init(config) {
   let personal = null;
   const personalize = () => {
     if (!personal) {
-      personal = Promise.all([import('./edge/personalize.js'), load('personalize')]);
+      // The engage build (recommendations) only where the page has them.
+      const engage = wantsEngage(config);
+      personal = Promise.all([import('./edge/personalize.js'), load(engage ? 'engage' : 'personalize'),
+        engage ? import('./edge/recs.js').then((m) => [m.recs]) : []]);
       personal.catch(() => {});
     }
     return personal;
@@ -69,8 +74,8 @@ export async function init(config) {
   const d = startEngine(glue, config);
   const late = wanted ? holder() : null;
   if (late) {
-    const begin = () => personalize().then(([edge, g]) =>
-      edge.startPersonalization({ start: g.personalize_start, run: g.personalize_run, stop: g.personalize_stop }, d, config, late.watchers));
+    const begin = () => personalize().then(([edge, g, extras]) =>
+      edge.startPersonalization({ start: g.personalize_start, run: g.personalize_run, stop: g.personalize_stop }, d, config, late.watchers, extras));
     try {
       await personalizeWhenAllowed(d, late, begin);
     } catch (e) {

@@ -12,12 +12,14 @@ import initWasm, { run, start, stop } from './pkg/kizuna.js';
 import { dispatch, wrap } from './edge/api.js';
 import { complain } from './edge/console.js';
 import { startEngine } from './edge/driver.js';
-import { holder, likelyAllowed, personalizeWhenAllowed } from './edge/later.js';
+import { holder, likelyAllowed, personalizeWhenAllowed, wantsEngage } from './edge/later.js';
 
 // Replaced at build time with the SRI hashes of the files this loads.
 const WASM_INTEGRITY = typeof __KIZUNA_WASM_SRI__ === 'string' ? __KIZUNA_WASM_SRI__ : '';
 const PERSONALIZE_INTEGRITY = typeof __KIZUNA_PERSONALIZE_SRI__ === 'string' ? __KIZUNA_PERSONALIZE_SRI__ : '';
 const PERSONALIZE_WASM_INTEGRITY = typeof __KIZUNA_PERSONALIZE_WASM_SRI__ === 'string' ? __KIZUNA_PERSONALIZE_WASM_SRI__ : '';
+const ENGAGE_INTEGRITY = typeof __KIZUNA_ENGAGE_SRI__ === 'string' ? __KIZUNA_ENGAGE_SRI__ : '';
+const ENGAGE_WASM_INTEGRITY = typeof __KIZUNA_ENGAGE_WASM_SRI__ === 'string' ? __KIZUNA_ENGAGE_WASM_SRI__ : '';
 // While the SDK cannot start, at most this many calls are kept.
 const MAX_KEPT = 1000;
 const REPLAYED = { track: 1, page: 1, identify: 1 };
@@ -48,12 +50,18 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
   let personal = null;
   const personalize = () => {
     if (!personal) {
+      // Its engage build where the page has recommendations (or the
+      // config journeys, surveys): only those pages download it.
+      const engage = wantsEngage(configOf());
+      const file = engage ? 'engage' : 'personalize';
+      const wasmSri = engage ? ENGAGE_WASM_INTEGRITY : PERSONALIZE_WASM_INTEGRITY;
+      const jsSri = engage ? ENGAGE_INTEGRITY : PERSONALIZE_INTEGRITY;
       // Its wasm is fetched now too, not after its script ran.
-      window.__kizunaPersonalizeWasm = fetch(new URL('personalize.wasm', base), PERSONALIZE_WASM_INTEGRITY ? { integrity: PERSONALIZE_WASM_INTEGRITY } : undefined);
+      window.__kizunaPersonalizeWasm = fetch(new URL(file + '.wasm', base), wasmSri ? { integrity: wasmSri } : undefined);
       personal = new Promise((resolve, reject) => {
         const s = document.createElement('script');
-        s.src = new URL('personalize.js', base).href;
-        if (PERSONALIZE_INTEGRITY) s.integrity = PERSONALIZE_INTEGRITY;
+        s.src = new URL(file + '.js', base).href;
+        if (jsSri) s.integrity = jsSri;
         s.crossOrigin = 'anonymous';
         s.onload = () => (window.__kizunaPersonalize ? window.__kizunaPersonalize.then(resolve, reject) : reject(new Error('personalize.js did not start')));
         s.onerror = () => reject(new Error('could not load ' + s.src));
@@ -63,7 +71,7 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
     return personal;
   };
   const needsPersonalization = (config) => !!(config && (config.slots || config.profile)) || !!window.__kizunaSlots ||
-    !!document.querySelector('[data-kz-slot]');
+    !!document.querySelector('[data-kz-slot]') || wantsEngage(config);
   if (needsPersonalization(configOf()) && likelyAllowed(configOf())) personalize().catch(() => {});
 
   const wasm = fetch(new URL('kizuna.wasm', base), WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : undefined);

@@ -13,8 +13,10 @@ tools/setup.sh
 rm -rf js/pkg
 mkdir -p js/pkg
 # One crate, two modules: the features choose which exports each has.
-for module in kizuna personalize; do
-  feature=$([ "$module" = kizuna ] && echo tracker || echo personalize)
+# engage: the personalization engine with recommendations, journeys and
+# surveys, loaded instead of it only on pages that configure them.
+for module in kizuna personalize engage; do
+  case "$module" in kizuna) feature=tracker ;; *) feature=$module ;; esac
   # A 64 KiB stack, not the default 1 MiB: wasm memory never shrinks, and
   # every page of it counts against the page's memory (the engines recurse
   # at most a few dozen frames, into described values of bounded depth).

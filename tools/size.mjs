@@ -24,6 +24,8 @@ const FILES = [
   ['dist/kizuna/kizuna.wasm', 'script tag: tracking engine'],
   ['dist/kizuna/personalize.js', 'script tag: personalization edge + glue'],
   ['dist/kizuna/personalize.wasm', 'script tag: personalization engine'],
+  ['dist/kizuna/engage.js', 'script tag: engage build (recs) edge + glue'],
+  ['dist/kizuna/engage.wasm', 'script tag: engage build engine'],
   ['dist/kizuna/slots.js', 'script tag: pre-paint slots'],
   ['dist/kizuna/snippet.js', 'script tag: snippet (inline)'],
   ['js/pkg/kizuna.js', 'npm: tracker glue'],
@@ -32,13 +34,16 @@ const FILES = [
 const SETS = {
   firstEvent: ['dist/kizuna/kizuna.js', 'dist/kizuna/kizuna.wasm'],
   allFourJobs: ['dist/kizuna/kizuna.js', 'dist/kizuna/kizuna.wasm', 'dist/kizuna/personalize.js', 'dist/kizuna/personalize.wasm', 'dist/kizuna/slots.js'],
+  // A page with recommendations loads the engage build instead of personalize.*.
+  engagePage: ['dist/kizuna/kizuna.js', 'dist/kizuna/kizuna.wasm', 'dist/kizuna/engage.js', 'dist/kizuna/engage.wasm', 'dist/kizuna/slots.js'],
 };
 // The budgets, gzip -9 bytes (issue #8 sets the goal: 10 KB before the
 // first event, 17 KB for all four jobs; each later feature adds its own).
 // A ceiling against regressions, not the goal: raised from 56/96 KiB when
 // the persisted queue (+5.0 KiB) and autotrack (+6.9 KiB) went past their
 // issues' budgets (+2 KB each), as the README's size section says.
-const BUDGET = { firstEvent: 60 * 1024, allFourJobs: 100 * 1024 };
+// Issue #12: the engage build may add at most 4 KB on the pages that load it.
+const BUDGET = { firstEvent: 60 * 1024, allFourJobs: 100 * 1024, engageExtra: 4096 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));
@@ -123,6 +128,8 @@ const modules = {
 };
 const record = { files: Object.fromEntries(files.map((f) => [f.file, { raw: f.raw, gzip: f.gzip, brotli: f.brotli }])), sets };
 
+const engageExtra = sets.engagePage.gzip - sets.allFourJobs.gzip;
+
 let previous = null;
 try {
   previous = JSON.parse(execFileSync('git', ['show', 'HEAD:tools/size-record.json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
@@ -137,7 +144,7 @@ if (process.argv.includes('--json')) {
   for (const f of files) {
     console.log(`${f.file.padEnd(30)} ${f.what.padEnd(43)} ${kib(f.raw)}  ${kib(f.gzip)}    ${kib(f.brotli)}  ${delta(f.gzip, previous?.files?.[f.file]?.gzip)}`);
   }
-  for (const [k, label] of [['firstEvent', 'before the first event (loader + tracking wasm)'], ['allFourJobs', 'all four jobs (+ personalization, slots.js)']]) {
+  for (const [k, label] of [['firstEvent', 'before the first event (loader + tracking wasm)'], ['allFourJobs', 'all four jobs (+ personalization, slots.js)'], ['engagePage', 'a page with recommendations (engage build instead)']]) {
     const s = sets[k];
     console.log(`${label.padEnd(74)} ${kib(s.raw)}  ${kib(s.gzip)}    ${kib(s.brotli)}  ${delta(s.gzip, previous?.sets?.[k]?.gzip)}`);
   }
@@ -149,9 +156,10 @@ if (process.argv.includes('--json')) {
   }
   console.log(`\nbudget (gzip): ${BUDGET.firstEvent} B before the first event, ${BUDGET.allFourJobs} B for all four jobs`);
   console.log(`        ${sets.firstEvent.gzip <= BUDGET.firstEvent ? 'within' : 'OVER'}: ${sets.firstEvent.gzip} B; ${sets.allFourJobs.gzip <= BUDGET.allFourJobs ? 'within' : 'OVER'}: ${sets.allFourJobs.gzip} B`);
+  console.log(`        engage build: +${engageExtra} B gzip over personalize.js + .wasm (${engageExtra <= BUDGET.engageExtra ? 'within' : 'OVER'} ${BUDGET.engageExtra} B)`);
 }
 if (process.argv.includes('--record')) fs.writeFileSync(rel('tools/size-record.json'), JSON.stringify(record, null, 1) + '\n');
-if (process.argv.includes('--check') && (sets.firstEvent.gzip > BUDGET.firstEvent || sets.allFourJobs.gzip > BUDGET.allFourJobs)) {
-  console.error(`size budget exceeded: ${sets.firstEvent.gzip} > ${BUDGET.firstEvent} or ${sets.allFourJobs.gzip} > ${BUDGET.allFourJobs} bytes gzip`);
+if (process.argv.includes('--check') && (sets.firstEvent.gzip > BUDGET.firstEvent || sets.allFourJobs.gzip > BUDGET.allFourJobs || engageExtra > BUDGET.engageExtra)) {
+  console.error(`size budget exceeded: ${sets.firstEvent.gzip} > ${BUDGET.firstEvent} or ${sets.allFourJobs.gzip} > ${BUDGET.allFourJobs} or engage +${engageExtra} > ${BUDGET.engageExtra} bytes gzip`);
   process.exit(1);
 }

@@ -13,6 +13,13 @@ const mode = params.get('mode') === 'opt-out' ? 'opt-out' : 'opt-in';
 // (the slots' exposure events would mix in): they set this flag first.
 if (window.kizunaDemoNoSlots) document.querySelectorAll('[data-kz-slot]').forEach((s) => s.removeAttribute('data-kz-slot'));
 
+// The recommendations row loads the engage build and sends its own
+// exposure events: off for the suites that count events exactly, unless a
+// test asks for it (tests/e2e/recs.test.mjs).
+if ((window.kizunaDemoNoSlots || window.kizunaDemoNoAutotrack) && window.kizunaDemoRecs !== true) {
+  document.querySelectorAll('[data-kz-recs]').forEach((r) => r.removeAttribute('data-kz-recs'));
+}
+
 // Browsing a category (?topic=shoes) makes this page about it.
 const topic = params.get('topic');
 if (topic) document.body.dataset.kzTopic = topic;
@@ -27,6 +34,8 @@ const ready = init({
   writeKey: 'demo',
   debug,
   consent: { mode },
+  // The profile never learns these (the shop's first-aid kit is about health).
+  profile: { sensitive: ['health'] },
   slots: {
     hero: { holdout: 0.1, variants: { shoes: { prior: 0.05 }, outerwear: { prior: 0.05 }, accessories: { prior: 0.04 } } },
     cta: { variants: { welcome: { rules: { visitor: 'new' } }, loyalty: { rules: { segment: ['returning', 'engaged', 'loyal'] } } } },

@@ -69,6 +69,12 @@ export function wrap(d, late) {
       if (!late || !late.waiting) return off('explain()', '');
       return slotName('explain()', slot) ? NO_CONSENT_EXPLANATION : '';
     }, ''),
+    // Until the engage build runs (no consent yet, or no recommendations
+    // on the page): the site's own first n, unranked.
+    recommend: guard('recommend()', (items, o) => (late && late.p && late.p.recommend ? late.p.recommend(items, o)
+      : Array.isArray(items) ? items.slice(0, (o && Number(o.n)) || 4).map((x, i) => ({ id: x && x.id, position: i + 1, reason: 'no-consent', explanation: 'not personalized' })) : []), []),
+    recommendationViewed: guard('recommendationViewed()', (slot, id) => { if (late && late.p && late.p.recommend) late.p.recommendationViewed(slot, id); }),
+    recommendationClicked: guard('recommendationClicked()', (slot, id) => { if (late && late.p && late.p.recommend) late.p.recommendationClicked(slot, id); }),
     profile: guard('profile()', () => (late && late.p ? late.p.profile() : late && late.waiting ? null : off('profile()', null)), null),
     forget: guard('forget()', () => {
       d.forget();
@@ -142,6 +148,9 @@ export function inert() {
     decide: () => null,
     explain: () => '',
     profile: () => null,
+    recommend: () => [],
+    recommendationViewed: NOOP,
+    recommendationClicked: NOOP,
     forget: NOOP,
     onDecision: () => NOOP,
     consent: Object.freeze({ get: () => null, set: () => null, onChange: () => NOOP, pending: NO_PENDING }),

@@ -10,6 +10,15 @@ const NO_CONSENT = 'personalization is not granted, so the default';
  * config's mode: whether to fetch the module in parallel with the tracker.
  * The engine's own state decides; a wrong guess only costs a fetch.
  */
+/**
+ * Whether the page needs the engage build (recommendations): it has a
+ * `data-kz-recs` row, or the config says `recommendations: true` (an app
+ * that calls kz.recommend).
+ */
+export function wantsEngage(config) {
+  return !!(config && typeof config === 'object' && config.recommendations === true) || !!document.querySelector('[data-kz-recs]');
+}
+
 export function likelyAllowed(config) {
   try {
     const record = JSON.parse(localStorage.getItem('kizuna:consent'));

@@ -9,6 +9,7 @@
 
 import { describe, lit } from './capture.js';
 import { complain, debug, warn } from './console.js';
+import { pageTopics } from './page.js';
 import { sanitize } from '../sanitize.js';
 
 const RS = '\x1e';
@@ -70,7 +71,7 @@ function restore(slot) {
  * `d`. `watchers` are the onDecision callbacks (some may have subscribed
  * before it started). Throws an Error naming a bad slots/profile field.
  */
-export function startPersonalization(glue, d, config, watchers = new Set()) {
+export function startPersonalization(glue, d, config, watchers = new Set(), extras = []) {
   const slots = new Map();
   let wakeTimer = null;
   let visitor = d.status().anonymousId;
@@ -88,7 +89,7 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
       source = q.get('utm_source') || '';
       campaign = q.get('utm_campaign') || '';
     } catch (_) { /* no campaign */ }
-    return 'p' + lit(location.pathname) + US + lit(source) + US + lit(campaign) + US + lit('');
+    return 'p' + lit(location.pathname) + US + lit(source) + US + lit(campaign) + US + lit(pageTopics());
   };
 
   // Carries out one crossing's answers; returns the value asked for (a
@@ -124,6 +125,7 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
         case 76: (body.charAt(0) === 'e' ? complain : body.charAt(0) === 'w' ? warn : debug)(body.slice(2)); break; // L
         case 69: answer = body; break; // E
         case 81: answer = JSON.parse(body); break; // Q
+        default: for (const x of parts) if (x.answer) { const a = x.answer(r); if (a !== undefined) answer = a; }
       }
     }
     return [answer, decided];
@@ -163,6 +165,8 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
     return answer;
   }
 
+  // The engage build's parts (recommendations…), each given the crossing.
+  const parts = extras.map((make) => make({ cross: (records) => cross(records), d }));
   const store = d.storage;
   consentKey = consent();
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
@@ -208,6 +212,7 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
       records.push('d' + (el.hasAttribute('data-kz-late') ? 1 : 0) + US + lit(name) + US + JSON.stringify(variants));
       if (observer) observer.observe(el);
     }
+    for (const x of parts) if (x.page) records.push(...x.page());
     cross(records.join(RS));
   }
 
@@ -228,7 +233,7 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
     if (consent() !== consentKey) decidePage();
   });
 
-  return {
+  const api = {
     decide(slot) {
       if (typeof slot !== 'string') {
         complain('decide() needs a slot name (a string)');
@@ -263,8 +268,10 @@ export function startPersonalization(glue, d, config, watchers = new Set()) {
     },
     /** A page view (an SPA route): slots are decided, and viewable, again. */
     pageView() {
-      if (slots.size) decidePage();
+      if (slots.size || parts.length) decidePage();
       else cross(pageRecord());
     },
   };
+  for (const x of parts) Object.assign(api, x.api);
+  return api;
 }

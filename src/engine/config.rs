@@ -96,7 +96,8 @@ pub struct Config {
     /// The wire format: Snowplow's tracker protocol instead of Segment's batch.
     pub snowplow: bool,
     /// `profile.sensitive`: topics the profile must never learn, so the
-    /// signal log never holds them either (lowercase).
+    /// signal log never holds them either (compared ignoring ASCII case
+    /// and surrounding spaces).
     pub sensitive: Vec<String>,
 }
 
@@ -301,14 +302,26 @@ const FIELDS: [(&str, Rule, u32); 34] = [
 /// module checks the rest of `profile`).
 fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
     let Some(v) = json::field(text, "profile").and_then(|p| json::field(p, "sensitive")) else { return Ok(Vec::new()) };
-    let list: Vec<&str> = if json::kind(v) == Kind::Array { json::items(v).collect() } else { vec![v] };
-    list.into_iter()
-        .map(|t| json::string(t).map(|s| s.trim_ascii().to_ascii_lowercase()).filter(|s| !s.is_empty()).ok_or_else(|| ConfigError::new("profile.sensitive", "topic names", &found(t))))
-        .collect()
+    let mut topics = Vec::new();
+    let mut read = |t: &str| match json::string(t).filter(|s| !s.trim_ascii().is_empty()) {
+        Some(s) => {
+            topics.push(s);
+            Ok(())
+        }
+        None => Err(ConfigError::new("profile.sensitive", "topic names", &found(t))),
+    };
+    if json::kind(v) == Kind::Array {
+        for t in json::items(v) {
+            read(t)?;
+        }
+    } else {
+        read(v)?;
+    }
+    Ok(topics)
 }
 
 /// Top-level keys that are not in [`FIELDS`].
-const OTHER_TOP: [&str; 3] = ["endpoint", "writeKey", "profile"];
+const OTHER_TOP: [&str; 4] = ["endpoint", "writeKey", "profile", "recommendations"];
 
 /// Validates the (described) object given to `init`. Returns the config
 /// and the warnings about keys it ignored.

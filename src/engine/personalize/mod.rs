@@ -55,6 +55,7 @@ struct PageInfo {
     utm_source: Option<String>,
     utm_campaign: Option<String>,
     /// The page's `data-kz-topic` (less the sensitive topics).
+    #[cfg_attr(all(target_arch = "wasm32", not(feature = "engage")), allow(dead_code))]
     topics: Vec<String>,
 }
 

@@ -175,13 +175,21 @@ fn activity_line(first: f64, last: f64, count: u64) -> String {
 /// The product ids a Segment e-commerce event names (`product_id`, or
 /// `sku`; an order's `products`), as JSON strings joined by commas.
 fn product_ids(name: &str, props: &str) -> String {
-    let id = |p: &str| json::get(p, "product_id").or_else(|| json::get(p, "sku")).filter(|v| json::kind(v) == json::Kind::String).map(String::from);
-    let ids: Vec<String> = match name {
-        "\"Order Completed\"" => json::get(props, "products").map(|ps| json::items(ps).filter_map(id).collect()).unwrap_or_default(),
-        "\"Product Viewed\"" | "\"Product Clicked\"" | "\"Product Added\"" => id(props).into_iter().collect(),
-        _ => Vec::new(),
+    let mut ids = String::new();
+    let mut add = |p: &str| {
+        if let Some(v) = json::get(p, "product_id").or_else(|| json::get(p, "sku")).filter(|v| json::kind(v) == json::Kind::String) {
+            if !ids.is_empty() {
+                ids.push(',');
+            }
+            ids.push_str(v);
+        }
     };
-    ids.join(",")
+    match name {
+        "\"Order Completed\"" => json::get(props, "products").into_iter().flat_map(json::items).for_each(add),
+        "\"Product Viewed\"" | "\"Product Clicked\"" | "\"Product Added\"" => add(props),
+        _ => {}
+    }
+    ids
 }
 
 fn line(kind: char, time: f64, fields: &[&str]) -> String {
@@ -236,17 +244,23 @@ impl Tracker {
         }
     }
 
-    /// A comma-separated topic list less the sensitive topics.
-    fn minus_sensitive(&self, list: &str) -> String {
-        let mut kept = String::new();
+    /// Appends to `kept` the topics of a comma-separated `list` that are
+    /// not sensitive.
+    fn keep_allowed(&self, list: &str, kept: &mut String) {
         for t in crate::engine::text::fields(list, b',') {
-            if !self.cfg.sensitive.iter().any(|s| s.as_str() == t.trim_ascii().to_ascii_lowercase()) {
+            if !self.cfg.sensitive.iter().any(|s| s.trim_ascii().as_bytes().eq_ignore_ascii_case(t.trim_ascii().as_bytes())) {
                 if !kept.is_empty() {
                     kept.push(',');
                 }
                 kept.push_str(t);
             }
         }
+    }
+
+    /// A comma-separated topic list less the sensitive topics.
+    fn minus_sensitive(&self, list: &str) -> String {
+        let mut kept = String::new();
+        self.keep_allowed(list, &mut kept);
         kept
     }
 
@@ -256,13 +270,16 @@ impl Tracker {
         if self.cfg.sensitive.is_empty() || value.is_empty() {
             return value.into();
         }
-        let list = match json::kind(value) {
-            json::Kind::Array => json::items(value).filter_map(json::string).collect::<Vec<_>>().join(","),
-            _ => json::string(value).unwrap_or_default(),
-        };
-        let kept = self.minus_sensitive(&list);
+        let mut kept = String::new();
+        if json::kind(value) == json::Kind::Array {
+            for item in json::items(value).filter_map(json::string) {
+                self.keep_allowed(&item, &mut kept);
+            }
+        } else {
+            self.keep_allowed(&json::string(value).unwrap_or_default(), &mut kept);
+        }
         if kept.is_empty() {
-            String::new()
+            kept
         } else {
             quoted(&kept)
         }

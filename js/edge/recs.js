@@ -1,0 +1,129 @@
+// Recommendations at the edge (the engage build only): finds the page's
+// rows (`data-kz-recs="name"` over the product elements the page already
+// has, each `data-kz-item="id"`, optionally `data-kz-topic`,
+// `data-kz-popularity`, `data-kz-repeats`; the row's `data-kz-n` says how
+// many to show, default 4), hands them to the engine to rank, then puts the
+// picks first in their ranked order and hides the rest. Measures each
+// shown item like a slot (half in view for a second, once per page view;
+// clicks) and answers kz.recommend(items, { n, slot }) for apps that render
+// themselves. The ranking itself is in src/engine/personalize/recs.rs.
+
+import { lit } from './capture.js';
+import { complain } from './console.js';
+
+const US = '\x1f';
+const VIEWABLE_RATIO = 0.5;
+const VIEWABLE_MS = 1000;
+
+const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-kz-topic') || '',
+  Number(el.getAttribute('data-kz-popularity')) || 0, el.hasAttribute('data-kz-repeats')];
+
+/** The recommendations part of the personalization edge. */
+export function recs({ cross }) {
+  const rows = new Map(); // name -> { el, shown: Map id -> element, timers, viewed }
+  let observer = null;
+  try {
+    observer = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const row = rows.get(e.target.__kzRow);
+        const id = e.target.getAttribute('data-kz-item');
+        if (!row || row.viewed.has(id)) continue;
+        if (e.isIntersecting && e.intersectionRatio >= VIEWABLE_RATIO) {
+          if (!row.timers.has(id)) {
+            row.timers.set(id, setTimeout(() => {
+              row.timers.delete(id);
+              row.viewed.add(id);
+              cross('V' + lit(row.name) + US + lit(id));
+            }, VIEWABLE_MS));
+          }
+        } else if (row.timers.has(id)) {
+          clearTimeout(row.timers.get(id));
+          row.timers.delete(id);
+        }
+      }
+    }, { threshold: VIEWABLE_RATIO });
+  } catch (_) { /* no IntersectionObserver: no impressions */ }
+
+  document.addEventListener('click', (event) => {
+    const item = event.target && event.target.closest && event.target.closest('[data-kz-item]');
+    const row = item && rows.get(item.__kzRow);
+    if (row && row.shown.has(item.getAttribute('data-kz-item'))) cross('K' + lit(row.name) + US + lit(item.getAttribute('data-kz-item')));
+  }, true);
+
+  // Shows a row's picks first, in order; hides the others.
+  function render(row, picks) {
+    row.shown.clear();
+    const els = Array.from(row.el.querySelectorAll('[data-kz-item]'));
+    const byId = new Map(els.map((el) => [el.getAttribute('data-kz-item'), el]));
+    // Picks go, in order, where the first item was (siblings only: items
+    // in wrappers of their own keep their place).
+    const parent = els[0] && els[0].parentNode;
+    let anchor = els[0] || null;
+    for (const p of picks) {
+      const el = byId.get(p.id);
+      if (!el) continue;
+      if (el === anchor) anchor = el.nextSibling;
+      else if (el.parentNode === parent) parent.insertBefore(el, anchor);
+      el.hidden = false;
+      el.setAttribute('data-kz-position', String(p.position));
+      el.setAttribute('data-kz-reason', p.reason);
+      el.title = p.explanation;
+      row.shown.set(p.id, el);
+      if (observer) observer.observe(el);
+    }
+    for (const el of els) if (!row.shown.has(el.getAttribute('data-kz-item'))) { el.hidden = true; el.removeAttribute('data-kz-position'); }
+    row.el.setAttribute('data-kz-shown', picks.map((p) => p.id).join(','));
+  }
+
+  return {
+    page() {
+      for (const row of rows.values()) for (const t of row.timers.values()) clearTimeout(t);
+      rows.clear();
+      if (observer) observer.disconnect();
+      const records = [];
+      for (const el of document.querySelectorAll('[data-kz-recs]')) {
+        const name = el.getAttribute('data-kz-recs');
+        if (!name || rows.has(name)) continue;
+        const items = Array.from(el.querySelectorAll('[data-kz-item]'), (i) => { i.__kzRow = name; return itemOf(i); });
+        rows.set(name, { name, el, shown: new Map(), timers: new Map(), viewed: new Set() });
+        records.push('m' + lit(name) + US + (Number(el.getAttribute('data-kz-n')) || 4) + US + JSON.stringify(items));
+      }
+      return records;
+    },
+    answer(r) {
+      if (r.charCodeAt(0) !== 77) return undefined; // M
+      const i = r.indexOf(US);
+      const picks = JSON.parse(r.slice(i + 1));
+      const row = rows.get(JSON.parse(r.slice(1, i)));
+      if (row && row.el) render(row, picks);
+      return picks;
+    },
+    api: {
+      /**
+       * Ranks `items` ([{ id, topics?, popularity?, repeats? }]) for this
+       * visitor; returns the best `n` (default 4) as [{ id, position,
+       * reason, explanation }]. `slot` names the row for its exposure events
+       * (measure it with kz.recommendationViewed / Clicked).
+       */
+      recommend(items, options) {
+        const o = options || {};
+        if (!Array.isArray(items)) {
+          complain('recommend() needs an array of items ({ id, topics, popularity })');
+          return [];
+        }
+        const slot = typeof o.slot === 'string' ? o.slot : 'recommendations';
+        const list = items.filter((x) => x && typeof x.id === 'string').map((x) =>
+          [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
+        rows.set(slot, { name: slot, el: null, shown: new Map(), timers: new Map(), viewed: new Set() });
+        return cross('m' + lit(slot) + US + (Number(o.n) || 4) + US + JSON.stringify(list)) || [];
+      },
+      /** An app-rendered recommended item was seen (once per page view). */
+      recommendationViewed(slot, id) {
+        const row = rows.get(slot);
+        if (row && !row.viewed.has(id)) { row.viewed.add(id); cross('V' + lit(slot) + US + lit(id)); }
+      },
+      /** An app-rendered recommended item was clicked. */
+      recommendationClicked(slot, id) { cross('K' + lit(slot) + US + lit(id)); },
+    },
+  };
+}
