@@ -35,6 +35,10 @@ pub struct PersonalizeConfig {
     pub profile: ProfileConfig,
     /// `debug`.
     pub debug: bool,
+    /// `journeys` (read by the engage build only).
+    pub journeys: Vec<super::journeys::Journey>,
+    /// `journeyCaps.perSession`: journeys shown a session, all together. Default 2.
+    pub journeys_per_session: u32,
 }
 
 const SLOT_KEYS: &[&str] = &["holdout", "explore", "variants"];
@@ -46,8 +50,10 @@ const RULE_KEYS: &[&str] = &["segment", "minAffinity", "pathPrefix", "utmSource"
 pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig, ConfigError> {
     // The tracker checks the top level; here only these sections count.
     let mut quiet = Vec::new();
-    let top = Section::open(text, "", &["slots", "profile", "debug"], &mut quiet)?;
-    let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), ..Default::default() };
+    let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps"], &mut quiet)?;
+    let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), journeys_per_session: 2, ..Default::default() };
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    journeys(&top, &mut c, warnings)?;
     if let Some(p) = top.get("profile") {
         let p = Section::open(p, "profile", &["halfLifeDays", "sensitive"], warnings)?;
         c.profile.half_life_days = p.number("halfLifeDays", 0.1, 3650.0, false, 14.0)?;
@@ -74,6 +80,55 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
         }
     }
     Ok(c)
+}
+
+const JOURNEY_KEYS: &[&str] = &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
+
+/// `journeys` and `journeyCaps`.
+#[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+    use super::journeys::{Journey, Trigger};
+    if let Some(caps) = top.get("journeyCaps") {
+        let caps = Section::open(caps, "journeyCaps", &["perSession"], warnings)?;
+        c.journeys_per_session = caps.number("perSession", 0.0, 100.0, true, 2.0)? as u32;
+    }
+    let Some(js) = top.get("journeys") else { return Ok(()) };
+    let mut quiet = Vec::new();
+    let js = Section::open(js, "journeys", &[], &mut quiet)?;
+    for (k, v) in json::members(js.text) {
+        let name = json::string(k).unwrap_or_default();
+        let j = Section::open(v, &js.path(&name), JOURNEY_KEYS, warnings)?;
+        let on = j.get("on").and_then(json::string).and_then(|t| Trigger::parse(&t));
+        let on = on.ok_or_else(|| j.error("on", "cart-abandoned, dormant-return, first-purchase, order, nth-session or exit-intent", j.get("on").unwrap_or("nothing")))?;
+        let text = |key: &str, max: usize| -> Result<Option<String>, ConfigError> {
+            match j.get(key) {
+                None => Ok(None),
+                Some(v) => json::string(v).filter(|s| !s.is_empty() && s.len() <= max).map(Some).ok_or_else(|| j.error(key, "a non-empty string", v)),
+            }
+        };
+        let survey = j.boolean("survey", false)?;
+        let message = match text("message", 300)? {
+            Some(m) => m,
+            None if survey => "How likely are you to recommend us to a friend or colleague?".into(),
+            None => return Err(j.error("message", "the text to show", "nothing")),
+        };
+        let link = text("link", 2000)?.filter(|l| l.starts_with('/') || l.starts_with("https://") || l.starts_with("http://"));
+        c.journeys.push(Journey {
+            name,
+            on,
+            message,
+            link,
+            survey,
+            window_minutes: j.number("windowMinutes", 1.0, 10_080.0, false, 30.0)?,
+            dormant_days: j.number("dormantDays", 1.0, 3650.0, false, 30.0)?,
+            sessions: j.number("sessions", 1.0, 1000.0, true, 3.0)? as u32,
+            per_session: j.number("perSession", 1.0, 100.0, true, 1.0)? as u32,
+            per_visitor: j.number("perVisitor", 1.0, 1000.0, true, 3.0)? as u32,
+            every_days: j.number("everyDays", 0.0, 3650.0, false, 1.0)?,
+            quiet_days: j.number("quietDays", 0.0, 3650.0, false, 14.0)?,
+        });
+    }
+    Ok(())
 }
 
 fn variant(v: &str, path: &str, id: String, warnings: &mut Vec<String>) -> Result<VariantSettings, ConfigError> {

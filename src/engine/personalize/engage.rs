@@ -14,6 +14,7 @@
 
 use crate::prelude::*;
 
+use super::journeys::{due, record_shown, Facts, Journey};
 use super::profile::topics_of;
 use super::recs::{rank, Candidate, Interests, Why};
 use super::Personalizer;
@@ -123,4 +124,117 @@ impl Personalizer {
         }
         Some(text)
     }
+}
+
+impl Personalizer {
+    /// After a crossing that changed what journeys read (a page view, a
+    /// signal, exit intent): shows the journey that is due, if any, at most
+    /// one a page view.
+    pub(super) fn check_journeys(&mut self) {
+        let exit = core::mem::take(&mut self.exit_intent);
+        if self.cfg.journeys.is_empty() || !self.granted || !self.fired.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let Some(p) = self.profile.as_ref() else { return };
+        let facts = Facts {
+            now,
+            session: p.sessions,
+            session_start: p.session_start,
+            gap_days: p.gap_days,
+            orders: p.orders,
+            last_order: p.last_order,
+            cart_at: p.cart_at,
+            cart_session: p.cart_session,
+            exit_intent: exit,
+            session_total: p.journeys.iter().filter(|s| s.session == p.sessions).map(|s| s.in_session).sum(),
+        };
+        let Some((j, why)) = due(&self.cfg.journeys, &p.journeys, &facts, self.cfg.journeys_per_session) else { return };
+        let j = j.clone();
+        let sentence = ["shown because ", &why, " (", j.on.name(), "); at most ", &count(j.per_session), " a session and ", &count(j.per_visitor), " in all, and not again for a while if you close it"].concat();
+        if let Some(p) = self.profile_mut() {
+            record_shown(&mut p.journeys, &j.name, &facts);
+        }
+        let o = &mut self.out;
+        o.push('J');
+        write_string(o, &j.name);
+        o.push(US);
+        o.push_str("{\"journey\":");
+        write_string(o, &j.name);
+        o.push_str(",\"trigger\":\"");
+        o.push_str(j.on.name());
+        o.push_str("\",\"message\":");
+        write_string(o, &j.message);
+        if let Some(link) = &j.link {
+            o.push_str(",\"link\":");
+            write_string(o, link);
+        }
+        o.push_str(if j.survey { ",\"survey\":true" } else { ",\"survey\":false" });
+        o.push_str(",\"explanation\":");
+        write_string(o, &sentence);
+        o.push('}');
+        o.push(RS);
+        self.event(if j.survey { "Survey Shown" } else { "Journey Shown" }, &j, "");
+        self.fired.push((j.name, sentence));
+    }
+
+    /// `u` name: the visitor closed a journey's message or survey.
+    /// `U` name, score, comment: they answered a survey.
+    pub(super) fn journey_answer(&mut self, f: &[&str], answered: bool) {
+        let name = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
+        let Some(j) = self.cfg.journeys.iter().find(|j| j.name == name).cloned() else { return };
+        if !self.fired.iter().any(|(n, _)| *n == name) {
+            return;
+        }
+        if !answered {
+            let now = self.now;
+            if let Some(s) = self.profile_mut().and_then(|p| p.journeys.iter_mut().find(|s| s.name == name)) {
+                s.dismissed = now;
+            }
+            self.event(if j.survey { "Survey Dismissed" } else { "Journey Dismissed" }, &j, "");
+            return;
+        }
+        let score = parse_f64(f.get(1).copied().unwrap_or("")).filter(|s| (0.0..=10.0).contains(s) && *s == libm::floor(*s));
+        let Some(score) = score.filter(|_| j.survey) else { return };
+        let mut extra = String::from(",\"score\":");
+        write_u64(&mut extra, score as u64);
+        if let Some(c) = json::string(f.get(2).copied().unwrap_or("")).map(|c| c.trim().chars().take(1000).collect::<String>()).filter(|c| !c.is_empty()) {
+            extra.push_str(",\"comment\":");
+            write_string(&mut extra, &c);
+        }
+        self.event("Survey Responded", &j, &extra);
+        // Answered: the same quiet period as a dismissal before it asks again.
+        let now = self.now;
+        if let Some(s) = self.profile_mut().and_then(|p| p.journeys.iter_mut().find(|s| s.name == name)) {
+            s.dismissed = now;
+        }
+    }
+
+    fn event(&mut self, name: &str, j: &Journey, extra: &str) {
+        let o = &mut self.out;
+        o.push_str("T\"");
+        o.push_str(name);
+        o.push('"');
+        o.push(US);
+        o.push_str(if j.survey { "{\"survey\":" } else { "{\"journey\":" });
+        write_string(o, &j.name);
+        o.push_str(",\"trigger\":\"");
+        o.push_str(j.on.name());
+        o.push('"');
+        o.push_str(extra);
+        o.push('}');
+        o.push(RS);
+    }
+
+    /// What `kz.explain(name)` says about a journey shown on this page.
+    pub(super) fn explain_journey(&self, name: &str) -> Option<String> {
+        self.fired.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone())
+    }
+}
+
+fn count(n: u32) -> String {
+    let mut s = String::new();
+    write_u64(&mut s, u64::from(n));
+    s.push_str(if n == 1 { " time" } else { " times" });
+    s
 }

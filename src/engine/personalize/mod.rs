@@ -32,6 +32,7 @@ pub mod decide;
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
 pub mod engage;
 pub mod hash;
+pub mod journeys;
 pub mod profile;
 pub mod recs;
 pub mod rules;
@@ -78,6 +79,15 @@ pub struct Personalizer {
     /// This page view's recommendation rows.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     rows: Vec<engage::Row>,
+    /// Journeys shown on this page view, with their explanations.
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    fired: Vec<(String, String)>,
+    /// The pointer left through the top of the window (for the next check).
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    exit_intent: bool,
+    /// Something journeys read changed in this crossing.
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    journeys_due: bool,
     out: String,
 }
 
@@ -122,6 +132,12 @@ impl Personalizer {
             decisions: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             rows: Vec::new(),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            fired: Vec::new(),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            exit_intent: false,
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            journeys_due: false,
             out: String::new(),
         };
         for w in warnings {
@@ -149,6 +165,10 @@ impl Personalizer {
         for rec in text.split(RS) {
             self.record(rec);
         }
+        #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+        if core::mem::take(&mut self.journeys_due) {
+            self.check_journeys();
+        }
         // Once per crossing: a page's decisions are written together.
         self.persist(false);
         core::mem::take(&mut self.out)
@@ -171,7 +191,11 @@ impl Personalizer {
                 self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign: json::string(at(2)).filter(|s| !s.is_empty()), topics };
                 self.decisions.clear();
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-                self.rows.clear();
+                {
+                    self.rows.clear();
+                    self.fired.clear();
+                    self.journeys_due = true;
+                }
             }
             b'd' => {
                 let name = json::string(at(1)).unwrap_or_default();
@@ -201,9 +225,20 @@ impl Personalizer {
             b'm' => self.recommend(&f),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             b'V' | b'K' => self.rec_exposure(&f, kind == b'K'),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            b'x' => {
+                self.exit_intent = true;
+                self.journeys_due = true;
+            }
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            b'u' | b'U' => self.journey_answer(&f, kind == b'U'),
             b'g' => {
                 if self.granted {
                     self.fold(body);
+                    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+                    {
+                        self.journeys_due = true;
+                    }
                 }
             }
             b'c' => {
@@ -227,7 +262,7 @@ impl Personalizer {
                 let name = json::string(body).unwrap_or_default();
                 let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone());
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-                let text = text.or_else(|| self.explain_row(&name));
+                let text = text.or_else(|| self.explain_row(&name)).or_else(|| self.explain_journey(&name));
                 let text = text.unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
                 self.out.push('E');
                 self.out.push_str(&text);

@@ -143,6 +143,14 @@ pub struct Profile {
     /// Items viewed (`false`) or bought (`true`), the most recent last:
     /// what recommendations leave out or push down.
     pub items: Vec<(String, bool)>,
+    /// When this session started (epoch ms).
+    pub session_start: f64,
+    /// The last `Product Added` (0: none) and the session it was in.
+    pub cart_at: f64,
+    /// The session of `cart_at`.
+    pub cart_session: u32,
+    /// What each journey was shown and dismissed ([`super::journeys`]).
+    pub journeys: Vec<super::journeys::Shown>,
 }
 
 /// Normalizes a topic name: trimmed, lowercase ASCII, at most 40 bytes.
@@ -187,6 +195,10 @@ impl Profile {
             slots: Vec::new(),
             outcomes: Vec::new(),
             items: Vec::new(),
+            session_start: now,
+            cart_at: 0.0,
+            cart_session: 0,
+            journeys: Vec::new(),
         }
     }
 
@@ -216,6 +228,7 @@ impl Profile {
         if now - self.last_seen > SESSION_GAP_MS {
             self.sessions += 1;
             self.gap_days = (now - self.last_seen) / DAY_MS;
+            self.session_start = now;
         }
         self.last_seen = self.last_seen.max(now);
     }
@@ -260,6 +273,10 @@ impl Profile {
     pub fn event(&mut self, name: &str, category: &str, tags: &str, revenue: &str, now: f64, half_life_days: f64) {
         self.touch(now);
         self.events += 1;
+        if name == "Product Added" {
+            self.cart_at = now;
+            self.cart_session = self.sessions;
+        }
         if name == "Order Completed" {
             self.orders += 1;
             self.last_order = now;
@@ -375,6 +392,9 @@ impl Profile {
             ("orders", f64::from(self.orders)),
             ("revenue", self.revenue),
             ("lastOrder", self.last_order),
+            ("sessionStart", self.session_start),
+            ("cartAt", self.cart_at),
+            ("cartSession", f64::from(self.cart_session)),
         ] {
             o.push_str(",\"");
             o.push_str(k);
@@ -435,6 +455,19 @@ impl Profile {
             o.push('[');
             write_string(&mut o, id);
             o.push_str(if *bought { ",1]" } else { ",0]" });
+        }
+        o.push_str("],\"journeys\":[");
+        for (i, j) in self.journeys.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            o.push('[');
+            write_string(&mut o, &j.name);
+            for n in [f64::from(j.count), j.last, f64::from(j.session), f64::from(j.in_session), j.dismissed] {
+                o.push(',');
+                write_fixed(&mut o, n, 0);
+            }
+            o.push(']');
         }
         o.push_str("]}");
         o
@@ -499,7 +532,25 @@ impl Profile {
                 _ => return Err("an item is malformed"),
             }
         }
+        let mut journeys = Vec::new();
+        for it in json::get(text, "journeys").filter(|v| json::kind(v) == Kind::Array).map(json::items).into_iter().flatten().take(50) {
+            let a: Vec<&str> = json::items(it).collect();
+            let n = |i: usize| a.get(i).and_then(|v| json::number(v)).filter(|n| n.is_finite() && *n >= 0.0);
+            match (a.first().and_then(|v| json::string(v)), n(1), n(2), n(3), n(4), n(5)) {
+                (Some(name), Some(count), Some(last), Some(session), Some(in_session), Some(dismissed)) if a.len() == 6 => {
+                    journeys.push(super::journeys::Shown { name, count: count as u32, last, session: session as u32, in_session: in_session as u32, dismissed })
+                }
+                _ => return Err("a journey is malformed"),
+            }
+        }
+        // Written before journeys: absent, so from the first activity on.
+        let optional = |k: &str, default: f64| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(default);
+        let first_seen = num("firstSeen")?;
         Ok(Profile {
+            session_start: optional("sessionStart", first_seen),
+            cart_at: optional("cartAt", 0.0),
+            cart_session: optional("cartSession", 0.0) as u32,
+            journeys,
             vid,
             first_seen: num("firstSeen")?,
             last_seen: num("lastSeen")?,
