@@ -7,6 +7,32 @@ export type JsonValue = string | number | boolean | null | Date | JsonValue[] | 
 export type Properties = { [key: string]: JsonValue | undefined };
 
 /** How much the queue holds while the collector cannot take it. */
+/** One journey (`journeys.<name>`). */
+export interface JourneyConfig {
+  /** What starts it. */
+  on: 'cart-abandoned' | 'dormant-return' | 'first-purchase' | 'order' | 'nth-session' | 'exit-intent';
+  /** The text shown (required unless `survey`; for a survey, its question). */
+  message?: string;
+  /** A link in the message: a path or an http(s) URL. */
+  link?: string;
+  /** Show the NPS survey (0–10, optional comment) instead of a message. Default `false`. */
+  survey?: boolean;
+  /** cart-abandoned: minutes without an order after the add. Default `30`. */
+  windowMinutes?: number;
+  /** dormant-return: days away. Default `30`. */
+  dormantDays?: number;
+  /** nth-session: from this session on. Default `3`. */
+  sessions?: number;
+  /** Times a session. Default `1`. */
+  perSession?: number;
+  /** Times ever. Default `3`. */
+  perVisitor?: number;
+  /** Days between two showings. Default `1`. */
+  everyDays?: number;
+  /** Days without it after the visitor closed (or answered) it. Default `14`. */
+  quietDays?: number;
+}
+
 /** An item `recommend` may rank. */
 export interface RecommendItem {
   id: string;
@@ -231,6 +257,10 @@ export interface KizunaConfig {
   };
   /** Load the engage build (recommendations) for `kz.recommend` even without a `data-kz-recs` row. Default `false`. */
   recommendations?: boolean;
+  /** Journey triggers: a message or an NPS survey when a rule over the on-device profile holds (the engage build). */
+  journeys?: Record<string, JourneyConfig>;
+  /** Over all journeys. */
+  journeyCaps?: { /** Journeys shown a session, all together. Default `2`. */ perSession?: number };
 }
 
 /** Per-call options. */

@@ -58,7 +58,7 @@ export async function init(config) {
       // The engage build (recommendations) only where the page has them.
       const engage = wantsEngage(config);
       personal = Promise.all([import('./edge/personalize.js'), load(engage ? 'engage' : 'personalize'),
-        engage ? import('./edge/recs.js').then((m) => [m.recs]) : []]);
+        engage ? Promise.all([import('./edge/recs.js'), import('./edge/journeys.js')]).then(([r, j]) => [r.recs, j.journeys]) : []]);
       personal.catch(() => {});
     }
     return personal;

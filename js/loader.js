@@ -107,7 +107,9 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
       };
       Object.assign(live, api);
       let initSeen = false;
-      for (const call of queue.splice(0)) {
+      // A replayed callback (ready) may call window[name] again: those
+      // calls still reach the holder and join the queue, replayed in turn.
+      for (let calls = queue.splice(0); calls.length; calls = queue.splice(0)) for (const call of calls) {
         const [time, url, referrer, title, args] = call;
         if (args[0] === 'init' && !initSeen) {
           initSeen = true;

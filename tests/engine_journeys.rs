@@ -128,15 +128,40 @@ fn rec(parts: &[&str]) -> String {
     parts.join(&US.to_string())
 }
 
-fn engine(config: &str, now: f64) -> Personalizer {
-    let init = [format!("n{now}"), rec(&["S", config, "", "", "vid", "0011", "1", "1", "1200"]).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+/// A personalizer as each page load makes it: from the config and the
+/// stored profile (a new document shows at most one journey).
+struct Site {
+    config: String,
+    p: Personalizer,
+}
+
+fn start(config: &str, stored: &str, now: f64) -> Personalizer {
+    let stored = if stored.is_empty() { String::new() } else { serde_json::to_string(stored).unwrap() };
+    let init = [format!("n{now}"), ["S", config, &stored, "", "vid", "0011", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
     let mut p = Personalizer::start(&init).expect("starts");
     p.take_output();
     p
 }
 
-fn page(p: &mut Personalizer, now: f64) -> String {
-    p.run(&[format!("n{now}"), rec(&["p\"/\"", "\"\"", "\"\"", "\"\""]), format!("gp{}{US}\"\"", now as u64)].join(&RS.to_string()))
+fn engine(config: &str, now: f64) -> Site {
+    Site { config: config.into(), p: start(config, "", now) }
+}
+
+impl Site {
+    fn run(&mut self, records: &str) -> String {
+        self.p.run(records)
+    }
+
+    fn profile(&self) -> Option<&kizuna::engine::personalize::profile::Profile> {
+        self.p.profile()
+    }
+}
+
+/// A page load at `now`: a new engine from the stored profile, its page record and the tracker's page signal.
+fn page(s: &mut Site, now: f64) -> String {
+    let stored = s.p.profile().map(|p| p.to_json()).unwrap_or_default();
+    s.p = start(&s.config, &stored, now);
+    s.p.run(&[format!("n{now}"), rec(&["p\"/\"", "\"\"", "\"\"", "\"\""]), format!("gp{}{US}\"\"", now as u64)].join(&RS.to_string()))
 }
 
 const CART: &str = r#"{"journeys":{"cart":{"on":"cart-abandoned","message":"Your cart misses you","link":"/cart"}}}"#;
@@ -212,4 +237,17 @@ fn journeys_need_personalization_consent_and_survive_storage() {
     let now = q.profile().unwrap();
     assert_eq!((&back.journeys, back.cart_at, back.cart_session, back.session_start), (&now.journeys, now.cart_at, now.cart_session, now.session_start));
     assert_eq!(back.journeys[0].count, 1);
+}
+
+#[test]
+fn one_journey_a_document_even_across_an_spas_routes() {
+    let cfg = r#"{"journeys":{"back":{"on":"nth-session","message":"Welcome back","sessions":1,"perSession":5,"everyDays":0},"exit":{"on":"exit-intent","message":"Before you go","perSession":5,"everyDays":0}}}"#;
+    let mut s = engine(cfg, T0);
+    let first = page(&mut s, T0);
+    assert_eq!(first.matches("\u{1e}J").count() + usize::from(first.starts_with('J')), 1, "{first}");
+    let route = s.run(&[format!("n{}", T0 + MIN), rec(&["p\"/next\"", "\"\"", "\"\"", "\"\""])].join(&RS.to_string()));
+    assert!(!route.contains("J\""), "a route change: not a second one: {route}");
+    assert!(!s.run("x").contains("J\""), "nor on exit intent");
+    let next = page(&mut s, T0 + 2.0 * MIN);
+    assert!(next.contains("J\"back\""), "the next page load may: {next}");
 }

@@ -16,9 +16,8 @@ if (window.kizunaDemoNoSlots) document.querySelectorAll('[data-kz-slot]').forEac
 // The recommendations row loads the engage build and sends its own
 // exposure events: off for the suites that count events exactly, unless a
 // test asks for it (tests/e2e/recs.test.mjs).
-if ((window.kizunaDemoNoSlots || window.kizunaDemoNoAutotrack) && window.kizunaDemoRecs !== true) {
-  document.querySelectorAll('[data-kz-recs]').forEach((r) => r.removeAttribute('data-kz-recs'));
-}
+const engage = !(window.kizunaDemoNoSlots || window.kizunaDemoNoAutotrack) || window.kizunaDemoRecs === true;
+if (!engage) document.querySelectorAll('[data-kz-recs],[data-kz-why]').forEach((r) => { r.removeAttribute('data-kz-recs'); r.removeAttribute('data-kz-why'); });
 
 // Browsing a category (?topic=shoes) makes this page about it.
 const topic = params.get('topic');
@@ -36,6 +35,14 @@ const ready = init({
   consent: { mode },
   // The profile never learns these (the shop's first-aid kit is about health).
   profile: { sensitive: ['health'] },
+  // A nudge a minute after something was added to the cart and not ordered
+  // (or on the next visit), and an NPS survey after an order.
+  ...(engage ? {
+    journeys: {
+      cart: { on: 'cart-abandoned', windowMinutes: 1, message: 'Still thinking it over? Your cart is waiting.', link: '/?topic=cart' },
+      nps: { on: 'order', survey: true, everyDays: 90, quietDays: 90 },
+    },
+  } : {}),
   slots: {
     hero: { holdout: 0.1, variants: { shoes: { prior: 0.05 }, outerwear: { prior: 0.05 }, accessories: { prior: 0.04 } } },
     cta: { variants: { welcome: { rules: { visitor: 'new' } }, loyalty: { rules: { segment: ['returning', 'engaged', 'loyal'] } } } },

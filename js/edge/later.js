@@ -11,12 +11,13 @@ const NO_CONSENT = 'personalization is not granted, so the default';
  * The engine's own state decides; a wrong guess only costs a fetch.
  */
 /**
- * Whether the page needs the engage build (recommendations): it has a
- * `data-kz-recs` row, or the config says `recommendations: true` (an app
- * that calls kz.recommend).
+ * Whether the page needs the engage build: it has a `data-kz-recs` row or
+ * a slot with `data-kz-why`, or the config has `journeys` or says
+ * `recommendations: true` (an app that calls kz.recommend).
  */
 export function wantsEngage(config) {
-  return !!(config && typeof config === 'object' && config.recommendations === true) || !!document.querySelector('[data-kz-recs]');
+  return !!(config && typeof config === 'object' && (config.recommendations === true || config.journeys)) ||
+    !!document.querySelector('[data-kz-recs],[data-kz-slot][data-kz-why]');
 }
 
 export function likelyAllowed(config) {

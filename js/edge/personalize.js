@@ -272,6 +272,9 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       else cross(pageRecord());
     },
   };
-  for (const x of parts) Object.assign(api, x.api);
+  for (const x of parts) {
+    Object.assign(api, x.api);
+    if (x.bind) x.bind(api);
+  }
   return api;
 }

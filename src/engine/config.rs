@@ -321,7 +321,7 @@ fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
 }
 
 /// Top-level keys that are not in [`FIELDS`].
-const OTHER_TOP: [&str; 4] = ["endpoint", "writeKey", "profile", "recommendations"];
+const OTHER_TOP: [&str; 6] = ["endpoint", "writeKey", "profile", "recommendations", "journeys", "journeyCaps"];
 
 /// Validates the (described) object given to `init`. Returns the config
 /// and the warnings about keys it ignored.

@@ -107,7 +107,8 @@ test('init() with an invalid config rejects with an Error naming the field, and 
     const result = await initInPage(page, { endpoint: '/collect', writekey: 'x' });
     assert.equal(result.resolved, true, `an unknown key only warns: ${JSON.stringify(result)}`);
     assert.equal(result.inert, false);
-    assert.deepEqual(result.methods, ['anonymousId', 'decide', 'explain', 'flush', 'forget', 'identify', 'onDecision', 'page', 'profile', 'queued', 'reset', 'stats', 'track', 'userId']);
+    assert.deepEqual(result.methods, ['anonymousId', 'decide', 'explain', 'flush', 'forget', 'identify', 'onDecision', 'page', 'profile', 'queued',
+      'recommend', 'recommendationClicked', 'recommendationViewed', 'reset', 'stats', 'track', 'userId']);
     const msgs = await newKizunaMessages(consoleMessages, from, 1);
     assert.equal(msgs.length, 1, JSON.stringify(msgs));
     assert.equal(msgs[0].type, 'warning');

@@ -54,4 +54,22 @@ async function personalization(): Promise<void> {
   kz.forget();
 }
 
+async function engagement(): Promise<void> {
+  const kz = await init({
+    endpoint: '/collect',
+    recommendations: true,
+    profile: { sensitive: ['health'] },
+    journeys: {
+      cart: { on: 'cart-abandoned', windowMinutes: 30, message: 'Your cart is waiting', link: '/cart', perSession: 1, perVisitor: 3, everyDays: 1, quietDays: 14 },
+      nps: { on: 'order', survey: true, everyDays: 90 },
+    },
+    journeyCaps: { perSession: 2 },
+  });
+  const picks = kz.recommend([{ id: 'a', topics: ['shoes'], popularity: 3 }, { id: 'b', topics: 'kids', repeats: true }], { n: 1, slot: 'also' });
+  for (const p of picks) console.log(p.id, p.position, p.reason, p.explanation);
+  kz.recommendationViewed('also', 'a');
+  kz.recommendationClicked('also', 'a');
+}
+
 void personalization;
+void engagement;

@@ -82,6 +82,7 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
     Ok(c)
 }
 
+#[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
 const JOURNEY_KEYS: &[&str] = &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
 
 /// `journeys` and `journeyCaps`.

@@ -18,7 +18,7 @@
 //! Caps, each journey: at most `perSession` times a session (default 1),
 //! `perVisitor` times ever (default 3), `everyDays` apart (default 1); none
 //! for `quietDays` (default 14) after the visitor dismissed it. And over
-//! all journeys: at most one a page view, and `journeyCaps.perSession`
+//! all journeys: at most one a document (page load), and `journeyCaps.perSession`
 //! (default 2) a session, so a visitor matching many rules is not nagged.
 
 use crate::prelude::*;

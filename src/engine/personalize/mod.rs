@@ -79,7 +79,7 @@ pub struct Personalizer {
     /// This page view's recommendation rows.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     rows: Vec<engage::Row>,
-    /// Journeys shown on this page view, with their explanations.
+    /// Journeys shown since the page loaded, with their explanations.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     fired: Vec<(String, String)>,
     /// The pointer left through the top of the window (for the next check).
@@ -192,8 +192,9 @@ impl Personalizer {
                 self.decisions.clear();
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 {
+                    // `fired` stays: one journey a document, also across
+                    // an SPA's routes (and the page() a site calls on load).
                     self.rows.clear();
-                    self.fired.clear();
                     self.journeys_due = true;
                 }
             }
