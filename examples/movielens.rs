@@ -27,7 +27,9 @@ use std::collections::HashSet;
 use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::personalize::recs::{rank_with, Candidate, Interests, Weights, WEIGHTS};
 
-const HALF_LIFE_DAYS: f64 = 14.0;
+fn half_life_days() -> f64 {
+    std::env::var("ML_HALF_LIFE").ok().and_then(|s| s.parse().ok()).unwrap_or(14.0)
+}
 const N: usize = 10;
 
 struct Rating {
@@ -107,7 +109,7 @@ fn replay(d: &Data, w: Weights, every: usize) -> (Score, Score, Score, usize) {
             eligible += 1;
             if eligible % every == 0 {
                 scored += 1;
-                let interests = Interests::of(Some(p), r.time, HALF_LIFE_DAYS, &items[last[r.user]].topics);
+                let interests = Interests::of(Some(p), r.time, half_life_days(), &items[last[r.user]].topics);
                 let list: Vec<usize> = rank_with(w, &items, Some(p), &interests, N).into_iter().map(|p| p.index).collect();
                 kz.add(&list, r.item);
                 // Popularity: most viewed first, ties by id, unseen only.
@@ -125,7 +127,7 @@ fn replay(d: &Data, w: Weights, every: usize) -> (Score, Score, Score, usize) {
             }
         }
         let p = profiles[r.user].get_or_insert_with(|| Profile::new(&r.user.to_string(), r.time));
-        p.page_view(&items[r.item].topics, r.time, HALF_LIFE_DAYS);
+        p.page_view(&items[r.item].topics, r.time, half_life_days());
         p.item(&items[r.item].id, r.rating >= 4.0);
         seen[r.user].insert(r.item);
         last[r.user] = r.item;

@@ -70,6 +70,15 @@ fn liking(pref: &[f64; TOPICS.len()], tags: &[String]) -> f64 {
     tags.iter().map(|t| pref[topic_index(t)]).sum::<f64>() / tags.len() as f64
 }
 
+fn favourite_of(pref: &[f64; TOPICS.len()]) -> usize {
+    (0..pref.len()).fold(0, |best, i| if pref[i] > pref[best] { i } else { best })
+}
+
+/// The landing page's chance of being about the favourite topic.
+fn landing() -> f64 {
+    arg("--landing-percent", 50) as f64 / 100.0
+}
+
 /// The chance that a page read is about each topic: liked topics are read more.
 fn reading_weight(p: f64) -> f64 {
     p + 0.1
@@ -97,6 +106,22 @@ impl Visitor {
     /// The true click rate of a variant: 2% when indifferent, up to 20%.
     fn click_rate(&self, tags: &[String]) -> f64 {
         0.02 + 0.18 * liking(&self.pref, tags)
+    }
+
+    /// The favourite topic (the first of the strongest).
+    fn favourite(&self) -> usize {
+        favourite_of(&self.pref)
+    }
+
+    /// The topic of the landing page: with `--landing-percent` (default
+    /// 50) chance the visitor's favourite (a campaign or search about what
+    /// they want brought them), else a page like any other.
+    fn landing_topic(&self, rng: &mut Rng) -> &'static str {
+        if rng.unit() < landing() {
+            TOPICS[self.favourite()]
+        } else {
+            self.next_topic(rng)
+        }
     }
 
     /// The topic of the next page read: liked topics are read more.
@@ -167,9 +192,13 @@ fn bayes_choice(slot: &Slot, seen: &[(usize, bool)]) -> usize {
                 pref[second] = 0.7;
             }
             let total: f64 = pref.iter().map(|p| reading_weight(*p)).sum();
-            for &(t, clicked) in seen {
+            let fav_of = favourite_of(&pref);
+            for (k, &(t, clicked)) in seen.iter().enumerate() {
                 let q = product_click(pref[t]);
-                weight *= reading_weight(pref[t]) / total * if clicked { q } else { 1.0 - q };
+                let read = reading_weight(pref[t]) / total;
+                // The landing page follows the landing model.
+                let p_topic = if k == 0 { landing() * f64::from(u8::from(t == fav_of)) + (1.0 - landing()) * read } else { read };
+                weight *= p_topic * if clicked { q } else { 1.0 - q };
             }
             for (e, v) in expected.iter_mut().zip(&slot.variants) {
                 *e += weight * liking(&pref, &v.tags);
@@ -179,20 +208,22 @@ fn bayes_choice(slot: &Slot, seen: &[(usize, bool)]) -> usize {
     (0..expected.len()).max_by(|a, b| expected[*a].total_cmp(&expected[*b])).unwrap()
 }
 
-fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64) {
+/// (click rate over all views, over the later half, per view).
+fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, Vec<f64>) {
     let mut rng = Rng::new(seed, seed.rotate_left(32) ^ 0x5eed);
     let slots = site(&mut rng);
     // The global bandit's shared (views, clicks) per slot and variant.
     let mut global: Vec<Vec<(u32, u32)>> = slots.iter().map(|s| vec![(0, 0); s.variants.len()]).collect();
     let (mut shown, mut clicked) = (0u64, 0u64);
     let (mut late_shown, mut late_clicked) = (0u64, 0u64);
+    let mut per_view = vec![0u64; views];
     for v in 0..visitors {
         let visitor = Visitor::new(&mut rng);
         let mut profile = Profile::new(&format!("visitor-{v}"), 0.0);
         let mut seen: Vec<(usize, bool)> = Vec::new();
         for k in 0..views {
             let now = k as f64 * 60_000.0 + (v as f64) * DAY;
-            let topic = visitor.next_topic(&mut rng);
+            let topic = if k == 0 { visitor.landing_topic(&mut rng) } else { visitor.next_topic(&mut rng) };
             profile.page_view(&[topic.to_string()], now, 14.0);
             // A product click on the page (the SDK sees it through the
             // product's data-kz-topic).
@@ -227,7 +258,7 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64) {
                 }
                 Policy::Bayes => bayes_choice(slot, &seen),
                 Policy::Kizuna => {
-                    let ctx = Context { now, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0 };
+                    let ctx = Context { now, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
                     let d = decide(slot, &mut profile, &ctx, &mut rng);
                     let id = d.variant.expect("no holdout in the simulation");
                     slot.variants.iter().position(|x| x.id == id).unwrap()
@@ -237,6 +268,7 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64) {
             let click = rng.unit() < visitor.click_rate(&variant.tags);
             shown += 1;
             clicked += u64::from(click);
+            per_view[k] += u64::from(click);
             if k >= views / 2 {
                 late_shown += 1;
                 late_clicked += u64::from(click);
@@ -249,7 +281,7 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64) {
             }
         }
     }
-    (clicked as f64 / shown as f64, late_clicked as f64 / late_shown.max(1) as f64)
+    (clicked as f64 / shown as f64, late_clicked as f64 / late_shown.max(1) as f64, per_view.iter().map(|c| *c as f64 / visitors as f64).collect())
 }
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -280,9 +312,9 @@ fn main() {
         ("reference: Bayes posterior under the true visitor model", Policy::Bayes),
         ("oracle (knows the preferences)", Policy::Oracle),
     ];
-    let results: Vec<(f64, f64)> = policies.iter().map(|(_, p)| run(*p, visitors, views, seed)).collect();
-    let (random, oracle) = (results[0], results[5]);
-    for ((name, _), (all, late)) in policies.iter().zip(&results) {
+    let results: Vec<(f64, f64, Vec<f64>)> = policies.iter().map(|(_, p)| run(*p, visitors, views, seed)).collect();
+    let (random, oracle) = (results[0].clone(), results[5].clone());
+    for ((name, _), (all, late, _)) in policies.iter().zip(&results) {
         println!(
             "| {name} | {:.2}% | {:.0}% | {:.2}% | {:.0}% |",
             all * 100.0,
@@ -291,7 +323,16 @@ fn main() {
             share(*late, random.1, oracle.1) * 100.0
         );
     }
-    let (kizuna, global, bayes) = (results[2], results[1], results[4]);
+    println!();
+    println!("View by view (click rate, and share of the oracle's lift over random):");
+    println!();
+    println!("| view | random | Kizuna | Bayes reference | oracle | Kizuna share | Bayes share |");
+    println!("|---|---|---|---|---|---|---|");
+    for k in 0..views {
+        let [r, kz, b, o] = [0, 2, 4, 5].map(|i| results[i].2[k]);
+        println!("| {} | {:.2}% | {:.2}% | {:.2}% | {:.2}% | {:.0}% | {:.0}% |", k + 1, r * 100.0, kz * 100.0, b * 100.0, o * 100.0, share(kz, r, o) * 100.0, share(b, r, o) * 100.0);
+    }
+    let (kizuna, global, bayes) = (results[2].clone(), results[1].clone(), results[4].clone());
     println!();
     println!(
         "Kizuna captures {:.0}% of the oracle's lift over random over all {views} views, {:.0}% over {late} (target ≥ 80%); \
@@ -309,6 +350,7 @@ fn main() {
         println!("|---|---|---|---|---|");
         for s in (0..seeds).map(|i| seed + 1000 * i) {
             let [r, k, b, o] = [Policy::Random, Policy::Kizuna, Policy::Bayes, Policy::Oracle].map(|p| run(p, visitors, views, s));
+            let (r, k, b, o) = ((r.0, r.1), (k.0, k.1), (b.0, b.1), (o.0, o.1));
             println!(
                 "| {s} | {:.0}% | {:.0}% | {:.0}% | {:.0}% |",
                 share(k.0, r.0, o.0) * 100.0,

@@ -84,12 +84,18 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   const pageRecord = () => {
     let source = '';
     let campaign = '';
+    let content = '';
+    let search = '';
     try {
       const q = new URL(location.href).searchParams;
       source = q.get('utm_source') || '';
       campaign = q.get('utm_campaign') || '';
+      content = q.get('utm_content') || '';
+      // The terms of a search engine's results page that led here.
+      const r = document.referrer && new URL(document.referrer);
+      if (r && r.origin !== location.origin) search = ['q', 'p', 'query', 'text', 'wd'].map((k) => r.searchParams.get(k)).find(Boolean) || '';
     } catch (_) { /* no campaign */ }
-    return 'p' + lit(location.pathname) + US + lit(source) + US + lit(campaign) + US + lit(pageTopics());
+    return 'p' + lit(location.pathname) + US + lit(source) + US + lit(campaign) + US + lit(pageTopics()) + US + lit(content) + US + lit(search);
   };
 
   // Carries out one crossing's answers; returns the value asked for (a

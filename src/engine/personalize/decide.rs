@@ -13,7 +13,7 @@ use crate::prelude::*;
 
 use super::bandit::{choose, win_probabilities, Arm};
 use super::hash::in_holdout;
-use super::profile::{Assignment, Profile};
+use super::profile::{Assignment, Profile, Signal};
 use super::rules::Context;
 use super::slots::Slot;
 use crate::engine::text::num::{round, write_fixed, write_i64};
@@ -90,6 +90,9 @@ fn percent(out: &mut String, share: f64) {
 
 /// Decides `slot` for the visitor of `profile`, keeping the assignment in it.
 pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) -> Decision {
+    // The profile as it is with this page counted (see `Context::page_topics`).
+    let mut basis = profile.clone();
+    basis.add_topics(ctx.page_topics, Signal::PageView, ctx.now, ctx.half_life_days);
     if slot.holdout > 0.0 && in_holdout(&slot.name, &profile.vid, slot.holdout) {
         let mut why = String::from("in the holdout (");
         percent(&mut why, slot.holdout);
@@ -102,7 +105,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     let mut eligible = Vec::new();
     let mut refusals = Vec::new();
     for v in &slot.variants {
-        match v.rules.check(profile, ctx) {
+        match v.rules.check(&basis, ctx) {
             Ok(()) => eligible.push(v),
             Err(why) => refusals.push([v.id.as_str(), ": ", why.as_str()].concat()),
         }
@@ -118,7 +121,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     }
     // Stickiness starts once the profile knows the visitor: until then an
     // assignment is provisional (`cold`) and made again on the next page.
-    let informed = profile.evidence(ctx.now, ctx.half_life_days) >= CONFIDENT_EVIDENCE;
+    let informed = basis.evidence(ctx.now, ctx.half_life_days) >= CONFIDENT_EVIDENCE;
     if let Some(a) = profile.assignment(&slot.name) {
         let still_eligible = a.variant.as_ref().is_some_and(|id| eligible.iter().any(|v| &v.id == id));
         if a.config == slot.config_hash && still_eligible && !a.cold {
@@ -132,7 +135,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
             return Decision { slot: slot.name.clone(), variant, holdout: false, reason: Reason::Sticky, propensity, explanation: why };
         }
     }
-    let affinities = profile.affinities(ctx.now, ctx.half_life_days);
+    let affinities = basis.affinities(ctx.now, ctx.half_life_days);
     // How much of the variant is about what the visitor likes: the mean
     // interest over its topics (a variant half about a topic the visitor
     // ignores is half as relevant).
@@ -142,7 +145,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         }
         tags.iter().map(|t| affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>() / tags.len() as f64
     };
-    let evidence = profile.evidence(ctx.now, ctx.half_life_days);
+    let evidence = basis.evidence(ctx.now, ctx.half_life_days);
     let arms: Vec<Arm> = eligible
         .iter()
         .map(|v| {
@@ -208,7 +211,7 @@ mod tests {
         let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 0.1, variants: vec![variant("default", 0.01), variant("a", 0.3), variant("b", 0.02)] };
         let markup: Vec<MarkupVariant> = settings.as_markup();
         let slot = Slot::new("hero", &markup, Some(&settings));
-        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0 };
+        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
         let mut rng = Rng::new(7, 9);
         let mut chosen = [0usize; 3];
         let mut props = [0.0f64; 3];
@@ -232,7 +235,7 @@ mod tests {
         let variant = |id: &str| VariantSettings { id: id.into(), prior: 0.05, rules: Rules::default(), tags: Vec::new() };
         let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 1.0, variants: vec![variant("a"), variant("b")] };
         let slot = Slot::new("hero", &settings.as_markup(), Some(&settings));
-        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0 };
+        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
         let mut rng = Rng::new(3, 5);
         let mut profile = Profile::new("v", ctx.now);
         for _ in 0..10 {

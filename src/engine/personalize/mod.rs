@@ -9,7 +9,7 @@
 //! | record | input |
 //! |---|---|
 //! | `n` ms | the time now |
-//! | `p` path, utm_source, utm_campaign, topics | the page (each a JSON literal); a new page view |
+//! | `p` path, utm_source, utm_campaign, topics, utm_content, search | the page (each a JSON literal; search: the terms of the search that led here); a new page view |
 //! | `d` late, slot, variants | decide a slot of the page; variants `[["id","tag,tag"],…]` from its markup |
 //! | `a` slot | decide a slot the app renders (`kz.decide`): stable for the page view |
 //! | `v` slot / `k` slot | the slot was viewed / clicked |
@@ -56,8 +56,23 @@ struct PageInfo {
     utm_source: Option<String>,
     utm_campaign: Option<String>,
     /// The page's `data-kz-topic` (less the sensitive topics).
-    #[cfg_attr(all(target_arch = "wasm32", not(feature = "engage")), allow(dead_code))]
     topics: Vec<String>,
+    /// Words of its `utm_campaign`, `utm_content` and of the search that
+    /// led to it (lowercase).
+    words: Vec<String>,
+    /// When the page record came.
+    at: f64,
+    /// The tracker's page view of this page reached the profile.
+    folded: bool,
+}
+
+/// Lowercase words (ASCII letters and digits) of `text`.
+fn words_of(text: &str, into: &mut Vec<String>) {
+    for w in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if !w.is_empty() && w.len() <= 40 {
+            into.push(w.to_ascii_lowercase());
+        }
+    }
 }
 
 /// The personalization engine.
@@ -188,7 +203,13 @@ impl Personalizer {
             b'n' => self.now = num(body),
             b'p' => {
                 let topics = self.allowed(topics_in(at(3)));
-                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign: json::string(at(2)).filter(|s| !s.is_empty()), topics };
+                let utm_campaign = json::string(at(2)).filter(|s| !s.is_empty());
+                let mut words = Vec::new();
+                for text in [utm_campaign.clone().unwrap_or_default(), json::string(at(4)).unwrap_or_default(), json::string(at(5)).unwrap_or_default()] {
+                    words_of(&text, &mut words);
+                }
+                let words = self.allowed(words);
+                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign, topics, words, at: self.now, folded: false };
                 self.decisions.clear();
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 {
@@ -325,6 +346,9 @@ impl Personalizer {
         let time = parse_u64(at(0)).map_or(self.now, |t| t as f64);
         let topics = self.allowed(topics_in(at(if kind == b'e' { 2 } else { 1 })));
         let tags = self.allowed(topics_in(at(3)));
+        if kind == b'p' && time >= self.page.at - 5000.0 {
+            self.page.folded = true;
+        }
         let Some(p) = self.profile_mut() else { return };
         match kind {
             b'p' => p.page_view(&topics, time, half_life),
@@ -391,6 +415,14 @@ impl Personalizer {
         let settings = self.cfg.slots.iter().find(|s| s.name == name).cloned();
         let slot = Slot::new(name, markup, settings.as_ref());
         let page = self.page.clone();
+        // This page's topics until its page view is in the profile, and the
+        // campaign's or search's words that name one of this slot's topics.
+        let mut page_topics = if page.folded { Vec::new() } else { page.topics.clone() };
+        for w in &page.words {
+            if !page_topics.contains(w) && slot.variants.iter().any(|v| v.tags.contains(w)) {
+                page_topics.push(w.clone());
+            }
+        }
         let ctx = Context {
             now: self.now,
             path: &page.path,
@@ -398,6 +430,7 @@ impl Personalizer {
             utm_campaign: page.utm_campaign.as_deref(),
             device: Device::from_width(self.width),
             half_life_days: self.cfg.profile.half_life_days,
+            page_topics: &page_topics,
         };
         let mut rng = self.rng.clone();
         let d = match self.profile_mut() {

@@ -85,6 +85,13 @@ pub struct Context<'a> {
     pub device: Device,
     /// The profile's topic half-life.
     pub half_life_days: f64,
+    /// What the page being viewed is about that the profile does not hold
+    /// yet: its `data-kz-topic` until the tracker's page view reaches the
+    /// profile, and topic words of its campaign (`utm_campaign`,
+    /// `utm_content`) and of the search that led to it. Counted as one
+    /// more page view for this decision only, so the very first view uses
+    /// them.
+    pub page_topics: &'a [String],
 }
 
 impl Rules {

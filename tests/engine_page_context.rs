@@ -1,0 +1,59 @@
+//! The decision uses the page it is on: on the very first view, before the
+//! tracker's page view reaches the profile, the page's `data-kz-topic`, its
+//! campaign's words and the search terms that led to it count for the
+//! decision (and are not counted twice once the page view arrives).
+
+use kizuna::engine::personalize::Personalizer;
+
+const RS: char = '\u{1e}';
+const US: char = '\u{1f}';
+const T0: f64 = 1_700_000_000_000.0;
+const CONFIG: &str = r#"{"slots":{"hero":{"explore":0,"variants":{"shoes":{"tags":"shoes"},"outerwear":{"tags":"outerwear"},"kids":{"tags":"kids"}}}}}"#;
+
+/// The share of `n` new visitors shown `variant` on their first page.
+fn first_view_share(page: &str, variant: &str, n: u32) -> f64 {
+    let mut hits = 0;
+    for i in 0..n {
+        let init = [format!("n{T0}"), ["S", CONFIG, "", "", &format!("v{i}"), &format!("{:08x}", i.wrapping_mul(2_654_435_761u32)), "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+        let mut p = Personalizer::start(&init).expect("starts");
+        p.take_output();
+        let out = p.run(&[page.to_string(), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]")].join(&RS.to_string()));
+        if out.contains(&format!("R\"hero\"{US}\"{variant}\"")) {
+            hits += 1;
+        }
+    }
+    f64::from(hits) / f64::from(n)
+}
+
+fn page(topics: &str, campaign: &str, content: &str, search: &str) -> String {
+    let lit = |s: &str| serde_json::to_string(s).unwrap();
+    ["p".to_string() + &lit("/"), lit(""), lit(campaign), lit(topics), lit(content), lit(search)].join(&US.to_string())
+}
+
+#[test]
+fn a_first_view_uses_the_pages_topic_its_campaign_and_the_search() {
+    let n = 400;
+    let blank = first_view_share(&page("", "", "", ""), "outerwear", n);
+    assert!((0.2..0.47).contains(&blank), "no signal: about a third each ({blank})");
+    for (what, p) in [
+        ("the page's data-kz-topic", page("outerwear", "", "", "")),
+        ("the campaign", page("", "autumn-outerwear-2026", "", "")),
+        ("utm_content", page("", "", "Outerwear_banner", "")),
+        ("the search terms", page("", "", "", "waterproof outerwear men")),
+    ] {
+        let share = first_view_share(&p, "outerwear", n);
+        assert!(share > blank + 0.15, "{what}: outerwear {share} vs {blank} without");
+    }
+}
+
+#[test]
+fn the_page_is_not_counted_twice_once_its_page_view_reaches_the_profile() {
+    let init = [format!("n{T0}"), ["S", CONFIG, "", "", "v", "00c0ffee", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+    let mut p = Personalizer::start(&init).unwrap();
+    p.take_output();
+    p.run(&[page("outerwear", "", "", ""), format!("gp{}{US}\"outerwear\"", T0 as u64), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"]]"), "q".into()].join(&RS.to_string()));
+    let profile = p.profile().unwrap();
+    assert_eq!(profile.page_views, 1);
+    assert_eq!(profile.topics.len(), 1);
+    assert!((profile.topics[0].weight - 1.0).abs() < 1e-9, "one page view's weight: {}", profile.topics[0].weight);
+}
