@@ -215,7 +215,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       if (!name || slots.has(name)) continue;
       slots.set(name, { name, el, decision: null, rendered: false, viewed: false, timer: null });
       const variants = templates(el).map((t) => [t.getAttribute('data-kz-variant'), t.getAttribute('data-kz-tags') || '']);
-      records.push('d' + (el.hasAttribute('data-kz-late') ? 1 : 0) + US + lit(name) + US + JSON.stringify(variants));
+      records.push('d' + (el.hasAttribute('data-kz-late') ? 1 : 0) + US + lit(name) + US + JSON.stringify(variants) + US + lit(el.getAttribute('data-kz-prerendered') || ''));
       if (observer) observer.observe(el);
     }
     for (const x of parts) if (x.page) records.push(...x.page());

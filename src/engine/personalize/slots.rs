@@ -28,6 +28,11 @@ pub struct VariantSettings {
 
 /// The default exploration floor of a slot.
 pub const DEFAULT_EXPLORE: f64 = 0.1;
+/// Keep what was shown unless another variant is the better one with at
+/// least 99% probability: a new visitor does not see the hero change
+/// between pages on thin evidence, and a choice the profile has since
+/// outgrown is still corrected (README, the simulation's table).
+pub const DEFAULT_SWITCH_BELOW: f64 = 0.01;
 
 /// Config of one slot (`slots.<slot>`).
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +79,9 @@ pub struct Slot {
     pub holdout: f64,
     /// Its exploration floor.
     pub explore: f64,
+    /// A variant shown before is kept unless its chance of being the best
+    /// falls under this ([`DEFAULT_SWITCH_BELOW`]; the simulation varies it).
+    pub switch_below: f64,
     /// Its variants, in markup order.
     pub variants: Vec<Variant>,
     /// Hash of everything above: an assignment made under another hash is
@@ -85,7 +93,13 @@ impl SlotSettings {
     /// The variants as markup would offer them: for `kz.decide()` on slots
     /// the app renders itself.
     pub fn as_markup(&self) -> Vec<MarkupVariant> {
-        self.variants.iter().map(|v| MarkupVariant { id: v.id.clone(), tags: v.tags.clone() }).collect()
+        self.variants
+            .iter()
+            .map(|v| MarkupVariant {
+                id: v.id.clone(),
+                tags: v.tags.clone(),
+            })
+            .collect()
     }
 }
 
@@ -121,7 +135,14 @@ impl Slot {
             // The rules are part of the config too.
             canonical.push_str(&rules_key(&v.rules));
         }
-        Slot { name: name.to_string(), holdout, explore, variants, config_hash: fnv1a32(canonical.as_bytes()) }
+        Slot {
+            name: name.to_string(),
+            holdout,
+            explore,
+            switch_below: DEFAULT_SWITCH_BELOW,
+            variants,
+            config_hash: fnv1a32(canonical.as_bytes()),
+        }
     }
 }
 
