@@ -18,10 +18,7 @@ fn main() {
     let t0 = Instant::now();
     let mut posts = Vec::new();
     let mut segments = std::collections::HashMap::new();
-    let handle = |out: String,
-                  posts: &mut Vec<String>,
-                  segments: &mut std::collections::HashMap<String, String>|
-     -> Vec<String> {
+    let handle = |out: String, posts: &mut Vec<String>, segments: &mut std::collections::HashMap<String, String>| -> Vec<String> {
         let mut follow = Vec::new();
         for r in out.split(rs) {
             if let Some(b) = r.strip_prefix('P') {
@@ -30,10 +27,7 @@ fn main() {
                 let (id, text) = b.split_once(us).unwrap();
                 segments.insert(id.to_string(), text.to_string());
             } else if let Some(id) = r.strip_prefix("Hr") {
-                follow.push(format!(
-                    "s{id}{us}{}",
-                    segments.remove(id).unwrap_or_default()
-                ));
+                follow.push(format!("s{id}{us}{}", segments.remove(id).unwrap_or_default()));
             }
         }
         follow
@@ -43,10 +37,7 @@ fn main() {
         .collect();
     while !records.is_empty() {
         let chunk: Vec<String> = records.drain(..records.len().min(200)).collect();
-        let out = edge::run(
-            &mut t,
-            &format!("n1795363980002{rs}{}", chunk.join(&rs.to_string())),
-        );
+        let out = edge::run(&mut t, &format!("n1795363980002{rs}{}", chunk.join(&rs.to_string())));
         let follow = handle(out, &mut posts, &mut segments);
         records.splice(0..0, follow);
     }
@@ -62,10 +53,5 @@ fn main() {
             assert!(more.is_empty());
         }
     }
-    println!(
-        "ingest 10,000: {:?}; then {} batches answered: {:?} in all",
-        ingest,
-        answered,
-        t0.elapsed()
-    );
+    println!("ingest 10,000: {:?}; then {} batches answered: {:?} in all", ingest, answered, t0.elapsed());
 }

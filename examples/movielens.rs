@@ -28,10 +28,7 @@ use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::personalize::recs::{rank_with, Candidate, Interests, Weights, WEIGHTS};
 
 fn half_life_days() -> f64 {
-    std::env::var("ML_HALF_LIFE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(14.0)
+    std::env::var("ML_HALF_LIFE").ok().and_then(|s| s.parse().ok()).unwrap_or(14.0)
 }
 const N: usize = 10;
 
@@ -43,12 +40,8 @@ struct Rating {
 }
 
 fn read(path: &str) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run tools/movielens.sh, which fetches the data)"));
-    text.lines()
-        .skip(1)
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e} (run tools/movielens.sh, which fetches the data)"));
+    text.lines().skip(1).map(|l| l.split('\t').map(str::to_string).collect()).collect()
 }
 
 #[derive(Default, Clone, Copy)]
@@ -76,27 +69,14 @@ fn load(dir: &str) -> Data {
     let mut items = Vec::new();
     let mut index = std::collections::HashMap::new();
     for row in read(&format!("{dir}/ml-100k.item")) {
-        let mut topics: Vec<String> = row
-            .get(3)
-            .map(|g| {
-                g.split(' ')
-                    .filter(|t| !t.is_empty())
-                    .map(|t| t.to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut topics: Vec<String> = row.get(3).map(|g| g.split(' ').filter(|t| !t.is_empty()).map(|t| t.to_ascii_lowercase()).collect()).unwrap_or_default();
         if std::env::var("ML_YEAR").is_ok() {
             if let Some(y) = row.get(2).filter(|y| !y.is_empty()) {
                 topics.push(format!("year {y}"));
             }
         }
         index.insert(row[0].clone(), items.len());
-        items.push(Candidate {
-            id: row[0].clone(),
-            topics,
-            popularity: 0.0,
-            repeats: false,
-        });
+        items.push(Candidate { id: row[0].clone(), topics, popularity: 0.0, repeats: false });
     }
     let mut users = std::collections::HashMap::new();
     let mut ratings: Vec<Rating> = read(&format!("{dir}/ml-100k.inter"))
@@ -104,21 +84,12 @@ fn load(dir: &str) -> Data {
         .map(|r| {
             let n = users.len();
             let user = *users.entry(r[0].clone()).or_insert(n);
-            Rating {
-                user,
-                item: index[&r[1]],
-                rating: r[2].parse().unwrap(),
-                time: r[3].parse::<f64>().unwrap() * 1000.0,
-            }
+            Rating { user, item: index[&r[1]], rating: r[2].parse().unwrap(), time: r[3].parse::<f64>().unwrap() * 1000.0 }
         })
         .collect();
     // Time order; ties keep the file's order (a stable sort).
     ratings.sort_by(|a, b| a.time.total_cmp(&b.time));
-    Data {
-        items,
-        ratings,
-        users: users.len(),
-    }
+    Data { items, ratings, users: users.len() }
 }
 
 /// Replays the ratings; scores every `every`-th eligible view. Returns
@@ -138,30 +109,12 @@ fn replay(d: &Data, w: Weights, every: usize) -> (Score, Score, Score, usize) {
             eligible += 1;
             if eligible % every == 0 {
                 scored += 1;
-                let interests = Interests::of(
-                    Some(p),
-                    r.time,
-                    half_life_days(),
-                    &items[last[r.user]].topics,
-                );
-                let list: Vec<usize> = rank_with(w, &items, Some(p), &interests, N)
-                    .into_iter()
-                    .map(|p| p.index)
-                    .collect();
+                let interests = Interests::of(Some(p), r.time, half_life_days(), &items[last[r.user]].topics);
+                let list: Vec<usize> = rank_with(w, &items, Some(p), &interests, N).into_iter().map(|p| p.index).collect();
                 kz.add(&list, r.item);
                 // Popularity: most viewed first, ties by id, unseen only.
-                by_pop.sort_by(|&a, &b| {
-                    items[b]
-                        .popularity
-                        .total_cmp(&items[a].popularity)
-                        .then(a.cmp(&b))
-                });
-                let list: Vec<usize> = by_pop
-                    .iter()
-                    .copied()
-                    .filter(|i| !seen[r.user].contains(i))
-                    .take(N)
-                    .collect();
+                by_pop.sort_by(|&a, &b| items[b].popularity.total_cmp(&items[a].popularity).then(a.cmp(&b)));
+                let list: Vec<usize> = by_pop.iter().copied().filter(|i| !seen[r.user].contains(i)).take(N).collect();
                 pop.add(&list, r.item);
                 let mut list = Vec::new();
                 while list.len() < N {
@@ -185,36 +138,20 @@ fn replay(d: &Data, w: Weights, every: usize) -> (Score, Score, Score, usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let dir = arg("--data").unwrap_or_else(|| "target/ml-100k".into());
     let every: usize = arg("--every").and_then(|s| s.parse().ok()).unwrap_or(10);
     let d = load(&dir);
     if args.iter().any(|a| a == "--sweep") {
-        let list = |name: &str, default: &str| -> Vec<f64> {
-            arg(name)
-                .unwrap_or(default.into())
-                .split(',')
-                .map(|x| x.parse().unwrap())
-                .collect()
-        };
+        let list = |name: &str, default: &str| -> Vec<f64> { arg(name).unwrap_or(default.into()).split(',').map(|x| x.parse().unwrap()).collect() };
         for pop in list("--pop", "0.5,1,1.5") {
             for floor in list("--floor", "0.05") {
                 for viewed in list("--viewed", "0.25") {
-                    for page in list("--page", "0,0.5,2") {
-                        let w = Weights {
-                            pop,
-                            floor,
-                            viewed,
-                            page,
-                        };
-                        let (k, p, _, n) = replay(&d, w, every * 4);
-                        println!("pop {pop:4} floor {floor:4} viewed {viewed:4} page {page:4}: HR {:.4} ({:.2}×)  NDCG {:.4} ({:.2}×)", k.hits / n as f64, k.hits / p.hits, k.ndcg / n as f64, k.ndcg / p.ndcg);
-                    }
+                  for page in list("--page", "0,0.5,2") {
+                    let w = Weights { pop, floor, viewed, page };
+                    let (k, p, _, n) = replay(&d, w, every * 4);
+                    println!("pop {pop:4} floor {floor:4} viewed {viewed:4} page {page:4}: HR {:.4} ({:.2}×)  NDCG {:.4} ({:.2}×)", k.hits / n as f64, k.hits / p.hits, k.ndcg / n as f64, k.ndcg / p.ndcg);
+                  }
                 }
             }
         }
@@ -222,21 +159,11 @@ fn main() {
     }
     let (k, p, r, n) = replay(&d, WEIGHTS, every);
     let n = n as f64;
-    println!(
-        "MovieLens-100K: {} users, {} movies, {} ratings; {} next views scored (every {every})",
-        d.users,
-        d.items.len(),
-        d.ratings.len(),
-        n
-    );
+    println!("MovieLens-100K: {} users, {} movies, {} ratings; {} next views scored (every {every})", d.users, d.items.len(), d.ratings.len(), n);
     println!("| ranker | HR@10 | NDCG@10 |");
     println!("|---|---|---|");
     for (name, s) in [("Kizuna", k), ("popularity", p), ("random", r)] {
         println!("| {name} | {:.4} | {:.4} |", s.hits / n, s.ndcg / n);
     }
-    println!(
-        "Kizuna ÷ popularity: HR@10 {:.2}×, NDCG@10 {:.2}×",
-        k.hits / p.hits,
-        k.ndcg / p.ndcg
-    );
+    println!("Kizuna ÷ popularity: HR@10 {:.2}×, NDCG@10 {:.2}×", k.hits / p.hits, k.ndcg / p.ndcg);
 }

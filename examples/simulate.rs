@@ -34,16 +34,7 @@ use kizuna::engine::personalize::profile::{Profile, Signal};
 use kizuna::engine::personalize::rules::{Context, Device};
 use kizuna::engine::personalize::slots::{MarkupVariant, Slot};
 
-const TOPICS: [&str; 8] = [
-    "shoes",
-    "outerwear",
-    "accessories",
-    "running",
-    "hiking",
-    "kids",
-    "luxury",
-    "sale",
-];
+const TOPICS: [&str; 8] = ["shoes", "outerwear", "accessories", "running", "hiking", "kids", "luxury", "sale"];
 const DAY: f64 = 86_400_000.0;
 
 /// Seeded: the whole run is reproducible.
@@ -163,17 +154,14 @@ fn site(rng: &mut Rng) -> Vec<Slot> {
                             tags.push(other);
                         }
                     }
-                    MarkupVariant {
-                        id: format!("{name}-{i}"),
-                        tags,
-                    }
+                    MarkupVariant { id: format!("{name}-{i}"), tags }
                 })
                 .collect();
             let mut slot = Slot::new(name, &markup, None);
             // `--explore-percent N`: the slots' exploration floor (default 10).
             slot.explore = arg("--explore-percent", 10) as f64 / 100.0;
             // `--switch-percent N`: keep what was shown unless its chance of
-            // being the best is under N% (default 1; 100: re-decide freely).
+            // being the best is under N% (default 1).
             slot.switch_below = arg("--switch-percent", 1) as f64 / 100.0;
             slot
         })
@@ -202,11 +190,7 @@ fn bayes_choice(slot: &Slot, seen: &[(usize, bool)]) -> usize {
         for second in 0..=n {
             let mut pref = [MILD; TOPICS.len()];
             pref[fav] = 1.0;
-            let mut weight = if second == n {
-                1.0 - SECOND
-            } else {
-                SECOND / n as f64
-            };
+            let mut weight = if second == n { 1.0 - SECOND } else { SECOND / n as f64 };
             if second < n {
                 pref[second] = 0.7;
             }
@@ -216,11 +200,7 @@ fn bayes_choice(slot: &Slot, seen: &[(usize, bool)]) -> usize {
                 let q = product_click(pref[t]);
                 let read = reading_weight(pref[t]) / total;
                 // The landing page follows the landing model.
-                let p_topic = if k == 0 {
-                    landing() * f64::from(u8::from(t == fav_of)) + (1.0 - landing()) * read
-                } else {
-                    read
-                };
+                let p_topic = if k == 0 { landing() * f64::from(u8::from(t == fav_of)) + (1.0 - landing()) * read } else { read };
                 weight *= p_topic * if clicked { q } else { 1.0 - q };
             }
             for (e, v) in expected.iter_mut().zip(&slot.variants) {
@@ -228,9 +208,7 @@ fn bayes_choice(slot: &Slot, seen: &[(usize, bool)]) -> usize {
             }
         }
     }
-    (0..expected.len())
-        .max_by(|a, b| expected[*a].total_cmp(&expected[*b]))
-        .unwrap()
+    (0..expected.len()).max_by(|a, b| expected[*a].total_cmp(&expected[*b])).unwrap()
 }
 
 /// Visible flips: a slot showing another variant than the last time the visitor saw it.
@@ -243,10 +221,7 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
     let mut rng = Rng::new(seed, seed.rotate_left(32) ^ 0x5eed);
     let slots = site(&mut rng);
     // The global bandit's shared (views, clicks) per slot and variant.
-    let mut global: Vec<Vec<(u32, u32)>> = slots
-        .iter()
-        .map(|s| vec![(0, 0); s.variants.len()])
-        .collect();
+    let mut global: Vec<Vec<(u32, u32)>> = slots.iter().map(|s| vec![(0, 0); s.variants.len()]).collect();
     let (mut shown, mut clicked) = (0u64, 0u64);
     let (mut late_shown, mut late_clicked) = (0u64, 0u64);
     let mut per_view = vec![0u64; views];
@@ -257,11 +232,7 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
         let mut last: Vec<Option<usize>> = vec![None; slots.len()];
         for k in 0..views {
             let now = k as f64 * 60_000.0 + (v as f64) * DAY;
-            let topic = if k == 0 {
-                visitor.landing_topic(&mut rng)
-            } else {
-                visitor.next_topic(&mut rng)
-            };
+            let topic = if k == 0 { visitor.landing_topic(&mut rng) } else { visitor.next_topic(&mut rng) };
             profile.page_view(&[topic.to_string()], now, 14.0);
             // A product click on the page (the SDK sees it through the
             // product's data-kz-topic).
@@ -275,28 +246,14 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
             let choice = match policy {
                 Policy::Random => rng.below(slot.variants.len()),
                 Policy::Oracle => (0..slot.variants.len())
-                    .max_by(|a, b| {
-                        visitor
-                            .click_rate(&slot.variants[*a].tags)
-                            .total_cmp(&visitor.click_rate(&slot.variants[*b].tags))
-                    })
+                    .max_by(|a, b| visitor.click_rate(&slot.variants[*a].tags).total_cmp(&visitor.click_rate(&slot.variants[*b].tags)))
                     .unwrap(),
                 Policy::GlobalBandit => {
                     let draws: Vec<f64> = global[si]
                         .iter()
-                        .map(|(n, c)| {
-                            beta(
-                                Arm {
-                                    alpha: 1.0 + f64::from(*c),
-                                    beta: 1.0 + f64::from(n - c),
-                                },
-                                &mut rng,
-                            )
-                        })
+                        .map(|(n, c)| beta(Arm { alpha: 1.0 + f64::from(*c), beta: 1.0 + f64::from(n - c) }, &mut rng))
                         .collect();
-                    (0..draws.len())
-                        .max_by(|a, b| draws[*a].total_cmp(&draws[*b]))
-                        .unwrap()
+                    (0..draws.len()).max_by(|a, b| draws[*a].total_cmp(&draws[*b])).unwrap()
                 }
                 Policy::ProfileGreedy => {
                     // The same profile signal, always exploited, never kept:
@@ -304,26 +261,13 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
                     let aff = profile.affinities(now, 14.0);
                     let score = |i: usize| {
                         let tags = &slot.variants[i].tags;
-                        tags.iter()
-                            .map(|t| aff.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a))
-                            .sum::<f64>()
-                            / tags.len() as f64
+                        tags.iter().map(|t| aff.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>() / tags.len() as f64
                     };
-                    (0..slot.variants.len())
-                        .max_by(|a, b| score(*a).total_cmp(&score(*b)))
-                        .unwrap()
+                    (0..slot.variants.len()).max_by(|a, b| score(*a).total_cmp(&score(*b))).unwrap()
                 }
                 Policy::Bayes => bayes_choice(slot, &seen),
                 Policy::Kizuna => {
-                    let ctx = Context {
-                        now,
-                        path: "/",
-                        utm_source: None,
-                        utm_campaign: None,
-                        device: Device::Desktop,
-                        half_life_days: 14.0,
-                        page_topics: &[],
-                    };
+                    let ctx = Context { now, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
                     let d = decide(slot, &mut profile, &ctx, &mut rng);
                     let id = d.variant.expect("no holdout in the simulation");
                     slot.variants.iter().position(|x| x.id == id).unwrap()
@@ -353,23 +297,12 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
             }
         }
     }
-    (
-        clicked as f64 / shown as f64,
-        late_clicked as f64 / late_shown.max(1) as f64,
-        per_view
-            .iter()
-            .map(|c| *c as f64 / visitors as f64)
-            .collect(),
-    )
+    (clicked as f64 / shown as f64, late_clicked as f64 / late_shown.max(1) as f64, per_view.iter().map(|c| *c as f64 / visitors as f64).collect())
 }
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// The share of the oracle's lift over random that `rate` captures.
@@ -389,25 +322,13 @@ fn main() {
     println!("|---|---|---|---|---|");
     let policies = [
         ("random", Policy::Random),
-        (
-            "global Thompson bandit (ignores the profile)",
-            Policy::GlobalBandit,
-        ),
+        ("global Thompson bandit (ignores the profile)", Policy::GlobalBandit),
         ("Kizuna (on-device profile)", Policy::Kizuna),
-        (
-            "reference: the profile, greedily, no exploration, no stickiness",
-            Policy::ProfileGreedy,
-        ),
-        (
-            "reference: Bayes posterior under the true visitor model",
-            Policy::Bayes,
-        ),
+        ("reference: the profile, greedily, no exploration, no stickiness", Policy::ProfileGreedy),
+        ("reference: Bayes posterior under the true visitor model", Policy::Bayes),
         ("oracle (knows the preferences)", Policy::Oracle),
     ];
-    let results: Vec<(f64, f64, Vec<f64>)> = policies
-        .iter()
-        .map(|(_, p)| run(*p, visitors, views, seed))
-        .collect();
+    let results: Vec<(f64, f64, Vec<f64>)> = policies.iter().map(|(_, p)| run(*p, visitors, views, seed)).collect();
     let (random, oracle) = (results[0].clone(), results[5].clone());
     for ((name, _), (all, late, _)) in policies.iter().zip(&results) {
         println!(
@@ -425,16 +346,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
     for k in 0..views {
         let [r, kz, b, o] = [0, 2, 4, 5].map(|i| results[i].2[k]);
-        println!(
-            "| {} | {:.2}% | {:.2}% | {:.2}% | {:.2}% | {:.0}% | {:.0}% |",
-            k + 1,
-            r * 100.0,
-            kz * 100.0,
-            b * 100.0,
-            o * 100.0,
-            share(kz, r, o) * 100.0,
-            share(b, r, o) * 100.0
-        );
+        println!("| {} | {:.2}% | {:.2}% | {:.2}% | {:.2}% | {:.0}% | {:.0}% |", k + 1, r * 100.0, kz * 100.0, b * 100.0, o * 100.0, share(kz, r, o) * 100.0, share(b, r, o) * 100.0);
     }
     let per100 = |n: u64| n as f64 * 100.0 / visitors as f64;
     println!();
@@ -461,13 +373,7 @@ fn main() {
         println!("| seed | Kizuna, all views | Kizuna, {late} | Bayes reference, all views | Bayes reference, {late} |");
         println!("|---|---|---|---|---|");
         for s in (0..seeds).map(|i| seed + 1000 * i) {
-            let [r, k, b, o] = [
-                Policy::Random,
-                Policy::Kizuna,
-                Policy::Bayes,
-                Policy::Oracle,
-            ]
-            .map(|p| run(p, visitors, views, s));
+            let [r, k, b, o] = [Policy::Random, Policy::Kizuna, Policy::Bayes, Policy::Oracle].map(|p| run(p, visitors, views, s));
             let (r, k, b, o) = ((r.0, r.1), (k.0, k.1), (b.0, b.1), (o.0, o.1));
             println!(
                 "| {s} | {:.0}% | {:.0}% | {:.0}% | {:.0}% |",

@@ -51,13 +51,7 @@ pub struct Heap<G: Grow> {
 impl<G: Grow> Heap<G> {
     /// An empty heap over `grow`.
     pub const fn new(grow: G) -> Heap<G> {
-        Heap {
-            grow,
-            free: [null_mut(); CLASSES],
-            large: null_mut(),
-            bump: 0,
-            end: 0,
-        }
+        Heap { grow, free: [null_mut(); CLASSES], large: null_mut(), bump: 0, end: 0 }
     }
 
     /// The size class of a layout, or `None` for a large block.
@@ -94,9 +88,7 @@ impl<G: Grow> Heap<G> {
             // `end` is page aligned, so an aligned start never passes it and
             // `size` rounded up to pages always fits after it.
             let pages = size.div_ceil(PAGE);
-            let Some(base) = self.grow.grow(pages) else {
-                return null_mut();
-            };
+            let Some(base) = self.grow.grow(pages) else { return null_mut() };
             if base != self.end {
                 // The memory grew elsewhere (a large block took the pages
                 // after this region): what is left here is not abandoned.
@@ -221,9 +213,7 @@ mod global {
     // The wasm build has one thread; nothing else ever touches the heap.
     // A build with threads (the `atomics` target feature) would need a lock.
     #[cfg(target_feature = "atomics")]
-    compile_error!(
-        "Kizuna's allocator is single-threaded: build without the atomics target feature"
-    );
+    compile_error!("Kizuna's allocator is single-threaded: build without the atomics target feature");
     unsafe impl Sync for Global {}
 
     unsafe impl GlobalAlloc for Global {
@@ -271,12 +261,7 @@ mod tests {
         // Page-aligned like wasm memory.
         let mem = vec![0u8; (pages + 1) * PAGE];
         let start = mem.as_ptr().align_offset(PAGE);
-        Arena {
-            mem,
-            start,
-            used: 0,
-            grows: 0,
-        }
+        Arena { mem, start, used: 0, grows: 0 }
     }
 
     fn layout(size: usize) -> Layout {
@@ -316,11 +301,7 @@ mod tests {
             let q = h.realloc(p, layout(32), 100);
             assert_ne!(q, p);
             assert_eq!(core::slice::from_raw_parts(q, 19), b"hello world, kizuna");
-            assert_eq!(
-                h.alloc(layout(30)),
-                p,
-                "the old block went back to its list"
-            );
+            assert_eq!(h.alloc(layout(30)), p, "the old block went back to its list");
         }
     }
 
@@ -349,18 +330,10 @@ mod tests {
             let first = h.alloc(layout(PAGE + 1));
             assert_eq!(first, four, "front pages reused");
             let second = h.alloc(layout(PAGE + 1));
-            assert_eq!(
-                second as usize,
-                four as usize + 2 * PAGE,
-                "the tail pages were not leaked"
-            );
+            assert_eq!(second as usize, four as usize + 2 * PAGE, "the tail pages were not leaked");
             h.dealloc(first, layout(PAGE + 1));
             h.dealloc(second, layout(PAGE + 1));
-            assert_eq!(
-                h.alloc(layout(2 * PAGE)),
-                second,
-                "each comes back with its own size"
-            );
+            assert_eq!(h.alloc(layout(2 * PAGE)), second, "each comes back with its own size");
             assert_eq!(h.alloc(layout(2 * PAGE)), first);
         }
         assert_eq!(a.grows, 1, "no growth for what was freed");
@@ -381,10 +354,7 @@ mod tests {
                 got.push(h.alloc(layout(100)));
             }
             let before_big = got.iter().filter(|p| (**p as usize) < big as usize).count();
-            assert!(
-                before_big >= 500,
-                "blocks came from what was left before the large block: {before_big}"
-            );
+            assert!(before_big >= 500, "blocks came from what was left before the large block: {before_big}");
         }
     }
 
@@ -423,9 +393,6 @@ mod tests {
             }
         }
         let grows_after = a.grows;
-        assert!(
-            grows_after < 10,
-            "steady state reuses memory ({grows_after} grows)"
-        );
+        assert!(grows_after < 10, "steady state reuses memory ({grows_after} grows)");
     }
 }

@@ -13,12 +13,7 @@ fn open() -> String {
 }
 
 fn view(s: &mut Sim, fragment: bool) {
-    let rec = format!(
-        "{}\u{1f}{}\u{1f}{}",
-        s.page,
-        s.now as u64,
-        if fragment { "#" } else { "" }
-    );
+    let rec = format!("{}\u{1f}{}\u{1f}{}", s.page, s.now as u64, if fragment { "#" } else { "" });
     s.input(Input::Auto(b'v', &rec));
 }
 
@@ -41,11 +36,7 @@ fn page_views_follow_url_changes_once_each() {
     s.goto("https://shop.example/p/2", "P2");
     view(&mut s, false);
     let got = deliver(&mut s);
-    let paths: Vec<&str> = got
-        .iter()
-        .filter(|e| e["type"] == "page")
-        .map(|e| e["properties"]["path"].as_str().unwrap())
-        .collect();
+    let paths: Vec<&str> = got.iter().filter(|e| e["type"] == "page").map(|e| e["properties"]["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["/land", "/p/1", "/p/2"]);
 }
 
@@ -64,22 +55,14 @@ fn sessions_end_after_inactivity_and_with_a_new_campaign_and_survive_a_clock_goi
     s.goto("https://shop.example/b?gclid=Spring42", "B");
     s.track("Five", "{}");
     let got = deliver(&mut s);
-    let session =
-        |n: &str| got.iter().find(|e| e["event"] == n).unwrap()["context"]["session"].clone();
+    let session = |n: &str| got.iter().find(|e| e["event"] == n).unwrap()["context"]["session"].clone();
     assert_eq!(session("One"), session("Two"));
-    assert_eq!(
-        session("Two"),
-        session("Three"),
-        "a clock going back keeps the session"
-    );
+    assert_eq!(session("Two"), session("Three"), "a clock going back keeps the session");
     assert_eq!(session("Four")["index"], 2, "31 minutes idle");
     assert_ne!(session("Four")["id"], session("One")["id"]);
     assert_eq!(session("Five")["index"], 3, "an ad click: a new visit");
     let stored = kizuna::engine::session::Session::read(&s.store["kizuna:session"]).unwrap();
-    assert_eq!(
-        stored.index, 3,
-        "stored, so the next page and other tabs continue it"
-    );
+    assert_eq!(stored.index, 3, "stored, so the next page and other tabs continue it");
 }
 
 #[test]
@@ -100,20 +83,11 @@ fn engaged_time_goes_when_hidden_and_forms_started_are_abandoned_when_left() {
     got.extend(s.beaconed_events());
     let n = names(&got);
     assert!(n.contains(&"Scroll Depth".to_string()));
-    let e = got
-        .iter()
-        .find(|e| e["event"] == "Page Engagement")
-        .expect("engagement sent");
+    let e = got.iter().find(|e| e["event"] == "Page Engagement").expect("engagement sent");
     assert_eq!(e["properties"]["scrollDepth"], 60);
     let ms = e["properties"]["engagedMs"].as_u64().unwrap();
     assert!((8000..=10_000).contains(&ms), "4 s of input then 5 s: {ms}");
-    let f = got
-        .iter()
-        .find(|e| e["event"] == "Form Abandoned")
-        .expect("abandoned");
-    assert_eq!(
-        f["properties"]["fields"],
-        serde_json::json!([{"name": "email", "type": "email"}])
-    );
+    let f = got.iter().find(|e| e["event"] == "Form Abandoned").expect("abandoned");
+    assert_eq!(f["properties"]["fields"], serde_json::json!([{"name": "email", "type": "email"}]));
     assert_eq!(f["properties"]["unnamedFields"], 1);
 }

@@ -11,16 +11,7 @@ const US: char = '\u{1f}';
 const DAY: f64 = 86_400_000.0;
 
 fn item(id: &str, topics: &str, popularity: f64) -> Candidate {
-    Candidate {
-        id: id.into(),
-        topics: topics
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect(),
-        popularity,
-        repeats: false,
-    }
+    Candidate { id: id.into(), topics: topics.split(',').filter(|t| !t.is_empty()).map(String::from).collect(), popularity, repeats: false }
 }
 
 fn ids(items: &[Candidate], picks: &[kizuna::engine::personalize::recs::Pick]) -> Vec<String> {
@@ -37,12 +28,7 @@ fn reader(topics: &[&str], now: f64) -> Profile {
 
 #[test]
 fn without_a_profile_what_sells_first_and_ties_keep_the_sites_order() {
-    let items = [
-        item("a", "shoes", 5.0),
-        item("b", "outerwear", 50.0),
-        item("c", "kids", 5.0),
-        item("d", "", 0.0),
-    ];
+    let items = [item("a", "shoes", 5.0), item("b", "outerwear", 50.0), item("c", "kids", 5.0), item("d", "", 0.0)];
     let none = Interests::of(None, 0.0, 14.0, &[]);
     let picks = rank(&items, None, &none, 3);
     assert_eq!(ids(&items, &picks), ["b", "a", "c"]);
@@ -56,17 +42,8 @@ fn without_a_profile_what_sells_first_and_ties_keep_the_sites_order() {
 fn affinities_lift_matching_items_over_popularity_and_say_why() {
     let now = 100.0 * DAY;
     let p = reader(&["outerwear", "outerwear", "outerwear", "shoes"], now);
-    let items = [
-        item("tee", "basics", 40.0),
-        item("parka", "outerwear", 10.0),
-        item("boot", "shoes", 10.0),
-    ];
-    let picks = rank(
-        &items,
-        Some(&p),
-        &Interests::of(Some(&p), now, 14.0, &[]),
-        3,
-    );
+    let items = [item("tee", "basics", 40.0), item("parka", "outerwear", 10.0), item("boot", "shoes", 10.0)];
+    let picks = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &[]), 3);
     assert_eq!(ids(&items, &picks), ["parka", "boot", "tee"]);
     assert_eq!(picks[0].why, Why::Topic("outerwear".into()));
     assert_eq!(picks[2].why, Why::Popular);
@@ -76,16 +53,8 @@ fn affinities_lift_matching_items_over_popularity_and_say_why() {
 fn the_page_being_viewed_counts() {
     let now = 100.0 * DAY;
     let p = reader(&["outerwear", "shoes"], now);
-    let items = [
-        item("parka", "outerwear", 10.0),
-        item("boot", "shoes", 10.0),
-    ];
-    let on_shoes = rank(
-        &items,
-        Some(&p),
-        &Interests::of(Some(&p), now, 14.0, &["shoes".into()]),
-        2,
-    );
+    let items = [item("parka", "outerwear", 10.0), item("boot", "shoes", 10.0)];
+    let on_shoes = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &["shoes".into()]), 2);
     assert_eq!(ids(&items, &on_shoes), ["boot", "parka"]);
 }
 
@@ -95,21 +64,11 @@ fn bought_items_are_left_out_unless_they_repeat_and_viewed_ones_go_down() {
     let mut p = reader(&["shoes"], now);
     p.item("boot", true);
     p.item("sneaker", false);
-    let mut items = vec![
-        item("boot", "shoes", 10.0),
-        item("sneaker", "shoes", 10.0),
-        item("sandal", "shoes", 10.0),
-    ];
+    let mut items = vec![item("boot", "shoes", 10.0), item("sneaker", "shoes", 10.0), item("sandal", "shoes", 10.0)];
     let i = Interests::of(Some(&p), now, 14.0, &[]);
-    assert_eq!(
-        ids(&items, &rank(&items, Some(&p), &i, 5)),
-        ["sandal", "sneaker"]
-    );
+    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, 5)), ["sandal", "sneaker"]);
     items[0].repeats = true;
-    assert_eq!(
-        ids(&items, &rank(&items, Some(&p), &i, 5)),
-        ["boot", "sandal", "sneaker"]
-    );
+    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, 5)), ["boot", "sandal", "sneaker"]);
     // A purchase stays a purchase when the item is viewed again.
     p.item("boot", false);
     assert_eq!(p.seen("boot"), (true, true));
@@ -119,15 +78,7 @@ fn bought_items_are_left_out_unless_they_repeat_and_viewed_ones_go_down() {
 fn the_same_inputs_give_the_same_ranking() {
     let now = 3.0 * DAY;
     let p = reader(&["a", "b", "a", "c"], now);
-    let items: Vec<Candidate> = (0..200)
-        .map(|i| {
-            item(
-                &format!("i{i}"),
-                ["a", "b", "c", "d"][i % 4],
-                (i * 7 % 13) as f64,
-            )
-        })
-        .collect();
+    let items: Vec<Candidate> = (0..200).map(|i| item(&format!("i{i}"), ["a", "b", "c", "d"][i % 4], (i * 7 % 13) as f64)).collect();
     let i = Interests::of(Some(&p), now, 14.0, &[]);
     let first = ids(&items, &rank(&items, Some(&p), &i, 10));
     for _ in 0..5 {
@@ -149,35 +100,11 @@ fn a_profile_keeps_its_items_through_storage_and_old_profiles_still_load() {
     for i in 0..500 {
         p.item(&format!("x{i}"), false);
     }
-    assert_eq!(
-        p.items.len(),
-        kizuna::engine::personalize::profile::MAX_ITEMS
-    );
+    assert_eq!(p.items.len(), kizuna::engine::personalize::profile::MAX_ITEMS);
 }
 
 fn engine(config: &str) -> (Personalizer, String) {
-    let init = [
-        "n",
-        "1000",
-        &RS.to_string(),
-        "S",
-        config,
-        &US.to_string(),
-        "",
-        &US.to_string(),
-        "",
-        &US.to_string(),
-        "vid",
-        &US.to_string(),
-        "00112233",
-        &US.to_string(),
-        "1",
-        &US.to_string(),
-        "1",
-        &US.to_string(),
-        "1200",
-    ]
-    .concat();
+    let init = ["n", "1000", &RS.to_string(), "S", config, &US.to_string(), "", &US.to_string(), "", &US.to_string(), "vid", &US.to_string(), "00112233", &US.to_string(), "1", &US.to_string(), "1", &US.to_string(), "1200"].concat();
     let mut p = Personalizer::start(&init).expect("starts");
     let first = p.take_output();
     (p, first)
@@ -198,32 +125,15 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
         rec(&["m\"also\"", "2", r#"[["parka","outerwear",10,false],["coat","outerwear",5,false],["tee","basics",90,false]]"#]),
     ]
     .join(&RS.to_string()));
-    let m = out
-        .split(RS)
-        .find(|r| r.starts_with('M'))
-        .expect("an M answer");
+    let m = out.split(RS).find(|r| r.starts_with('M')).expect("an M answer");
     assert!(m.starts_with("M\"also\"\u{1f}["), "{m}");
     assert!(m.contains(r#"{"id":"coat","position":1,"reason":"topic","explanation":"you have been looking at outerwear"}"#), "{m}");
-    assert!(
-        m.contains(r#""id":"parka","position":2"#) || m.contains(r#""id":"tee","position":2"#),
-        "{m}"
-    );
+    assert!(m.contains(r#""id":"parka","position":2"#) || m.contains(r#""id":"tee","position":2"#), "{m}");
     let seen = p.run(&rec(&["V\"also\"", "\"coat\""]));
-    assert!(
-        seen.contains(r#"T"Recommendation Viewed""#)
-            && seen.contains(r#""item":"coat","position":1,"reason":"topic""#),
-        "{seen}"
-    );
+    assert!(seen.contains(r#"T"Recommendation Viewed""#) && seen.contains(r#""item":"coat","position":1,"reason":"topic""#), "{seen}");
     let clicked = p.run(&rec(&["K\"also\"", "\"coat\""]));
-    assert!(
-        clicked.contains(r#"T"Recommendation Clicked""#),
-        "{clicked}"
-    );
-    assert_eq!(
-        p.run(&rec(&["V\"also\"", "\"not-shown\""])),
-        "",
-        "an item the row did not show is not an exposure"
-    );
+    assert!(clicked.contains(r#"T"Recommendation Clicked""#), "{clicked}");
+    assert_eq!(p.run(&rec(&["V\"also\"", "\"not-shown\""])), "", "an item the row did not show is not an exposure");
     let why = p.run("e\"also\"");
     assert!(why.starts_with("Erecommended for you, ranked on this device: coat (you have been looking at outerwear)"), "{why}");
 }
@@ -232,29 +142,18 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
 fn sensitive_topics_never_reach_the_profile() {
     let (mut p, _) = engine(r#"{"profile":{"sensitive":["health","Religion"]}}"#);
     let t = 5.0 * DAY;
-    p.run(
-        &[
-            format!("n{t}"),
-            rec(&["p\"/clinic\"", "\"\"", "\"\"", "\"health,outerwear\""]),
-            format!("gp{}{US}\"health,outerwear\"", t as u64),
-            format!(
-                "ge{}{US}\"Article Read\"{US}\"religion\"{US}[\"health\",\"running\"]{US}{US}",
-                t as u64
-            ),
-            format!("gc{}{US}\"health\"", t as u64),
-            "h".into(),
-        ]
-        .join(&RS.to_string()),
-    );
+    p.run(&[
+        format!("n{t}"),
+        rec(&["p\"/clinic\"", "\"\"", "\"\"", "\"health,outerwear\""]),
+        format!("gp{}{US}\"health,outerwear\"", t as u64),
+        format!("ge{}{US}\"Article Read\"{US}\"religion\"{US}[\"health\",\"running\"]{US}{US}", t as u64),
+        format!("gc{}{US}\"health\"", t as u64),
+        "h".into(),
+    ]
+    .join(&RS.to_string()));
     let profile = p.profile().expect("a profile");
     let names: Vec<&str> = profile.topics.iter().map(|t| t.name.as_str()).collect();
-    assert!(
-        names.contains(&"outerwear") && names.contains(&"running"),
-        "{names:?}"
-    );
-    assert!(
-        !names.iter().any(|n| *n == "health" || *n == "religion"),
-        "{names:?}"
-    );
+    assert!(names.contains(&"outerwear") && names.contains(&"running"), "{names:?}");
+    assert!(!names.iter().any(|n| *n == "health" || *n == "religion"), "{names:?}");
     assert!(!profile.to_json().contains("health") && !profile.to_json().contains("religion"));
 }

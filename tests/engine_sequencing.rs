@@ -16,10 +16,7 @@ use serde_json::Value as J;
 use sim::{open, Sim, T0};
 
 fn seqs(events: &[J]) -> Vec<i64> {
-    events
-        .iter()
-        .map(|e| e["properties"]["bench_seq"].as_i64().unwrap())
-        .collect()
+    events.iter().map(|e| e["properties"]["bench_seq"].as_i64().unwrap()).collect()
 }
 
 fn burst(s: &mut Sim, n: usize) {
@@ -43,40 +40,20 @@ fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
         let p = s.answer(200);
         assert!(p.body.len() <= 60 * 1024);
         delivered.extend(p.events());
-        max_front = max_front.max(
-            s.t.queue()
-                .front()
-                .iter()
-                .map(|e| e.rec.len())
-                .sum::<usize>(),
-        );
+        max_front = max_front.max(s.t.queue().front().iter().map(|e| e.rec.len()).sum::<usize>());
         if s.posts.is_empty() && !s.t.queue().is_empty() {
             s.advance(1000.0);
         }
     }
-    assert_eq!(
-        seqs(&delivered),
-        (0..10_000).collect::<Vec<i64>>(),
-        "every event once, in order"
-    );
-    let ids: BTreeSet<&str> = delivered
-        .iter()
-        .map(|e| e["messageId"].as_str().unwrap())
-        .collect();
+    assert_eq!(seqs(&delivered), (0..10_000).collect::<Vec<i64>>(), "every event once, in order");
+    let ids: BTreeSet<&str> = delivered.iter().map(|e| e["messageId"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 10_000);
-    assert!(
-        max_front <= hot + 33 * 1024,
-        "a returned segment at most on top: {max_front}"
-    );
+    assert!(max_front <= hot + 33 * 1024, "a returned segment at most on top: {max_front}");
     assert!(s.segments.is_empty() && s.t.queue().is_empty());
     // Every request but the last is full: 100 events, or the next would pass 60 KiB.
     for w in s.sent.windows(2) {
         let (n, next) = (w[0].events().len(), w[1].events()[0].to_string().len());
-        assert!(
-            n == 100 || w[0].body.len() + next + 1 > 60 * 1024,
-            "{n} events in {} bytes",
-            w[0].body.len()
-        );
+        assert!(n == 100 || w[0].body.len() + next + 1 > 60 * 1024, "{n} events in {} bytes", w[0].body.len());
     }
 }
 
@@ -120,11 +97,7 @@ fn leaving_while_a_keepalive_batch_is_in_flight_sends_nothing_twice() {
     let on_wire = in_flight.events().len() as i64;
     s.input(Input::Leaving);
     let beaconed = seqs(&s.beaconed_events());
-    assert_eq!(
-        beaconed,
-        (on_wire..110).collect::<Vec<i64>>(),
-        "only what was not on the wire"
-    );
+    assert_eq!(beaconed, (on_wire..110).collect::<Vec<i64>>(), "only what was not on the wire");
     // The navigation cut the page off: no answer ever comes for it. The
     // next page is another engine; this one is gone.
     assert_eq!(s.t.queue().len(), on_wire as usize);
@@ -145,10 +118,7 @@ fn a_batch_that_failed_without_an_answer_rides_the_unload_beacons() {
     // The network is in doubt, so the beacons carry a copy and the queue
     // keeps both, persisted: the next page sends whatever did not arrive.
     assert_eq!(s.t.queue().len(), 2);
-    assert!(
-        s.store.keys().any(|k| k.starts_with(sim::STORED_QUEUE)),
-        "persisted before the page can go"
-    );
+    assert!(s.store.keys().any(|k| k.starts_with(sim::STORED_QUEUE)), "persisted before the page can go");
 }
 
 #[test]
@@ -165,10 +135,7 @@ fn withdrawal_while_a_batch_is_in_flight_then_the_batch_fails() {
     s.consent(r#"{"analytics":false}"#, "banner");
     s.answer(503);
     s.advance(120_000.0);
-    assert!(
-        s.posts.is_empty(),
-        "nothing of a withdrawn category goes out again"
-    );
+    assert!(s.posts.is_empty(), "nothing of a withdrawn category goes out again");
     assert!(s.t.queue().is_empty());
 }
 
@@ -179,27 +146,11 @@ fn inputs_in_one_crossing_are_answered_in_their_order() {
     // within a crossing the answers follow the inputs' order.
     let mut t = sim::Sim::new(&sim::config("{}")).t;
     t.handle(Input::Consent(r#"{"analytics":true}"#, "!v"));
-    t.handle(Input::Call {
-        call: kizuna::engine::pipeline::call::Call {
-            kind: kizuna::engine::pipeline::event::Kind::Track,
-            fast: true,
-            args: ["\"From callback\"", "{}", "!v"],
-        },
-        time: T0,
-        page: 1,
-        sync: true,
-    });
+    t.handle(Input::Call { call: kizuna::engine::pipeline::call::Call { kind: kizuna::engine::pipeline::event::Kind::Track, fast: true, args: ["\"From callback\"", "{}", "!v"] }, time: T0, page: 1, sync: true });
     let out = t.output();
-    let kinds: Vec<&str> = out
-        .split(RS)
-        .filter(|r| !r.is_empty())
-        .map(|r| &r[..1])
-        .collect();
+    let kinds: Vec<&str> = out.split(RS).filter(|r| !r.is_empty()).map(|r| &r[..1]).collect();
     let changed = kinds.iter().position(|k| *k == "C").expect("the change");
-    let accepted = kinds
-        .iter()
-        .position(|k| *k == "Y")
-        .expect("the call was answered");
+    let accepted = kinds.iter().position(|k| *k == "Y").expect("the call was answered");
     assert!(changed < accepted, "{kinds:?}");
     assert_eq!(t.output(), "", "nothing twice");
 }
@@ -222,15 +173,7 @@ fn the_text_protocol_end_to_end() {
     let z: Vec<&str> = status[1..].split(us).collect();
     assert_eq!(z[0].len(), 36);
     assert_eq!(z[6], "15", "every category accepted (opt-out)");
-    let out = edge::run(
-        &mut t,
-        &[
-            format!("n1795363980001"),
-            format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"),
-            format!("f0"),
-        ]
-        .join(&rs.to_string()),
-    );
+    let out = edge::run(&mut t, &[format!("n1795363980001"), format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"), format!("f0")].join(&rs.to_string()));
     let post = out.split(rs).find(|r| r.starts_with('P')).expect("a POST");
     let f: Vec<&str> = post[1..].splitn(4, us).collect();
     assert_eq!((f[1], f[2]), ("1", "https://shop.example/collect"));
@@ -238,12 +181,6 @@ fn the_text_protocol_end_to_end() {
     assert_eq!(body["batch"][0]["event"], "Viewed");
     assert_eq!(body["batch"][0]["context"]["campaign"]["source"], "x");
     let out = edge::run(&mut t, &format!("n1795363980050{rs}a{}{us}200{us}", f[0]));
-    assert!(
-        out.contains(&format!("F0{us}1{us}0{us}0")),
-        "the flush resolved: {out}"
-    );
-    assert!(
-        edge::start("S{}").err().unwrap().contains("endpoint"),
-        "a bad config is refused"
-    );
+    assert!(out.contains(&format!("F0{us}1{us}0{us}0")), "the flush resolved: {out}");
+    assert!(edge::start("S{}").err().unwrap().contains("endpoint"), "a bad config is refused");
 }

@@ -9,11 +9,7 @@ use serde_json::Value as J;
 use sim::{open, Sim, STORED_QUEUE};
 
 fn stored(s: &Sim) -> Vec<(String, String)> {
-    s.store
-        .iter()
-        .filter(|(k, _)| k.starts_with(STORED_QUEUE))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    s.store.iter().filter(|(k, _)| k.starts_with(STORED_QUEUE)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 fn front_key(s: &Sim) -> String {
@@ -21,10 +17,7 @@ fn front_key(s: &Sim) -> String {
 }
 
 fn seqs(events: &[J]) -> Vec<i64> {
-    events
-        .iter()
-        .map(|e| e["properties"]["bench_seq"].as_i64().unwrap_or(-1))
-        .collect()
+    events.iter().map(|e| e["properties"]["bench_seq"].as_i64().unwrap_or(-1)).collect()
 }
 
 /// A page of the site opened later with what `before` left in storage, the
@@ -44,24 +37,13 @@ fn next_page(config: &str, before: &Sim, ms_later: f64) -> Sim {
 fn events_are_stored_soon_after_they_are_tracked_coalesced() {
     let mut s = Sim::new(&open());
     s.track("E", "{\"bench_seq\":0}");
-    let first = s
-        .store
-        .get(&front_key(&s))
-        .cloned()
-        .expect("the first change is written at once");
+    let first = s.store.get(&front_key(&s)).cloned().expect("the first change is written at once");
     assert!(first.starts_with("kzq2\u{1f}"), "{first:?}");
     s.track("E", "{\"bench_seq\":1}");
-    assert_eq!(
-        s.store[&front_key(&s)],
-        first,
-        "the next change waits for the coalescing window"
-    );
+    assert_eq!(s.store[&front_key(&s)], first, "the next change waits for the coalescing window");
     assert!(s.wake.unwrap() <= s.now + 250.0);
     s.advance(250.0);
-    assert!(
-        s.store[&front_key(&s)].contains("bench_seq\":1"),
-        "written within 250 ms"
-    );
+    assert!(s.store[&front_key(&s)].contains("bench_seq\":1"), "written within 250 ms");
     s.advance(750.0);
     s.deliver_all();
     assert!(stored(&s).is_empty(), "delivered: the key is gone");
@@ -81,47 +63,19 @@ fn the_next_page_sends_what_the_last_one_left_with_its_ids_times_and_context() {
     assert!(a.beacons.is_empty(), "no beacons offline");
     let front = a.store[&front_key(&a)].clone();
     let header = front.split('\u{1d}').next().unwrap();
-    assert_eq!(
-        header.split('\u{1f}').nth(2),
-        Some("0"),
-        "leaving gives the lease up"
-    );
+    assert_eq!(header.split('\u{1f}').nth(2), Some("0"), "leaving gives the lease up");
 
     let mut b = next_page(&open(), &a, 5_000.0);
-    assert!(
-        !b.store.contains_key(&front_key(&a)),
-        "the old page's key is gone once taken over"
-    );
-    assert!(
-        b.store.contains_key(&front_key(&b)),
-        "and kept as the new page's"
-    );
+    assert!(!b.store.contains_key(&front_key(&a)), "the old page's key is gone once taken over");
+    assert!(b.store.contains_key(&front_key(&b)), "and kept as the new page's");
     b.advance(1_000.0);
     let got = b.deliver_all();
     let mine: Vec<&J> = got.iter().filter(|e| e["event"] == "Offline").collect();
     assert_eq!(mine.len(), 30);
-    assert_eq!(
-        seqs(
-            &got.iter()
-                .filter(|e| e["event"] == "Offline")
-                .cloned()
-                .collect::<Vec<_>>()
-        ),
-        (0..30).collect::<Vec<i64>>()
-    );
-    assert_eq!(
-        mine[0]["timestamp"], "2026-11-22T16:13:00.000Z",
-        "the time it was tracked"
-    );
-    assert_eq!(
-        mine[0]["context"]["page"]["url"],
-        sim::URL,
-        "the page it was tracked on"
-    );
-    assert_eq!(
-        mine[0]["anonymousId"].as_str(),
-        Some(a.t.identity().anonymous_id.as_str())
-    );
+    assert_eq!(seqs(&got.iter().filter(|e| e["event"] == "Offline").cloned().collect::<Vec<_>>()), (0..30).collect::<Vec<i64>>());
+    assert_eq!(mine[0]["timestamp"], "2026-11-22T16:13:00.000Z", "the time it was tracked");
+    assert_eq!(mine[0]["context"]["page"]["url"], sim::URL, "the page it was tracked on");
+    assert_eq!(mine[0]["anonymousId"].as_str(), Some(a.t.identity().anonymous_id.as_str()));
     assert!(stored(&b).is_empty());
 }
 
@@ -137,22 +91,11 @@ fn a_batch_in_flight_as_keepalive_at_pagehide_is_not_stored_again() {
     a.beacon_quota = 0; // the browser refuses the beacon
     a.input(Input::Leaving);
     let b = next_page(&open(), &a, 100.0);
-    let taken: Vec<i64> =
-        b.t.queue()
-            .front()
-            .iter()
-            .map(|e| {
-                let p = e.parts();
-                serde_json::from_str::<J>(p.props).unwrap()["bench_seq"]
-                    .as_i64()
-                    .unwrap()
-            })
-            .collect();
-    assert_eq!(
-        taken,
-        [10],
-        "the keepalive request completes on its own; only the refused event is taken over"
-    );
+    let taken: Vec<i64> = b.t.queue().front().iter().map(|e| {
+        let p = e.parts();
+        serde_json::from_str::<J>(p.props).unwrap()["bench_seq"].as_i64().unwrap()
+    }).collect();
+    assert_eq!(taken, [10], "the keepalive request completes on its own; only the refused event is taken over");
 }
 
 #[test]
@@ -180,19 +123,13 @@ fn the_store_keeps_the_newest_segments_within_its_bounds() {
     }
     s.advance(250.0);
     let bytes: usize = stored(&s).iter().map(|(_, v)| v.len()).sum();
-    assert!(
-        bytes <= 200_000 + 70_000,
-        "within the bound (the front aside): {bytes}"
-    );
+    assert!(bytes <= 200_000 + 70_000, "within the bound (the front aside): {bytes}");
     assert!(stored(&s).len() >= 3, "the front and some segments");
     // The newest are the ones kept: the last segment is stored.
     let last = *s.segments.keys().last().unwrap();
     assert!(s.segment_keys.contains_key(&last));
     let first = *s.segments.keys().next().unwrap();
-    assert!(
-        !s.segment_keys.contains_key(&first),
-        "the oldest segment is in memory only"
-    );
+    assert!(!s.segment_keys.contains_key(&first), "the oldest segment is in memory only");
 }
 
 #[test]
@@ -221,10 +158,7 @@ fn a_413_splits_the_batch_and_a_single_refused_event_is_counted() {
 fn withdrawing_analytics_deletes_every_stored_queue_and_another_tabs_record_counts() {
     let mut s = Sim::new(&sim::config("{\"mode\":\"opt-in\"}"));
     s.consent(r#"{"analytics":true}"#, "banner");
-    s.store.insert(
-        "kizuna:q.othertab".into(),
-        "kzq2\u{1f}othertab\u{1f}99999999999999".into(),
-    );
+    s.store.insert("kizuna:q.othertab".into(), "kzq2\u{1f}othertab\u{1f}99999999999999".into());
     s.input(Input::Online(false));
     s.track("E", "{}");
     assert!(stored(&s).len() == 2);
@@ -232,10 +166,7 @@ fn withdrawing_analytics_deletes_every_stored_queue_and_another_tabs_record_coun
     let record = r#"{"v":1,"categories":{"analytics":"denied","personalization":"unknown","marketing":"unknown"},"updatedAt":1,"source":"banner"}"#;
     let lit = serde_json::to_string(record).unwrap();
     s.input(Input::ConsentRecord(&lit));
-    assert!(
-        stored(&s).is_empty(),
-        "every stored queue is gone, the other tab's too"
-    );
+    assert!(stored(&s).is_empty(), "every stored queue is gone, the other tab's too");
     assert_eq!(s.t.queue().len(), 0);
     s.input(Input::Online(true));
     s.advance(60_000.0);
@@ -295,11 +226,7 @@ fn with_the_network_in_doubt_everything_stays_stored_the_batch_in_flight_too() {
     assert!(!a.beacons.is_empty(), "the beacons still try");
     let mut b = next_page(&open(), &a, 100.0);
     b.advance(1000.0);
-    assert_eq!(
-        seqs(&b.deliver_all()),
-        (0..100).collect::<Vec<i64>>(),
-        "and the next page has every event"
-    );
+    assert_eq!(seqs(&b.deliver_all()), (0..100).collect::<Vec<i64>>(), "and the next page has every event");
 }
 
 #[test]
@@ -309,19 +236,12 @@ fn forget_leaves_nothing_of_the_old_visitor_queued_or_stored() {
         s.track("E", &format!("{{\"bench_seq\":{i}}}"));
     }
     s.advance(300.0);
-    assert!(
-        s.store.keys().any(|k| k.starts_with(sim::STORED_QUEUE)),
-        "stored first"
-    );
+    assert!(s.store.keys().any(|k| k.starts_with(sim::STORED_QUEUE)), "stored first");
     let old = s.t.status().anonymous_id.clone();
     s.input(Input::Forget);
     s.advance(300.0);
     assert!(s.t.queue().is_empty());
-    assert!(
-        s.store.values().all(|v| !v.contains(&old)),
-        "{:?}",
-        s.store.keys().collect::<Vec<_>>()
-    );
+    assert!(s.store.values().all(|v| !v.contains(&old)), "{:?}", s.store.keys().collect::<Vec<_>>());
     assert_eq!(s.t.status().counts[1], 30, "counted as dropped");
     s.track("After", "{}");
     s.advance(1000.0);
@@ -344,12 +264,7 @@ fn a_burst_cut_off_by_a_navigation_is_beaconed_or_stored_every_event() {
     got.extend(seqs(&b.deliver_all()));
     got.sort_unstable();
     got.dedup();
-    assert_eq!(
-        got.len(),
-        2000,
-        "missing: {:?}",
-        (0..2000).filter(|i| !got.contains(i)).collect::<Vec<i64>>()
-    );
+    assert_eq!(got.len(), 2000, "missing: {:?}", (0..2000).filter(|i| !got.contains(i)).collect::<Vec<i64>>());
 }
 
 #[test]
@@ -413,10 +328,7 @@ fn bursts_with_slow_answers_deliver_every_event_exactly_once() {
 fn a_tab_closed_with_its_beacons_refused_leaves_every_event_stored() {
     let mut a = Sim::new(&open());
     for i in 0..5000 {
-        a.track(
-            "E",
-            &format!("{{\"bench_seq\":{i},\"run\":\"two-tabs-1764601234567-abcdef\"}}"),
-        );
+        a.track("E", &format!("{{\"bench_seq\":{i},\"run\":\"two-tabs-1764601234567-abcdef\"}}"));
     }
     let mut got = Vec::new();
     for _ in 0..3 {
@@ -425,10 +337,7 @@ fn a_tab_closed_with_its_beacons_refused_leaves_every_event_stored() {
             got.extend(seqs(&a.answer(200).events()));
         }
     }
-    assert!(
-        !a.posts.is_empty() && a.posts[0].keepalive,
-        "one keepalive request in flight"
-    );
+    assert!(!a.posts.is_empty() && a.posts[0].keepalive, "one keepalive request in flight");
     let in_flight = seqs(&a.posts[0].events());
     a.beacon_quota = 0;
     a.input(Input::Hidden);
@@ -439,15 +348,7 @@ fn a_tab_closed_with_its_beacons_refused_leaves_every_event_stored() {
     got.extend(seqs(&b.deliver_all()));
     got.sort_unstable();
     got.dedup();
-    assert_eq!(
-        got.len(),
-        5000,
-        "missing: {:?}",
-        (0..5000)
-            .filter(|i| !got.contains(i))
-            .take(5)
-            .collect::<Vec<i64>>()
-    );
+    assert_eq!(got.len(), 5000, "missing: {:?}", (0..5000).filter(|i| !got.contains(i)).take(5).collect::<Vec<i64>>());
 }
 
 #[test]
@@ -467,8 +368,5 @@ fn nothing_is_written_after_pagehide_not_even_for_a_later_hidden() {
     if !a.posts.is_empty() {
         a.answer(200);
     }
-    assert_eq!(
-        a.store, after_pagehide,
-        "the stored queue is as pagehide left it"
-    );
+    assert_eq!(a.store, after_pagehide, "the stored queue is as pagehide left it");
 }

@@ -23,18 +23,10 @@ fn the_holdout_hash_matches_its_published_vectors() {
 
 #[test]
 fn form_field_privacy_matches_the_golden_fixtures() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/form-fields.json"
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/form-fields.json")).unwrap();
     let cases: serde_json::Value = serde_json::from_str(&text).unwrap();
     for c in cases["cases"].as_array().unwrap() {
         let s = |i: usize| c[i].as_str().unwrap();
-        assert_eq!(
-            kizuna::engine::autotrack::may_name(s(0), s(1), s(2)),
-            c[3].as_bool().unwrap(),
-            "{c}"
-        );
+        assert_eq!(kizuna::engine::autotrack::may_name(s(0), s(1), s(2)), c[3].as_bool().unwrap(), "{c}");
     }
 }

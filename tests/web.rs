@@ -54,20 +54,7 @@ fn the_golden_fixtures_hold_in_the_browser_build() {
 
 #[wasm_bindgen_test]
 fn numbers_and_times_print_as_the_browser_prints_them() {
-    for n in [
-        0.0f64,
-        7.0,
-        -3.0,
-        1e15,
-        123456789012345.0,
-        1795363980123.0,
-        9007199254740991.0,
-        2.5,
-        0.125,
-        -1.5,
-        19.9,
-        0.05,
-    ] {
+    for n in [0.0f64, 7.0, -3.0, 1e15, 123456789012345.0, 1795363980123.0, 9007199254740991.0, 2.5, 0.125, -1.5, 19.9, 0.05] {
         let mut ours = String::new();
         if n == n.trunc() {
             write_i64(&mut ours, n as i64);
@@ -77,21 +64,10 @@ fn numbers_and_times_print_as_the_browser_prints_them() {
         let theirs = String::from(js_sys::Number::from(n).to_string_with_radix(10).unwrap());
         assert_eq!(ours, theirs, "{n}");
     }
-    for ms in [
-        0.0,
-        951782400000.0,
-        1795363980123.0,
-        4102444799999.0,
-        -1.0,
-        253402300799999.0,
-    ] {
+    for ms in [0.0, 951782400000.0, 1795363980123.0, 4102444799999.0, -1.0, 253402300799999.0] {
         let mut ours = String::new();
         write_iso8601(&mut ours, ms);
-        assert_eq!(
-            ours,
-            String::from(Date::new(&ms.into()).to_iso_string()),
-            "{ms}"
-        );
+        assert_eq!(ours, String::from(Date::new(&ms.into()).to_iso_string()), "{ms}");
     }
 }
 
@@ -99,12 +75,7 @@ fn numbers_and_times_print_as_the_browser_prints_them() {
 fn the_edges_describer_and_the_engines_cleaner_agree_on_real_values() {
     let v = values();
     let described = describe(&get(&v, "bad"), 65536.0);
-    let c = check(&Call {
-        kind: Kind::Track,
-        fast: false,
-        args: ["\"Bad\"", &described, "!v"],
-    })
-    .unwrap();
+    let c = check(&Call { kind: Kind::Track, fast: false, args: ["\"Bad\"", &described, "!v"] }).unwrap();
     let warning = c.warning.unwrap();
     for path in [
         "properties.fn is a function",
@@ -121,33 +92,14 @@ fn the_edges_describer_and_the_engines_cleaner_agree_on_real_values() {
         assert!(warning.contains(path), "{path}: {warning}");
     }
     let clean = JSON::parse(&c.props).expect("the cleaned properties are JSON");
-    assert_eq!(
-        JSON::stringify(&clean).unwrap().as_string().unwrap(),
-        r#"{"cyclic":{"ok":true},"when":"1970-01-01T00:00:00.000Z","list":[1,null,null]}"#
-    );
-    assert_eq!(
-        describe(&get(&v, "proxy"), 65536.0),
-        "!u",
-        "a revoked proxy cannot be read"
-    );
+    assert_eq!(JSON::stringify(&clean).unwrap().as_string().unwrap(), r#"{"cyclic":{"ok":true},"when":"1970-01-01T00:00:00.000Z","list":[1,null,null]}"#);
+    assert_eq!(describe(&get(&v, "proxy"), 65536.0), "!u", "a revoked proxy cannot be read");
     let t0 = Date::now();
-    assert_eq!(
-        describe(&get(&v, "huge"), 65536.0),
-        "!l",
-        "a huge array is refused without walking it"
-    );
+    assert_eq!(describe(&get(&v, "huge"), 65536.0), "!l", "a huge array is refused without walking it");
     assert!(Date::now() - t0 < 1000.0);
-    let flat_json = flat(&get(&v, "flat"))
-        .as_string()
-        .expect("a flat object takes the fast path");
-    assert_eq!(
-        flat_json,
-        r#"{"sku":"A1","price":19.9,"qty":2,"ok":true,"none":null}"#
-    );
-    assert!(
-        flat(&get(&v, "bad")).is_null(),
-        "anything else is described"
-    );
+    let flat_json = flat(&get(&v, "flat")).as_string().expect("a flat object takes the fast path");
+    assert_eq!(flat_json, r#"{"sku":"A1","price":19.9,"qty":2,"ok":true,"none":null}"#);
+    assert!(flat(&get(&v, "bad")).is_null(), "anything else is described");
 }
 
 fn init_text(config: &str) -> String {
@@ -163,40 +115,18 @@ fn init_text(config: &str) -> String {
 #[wasm_bindgen_test]
 fn the_tracker_exports_run_a_whole_crossing() {
     let (rs, us) = ('\u{1e}', '\u{1f}');
-    let out = start(&init_text(
-        r#"{"endpoint":"/collect","writeKey":"w","consent":{"mode":"opt-out"}}"#,
-    ));
+    let out = start(&init_text(r#"{"endpoint":"/collect","writeKey":"w","consent":{"mode":"opt-out"}}"#));
     let (handle, first) = out.split_once(rs).unwrap();
     let handle: u32 = handle.parse().unwrap();
     assert!(first.contains("Skizuna:anonymousId"));
-    let out = run(
-        handle,
-        &format!(
-            "n{now}{rs}t1{us}{now}{us}\"Viewed\"{us}{{\"a\":1}}{rs}f0",
-            now = Date::now()
-        ),
-    );
-    let post = out
-        .split(rs)
-        .find(|r| r.starts_with('P'))
-        .expect("the flush posts");
+    let out = run(handle, &format!("n{now}{rs}t1{us}{now}{us}\"Viewed\"{us}{{\"a\":1}}{rs}f0", now = Date::now()));
+    let post = out.split(rs).find(|r| r.starts_with('P')).expect("the flush posts");
     let body = post.splitn(4, us).nth(3).unwrap();
     let parsed = JSON::parse(body).expect("the browser parses the body");
     let first_event = Array::from(&get(&parsed, "batch")).get(0);
-    assert_eq!(
-        get(&first_event, "event").as_string().as_deref(),
-        Some("Viewed")
-    );
-    assert_eq!(
-        get(&get(&get(&first_event, "context"), "campaign"), "source")
-            .as_string()
-            .as_deref(),
-        Some("news")
-    );
-    assert!(
-        start("S{}").starts_with("Xinvalid config: endpoint"),
-        "a bad config is refused with its message"
-    );
+    assert_eq!(get(&first_event, "event").as_string().as_deref(), Some("Viewed"));
+    assert_eq!(get(&get(&get(&first_event, "context"), "campaign"), "source").as_string().as_deref(), Some("news"));
+    assert!(start("S{}").starts_with("Xinvalid config: endpoint"), "a bad config is refused with its message");
     stop(handle);
     assert_eq!(run(handle, "w"), "", "a stopped engine answers nothing");
 }
@@ -211,11 +141,7 @@ fn the_personalization_exports_decide_and_keep_decisions_for_the_page_view() {
     let handle: u32 = handle.parse().unwrap();
     let decide = || {
         let out = personalize_run(handle, "a\"hero\"");
-        let r = out
-            .split(rs)
-            .find(|r| r.starts_with('R'))
-            .unwrap()
-            .to_string();
+        let r = out.split(rs).find(|r| r.starts_with('R')).unwrap().to_string();
         JSON::parse(r.splitn(3, us).nth(2).unwrap()).unwrap()
     };
     let first = decide();
@@ -224,22 +150,13 @@ fn the_personalization_exports_decide_and_keep_decisions_for_the_page_view() {
     let p = get(&first, "propensity").as_f64().unwrap();
     assert!(p > 0.0 && p <= 1.0);
     for _ in 0..5 {
-        assert_eq!(
-            get(&decide(), "variant").as_string().unwrap(),
-            variant,
-            "one decision for the page view"
-        );
+        assert_eq!(get(&decide(), "variant").as_string().unwrap(), variant, "one decision for the page view");
     }
     let viewed = personalize_run(handle, "v\"hero\"");
-    let t = viewed
-        .split(rs)
-        .find(|r| r.starts_with('T'))
-        .expect("an exposure event");
+    let t = viewed.split(rs).find(|r| r.starts_with('T')).expect("an exposure event");
     let props = JSON::parse(t.split_once(us).unwrap().1).unwrap();
     assert_eq!(get(&props, "variant").as_string().unwrap(), variant);
     let profile = personalize_run(handle, "q");
     assert!(profile.starts_with('Q'), "{profile}");
-    let _: Object = JSON::parse(profile.trim_end_matches(rs).get(1..).unwrap())
-        .unwrap()
-        .into();
+    let _: Object = JSON::parse(profile.trim_end_matches(rs).get(1..).unwrap()).unwrap().into();
 }

@@ -40,8 +40,7 @@ impl Views {
     /// [`SAME_VIEW_MS`] (a redirect bounce, a router that pushes then
     /// replaces) is not either.
     pub fn is_new(&mut self, key: &str, now: f64) -> bool {
-        self.recent
-            .retain(|(_, t)| now - *t < SAME_VIEW_MS && *t <= now);
+        self.recent.retain(|(_, t)| now - *t < SAME_VIEW_MS && *t <= now);
         let new = key != self.last && !self.recent.iter().any(|(k, _)| k == key);
         if new {
             self.last = key.into();
@@ -65,12 +64,7 @@ pub struct Clicks(Vec<(f64, i32, i32)>);
 impl Clicks {
     /// A click at `now`, at `(x, y)`: whether it is one of a rage burst.
     pub fn rage(&mut self, now: f64, x: i32, y: i32) -> bool {
-        self.0.retain(|(t, cx, cy)| {
-            now - *t < RAGE_MS
-                && *t <= now
-                && (cx - x).abs() <= RAGE_PX
-                && (cy - y).abs() <= RAGE_PX
-        });
+        self.0.retain(|(t, cx, cy)| now - *t < RAGE_MS && *t <= now && (cx - x).abs() <= RAGE_PX && (cy - y).abs() <= RAGE_PX);
         self.0.push((now, x, y));
         self.0.len() >= RAGE_CLICKS
     }
@@ -158,49 +152,14 @@ pub fn may_name(kind: &str, name: &str, autocomplete: &str) -> bool {
         return false;
     }
     let auto = autocomplete.to_ascii_lowercase();
-    if auto.split_whitespace().any(|t| {
-        t.starts_with("cc-")
-            || t == "current-password"
-            || t == "new-password"
-            || t == "one-time-code"
-    }) {
+    if auto.split_whitespace().any(|t| t.starts_with("cc-") || t == "current-password" || t == "new-password" || t == "one-time-code") {
         return false;
     }
     // Names as sites write them: cardNumber, card_number, cc-num, cvv2…
-    let squeezed: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    const SECRET: [&str; 14] = [
-        "card",
-        "ccnum",
-        "ccnumber",
-        "creditcard",
-        "cvv",
-        "cvc",
-        "csc",
-        "cardverification",
-        "securitycode",
-        "expiry",
-        "password",
-        "passwd",
-        "pwd",
-        "pin",
-    ];
-    let has = |s: &str| {
-        squeezed
-            .as_bytes()
-            .windows(s.len())
-            .any(|w| w == s.as_bytes())
-    };
-    !(SECRET.iter().any(|s| {
-        if *s == "pin" || *s == "pwd" {
-            squeezed == *s
-        } else {
-            has(s)
-        }
-    }) || squeezed.starts_with("cc") && squeezed.len() <= 6)
+    let squeezed: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    const SECRET: [&str; 14] = ["card", "ccnum", "ccnumber", "creditcard", "cvv", "cvc", "csc", "cardverification", "securitycode", "expiry", "password", "passwd", "pwd", "pin"];
+    let has = |s: &str| squeezed.as_bytes().windows(s.len()).any(|w| w == s.as_bytes());
+    !(SECRET.iter().any(|s| if *s == "pin" || *s == "pwd" { squeezed == *s } else { has(s) }) || squeezed.starts_with("cc") && squeezed.len() <= 6)
 }
 
 #[cfg(test)]
@@ -214,10 +173,7 @@ mod tests {
         assert!(!v.is_new("/a", 5000.0), "replaceState to the URL it is on");
         assert!(v.is_new("/b", 6000.0));
         assert!(v.is_new("/a", 6300.0), "back to /a: a view");
-        assert!(
-            !v.is_new("/b", 6600.0),
-            "bounced to /b again within a second"
-        );
+        assert!(!v.is_new("/b", 6600.0), "bounced to /b again within a second");
         assert!(v.is_new("/b", 8000.0), "later: a view");
         v.manual("/c", 9000.0);
         assert!(!v.is_new("/c", 9010.0), "the site's own page() of it");
@@ -253,11 +209,7 @@ mod tests {
         e.active(2000.0);
         e.settle(60_000.0);
         e.settle(90_000.0);
-        assert_eq!(
-            e.take(),
-            7000,
-            "2 s between inputs, then 5 s after the last, once"
-        );
+        assert_eq!(e.take(), 7000, "2 s between inputs, then 5 s after the last, once");
         e.hidden(61_000.0);
         e.settle(200_000.0);
         assert_eq!(e.take(), 0, "a background tab adds nothing");

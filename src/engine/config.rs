@@ -9,8 +9,8 @@
 use crate::prelude::*;
 
 use super::consent::state::{ConsentConfig, Mode, Pending};
-use super::text::cat;
 use super::text::json::{self, Kind};
+use super::text::cat;
 use super::text::num::{write_fixed, write_u64};
 use super::text::url::is_valid_endpoint;
 
@@ -29,12 +29,7 @@ pub struct BatchPolicy {
 
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy {
-            max_events: 100,
-            max_bytes: 60 * 1024,
-            flush_interval_ms: 1000.0,
-            max_event_bytes: 32 * 1024,
-        }
+        BatchPolicy { max_events: 100, max_bytes: 60 * 1024, flush_interval_ms: 1000.0, max_event_bytes: 32 * 1024 }
     }
 }
 
@@ -53,11 +48,7 @@ pub struct QueuePolicy {
 
 impl Default for QueuePolicy {
     fn default() -> Self {
-        QueuePolicy {
-            max_events: 50_000,
-            max_bytes: 8 << 20,
-            drop_newest: false,
-        }
+        QueuePolicy { max_events: 50_000, max_bytes: 8 << 20, drop_newest: false }
     }
 }
 
@@ -78,12 +69,7 @@ pub struct StorePolicy {
 
 impl Default for StorePolicy {
     fn default() -> Self {
-        StorePolicy {
-            persist: true,
-            max_events: 5000,
-            max_bytes: 2 << 20,
-            max_age_ms: 7.0 * 86_400_000.0,
-        }
+        StorePolicy { persist: true, max_events: 5000, max_bytes: 2 << 20, max_age_ms: 7.0 * 86_400_000.0 }
     }
 }
 
@@ -142,13 +128,7 @@ impl AutoPolicy {
     /// The listeners the edge installs, as bits: 1 history, 2 hash, 4
     /// clicks, 8 scroll, 16 activity, 32 forms, 64 the load's page view.
     pub fn listeners(&self) -> u32 {
-        u32::from(self.pageviews != 2) << 6
-            | u32::from(self.pageviews == 0)
-            | u32::from(self.pageviews == 0 && self.hash_changes) << 1
-            | u32::from(self.clicks) << 2
-            | u32::from(self.scroll || self.engagement) << 3
-            | u32::from(self.engagement) << 4
-            | u32::from(self.forms) << 5
+        u32::from(self.pageviews != 2) << 6 | u32::from(self.pageviews == 0) | u32::from(self.pageviews == 0 && self.hash_changes) << 1 | u32::from(self.clicks) << 2 | u32::from(self.scroll || self.engagement) << 3 | u32::from(self.engagement) << 4 | u32::from(self.forms) << 5
     }
 }
 
@@ -166,24 +146,13 @@ pub struct ConfigError {
 impl ConfigError {
     /// `field` must be `expected` but is `found`.
     pub fn new(field: &str, expected: &str, found: &str) -> ConfigError {
-        ConfigError {
-            field: field.into(),
-            expected: expected.into(),
-            found: found.into(),
-        }
+        ConfigError { field: field.into(), expected: expected.into(), found: found.into() }
     }
 
     /// The message `init` rejects with: names the field, says what it needs.
     pub fn message(&self) -> String {
         let mut s = String::from("invalid config: ");
-        for part in [
-            &self.field,
-            " must be ",
-            &self.expected,
-            " (got ",
-            &self.found,
-            ")",
-        ] {
+        for part in [&self.field, " must be ", &self.expected, " (got ", &self.found, ")"] {
             s.push_str(part);
         }
         s
@@ -217,24 +186,11 @@ pub struct Section<'a> {
 impl<'a> Section<'a> {
     /// The object at `text`, its unknown keys reported in `warnings`; an
     /// error when it is not an object.
-    pub fn open(
-        text: &'a str,
-        path: &str,
-        known: &[&str],
-        warnings: &mut Vec<String>,
-    ) -> Result<Section<'a>, ConfigError> {
+    pub fn open(text: &'a str, path: &str, known: &[&str], warnings: &mut Vec<String>) -> Result<Section<'a>, ConfigError> {
         if json::kind(text) != Kind::Object {
-            return Err(ConfigError::new(
-                if path.is_empty() { "config" } else { path },
-                "an object",
-                &found(text),
-            ));
+            return Err(ConfigError::new(if path.is_empty() { "config" } else { path }, "an object", &found(text)));
         }
-        let prefix = if path.is_empty() {
-            String::new()
-        } else {
-            cat(&[path, "."])
-        };
+        let prefix = if path.is_empty() { String::new() } else { cat(&[path, "."]) };
         warn_unknown(text, &prefix, known, warnings);
         Ok(Section { prefix, text })
     }
@@ -263,29 +219,12 @@ impl<'a> Section<'a> {
     }
 
     /// A number field within `[min, max]` (`integer`: whole numbers only).
-    pub fn number(
-        &self,
-        key: &str,
-        min: f64,
-        max: f64,
-        integer: bool,
-        default: f64,
-    ) -> Result<f64, ConfigError> {
-        let Some(v) = self.get(key) else {
-            return Ok(default);
-        };
-        match if integer {
-            json::integer(v)
-        } else {
-            json::number(v)
-        } {
+    pub fn number(&self, key: &str, min: f64, max: f64, integer: bool, default: f64) -> Result<f64, ConfigError> {
+        let Some(v) = self.get(key) else { return Ok(default) };
+        match if integer { json::integer(v) } else { json::number(v) } {
             Some(n) if n >= min && n <= max => Ok(n),
             _ => {
-                let mut expected = String::from(if integer {
-                    "an integer from "
-                } else {
-                    "a number from "
-                });
+                let mut expected = String::from(if integer { "an integer from " } else { "a number from " });
                 write_fixed(&mut expected, min, 6);
                 expected.push_str(" to ");
                 write_fixed(&mut expected, max, 6);
@@ -295,20 +234,10 @@ impl<'a> Section<'a> {
     }
 
     /// A string field that must be one of `options`; the index chosen.
-    pub fn one_of(
-        &self,
-        key: &str,
-        options: &[&str],
-        default: usize,
-    ) -> Result<usize, ConfigError> {
-        let Some(v) = self.get(key) else {
-            return Ok(default);
-        };
+    pub fn one_of(&self, key: &str, options: &[&str], default: usize) -> Result<usize, ConfigError> {
+        let Some(v) = self.get(key) else { return Ok(default) };
         let s = json::string(v).unwrap_or_default();
-        options
-            .iter()
-            .position(|o| *o == s)
-            .ok_or_else(|| self.error(key, &one_of_text(options), v))
+        options.iter().position(|o| *o == s).ok_or_else(|| self.error(key, &one_of_text(options), v))
     }
 }
 
@@ -348,11 +277,7 @@ const FIELDS: [(&str, Rule, u32); 34] = [
     ("queue", Rule::Section, 0),
     ("queue.maxEvents", Rule::Int(100, 1_000_000), 50_000),
     ("queue.maxBytes", Rule::Int(65_536, 64 << 20), 8 << 20),
-    (
-        "queue.whenFull",
-        Rule::OneOf(&["drop-oldest", "drop-newest"]),
-        0,
-    ),
+    ("queue.whenFull", Rule::OneOf(&["drop-oldest", "drop-newest"]), 0),
     ("store", Rule::Section, 0),
     ("store.persist", Rule::Bool, 1),
     ("store.maxEvents", Rule::Int(0, 100_000), 5000),
@@ -361,11 +286,7 @@ const FIELDS: [(&str, Rule, u32); 34] = [
     ("store.maxAgeDays", Rule::Int(1, 365), 7),
     ("autotrack", Rule::Section, 0),
     // `false` switches page views off (read as the option "false").
-    (
-        "autotrack.pageviews",
-        Rule::OneOf(&["history", "load", "false"]),
-        0,
-    ),
+    ("autotrack.pageviews", Rule::OneOf(&["history", "load", "false"]), 0),
     ("autotrack.hashChanges", Rule::Bool, 0),
     ("autotrack.sessions", Rule::Bool, 1),
     ("autotrack.sessionMinutes", Rule::Int(1, 1440), 30),
@@ -380,20 +301,14 @@ const FIELDS: [(&str, Rule, u32); 34] = [
 /// `profile.sensitive`: a topic or a list of topics (the personalization
 /// module checks the rest of `profile`).
 fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
-    let Some(v) = json::field(text, "profile").and_then(|p| json::field(p, "sensitive")) else {
-        return Ok(Vec::new());
-    };
+    let Some(v) = json::field(text, "profile").and_then(|p| json::field(p, "sensitive")) else { return Ok(Vec::new()) };
     let mut topics = Vec::new();
     let mut read = |t: &str| match json::string(t).filter(|s| !s.trim_ascii().is_empty()) {
         Some(s) => {
             topics.push(s);
             Ok(())
         }
-        None => Err(ConfigError::new(
-            "profile.sensitive",
-            "topic names",
-            &found(t),
-        )),
+        None => Err(ConfigError::new("profile.sensitive", "topic names", &found(t))),
     };
     if json::kind(v) == Kind::Array {
         for t in json::items(v) {
@@ -406,14 +321,7 @@ fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
 }
 
 /// Top-level keys that are not in [`FIELDS`].
-const OTHER_TOP: [&str; 6] = [
-    "endpoint",
-    "writeKey",
-    "profile",
-    "recommendations",
-    "journeys",
-    "journeyCaps",
-];
+const OTHER_TOP: [&str; 6] = ["endpoint", "writeKey", "profile", "recommendations", "journeys", "journeyCaps"];
 
 /// Validates the (described) object given to `init`. Returns the config
 /// and the warnings about keys it ignored.
@@ -433,30 +341,15 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
     for section in ["batch", "consent", "queue", "store", "autotrack"] {
         if let Some(v) = json::field(text, section).filter(|v| json::kind(v) == Kind::Object) {
             let prefix = cat(&[section, "."]);
-            let keys: Vec<&str> = FIELDS
-                .iter()
-                .filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str()))
-                .collect();
+            let keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
             warn_unknown(v, &prefix, &keys, &mut warnings);
         }
     }
     let endpoint = match json::field(text, "endpoint") {
-        None => {
-            return Err(ConfigError::new(
-                "endpoint",
-                "set to the collector's URL",
-                "nothing",
-            ))
-        }
+        None => return Err(ConfigError::new("endpoint", "set to the collector's URL", "nothing")),
         Some(v) => match json::string(v) {
             Some(s) if is_valid_endpoint(&s) => s,
-            Some(_) => {
-                return Err(ConfigError::new(
-                    "endpoint",
-                    "an http(s) URL or a path starting with '/'",
-                    &found(v),
-                ))
-            }
+            Some(_) => return Err(ConfigError::new("endpoint", "an http(s) URL or a path starting with '/'", &found(v))),
             None => return Err(ConfigError::new("endpoint", "a URL string", &found(v))),
         },
     };
@@ -464,23 +357,13 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         None => None,
         Some(v) => match json::string(v) {
             Some(s) if !s.is_empty() && s.len() <= 256 => Some(s),
-            _ => {
-                return Err(ConfigError::new(
-                    "writeKey",
-                    "a non-empty string of at most 256 characters",
-                    &found(v),
-                ))
-            }
+            _ => return Err(ConfigError::new("writeKey", "a non-empty string of at most 256 characters", &found(v))),
         },
     };
     let mut values = [0u32; FIELDS.len()];
     for (i, (path, rule, default)) in FIELDS.iter().enumerate() {
         let (section, key) = path.split_once('.').unwrap_or(("", path));
-        let holder = if section.is_empty() {
-            Some(text)
-        } else {
-            json::field(text, section)
-        };
+        let holder = if section.is_empty() { Some(text) } else { json::field(text, section) };
         let v = holder.and_then(|h| json::field(h, key));
         let mut value = *default;
         if let Some(v) = v {
@@ -488,26 +371,15 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
                 Rule::Bool => json::boolean(v).map(u32::from),
                 Rule::Int(min, max) => {
                     // maxEventBytes: at most the batch size less its envelope.
-                    let max = if max == 0 {
-                        values[2].saturating_sub(512)
-                    } else {
-                        max
-                    };
-                    json::integer(v)
-                        .filter(|n| *n >= f64::from(min) && *n <= f64::from(max))
-                        .map(|n| n as u32)
+                    let max = if max == 0 { values[2].saturating_sub(512) } else { max };
+                    json::integer(v).filter(|n| *n >= f64::from(min) && *n <= f64::from(max)).map(|n| n as u32)
                 }
                 Rule::OneOf(options) => match json::boolean(v) {
                     Some(false) => options.iter().position(|o| *o == "false").map(|i| i as u32),
-                    _ => json::string(v)
-                        .filter(|s| s != "false")
-                        .and_then(|s| options.iter().position(|o| *o == s))
-                        .map(|i| i as u32),
+                    _ => json::string(v).filter(|s| s != "false").and_then(|s| options.iter().position(|o| *o == s)).map(|i| i as u32),
                 },
                 // `autotrack: false` switches all of it off.
-                Rule::Section => (json::kind(v) == Kind::Object
-                    || (*path == "autotrack" && json::boolean(v) == Some(false)))
-                .then_some(0),
+                Rule::Section => (json::kind(v) == Kind::Object || (*path == "autotrack" && json::boolean(v) == Some(false))).then_some(0),
             };
             value = match ok {
                 Some(x) => x,
@@ -522,11 +394,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
     }
     if json::field(text, "autotrack").and_then(json::boolean) == Some(false) {
         for (i, (path, _, _)) in FIELDS.iter().enumerate() {
-            if let Some(v) = values.get_mut(i).filter(|_| {
-                path.starts_with("autotrack.")
-                    && !path.ends_with("Minutes")
-                    && !path.ends_with("Seconds")
-            }) {
+            if let Some(v) = values.get_mut(i).filter(|_| path.starts_with("autotrack.") && !path.ends_with("Minutes") && !path.ends_with("Seconds")) {
                 *v = u32::from(*path == "autotrack.pageviews") * 2;
             }
         }
@@ -536,35 +404,17 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         endpoint,
         write_key,
         debug: v(12) == 1,
-        batch: BatchPolicy {
-            max_events: v(1) as usize,
-            max_bytes: v(2) as usize,
-            flush_interval_ms: f64::from(v(3)),
-            max_event_bytes: v(4) as usize,
-        },
+        batch: BatchPolicy { max_events: v(1) as usize, max_bytes: v(2) as usize, flush_interval_ms: f64::from(v(3)), max_event_bytes: v(4) as usize },
         consent: ConsentConfig {
             mode: if v(6) == 1 { Mode::OptOut } else { Mode::OptIn },
-            pending: if v(7) == 1 {
-                Pending::Drop
-            } else {
-                Pending::Buffer
-            },
+            pending: if v(7) == 1 { Pending::Drop } else { Pending::Buffer },
             buffer_limit: v(8) as usize,
             gpc: v(9) == 1,
             tcf: v(10) == 1,
             google_consent_mode: v(11) == 1,
         },
-        queue: QueuePolicy {
-            max_events: v(15) as usize,
-            max_bytes: v(16) as usize,
-            drop_newest: v(17) == 1,
-        },
-        store: StorePolicy {
-            persist: v(19) == 1,
-            max_events: v(20) as usize,
-            max_bytes: v(21) as usize,
-            max_age_ms: f64::from(v(22)) * 86_400_000.0,
-        },
+        queue: QueuePolicy { max_events: v(15) as usize, max_bytes: v(16) as usize, drop_newest: v(17) == 1 },
+        store: StorePolicy { persist: v(19) == 1, max_events: v(20) as usize, max_bytes: v(21) as usize, max_age_ms: f64::from(v(22)) * 86_400_000.0 },
         auto: AutoPolicy {
             pageviews: v(24) as u8,
             hash_changes: v(25) == 1,
@@ -588,11 +438,7 @@ fn expected(rule: Rule, values: &[u32]) -> String {
         Rule::Bool => "true or false".into(),
         Rule::Section => "an object".into(),
         Rule::Int(min, max) => {
-            let max = if max == 0 {
-                values.get(2).copied().unwrap_or(0).saturating_sub(512)
-            } else {
-                max
-            };
+            let max = if max == 0 { values.get(2).copied().unwrap_or(0).saturating_sub(512) } else { max };
             let mut s = String::from("an integer from ");
             write_u64(&mut s, u64::from(min));
             s.push_str(" to ");
@@ -607,13 +453,7 @@ fn expected(rule: Rule, values: &[u32]) -> String {
 pub fn one_of_text(options: &[&str]) -> String {
     let mut expected = String::new();
     for (i, o) in options.iter().enumerate() {
-        expected.push_str(if i == 0 {
-            "'"
-        } else if i + 1 == options.len() {
-            " or '"
-        } else {
-            ", '"
-        });
+        expected.push_str(if i == 0 { "'" } else if i + 1 == options.len() { " or '" } else { ", '" });
         expected.push_str(o);
         expected.push('\'');
     }
@@ -652,11 +492,7 @@ fn close_enough(a: &str, b: &str) -> bool {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
+            cur.push((prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
         prev = cur;
     }
@@ -678,15 +514,7 @@ mod tests {
         assert_eq!(c.endpoint, "http://127.0.0.1:8080/collect");
         assert_eq!(c.write_key, None);
         assert!(!c.debug);
-        assert_eq!(
-            c.batch,
-            BatchPolicy {
-                max_events: 100,
-                max_bytes: 61_440,
-                flush_interval_ms: 1000.0,
-                max_event_bytes: 32_768
-            }
-        );
+        assert_eq!(c.batch, BatchPolicy { max_events: 100, max_bytes: 61_440, flush_interval_ms: 1000.0, max_event_bytes: 32_768 });
         assert_eq!(c.consent, ConsentConfig::default());
     }
 
@@ -700,26 +528,8 @@ mod tests {
         .unwrap();
         assert_eq!(c.write_key.as_deref(), Some("demo"));
         assert!(c.debug);
-        assert_eq!(
-            c.batch,
-            BatchPolicy {
-                max_events: 10,
-                max_bytes: 8192,
-                flush_interval_ms: 250.0,
-                max_event_bytes: 8192 - 512
-            }
-        );
-        assert_eq!(
-            c.consent,
-            ConsentConfig {
-                mode: Mode::OptOut,
-                pending: Pending::Drop,
-                buffer_limit: 5,
-                gpc: false,
-                tcf: false,
-                google_consent_mode: false
-            }
-        );
+        assert_eq!(c.batch, BatchPolicy { max_events: 10, max_bytes: 8192, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 });
+        assert_eq!(c.consent, ConsentConfig { mode: Mode::OptOut, pending: Pending::Drop, buffer_limit: 5, gpc: false, tcf: false, google_consent_mode: false });
     }
 
     #[test]
@@ -734,38 +544,14 @@ mod tests {
             (r#"{"endpoint":"/c","writeKey":3}"#, "writeKey"),
             (r#"{"endpoint":"/c","debug":"yes"}"#, "debug"),
             (r#"{"endpoint":"/c","batch":true}"#, "batch"),
-            (
-                r#"{"endpoint":"/c","batch":{"maxEvents":0}}"#,
-                "batch.maxEvents",
-            ),
-            (
-                r#"{"endpoint":"/c","batch":{"maxEvents":2.5}}"#,
-                "batch.maxEvents",
-            ),
-            (
-                r#"{"endpoint":"/c","batch":{"maxBytes":10000000}}"#,
-                "batch.maxBytes",
-            ),
-            (
-                r#"{"endpoint":"/c","batch":{"flushInterval":"1s"}}"#,
-                "batch.flushInterval",
-            ),
-            (
-                r#"{"endpoint":"/c","consent":{"mode":"optin"}}"#,
-                "consent.mode",
-            ),
-            (
-                r#"{"endpoint":"/c","consent":{"pending":true}}"#,
-                "consent.pending",
-            ),
-            (
-                r#"{"endpoint":"/c","consent":{"bufferLimit":-1}}"#,
-                "consent.bufferLimit",
-            ),
-            (
-                r#"{"endpoint":"/c","consent":{"gpc":"yes"}}"#,
-                "consent.gpc",
-            ),
+            (r#"{"endpoint":"/c","batch":{"maxEvents":0}}"#, "batch.maxEvents"),
+            (r#"{"endpoint":"/c","batch":{"maxEvents":2.5}}"#, "batch.maxEvents"),
+            (r#"{"endpoint":"/c","batch":{"maxBytes":10000000}}"#, "batch.maxBytes"),
+            (r#"{"endpoint":"/c","batch":{"flushInterval":"1s"}}"#, "batch.flushInterval"),
+            (r#"{"endpoint":"/c","consent":{"mode":"optin"}}"#, "consent.mode"),
+            (r#"{"endpoint":"/c","consent":{"pending":true}}"#, "consent.pending"),
+            (r#"{"endpoint":"/c","consent":{"bufferLimit":-1}}"#, "consent.bufferLimit"),
+            (r#"{"endpoint":"/c","consent":{"gpc":"yes"}}"#, "consent.gpc"),
             (r#"{"endpoint":"/c","consent":"all"}"#, "consent"),
         ] {
             let err = parse(input).unwrap_err();
@@ -777,21 +563,14 @@ mod tests {
             "invalid config: endpoint must be an http(s) URL or a path starting with '/' (got \"ftp://x\")"
         );
         assert_eq!(
-            parse(r#"{"endpoint":"/c","consent":{"mode":"optin"}}"#)
-                .unwrap_err()
-                .message(),
+            parse(r#"{"endpoint":"/c","consent":{"mode":"optin"}}"#).unwrap_err().message(),
             "invalid config: consent.mode must be 'opt-in' or 'opt-out' (got \"optin\")"
         );
         assert_eq!(
-            parse(r#"{"endpoint":"/c","batch":{"maxEvents":0}}"#)
-                .unwrap_err()
-                .message(),
+            parse(r#"{"endpoint":"/c","batch":{"maxEvents":0}}"#).unwrap_err().message(),
             "invalid config: batch.maxEvents must be an integer from 1 to 1000 (got 0)"
         );
-        assert_eq!(
-            parse(r#"{"endpoint":!f}"#).unwrap_err().message(),
-            "invalid config: endpoint must be a URL string (got a function)"
-        );
+        assert_eq!(parse(r#"{"endpoint":!f}"#).unwrap_err().message(), "invalid config: endpoint must be a URL string (got a function)");
     }
 
     #[test]
@@ -804,9 +583,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_warn_with_a_suggestion() {
-        let (_, w) =
-            parse(r#"{"endpoint":"/c","writekey":"k","colour":"red","batch":{"maxEvent":3}}"#)
-                .unwrap();
+        let (_, w) = parse(r#"{"endpoint":"/c","writekey":"k","colour":"red","batch":{"maxEvent":3}}"#).unwrap();
         assert_eq!(
             w,
             [

@@ -39,13 +39,13 @@
 
 use crate::prelude::*;
 
-use super::io::Input;
 pub use super::io::{RS, US};
+use super::io::Input;
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
 use super::pipeline::event::Kind;
-use super::text::num::{parse_u64, write_u64};
 use super::text::{fields, json};
+use super::text::num::{parse_u64, write_u64};
 use super::tracker::{Start, Status, Stored, Tracker};
 
 fn num(s: &str) -> f64 {
@@ -65,15 +65,7 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
     let mut next = || f.next().unwrap_or("");
     Some(Ok(match kind {
         b'n' => return Some(Err(num(body))),
-        b'p' => Input::Page {
-            id: int(next()),
-            current: next() == "1",
-            url: next(),
-            referrer: next(),
-            title: next(),
-            utm: next(),
-            topics: next(),
-        },
+        b'p' => Input::Page { id: int(next()), current: next() == "1", url: next(), referrer: next(), title: next(), utm: next(), topics: next() },
         b't' => call(Kind::Track, true, body),
         b'v' => call(Kind::Page, true, body),
         b'T' => call(Kind::Track, false, body),
@@ -117,17 +109,8 @@ fn call(kind: Kind, fast: bool, body: &str) -> Input<'_> {
     let page = int(next());
     let time = num(next());
     let sync = !fast && next() == "1";
-    let args = if fast {
-        [next(), next(), "!v"]
-    } else {
-        [next(), next(), next()]
-    };
-    Input::Call {
-        call: Call { kind, fast, args },
-        time,
-        page,
-        sync,
-    }
+    let args = if fast { [next(), next(), "!v"] } else { [next(), next(), next()] };
+    Input::Call { call: Call { kind, fast, args }, time, page, sync }
 }
 
 /// Starts the engine from the edge's first crossing: `n` now, the first
@@ -143,23 +126,8 @@ pub fn start(text: &str) -> Result<Tracker, String> {
             Some(b'S') => init = rec.get(1..).unwrap_or(""),
             _ => match read(rec) {
                 Some(Err(t)) => now = t,
-                Some(Ok(Input::Page {
-                    id,
-                    url,
-                    referrer,
-                    title,
-                    utm,
-                    topics,
-                    ..
-                })) => {
-                    page = Page::new(
-                        id,
-                        url,
-                        referrer,
-                        title,
-                        utm,
-                        &json::string(topics).unwrap_or_default(),
-                    )
+                Some(Ok(Input::Page { id, url, referrer, title, utm, topics, .. })) => {
+                    page = Page::new(id, url, referrer, title, utm, &json::string(topics).unwrap_or_default())
                 }
                 _ => {}
             },
@@ -168,12 +136,7 @@ pub fn start(text: &str) -> Result<Tracker, String> {
     let f: Vec<&str> = fields(init, US as u8).collect();
     let at = |i: usize| f.get(i).copied().unwrap_or("");
     let stored: Vec<Option<String>> = (6..11).map(|i| json::string(at(i))).collect();
-    let env = Env {
-        locale: at(1).into(),
-        user_agent: at(2).into(),
-        screen: (int(at(3)), int(at(4))),
-        timezone: String::new(),
-    };
+    let env = Env { locale: at(1).into(), user_agent: at(2).into(), screen: (int(at(3)), int(at(4))), timezone: String::new() };
     Tracker::start(Start {
         config: at(0),
         env,
@@ -249,24 +212,11 @@ mod tests {
     #[test]
     fn reads_every_record() {
         assert_eq!(read("n1795363980123"), Some(Err(1_795_363_980_123.0)));
-        assert!(
-            matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"])
-        );
-        assert!(
-            matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast)
-        );
-        assert_eq!(
-            read("a7\u{1f}503\u{1f}3"),
-            Some(Ok(Input::Answer(7, 503, "3")))
-        );
-        assert_eq!(
-            read("s2\u{1f}r1\u{1f}x\u{1d}r2"),
-            Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2")))
-        );
-        assert_eq!(
-            read("q{\"gdprApplies\":false}"),
-            Some(Ok(Input::Tcf("{\"gdprApplies\":false}")))
-        );
+        assert!(matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"]));
+        assert!(matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast));
+        assert_eq!(read("a7\u{1f}503\u{1f}3"), Some(Ok(Input::Answer(7, 503, "3"))));
+        assert_eq!(read("s2\u{1f}r1\u{1f}x\u{1d}r2"), Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
+        assert_eq!(read("q{\"gdprApplies\":false}"), Some(Ok(Input::Tcf("{\"gdprApplies\":false}"))));
         assert_eq!(read("?"), None);
         assert_eq!(read(""), None);
     }

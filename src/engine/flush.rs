@@ -38,20 +38,12 @@ impl Flushes {
     /// Starts flush `token`, covering every event with a sequence number
     /// below `until`.
     pub fn begin(&mut self, token: u32, until: u64) {
-        self.active.push(Active {
-            token,
-            until,
-            sent: 0,
-            failed: 0,
-            stopped: false,
-        });
+        self.active.push(Active { token, until, sent: 0, failed: 0, stopped: false });
     }
 
     /// Whether a flush still wants the events before `seq`-s sent now.
     pub fn wants_send(&self, has_waiting_before: impl Fn(u64) -> bool) -> bool {
-        self.active
-            .iter()
-            .any(|f| !f.stopped && has_waiting_before(f.until))
+        self.active.iter().any(|f| !f.stopped && has_waiting_before(f.until))
     }
 
     /// Records the outcome of a batch holding the sequence numbers `seqs`.
@@ -75,24 +67,12 @@ impl Flushes {
     /// Removes and returns the flushes that are done: nothing they wait for
     /// is queued any more (`has_before`), or a request failed and none is in
     /// flight. `pending` is what is still queued.
-    pub fn finished(
-        &mut self,
-        has_before: impl Fn(u64) -> bool,
-        in_flight: bool,
-        pending: usize,
-    ) -> Vec<(u32, Summary)> {
+    pub fn finished(&mut self, has_before: impl Fn(u64) -> bool, in_flight: bool, pending: usize) -> Vec<(u32, Summary)> {
         let mut done = Vec::new();
         self.active.retain(|f| {
             let finished = !has_before(f.until) || (f.stopped && !in_flight);
             if finished {
-                done.push((
-                    f.token,
-                    Summary {
-                        sent: f.sent,
-                        failed: f.failed,
-                        pending,
-                    },
-                ));
+                done.push((f.token, Summary { sent: f.sent, failed: f.failed, pending }));
             }
             !finished
         });

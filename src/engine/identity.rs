@@ -34,23 +34,13 @@ pub struct Identity {
 
 impl Identity {
     /// The stored identity (a damaged anonymous id is replaced, in memory).
-    pub fn load(
-        anonymous_id: Option<&str>,
-        user_id: Option<&str>,
-        traits: Option<&str>,
-        rng: &mut Rng,
-    ) -> Identity {
+    pub fn load(anonymous_id: Option<&str>, user_id: Option<&str>, traits: Option<&str>, rng: &mut Rng) -> Identity {
         let mut id = Identity {
-            anonymous_id: anonymous_id
-                .filter(|id| is_plausible_id(id))
-                .map_or_else(|| rng.uuid(), String::from),
+            anonymous_id: anonymous_id.filter(|id| is_plausible_id(id)).map_or_else(|| rng.uuid(), String::from),
             user_id: None,
             user_literal: String::new(),
             // Spliced into events as it is: only well-formed JSON objects.
-            traits: traits
-                .filter(|t| json::kind(t) == json::Kind::Object && json::valid(t))
-                .unwrap_or("{}")
-                .into(),
+            traits: traits.filter(|t| json::kind(t) == json::Kind::Object && json::valid(t)).unwrap_or("{}").into(),
         };
         id.set_user(user_id.filter(|u| is_user_id(u)).map(String::from));
         id
@@ -64,11 +54,7 @@ impl Identity {
     /// What storage should hold: `(key, value)`, `None` to remove.
     pub fn stored(&self) -> [(&'static str, Option<String>); 3] {
         let traits = (json::members(&self.traits).next().is_some()).then(|| self.traits.clone());
-        [
-            (ANONYMOUS_ID_KEY, Some(self.anonymous_id.clone())),
-            (USER_ID_KEY, self.user_id.clone()),
-            (TRAITS_KEY, traits),
-        ]
+        [(ANONYMOUS_ID_KEY, Some(self.anonymous_id.clone())), (USER_ID_KEY, self.user_id.clone()), (TRAITS_KEY, traits)]
     }
 
     /// Applies an `identify`: a new user id replaces the traits, the same
@@ -105,12 +91,7 @@ mod tests {
     #[test]
     fn loads_identifies_and_resets() {
         let mut rng = Rng::new(1, 2);
-        let mut id = Identity::load(
-            Some("bad id with spaces"),
-            Some("u1"),
-            Some(r#"{"a":1}"#),
-            &mut rng,
-        );
+        let mut id = Identity::load(Some("bad id with spaces"), Some("u1"), Some(r#"{"a":1}"#), &mut rng);
         assert_eq!(id.anonymous_id.len(), 36, "a damaged id is replaced");
         assert_eq!(id.user_literal, "\"u1\"");
         id.identify(None, r#"{"b":2}"#);

@@ -53,36 +53,15 @@ pub struct Page {
 impl Page {
     /// A page context.
     pub fn new(id: u32, url: &str, referrer: &str, title: &str, utm: &str, topics: &str) -> Page {
-        let title = if json::kind(title) == json::Kind::String {
-            title
-        } else {
-            "\"\""
-        };
-        let utm = if json::kind(utm) == json::Kind::Object {
-            utm
-        } else {
-            "{}"
-        };
-        Page {
-            id,
-            url: url.into(),
-            referrer: referrer.into(),
-            title: title.into(),
-            utm: utm.into(),
-            topics: topics.into(),
-            refs: 0,
-            view: String::new(),
-            campaign: super::session::campaign_of(url, utm),
-            encoded: None,
-        }
+        let title = if json::kind(title) == json::Kind::String { title } else { "\"\"" };
+        let utm = if json::kind(utm) == json::Kind::Object { utm } else { "{}" };
+        Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, view: String::new(), campaign: super::session::campaign_of(url, utm), encoded: None }
     }
 
     /// Whether events made here carry marketing data when `marketing` is
     /// granted: a campaign, or an ad click id in the URL or the referrer.
     pub fn has_marketing_data(&self) -> bool {
-        json::members(&self.utm).next().is_some()
-            || strip_ad_ids(&self.url).is_some()
-            || strip_ad_ids(&self.referrer).is_some()
+        json::members(&self.utm).next().is_some() || strip_ad_ids(&self.url).is_some() || strip_ad_ids(&self.referrer).is_some()
     }
 
     /// The value of `utm_<key>`, decoded.
@@ -98,10 +77,7 @@ impl Page {
             self.encoded = Some(both);
         }
         match &self.encoded {
-            Some(e) => (
-                e[usize::from(marketing)].0.as_str(),
-                e[usize::from(marketing)].1.as_str(),
-            ),
+            Some(e) => (e[usize::from(marketing)].0.as_str(), e[usize::from(marketing)].1.as_str()),
             None => ("{}", "{"),
         }
     }
@@ -112,18 +88,11 @@ impl Page {
     }
 
     fn encode(&self, env: &Env, marketing: bool) -> (String, String) {
-        let strip = |u: &str| {
-            if marketing {
-                u.to_string()
-            } else {
-                strip_ad_ids(u).unwrap_or_else(|| u.to_string())
-            }
-        };
+        let strip = |u: &str| if marketing { u.to_string() } else { strip_ad_ids(u).unwrap_or_else(|| u.to_string()) };
         let url = strip(&self.url);
         let referrer = strip(&self.referrer);
         let (path, search) = split_url(&url);
-        let mut fields =
-            String::with_capacity(url.len() * 2 + referrer.len() + self.title.len() + 64);
+        let mut fields = String::with_capacity(url.len() * 2 + referrer.len() + self.title.len() + 64);
         fields.push_str("{\"path\":");
         write_string(&mut fields, path);
         fields.push_str(",\"referrer\":");
@@ -153,9 +122,7 @@ impl Page {
             let mut first = true;
             for (k, v) in json::members(&self.utm) {
                 let key = json::string(k).unwrap_or_default();
-                let Some(name) = key.strip_prefix("utm_") else {
-                    continue;
-                };
+                let Some(name) = key.strip_prefix("utm_") else { continue };
                 if name.is_empty() || json::string(v).is_none_or(|s| s.is_empty()) {
                     continue;
                 }
@@ -256,8 +223,7 @@ impl Pages {
     /// Which pages events refer to, in short (how many, the sum of their
     /// ids): what a stored copy must be rewritten for when it changes.
     pub fn signature(&self) -> (usize, u64) {
-        self.iter()
-            .fold((0, 0), |(n, s), p| (n + 1, s + u64::from(p.id)))
+        self.iter().fold((0, 0), |(n, s), p| (n + 1, s + u64::from(p.id)))
     }
 
     /// How many pages are kept.
@@ -276,12 +242,7 @@ mod tests {
     use super::*;
 
     fn env() -> Env {
-        Env {
-            locale: "\"ja-JP\"".into(),
-            user_agent: "\"UA\"".into(),
-            screen: (1920, 1080),
-            timezone: "\"Asia/Tokyo\"".into(),
-        }
+        Env { locale: "\"ja-JP\"".into(), user_agent: "\"UA\"".into(), screen: (1920, 1080), timezone: "\"Asia/Tokyo\"".into() }
     }
 
     #[test]

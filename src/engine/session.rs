@@ -9,9 +9,9 @@
 
 use crate::prelude::*;
 
-use super::text::num::{parse_u64, write_u64};
 use super::text::url::AD_ID_PARAMS;
 use super::text::{cut, fields};
+use super::text::num::{parse_u64, write_u64};
 
 /// Where the session is kept.
 pub const KEY: &str = "kizuna:session";
@@ -54,13 +54,7 @@ impl Session {
         let index = parse_u64(f.next()?)? as u32;
         let last = parse_u64(f.next()?)? as f64;
         let campaign = f.rest();
-        (id.len() == 36 && index > 0).then(|| Session {
-            id: id.into(),
-            index,
-            last,
-            campaign: campaign.into(),
-            written: last,
-        })
+        (id.len() == 36 && index > 0).then(|| Session { id: id.into(), index, last, campaign: campaign.into(), written: last })
     }
 
     /// The stored form.
@@ -80,13 +74,7 @@ impl Session {
     /// it has none): continues the session or starts the next, with the id
     /// `new_id` gives. A clock that went back continues the session and
     /// never moves `last` backwards.
-    pub fn touch(
-        &mut self,
-        now: f64,
-        campaign: &str,
-        timeout_ms: f64,
-        new_id: impl FnOnce() -> String,
-    ) -> Touch {
+    pub fn touch(&mut self, now: f64, campaign: &str, timeout_ms: f64, new_id: impl FnOnce() -> String) -> Touch {
         let expired = now - self.last > timeout_ms;
         let arrived = !campaign.is_empty() && campaign != self.campaign;
         if self.id.is_empty() || expired || arrived {
@@ -176,24 +164,10 @@ mod tests {
         let mut next = ids();
         let mut s = Session::default();
         assert_eq!(s.touch(0.0, "", 30.0 * MIN, &mut next), Touch::New);
-        assert_eq!(
-            (s.index, s.id.as_str()),
-            (1, "00000000-0000-4000-8000-000000000001")
-        );
-        assert_eq!(
-            s.touch(29.0 * MIN, "", 30.0 * MIN, &mut next),
-            Touch::Refresh
-        );
-        assert_eq!(
-            s.touch(58.0 * MIN, "", 30.0 * MIN, &mut next),
-            Touch::Refresh,
-            "29 minutes after the last activity"
-        );
-        assert_eq!(
-            s.touch(88.5 * MIN, "", 30.0 * MIN, &mut next),
-            Touch::New,
-            "30.5 minutes idle"
-        );
+        assert_eq!((s.index, s.id.as_str()), (1, "00000000-0000-4000-8000-000000000001"));
+        assert_eq!(s.touch(29.0 * MIN, "", 30.0 * MIN, &mut next), Touch::Refresh);
+        assert_eq!(s.touch(58.0 * MIN, "", 30.0 * MIN, &mut next), Touch::Refresh, "29 minutes after the last activity");
+        assert_eq!(s.touch(88.5 * MIN, "", 30.0 * MIN, &mut next), Touch::New, "30.5 minutes idle");
         assert_eq!(s.index, 2);
     }
 
@@ -202,30 +176,12 @@ mod tests {
         let mut next = ids();
         let mut s = Session::default();
         s.touch(0.0, "{\"source\":\"news\"}", 30.0 * MIN, &mut next);
-        assert_eq!(
-            s.touch(1000.0, "", 30.0 * MIN, &mut next),
-            Touch::Same,
-            "no campaign: the same visit"
-        );
-        assert_eq!(
-            s.touch(2000.0, "{\"source\":\"news\"}", 30.0 * MIN, &mut next),
-            Touch::Same,
-            "the same campaign again"
-        );
-        assert_eq!(
-            s.touch(3000.0, " gclid=abc", 30.0 * MIN, &mut next),
-            Touch::New,
-            "an ad click"
-        );
+        assert_eq!(s.touch(1000.0, "", 30.0 * MIN, &mut next), Touch::Same, "no campaign: the same visit");
+        assert_eq!(s.touch(2000.0, "{\"source\":\"news\"}", 30.0 * MIN, &mut next), Touch::Same, "the same campaign again");
+        assert_eq!(s.touch(3000.0, " gclid=abc", 30.0 * MIN, &mut next), Touch::New, "an ad click");
         assert_eq!(s.index, 2);
-        assert_eq!(
-            campaign_of("https://s.example/?a=1&gclid=abc#x", "{}"),
-            " gclid=abc"
-        );
-        assert_eq!(
-            campaign_of("https://s.example/?utm_source=n", "{\"source\":\"n\"}"),
-            "{\"source\":\"n\"}"
-        );
+        assert_eq!(campaign_of("https://s.example/?a=1&gclid=abc#x", "{}"), " gclid=abc");
+        assert_eq!(campaign_of("https://s.example/?utm_source=n", "{\"source\":\"n\"}"), "{\"source\":\"n\"}");
         assert_eq!(campaign_of("https://s.example/p?q=gclid", "{}"), "");
     }
 
@@ -236,11 +192,7 @@ mod tests {
         s.touch(100.0 * MIN, "", 30.0 * MIN, &mut next);
         assert_eq!(s.touch(40.0 * MIN, "", 30.0 * MIN, &mut next), Touch::Same);
         assert_eq!(s.last, 100.0 * MIN, "last never moves back");
-        assert_eq!(
-            s.touch(125.0 * MIN, "", 30.0 * MIN, &mut next),
-            Touch::Refresh,
-            "25 minutes after the real last activity"
-        );
+        assert_eq!(s.touch(125.0 * MIN, "", 30.0 * MIN, &mut next), Touch::Refresh, "25 minutes after the real last activity");
         assert_eq!(s.index, 1);
     }
 
@@ -250,15 +202,7 @@ mod tests {
         let mut a = Session::default();
         a.touch(0.0, "{\"source\":\"x\"}", 30.0 * MIN, &mut next);
         let back = Session::read(&a.write()).unwrap();
-        assert_eq!(
-            (
-                back.id.as_str(),
-                back.index,
-                back.last,
-                back.campaign.as_str()
-            ),
-            (a.id.as_str(), 1, 0.0, "{\"source\":\"x\"}")
-        );
+        assert_eq!((back.id.as_str(), back.index, back.last, back.campaign.as_str()), (a.id.as_str(), 1, 0.0, "{\"source\":\"x\"}"));
         assert!(Session::read("junk").is_none());
         let mut b = Session::default();
         b.merge(back.clone());

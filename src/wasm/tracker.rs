@@ -30,9 +30,7 @@ pub fn start(init: &str) -> String {
 /// One crossing: the edge's records in, the engine's actions out.
 #[wasm_bindgen]
 pub fn run(handle: u32, input: &str) -> String {
-    ENGINES
-        .with(handle, |t| edge::run(t, input))
-        .unwrap_or_default()
+    ENGINES.with(handle, |t| edge::run(t, input)).unwrap_or_default()
 }
 
 /// Drops an engine (a rejected `init`, a test tearing down).

@@ -22,9 +22,7 @@ pub const CONSENT: &str = include_str!("../fixtures/consent.json");
 pub const HOLDOUT_HASH: &str = include_str!("../fixtures/holdout-hash.json");
 
 fn s(v: &J, k: &str) -> String {
-    v[k].as_str()
-        .unwrap_or_else(|| panic!("fixture field {k}"))
-        .to_string()
+    v[k].as_str().unwrap_or_else(|| panic!("fixture field {k}")).to_string()
 }
 
 fn categories(v: &J) -> Categories {
@@ -39,12 +37,7 @@ fn categories(v: &J) -> Categories {
 
 /// A JSON string of a URL's decoded `utm_*` parameters, as the edge gives them.
 fn utm_of(url: &str) -> String {
-    let query = url
-        .split('#')
-        .next()
-        .unwrap_or("")
-        .split_once('?')
-        .map_or("", |(_, q)| q);
+    let query = url.split('#').next().unwrap_or("").split_once('?').map_or("", |(_, q)| q);
     let mut out = serde_json::Map::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -80,10 +73,7 @@ pub fn check_encode_cases() -> Result<usize, String> {
     let env = Env {
         locale: serde_json::to_string(&e["locale"]).unwrap(),
         user_agent: serde_json::to_string(&e["userAgent"]).unwrap(),
-        screen: (
-            e["screenWidth"].as_u64().unwrap() as u32,
-            e["screenHeight"].as_u64().unwrap() as u32,
-        ),
+        screen: (e["screenWidth"].as_u64().unwrap() as u32, e["screenHeight"].as_u64().unwrap() as u32),
         timezone: serde_json::to_string(&e["timezone"]).unwrap(),
     };
     let mut errors = Vec::new();
@@ -92,32 +82,16 @@ pub fn check_encode_cases() -> Result<usize, String> {
         let ev = &case["event"];
         let page = &ev["page"];
         let url = s(page, "url");
-        let mut p = Page::new(
-            1,
-            &url,
-            &s(page, "referrer"),
-            &serde_json::to_string(&page["title"]).unwrap(),
-            &utm_of(&url),
-            "",
-        );
+        let mut p = Page::new(1, &url, &s(page, "referrer"), &serde_json::to_string(&page["title"]).unwrap(), &utm_of(&url), "");
         let kind = match ev["type"].as_str().unwrap() {
             "track" => Kind::Track,
             "page" => Kind::Page,
             _ => Kind::Identify,
         };
-        let name = ev["name"]
-            .as_str()
-            .map(|n| serde_json::to_string(n).unwrap())
-            .unwrap_or_default();
-        let user = ev["userId"]
-            .as_str()
-            .map(|n| serde_json::to_string(n).unwrap())
-            .unwrap_or_default();
+        let name = ev["name"].as_str().map(|n| serde_json::to_string(n).unwrap()).unwrap_or_default();
+        let user = ev["userId"].as_str().map(|n| serde_json::to_string(n).unwrap()).unwrap_or_default();
         let props = serde_json::to_string(&ev["properties"]).unwrap();
-        let session = ev
-            .get("session")
-            .map(|v| serde_json::to_string(v).unwrap())
-            .unwrap_or_default();
+        let session = ev.get("session").map(|v| serde_json::to_string(v).unwrap()).unwrap_or_default();
         let parts = Parts {
             kind,
             category: Category::parse(&s(ev, "category")).unwrap(),
@@ -136,10 +110,7 @@ pub fn check_encode_cases() -> Result<usize, String> {
         write_event(&mut out, &parts, fields, context);
         let expected = serde_json::to_string(&case["expected"]).unwrap();
         if out != expected {
-            errors.push(format!(
-                "{}:\n  got  {out}\n  want {expected}",
-                s(case, "name")
-            ));
+            errors.push(format!("{}:\n  got  {out}\n  want {expected}", s(case, "name")));
         }
     }
     for case in root["batches"].as_array().unwrap() {
@@ -151,35 +122,20 @@ pub fn check_encode_cases() -> Result<usize, String> {
             }
             out.push_str(e.as_str().unwrap());
         }
-        close_batch(
-            &mut out,
-            case["sentAtMs"].as_f64().unwrap(),
-            case["writeKey"].as_str(),
-        );
+        close_batch(&mut out, case["sentAtMs"].as_f64().unwrap(), case["writeKey"].as_str());
         if out != s(case, "expected") {
             errors.push(format!("{}: {out}", s(case, "name")));
         }
     }
-    if errors.is_empty() {
-        Ok(cases.len())
-    } else {
-        Err(errors.join("\n"))
-    }
+    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
 }
 
 fn signal(raw: &J) -> Option<Signal> {
     if let Some(r) = raw.get("stored") {
-        return Some(Signal::Stored(
-            Record::parse(&r.to_string()).expect("a valid stored record"),
-        ));
+        return Some(Signal::Stored(Record::parse(&r.to_string()).expect("a valid stored record")));
     }
     if let Some(api) = raw.get("api") {
-        let choices = api
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (Category::parse(k).unwrap(), v.as_bool().unwrap()))
-            .collect();
+        let choices = api.as_object().unwrap().iter().map(|(k, v)| (Category::parse(k).unwrap(), v.as_bool().unwrap())).collect();
         let source = raw["source"].as_str().unwrap_or("api").to_string();
         return Some(Signal::Api { choices, source });
     }
@@ -204,11 +160,7 @@ pub fn check_consent_cases() -> Result<usize, String> {
         let c = &case["config"];
         let flag = |k: &str| c[k].as_bool().unwrap_or(true);
         let config = ConsentConfig {
-            mode: if c["mode"].as_str() == Some("opt-out") {
-                Mode::OptOut
-            } else {
-                Mode::OptIn
-            },
+            mode: if c["mode"].as_str() == Some("opt-out") { Mode::OptOut } else { Mode::OptIn },
             gpc: flag("gpc"),
             tcf: flag("tcf"),
             google_consent_mode: flag("googleConsentMode"),
@@ -231,11 +183,7 @@ pub fn check_consent_cases() -> Result<usize, String> {
             errors.push(format!("{name}: record"));
         }
     }
-    if errors.is_empty() {
-        Ok(cases.len())
-    } else {
-        Err(errors.join("\n"))
-    }
+    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
 }
 
 /// Every vector of `holdout-hash.json`: `Err` lists what differed.
@@ -252,15 +200,9 @@ pub fn check_holdout_vectors() -> Result<usize, String> {
         if (bucket(&slot, &vid) - c["bucket"].as_f64().unwrap()).abs() > 1e-12 {
             errors.push(format!("bucket({slot}, {vid})"));
         }
-        if in_holdout(&slot, &vid, c["holdout"].as_f64().unwrap())
-            != c["inHoldout"].as_bool().unwrap()
-        {
+        if in_holdout(&slot, &vid, c["holdout"].as_f64().unwrap()) != c["inHoldout"].as_bool().unwrap() {
             errors.push(format!("inHoldout({slot}, {vid})"));
         }
     }
-    if errors.is_empty() {
-        Ok(cases.len())
-    } else {
-        Err(errors.join("\n"))
-    }
+    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
 }

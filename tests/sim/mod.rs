@@ -36,8 +36,7 @@ pub struct Post {
 impl Post {
     /// The batch's events, parsed.
     pub fn events(&self) -> Vec<J> {
-        let v: J =
-            serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body));
+        let v: J = serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body));
         v["batch"].as_array().unwrap().clone()
     }
 }
@@ -72,12 +71,7 @@ pub struct Sim {
 
 /// The device facts of every test.
 pub fn env() -> Env {
-    Env {
-        locale: "\"ja-JP\"".into(),
-        user_agent: "\"Mozilla/5.0 Test\"".into(),
-        screen: (1440, 900),
-        timezone: "\"Asia/Tokyo\"".into(),
-    }
+    Env { locale: "\"ja-JP\"".into(), user_agent: "\"Mozilla/5.0 Test\"".into(), screen: (1440, 900), timezone: "\"Asia/Tokyo\"".into() }
 }
 
 impl Sim {
@@ -151,12 +145,7 @@ impl Sim {
             let f: Vec<&str> = body.split(US).collect();
             match kind {
                 "P" => {
-                    let p = Post {
-                        id: f[0].parse().unwrap(),
-                        keepalive: f[1] == "1",
-                        url: f[2].into(),
-                        body: f[3].into(),
-                    };
+                    let p = Post { id: f[0].parse().unwrap(), keepalive: f[1] == "1", url: f[2].into(), body: f[3].into() };
                     self.sent.push(p.clone());
                     self.posts.push(p);
                 }
@@ -172,38 +161,18 @@ impl Sim {
                         refused = true;
                     }
                 }
-                "W" => {
-                    self.wake = if body.is_empty() {
-                        None
-                    } else {
-                        Some(body.parse().unwrap())
-                    }
-                }
+                "W" => self.wake = if body.is_empty() { None } else { Some(body.parse().unwrap()) },
                 "S" => {
-                    self.store
-                        .insert(f[0].to_string(), body[f[0].len() + 1..].to_string());
+                    self.store.insert(f[0].to_string(), body[f[0].len() + 1..].to_string());
                 }
                 "D" => {
                     self.store.remove(body);
                 }
-                "K" => {
-                    self.cookie = if body.is_empty() {
-                        None
-                    } else {
-                        Some(body.to_string())
-                    }
-                }
+                "K" => self.cookie = if body.is_empty() { None } else { Some(body.to_string()) },
                 "L" => self.logs.push((level(&f[0][..1]), body[2..].to_string())),
                 "F" => {
                     let n: Vec<usize> = f.iter().map(|x| x.parse().unwrap()).collect();
-                    self.flushed.insert(
-                        n[0] as u32,
-                        Summary {
-                            sent: n[1],
-                            failed: n[2],
-                            pending: n[3],
-                        },
-                    );
+                    self.flushed.insert(n[0] as u32, Summary { sent: n[1], failed: n[2], pending: n[3] });
                 }
                 "C" => self.changes.push(serde_json::from_str(body).unwrap()),
                 "H" => {
@@ -217,14 +186,11 @@ impl Sim {
                         "s" => {
                             let (id, key) = rest.split_once(US).unwrap();
                             let id: u32 = id.parse().unwrap();
-                            self.store
-                                .insert(key.to_string(), self.segments[&id].clone());
+                            self.store.insert(key.to_string(), self.segments[&id].clone());
                             self.segment_keys.insert(id, key.to_string());
                         }
                         "d" => {
-                            if let Some(key) =
-                                self.segment_keys.remove(&rest.parse::<u32>().unwrap())
-                            {
+                            if let Some(key) = self.segment_keys.remove(&rest.parse::<u32>().unwrap()) {
                                 self.store.remove(&key);
                             }
                         }
@@ -293,31 +259,13 @@ impl Sim {
     pub fn track(&mut self, name: &str, props: &str) {
         let lit = serde_json::to_string(name).unwrap();
         let page = self.page;
-        self.input(Input::Call {
-            call: Call {
-                kind: Kind::Track,
-                fast: true,
-                args: [&lit, props, "!v"],
-            },
-            time: self.now,
-            page,
-            sync: false,
-        });
+        self.input(Input::Call { call: Call { kind: Kind::Track, fast: true, args: [&lit, props, "!v"] }, time: self.now, page, sync: false });
     }
 
     /// A call with described arguments; whether it was accepted.
     pub fn call(&mut self, kind: Kind, a: &str, b: &str, c: &str) -> bool {
         let page = self.page;
-        self.input(Input::Call {
-            call: Call {
-                kind,
-                fast: false,
-                args: [a, b, c],
-            },
-            time: self.now,
-            page,
-            sync: true,
-        });
+        self.input(Input::Call { call: Call { kind, fast: false, args: [a, b, c] }, time: self.now, page, sync: true });
         self.accepted.pop().expect("an answer")
     }
 
@@ -341,15 +289,7 @@ impl Sim {
         self.next_page += 1;
         self.page = id;
         let title = serde_json::to_string(title).unwrap();
-        self.input(Input::Page {
-            id,
-            url,
-            referrer: URL,
-            title: &title,
-            utm: "{}",
-            topics: "\"\"",
-            current: true,
-        });
+        self.input(Input::Page { id, url, referrer: URL, title: &title, utm: "{}", topics: "\"\"", current: true });
     }
 
     /// Answers the oldest waiting request with `status`.
@@ -388,39 +328,18 @@ impl Sim {
 
     /// Log lines of `level`.
     pub fn lines(&self, level: Level) -> Vec<&str> {
-        self.logs
-            .iter()
-            .filter(|(l, _)| *l == level)
-            .map(|(_, m)| m.as_str())
-            .collect()
+        self.logs.iter().filter(|(l, _)| *l == level).map(|(_, m)| m.as_str()).collect()
     }
 
     /// Every event delivered by beacon, in order.
     pub fn beaconed_events(&self) -> Vec<J> {
-        self.beacons
-            .iter()
-            .flat_map(|b| {
-                serde_json::from_str::<J>(b).unwrap()["batch"]
-                    .as_array()
-                    .unwrap()
-                    .clone()
-            })
-            .collect()
+        self.beacons.iter().flat_map(|b| serde_json::from_str::<J>(b).unwrap()["batch"].as_array().unwrap().clone()).collect()
     }
 }
 
 /// The event names of `events`.
 pub fn names(events: &[J]) -> Vec<String> {
-    events
-        .iter()
-        .map(|e| {
-            e["event"]
-                .as_str()
-                .or(e["type"].as_str())
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect()
+    events.iter().map(|e| e["event"].as_str().or(e["type"].as_str()).unwrap_or("").to_string()).collect()
 }
 
 /// A config with the given `consent` section (and `/collect`).

@@ -14,13 +14,7 @@ use super::{Category, Choice};
 use crate::engine::text::json;
 
 /// The Consent Mode keys Kizuna reads.
-pub const KEYS: [&str; 5] = [
-    "ad_storage",
-    "ad_user_data",
-    "ad_personalization",
-    "analytics_storage",
-    "personalization_storage",
-];
+pub const KEYS: [&str; 5] = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage", "personalization_storage"];
 
 /// One `gtag('consent', …)` command: the keys it sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

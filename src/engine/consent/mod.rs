@@ -28,20 +28,11 @@ pub enum Category {
 }
 
 /// Every category, in the order of their codes (0–3).
-pub const ALL: [Category; 4] = [
-    Category::Necessary,
-    Category::Analytics,
-    Category::Personalization,
-    Category::Marketing,
-];
+pub const ALL: [Category; 4] = [Category::Necessary, Category::Analytics, Category::Personalization, Category::Marketing];
 
 impl Category {
     /// The categories a visitor chooses (all but `necessary`).
-    pub const CHOOSABLE: [Category; 3] = [
-        Category::Analytics,
-        Category::Personalization,
-        Category::Marketing,
-    ];
+    pub const CHOOSABLE: [Category; 3] = [Category::Analytics, Category::Personalization, Category::Marketing];
 
     /// The name used in the API, the record and the wire.
     pub fn name(self) -> &'static str {
@@ -83,9 +74,7 @@ impl Choice {
 
     /// The choice called `name`, if any.
     pub fn parse(name: &str) -> Option<Choice> {
-        [Choice::Granted, Choice::Denied, Choice::Unknown]
-            .into_iter()
-            .find(|c| c.name() == name)
+        [Choice::Granted, Choice::Denied, Choice::Unknown].into_iter().find(|c| c.name() == name)
     }
 
     /// Granted for `true`, denied for `false`.

@@ -54,30 +54,17 @@ impl Record {
             Some(_) => return Err("it has an unknown version"),
             None => return Err("it has no version"),
         }
-        let cats = json::get(text, "categories")
-            .filter(|c| json::kind(c) == json::Kind::Object)
-            .ok_or("it has no categories")?;
+        let cats = json::get(text, "categories").filter(|c| json::kind(c) == json::Kind::Object).ok_or("it has no categories")?;
         let mut categories = Categories::all(Choice::Unknown);
         for c in Category::CHOOSABLE {
             if let Some(v) = json::get(cats, c.name()) {
-                let choice = json::string(v)
-                    .as_deref()
-                    .and_then(Choice::parse)
-                    .ok_or("a category has an unknown state")?;
+                let choice = json::string(v).as_deref().and_then(Choice::parse).ok_or("a category has an unknown state")?;
                 categories.set(c, choice);
             }
         }
-        let updated_at = json::get(text, "updatedAt")
-            .and_then(json::integer)
-            .ok_or("it has no updatedAt")?;
-        let source = json::get(text, "source")
-            .and_then(json::string)
-            .unwrap_or_else(|| "stored".into());
-        Ok(Record {
-            categories,
-            updated_at,
-            source,
-        })
+        let updated_at = json::get(text, "updatedAt").and_then(json::integer).ok_or("it has no updatedAt")?;
+        let source = json::get(text, "source").and_then(json::string).unwrap_or_else(|| "stored".into());
+        Ok(Record { categories, updated_at, source })
     }
 }
 
@@ -114,16 +101,10 @@ mod tests {
         );
         assert_eq!(Record::parse(&text), Ok(r));
         for (bad, why) in [
-            (
-                r#"{"v":2,"categories":{},"updatedAt":1}"#,
-                "it has an unknown version",
-            ),
+            (r#"{"v":2,"categories":{},"updatedAt":1}"#, "it has an unknown version"),
             (r#"{"categories":{},"updatedAt":1}"#, "it has no version"),
             (r#"{"v":1,"updatedAt":1}"#, "it has no categories"),
-            (
-                r#"{"v":1,"categories":{"analytics":"yes"},"updatedAt":1}"#,
-                "a category has an unknown state",
-            ),
+            (r#"{"v":1,"categories":{"analytics":"yes"},"updatedAt":1}"#, "a category has an unknown state"),
             (r#"{"v":1,"categories":{}}"#, "it has no updatedAt"),
             ("not json", "it is not JSON"),
         ] {

@@ -45,14 +45,7 @@ pub struct ConsentConfig {
 
 impl Default for ConsentConfig {
     fn default() -> Self {
-        ConsentConfig {
-            mode: Mode::OptIn,
-            pending: Pending::Buffer,
-            buffer_limit: 100,
-            gpc: true,
-            tcf: true,
-            google_consent_mode: true,
-        }
+        ConsentConfig { mode: Mode::OptIn, pending: Pending::Buffer, buffer_limit: 100, gpc: true, tcf: true, google_consent_mode: true }
     }
 }
 
@@ -211,11 +204,7 @@ impl ConsentState {
                 self.has_choice = true;
                 // A stored grant of marketing was made explicitly, after GPC.
                 self.gpc_lifted = record.categories.get(Category::Marketing) == Choice::Granted;
-                return Some(Change {
-                    before,
-                    after: self.effective(),
-                    choice: false,
-                });
+                return Some(Change { before, after: self.effective(), choice: false });
             }
             Signal::Api { choices, source } => {
                 for (c, granted) in choices {
@@ -291,10 +280,6 @@ impl ConsentState {
         if choice {
             self.updated_at = now;
         }
-        Some(Change {
-            before,
-            after: self.effective(),
-            choice,
-        })
+        Some(Change { before, after: self.effective(), choice })
     }
 }

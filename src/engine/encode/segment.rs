@@ -23,18 +23,10 @@ pub fn write_event(out: &mut String, p: &Parts, fields: &str, context: &str) {
     out.push_str(p.kind.name());
     out.push('"');
     if !p.name.is_empty() {
-        out.push_str(if p.kind == Kind::Track {
-            ",\"event\":"
-        } else {
-            ",\"name\":"
-        });
+        out.push_str(if p.kind == Kind::Track { ",\"event\":" } else { ",\"name\":" });
         out.push_str(p.name);
     }
-    out.push_str(if p.kind == Kind::Identify {
-        ",\"traits\":"
-    } else {
-        ",\"properties\":"
-    });
+    out.push_str(if p.kind == Kind::Identify { ",\"traits\":" } else { ",\"properties\":" });
     if p.kind == Kind::Page {
         merge(out, fields, p.props);
     } else {
@@ -95,41 +87,15 @@ pub fn merge(out: &mut String, base: &str, overlay: &str) {
 /// The exact size of [`write_event`]'s output for an event that is not a
 /// page view, with a context of `context_len` bytes.
 pub fn event_size(p: &Parts, context_len: usize) -> usize {
-    let name = if p.name.is_empty() {
-        0
-    } else {
-        p.name.len() + if p.kind == Kind::Track { 9 } else { 8 }
-    };
-    let user = if p.user_id.is_empty() {
-        0
-    } else {
-        p.user_id.len() + 10
-    };
+    let name = if p.name.is_empty() { 0 } else { p.name.len() + if p.kind == Kind::Track { 9 } else { 8 } };
+    let user = if p.user_id.is_empty() { 0 } else { p.user_id.len() + 10 };
     // {"necessary":"granted","analytics":"…","personalization":"…","marketing":"…"}
     let stamp = 74 + p.stamp.0.iter().map(|c| c.name().len()).sum::<usize>();
     // {"type":"…" + ,"properties": | ,"traits": + ,"anonymousId": + ,"messageId":
     // + ,"timestamp":"…24…" + ,"context": + ,"consent": + }}
-    10 + p.kind.name().len()
-        + name
-        + if p.kind == Kind::Identify { 10 } else { 14 }
-        + p.props.len()
-        + 15
-        + literal_len(p.anonymous_id)
-        + user
-        + 13
-        + literal_len(p.message_id)
-        + 14
-        + 24
-        + 12
-        + context_len
-        + 11
-        + stamp
-        + 2
-        + if p.session.is_empty() {
-            0
-        } else {
-            p.session.len() + 11
-        }
+    10 + p.kind.name().len() + name + if p.kind == Kind::Identify { 10 } else { 14 } + p.props.len() + 15 + literal_len(p.anonymous_id) + user + 13
+        + literal_len(p.message_id) + 14 + 24 + 12 + context_len + 11 + stamp + 2
+        + if p.session.is_empty() { 0 } else { p.session.len() + 11 }
 }
 
 /// Bytes a batch body adds around its events (with `write_key`).
@@ -195,11 +161,7 @@ mod tests {
     #[test]
     fn page_properties_start_from_the_page_and_the_site_wins() {
         let mut out = String::new();
-        merge(
-            &mut out,
-            r#"{"path":"/a","title":"T","url":"u"}"#,
-            r#"{"title":"Mine","extra":1}"#,
-        );
+        merge(&mut out, r#"{"path":"/a","title":"T","url":"u"}"#, r#"{"title":"Mine","extra":1}"#);
         assert_eq!(out, r#"{"path":"/a","title":"Mine","url":"u","extra":1}"#);
         let mut out = String::new();
         merge(&mut out, "{}", "{}");
@@ -212,14 +174,8 @@ mod tests {
         open_batch(&mut out);
         out.push_str("{\"a\":1}");
         close_batch(&mut out, 1_795_363_981_000.0, Some("demo"));
-        assert_eq!(
-            out,
-            r#"{"batch":[{"a":1}],"sentAt":"2026-11-22T16:13:01.000Z","writeKey":"demo"}"#
-        );
+        assert_eq!(out, r#"{"batch":[{"a":1}],"sentAt":"2026-11-22T16:13:01.000Z","writeKey":"demo"}"#);
         assert_eq!(envelope_size(Some("demo")) + 7, out.len());
-        assert_eq!(
-            envelope_size(None),
-            r#"{"batch":[],"sentAt":"2026-11-22T16:13:01.000Z"}"#.len()
-        );
+        assert_eq!(envelope_size(None), r#"{"batch":[],"sentAt":"2026-11-22T16:13:01.000Z"}"#.len());
     }
 }

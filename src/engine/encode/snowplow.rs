@@ -41,9 +41,7 @@ pub fn schema_of(kind: Kind, name: &str) -> &'static str {
     if kind == Kind::Identify {
         return "identify";
     }
-    OWN.iter()
-        .find(|(n, _)| *n == name)
-        .map_or("custom_event", |(_, s)| *s)
+    OWN.iter().find(|(n, _)| *n == name).map_or("custom_event", |(_, s)| *s)
 }
 
 fn field(out: &mut String, key: &str, value: &str) {
@@ -54,21 +52,8 @@ fn field(out: &mut String, key: &str, value: &str) {
 }
 
 /// Appends the payload of one event. `sent_at` is the batch's time (`stm`).
-pub fn write_event(
-    out: &mut String,
-    p: &Parts,
-    page: &Page,
-    env: &Env,
-    marketing: bool,
-    sent_at: f64,
-) {
-    let strip = |u: &str| {
-        if marketing {
-            u.to_string()
-        } else {
-            strip_ad_ids(u).unwrap_or_else(|| u.to_string())
-        }
-    };
+pub fn write_event(out: &mut String, p: &Parts, page: &Page, env: &Env, marketing: bool, sent_at: f64) {
+    let strip = |u: &str| if marketing { u.to_string() } else { strip_ad_ids(u).unwrap_or_else(|| u.to_string()) };
     out.push_str("{\"e\":\"");
     out.push_str(if p.kind == Kind::Page { "pv" } else { "ue" });
     out.push_str("\",\"p\":\"web\",\"tv\":\"kizuna-");
@@ -197,62 +182,27 @@ mod tests {
     }
 
     fn page() -> Page {
-        let mut p = Page::new(
-            1,
-            "https://shop.example/p?gclid=X&a=1",
-            "https://t.co/",
-            "\"P \\\"1\\\"\"",
-            "{}",
-            "",
-        );
+        let mut p = Page::new(1, "https://shop.example/p?gclid=X&a=1", "https://t.co/", "\"P \\\"1\\\"\"", "{}", "");
         p.view = "11111111-2222-4333-8444-555555555555".into();
         p
     }
 
     fn env() -> Env {
-        Env {
-            locale: "\"en-US\"".into(),
-            user_agent: "\"UA\"".into(),
-            screen: (1440, 900),
-            timezone: "\"Asia/Tokyo\"".into(),
-        }
+        Env { locale: "\"en-US\"".into(), user_agent: "\"UA\"".into(), screen: (1440, 900), timezone: "\"Asia/Tokyo\"".into() }
     }
 
     #[test]
     fn a_page_view_is_pv_with_the_web_page_entity_and_no_ad_ids_without_marketing() {
         let mut out = String::new();
-        write_event(
-            &mut out,
-            &parts(Kind::Page, "", "", "{}"),
-            &page(),
-            &env(),
-            false,
-            1_795_363_981_000.0,
-        );
+        write_event(&mut out, &parts(Kind::Page, "", "", "{}"), &page(), &env(), false, 1_795_363_981_000.0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["e"], "pv");
         assert_eq!(v["url"], "https://shop.example/p?a=1");
         assert_eq!(v["page"], "P \"1\"");
         assert_eq!(v["refr"], "https://t.co/");
-        assert_eq!(
-            (
-                v["dtm"].as_str(),
-                v["stm"].as_str(),
-                v["res"].as_str(),
-                v["tz"].as_str()
-            ),
-            (
-                Some("1795363980123"),
-                Some("1795363981000"),
-                Some("1440x900"),
-                Some("Asia/Tokyo")
-            )
-        );
+        assert_eq!((v["dtm"].as_str(), v["stm"].as_str(), v["res"].as_str(), v["tz"].as_str()), (Some("1795363980123"), Some("1795363981000"), Some("1440x900"), Some("Asia/Tokyo")));
         let co: serde_json::Value = serde_json::from_str(v["co"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            co["data"][0]["data"]["id"],
-            "11111111-2222-4333-8444-555555555555"
-        );
+        assert_eq!(co["data"][0]["data"]["id"], "11111111-2222-4333-8444-555555555555");
         assert_eq!(co["data"][1]["data"]["personalization"], "unknown");
         assert_eq!(co["data"][2]["data"]["index"], 3);
         assert!(v.get("ue_pr").is_none());
@@ -261,68 +211,24 @@ mod tests {
     #[test]
     fn events_are_self_describing_under_their_schema() {
         let mut out = String::new();
-        write_event(
-            &mut out,
-            &parts(
-                Kind::Track,
-                "\"Order Completed\"",
-                "\"u-1\"",
-                "{\"revenue\":42.5}",
-            ),
-            &page(),
-            &env(),
-            true,
-            0.0,
-        );
+        write_event(&mut out, &parts(Kind::Track, "\"Order Completed\"", "\"u-1\"", "{\"revenue\":42.5}"), &page(), &env(), true, 0.0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(
-            (v["e"].as_str(), v["uid"].as_str()),
-            (Some("ue"), Some("u-1"))
-        );
-        assert!(
-            v["url"].as_str().unwrap().contains("gclid"),
-            "marketing granted: the URL as it is"
-        );
+        assert_eq!((v["e"].as_str(), v["uid"].as_str()), (Some("ue"), Some("u-1")));
+        assert!(v["url"].as_str().unwrap().contains("gclid"), "marketing granted: the URL as it is");
         let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            ue["data"]["schema"],
-            "iglu:dev.kizuna/custom_event/jsonschema/1-0-0"
-        );
-        assert_eq!(
-            ue["data"]["data"],
-            serde_json::json!({"name": "Order Completed", "properties": {"revenue": 42.5}})
-        );
+        assert_eq!(ue["data"]["schema"], "iglu:dev.kizuna/custom_event/jsonschema/1-0-0");
+        assert_eq!(ue["data"]["data"], serde_json::json!({"name": "Order Completed", "properties": {"revenue": 42.5}}));
         out.clear();
-        write_event(
-            &mut out,
-            &parts(Kind::Track, "\"Scroll Depth\"", "", "{\"depth\":50}"),
-            &page(),
-            &env(),
-            true,
-            0.0,
-        );
+        write_event(&mut out, &parts(Kind::Track, "\"Scroll Depth\"", "", "{\"depth\":50}"), &page(), &env(), true, 0.0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            ue["data"],
-            serde_json::json!({"schema": "iglu:dev.kizuna/scroll_depth/jsonschema/1-0-0", "data": {"depth": 50}})
-        );
+        assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/scroll_depth/jsonschema/1-0-0", "data": {"depth": 50}}));
         out.clear();
         let decision = "{\"slot\":\"hero\",\"variant\":\"shoes\",\"holdout\":false,\"reason\":\"thompson\",\"propensity\":0.750000}";
-        write_event(
-            &mut out,
-            &parts(Kind::Track, "\"Slot Viewed\"", "", decision),
-            &page(),
-            &env(),
-            true,
-            0.0,
-        );
+        write_event(&mut out, &parts(Kind::Track, "\"Slot Viewed\"", "", decision), &page(), &env(), true, 0.0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let co: serde_json::Value = serde_json::from_str(v["co"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            co["data"][2]["schema"],
-            "iglu:dev.kizuna/slot_decision/jsonschema/1-0-0"
-        );
+        assert_eq!(co["data"][2]["schema"], "iglu:dev.kizuna/slot_decision/jsonschema/1-0-0");
         assert_eq!(co["data"][2]["data"]["propensity"], 0.75);
     }
 }

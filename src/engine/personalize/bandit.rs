@@ -49,10 +49,7 @@ impl Arm {
         let n = BASE_PSEUDO_COUNT + PSEUDO_COUNT_PER_EVIDENCE * evidence.max(0.0);
         let clicks = f64::from(clicks.min(views));
         let misses = f64::from(views) - clicks;
-        Arm {
-            alpha: n * mean + clicks,
-            beta: n * (1.0 - mean) + misses,
-        }
+        Arm { alpha: n * mean + clicks, beta: n * (1.0 - mean) + misses }
     }
 
     /// The mean of the belief.
@@ -89,9 +86,7 @@ pub fn gamma(shape: f64, rng: &mut Rng) -> f64 {
         }
         let v = v * v * v;
         let u = rng.unit();
-        if u < 1.0 - 0.0331 * x * x * x * x
-            || libm::log(u.max(1e-300)) < 0.5 * x * x + d * (1.0 - v + libm::log(v))
-        {
+        if u < 1.0 - 0.0331 * x * x * x * x || libm::log(u.max(1e-300)) < 0.5 * x * x + d * (1.0 - v + libm::log(v)) {
             return d * v;
         }
     }
@@ -126,21 +121,9 @@ pub fn win_probabilities(arms: &[Arm]) -> Vec<f64> {
     // Each density on a midpoint grid, normalized to a pmf. The grid spans
     // only where the densities are not negligible (every mean ± 8 standard
     // deviations), and its logarithms are shared by every arm.
-    let sd = |a: &Arm| {
-        libm::sqrt(
-            a.alpha * a.beta / ((a.alpha + a.beta) * (a.alpha + a.beta) * (a.alpha + a.beta + 1.0)),
-        )
-    };
-    let lo = arms
-        .iter()
-        .map(|a| a.mean() - 8.0 * sd(a))
-        .fold(1.0, f64::min)
-        .max(0.0);
-    let hi = arms
-        .iter()
-        .map(|a| a.mean() + 8.0 * sd(a))
-        .fold(0.0, f64::max)
-        .min(1.0);
+    let sd = |a: &Arm| libm::sqrt(a.alpha * a.beta / ((a.alpha + a.beta) * (a.alpha + a.beta) * (a.alpha + a.beta + 1.0)));
+    let lo = arms.iter().map(|a| a.mean() - 8.0 * sd(a)).fold(1.0, f64::min).max(0.0);
+    let hi = arms.iter().map(|a| a.mean() + 8.0 * sd(a)).fold(0.0, f64::max).min(1.0);
     let step = (hi - lo) / GRID as f64;
     let ln_x: Vec<(f64, f64)> = (0..GRID)
         .map(|i| {
@@ -151,10 +134,7 @@ pub fn win_probabilities(arms: &[Arm]) -> Vec<f64> {
     let pmfs: Vec<Vec<f64>> = arms
         .iter()
         .map(|a| {
-            let logs: Vec<f64> = ln_x
-                .iter()
-                .map(|(lx, l1x)| (a.alpha - 1.0) * lx + (a.beta - 1.0) * l1x)
-                .collect();
+            let logs: Vec<f64> = ln_x.iter().map(|(lx, l1x)| (a.alpha - 1.0) * lx + (a.beta - 1.0) * l1x).collect();
             let max = logs.iter().cloned().fold(f64::MIN, f64::max);
             let dens: Vec<f64> = logs.iter().map(|l| libm::exp(l - max)).collect();
             let total: f64 = dens.iter().sum();
@@ -176,17 +156,7 @@ pub fn win_probabilities(arms: &[Arm]) -> Vec<f64> {
         })
         .collect();
     let mut wins: Vec<f64> = (0..arms.len())
-        .map(|v| {
-            (0..GRID)
-                .map(|i| {
-                    pmfs[v][i]
-                        * (0..arms.len())
-                            .filter(|u| *u != v)
-                            .map(|u| cdfs[u][i])
-                            .product::<f64>()
-                })
-                .sum()
-        })
+        .map(|v| (0..GRID).map(|i| pmfs[v][i] * (0..arms.len()).filter(|u| *u != v).map(|u| cdfs[u][i]).product::<f64>()).sum())
         .collect();
     let total: f64 = wins.iter().sum();
     if total > 0.0 {
@@ -205,20 +175,7 @@ mod tests {
     #[test]
     fn beta_draws_have_the_right_mean_and_spread() {
         let mut rng = Rng::new(7, 7);
-        for arm in [
-            Arm {
-                alpha: 2.0,
-                beta: 38.0,
-            },
-            Arm {
-                alpha: 0.5,
-                beta: 0.5,
-            },
-            Arm {
-                alpha: 30.0,
-                beta: 10.0,
-            },
-        ] {
+        for arm in [Arm { alpha: 2.0, beta: 38.0 }, Arm { alpha: 0.5, beta: 0.5 }, Arm { alpha: 30.0, beta: 10.0 }] {
             let n = 20_000;
             let draws: Vec<f64> = (0..n).map(|_| beta(arm, &mut rng)).collect();
             let mean = draws.iter().sum::<f64>() / n as f64;
@@ -226,22 +183,14 @@ mod tests {
             let (a, b) = (arm.alpha, arm.beta);
             let want_var = a * b / ((a + b) * (a + b) * (a + b + 1.0));
             assert!((mean - arm.mean()).abs() < 0.01, "{arm:?}: mean {mean}");
-            assert!(
-                (var - want_var).abs() / want_var < 0.08,
-                "{arm:?}: var {var} vs {want_var}"
-            );
+            assert!((var - want_var).abs() / want_var < 0.08, "{arm:?}: var {var} vs {want_var}");
             assert!(draws.iter().all(|d| (0.0..=1.0).contains(d)));
         }
     }
 
     #[test]
     fn propensities_match_the_observed_choice_frequencies() {
-        let arms = [
-            Arm::new(0.05, 0.0, 1.0, 0, 0),
-            Arm::new(0.05, 0.5, 1.0, 0, 0),
-            Arm::new(0.04, 0.9, 1.0, 3, 1),
-            Arm::new(0.08, 0.1, 1.0, 0, 0),
-        ];
+        let arms = [Arm::new(0.05, 0.0, 1.0, 0, 0), Arm::new(0.05, 0.5, 1.0, 0, 0), Arm::new(0.04, 0.9, 1.0, 3, 1), Arm::new(0.08, 0.1, 1.0, 0, 0)];
         let p = win_probabilities(&arms);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         let mut rng = Rng::new(42, 42);
@@ -253,38 +202,22 @@ mod tests {
         for i in 0..4 {
             let observed = counts[i] as f64 / n as f64;
             // Binomial standard error at n = 40,000 is under 0.0025.
-            assert!(
-                (observed - p[i]).abs() < 0.01,
-                "arm {i}: chosen {observed}, propensity {}",
-                p[i]
-            );
+            assert!((observed - p[i]).abs() < 0.01, "arm {i}: chosen {observed}, propensity {}", p[i]);
         }
-        assert!(
-            p[2] > p[1] && p[1] > p[0],
-            "affinity raises the odds: {p:?}"
-        );
+        assert!(p[2] > p[1] && p[1] > p[0], "affinity raises the odds: {p:?}");
     }
 
     #[test]
     fn a_single_arm_is_certain_and_evidence_moves_beliefs() {
-        assert_eq!(
-            win_probabilities(&[Arm::new(0.05, 0.0, 0.0, 0, 0)]),
-            vec![1.0]
-        );
+        assert_eq!(win_probabilities(&[Arm::new(0.05, 0.0, 0.0, 0, 0)]), vec![1.0]);
         let cold = Arm::new(0.05, 0.0, 0.0, 0, 0);
         let clicked = Arm::new(0.05, 0.0, 0.0, 10, 5);
         assert!(clicked.mean() > cold.mean());
         let ignored = Arm::new(0.05, 0.0, 0.0, 40, 0);
         assert!(ignored.mean() < cold.mean());
         // More profile evidence, narrower beliefs: the better match wins more often.
-        let thin = win_probabilities(&[
-            Arm::new(0.05, 0.6, 1.0, 0, 0),
-            Arm::new(0.05, 0.3, 1.0, 0, 0),
-        ]);
-        let rich = win_probabilities(&[
-            Arm::new(0.05, 0.6, 10.0, 0, 0),
-            Arm::new(0.05, 0.3, 10.0, 0, 0),
-        ]);
+        let thin = win_probabilities(&[Arm::new(0.05, 0.6, 1.0, 0, 0), Arm::new(0.05, 0.3, 1.0, 0, 0)]);
+        let rich = win_probabilities(&[Arm::new(0.05, 0.6, 10.0, 0, 0), Arm::new(0.05, 0.3, 10.0, 0, 0)]);
         assert!(rich[0] > thin[0] && thin[0] > 0.5, "{thin:?} {rich:?}");
     }
 }

@@ -22,10 +22,7 @@ pub struct ProfileConfig {
 
 impl Default for ProfileConfig {
     fn default() -> Self {
-        ProfileConfig {
-            half_life_days: 14.0,
-            sensitive: Vec::new(),
-        }
+        ProfileConfig { half_life_days: 14.0, sensitive: Vec::new() }
     }
 }
 
@@ -46,34 +43,15 @@ pub struct PersonalizeConfig {
 
 const SLOT_KEYS: &[&str] = &["holdout", "explore", "variants"];
 const VARIANT_KEYS: &[&str] = &["prior", "rules", "tags"];
-const RULE_KEYS: &[&str] = &[
-    "segment",
-    "minAffinity",
-    "pathPrefix",
-    "utmSource",
-    "utmCampaign",
-    "visitor",
-    "device",
-];
+const RULE_KEYS: &[&str] = &["segment", "minAffinity", "pathPrefix", "utmSource", "utmCampaign", "visitor", "device"];
 
 /// Reads `slots` and `profile` (and `debug`) of the described config;
 /// warnings about what it ignored go to `warnings`.
 pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig, ConfigError> {
     // The tracker checks the top level; here only these sections count.
     let mut quiet = Vec::new();
-    let top = Section::open(
-        text,
-        "",
-        &["slots", "profile", "debug", "journeys", "journeyCaps"],
-        &mut quiet,
-    )?;
-    let mut c = PersonalizeConfig {
-        debug: json::field(text, "debug")
-            .and_then(json::boolean)
-            .unwrap_or(false),
-        journeys_per_session: 2,
-        ..Default::default()
-    };
+    let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps"], &mut quiet)?;
+    let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), journeys_per_session: 2, ..Default::default() };
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     journeys(&top, &mut c, warnings)?;
     if let Some(p) = top.get("profile") {
@@ -98,70 +76,35 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
                     variants.push(variant(v, &vs.path(&id), id, warnings)?);
                 }
             }
-            c.slots.push(SlotSettings {
-                name,
-                holdout,
-                explore,
-                variants,
-            });
+            c.slots.push(SlotSettings { name, holdout, explore, variants });
         }
     }
     Ok(c)
 }
 
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-const JOURNEY_KEYS: &[&str] = &[
-    "on",
-    "message",
-    "link",
-    "survey",
-    "windowMinutes",
-    "dormantDays",
-    "sessions",
-    "perSession",
-    "perVisitor",
-    "everyDays",
-    "quietDays",
-];
+const JOURNEY_KEYS: &[&str] = &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
 
 /// `journeys` and `journeyCaps`.
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-fn journeys(
-    top: &Section,
-    c: &mut PersonalizeConfig,
-    warnings: &mut Vec<String>,
-) -> Result<(), ConfigError> {
+fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
     use super::journeys::{Journey, Trigger};
     if let Some(caps) = top.get("journeyCaps") {
         let caps = Section::open(caps, "journeyCaps", &["perSession"], warnings)?;
         c.journeys_per_session = caps.number("perSession", 0.0, 100.0, true, 2.0)? as u32;
     }
-    let Some(js) = top.get("journeys") else {
-        return Ok(());
-    };
+    let Some(js) = top.get("journeys") else { return Ok(()) };
     let mut quiet = Vec::new();
     let js = Section::open(js, "journeys", &[], &mut quiet)?;
     for (k, v) in json::members(js.text) {
         let name = json::string(k).unwrap_or_default();
         let j = Section::open(v, &js.path(&name), JOURNEY_KEYS, warnings)?;
-        let on = j
-            .get("on")
-            .and_then(json::string)
-            .and_then(|t| Trigger::parse(&t));
-        let on = on.ok_or_else(|| {
-            j.error(
-                "on",
-                "cart-abandoned, dormant-return, first-purchase, order, nth-session or exit-intent",
-                j.get("on").unwrap_or("nothing"),
-            )
-        })?;
+        let on = j.get("on").and_then(json::string).and_then(|t| Trigger::parse(&t));
+        let on = on.ok_or_else(|| j.error("on", "cart-abandoned, dormant-return, first-purchase, order, nth-session or exit-intent", j.get("on").unwrap_or("nothing")))?;
         let text = |key: &str, max: usize| -> Result<Option<String>, ConfigError> {
             match j.get(key) {
                 None => Ok(None),
-                Some(v) => json::string(v)
-                    .filter(|s| !s.is_empty() && s.len() <= max)
-                    .map(Some)
-                    .ok_or_else(|| j.error(key, "a non-empty string", v)),
+                Some(v) => json::string(v).filter(|s| !s.is_empty() && s.len() <= max).map(Some).ok_or_else(|| j.error(key, "a non-empty string", v)),
             }
         };
         let survey = j.boolean("survey", false)?;
@@ -170,9 +113,7 @@ fn journeys(
             None if survey => "How likely are you to recommend us to a friend or colleague?".into(),
             None => return Err(j.error("message", "the text to show", "nothing")),
         };
-        let link = text("link", 2000)?.filter(|l| {
-            l.starts_with('/') || l.starts_with("https://") || l.starts_with("http://")
-        });
+        let link = text("link", 2000)?.filter(|l| l.starts_with('/') || l.starts_with("https://") || l.starts_with("http://"));
         c.journeys.push(Journey {
             name,
             on,
@@ -191,12 +132,7 @@ fn journeys(
     Ok(())
 }
 
-fn variant(
-    v: &str,
-    path: &str,
-    id: String,
-    warnings: &mut Vec<String>,
-) -> Result<VariantSettings, ConfigError> {
+fn variant(v: &str, path: &str, id: String, warnings: &mut Vec<String>) -> Result<VariantSettings, ConfigError> {
     let s = Section::open(v, path, VARIANT_KEYS, warnings)?;
     let prior = match s.get("prior") {
         None => DEFAULT_PRIOR,
@@ -213,48 +149,19 @@ fn variant(
         None => Vec::new(),
         Some(t) => one_or_many(&s, "tags", t, "topic names", |x| topic_name(x))?,
     };
-    Ok(VariantSettings {
-        id,
-        prior,
-        rules,
-        tags,
-    })
+    Ok(VariantSettings { id, prior, rules, tags })
 }
 
 /// Strings of a `'a'` or `['a', 'b']` value, each checked by `read`.
-fn one_or_many<T>(
-    s: &Section,
-    key: &str,
-    v: &str,
-    expected: &str,
-    read: impl Fn(&str) -> Option<T>,
-) -> Result<Vec<T>, ConfigError> {
-    let items: Vec<&str> = if json::kind(v) == Kind::Array {
-        json::items(v).collect()
-    } else {
-        vec![v]
-    };
-    items
-        .into_iter()
-        .map(|i| {
-            json::string(i)
-                .as_deref()
-                .and_then(&read)
-                .ok_or_else(|| s.error(key, expected, i))
-        })
-        .collect()
+fn one_or_many<T>(s: &Section, key: &str, v: &str, expected: &str, read: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, ConfigError> {
+    let items: Vec<&str> = if json::kind(v) == Kind::Array { json::items(v).collect() } else { vec![v] };
+    items.into_iter().map(|i| json::string(i).as_deref().and_then(&read).ok_or_else(|| s.error(key, expected, i))).collect()
 }
 
 fn rules(s: &Section) -> Result<Rules, ConfigError> {
     let mut r = Rules::default();
     if let Some(v) = s.get("segment") {
-        r.segments = one_or_many(
-            s,
-            "segment",
-            v,
-            "new, returning, engaged, loyal or dormant",
-            Segment::parse,
-        )?;
+        r.segments = one_or_many(s, "segment", v, "new, returning, engaged, loyal or dormant", Segment::parse)?;
     }
     if let Some(v) = s.get("device") {
         r.devices = one_or_many(s, "device", v, "mobile, tablet or desktop", Device::parse)?;
@@ -268,9 +175,7 @@ fn rules(s: &Section) -> Result<Rules, ConfigError> {
     }
     for key in ["pathPrefix", "utmSource", "utmCampaign"] {
         if let Some(v) = s.get(key) {
-            let text = json::string(v)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| s.error(key, "a non-empty string", v))?;
+            let text = json::string(v).filter(|t| !t.is_empty()).ok_or_else(|| s.error(key, "a non-empty string", v))?;
             *match key {
                 "pathPrefix" => &mut r.path_prefix,
                 "utmSource" => &mut r.utm_source,
@@ -284,22 +189,10 @@ fn rules(s: &Section) -> Result<Rules, ConfigError> {
         }
         for (k, v) in json::members(m) {
             let topic = json::string(k).unwrap_or_default();
-            let name = topic_name(&topic).ok_or_else(|| {
-                ConfigError::new(
-                    &s.path("minAffinity"),
-                    "topic names of 1 to 40 characters",
-                    "an empty name",
-                )
-            })?;
+            let name = topic_name(&topic).ok_or_else(|| ConfigError::new(&s.path("minAffinity"), "topic names of 1 to 40 characters", "an empty name"))?;
             match json::number(v) {
                 Some(n) if (0.0..=1.0).contains(&n) => r.min_affinity.push((name, n)),
-                _ => {
-                    return Err(ConfigError::new(
-                        &[s.path("minAffinity"), ".".into(), topic].concat(),
-                        "a share from 0 to 1",
-                        &crate::engine::config::found(v),
-                    ))
-                }
+                _ => return Err(ConfigError::new(&[s.path("minAffinity"), ".".into(), topic].concat(), "a share from 0 to 1", &crate::engine::config::found(v))),
             }
         }
     }
@@ -328,14 +221,7 @@ mod tests {
         let r = &hero.variants[1].rules;
         assert_eq!(r.segments, [Segment::Loyal, Segment::Engaged]);
         assert_eq!(r.min_affinity, [("shoes".to_string(), 0.3)]);
-        assert_eq!(
-            (r.devices.as_slice(), r.visitor, r.path_prefix.as_deref()),
-            (
-                [Device::Mobile].as_slice(),
-                Some(Visitor::Returning),
-                Some("/p")
-            )
-        );
+        assert_eq!((r.devices.as_slice(), r.visitor, r.path_prefix.as_deref()), ([Device::Mobile].as_slice(), Some(Visitor::Returning), Some("/p")));
     }
 
     #[test]
@@ -343,18 +229,9 @@ mod tests {
         for (cfg, field) in [
             (r#"{"slots":[]}"#, "slots"),
             (r#"{"slots":{"hero":{"holdout":2}}}"#, "slots.hero.holdout"),
-            (
-                r#"{"slots":{"hero":{"variants":{"a":{"prior":0}}}}}"#,
-                "slots.hero.variants.a.prior",
-            ),
-            (
-                r#"{"slots":{"hero":{"variants":{"a":{"rules":{"segment":"vip"}}}}}}"#,
-                "slots.hero.variants.a.rules.segment",
-            ),
-            (
-                r#"{"slots":{"hero":{"variants":{"a":{"rules":{"minAffinity":{"x":3}}}}}}}"#,
-                "slots.hero.variants.a.rules.minAffinity.x",
-            ),
+            (r#"{"slots":{"hero":{"variants":{"a":{"prior":0}}}}}"#, "slots.hero.variants.a.prior"),
+            (r#"{"slots":{"hero":{"variants":{"a":{"rules":{"segment":"vip"}}}}}}"#, "slots.hero.variants.a.rules.segment"),
+            (r#"{"slots":{"hero":{"variants":{"a":{"rules":{"minAffinity":{"x":3}}}}}}}"#, "slots.hero.variants.a.rules.minAffinity.x"),
             (r#"{"profile":{"halfLifeDays":0}}"#, "profile.halfLifeDays"),
         ] {
             let err = parse(cfg, &mut Vec::new()).unwrap_err();

@@ -79,14 +79,7 @@ pub struct Decision {
 impl Decision {
     /// The default content, for `reason`.
     pub fn default_for(slot: &str, reason: Reason, holdout: bool, explanation: String) -> Decision {
-        Decision {
-            slot: slot.to_string(),
-            variant: None,
-            holdout,
-            reason,
-            propensity: 1.0,
-            explanation,
-        }
+        Decision { slot: slot.to_string(), variant: None, holdout, reason, propensity: 1.0, explanation }
     }
 }
 
@@ -99,27 +92,14 @@ fn percent(out: &mut String, share: f64) {
 pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) -> Decision {
     // The profile as it is with this page counted (see `Context::page_topics`).
     let mut basis = profile.clone();
-    basis.add_topics(
-        ctx.page_topics,
-        Signal::PageView,
-        ctx.now,
-        ctx.half_life_days,
-    );
+    basis.add_topics(ctx.page_topics, Signal::PageView, ctx.now, ctx.half_life_days);
     if slot.holdout > 0.0 && in_holdout(&slot.name, &profile.vid, slot.holdout) {
         let mut why = String::from("in the holdout (");
         percent(&mut why, slot.holdout);
         why.push_str(" of visitors always see the default, to measure lift)");
         // Kept too, so a page that renders before Kizuna loads knows to
         // show the default at once.
-        profile.assign(
-            &slot.name,
-            Assignment {
-                variant: None,
-                config: slot.config_hash,
-                propensity: 1.0,
-                cold: false,
-            },
-        );
+        profile.assign(&slot.name, Assignment { variant: None, config: slot.config_hash, propensity: 1.0, cold: false });
         return Decision::default_for(&slot.name, Reason::Holdout, true, why);
     }
     let mut eligible = Vec::new();
@@ -147,15 +127,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         if tags.is_empty() {
             return 0.0;
         }
-        tags.iter()
-            .map(|t| {
-                affinities
-                    .iter()
-                    .find(|(n, _)| n == t)
-                    .map_or(0.0, |(_, a)| *a)
-            })
-            .sum::<f64>()
-            / tags.len() as f64
+        tags.iter().map(|t| affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>() / tags.len() as f64
     };
     let evidence = basis.evidence(ctx.now, ctx.half_life_days);
     let arms: Vec<Arm> = eligible
@@ -171,10 +143,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     // flips on thin evidence, and no lock-in once the profile knows more.
     let mut switched = None;
     if let Some(a) = profile.assignment(&slot.name) {
-        let kept = a
-            .variant
-            .as_ref()
-            .and_then(|id| eligible.iter().position(|v| &v.id == id));
+        let kept = a.variant.as_ref().and_then(|id| eligible.iter().position(|v| &v.id == id));
         if let (Some(k), true) = (kept, a.config == slot.config_hash) {
             let win = wins.get(k).copied().unwrap_or(0.0);
             // Until the profile holds 5 units of topic evidence, no
@@ -189,14 +158,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
                 why.push_str(" probability; still the best with ");
                 percent(&mut why, win);
                 why.push_str(" probability)");
-                return Decision {
-                    slot: slot.name.clone(),
-                    variant,
-                    holdout: false,
-                    reason: Reason::Sticky,
-                    propensity,
-                    explanation: why,
-                };
+                return Decision { slot: slot.name.clone(), variant, holdout: false, reason: Reason::Sticky, propensity, explanation: why };
             }
             switched = a.variant.clone();
         }
@@ -210,17 +172,9 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         // least explore ÷ k and off-policy estimates stay usable.
         let k = arms.len();
         explored = rng.unit() < slot.explore;
-        let i = if explored {
-            ((rng.unit() * k as f64) as usize).min(k - 1)
-        } else {
-            choose(&arms, rng)
-        };
+        let i = if explored { ((rng.unit() * k as f64) as usize).min(k - 1) } else { choose(&arms, rng) };
         let win = wins.get(i).copied().unwrap_or(0.0);
-        (
-            i,
-            slot.explore / k as f64 + (1.0 - slot.explore) * win,
-            Reason::Thompson,
-        )
+        (i, slot.explore / k as f64 + (1.0 - slot.explore) * win, Reason::Thompson)
     };
     let chosen = eligible[index];
     let m = matched(&chosen.tags);
@@ -237,11 +191,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     } else {
         why.push_str("chose '");
         why.push_str(&chosen.id);
-        why.push_str(if explored {
-            "' to explore (uniformly) among "
-        } else {
-            "' by Thompson sampling among "
-        });
+        why.push_str(if explored { "' to explore (uniformly) among " } else { "' by Thompson sampling among " });
         write_i64(&mut why, arms.len() as i64);
         why.push_str(" eligible variants (");
         percent(&mut why, propensity);
@@ -257,23 +207,8 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     why.push('%');
     // Kept, explored or not: a pick the profile outgrows is switched away
     // from (above), so none is locked in.
-    profile.assign(
-        &slot.name,
-        Assignment {
-            variant: Some(chosen.id.clone()),
-            config: slot.config_hash,
-            propensity,
-            cold: false,
-        },
-    );
-    Decision {
-        slot: slot.name.clone(),
-        variant: Some(chosen.id.clone()),
-        holdout: false,
-        reason,
-        propensity,
-        explanation: why,
-    }
+    profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: false });
+    Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }
 }
 
 #[cfg(test)]
@@ -284,33 +219,11 @@ mod tests {
 
     #[test]
     fn the_exploration_floor_bounds_every_logged_propensity_and_matches_the_choices() {
-        let variant = |id: &str, prior: f64| VariantSettings {
-            id: id.into(),
-            prior,
-            rules: Rules::default(),
-            tags: Vec::new(),
-        };
-        let settings = SlotSettings {
-            name: "hero".into(),
-            holdout: 0.0,
-            explore: 0.1,
-            variants: vec![
-                variant("default", 0.01),
-                variant("a", 0.3),
-                variant("b", 0.02),
-            ],
-        };
+        let variant = |id: &str, prior: f64| VariantSettings { id: id.into(), prior, rules: Rules::default(), tags: Vec::new() };
+        let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 0.1, variants: vec![variant("default", 0.01), variant("a", 0.3), variant("b", 0.02)] };
         let markup: Vec<MarkupVariant> = settings.as_markup();
         let slot = Slot::new("hero", &markup, Some(&settings));
-        let ctx = Context {
-            now: 1.0e12,
-            path: "/",
-            utm_source: None,
-            utm_campaign: None,
-            device: Device::Desktop,
-            half_life_days: 14.0,
-            page_topics: &[],
-        };
+        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
         let mut rng = Rng::new(7, 9);
         let mut chosen = [0usize; 3];
         let mut props = [0.0f64; 3];
@@ -318,53 +231,24 @@ mod tests {
         for i in 0..n {
             let mut profile = Profile::new(&format!("v{i}"), ctx.now);
             let d = decide(&slot, &mut profile, &ctx, &mut rng);
-            let k = ["default", "a", "b"]
-                .iter()
-                .position(|v| Some(*v) == d.variant.as_deref())
-                .unwrap();
-            assert!(
-                d.propensity >= 0.1 / 3.0 - 1e-12,
-                "propensity {} under the floor",
-                d.propensity
-            );
+            let k = ["default", "a", "b"].iter().position(|v| Some(*v) == d.variant.as_deref()).unwrap();
+            assert!(d.propensity >= 0.1 / 3.0 - 1e-12, "propensity {} under the floor", d.propensity);
             chosen[k] += 1;
             props[k] = d.propensity;
         }
         for k in 0..3 {
             let share = chosen[k] as f64 / n as f64;
-            assert!(
-                (share - props[k]).abs() < 0.015,
-                "variant {k}: chosen {share}, logged {}",
-                props[k]
-            );
+            assert!((share - props[k]).abs() < 0.015, "variant {k}: chosen {share}, logged {}", props[k]);
         }
     }
 
     #[test]
     fn what_was_shown_stays_until_another_variant_is_clearly_better() {
-        let variant = |id: &str, tag: &str| VariantSettings {
-            id: id.into(),
-            prior: 0.05,
-            rules: Rules::default(),
-            tags: vec![tag.into()],
-        };
+        let variant = |id: &str, tag: &str| VariantSettings { id: id.into(), prior: 0.05, rules: Rules::default(), tags: vec![tag.into()] };
         // Even interest at first: either pick, kept like any other.
-        let settings = SlotSettings {
-            name: "hero".into(),
-            holdout: 0.0,
-            explore: 0.0,
-            variants: vec![variant("shoes", "shoes"), variant("outerwear", "outerwear")],
-        };
+        let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 0.0, variants: vec![variant("shoes", "shoes"), variant("outerwear", "outerwear")] };
         let slot = Slot::new("hero", &settings.as_markup(), Some(&settings));
-        let ctx = Context {
-            now: 1.0e12,
-            path: "/",
-            utm_source: None,
-            utm_campaign: None,
-            device: Device::Desktop,
-            half_life_days: 14.0,
-            page_topics: &[],
-        };
+        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
         let mut flips_on_thin_evidence = 0;
         let mut locked_in = 0;
         for seed in 0..200u64 {
@@ -385,11 +269,7 @@ mod tests {
             for _ in 0..12 {
                 profile.page_view(&["outerwear".to_string()], ctx.now, 14.0);
             }
-            if decide(&slot, &mut profile, &ctx, &mut rng)
-                .variant
-                .as_deref()
-                != Some("outerwear")
-            {
+            if decide(&slot, &mut profile, &ctx, &mut rng).variant.as_deref() != Some("outerwear") {
                 locked_in += 1;
             }
         }

@@ -48,28 +48,15 @@ impl Personalizer {
             .filter_map(|v| {
                 let mut a = json::items(v);
                 let id = a.next().and_then(json::string).filter(|s| !s.is_empty())?;
-                let topics = a
-                    .next()
-                    .and_then(json::string)
-                    .map(|t| self.allowed(topics_of(&t)))
-                    .unwrap_or_default();
+                let topics = a.next().and_then(json::string).map(|t| self.allowed(topics_of(&t))).unwrap_or_default();
                 let popularity = a.next().and_then(json::number).unwrap_or(0.0);
                 let repeats = a.next().and_then(json::boolean).unwrap_or(false);
-                Some(Candidate {
-                    id,
-                    topics,
-                    popularity,
-                    repeats,
-                })
+                Some(Candidate { id, topics, popularity, repeats })
             })
             .collect();
         let half_life = self.cfg.profile.half_life_days;
         // Without consent the profile is not read: what sells, in the site's order.
-        let profile = if self.granted {
-            self.profile.as_ref()
-        } else {
-            None
-        };
+        let profile = if self.granted { self.profile.as_ref() } else { None };
         let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
         let picks = rank(&items, profile, &interests, n);
         let mut row = Vec::new();
@@ -105,21 +92,10 @@ impl Personalizer {
     pub(super) fn rec_exposure(&mut self, f: &[&str], clicked: bool) {
         let slot = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
         let id = json::string(f.get(1).copied().unwrap_or("")).unwrap_or_default();
-        let Some((position, (_, code, _))) = self
-            .rows
-            .iter()
-            .find(|(s, _)| *s == slot)
-            .and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id))
-        else {
-            return;
-        };
+        let Some((position, (_, code, _))) = self.rows.iter().find(|(s, _)| *s == slot).and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id)) else { return };
         let o = &mut self.out;
         o.push('T');
-        o.push_str(if clicked {
-            "\"Recommendation Clicked\""
-        } else {
-            "\"Recommendation Viewed\""
-        });
+        o.push_str(if clicked { "\"Recommendation Clicked\"" } else { "\"Recommendation Viewed\"" });
         o.push(US);
         o.push_str("{\"slot\":");
         write_string(o, &slot);
@@ -160,9 +136,7 @@ impl Personalizer {
             return;
         }
         let now = self.now;
-        let Some(p) = self.profile.as_ref() else {
-            return;
-        };
+        let Some(p) = self.profile.as_ref() else { return };
         let facts = Facts {
             now,
             session: p.sessions,
@@ -173,34 +147,11 @@ impl Personalizer {
             cart_at: p.cart_at,
             cart_session: p.cart_session,
             exit_intent: exit,
-            session_total: p
-                .journeys
-                .iter()
-                .filter(|s| s.session == p.sessions)
-                .map(|s| s.in_session)
-                .sum(),
+            session_total: p.journeys.iter().filter(|s| s.session == p.sessions).map(|s| s.in_session).sum(),
         };
-        let Some((j, why)) = due(
-            &self.cfg.journeys,
-            &p.journeys,
-            &facts,
-            self.cfg.journeys_per_session,
-        ) else {
-            return;
-        };
+        let Some((j, why)) = due(&self.cfg.journeys, &p.journeys, &facts, self.cfg.journeys_per_session) else { return };
         let j = j.clone();
-        let sentence = [
-            "shown because ",
-            &why,
-            " (",
-            j.on.name(),
-            "); at most ",
-            &count(j.per_session),
-            " a session and ",
-            &count(j.per_visitor),
-            " in all, and not again for a while if you close it",
-        ]
-        .concat();
+        let sentence = ["shown because ", &why, " (", j.on.name(), "); at most ", &count(j.per_session), " a session and ", &count(j.per_visitor), " in all, and not again for a while if you close it"].concat();
         if let Some(p) = self.profile_mut() {
             record_shown(&mut p.journeys, &j.name, &facts);
         }
@@ -218,24 +169,12 @@ impl Personalizer {
             o.push_str(",\"link\":");
             write_string(o, link);
         }
-        o.push_str(if j.survey {
-            ",\"survey\":true"
-        } else {
-            ",\"survey\":false"
-        });
+        o.push_str(if j.survey { ",\"survey\":true" } else { ",\"survey\":false" });
         o.push_str(",\"explanation\":");
         write_string(o, &sentence);
         o.push('}');
         o.push(RS);
-        self.event(
-            if j.survey {
-                "Survey Shown"
-            } else {
-                "Journey Shown"
-            },
-            &j,
-            "",
-        );
+        self.event(if j.survey { "Survey Shown" } else { "Journey Shown" }, &j, "");
         self.fired.push((j.name, sentence));
     }
 
@@ -243,52 +182,30 @@ impl Personalizer {
     /// `U` name, score, comment: they answered a survey.
     pub(super) fn journey_answer(&mut self, f: &[&str], answered: bool) {
         let name = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
-        let Some(j) = self.cfg.journeys.iter().find(|j| j.name == name).cloned() else {
-            return;
-        };
+        let Some(j) = self.cfg.journeys.iter().find(|j| j.name == name).cloned() else { return };
         if !self.fired.iter().any(|(n, _)| *n == name) {
             return;
         }
         if !answered {
             let now = self.now;
-            if let Some(s) = self
-                .profile_mut()
-                .and_then(|p| p.journeys.iter_mut().find(|s| s.name == name))
-            {
+            if let Some(s) = self.profile_mut().and_then(|p| p.journeys.iter_mut().find(|s| s.name == name)) {
                 s.dismissed = now;
             }
-            self.event(
-                if j.survey {
-                    "Survey Dismissed"
-                } else {
-                    "Journey Dismissed"
-                },
-                &j,
-                "",
-            );
+            self.event(if j.survey { "Survey Dismissed" } else { "Journey Dismissed" }, &j, "");
             return;
         }
-        let score = parse_f64(f.get(1).copied().unwrap_or(""))
-            .filter(|s| (0.0..=10.0).contains(s) && *s == libm::floor(*s));
-        let Some(score) = score.filter(|_| j.survey) else {
-            return;
-        };
+        let score = parse_f64(f.get(1).copied().unwrap_or("")).filter(|s| (0.0..=10.0).contains(s) && *s == libm::floor(*s));
+        let Some(score) = score.filter(|_| j.survey) else { return };
         let mut extra = String::from(",\"score\":");
         write_u64(&mut extra, score as u64);
-        if let Some(c) = json::string(f.get(2).copied().unwrap_or(""))
-            .map(|c| c.trim().chars().take(1000).collect::<String>())
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(c) = json::string(f.get(2).copied().unwrap_or("")).map(|c| c.trim().chars().take(1000).collect::<String>()).filter(|c| !c.is_empty()) {
             extra.push_str(",\"comment\":");
             write_string(&mut extra, &c);
         }
         self.event("Survey Responded", &j, &extra);
         // Answered: the same quiet period as a dismissal before it asks again.
         let now = self.now;
-        if let Some(s) = self
-            .profile_mut()
-            .and_then(|p| p.journeys.iter_mut().find(|s| s.name == name))
-        {
+        if let Some(s) = self.profile_mut().and_then(|p| p.journeys.iter_mut().find(|s| s.name == name)) {
             s.dismissed = now;
         }
     }
@@ -299,11 +216,7 @@ impl Personalizer {
         o.push_str(name);
         o.push('"');
         o.push(US);
-        o.push_str(if j.survey {
-            "{\"survey\":"
-        } else {
-            "{\"journey\":"
-        });
+        o.push_str(if j.survey { "{\"survey\":" } else { "{\"journey\":" });
         write_string(o, &j.name);
         o.push_str(",\"trigger\":\"");
         o.push_str(j.on.name());
@@ -315,10 +228,7 @@ impl Personalizer {
 
     /// What `kz.explain(name)` says about a journey shown on this page.
     pub(super) fn explain_journey(&self, name: &str) -> Option<String> {
-        self.fired
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, s)| s.clone())
+        self.fired.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone())
     }
 }
 

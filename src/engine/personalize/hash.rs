@@ -27,13 +27,7 @@ pub fn fnv1a32(bytes: &[u8]) -> u32 {
 /// The visitor's bucket for `slot`, in [0, 1).
 pub fn bucket(slot: &str, visitor_id: &str) -> f64 {
     let mut h: u32 = 0x811c_9dc5;
-    for part in [
-        VERSION.as_bytes(),
-        b"|",
-        slot.as_bytes(),
-        b"|",
-        visitor_id.as_bytes(),
-    ] {
+    for part in [VERSION.as_bytes(), b"|", slot.as_bytes(), b"|", visitor_id.as_bytes()] {
         for &b in part {
             h ^= u32::from(b);
             h = h.wrapping_mul(0x0100_0193);
@@ -61,9 +55,7 @@ mod tests {
     #[test]
     fn buckets_spread_evenly() {
         let n = 20_000;
-        let inside = (0..n)
-            .filter(|i| in_holdout("hero", &i.to_string(), 0.1))
-            .count();
+        let inside = (0..n).filter(|i| in_holdout("hero", &i.to_string(), 0.1)).count();
         let share = inside as f64 / n as f64;
         assert!((share - 0.1).abs() < 0.01, "{share}");
     }

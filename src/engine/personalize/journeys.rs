@@ -58,16 +58,7 @@ impl Trigger {
 
     /// The trigger called `name`.
     pub fn parse(name: &str) -> Option<Trigger> {
-        [
-            Trigger::CartAbandoned,
-            Trigger::DormantReturn,
-            Trigger::FirstPurchase,
-            Trigger::Order,
-            Trigger::NthSession,
-            Trigger::ExitIntent,
-        ]
-        .into_iter()
-        .find(|t| t.name() == name)
+        [Trigger::CartAbandoned, Trigger::DormantReturn, Trigger::FirstPurchase, Trigger::Order, Trigger::NthSession, Trigger::ExitIntent].into_iter().find(|t| t.name() == name)
     }
 }
 
@@ -149,30 +140,18 @@ pub fn matches(j: &Journey, f: &Facts) -> Option<String> {
         Trigger::CartAbandoned => {
             let open = f.cart_at > 0.0 && f.last_order < f.cart_at;
             let waited = f.now - f.cart_at >= j.window_minutes * MINUTE_MS;
-            (open && (waited || f.cart_session < f.session))
-                .then(|| "you added something to your cart and did not order it".into())
+            (open && (waited || f.cart_session < f.session)).then(|| "you added something to your cart and did not order it".into())
         }
-        Trigger::DormantReturn => (f.session > 1 && f.gap_days > j.dormant_days)
-            .then(|| "you are back after a while away".into()),
-        Trigger::FirstPurchase => (f.orders == 1 && this_session(f.last_order))
-            .then(|| "you just placed your first order".into()),
-        Trigger::Order => {
-            (f.orders > 0 && this_session(f.last_order)).then(|| "you placed an order".into())
-        }
-        Trigger::NthSession => {
-            (f.session >= j.sessions).then(|| "you have visited a few times".into())
-        }
+        Trigger::DormantReturn => (f.session > 1 && f.gap_days > j.dormant_days).then(|| "you are back after a while away".into()),
+        Trigger::FirstPurchase => (f.orders == 1 && this_session(f.last_order)).then(|| "you just placed your first order".into()),
+        Trigger::Order => (f.orders > 0 && this_session(f.last_order)).then(|| "you placed an order".into()),
+        Trigger::NthSession => (f.session >= j.sessions).then(|| "you have visited a few times".into()),
         Trigger::ExitIntent => f.exit_intent.then(|| "you seemed about to leave".into()),
     }
 }
 
 /// Why the caps hold `j` back now, if they do.
-pub fn capped(
-    j: &Journey,
-    s: Option<&Shown>,
-    f: &Facts,
-    per_session_total: u32,
-) -> Option<&'static str> {
+pub fn capped(j: &Journey, s: Option<&Shown>, f: &Facts, per_session_total: u32) -> Option<&'static str> {
     if f.session_total >= per_session_total {
         return Some("enough messages this session");
     }
@@ -194,12 +173,7 @@ pub fn capped(
 
 /// The first journey (in config order) whose rule holds and no cap holds
 /// back, with the sentence that explains it.
-pub fn due<'a>(
-    journeys: &'a [Journey],
-    shown: &[Shown],
-    f: &Facts,
-    per_session_total: u32,
-) -> Option<(&'a Journey, String)> {
+pub fn due<'a>(journeys: &'a [Journey], shown: &[Shown], f: &Facts, per_session_total: u32) -> Option<(&'a Journey, String)> {
     journeys.iter().find_map(|j| {
         let why = matches(j, f)?;
         let s = shown.iter().find(|s| s.name == j.name);
@@ -215,10 +189,7 @@ pub fn record_shown(shown: &mut Vec<Shown>, name: &str, f: &Facts) {
     let i = match shown.iter().position(|s| s.name == name) {
         Some(i) => i,
         None => {
-            shown.push(Shown {
-                name: name.into(),
-                ..Shown::default()
-            });
+            shown.push(Shown { name: name.into(), ..Shown::default() });
             shown.len() - 1
         }
     };

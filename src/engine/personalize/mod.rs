@@ -166,10 +166,7 @@ impl Personalizer {
                 Ok(profile) if p.granted => p.profile = Some(profile),
                 Ok(_) => {}
                 Err(why) => {
-                    p.log(
-                        'w',
-                        &["the stored profile was discarded because ", why].concat(),
-                    );
+                    p.log('w', &["the stored profile was discarded because ", why].concat());
                     p.remove(STORAGE_KEY);
                 }
             }
@@ -198,9 +195,7 @@ impl Personalizer {
     }
 
     fn record(&mut self, rec: &str) {
-        let Some(kind) = rec.bytes().next() else {
-            return;
-        };
+        let Some(kind) = rec.bytes().next() else { return };
         let body = rec.get(1..).unwrap_or("");
         let f: Vec<&str> = body.split(US).collect();
         let at = |i: usize| f.get(i).copied().unwrap_or("");
@@ -210,23 +205,11 @@ impl Personalizer {
                 let topics = self.allowed(topics_in(at(3)));
                 let utm_campaign = json::string(at(2)).filter(|s| !s.is_empty());
                 let mut words = Vec::new();
-                for text in [
-                    utm_campaign.clone().unwrap_or_default(),
-                    json::string(at(4)).unwrap_or_default(),
-                    json::string(at(5)).unwrap_or_default(),
-                ] {
+                for text in [utm_campaign.clone().unwrap_or_default(), json::string(at(4)).unwrap_or_default(), json::string(at(5)).unwrap_or_default()] {
                     words_of(&text, &mut words);
                 }
                 let words = self.allowed(words);
-                self.page = PageInfo {
-                    path: json::string(at(0)).unwrap_or_default(),
-                    utm_source: json::string(at(1)).filter(|s| !s.is_empty()),
-                    utm_campaign,
-                    topics,
-                    words,
-                    at: self.now,
-                    folded: false,
-                };
+                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign, topics, words, at: self.now, folded: false };
                 self.decisions.clear();
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 {
@@ -240,47 +223,20 @@ impl Personalizer {
                 let name = json::string(at(1)).unwrap_or_default();
                 let markup: Vec<MarkupVariant> = json::items(at(2))
                     .filter_map(|v| {
-                        let id = json::items(v)
-                            .next()
-                            .and_then(json::string)
-                            .filter(|s| !s.is_empty())?;
-                        let tags = json::items(v)
-                            .nth(1)
-                            .and_then(json::string)
-                            .map(|t| topics_of(&t))
-                            .unwrap_or_default();
+                        let id = json::items(v).next().and_then(json::string).filter(|s| !s.is_empty())?;
+                        let tags = json::items(v).nth(1).and_then(json::string).map(|t| topics_of(&t)).unwrap_or_default();
                         Some(MarkupVariant { id, tags })
                     })
                     .collect();
-                let kept = self
-                    .profile
-                    .as_ref()
-                    .and_then(|p| p.assignment(&name))
-                    .map(|a| a.propensity);
+                let kept = self.profile.as_ref().and_then(|p| p.assignment(&name)).map(|a| a.propensity);
                 let d = self.decide_slot(&name, &markup, at(0) == "1");
                 // What the pre-paint script already painted stays for this
                 // page view: a switch shows from the next page on.
                 let painted = json::string(at(3)).filter(|v| !v.is_empty());
                 let d = match painted {
-                    Some(v)
-                        if d.variant.as_deref() != Some(v.as_str())
-                            && d.reason == Reason::Thompson
-                            && markup.iter().any(|m| m.id == v) =>
-                    {
-                        let why = [
-                            "'",
-                            &v,
-                            "' was already shown on this page and stays until the next one: ",
-                            &d.explanation,
-                        ]
-                        .concat();
-                        Decision {
-                            variant: Some(v),
-                            reason: Reason::Late,
-                            propensity: kept.unwrap_or(d.propensity),
-                            explanation: why,
-                            ..d
-                        }
+                    Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
+                        let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
+                        Decision { variant: Some(v), reason: Reason::Late, propensity: kept.unwrap_or(d.propensity), explanation: why, ..d }
                     }
                     _ => d,
                 };
@@ -294,13 +250,7 @@ impl Personalizer {
                 let d = match self.decisions.iter().find(|d| d.slot == name) {
                     Some(d) => d.clone(),
                     None => {
-                        let markup = self
-                            .cfg
-                            .slots
-                            .iter()
-                            .find(|s| s.name == name)
-                            .map(|s| s.as_markup())
-                            .unwrap_or_default();
+                        let markup = self.cfg.slots.iter().find(|s| s.name == name).map(|s| s.as_markup()).unwrap_or_default();
                         self.decide_slot(&name, &markup, false)
                     }
                 };
@@ -346,18 +296,10 @@ impl Personalizer {
             }
             b'e' => {
                 let name = json::string(body).unwrap_or_default();
-                let text = self
-                    .decisions
-                    .iter()
-                    .find(|d| d.slot == name)
-                    .map(|d| d.explanation.clone());
+                let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone());
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-                let text = text
-                    .or_else(|| self.explain_row(&name))
-                    .or_else(|| self.explain_journey(&name));
-                let text = text.unwrap_or_else(|| {
-                    ["slot '", &name, "' has not been decided on this page"].concat()
-                });
+                let text = text.or_else(|| self.explain_row(&name)).or_else(|| self.explain_journey(&name));
+                let text = text.unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
                 self.out.push('E');
                 self.out.push_str(&text);
                 self.out.push(RS);
@@ -365,9 +307,7 @@ impl Personalizer {
             b'q' => {
                 self.out.push('Q');
                 match &self.profile {
-                    Some(p) if self.granted => self
-                        .out
-                        .push_str(&p.to_api_json(self.now, self.cfg.profile.half_life_days)),
+                    Some(p) if self.granted => self.out.push_str(&p.to_api_json(self.now, self.cfg.profile.half_life_days)),
                     _ => self.out.push_str("null"),
                 }
                 self.out.push(RS);
@@ -382,13 +322,7 @@ impl Personalizer {
         self.out.push('L');
         self.out.push(level);
         self.out.push(US);
-        self.out.extend(msg.chars().map(|c| {
-            if matches!(c, '\u{1d}' | RS | US) {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        }));
+        self.out.extend(msg.chars().map(|c| if matches!(c, '\u{1d}' | RS | US) { '\u{fffd}' } else { c }));
         self.out.push(RS);
     }
 
@@ -497,11 +431,7 @@ impl Personalizer {
         let page = self.page.clone();
         // This page's topics until its page view is in the profile, and the
         // campaign's or search's words that name one of this slot's topics.
-        let mut page_topics = if page.folded {
-            Vec::new()
-        } else {
-            page.topics.clone()
-        };
+        let mut page_topics = if page.folded { Vec::new() } else { page.topics.clone() };
         for w in &page.words {
             if !page_topics.contains(w) && slot.variants.iter().any(|v| v.tags.contains(w)) {
                 page_topics.push(w.clone());
@@ -518,28 +448,13 @@ impl Personalizer {
         };
         let mut rng = self.rng.clone();
         let d = match self.profile_mut() {
-            None => Decision::default_for(
-                name,
-                Reason::NoConsent,
-                false,
-                "personalization is not granted, so the default".into(),
-            ),
+            None => Decision::default_for(name, Reason::NoConsent, false, "personalization is not granted, so the default".into()),
             Some(p) => decide(&slot, p, &ctx, &mut rng),
         };
         self.rng = rng;
         let d = if late && d.variant.is_some() {
-            let why = [
-                "Kizuna loaded after the page showed the default; kept for the next page: ",
-                &d.explanation,
-            ]
-            .concat();
-            Decision {
-                variant: None,
-                reason: Reason::Late,
-                propensity: 1.0,
-                explanation: why,
-                ..d
-            }
+            let why = ["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation].concat();
+            Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, ..d }
         } else {
             d
         };
@@ -574,11 +489,7 @@ impl Personalizer {
         o.push_str(d.reason.code());
         o.push_str("\",\"propensity\":");
         write_fixed(o, d.propensity, 6);
-        o.push_str(if d.holdout {
-            ",\"holdout\":true"
-        } else {
-            ",\"holdout\":false"
-        });
+        o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
         o.push_str(",\"explanation\":");
         write_string(o, &d.explanation);
         o.push('}');
@@ -588,29 +499,19 @@ impl Personalizer {
     /// The slot was seen (half of it for a second) or clicked: counted in
     /// the profile, and an exposure event for the tracker.
     fn exposure(&mut self, name: &str, clicked: bool) {
-        let Some(d) = self.decisions.iter().find(|d| d.slot == name).cloned() else {
-            return;
-        };
+        let Some(d) = self.decisions.iter().find(|d| d.slot == name).cloned() else { return };
         if let (Some(v), Some(p)) = (&d.variant, self.profile_mut()) {
             p.count(&d.slot, v, clicked);
         }
         let o = &mut self.out;
         o.push('T');
-        o.push_str(if clicked {
-            "\"Slot Clicked\""
-        } else {
-            "\"Slot Viewed\""
-        });
+        o.push_str(if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" });
         o.push(US);
         o.push_str("{\"slot\":");
         write_string(o, &d.slot);
         o.push_str(",\"variant\":");
         write_string(o, d.variant.as_deref().unwrap_or("default"));
-        o.push_str(if d.holdout {
-            ",\"holdout\":true"
-        } else {
-            ",\"holdout\":false"
-        });
+        o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
         o.push_str(",\"reason\":\"");
         o.push_str(d.reason.code());
         o.push_str("\",\"propensity\":");

@@ -82,15 +82,7 @@ impl Segment {
 
     /// The segment called `name`.
     pub fn parse(name: &str) -> Option<Segment> {
-        [
-            Segment::New,
-            Segment::Returning,
-            Segment::Engaged,
-            Segment::Loyal,
-            Segment::Dormant,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
+        [Segment::New, Segment::Returning, Segment::Engaged, Segment::Loyal, Segment::Dormant].into_iter().find(|s| s.name() == name)
     }
 }
 
@@ -174,13 +166,8 @@ pub fn topic_name(raw: &str) -> Option<String> {
 /// (comma-separated) or an array of strings.
 pub fn topics_in(value: &str) -> Vec<String> {
     match json::kind(value) {
-        Kind::String => json::string(value)
-            .map(|s| topics_of(&s))
-            .unwrap_or_default(),
-        Kind::Array => json::items(value)
-            .filter_map(json::string)
-            .filter_map(|s| topic_name(&s))
-            .collect(),
+        Kind::String => json::string(value).map(|s| topics_of(&s)).unwrap_or_default(),
+        Kind::Array => json::items(value).filter_map(json::string).filter_map(|s| topic_name(&s)).collect(),
         _ => Vec::new(),
     }
 }
@@ -233,10 +220,7 @@ impl Profile {
 
     /// Whether item `id` was viewed, and whether it was bought.
     pub fn seen(&self, id: &str) -> (bool, bool) {
-        self.items
-            .iter()
-            .find(|(i, _)| i == id)
-            .map_or((false, false), |(_, b)| (true, *b))
+        self.items.iter().find(|(i, _)| i == id).map_or((false, false), |(_, b)| (true, *b))
     }
 
     /// Notes activity at `now`: a gap of 30 minutes starts a new session.
@@ -258,11 +242,7 @@ impl Profile {
                     t.weight = decayed(t.weight, t.at, now, half_life_days) + add;
                     t.at = now;
                 }
-                None => self.topics.push(Topic {
-                    name: name.clone(),
-                    weight: add,
-                    at: now,
-                }),
+                None => self.topics.push(Topic { name: name.clone(), weight: add, at: now }),
             }
         }
         if !topics.is_empty() {
@@ -290,15 +270,7 @@ impl Profile {
     /// An event at `now`: counts it, takes the topics of its `category` and
     /// `tags` (JSON values, empty when absent), and for `Order Completed`
     /// the order and its `revenue`.
-    pub fn event(
-        &mut self,
-        name: &str,
-        category: &str,
-        tags: &str,
-        revenue: &str,
-        now: f64,
-        half_life_days: f64,
-    ) {
+    pub fn event(&mut self, name: &str, category: &str, tags: &str, revenue: &str, now: f64, half_life_days: f64) {
         self.touch(now);
         self.events += 1;
         if name == "Product Added" {
@@ -319,11 +291,7 @@ impl Profile {
 
     /// Each topic's share of the visitor's (decayed) interest now, strongest first.
     pub fn affinities(&self, now: f64, half_life_days: f64) -> Vec<(String, f64)> {
-        let weights: Vec<(String, f64)> = self
-            .topics
-            .iter()
-            .map(|t| (t.name.clone(), decayed(t.weight, t.at, now, half_life_days)))
-            .collect();
+        let weights: Vec<(String, f64)> = self.topics.iter().map(|t| (t.name.clone(), decayed(t.weight, t.at, now, half_life_days))).collect();
         let total: f64 = weights.iter().map(|(_, w)| w).sum();
         if total <= 0.0 {
             return Vec::new();
@@ -333,18 +301,12 @@ impl Profile {
 
     /// The total topic weight now: how much the profile knows.
     pub fn evidence(&self, now: f64, half_life_days: f64) -> f64 {
-        self.topics
-            .iter()
-            .map(|t| decayed(t.weight, t.at, now, half_life_days))
-            .sum()
+        self.topics.iter().map(|t| decayed(t.weight, t.at, now, half_life_days)).sum()
     }
 
     /// The share of interest in `topic` now (0 when unknown).
     pub fn affinity(&self, topic: &str, now: f64, half_life_days: f64) -> f64 {
-        self.affinities(now, half_life_days)
-            .into_iter()
-            .find(|(n, _)| n == topic)
-            .map_or(0.0, |(_, a)| a)
+        self.affinities(now, half_life_days).into_iter().find(|(n, _)| n == topic).map_or(0.0, |(_, a)| a)
     }
 
     /// The engagement score, 0–100:
@@ -358,8 +320,7 @@ impl Profile {
         let depth = (f64::from(self.page_views) / (5.0 * f64::from(self.sessions.max(1)))).min(1.0);
         let recency = halving(((now - self.last_seen) / DAY_MS).max(0.0) / 7.0);
         let buying = (f64::from(self.orders) / 3.0).min(1.0);
-        libm::round(100.0 * (0.35 * frequency + 0.25 * depth + 0.25 * recency + 0.15 * buying))
-            as u32
+        libm::round(100.0 * (0.35 * frequency + 0.25 * depth + 0.25 * recency + 0.15 * buying)) as u32
     }
 
     /// The lifecycle segment, the first that applies: `dormant` (this
@@ -395,26 +356,18 @@ impl Profile {
 
     /// This visitor's views and clicks of `variant` in `slot`.
     pub fn outcome(&self, slot: &str, variant: &str) -> (u32, u32) {
-        self.outcomes
-            .iter()
-            .find(|(s, v, _, _)| s == slot && v == variant)
-            .map_or((0, 0), |o| (o.2, o.3))
+        self.outcomes.iter().find(|(s, v, _, _)| s == slot && v == variant).map_or((0, 0), |o| (o.2, o.3))
     }
 
     /// Counts a view (`clicked: false`) or a click of `variant` in `slot`.
     pub fn count(&mut self, slot: &str, variant: &str, clicked: bool) {
-        let i = match self
-            .outcomes
-            .iter()
-            .position(|(s, v, _, _)| s == slot && v == variant)
-        {
+        let i = match self.outcomes.iter().position(|(s, v, _, _)| s == slot && v == variant) {
             Some(i) => i,
             None => {
                 if self.outcomes.len() >= MAX_OUTCOMES {
                     self.outcomes.remove(0);
                 }
-                self.outcomes
-                    .push((slot.to_string(), variant.to_string(), 0, 0));
+                self.outcomes.push((slot.to_string(), variant.to_string(), 0, 0));
                 self.outcomes.len() - 1
             }
         };
@@ -510,13 +463,7 @@ impl Profile {
             }
             o.push('[');
             write_string(&mut o, &j.name);
-            for n in [
-                f64::from(j.count),
-                j.last,
-                f64::from(j.session),
-                f64::from(j.in_session),
-                j.dismissed,
-            ] {
+            for n in [f64::from(j.count), j.last, f64::from(j.session), f64::from(j.in_session), j.dismissed] {
                 o.push(',');
                 write_fixed(&mut o, n, 0);
             }
@@ -537,32 +484,14 @@ impl Profile {
         if json::get(text, "v").and_then(json::number) != Some(VERSION) {
             return Err("it has an unknown version");
         }
-        let num = |k: &str| {
-            json::get(text, k)
-                .and_then(json::number)
-                .filter(|n| n.is_finite() && *n >= 0.0)
-                .ok_or("a counter is missing or invalid")
-        };
+        let num = |k: &str| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).ok_or("a counter is missing or invalid");
         let count = |k: &str| num(k).map(|n| n.min(f64::from(u32::MAX)) as u32);
-        let vid = json::get(text, "vid")
-            .and_then(json::string)
-            .filter(|s| !s.is_empty() && s.len() <= 128)
-            .ok_or("it has no visitor id")?;
-        let array = |k: &str, why: &'static str| {
-            json::get(text, k)
-                .filter(|v| json::kind(v) == Kind::Array)
-                .ok_or(why)
-        };
+        let vid = json::get(text, "vid").and_then(json::string).filter(|s| !s.is_empty() && s.len() <= 128).ok_or("it has no visitor id")?;
+        let array = |k: &str, why: &'static str| json::get(text, k).filter(|v| json::kind(v) == Kind::Array).ok_or(why);
         let mut topics = Vec::new();
         for t in json::items(array("topics", "it has no topics")?).take(MAX_TOPICS) {
             let a: Vec<&str> = json::items(t).collect();
-            let (Some(name), Some(weight), Some(at)) = (
-                a.first()
-                    .and_then(|v| json::string(v))
-                    .and_then(|s| topic_name(&s)),
-                a.get(1).and_then(|v| json::number(v)),
-                a.get(2).and_then(|v| json::number(v)),
-            ) else {
+            let (Some(name), Some(weight), Some(at)) = (a.first().and_then(|v| json::string(v)).and_then(|s| topic_name(&s)), a.get(1).and_then(|v| json::number(v)), a.get(2).and_then(|v| json::number(v))) else {
                 return Err("a topic is malformed");
             };
             if a.len() != 3 || !weight.is_finite() || weight < 0.0 || !at.is_finite() {
@@ -580,98 +509,42 @@ impl Profile {
             let slot = json::string(a[0]).ok_or(bad)?;
             let variant = json::string(a[1]);
             let config = json::number(a[2]).ok_or(bad)? as u32;
-            let propensity = json::number(a[3])
-                .filter(|p| (0.0..=1.0).contains(p))
-                .ok_or(bad)?;
+            let propensity = json::number(a[3]).filter(|p| (0.0..=1.0).contains(p)).ok_or(bad)?;
             let cold = json::boolean(a[4]).ok_or(bad)?;
-            slots.push((
-                slot,
-                Assignment {
-                    variant,
-                    config,
-                    propensity,
-                    cold,
-                },
-            ));
+            slots.push((slot, Assignment { variant, config, propensity, cold }));
         }
         let mut outcomes = Vec::new();
         for o in json::items(array("outcomes", "it has no outcomes")?).take(MAX_OUTCOMES) {
             let a: Vec<&str> = json::items(o).collect();
-            let (Some(s), Some(var), Some(views), Some(clicks)) = (
-                a.first().and_then(|v| json::string(v)),
-                a.get(1).and_then(|v| json::string(v)),
-                a.get(2).and_then(|v| json::number(v)),
-                a.get(3).and_then(|v| json::number(v)),
-            ) else {
+            let (Some(s), Some(var), Some(views), Some(clicks)) =
+                (a.first().and_then(|v| json::string(v)), a.get(1).and_then(|v| json::string(v)), a.get(2).and_then(|v| json::number(v)), a.get(3).and_then(|v| json::number(v)))
+            else {
                 return Err("an outcome is malformed");
             };
             outcomes.push((s, var, views as u32, clicks as u32));
         }
         // Profiles written before recommendations have no items.
         let mut items = Vec::new();
-        for it in json::get(text, "items")
-            .filter(|v| json::kind(v) == Kind::Array)
-            .map(json::items)
-            .into_iter()
-            .flatten()
-            .take(MAX_ITEMS)
-        {
+        for it in json::get(text, "items").filter(|v| json::kind(v) == Kind::Array).map(json::items).into_iter().flatten().take(MAX_ITEMS) {
             let a: Vec<&str> = json::items(it).collect();
-            match (
-                a.first().and_then(|v| json::string(v)),
-                a.get(1).and_then(|v| json::number(v)),
-            ) {
+            match (a.first().and_then(|v| json::string(v)), a.get(1).and_then(|v| json::number(v))) {
                 (Some(id), Some(b)) if a.len() == 2 && !id.is_empty() => items.push((id, b == 1.0)),
                 _ => return Err("an item is malformed"),
             }
         }
         let mut journeys = Vec::new();
-        for it in json::get(text, "journeys")
-            .filter(|v| json::kind(v) == Kind::Array)
-            .map(json::items)
-            .into_iter()
-            .flatten()
-            .take(50)
-        {
+        for it in json::get(text, "journeys").filter(|v| json::kind(v) == Kind::Array).map(json::items).into_iter().flatten().take(50) {
             let a: Vec<&str> = json::items(it).collect();
-            let n = |i: usize| {
-                a.get(i)
-                    .and_then(|v| json::number(v))
-                    .filter(|n| n.is_finite() && *n >= 0.0)
-            };
-            match (
-                a.first().and_then(|v| json::string(v)),
-                n(1),
-                n(2),
-                n(3),
-                n(4),
-                n(5),
-            ) {
-                (
-                    Some(name),
-                    Some(count),
-                    Some(last),
-                    Some(session),
-                    Some(in_session),
-                    Some(dismissed),
-                ) if a.len() == 6 => journeys.push(super::journeys::Shown {
-                    name,
-                    count: count as u32,
-                    last,
-                    session: session as u32,
-                    in_session: in_session as u32,
-                    dismissed,
-                }),
+            let n = |i: usize| a.get(i).and_then(|v| json::number(v)).filter(|n| n.is_finite() && *n >= 0.0);
+            match (a.first().and_then(|v| json::string(v)), n(1), n(2), n(3), n(4), n(5)) {
+                (Some(name), Some(count), Some(last), Some(session), Some(in_session), Some(dismissed)) if a.len() == 6 => {
+                    journeys.push(super::journeys::Shown { name, count: count as u32, last, session: session as u32, in_session: in_session as u32, dismissed })
+                }
                 _ => return Err("a journey is malformed"),
             }
         }
         // Written before journeys: absent, so from the first activity on.
-        let optional = |k: &str, default: f64| {
-            json::get(text, k)
-                .and_then(json::number)
-                .filter(|n| n.is_finite() && *n >= 0.0)
-                .unwrap_or(default)
-        };
+        let optional = |k: &str, default: f64| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(default);
         let first_seen = num("firstSeen")?;
         Ok(Profile {
             session_start: optional("sessionStart", first_seen),
@@ -780,22 +653,8 @@ mod tests {
         assert_eq!((p.sessions, p.page_views), (1, 2));
         p.page_view(&[], T0 + 50.0 * 60_000.0, 14.0);
         assert_eq!(p.sessions, 2, "40 minutes apart: a new session");
-        p.event(
-            "Order Completed",
-            "",
-            "",
-            "19.9",
-            T0 + 51.0 * 60_000.0,
-            14.0,
-        );
-        p.event(
-            "Order Completed",
-            "",
-            "",
-            "\"lots\"",
-            T0 + 52.0 * 60_000.0,
-            14.0,
-        );
+        p.event("Order Completed", "", "", "19.9", T0 + 51.0 * 60_000.0, 14.0);
+        p.event("Order Completed", "", "", "\"lots\"", T0 + 52.0 * 60_000.0, 14.0);
         assert_eq!((p.orders, p.revenue, p.events), (2, 19.9, 2));
         assert_eq!(p.last_order, T0 + 52.0 * 60_000.0);
     }
@@ -805,33 +664,20 @@ mod tests {
         let mut p = Profile::new("v1", T0);
         p.page_view(&names(&["shoes"]), T0, 14.0);
         p.add_topics(&names(&["hats"]), Signal::Click, T0, 14.0);
-        p.event(
-            "Product Viewed",
-            "\"Shoes\"",
-            r#"["sale"," SALE "]"#,
-            "",
-            T0,
-            14.0,
-        );
+        p.event("Product Viewed", "\"Shoes\"", r#"["sale"," SALE "]"#, "", T0, 14.0);
         let a = p.affinities(T0, 14.0);
         let total: f64 = a.iter().map(|(_, s)| s).sum();
         assert!((total - 1.0).abs() < 1e-9);
         // shoes: page view 1 + category 1; hats: click 2; sale: two tags 1 + 1.
         for topic in ["shoes", "hats", "sale"] {
-            assert!(
-                (p.affinity(topic, T0, 14.0) - 2.0 / 6.0).abs() < 1e-9,
-                "{topic}"
-            );
+            assert!((p.affinity(topic, T0, 14.0) - 2.0 / 6.0).abs() < 1e-9, "{topic}");
         }
         // 14 days later the old weights are halved: a fresh view of hats dominates.
         let later = T0 + 14.0 * DAY_MS;
         assert!((decayed(2.0, T0, later, 14.0) - 1.0).abs() < 1e-9);
         p.page_view(&names(&["hats"]), later, 14.0);
         assert_eq!(p.affinities(later, 14.0)[0].0, "hats");
-        assert!(
-            (p.affinity("hats", later, 14.0) - 2.0 / 4.0).abs() < 1e-9,
-            "hats 1+1 of shoes 1, sale 1, hats 2"
-        );
+        assert!((p.affinity("hats", later, 14.0) - 2.0 / 4.0).abs() < 1e-9, "hats 1+1 of shoes 1, sale 1, hats 2");
     }
 
     #[test]
@@ -861,11 +707,7 @@ mod tests {
         assert_eq!(p.segment(T0 + DAY_MS), Segment::Returning);
         for d in 2..5 {
             for k in 0..5 {
-                p.page_view(
-                    &[],
-                    T0 + f64::from(d) * DAY_MS + f64::from(k) * 1000.0,
-                    14.0,
-                );
+                p.page_view(&[], T0 + f64::from(d) * DAY_MS + f64::from(k) * 1000.0, 14.0);
             }
         }
         let now = T0 + 4.0 * DAY_MS + 4000.0;
@@ -885,24 +727,8 @@ mod tests {
     fn round_trips_and_discards_what_it_cannot_read() {
         let mut p = Profile::new("v1", T0);
         p.page_view(&names(&["shoes"]), T0, 14.0);
-        p.assign(
-            "hero",
-            Assignment {
-                variant: Some("sale".into()),
-                config: 42,
-                propensity: 0.25,
-                cold: false,
-            },
-        );
-        p.assign(
-            "cta",
-            Assignment {
-                variant: None,
-                config: 7,
-                propensity: 1.0,
-                cold: true,
-            },
-        );
+        p.assign("hero", Assignment { variant: Some("sale".into()), config: 42, propensity: 0.25, cold: false });
+        p.assign("cta", Assignment { variant: None, config: 7, propensity: 1.0, cold: true });
         p.count("hero", "sale", true);
         let back = Profile::parse(&p.to_json()).unwrap();
         assert_eq!(back, p);

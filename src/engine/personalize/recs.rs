@@ -38,12 +38,7 @@ pub struct Weights {
 }
 
 /// The weights Kizuna ships.
-pub const WEIGHTS: Weights = Weights {
-    pop: 1.0,
-    floor: 0.05,
-    viewed: 0.25,
-    page: 0.5,
-};
+pub const WEIGHTS: Weights = Weights { pop: 1.0, floor: 0.05, viewed: 0.25, page: 0.5 };
 
 /// An item that may be recommended.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,56 +83,24 @@ pub struct Interests {
 
 impl Interests {
     /// The shares in `profile` now (none without a profile), on a page about `page`.
-    pub fn of(
-        profile: Option<&Profile>,
-        now: f64,
-        half_life_days: f64,
-        page: &[String],
-    ) -> Interests {
-        Interests {
-            shares: profile
-                .map(|p| p.affinities(now, half_life_days))
-                .unwrap_or_default(),
-            page: page.to_vec(),
-        }
+    pub fn of(profile: Option<&Profile>, now: f64, half_life_days: f64, page: &[String]) -> Interests {
+        Interests { shares: profile.map(|p| p.affinities(now, half_life_days)).unwrap_or_default(), page: page.to_vec() }
     }
 
     fn share(&self, w: &Weights, topic: &str) -> f64 {
-        let on_page = if self.page.iter().any(|t| t == topic) {
-            w.page / self.page.len() as f64
-        } else {
-            0.0
-        };
-        self.shares
-            .iter()
-            .find(|(t, _)| t == topic)
-            .map_or(0.0, |(_, s)| *s)
-            + on_page
+        let on_page = if self.page.iter().any(|t| t == topic) { w.page / self.page.len() as f64 } else { 0.0 };
+        self.shares.iter().find(|(t, _)| t == topic).map_or(0.0, |(_, s)| *s) + on_page
     }
 }
 
 /// Ranks `items` for the visitor and returns the best `n`, best first.
-pub fn rank(
-    items: &[Candidate],
-    profile: Option<&Profile>,
-    interests: &Interests,
-    n: usize,
-) -> Vec<Pick> {
+pub fn rank(items: &[Candidate], profile: Option<&Profile>, interests: &Interests, n: usize) -> Vec<Pick> {
     rank_with(WEIGHTS, items, profile, interests, n)
 }
 
 /// [`rank`] with other weights (the offline evaluation tries them).
-pub fn rank_with(
-    w: Weights,
-    items: &[Candidate],
-    profile: Option<&Profile>,
-    interests: &Interests,
-    n: usize,
-) -> Vec<Pick> {
-    let top = items
-        .iter()
-        .map(|c| sanitize(c.popularity))
-        .fold(0.0, f64::max);
+pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, interests: &Interests, n: usize) -> Vec<Pick> {
+    let top = items.iter().map(|c| sanitize(c.popularity)).fold(0.0, f64::max);
     let mut picks: Vec<Pick> = Vec::new();
     for (index, c) in items.iter().enumerate() {
         let (viewed, bought) = profile.map_or((false, false), |p| p.seen(&c.id));
@@ -160,10 +123,7 @@ pub fn rank_with(
         let why = best.map_or(Why::Popular, |(t, _)| Why::Topic(t.to_string()));
         // Insertion into the kept best `n`: n is small (a row of products),
         // and this keeps the site's order on ties without a sort.
-        let at = picks
-            .iter()
-            .position(|p| p.score < score)
-            .unwrap_or(picks.len());
+        let at = picks.iter().position(|p| p.score < score).unwrap_or(picks.len());
         if at < n {
             picks.insert(at, Pick { index, score, why });
             picks.truncate(n);

@@ -38,9 +38,7 @@ impl Device {
 
     /// The class called `name`.
     pub fn parse(name: &str) -> Option<Device> {
-        [Device::Mobile, Device::Tablet, Device::Desktop]
-            .into_iter()
-            .find(|d| d.name() == name)
+        [Device::Mobile, Device::Tablet, Device::Desktop].into_iter().find(|d| d.name() == name)
     }
 }
 
@@ -134,11 +132,7 @@ impl Rules {
         if let Some(v) = self.visitor {
             let is_new = profile.sessions <= 1;
             if (v == Visitor::New) != is_new {
-                return Err(if is_new {
-                    "a new visitor".into()
-                } else {
-                    "a returning visitor".into()
-                });
+                return Err(if is_new { "a new visitor".into() } else { "a returning visitor".into() });
             }
         }
         if !self.devices.is_empty() && !self.devices.contains(&ctx.device) {

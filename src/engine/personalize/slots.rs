@@ -93,13 +93,7 @@ impl SlotSettings {
     /// The variants as markup would offer them: for `kz.decide()` on slots
     /// the app renders itself.
     pub fn as_markup(&self) -> Vec<MarkupVariant> {
-        self.variants
-            .iter()
-            .map(|v| MarkupVariant {
-                id: v.id.clone(),
-                tags: v.tags.clone(),
-            })
-            .collect()
+        self.variants.iter().map(|v| MarkupVariant { id: v.id.clone(), tags: v.tags.clone() }).collect()
     }
 }
 
@@ -135,14 +129,7 @@ impl Slot {
             // The rules are part of the config too.
             canonical.push_str(&rules_key(&v.rules));
         }
-        Slot {
-            name: name.to_string(),
-            holdout,
-            explore,
-            switch_below: DEFAULT_SWITCH_BELOW,
-            variants,
-            config_hash: fnv1a32(canonical.as_bytes()),
-        }
+        Slot { name: name.to_string(), holdout, explore, switch_below: DEFAULT_SWITCH_BELOW, variants, config_hash: fnv1a32(canonical.as_bytes()) }
     }
 }
 

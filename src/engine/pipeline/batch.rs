@@ -24,8 +24,7 @@ pub fn is_due(q: &Queue, policy: &BatchPolicy, now: f64, force: bool) -> bool {
         return false;
     }
     let waiting = q.waiting();
-    let full = waiting.len() >= policy.max_events
-        || waiting.iter().map(|e| e.size as usize + 1).sum::<usize>() >= policy.max_bytes;
+    let full = waiting.len() >= policy.max_events || waiting.iter().map(|e| e.size as usize + 1).sum::<usize>() >= policy.max_bytes;
     if q.awaiting() && !full {
         // A segment is on its way back: the batch waits for it (the edge
         // gives it back in the same task).
@@ -37,9 +36,7 @@ pub fn is_due(q: &Queue, policy: &BatchPolicy, now: f64, force: bool) -> bool {
     if now < q.retry_at {
         return false;
     }
-    full || q.has_segments()
-        || q.oldest_waiting()
-            .is_some_and(|t| now >= t + policy.flush_interval_ms)
+    full || q.has_segments() || q.oldest_waiting().is_some_and(|t| now >= t + policy.flush_interval_ms)
 }
 
 /// When the queue next needs a batch if nothing else happens (epoch ms).
@@ -47,8 +44,7 @@ pub fn wake_at(q: &Queue, policy: &BatchPolicy) -> Option<f64> {
     if q.in_flight().is_some() {
         return None;
     }
-    q.oldest_waiting()
-        .map(|t| (t + policy.flush_interval_ms).max(q.retry_at))
+    q.oldest_waiting().map(|t| (t + policy.flush_interval_ms).max(q.retry_at))
 }
 
 /// Everything encoding needs besides the events.
@@ -71,13 +67,7 @@ pub struct Encoding<'a> {
 /// at most `max_bytes` (at least one event, whatever its size). Returns
 /// how many events it took (those the gate refused are taken too: they
 /// must not wait for anything).
-pub fn encode(
-    out: &mut String,
-    events: &[Event],
-    max_events: usize,
-    max_bytes: usize,
-    enc: &mut Encoding,
-) -> usize {
+pub fn encode(out: &mut String, events: &[Event], max_events: usize, max_bytes: usize, enc: &mut Encoding) -> usize {
     let marketing = gate::with_marketing(enc.consent);
     out.clear();
     if enc.snowplow {
@@ -85,11 +75,7 @@ pub fn encode(
     } else {
         open_batch(out);
     }
-    let close_len = if enc.snowplow {
-        2
-    } else {
-        close_len(enc.write_key)
-    };
+    let close_len = if enc.snowplow { 2 } else { close_len(enc.write_key) };
     let mut written = 0;
     let mut taken = 0;
     let current = enc.pages.current;
@@ -153,29 +139,10 @@ mod tests {
 
     fn setup() -> (Pages, Env, ConsentState) {
         let mut pages = Pages::default();
-        pages.put(Page::new(
-            1,
-            "https://shop.example/p?utm_source=x&gclid=1",
-            "",
-            "\"P\"",
-            r#"{"utm_source":"x"}"#,
-            "",
-        ));
+        pages.put(Page::new(1, "https://shop.example/p?utm_source=x&gclid=1", "", "\"P\"", r#"{"utm_source":"x"}"#, ""));
         pages.current = 1;
-        let env = Env {
-            locale: "\"en\"".into(),
-            user_agent: "\"UA\"".into(),
-            screen: (1, 1),
-            timezone: "\"UTC\"".into(),
-        };
-        (
-            pages,
-            env,
-            ConsentState::new(ConsentConfig {
-                mode: Mode::OptOut,
-                ..ConsentConfig::default()
-            }),
-        )
+        let env = Env { locale: "\"en\"".into(), user_agent: "\"UA\"".into(), screen: (1, 1), timezone: "\"UTC\"".into() };
+        (pages, env, ConsentState::new(ConsentConfig { mode: Mode::OptOut, ..ConsentConfig::default() }))
     }
 
     fn events(n: usize, cat: Category) -> Vec<Event> {
@@ -204,14 +171,7 @@ mod tests {
     fn bodies_respect_both_limits_and_stay_json() {
         let (mut pages, env, consent) = setup();
         let evs = events(30, Category::Analytics);
-        let mut enc = Encoding {
-            pages: &mut pages,
-            env: &env,
-            consent: &consent,
-            write_key: Some("k"),
-            now: 1_795_363_981_000.0,
-            snowplow: false,
-        };
+        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: Some("k"), now: 1_795_363_981_000.0, snowplow: false };
         let mut body = String::new();
         assert_eq!(encode(&mut body, &evs, 10, 1_000_000, &mut enc), 10);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -221,48 +181,22 @@ mod tests {
         let n = encode(&mut body, &evs, 100, 2000, &mut enc);
         assert!(n >= 1 && n < 30 && body.len() <= 2000, "{n} {}", body.len());
         serde_json::from_str::<serde_json::Value>(&body).unwrap();
-        assert_eq!(
-            encode(&mut body, &evs, 100, 10, &mut enc),
-            1,
-            "at least one event"
-        );
+        assert_eq!(encode(&mut body, &evs, 100, 10, &mut enc), 1, "at least one event");
+
     }
 
     #[test]
     fn the_gate_is_asked_again_at_encode_time() {
         let (mut pages, env, mut consent) = setup();
-        consent.apply(
-            Signal::Api {
-                choices: vec![(Category::Marketing, false)],
-                source: "b".into(),
-            },
-            1.0,
-        );
+        consent.apply(Signal::Api { choices: vec![(Category::Marketing, false)], source: "b".into() }, 1.0);
         let mut evs = events(2, Category::Marketing);
         evs.extend(events(1, Category::Analytics));
-        let mut enc = Encoding {
-            pages: &mut pages,
-            env: &env,
-            consent: &consent,
-            write_key: None,
-            now: 1.0,
-            snowplow: false,
-        };
+        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: None, now: 1.0, snowplow: false };
         let mut body = String::new();
-        assert_eq!(
-            encode(&mut body, &evs, 10, 100_000, &mut enc),
-            3,
-            "refused events are taken, not sent"
-        );
+        assert_eq!(encode(&mut body, &evs, 10, 100_000, &mut enc), 3, "refused events are taken, not sent");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["batch"].as_array().unwrap().len(), 1);
-        assert!(
-            v["batch"][0]["context"].get("campaign").is_none(),
-            "no campaign without marketing"
-        );
-        assert_eq!(
-            v["batch"][0]["context"]["page"]["url"],
-            "https://shop.example/p?utm_source=x"
-        );
+        assert!(v["batch"][0]["context"].get("campaign").is_none(), "no campaign without marketing");
+        assert_eq!(v["batch"][0]["context"]["page"]["url"], "https://shop.example/p?utm_source=x");
     }
 }

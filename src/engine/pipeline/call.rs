@@ -57,36 +57,14 @@ pub fn check(call: &Call) -> Result<Checked, String> {
     let [a, b, c] = call.args;
     // The edge stops describing past what an event may hold.
     if !call.fast && json::kind(a) == J::Marker(b'l') {
-        return Err(dropped(
-            &label(call.kind.name(), None),
-            if call.kind == Kind::Identify {
-                "the user id is longer than 255 characters"
-            } else {
-                "the name is longer than 255 characters"
-            },
-        ));
+        return Err(dropped(&label(call.kind.name(), None), if call.kind == Kind::Identify { "the user id is longer than 255 characters" } else { "the name is longer than 255 characters" }));
     }
     if !call.fast && json::kind(b) == J::Marker(b'l') {
-        let name = if json::kind(a) == J::String {
-            json::string(a)
-        } else {
-            None
-        };
-        return Err(dropped(
-            &label(call.kind.name(), name.as_deref()),
-            "the properties are too large: the event would be over the limit of its size",
-        ));
+        let name = if json::kind(a) == J::String { json::string(a) } else { None };
+        return Err(dropped(&label(call.kind.name(), name.as_deref()), "the properties are too large: the event would be over the limit of its size"));
     }
     if call.fast {
-        return Ok(Checked {
-            kind: call.kind,
-            name: a.into(),
-            user_id: None,
-            props: b.into(),
-            message_id: None,
-            category: Category::Analytics,
-            warning: None,
-        });
+        return Ok(Checked { kind: call.kind, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
     }
     let mut problems = Vec::new();
     let (name, user_id, props, options, label) = match call.kind {
@@ -94,61 +72,32 @@ pub fn check(call: &Call) -> Result<Checked, String> {
             let name = json::string(a);
             let label = label("track", name.as_deref());
             let why = match (json::kind(a), &name) {
-                (J::String, Some(s)) if is_blank(s) => {
-                    Some(String::from("the event name is empty"))
-                }
-                (J::String, Some(s)) if char_count(s) > MAX_NAME_CHARS => {
-                    Some(String::from("the event name is longer than 255 characters"))
-                }
+                (J::String, Some(s)) if is_blank(s) => Some(String::from("the event name is empty")),
+                (J::String, Some(s)) if char_count(s) > MAX_NAME_CHARS => Some(String::from("the event name is longer than 255 characters")),
                 (J::String, Some(_)) => None,
                 (J::Marker(b'v'), _) => Some(String::from("the event name is missing")),
-                _ => Some(cat(&[
-                    "the event name must be a string, got ",
-                    &json::type_name(a),
-                ])),
+                _ => Some(cat(&["the event name must be a string, got ", &json::type_name(a)])),
             };
             if let Some(why) = why {
                 return Err(dropped(&label, &why));
             }
-            (
-                json::first(a).to_string(),
-                None,
-                clean_props(b, &mut problems),
-                c,
-                label,
-            )
+            (json::first(a).to_string(), None, clean_props(b, &mut problems), c, label)
         }
         Kind::Page => {
             let (name, props, options) = match json::kind(a) {
                 J::String => (json::string(a), b, c),
                 J::Null | J::Marker(b'v') => (None, b, c),
                 J::Object => (None, a, b),
-                _ => {
-                    return Err(dropped(
-                        "page()",
-                        &cat(&["the page name must be a string, got ", &json::type_name(a)]),
-                    ))
-                }
+                _ => return Err(dropped("page()", &cat(&["the page name must be a string, got ", &json::type_name(a)]))),
             };
             let label = label("page", name.as_deref());
             match &name {
                 Some(s) if is_blank(s) => return Err(dropped(&label, "the page name is empty")),
-                Some(s) if char_count(s) > MAX_NAME_CHARS => {
-                    return Err(dropped(
-                        &label,
-                        "the page name is longer than 255 characters",
-                    ))
-                }
+                Some(s) if char_count(s) > MAX_NAME_CHARS => return Err(dropped(&label, "the page name is longer than 255 characters")),
                 _ => {}
             }
             let name = name.map(|_| json::first(a).to_string()).unwrap_or_default();
-            (
-                name,
-                None,
-                clean_props(props, &mut problems),
-                options,
-                label,
-            )
+            (name, None, clean_props(props, &mut problems), options, label)
         }
         Kind::Identify => {
             let (user, traits, options) = match json::kind(a) {
@@ -156,10 +105,7 @@ pub fn check(call: &Call) -> Result<Checked, String> {
                 J::Number => {
                     let n = json::number(a).unwrap_or(f64::NAN);
                     if !(n.is_finite() && floor(n) == n && n.abs() < 9.0e15) {
-                        return Err(dropped(
-                            "identify()",
-                            "the user id must be a string, got a number that is not a whole number",
-                        ));
+                        return Err(dropped("identify()", "the user id must be a string, got a number that is not a whole number"));
                     }
                     let mut s = String::new();
                     write_i64(&mut s, n as i64);
@@ -167,72 +113,28 @@ pub fn check(call: &Call) -> Result<Checked, String> {
                 }
                 J::Null | J::Marker(b'v') => (None, b, c),
                 J::Object => (None, a, b),
-                _ => {
-                    return Err(dropped(
-                        "identify()",
-                        &cat(&["the user id must be a string, got ", &json::type_name(a)]),
-                    ))
-                }
+                _ => return Err(dropped("identify()", &cat(&["the user id must be a string, got ", &json::type_name(a)]))),
             };
-            if user
-                .as_deref()
-                .is_some_and(|u| is_blank(u) || char_count(u) > MAX_NAME_CHARS)
-            {
-                return Err(dropped(
-                    "identify()",
-                    "the user id must be a non-empty string of at most 255 characters",
-                ));
+            if user.as_deref().is_some_and(|u| is_blank(u) || char_count(u) > MAX_NAME_CHARS) {
+                return Err(dropped("identify()", "the user id must be a non-empty string of at most 255 characters"));
             }
             let props = match clean_object(traits, "traits", &mut problems) {
                 Ok(p) => p,
-                Err(t) => {
-                    return Err(dropped(
-                        "identify()",
-                        &cat(&["traits must be a plain object, got ", &t]),
-                    ))
-                }
+                Err(t) => return Err(dropped("identify()", &cat(&["traits must be a plain object, got ", &t]))),
             };
-            (
-                String::new(),
-                user,
-                props,
-                options,
-                String::from("identify()"),
-            )
+            (String::new(), user, props, options, String::from("identify()"))
         }
     };
     let (message_id, category) = read_options(options, &mut problems);
-    let warning = (!problems.is_empty()).then(|| {
-        cat(&[
-            &label,
-            ": ",
-            &join(&problems, ", "),
-            "; those values were left out and the event was sent",
-        ])
-    });
-    Ok(Checked {
-        kind: call.kind,
-        name,
-        user_id,
-        props,
-        message_id,
-        category,
-        warning,
-    })
+    let warning = (!problems.is_empty()).then(|| cat(&[&label, ": ", &join(&problems, ", "), "; those values were left out and the event was sent"]));
+    Ok(Checked { kind: call.kind, name, user_id, props, message_id, category, warning })
 }
 
 impl Checked {
     /// How messages name the call: `track('Signed Up')`.
     pub fn label(&self) -> String {
         let name = json::string(&self.name);
-        label(
-            if self.kind == Kind::Identify {
-                "identify"
-            } else {
-                self.kind.name()
-            },
-            name.as_deref(),
-        )
+        label(if self.kind == Kind::Identify { "identify" } else { self.kind.name() }, name.as_deref())
     }
 }
 
@@ -242,11 +144,7 @@ fn clean_props(v: &str, problems: &mut Vec<String>) -> String {
     match clean_object(v, "properties", problems) {
         Ok(p) => p,
         Err(t) => {
-            problems.push(cat(&[
-                "properties must be a plain object, got ",
-                &t,
-                " (sent without them)",
-            ]));
+            problems.push(cat(&["properties must be a plain object, got ", &t, " (sent without them)"]));
             String::from("{}")
         }
     }
@@ -282,10 +180,7 @@ fn read_options(options: &str, problems: &mut Vec<String>) -> (Option<String>, C
         J::Null | J::Marker(b'v') | J::Invalid => return out,
         J::Object => {}
         _ => {
-            problems.push(cat(&[
-                "options must be a plain object, got ",
-                &json::type_name(options),
-            ]));
+            problems.push(cat(&["options must be a plain object, got ", &json::type_name(options)]));
             return out;
         }
     }
@@ -332,12 +227,7 @@ fn clean(v: &str, path: &mut String, out: &mut String, problems: &mut Vec<String
     match json::kind(v) {
         J::Marker(b'v') | J::Invalid => false,
         J::Marker(b'o') => {
-            problems.push(cat(&[
-                path.as_str(),
-                " is a ",
-                &json::type_name(v),
-                ", not a plain object",
-            ]));
+            problems.push(cat(&[path.as_str(), " is a ", &json::type_name(v), ", not a plain object"]));
             false
         }
         J::Marker(m) => {
@@ -399,26 +289,13 @@ mod tests {
     use super::*;
 
     fn slow(kind: Kind, a: &str, b: &str, c: &str) -> Result<Checked, String> {
-        check(&Call {
-            kind,
-            fast: false,
-            args: [a, b, c],
-        })
+        check(&Call { kind, fast: false, args: [a, b, c] })
     }
 
     #[test]
     fn keeps_plain_values_and_their_order() {
-        let c = slow(
-            Kind::Track,
-            "\"Viewed\"",
-            r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#,
-            "!v",
-        )
-        .unwrap();
-        assert_eq!(
-            c.props,
-            r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#
-        );
+        let c = slow(Kind::Track, "\"Viewed\"", r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#, "!v").unwrap();
+        assert_eq!(c.props, r#"{"sku":"A1","price":19.9,"ok":true,"none":null,"tags":["x"]}"#);
         assert_eq!(c.name, "\"Viewed\"");
         assert_eq!(c.label(), "track('Viewed')");
         assert_eq!(c.warning, None);
@@ -449,25 +326,14 @@ properties.get is unreadable (reading it threw); those values were left out and 
     fn bad_names_drop_the_call() {
         for (a, why) in [
             ("!v", "track(): the event name is missing; event dropped"),
-            (
-                "42",
-                "track(): the event name must be a string, got a number; event dropped",
-            ),
-            (
-                "\"  \"",
-                "track('  '): the event name is empty; event dropped",
-            ),
-            (
-                "!f",
-                "track(): the event name must be a string, got a function; event dropped",
-            ),
+            ("42", "track(): the event name must be a string, got a number; event dropped"),
+            ("\"  \"", "track('  '): the event name is empty; event dropped"),
+            ("!f", "track(): the event name must be a string, got a function; event dropped"),
         ] {
             assert_eq!(slow(Kind::Track, a, "!v", "!v").unwrap_err(), why);
         }
         let long = json::quoted(&"é".repeat(256));
-        assert!(slow(Kind::Track, &long, "!v", "!v")
-            .unwrap_err()
-            .contains("longer than 255"));
+        assert!(slow(Kind::Track, &long, "!v", "!v").unwrap_err().contains("longer than 255"));
         assert!(slow(Kind::Track, &json::quoted(&"é".repeat(255)), "!v", "!v").is_ok());
     }
 
@@ -475,85 +341,38 @@ properties.get is unreadable (reading it threw); those values were left out and 
     fn non_object_properties_are_sent_without_them() {
         let c = slow(Kind::Track, "\"X\"", "\"text\"", "!v").unwrap();
         assert_eq!(c.props, "{}");
-        assert!(c
-            .warning
-            .unwrap()
-            .contains("properties must be a plain object, got a string (sent without them)"));
+        assert!(c.warning.unwrap().contains("properties must be a plain object, got a string (sent without them)"));
         let c = slow(Kind::Track, "\"X\"", "!o\"Map\"", "!v").unwrap();
         assert!(c.warning.unwrap().contains("got Map"));
         let c = slow(Kind::Track, "\"X\"", "!u", "!v").unwrap();
-        assert!(c
-            .warning
-            .unwrap()
-            .contains("got unreadable (reading it threw)"));
+        assert!(c.warning.unwrap().contains("got unreadable (reading it threw)"));
     }
 
     #[test]
     fn options_set_the_message_id_and_category() {
-        let c = slow(
-            Kind::Track,
-            "\"X\"",
-            "{}",
-            r#"{"messageId":"m-1","category":"marketing"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            (c.message_id.as_deref(), c.category),
-            (Some("m-1"), Category::Marketing)
-        );
-        let c = slow(
-            Kind::Track,
-            "\"X\"",
-            "{}",
-            r#"{"messageId":"has space","category":"ads","colour":1}"#,
-        )
-        .unwrap();
+        let c = slow(Kind::Track, "\"X\"", "{}", r#"{"messageId":"m-1","category":"marketing"}"#).unwrap();
+        assert_eq!((c.message_id.as_deref(), c.category), (Some("m-1"), Category::Marketing));
+        let c = slow(Kind::Track, "\"X\"", "{}", r#"{"messageId":"has space","category":"ads","colour":1}"#).unwrap();
         assert_eq!((c.message_id, c.category), (None, Category::Analytics));
         let w = c.warning.unwrap();
-        assert!(
-            w.contains("options.messageId must be")
-                && w.contains("options.category must be")
-                && w.contains("options.colour is not a known option"),
-            "{w}"
-        );
+        assert!(w.contains("options.messageId must be") && w.contains("options.category must be") && w.contains("options.colour is not a known option"), "{w}");
     }
 
     #[test]
     fn page_and_identify_take_their_arguments_either_way() {
         let c = slow(Kind::Page, r#"{"a":1}"#, r#"{"category":"x"}"#, "!v").unwrap();
-        assert_eq!(
-            (c.name.as_str(), c.props.as_str(), c.category),
-            ("", r#"{"a":1}"#, Category::Analytics)
-        );
+        assert_eq!((c.name.as_str(), c.props.as_str(), c.category), ("", r#"{"a":1}"#, Category::Analytics));
         let c = slow(Kind::Page, "\"Home\"", "!v", "!v").unwrap();
-        assert_eq!(
-            (c.name.as_str(), c.label().as_str()),
-            ("\"Home\"", "page('Home')")
-        );
-        let c = slow(
-            Kind::Identify,
-            "\"user-42\"",
-            r#"{"plan":"pro","f":!f}"#,
-            "!v",
-        )
-        .unwrap();
-        assert_eq!(
-            (c.user_id.as_deref(), c.props.as_str()),
-            (Some("user-42"), r#"{"plan":"pro"}"#)
-        );
+        assert_eq!((c.name.as_str(), c.label().as_str()), ("\"Home\"", "page('Home')"));
+        let c = slow(Kind::Identify, "\"user-42\"", r#"{"plan":"pro","f":!f}"#, "!v").unwrap();
+        assert_eq!((c.user_id.as_deref(), c.props.as_str()), (Some("user-42"), r#"{"plan":"pro"}"#));
         assert!(c.warning.unwrap().contains("traits.f is a function"));
         let c = slow(Kind::Identify, "42", "!v", "!v").unwrap();
         assert_eq!(c.user_id.as_deref(), Some("42"));
         let c = slow(Kind::Identify, r#"{"plan":"x"}"#, "!v", "!v").unwrap();
         assert_eq!((c.user_id, c.props.as_str()), (None, r#"{"plan":"x"}"#));
-        assert!(slow(Kind::Identify, "true", "!v", "!v")
-            .unwrap_err()
-            .contains("the user id must be a string, got a boolean"));
-        assert!(slow(Kind::Identify, "\"\"", "!v", "!v")
-            .unwrap_err()
-            .contains("non-empty string of at most 255"));
-        assert!(slow(Kind::Identify, "\"u\"", "[1]", "!v")
-            .unwrap_err()
-            .contains("traits must be a plain object, got an array"));
+        assert!(slow(Kind::Identify, "true", "!v", "!v").unwrap_err().contains("the user id must be a string, got a boolean"));
+        assert!(slow(Kind::Identify, "\"\"", "!v", "!v").unwrap_err().contains("non-empty string of at most 255"));
+        assert!(slow(Kind::Identify, "\"u\"", "[1]", "!v").unwrap_err().contains("traits must be a plain object, got an array"));
     }
 }

@@ -104,14 +104,7 @@ pub struct Parts<'a> {
 impl Event {
     /// The record of `parts`, queue sequence number `seq`, queued at `now`.
     pub fn new(seq: u64, p: &Parts, size: usize, now: f64) -> Event {
-        let mut rec = String::with_capacity(
-            64 + p.message_id.len()
-                + p.anonymous_id.len()
-                + p.user_id.len()
-                + p.name.len()
-                + p.session.len()
-                + p.props.len(),
-        );
+        let mut rec = String::with_capacity(64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.session.len() + p.props.len());
         write_u64(&mut rec, seq);
         rec.push(SEP);
         rec.push(p.kind.code());
@@ -121,17 +114,7 @@ impl Event {
         for c in p.stamp.code() {
             rec.push(c as char);
         }
-        for (i, f) in [
-            p.message_id,
-            p.anonymous_id,
-            p.user_id,
-            p.name,
-            p.session,
-            p.props,
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, f) in [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props].iter().enumerate() {
             if i == 0 {
                 rec.push(SEP);
                 write_u64(&mut rec, p.time.max(0.0) as u64);
@@ -141,11 +124,7 @@ impl Event {
             rec.push(SEP);
             rec.push_str(f);
         }
-        Event {
-            rec,
-            size: size as u32,
-            queued: now,
-        }
+        Event { rec, size: size as u32, queued: now }
     }
 
     /// Reads a record back (from the edge or storage), queued at `queued`.
@@ -154,11 +133,7 @@ impl Event {
         let p = parts(rec)?;
         // The page's context is not at hand here: an estimate of its size.
         let size = crate::engine::encode::segment::event_size(&p, 480) as u32;
-        Some(Event {
-            rec: rec.into(),
-            size,
-            queued,
-        })
+        Some(Event { rec: rec.into(), size, queued })
     }
 
     /// A record another page stored, renumbered for this queue: sequence
@@ -273,13 +248,7 @@ mod tests {
         assert_eq!(Event::from_record("nonsense", 0.0), None);
         let moved = Event::rebase(&e.rec, 3, |id| id + 100, 9.0).unwrap();
         assert_eq!(moved.seq(), 3);
-        assert_eq!(
-            moved.parts(),
-            Parts {
-                page: 107,
-                ..p.clone()
-            }
-        );
+        assert_eq!(moved.parts(), Parts { page: 107, ..p.clone() });
         assert_eq!(Event::rebase("1\u{1f}t", 3, |id| id, 0.0), None);
         assert_eq!(Event::from_record("", 0.0), None);
     }

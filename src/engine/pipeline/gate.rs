@@ -68,27 +68,15 @@ mod tests {
         assert_eq!(admit(Category::Necessary, &c), Admit::Queue);
         assert_eq!(admit(Category::Analytics, &c), Admit::Hold);
         assert_eq!(accepting(&c), 0b1111);
-        c.apply(
-            Signal::Api {
-                choices: vec![(Category::Analytics, true), (Category::Marketing, false)],
-                source: "b".into(),
-            },
-            1.0,
-        );
+        c.apply(Signal::Api { choices: vec![(Category::Analytics, true), (Category::Marketing, false)], source: "b".into() }, 1.0);
         assert_eq!(admit(Category::Analytics, &c), Admit::Queue);
         assert_eq!(admit(Category::Marketing, &c), Admit::Denied);
         assert_eq!(accepting(&c), 0b0111);
         assert!(may_send(Category::Analytics, &c));
         assert!(!with_marketing(&c));
-        let drop = ConsentState::new(ConsentConfig {
-            pending: Pending::Drop,
-            ..ConsentConfig::default()
-        });
+        let drop = ConsentState::new(ConsentConfig { pending: Pending::Drop, ..ConsentConfig::default() });
         assert_eq!(admit(Category::Analytics, &drop), Admit::Undecided);
-        let out = ConsentState::new(ConsentConfig {
-            mode: Mode::OptOut,
-            ..ConsentConfig::default()
-        });
+        let out = ConsentState::new(ConsentConfig { mode: Mode::OptOut, ..ConsentConfig::default() });
         assert!(with_marketing(&out));
     }
 }

@@ -124,16 +124,12 @@ impl Queue {
     /// Appends `e`. Returns the events dropped to keep the bound (oldest
     /// first, never the batch in flight).
     pub fn push(&mut self, e: Event) -> Vec<Event> {
-        if self.drop_newest
-            && (self.len() >= self.max_events || self.bytes() + e.rec.len() > self.max_bytes)
-        {
+        if self.drop_newest && (self.len() >= self.max_events || self.bytes() + e.rec.len() > self.max_bytes) {
             self.dropped += 1;
             return vec![e];
         }
         let now = e.queued;
-        let room = self.segments.is_empty()
-            && self.gathering.is_none()
-            && self.front_bytes + e.rec.len() <= self.hot;
+        let room = self.segments.is_empty() && self.gathering.is_none() && self.front_bytes + e.rec.len() <= self.hot;
         if room {
             self.front_bytes += e.rec.len();
             self.front.push(e);
@@ -141,18 +137,7 @@ impl Queue {
             let seq = e.seq();
             let cat = e.category().code() as usize;
             let (text, seg) = self.gathering.get_or_insert_with(|| {
-                (
-                    String::with_capacity(SEGMENT_BYTES + 1024),
-                    Segment {
-                        id: 0,
-                        counts: [0; 4],
-                        bytes: 0,
-                        seqs: (seq, seq),
-                        first_time: now,
-                        purged: 0,
-                        stored: false,
-                    },
-                )
+                (String::with_capacity(SEGMENT_BYTES + 1024), Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0, stored: false })
             });
             if !text.is_empty() {
                 text.push(RECORD_SEP);
@@ -210,13 +195,7 @@ impl Queue {
     /// or an unload wants it now: `urgent`); gathered records move to the
     /// front directly.
     pub fn refill(&mut self, urgent: bool) {
-        let waiting = self.front_bytes
-            - self
-                .front
-                .iter()
-                .take(self.in_flight.map_or(0, |f| f.count))
-                .map(|e| e.rec.len())
-                .sum::<usize>();
+        let waiting = self.front_bytes - self.front.iter().take(self.in_flight.map_or(0, |f| f.count)).map(|e| e.rec.len()).sum::<usize>();
         if !urgent && waiting > self.hot / 2 {
             return;
         }
@@ -233,9 +212,7 @@ impl Queue {
     /// The edge returned segment `id`. Events of categories purged since it
     /// left are dropped now; returns them (so their pages can be released).
     pub fn returned(&mut self, id: u32, text: &str) -> Vec<Event> {
-        let Some(i) = self.segments.iter().position(|s| s.id == id) else {
-            return Vec::new();
-        };
+        let Some(i) = self.segments.iter().position(|s| s.id == id) else { return Vec::new() };
         if self.asked == Some(id) {
             self.asked = None;
         }
@@ -246,9 +223,7 @@ impl Queue {
     fn take_back(&mut self, text: &str, time: f64, purged: u8) -> Vec<Event> {
         let mut gone = Vec::new();
         for rec in crate::engine::text::fields(text, RECORD_SEP as u8) {
-            let Some(e) = Event::from_record(rec, time) else {
-                continue;
-            };
+            let Some(e) = Event::from_record(rec, time) else { continue };
             if purged & (1 << e.category().code()) != 0 {
                 gone.push(e);
                 continue;
@@ -261,9 +236,7 @@ impl Queue {
 
     /// Events queued, in memory or kept by the edge (in flight included).
     pub fn len(&self) -> usize {
-        self.front.len()
-            + self.gathering.as_ref().map_or(0, |g| g.1.len())
-            + self.segments.iter().map(Segment::len).sum::<usize>()
+        self.front.len() + self.gathering.as_ref().map_or(0, |g| g.1.len()) + self.segments.iter().map(Segment::len).sum::<usize>()
     }
 
     /// Whether nothing is queued.
@@ -273,9 +246,7 @@ impl Queue {
 
     /// Record bytes queued, in memory or kept by the edge.
     pub fn bytes(&self) -> usize {
-        self.front_bytes
-            + self.gathering.as_ref().map_or(0, |g| g.1.bytes)
-            + self.segments.iter().map(|s| s.bytes).sum::<usize>()
+        self.front_bytes + self.gathering.as_ref().map_or(0, |g| g.1.bytes) + self.segments.iter().map(|s| s.bytes).sum::<usize>()
     }
 
     /// The events in memory, oldest first (the batch in flight first).
@@ -305,28 +276,18 @@ impl Queue {
 
     /// Events waiting (not in flight), in memory.
     pub fn waiting(&self) -> &[Event] {
-        self.front
-            .get(self.in_flight.map_or(0, |f| f.count)..)
-            .unwrap_or(&[])
+        self.front.get(self.in_flight.map_or(0, |f| f.count)..).unwrap_or(&[])
     }
 
     /// When the oldest waiting event was queued.
     pub fn oldest_waiting(&self) -> Option<f64> {
         let skip = self.in_flight.map_or(0, |f| f.count);
-        self.front
-            .get(skip)
-            .map(|e| e.queued)
-            .or_else(|| self.segments.first().map(|s| s.first_time))
-            .or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
+        self.front.get(skip).map(|e| e.queued).or_else(|| self.segments.first().map(|s| s.first_time)).or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
     }
 
     /// Marks the first `count` events in flight, as batch `id`.
     pub fn send(&mut self, count: usize, keepalive: bool) -> InFlight {
-        let f = InFlight {
-            id: self.next_batch,
-            count: count.min(self.front.len()),
-            keepalive,
-        };
+        let f = InFlight { id: self.next_batch, count: count.min(self.front.len()), keepalive };
         self.next_batch += 1;
         self.in_flight = Some(f);
         f
@@ -384,11 +345,7 @@ impl Queue {
     /// Marks segment `id` as kept in storage too, or not; whether it is
     /// still out with the edge.
     pub fn set_stored(&mut self, id: u32, stored: bool) -> bool {
-        self.segments
-            .iter_mut()
-            .find(|s| s.id == id)
-            .map(|s| s.stored = stored)
-            .is_some()
+        self.segments.iter_mut().find(|s| s.id == id).map(|s| s.stored = stored).is_some()
     }
 
     /// The segments out with the edge, oldest first.
@@ -438,18 +395,12 @@ impl Queue {
         }
         self.front = kept;
         let code = category.code();
-        for seg in self
-            .segments
-            .iter_mut()
-            .chain(self.gathering.as_mut().map(|g| &mut g.1))
-        {
+        for seg in self.segments.iter_mut().chain(self.gathering.as_mut().map(|g| &mut g.1)) {
             seg.counts[code as usize] = 0;
             seg.purged |= 1 << code;
         }
         // A segment left with nothing worth sending is forgotten at once.
-        let (empty, kept): (Vec<Segment>, Vec<Segment>) = core::mem::take(&mut self.segments)
-            .into_iter()
-            .partition(|s| s.len() == 0 && self.asked != Some(s.id));
+        let (empty, kept): (Vec<Segment>, Vec<Segment>) = core::mem::take(&mut self.segments).into_iter().partition(|s| s.len() == 0 && self.asked != Some(s.id));
         self.segments = kept;
         for s in empty {
             self.handoffs.push(Handoff::Forget(s.id));
@@ -460,11 +411,7 @@ impl Queue {
     /// Whether any event with a sequence number below `seq` is still queued
     /// (waiting only, or in flight too).
     pub fn has_before(&self, seq: u64, in_flight_too: bool) -> bool {
-        let skip = if in_flight_too {
-            0
-        } else {
-            self.in_flight.map_or(0, |f| f.count)
-        };
+        let skip = if in_flight_too { 0 } else { self.in_flight.map_or(0, |f| f.count) };
         self.front.iter().skip(skip).any(|e| e.seq() < seq)
             || self.segments.iter().any(|s| s.len() > 0 && s.seqs.0 < seq)
             || self.gathering.as_ref().is_some_and(|g| g.1.seqs.0 < seq)
@@ -496,10 +443,7 @@ mod tests {
     }
 
     fn bounds() -> QueuePolicy {
-        QueuePolicy {
-            max_events: MAX_EVENTS,
-            ..QueuePolicy::default()
-        }
+        QueuePolicy { max_events: MAX_EVENTS, ..QueuePolicy::default() }
     }
 
     const MAX_EVENTS: usize = 20_000;
@@ -515,17 +459,7 @@ mod tests {
         assert_eq!(q.len(), 1000);
         assert!(q.front_bytes <= HOT_BYTES);
         assert_eq!(q.hot, HOT_BYTES);
-        let kept: Vec<(u32, String)> = q
-            .handoffs()
-            .into_iter()
-            .filter_map(|h| {
-                if let Handoff::Keep(id, t) = h {
-                    Some((id, t))
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let kept: Vec<(u32, String)> = q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
         assert!(kept.len() >= 3 && kept.iter().all(|(_, t)| t.len() < SEGMENT_BYTES + 300));
         let mut seqs: Vec<u64> = q.front().iter().map(Event::seq).collect();
         // Drain the front, then ask for the segments back one by one.
@@ -541,11 +475,7 @@ mod tests {
             let f = q.send(n, true);
             q.remove_batch(f.id);
         }
-        assert_eq!(
-            seqs,
-            (0..1000).collect::<Vec<u64>>(),
-            "every event once, in order"
-        );
+        assert_eq!(seqs, (0..1000).collect::<Vec<u64>>(), "every event once, in order");
         assert!(q.is_empty());
     }
 
@@ -564,11 +494,7 @@ mod tests {
         assert_eq!(q.len(), MAX_EVENTS);
         assert_eq!(q.dropped, 10);
         let seqs: Vec<u64> = q.front().iter().take(3).map(Event::seq).collect();
-        assert_eq!(
-            seqs,
-            [0, 1, 12],
-            "the batch in flight stays; the oldest waiting went"
-        );
+        assert_eq!(seqs, [0, 1, 12], "the batch in flight stays; the oldest waiting went");
         // With nothing waiting in memory, whole segments go.
         let n = q.front().len();
         let f = q.send(n, true);
@@ -592,37 +518,19 @@ mod tests {
         q.return_batch(f.id, 5000.0);
         assert_eq!(q.retry_at, 5000.0);
         assert!(q.in_flight().is_none());
-        assert_eq!(
-            q.front().iter().map(Event::seq).collect::<Vec<_>>(),
-            [0, 1, 2]
-        );
+        assert_eq!(q.front().iter().map(Event::seq).collect::<Vec<_>>(), [0, 1, 2]);
         let taken = q.take_for_unload(false);
-        assert_eq!(
-            taken.len(),
-            3,
-            "a failed batch is not known to have arrived: it rides the beacons too"
-        );
+        assert_eq!(taken.len(), 3, "a failed batch is not known to have arrived: it rides the beacons too");
         q.restore(taken);
         assert_eq!(q.len(), 3);
-        assert!(
-            q.remove_batch(999).is_empty(),
-            "an unknown batch changes nothing"
-        );
+        assert!(q.remove_batch(999).is_empty(), "an unknown batch changes nothing");
     }
 
     #[test]
     fn purge_spares_the_batch_in_flight_and_reaches_segments() {
         let mut q = Queue::new(0, &bounds());
         for i in 0..600 {
-            let e = ev(
-                &mut q,
-                if i % 2 == 0 {
-                    Category::Analytics
-                } else {
-                    Category::Marketing
-                },
-                200,
-            );
+            let e = ev(&mut q, if i % 2 == 0 { Category::Analytics } else { Category::Marketing }, 200);
             q.push(e);
         }
         q.seal();
@@ -630,28 +538,11 @@ mod tests {
         let before = q.len();
         let gone = q.purge(Category::Marketing);
         assert!(gone.iter().all(|e| e.category() == Category::Marketing));
-        assert_eq!(
-            q.len(),
-            before - 300,
-            "every marketing event is gone, the one in flight was analytics"
-        );
-        let kept: Vec<(u32, String)> = q
-            .handoffs()
-            .into_iter()
-            .filter_map(|h| {
-                if let Handoff::Keep(id, t) = h {
-                    Some((id, t))
-                } else {
-                    None
-                }
-            })
-            .collect();
+        assert_eq!(q.len(), before - 300, "every marketing event is gone, the one in flight was analytics");
+        let kept: Vec<(u32, String)> = q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
         let (id, text) = &kept[0];
         let dropped = q.returned(*id, text);
         assert!(!dropped.is_empty() && dropped.iter().all(|e| e.category() == Category::Marketing));
-        assert!(q
-            .waiting()
-            .iter()
-            .all(|e| e.category() == Category::Analytics));
+        assert!(q.waiting().iter().all(|e| e.category() == Category::Analytics));
     }
 }

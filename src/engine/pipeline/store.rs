@@ -101,11 +101,7 @@ pub fn read_front(text: &str) -> Option<Front<'_>> {
     }
     head.next()?;
     let until = parse_u64(head.next()?)? as f64;
-    let mut front = Front {
-        until,
-        pages: Vec::new(),
-        records: Vec::new(),
-    };
+    let mut front = Front { until, pages: Vec::new(), records: Vec::new() };
     for line in lines {
         match line.strip_prefix('p') {
             Some(page) => {
@@ -114,9 +110,7 @@ pub fn read_front(text: &str) -> Option<Front<'_>> {
                 let id = parse_u64(next()).unwrap_or(0) as u32;
                 let (url, referrer, title, utm) = (next(), next(), next(), next());
                 let topics = json::string(next()).unwrap_or_default();
-                front
-                    .pages
-                    .push(Page::new(id, url, referrer, title, utm, &topics));
+                front.pages.push(Page::new(id, url, referrer, title, utm, &topics));
             }
             None => front.records.push(line),
         }
@@ -166,11 +160,7 @@ pub struct Store {
 impl Store {
     /// A store for `owner`.
     pub fn new(owner: String) -> Store {
-        Store {
-            owner,
-            next_page: 1 << 30,
-            ..Store::default()
-        }
+        Store { owner, next_page: 1 << 30, ..Store::default() }
     }
 
     /// A change to write within [`COALESCE_MS`].
@@ -199,14 +189,7 @@ mod tests {
     #[test]
     fn a_front_round_trips_with_its_pages() {
         let mut pages = Pages::default();
-        pages.put(Page::new(
-            3,
-            "https://a.example/p?x=1",
-            "https://r.example/",
-            "\"T \\u001f\"",
-            r#"{"utm_source":"n"}"#,
-            "shoes,\u{1f}hats",
-        ));
+        pages.put(Page::new(3, "https://a.example/p?x=1", "https://r.example/", "\"T \\u001f\"", r#"{"utm_source":"n"}"#, "shoes,\u{1f}hats"));
         pages.current = 3;
         pages.retain(3);
         let p = Parts {
@@ -225,26 +208,13 @@ mod tests {
         let events = [Event::new(0, &p, 10, 1.0), Event::new(1, &p, 10, 1.0)];
         let mut text = String::new();
         write_front(&mut text, "o1", 61_000.0, &pages, &events);
-        assert!(
-            !text.contains('\u{1e}'),
-            "a front never holds the edge's record separator"
-        );
+        assert!(!text.contains('\u{1e}'), "a front never holds the edge's record separator");
         let f = read_front(&text).unwrap();
         assert_eq!(f.until, 61_000.0);
         assert_eq!(f.pages.len(), 1);
-        assert_eq!(
-            (
-                f.pages[0].id,
-                f.pages[0].url.as_str(),
-                f.pages[0].topics.as_str()
-            ),
-            (3, "https://a.example/p?x=1", "shoes,\u{1f}hats")
-        );
+        assert_eq!((f.pages[0].id, f.pages[0].url.as_str(), f.pages[0].topics.as_str()), (3, "https://a.example/p?x=1", "shoes,\u{1f}hats"));
         assert_eq!(f.records, [events[0].rec.as_str(), events[1].rec.as_str()]);
-        assert!(
-            read_front("kzq9\u{1f}o\u{1f}0").is_none(),
-            "another version is left alone"
-        );
+        assert!(read_front("kzq9\u{1f}o\u{1f}0").is_none(), "another version is left alone");
         assert_eq!(owner_of(&front_key("o1")), Some(("o1", true)));
         assert_eq!(owner_of(&segment_key("o1", 7)), Some(("o1", false)));
         assert_eq!(owner_of("kizuna:consent"), None);

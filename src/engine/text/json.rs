@@ -117,9 +117,7 @@ pub fn skip(b: &[u8], i: usize) -> Option<usize> {
         }
         _ => {
             let mut j = i;
-            while j < b.len()
-                && matches!(b[j], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'E')
-            {
+            while j < b.len() && matches!(b[j], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'E') {
                 j += 1;
             }
             (j > i).then_some(j)
@@ -169,9 +167,7 @@ pub fn valid(v: &str) -> bool {
             b'-' | b'0'..=b'9' => {
                 let end = skip(b, i)?;
                 // Digits, signs, points and exponents only: ASCII.
-                let text = b
-                    .get(i..end)
-                    .map(|t| t.iter().map(|&c| c as char).collect::<String>())?;
+                let text = b.get(i..end).map(|t| t.iter().map(|&c| c as char).collect::<String>())?;
                 super::num::parse_f64(&text).map(|_| end)
             }
             _ => None,
@@ -202,14 +198,7 @@ pub struct Members<'a> {
 pub fn members(v: &str) -> Members<'_> {
     let b = v.as_bytes();
     let i = ws(b, 0);
-    Members {
-        s: v,
-        i: if b.get(i) == Some(&b'{') {
-            i + 1
-        } else {
-            usize::MAX
-        },
-    }
+    Members { s: v, i: if b.get(i) == Some(&b'{') { i + 1 } else { usize::MAX } }
 }
 
 impl<'a> Iterator for Members<'a> {
@@ -248,14 +237,7 @@ pub struct Items<'a> {
 pub fn items(v: &str) -> Items<'_> {
     let b = v.as_bytes();
     let i = ws(b, 0);
-    Items {
-        s: v,
-        i: if b.get(i) == Some(&b'[') {
-            i + 1
-        } else {
-            usize::MAX
-        },
-    }
+    Items { s: v, i: if b.get(i) == Some(&b'[') { i + 1 } else { usize::MAX } }
 }
 
 impl<'a> Iterator for Items<'a> {
@@ -327,10 +309,7 @@ pub fn string(v: &str) -> Option<String> {
             b'u' => {
                 let hi = hex4(b, i)?;
                 i += 4;
-                let cp = if (0xd800..0xdc00).contains(&hi)
-                    && b.get(i) == Some(&b'\\')
-                    && b.get(i + 1) == Some(&b'u')
-                {
+                let cp = if (0xd800..0xdc00).contains(&hi) && b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') {
                     let lo = hex4(b, i + 2)?;
                     if (0xdc00..0xe000).contains(&lo) {
                         i += 6;
@@ -403,11 +382,7 @@ pub fn type_name(v: &str) -> String {
         Kind::Array => "an array",
         Kind::Object => "an object",
         Kind::Marker(b'o') => {
-            let name = v
-                .get(2..)
-                .and_then(string)
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "class instance".into());
+            let name = v.get(2..).and_then(string).filter(|n| !n.is_empty()).unwrap_or_else(|| "class instance".into());
             return name;
         }
         Kind::Marker(m) => marker_name(m),
@@ -496,10 +471,7 @@ mod tests {
         let b: Vec<&str> = items(get(v, "b").unwrap()).collect();
         assert_eq!(b, ["true", "null", r#""x\"y""#]);
         assert_eq!(string(b[2]).as_deref(), Some("x\"y"));
-        assert_eq!(
-            number(get(get(v, "c").unwrap(), "d").unwrap()),
-            Some(-2500.0)
-        );
+        assert_eq!(number(get(get(v, "c").unwrap(), "d").unwrap()), Some(-2500.0));
         assert_eq!(string(get(v, "e").unwrap()).as_deref(), Some("café 😀"));
         assert_eq!(get(v, "zz"), None);
         assert_eq!(members("[1]").count(), 0);
@@ -533,25 +505,10 @@ mod tests {
 
     #[test]
     fn tells_json_from_what_is_not() {
-        for ok in [
-            "{}",
-            " [1, 2.5e3, \"x\", true, false, null, {\"a\":[]}] ",
-            "\"s\"",
-            "-0",
-        ] {
+        for ok in ["{}", " [1, 2.5e3, \"x\", true, false, null, {\"a\":[]}] ", "\"s\"", "-0"] {
             assert!(valid(ok), "{ok}");
         }
-        for bad in [
-            "{not json",
-            "{not json}",
-            "[1,]",
-            "{\"a\" 1}",
-            "tru",
-            "1 2",
-            "!f",
-            "",
-            "{\"a\":1,}",
-        ] {
+        for bad in ["{not json", "{not json}", "[1,]", "{\"a\" 1}", "tru", "1 2", "!f", "", "{\"a\":1,}"] {
             assert!(!valid(bad), "{bad}");
         }
     }
@@ -559,9 +516,6 @@ mod tests {
     #[test]
     fn writes_string_literals() {
         assert_eq!(quoted("a\"b\\c\nd\u{1}é"), r#""a\"b\\c\nd\u0001é""#);
-        assert_eq!(
-            string(&quoted("x\u{1f}y\ttab")).as_deref(),
-            Some("x\u{1f}y\ttab")
-        );
+        assert_eq!(string(&quoted("x\u{1f}y\ttab")).as_deref(), Some("x\u{1f}y\ttab"));
     }
 }

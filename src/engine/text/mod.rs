@@ -48,12 +48,7 @@ pub fn cut(s: &str, sep: u8) -> (&str, &str) {
 /// `str::split` but a plain byte scan: one small function for every
 /// splitter in the engine, instead of the standard pattern machinery.
 pub fn fields(s: &str, sep: u8) -> Fields<'_> {
-    Fields {
-        s,
-        at: 0,
-        done: false,
-        sep,
-    }
+    Fields { s, at: 0, done: false, sep }
 }
 
 /// See [`fields`].

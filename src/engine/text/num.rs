@@ -187,8 +187,8 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 }
 
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+    1e22,
 ];
 
 /// Reads a non-negative decimal integer (all digits, at most 15 of them).
@@ -211,12 +211,7 @@ mod tests {
 
     #[test]
     fn integers_print_like_javascript_in_every_range() {
-        for (n, want) in [
-            (0i64, "0"),
-            (-7, "-7"),
-            (1_000_000_000_000_000, "1000000000000000"),
-            (9_007_199_254_740_991, "9007199254740991"),
-        ] {
+        for (n, want) in [(0i64, "0"), (-7, "-7"), (1_000_000_000_000_000, "1000000000000000"), (9_007_199_254_740_991, "9007199254740991")] {
             let mut s = String::new();
             write_i64(&mut s, n);
             assert_eq!(s, want);

@@ -14,10 +14,7 @@ pub struct Rng {
 impl Rng {
     /// A generator from two seed words (a zero state is nudged away from).
     pub fn new(a: u64, b: u64) -> Rng {
-        let mut r = Rng {
-            a: a | 1,
-            b: b ^ 0x9e37_79b9_7f4a_7c15,
-        };
+        let mut r = Rng { a: a | 1, b: b ^ 0x9e37_79b9_7f4a_7c15 };
         for _ in 0..8 {
             r.next_u64();
         }
@@ -56,16 +53,7 @@ impl Rng {
         let hi = (self.next_u64() & !0xf000) | 0x4000;
         let lo = (self.next_u64() & !(0xc << 60)) | (0x8 << 60);
         let mut s = String::with_capacity(36);
-        for (i, nibble) in (0..32)
-            .map(|i| {
-                if i < 16 {
-                    (hi >> (60 - 4 * i)) & 15
-                } else {
-                    (lo >> (60 - 4 * (i - 16))) & 15
-                }
-            })
-            .enumerate()
-        {
+        for (i, nibble) in (0..32).map(|i| if i < 16 { (hi >> (60 - 4 * i)) & 15 } else { (lo >> (60 - 4 * (i - 16))) & 15 }).enumerate() {
             if matches!(i, 8 | 12 | 16 | 20) {
                 s.push('-');
             }
@@ -94,10 +82,7 @@ mod tests {
         for u in [&a, &b] {
             assert_eq!(u.len(), 36);
             let c: Vec<char> = u.chars().collect();
-            assert_eq!(
-                (c[8], c[13], c[14], c[18], c[23]),
-                ('-', '-', '4', '-', '-')
-            );
+            assert_eq!((c[8], c[13], c[14], c[18], c[23]), ('-', '-', '4', '-', '-'));
             assert!("89ab".contains(c[19]), "{u}");
         }
         let mut same = Rng::from_hex("00112233445566778899aabbccddeeff");

@@ -6,11 +6,7 @@ use crate::prelude::*;
 /// Appends `ms` (milliseconds since the Unix epoch, UTC) as
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub fn write_iso8601(out: &mut String, ms: f64) {
-    let ms = if ms.is_finite() {
-        super::num::floor(ms) as i64
-    } else {
-        0
-    };
+    let ms = if ms.is_finite() { super::num::floor(ms) as i64 } else { 0 };
     let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
     let rem = ms.rem_euclid(86_400_000);
     if y < 0 {
@@ -18,15 +14,7 @@ pub fn write_iso8601(out: &mut String, ms: f64) {
     }
     // Fixed widths, written into one buffer: no allocation per field.
     let mut b = *b"0000-00-00T00:00:00.000Z";
-    for (at, width, v) in [
-        (0, 4, y.unsigned_abs()),
-        (5, 2, m as u64),
-        (8, 2, d as u64),
-        (11, 2, (rem / 3_600_000) as u64),
-        (14, 2, (rem / 60_000 % 60) as u64),
-        (17, 2, (rem / 1000 % 60) as u64),
-        (20, 3, (rem % 1000) as u64),
-    ] {
+    for (at, width, v) in [(0, 4, y.unsigned_abs()), (5, 2, m as u64), (8, 2, d as u64), (11, 2, (rem / 3_600_000) as u64), (14, 2, (rem / 60_000 % 60) as u64), (17, 2, (rem / 1000 % 60) as u64), (20, 3, (rem % 1000) as u64)] {
         let mut v = v;
         for i in (at..at + width).rev() {
             if let Some(c) = b.get_mut(i) {

@@ -8,30 +8,13 @@ use crate::prelude::*;
 /// Query parameters that identify an ad click (and so the person who
 /// clicked): they belong to `marketing`.
 pub const AD_ID_PARAMS: [&str; 17] = [
-    "gclid",
-    "gclsrc",
-    "gbraid",
-    "wbraid",
-    "dclid",
-    "fbclid",
-    "msclkid",
-    "ttclid",
-    "twclid",
-    "li_fat_id",
-    "epik",
-    "rdt_cid",
-    "sccid",
-    "yclid",
-    "igshid",
-    "irclickid",
-    "mc_eid",
+    "gclid", "gclsrc", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "epik", "rdt_cid",
+    "sccid", "yclid", "igshid", "irclickid", "mc_eid",
 ];
 
 /// Byte offset of the first `needle` in `hay`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
-    hay.as_bytes()
-        .windows(needle.len())
-        .position(|w| w == needle.as_bytes())
+    hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
 }
 
 fn at(s: &str, from: usize, to: usize) -> &str {
@@ -41,26 +24,13 @@ fn at(s: &str, from: usize, to: usize) -> &str {
 /// The path (`/` when empty) and the search (`?…`, or empty when there is
 /// nothing after the `?`) of an absolute URL; the fragment is dropped.
 pub fn split_url(url: &str) -> (&str, &str) {
-    let no_hash = at(
-        url,
-        0,
-        url.bytes().position(|b| b == b'#').unwrap_or(url.len()),
-    );
+    let no_hash = at(url, 0, url.bytes().position(|b| b == b'#').unwrap_or(url.len()));
     let host = find(no_hash, "://").map_or(0, |i| i + 3);
     let rest = at(no_hash, host, no_hash.len());
-    let rest = at(
-        rest,
-        rest.bytes()
-            .position(|b| b == b'/' || b == b'?')
-            .unwrap_or(rest.len()),
-        rest.len(),
-    );
+    let rest = at(rest, rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len()), rest.len());
     let q = rest.bytes().position(|b| b == b'?').unwrap_or(rest.len());
     let (path, search) = (at(rest, 0, q), at(rest, q, rest.len()));
-    (
-        if path.is_empty() { "/" } else { path },
-        if search.len() <= 1 { "" } else { search },
-    )
+    (if path.is_empty() { "/" } else { path }, if search.len() <= 1 { "" } else { search })
 }
 
 /// `url` without its ad click id parameters (matched case-insensitively);
@@ -70,11 +40,7 @@ pub fn strip_ad_ids(url: &str) -> Option<String> {
     let q = at(url, 0, hash).bytes().position(|b| b == b'?')?;
     let query = at(url, q + 1, hash);
     let is_ad = |pair: &str| {
-        let key = at(
-            pair,
-            0,
-            pair.bytes().position(|b| b == b'=').unwrap_or(pair.len()),
-        );
+        let key = at(pair, 0, pair.bytes().position(|b| b == b'=').unwrap_or(pair.len()));
         AD_ID_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p))
     };
     if !super::fields(query, b'&').any(is_ad) {
@@ -101,9 +67,7 @@ pub fn is_valid_endpoint(s: &str) -> bool {
     if let Some(path) = s.strip_prefix('/') {
         return !path.starts_with('/');
     }
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
     matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/'))
 }
 
@@ -114,10 +78,7 @@ pub fn resolve_endpoint(endpoint: &str, page_url: &str) -> String {
         return endpoint.to_string();
     }
     let host = find(page_url, "://").map_or(0, |i| i + 3);
-    let end = at(page_url, host, page_url.len())
-        .bytes()
-        .position(|b| b == b'/' || b == b'?' || b == b'#')
-        .map_or(page_url.len(), |j| host + j);
+    let end = at(page_url, host, page_url.len()).bytes().position(|b| b == b'/' || b == b'?' || b == b'#').map_or(page_url.len(), |j| host + j);
     let mut s = String::from(at(page_url, 0, end));
     s.push_str(endpoint);
     s
@@ -143,14 +104,8 @@ mod tests {
 
     #[test]
     fn ad_click_ids_are_stripped_and_the_rest_kept() {
-        assert_eq!(
-            strip_ad_ids("https://a.example/p?x=1&gclid=abc&y=%20#h").as_deref(),
-            Some("https://a.example/p?x=1&y=%20#h")
-        );
-        assert_eq!(
-            strip_ad_ids("https://a.example/p?FBCLID=1").as_deref(),
-            Some("https://a.example/p")
-        );
+        assert_eq!(strip_ad_ids("https://a.example/p?x=1&gclid=abc&y=%20#h").as_deref(), Some("https://a.example/p?x=1&y=%20#h"));
+        assert_eq!(strip_ad_ids("https://a.example/p?FBCLID=1").as_deref(), Some("https://a.example/p"));
         assert_eq!(strip_ad_ids("https://a.example/p?gclidx=1"), None);
         assert_eq!(strip_ad_ids("https://a.example/"), None);
         assert_eq!(strip_ad_ids("https://a.example/#?gclid=1"), None);
@@ -158,40 +113,16 @@ mod tests {
 
     #[test]
     fn endpoints() {
-        for ok in [
-            "/collect",
-            "http://127.0.0.1:8080/collect",
-            "https://c.example",
-        ] {
+        for ok in ["/collect", "http://127.0.0.1:8080/collect", "https://c.example"] {
             assert!(is_valid_endpoint(ok), "{ok}");
         }
-        for bad in [
-            "ftp://x",
-            "//evil.example/c",
-            "http://",
-            "https:///x",
-            "/a b",
-            "collect",
-            "",
-        ] {
+        for bad in ["ftp://x", "//evil.example/c", "http://", "https:///x", "/a b", "collect", ""] {
             assert!(!is_valid_endpoint(bad), "{bad}");
         }
-        assert_eq!(
-            resolve_endpoint("/collect", "https://shop.example/a/b?x=1"),
-            "https://shop.example/collect"
-        );
-        assert_eq!(
-            resolve_endpoint("/collect", "http://127.0.0.1:8080"),
-            "http://127.0.0.1:8080/collect"
-        );
-        assert_eq!(
-            resolve_endpoint("/collect", "http://127.0.0.1:8080?x#y"),
-            "http://127.0.0.1:8080/collect"
-        );
-        assert_eq!(
-            resolve_endpoint("https://c.example/x", "https://shop.example/"),
-            "https://c.example/x"
-        );
+        assert_eq!(resolve_endpoint("/collect", "https://shop.example/a/b?x=1"), "https://shop.example/collect");
+        assert_eq!(resolve_endpoint("/collect", "http://127.0.0.1:8080"), "http://127.0.0.1:8080/collect");
+        assert_eq!(resolve_endpoint("/collect", "http://127.0.0.1:8080?x#y"), "http://127.0.0.1:8080/collect");
+        assert_eq!(resolve_endpoint("https://c.example/x", "https://shop.example/"), "https://c.example/x");
     }
 
     #[test]

@@ -13,9 +13,9 @@ use crate::engine::encode::segment::merge;
 use crate::engine::pipeline::call::Call;
 use crate::engine::pipeline::event::Kind;
 use crate::engine::session::{self, Session, Touch};
-use crate::engine::text::fields;
 use crate::engine::text::json::{self, write_string};
 use crate::engine::text::num::{parse_u64, write_u64};
+use crate::engine::text::fields;
 
 const US: u8 = 0x1f;
 
@@ -43,19 +43,10 @@ impl Tracker {
         match kind {
             b'v' => {
                 let (page, time, fragment) = (int(next()), num(next()), next() == "#");
-                if a.pageviews == 2
-                    || (a.pageviews == 1 && self.auto.page != 0)
-                    || (fragment && !a.hash_changes)
-                {
+                if a.pageviews == 2 || (a.pageviews == 1 && self.auto.page != 0) || (fragment && !a.hash_changes) {
                     return;
                 }
-                let Some(url) = self
-                    .pages
-                    .peek(page)
-                    .map(|p| view_key(&p.url, a.hash_changes).to_string())
-                else {
-                    return;
-                };
+                let Some(url) = self.pages.peek(page).map(|p| view_key(&p.url, a.hash_changes).to_string()) else { return };
                 if self.auto.views.is_new(&url, time) {
                     self.emit(Kind::Page, "", "{}", time, page);
                 }
@@ -72,35 +63,18 @@ impl Tracker {
                         let mut extra = String::from("{\"element\":");
                         extra.push_str(element);
                         extra.push_str(if rage { ",\"rage\":true}" } else { "}" });
-                        merge(
-                            &mut out,
-                            if json::kind(props) == json::Kind::Object {
-                                props
-                            } else {
-                                "{}"
-                            },
-                            &extra,
-                        );
+                        merge(&mut out, if json::kind(props) == json::Kind::Object { props } else { "{}" }, &extra);
                         name
                     }
                     w => {
-                        merge(
-                            &mut out,
-                            element,
-                            if rage { "{\"rage\":true}" } else { "{}" },
-                        );
-                        if w == "l" {
-                            "\"Link Clicked\""
-                        } else {
-                            "\"Button Clicked\""
-                        }
+                        merge(&mut out, element, if rage { "{\"rage\":true}" } else { "{}" });
+                        if w == "l" { "\"Link Clicked\"" } else { "\"Button Clicked\"" }
                     }
                 };
                 self.emit(Kind::Track, name, &out, time, page);
             }
             b's' => {
-                let (page, percent, initial) =
-                    (int(next()), int(next()).min(100) as u8, next() == "i");
+                let (page, percent, initial) = (int(next()), int(next()).min(100) as u8, next() == "i");
                 if page != self.auto.page || !(a.scroll || a.engagement) {
                     return;
                 }
@@ -132,17 +106,7 @@ impl Tracker {
                     Some(_) => return,
                     None => self.auto.forms.push((props.clone(), !started)),
                 }
-                self.emit(
-                    Kind::Track,
-                    if started {
-                        "\"Form Started\""
-                    } else {
-                        "\"Form Submitted\""
-                    },
-                    &props,
-                    time,
-                    page,
-                );
+                self.emit(Kind::Track, if started { "\"Form Started\"" } else { "\"Form Submitted\"" }, &props, time, page);
             }
             _ => {}
         }
@@ -196,11 +160,7 @@ impl Tracker {
         write_u64(&mut p, ms);
         p.push_str(",\"scrollDepth\":");
         write_u64(&mut p, u64::from(self.auto.depth.max));
-        p.push_str(if heartbeat {
-            ",\"heartbeat\":true}"
-        } else {
-            "}"
-        });
+        p.push_str(if heartbeat { ",\"heartbeat\":true}" } else { "}" });
         self.emit(Kind::Track, "\"Page Engagement\"", &p, now, self.auto.page);
     }
 
@@ -226,11 +186,7 @@ impl Tracker {
 
     /// An event Kizuna makes itself, through the same path as a call.
     fn emit(&mut self, kind: Kind, name: &str, props: &str, time: f64, page: u32) {
-        let call = Call {
-            kind,
-            fast: true,
-            args: [name, props, "!v"],
-        };
+        let call = Call { kind, fast: true, args: [name, props, "!v"] };
         self.record(&call, time, page, false);
     }
 
@@ -242,9 +198,7 @@ impl Tracker {
         }
         let campaign = self.pages.peek(page).map_or("", |p| p.campaign.as_str());
         let rng = &mut self.rng;
-        let touch = self
-            .session
-            .touch(time, campaign, self.cfg.auto.session_ms, || rng.uuid());
+        let touch = self.session.touch(time, campaign, self.cfg.auto.session_ms, || rng.uuid());
         if touch != Touch::Same && self.consent.may_store(Category::Analytics) {
             self.save_session();
         }
@@ -272,11 +226,7 @@ fn form_props(form: &str, list: &str) -> String {
     let (mut total, mut unnamed) = (0u64, 0u64);
     for item in json::items(list) {
         let mut parts = json::items(item).map(|v| json::string(v).unwrap_or_default());
-        let (kind, name, auto) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
+        let (kind, name, auto) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
         total += 1;
         if !may_name(&kind, &name, &auto) || name.is_empty() {
             unnamed += 1;
@@ -300,15 +250,7 @@ fn form_props(form: &str, list: &str) -> String {
     write_u64(&mut extra, unnamed);
     extra.push('}');
     let mut out = String::with_capacity(form.len() + extra.len() + 2);
-    merge(
-        &mut out,
-        if json::kind(form) == json::Kind::Object {
-            form
-        } else {
-            "{}"
-        },
-        &extra,
-    );
+    merge(&mut out, if json::kind(form) == json::Kind::Object { form } else { "{}" }, &extra);
     out
 }
 

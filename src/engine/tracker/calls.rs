@@ -32,14 +32,7 @@ impl Tracker {
                 }
                 self.observe(&c, time, page);
                 if c.kind == Kind::Page {
-                    self.page_seen(
-                        if self.pages.peek(page).is_some() {
-                            page
-                        } else {
-                            self.pages.current
-                        },
-                        time,
-                    );
+                    self.page_seen(if self.pages.peek(page).is_some() { page } else { self.pages.current }, time);
                 }
                 self.admit(&c, time, page)
             }
@@ -53,21 +46,13 @@ impl Tracker {
     /// call time, and passes it through the gate. Whether it was accepted
     /// (queued, or held for a choice).
     pub(super) fn admit(&mut self, c: &Checked, time: f64, page: u32) -> bool {
-        let page = if self.pages.peek(page).is_some() {
-            page
-        } else {
-            self.pages.current
-        };
+        let page = if self.pages.peek(page).is_some() { page } else { self.pages.current };
         let message_id = match &c.message_id {
             Some(id) => id.clone(),
             None => self.rng.uuid(),
         };
         let session = self.session_for(time, page);
-        let props = if c.kind == Kind::Identify {
-            &self.identity.traits
-        } else {
-            &c.props
-        };
+        let props = if c.kind == Kind::Identify { &self.identity.traits } else { &c.props };
         let parts = Parts {
             kind: c.kind,
             category: c.category,
@@ -100,26 +85,11 @@ impl Tracker {
         let event = Event::new(self.queue.next_seq(), &parts, size, self.now);
         let limit = self.cfg.batch.max_event_bytes;
         if size > limit {
-            self.o
-                .begin("Le")
-                .field("")
-                .put(&c.label())
-                .put(": the event is ")
-                .num(size as u64)
-                .put(" bytes of JSON, over the limit of ")
-                .num(limit as u64)
-                .put("; event dropped")
-                .end();
+            self.o.begin("Le").field("").put(&c.label()).put(": the event is ").num(size as u64).put(" bytes of JSON, over the limit of ").num(limit as u64).put("; event dropped").end();
             return false;
         }
         if self.cfg.debug {
-            self.o
-                .begin("Ld")
-                .field("")
-                .put(&c.label())
-                .put(" queued: ")
-                .clean(&shown)
-                .end();
+            self.o.begin("Ld").field("").put(&c.label()).put(" queued: ").clean(&shown).end();
         }
         match gate::admit(c.category, &self.consent) {
             Admit::Queue => {
@@ -138,19 +108,8 @@ impl Tracker {
             }
             denied => {
                 if self.cfg.debug {
-                    let (what, why) = if denied == Admit::Denied {
-                        (" not sent: ", " is denied")
-                    } else {
-                        (" not sent (no choice yet, pending: drop): ", " is unknown")
-                    };
-                    self.o
-                        .begin("Ld")
-                        .field("")
-                        .put(&c.label())
-                        .put(what)
-                        .put(c.category.name())
-                        .put(why)
-                        .end();
+                    let (what, why) = if denied == Admit::Denied { (" not sent: ", " is denied") } else { (" not sent (no choice yet, pending: drop): ", " is unknown") };
+                    self.o.begin("Ld").field("").put(&c.label()).put(what).put(c.category.name()).put(why).end();
                 }
                 false
             }
@@ -170,22 +129,11 @@ impl Tracker {
             self.pages.release(old.parts().page);
             self.held_dropped += 1;
             if self.held_dropped == 1 {
-                self.o
-                    .begin("Lw")
-                    .field("waiting for consent, the buffer is full (")
-                    .num(limit as u64)
-                    .put(" events): the oldest are dropped until the visitor chooses")
-                    .end();
+                self.o.begin("Lw").field("waiting for consent, the buffer is full (").num(limit as u64).put(" events): the oldest are dropped until the visitor chooses").end();
             }
         }
         if self.cfg.debug {
-            self.o
-                .begin("Ld")
-                .field("")
-                .put(&c.label())
-                .put(" waits for a choice on ")
-                .put(event.category().name())
-                .end();
+            self.o.begin("Ld").field("").put(&c.label()).put(" waits for a choice on ").put(event.category().name()).end();
         }
         self.pages.retain(page);
         self.held.push(event);

@@ -22,14 +22,7 @@ impl Tracker {
     /// true/false; `options.source` names the banner (default `api`).
     pub(super) fn set_consent(&mut self, choices: &str, options: &str) {
         if json::kind(choices) != J::Object {
-            self.o
-                .begin("Le")
-                .field(
-                    "consent.set(): the choices must be an object like { analytics: true }, got ",
-                )
-                .put(&json::type_name(choices))
-                .put("; nothing changed")
-                .end();
+            self.o.begin("Le").field("consent.set(): the choices must be an object like { analytics: true }, got ").put(&json::type_name(choices)).put("; nothing changed").end();
             return;
         }
         let mut problems: Vec<String> = Vec::new();
@@ -37,29 +30,18 @@ impl Tracker {
         for (k, v) in json::members(choices) {
             let key = json::string(k).unwrap_or_default();
             match (Category::parse(&key), json::kind(v)) {
-                (Some(Category::Necessary), _) => {
-                    problems.push("necessary is always granted and was left as it is".into())
-                }
+                (Some(Category::Necessary), _) => problems.push("necessary is always granted and was left as it is".into()),
                 (Some(c), J::Bool) => set.push((c, json::boolean(v) == Some(true))),
                 (Some(_), J::Marker(b'v')) => {}
-                (Some(c), _) => problems.push(cat(&[
-                    c.name(),
-                    " must be true or false, got ",
-                    &json::type_name(v),
-                ])),
-                (None, _) => problems.push(cat(&[
-                    &key,
-                    " is not a category (necessary, analytics, personalization, marketing)",
-                ])),
+                (Some(c), _) => problems.push(cat(&[c.name(), " must be true or false, got ", &json::type_name(v)])),
+                (None, _) => problems.push(cat(&[&key, " is not a category (necessary, analytics, personalization, marketing)"])),
             }
         }
         let source = match json::get(options, "source") {
             None => String::from("api"),
             Some(v) if json::kind(v) == J::Marker(b'v') => String::from("api"),
             Some(v) => match json::string(v) {
-                Some(s) if !s.is_empty() => {
-                    crate::engine::text::chars_prefix(&s, MAX_SOURCE_CHARS).into()
-                }
+                Some(s) if !s.is_empty() => crate::engine::text::chars_prefix(&s, MAX_SOURCE_CHARS).into(),
                 _ => {
                     problems.push("options.source must be a non-empty string (api used)".into());
                     String::from("api")
@@ -67,28 +49,18 @@ impl Tracker {
             },
         };
         if !problems.is_empty() {
-            self.o
-                .begin("Lw")
-                .field("consent.set(): ")
-                .clean(&join(&problems, ", "))
-                .end();
+            self.o.begin("Lw").field("consent.set(): ").clean(&join(&problems, ", ")).end();
         }
         if set.is_empty() {
-            self.o
-                .log("e", "consent.set(): no category to set; nothing changed");
+            self.o.log("e", "consent.set(): no category to set; nothing changed");
             return;
         }
-        self.signal(Signal::Api {
-            choices: set,
-            source,
-        });
+        self.signal(Signal::Api { choices: set, source });
     }
 
     /// Applies a consent signal and everything the change sets off.
     pub(super) fn signal(&mut self, signal: Signal) {
-        let Some(change) = self.consent.apply(signal, self.now) else {
-            return;
-        };
+        let Some(change) = self.consent.apply(signal, self.now) else { return };
         for c in Category::CHOOSABLE {
             if !change.denied(c) {
                 continue;
@@ -110,11 +82,7 @@ impl Tracker {
                 self.forget_stored();
             }
             if self.cfg.debug {
-                self.o
-                    .begin("Ld")
-                    .field(c.name())
-                    .put(" denied: waiting events purged")
-                    .end();
+                self.o.begin("Ld").field(c.name()).put(" denied: waiting events purged").end();
             }
         }
         if change.choice {
@@ -127,22 +95,12 @@ impl Tracker {
         // Storage may have become allowed without a category changing (TCF
         // purpose 1 given later): write the ids whenever it is.
         self.save_identity();
-        if change.choice
-            && self.consent.may_store(Category::Analytics)
-            && !self.session.id.is_empty()
-        {
+        if change.choice && self.consent.may_store(Category::Analytics) && !self.session.id.is_empty() {
             self.save_session();
         }
-        self.signals.persist_if(
-            self.consent.may_store(Category::Personalization),
-            self.now,
-            true,
-        );
+        self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
         self.release_held();
-        if change.choice
-            && change.is_change()
-            && change.after.get(Category::Analytics) == Choice::Granted
-        {
+        if change.choice && change.is_change() && change.after.get(Category::Analytics) == Choice::Granted {
             self.audit();
         }
         if change.is_change() {
@@ -156,9 +114,7 @@ impl Tracker {
     /// The consent record another tab of the site wrote (a JSON literal;
     /// empty when it was removed): the choice holds here too, at once.
     pub(super) fn stored_consent(&mut self, text: &str) {
-        let Some(text) = json::string(text) else {
-            return;
-        };
+        let Some(text) = json::string(text) else { return };
         if let Ok(r) = Record::parse(&text) {
             self.signal(Signal::Stored(r));
         }

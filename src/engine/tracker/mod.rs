@@ -160,12 +160,7 @@ impl Tracker {
     pub fn start(s: Start) -> Result<Tracker, String> {
         let (cfg, warnings) = parse_config(s.config).map_err(|e| e.message())?;
         let mut rng = Rng::from_hex(s.seed);
-        let identity = Identity::load(
-            s.stored.anonymous_id,
-            s.stored.user_id,
-            s.stored.traits,
-            &mut rng,
-        );
+        let identity = Identity::load(s.stored.anonymous_id, s.stored.user_id, s.stored.traits, &mut rng);
         let mut url = resolve_endpoint(&cfg.endpoint, &s.page.url);
         if cfg.snowplow {
             if url.ends_with('/') {
@@ -227,13 +222,7 @@ impl Tracker {
                 Ok(r) => {
                     t.consent.apply(Signal::Stored(r), s.now);
                 }
-                Err(why) => {
-                    t.o.begin("Lw")
-                        .field("the stored consent record was ignored because ")
-                        .put(why)
-                        .put("; it counts as no choice")
-                        .end()
-                }
+                Err(why) => t.o.begin("Lw").field("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end(),
             }
         }
         t.save_identity();
@@ -244,15 +233,7 @@ impl Tracker {
     /// Takes one input; what it asks for waits for [`Tracker::output`].
     pub fn handle(&mut self, input: Input) {
         match input {
-            Input::Page {
-                id,
-                url,
-                referrer,
-                title,
-                utm,
-                topics,
-                current,
-            } => {
+            Input::Page { id, url, referrer, title, utm, topics, current } => {
                 let topics = json::string(topics).unwrap_or_default();
                 let mut page = Page::new(id, url, referrer, title, utm, &topics);
                 page.view = self.rng.uuid();
@@ -262,12 +243,7 @@ impl Tracker {
                     self.pages.prune();
                 }
             }
-            Input::Call {
-                call,
-                time,
-                page,
-                sync,
-            } => self.record(&call, time, page, sync),
+            Input::Call { call, time, page, sync } => self.record(&call, time, page, sync),
             Input::Reset => self.reset(),
             Input::Forget => self.forget(),
             Input::Consent(choices, options) => self.set_consent(choices, options),
@@ -302,9 +278,7 @@ impl Tracker {
             Input::Segment(id, text) => {
                 // Its stored copy goes once the front holds its events.
                 if self.queue.segments().iter().any(|s| s.id == id && s.stored) {
-                    self.store
-                        .stale
-                        .push(super::pipeline::store::segment_key(&self.store.owner, id));
+                    self.store.stale.push(super::pipeline::store::segment_key(&self.store.owner, id));
                 }
                 let gone = self.queue.returned(id, text);
                 self.release_pages(&gone);
@@ -413,10 +387,7 @@ impl Tracker {
 
     /// The unload listeners follow whether anything may still be sent.
     fn follow_listeners(&mut self) {
-        let needed = !self.queue.is_empty()
-            || Category::CHOOSABLE
-                .iter()
-                .any(|c| self.consent.get(*c) != Choice::Denied);
+        let needed = !self.queue.is_empty() || Category::CHOOSABLE.iter().any(|c| self.consent.get(*c) != Choice::Denied);
         if needed != self.listening {
             self.listening = needed;
             self.o.flag("A", needed);
@@ -428,15 +399,11 @@ impl Tracker {
     /// id, and every fixed field counted at their largest).
     fn fits(&self) -> usize {
         let page = self.pages.peek(self.pages.current);
-        let ctx = page.map_or(2048, |p| {
-            3 * (p.url.len() + p.referrer.len() + p.utm.len()) + p.title.len() + 600
-        }) + self.env.user_agent.len()
+        let ctx = page.map_or(2048, |p| 3 * (p.url.len() + p.referrer.len() + p.utm.len()) + p.title.len() + 600)
+            + self.env.user_agent.len()
             + self.env.locale.len()
             + self.env.timezone.len();
-        self.cfg
-            .batch
-            .max_event_bytes
-            .saturating_sub(ctx + self.identity.user_literal.len() + 700)
+        self.cfg.batch.max_event_bytes.saturating_sub(ctx + self.identity.user_literal.len() + 700)
     }
 }
 

@@ -7,19 +7,14 @@ use crate::prelude::*;
 use super::Tracker;
 use crate::engine::consent::Category;
 use crate::engine::pipeline::event::Event;
-use crate::engine::pipeline::store::{
-    front_key, owner_of, read_front, segment_key, segment_records, write_front, LEASE_MS,
-};
+use crate::engine::pipeline::store::{front_key, owner_of, read_front, segment_key, segment_records, write_front, LEASE_MS};
 
 impl Tracker {
     /// Whether the queue is kept in storage now: the config wants it and
     /// the visitor allows analytics storage.
     pub(super) fn persisting(&self) -> bool {
         let s = &self.cfg.store;
-        s.persist
-            && s.max_events > 0
-            && s.max_bytes > 0
-            && self.consent.may_store(Category::Analytics)
+        s.persist && s.max_events > 0 && s.max_bytes > 0 && self.consent.may_store(Category::Analytics)
     }
 
     /// Once per pump (and at once when `now`): the stored segments follow
@@ -41,21 +36,13 @@ impl Tracker {
             self.store.due = Some(self.now);
         }
         let f = self.queue.front();
-        let front = (
-            f.len(),
-            f.first().map_or(0, Event::seq),
-            f.last().map_or(0, Event::seq),
-            self.queue.len(),
-        );
+        let front = (f.len(), f.first().map_or(0, Event::seq), f.last().map_or(0, Event::seq), self.queue.len());
         if front != self.store.front {
             self.store.front = front;
             self.store.touch(self.now);
         }
         let pages = self.pages.signature();
-        let due = now
-            || self.store.due.is_some_and(|t| self.now >= t)
-            || (self.store.written && self.now >= self.store.refresh_at)
-            || pages != self.store.pages;
+        let due = now || self.store.due.is_some_and(|t| self.now >= t) || (self.store.written && self.now >= self.store.refresh_at) || pages != self.store.pages;
         if due {
             // Records still gathering for a segment are in neither the
             // front nor a stored segment: sealed now, they can be stored.
@@ -70,14 +57,7 @@ impl Tracker {
         self.store.pages = pages;
         let key = front_key(&self.store.owner);
         let has_segments = self.queue.segments().iter().any(|s| s.stored);
-        let skip = if self.store.leaving && !self.store.keep_all {
-            self.queue
-                .in_flight()
-                .filter(|f| f.keepalive)
-                .map_or(0, |f| f.count)
-        } else {
-            0
-        };
+        let skip = if self.store.leaving && !self.store.keep_all { self.queue.in_flight().filter(|f| f.keepalive).map_or(0, |f| f.count) } else { 0 };
         let front = self.queue.front().get(skip..).unwrap_or(&[]);
         if front.is_empty() && !has_segments {
             if self.store.written {
@@ -85,13 +65,8 @@ impl Tracker {
                 self.store.written = false;
             }
         } else {
-            let until = if self.store.leaving {
-                0.0
-            } else {
-                self.now + LEASE_MS
-            };
-            let mut text =
-                String::with_capacity(front.iter().map(|e| e.rec.len() + 1).sum::<usize>() + 256);
+            let until = if self.store.leaving { 0.0 } else { self.now + LEASE_MS };
+            let mut text = String::with_capacity(front.iter().map(|e| e.rec.len() + 1).sum::<usize>() + 256);
             write_front(&mut text, &self.store.owner, until, &self.pages, front);
             // Not `Out::store`: the front's own separators must stay.
             self.o.begin("S").put(&key).field(&text).end();
@@ -113,10 +88,7 @@ impl Tracker {
         let mut full = false;
         let mut changes = Vec::new();
         for s in self.queue.segments().iter().rev() {
-            full = full
-                || s.purged != 0
-                || events + s.len() > max_events
-                || bytes + s.bytes > max_bytes;
+            full = full || s.purged != 0 || events + s.len() > max_events || bytes + s.bytes > max_bytes;
             if !full {
                 events += s.len();
                 bytes += s.bytes;
@@ -128,11 +100,7 @@ impl Tracker {
         for (id, store) in changes {
             self.queue.set_stored(id, store);
             if store {
-                self.o
-                    .begin("Hs")
-                    .num(u64::from(id))
-                    .field(&segment_key(&self.store.owner, id))
-                    .end();
+                self.o.begin("Hs").num(u64::from(id)).field(&segment_key(&self.store.owner, id)).end();
             } else {
                 self.o.begin("Hd").num(u64::from(id)).end();
             }
@@ -142,13 +110,7 @@ impl Tracker {
     /// Analytics storage is no longer allowed: every stored queue goes,
     /// this owner's and any other's (`Hx`), so no tab sends them.
     pub(super) fn forget_stored(&mut self) {
-        let ids: Vec<u32> = self
-            .queue
-            .segments()
-            .iter()
-            .filter(|s| s.stored)
-            .map(|s| s.id)
-            .collect();
+        let ids: Vec<u32> = self.queue.segments().iter().filter(|s| s.stored).map(|s| s.id).collect();
         for id in ids {
             self.queue.set_stored(id, false);
         }
@@ -164,16 +126,12 @@ impl Tracker {
     /// join this queue, are stored as this owner's, and then its key goes.
     /// The owner's front comes before its segments (it holds their pages).
     pub(super) fn adopt(&mut self, key: &str, text: &str) {
-        let Some((owner, is_front)) = owner_of(key) else {
-            return;
-        };
+        let Some((owner, is_front)) = owner_of(key) else { return };
         if owner == self.store.owner || !self.persisting() {
             return;
         }
         let records: Vec<&str> = if is_front {
-            let Some(front) = read_front(text) else {
-                return;
-            };
+            let Some(front) = read_front(text) else { return };
             self.store.adopting = (owner.into(), Vec::new());
             for mut p in front.pages {
                 let id = self.store.next_page;
@@ -194,14 +152,8 @@ impl Tracker {
         for rec in records {
             let seq = self.queue.next_seq();
             let map = &self.store.adopting.1;
-            let page = |old: u32| {
-                map.iter()
-                    .find(|(o, _)| *o == old)
-                    .map_or(current, |(_, new)| *new)
-            };
-            let Some(e) = Event::rebase(rec, seq, page, self.now) else {
-                continue;
-            };
+            let page = |old: u32| map.iter().find(|(o, _)| *o == old).map_or(current, |(_, new)| *new);
+            let Some(e) = Event::rebase(rec, seq, page, self.now) else { continue };
             if e.parts().time < oldest {
                 self.expired += 1;
                 continue;

@@ -9,9 +9,7 @@ use crate::engine::consent::{Category, Choice};
 use crate::engine::pipeline::batch::{self, Encoding};
 use crate::engine::pipeline::event::Event;
 use crate::engine::pipeline::queue::Handoff;
-use crate::engine::pipeline::transport::{
-    backoff_ms, classify, parse_retry_after, status_text, Outcome, KEEPALIVE_MAX_BYTES,
-};
+use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, KEEPALIVE_MAX_BYTES};
 
 impl Tracker {
     /// Once per crossing: sends what is due, settles finished flushes,
@@ -24,28 +22,11 @@ impl Tracker {
             if !batch::is_due(&self.queue, &self.cfg.batch, self.now, force) {
                 break;
             }
-            let max_events = if self.split > 0 {
-                self.split.min(self.cfg.batch.max_events)
-            } else {
-                self.cfg.batch.max_events
-            };
+            let max_events = if self.split > 0 { self.split.min(self.cfg.batch.max_events) } else { self.cfg.batch.max_events };
             let max_bytes = self.cfg.batch.max_bytes;
             let mut body = String::with_capacity(max_bytes.min(64 * 1024));
-            let mut enc = Encoding {
-                pages: &mut self.pages,
-                env: &self.env,
-                consent: &self.consent,
-                write_key: self.cfg.write_key.as_deref(),
-                now: self.now,
-                snowplow: self.cfg.snowplow,
-            };
-            let n = batch::encode(
-                &mut body,
-                self.queue.waiting(),
-                max_events,
-                max_bytes,
-                &mut enc,
-            );
+            let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
+            let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
             let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
             let f = self.queue.send(n, keepalive);
             if body.len() <= self.envelope + 2 {
@@ -55,51 +36,20 @@ impl Tracker {
                 continue;
             }
             if self.cfg.debug {
-                self.o
-                    .begin("Ld")
-                    .field("sending a batch of ")
-                    .num(n as u64)
-                    .put(" events")
-                    .end();
+                self.o.begin("Ld").field("sending a batch of ").num(n as u64).put(" events").end();
             }
-            self.o
-                .begin("P")
-                .num(u64::from(f.id))
-                .field(if keepalive { "1" } else { "0" })
-                .field(&self.url)
-                .field(&body)
-                .end();
+            self.o.begin("P").num(u64::from(f.id)).field(if keepalive { "1" } else { "0" }).field(&self.url).field(&body).end();
             break;
         }
         if !self.flushes.is_empty() {
             let (queue, pending) = (&self.queue, self.queue.len());
-            for (token, s) in self.flushes.finished(
-                |s| queue.has_before(s, true),
-                queue.in_flight().is_some(),
-                pending,
-            ) {
-                self.o
-                    .begin("F")
-                    .num(u64::from(token))
-                    .field("")
-                    .num(s.sent as u64)
-                    .field("")
-                    .num(s.failed as u64)
-                    .field("")
-                    .num(s.pending as u64)
-                    .end();
+            for (token, s) in self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending) {
+                self.o.begin("F").num(u64::from(token)).field("").num(s.sent as u64).field("").num(s.failed as u64).field("").num(s.pending as u64).end();
             }
         }
         self.hand_off();
         self.persist(false);
-        let wake = [
-            batch::wake_at(&self.queue, &self.cfg.batch),
-            self.store.wake_at(),
-            self.auto.beat_at,
-        ]
-        .into_iter()
-        .flatten()
-        .reduce(f64::min)
+        let wake = [batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at(), self.auto.beat_at].into_iter().flatten().reduce(f64::min)
         // Whole milliseconds, rounded up: woken at the written time, the
         // engine must find what it waited for due, not a fraction early.
         .map(|t| -crate::engine::text::num::floor(-t.max(self.now)));
@@ -107,20 +57,14 @@ impl Tracker {
             self.wake = wake;
             self.o.wake(wake);
         }
-        self.signals.persist_if(
-            self.consent.may_store(Category::Personalization),
-            self.now,
-            false,
-        );
+        self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, false);
         self.signals.flush(&mut self.o);
         self.follow_listeners();
     }
 
     /// The collector answered batch `id` with `status` (0: no answer).
     pub(super) fn answered(&mut self, id: u32, status: u16, retry_after: &str) {
-        let Some(events) = self.queue.batch(id) else {
-            return;
-        };
+        let Some(events) = self.queue.batch(id) else { return };
         let seqs: Vec<u64> = events.iter().map(Event::seq).collect();
         let n = seqs.len() as u64;
         if status == 413 && n > 1 {
@@ -128,14 +72,7 @@ impl Tracker {
             // at once, until a size passes.
             self.split = (seqs.len() / 2).max(1);
             self.queue.return_batch(id, 0.0);
-            self.o
-                .begin("Lw")
-                .field("the collector refused a batch of ")
-                .num(n)
-                .put(" events as too large (HTTP 413); sending at most ")
-                .num(self.split as u64)
-                .put(" at a time")
-                .end();
+            self.o.begin("Lw").field("the collector refused a batch of ").num(n).put(" events as too large (HTTP 413); sending at most ").num(self.split as u64).put(" at a time").end();
             return;
         }
         let outcome = classify(status);
@@ -152,23 +89,12 @@ impl Tracker {
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
                 if self.cfg.debug {
-                    self.o
-                        .begin("Ld")
-                        .field("batch of ")
-                        .num(n)
-                        .put(" events delivered (")
-                        .put(&status_text(status))
-                        .put(")")
-                        .end();
+                    self.o.begin("Ld").field("batch of ").num(n).put(" events delivered (").put(&status_text(status)).put(")").end();
                 }
             }
             Outcome::Retry => {
                 self.failures += 1;
-                let delay = backoff_ms(
-                    self.failures,
-                    self.rng.unit(),
-                    parse_retry_after(retry_after),
-                );
+                let delay = backoff_ms(self.failures, self.rng.unit(), parse_retry_after(retry_after));
                 self.queue.return_batch(id, self.now + delay);
                 // Consent may have been withdrawn while it was on the wire:
                 // nothing of a denied category goes out again.
@@ -178,30 +104,14 @@ impl Tracker {
                     }
                 }
                 let secs = (delay as u64).div_ceil(1000);
-                self.o
-                    .begin("Lw")
-                    .field("sending ")
-                    .num(n)
-                    .put(" events failed (")
-                    .put(&status_text(status))
-                    .put("); they stay queued and will be retried in ")
-                    .num(secs)
-                    .put(" s")
-                    .end();
+                self.o.begin("Lw").field("sending ").num(n).put(" events failed (").put(&status_text(status)).put("); they stay queued and will be retried in ").num(secs).put(" s").end();
             }
             Outcome::Rejected => {
                 self.failures = 0;
                 self.rejected += n;
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
-                self.o
-                    .begin("Le")
-                    .field("the collector refused ")
-                    .num(n)
-                    .put(" events (")
-                    .put(&status_text(status))
-                    .put("); they were dropped, as resending them would fail the same way")
-                    .end();
+                self.o.begin("Le").field("the collector refused ").num(n).put(" events (").put(&status_text(status)).put("); they were dropped, as resending them would fail the same way").end();
             }
         }
         self.flushes.on_batch(&seqs, outcome);
@@ -219,11 +129,7 @@ impl Tracker {
             // so nothing more is sent or written from here.
             return;
         }
-        self.signals.persist_if(
-            self.consent.may_store(Category::Personalization),
-            self.now,
-            true,
-        );
+        self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
         self.beaconed(0);
         self.store.leaving |= leaving;
         // Offline, or the last attempt failed: a beacon may well be lost
@@ -251,25 +157,11 @@ impl Tracker {
         let with_in_flight = leaving && self.queue.in_flight().is_some_and(|f| !f.keepalive);
         let taken = self.queue.take_for_unload(with_in_flight);
         let max_bytes = self.cfg.batch.max_bytes.min(KEEPALIVE_MAX_BYTES);
-        let mut enc = Encoding {
-            pages: &mut self.pages,
-            env: &self.env,
-            consent: &self.consent,
-            write_key: self.cfg.write_key.as_deref(),
-            now: self.now,
-            snowplow: self.cfg.snowplow,
-        };
+        let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
         let mut i = 0;
         let mut body = String::new();
         while i < taken.len() {
-            let n = batch::encode(
-                &mut body,
-                taken.get(i..).unwrap_or(&[]),
-                usize::MAX,
-                max_bytes,
-                &mut enc,
-            )
-            .max(1);
+            let n = batch::encode(&mut body, taken.get(i..).unwrap_or(&[]), usize::MAX, max_bytes, &mut enc).max(1);
             self.o.begin("B").put(&self.url).field(&body).end();
             self.unloading.push(n);
             i += n;
@@ -299,12 +191,7 @@ impl Tracker {
         self.flushes.on_batch(&seqs, Outcome::Delivered);
         self.release_pages(&events);
         if !refused.is_empty() {
-            self.o
-                .begin("Lw")
-                .field("the browser refused to send ")
-                .num(refused.len() as u64)
-                .put(" events as the page was hidden; they stay queued")
-                .end();
+            self.o.begin("Lw").field("the browser refused to send ").num(refused.len() as u64).put(" events as the page was hidden; they stay queued").end();
             self.queue.restore(refused);
             if !self.store.keep_all {
                 self.persist(true);

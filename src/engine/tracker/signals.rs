@@ -89,18 +89,11 @@ impl Signals {
     /// Turns the activity gathered into a line (merged into the last one
     /// when that was activity a moment before).
     fn close_activity(&mut self) {
-        let Some((first, last, count)) = self.activity.take() else {
-            return;
-        };
+        let Some((first, last, count)) = self.activity.take() else { return };
         if !self.consumer {
             if let Some(prev) = self.log.last().filter(|l| l.starts_with('a')) {
-                let f: Vec<&str> =
-                    crate::engine::text::fields(prev.get(1..).unwrap_or(""), 0x1f).collect();
-                if let (Some(pf), Some(pl), Some(pc)) = (
-                    f.first().and_then(|x| parse_u64(x)),
-                    f.get(1).and_then(|x| parse_u64(x)),
-                    f.get(2).and_then(|x| parse_u64(x)),
-                ) {
+                let f: Vec<&str> = crate::engine::text::fields(prev.get(1..).unwrap_or(""), 0x1f).collect();
+                if let (Some(pf), Some(pl), Some(pc)) = (f.first().and_then(|x| parse_u64(x)), f.get(1).and_then(|x| parse_u64(x)), f.get(2).and_then(|x| parse_u64(x))) {
                     if first - pl as f64 <= ACTIVITY_MERGE_MS {
                         let line = activity_line(pf as f64, last.max(pl as f64), pc + count);
                         if let Some(l) = self.log.last_mut() {
@@ -132,10 +125,7 @@ impl Signals {
 
     /// Forgets everything (personalization denied, `forget()`).
     pub fn clear(&mut self) {
-        *self = Signals {
-            consumer: self.consumer,
-            ..Signals::default()
-        };
+        *self = Signals { consumer: self.consumer, ..Signals::default() };
     }
 
     /// Writes the log when it changed, storage is `allowed`, and a second
@@ -187,10 +177,7 @@ fn activity_line(first: f64, last: f64, count: u64) -> String {
 fn product_ids(name: &str, props: &str) -> String {
     let mut ids = String::new();
     let mut add = |p: &str| {
-        if let Some(v) = json::get(p, "product_id")
-            .or_else(|| json::get(p, "sku"))
-            .filter(|v| json::kind(v) == json::Kind::String)
-        {
+        if let Some(v) = json::get(p, "product_id").or_else(|| json::get(p, "sku")).filter(|v| json::kind(v) == json::Kind::String) {
             if !ids.is_empty() {
                 ids.push(',');
             }
@@ -198,10 +185,7 @@ fn product_ids(name: &str, props: &str) -> String {
         }
     };
     match name {
-        "\"Order Completed\"" => json::get(props, "products")
-            .into_iter()
-            .flat_map(json::items)
-            .for_each(add),
+        "\"Order Completed\"" => json::get(props, "products").into_iter().flat_map(json::items).for_each(add),
         "\"Product Viewed\"" | "\"Product Clicked\"" | "\"Product Added\"" => add(props),
         _ => {}
     }
@@ -231,11 +215,7 @@ impl Tracker {
         }
         match c.kind {
             Kind::Page => {
-                let topics = self
-                    .pages
-                    .peek(page)
-                    .map(|p| quoted(&self.minus_sensitive(&p.topics)))
-                    .unwrap_or_else(|| "\"\"".into());
+                let topics = self.pages.peek(page).map(|p| quoted(&self.minus_sensitive(&p.topics))).unwrap_or_else(|| "\"\"".into());
                 self.signals.push(line('p', time, &[&topics]));
             }
             Kind::Track => {
@@ -243,18 +223,10 @@ impl Tracker {
                 let order = name == "\"Order Completed\"";
                 let category = self.clean(json::get(&c.props, "category").unwrap_or(""));
                 let tags = self.clean(json::get(&c.props, "tags").unwrap_or(""));
-                let revenue = if order {
-                    json::get(&c.props, "revenue").unwrap_or("")
-                } else {
-                    ""
-                };
+                let revenue = if order { json::get(&c.props, "revenue").unwrap_or("") } else { "" };
                 let products = product_ids(name, &c.props);
                 if order || !category.is_empty() || !tags.is_empty() || !products.is_empty() {
-                    self.signals.push(line(
-                        'e',
-                        time,
-                        &[name, &category, &tags, revenue, &products],
-                    ));
+                    self.signals.push(line('e', time, &[name, &category, &tags, revenue, &products]));
                 } else {
                     self.signals.activity(time);
                 }
@@ -276,11 +248,7 @@ impl Tracker {
     /// not sensitive.
     fn keep_allowed(&self, list: &str, kept: &mut String) {
         for t in crate::engine::text::fields(list, b',') {
-            if !self.cfg.sensitive.iter().any(|s| {
-                s.trim_ascii()
-                    .as_bytes()
-                    .eq_ignore_ascii_case(t.trim_ascii().as_bytes())
-            }) {
+            if !self.cfg.sensitive.iter().any(|s| s.trim_ascii().as_bytes().eq_ignore_ascii_case(t.trim_ascii().as_bytes())) {
                 if !kept.is_empty() {
                     kept.push(',');
                 }
