@@ -107,8 +107,11 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
       };
       Object.assign(live, api);
       let initSeen = false;
-      // A replayed callback (ready) may call window[name] again: those
-      // calls still reach the holder and join the queue, replayed in turn.
+      // Live before the replay: a replayed callback (ready) that calls
+      // window[name] runs its calls at once, in its own order. Calls made
+      // through a reference to the holder kept from before still join the
+      // queue, and are replayed in turn.
+      window[name] = live;
       for (let calls = queue.splice(0); calls.length; calls = queue.splice(0)) for (const call of calls) {
         const [time, url, referrer, title, args] = call;
         if (args[0] === 'init' && !initSeen) {
@@ -123,7 +126,6 @@ const REPLAYED = { track: 1, page: 1, identify: 1 };
           }
         } else dispatch(live, args[0], args.slice(1));
       }
-      window[name] = live;
     };
     if (!late) return go();
     personalizeWhenAllowed(d, late, () => personalize().then((startPersonalization) => {

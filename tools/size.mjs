@@ -41,11 +41,14 @@ const SETS = {
 // first event, 17 KB for all four jobs; each later feature adds its own).
 // A ceiling against regressions, not the goal: raised from 56/96 KiB when
 // the persisted queue (+5.0 KiB) and autotrack (+6.9 KiB) went past their
-// issues' budgets (+2 KB each), as the README's size section says.
+// issues' budgets (+2 KB each), as the README's size section says; the
+// all-four ceiling from 100 to 104 KiB when issue #12's profile fields
+// (items, cart, journeys: kept by every build so no page drops them) and
+// decision changes added 2.7 KiB to the personalization module.
 // Issue #12 set 4 KB for what the engage build adds on the pages that load
 // it; recommendations alone took 3.4 KiB, journeys and the survey widget
 // 6.3 KiB more. A ceiling against regressions, not the goal (README).
-const BUDGET = { firstEvent: 60 * 1024, allFourJobs: 100 * 1024, engageExtra: 11 * 1024 };
+const BUDGET = { firstEvent: 60 * 1024, allFourJobs: 104 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

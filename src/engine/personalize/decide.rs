@@ -13,7 +13,7 @@ use crate::prelude::*;
 
 use super::bandit::{choose, win_probabilities, Arm};
 use super::hash::in_holdout;
-use super::profile::{Assignment, Profile, Signal};
+use super::profile::{Assignment, Profile};
 use super::rules::Context;
 use super::slots::Slot;
 use crate::engine::text::num::{round, write_fixed, write_i64};
@@ -90,9 +90,6 @@ fn percent(out: &mut String, share: f64) {
 
 /// Decides `slot` for the visitor of `profile`, keeping the assignment in it.
 pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) -> Decision {
-    // The profile as it is with this page counted (see `Context::page_topics`).
-    let mut basis = profile.clone();
-    basis.add_topics(ctx.page_topics, Signal::PageView, ctx.now, ctx.half_life_days);
     if slot.holdout > 0.0 && in_holdout(&slot.name, &profile.vid, slot.holdout) {
         let mut why = String::from("in the holdout (");
         percent(&mut why, slot.holdout);
@@ -105,7 +102,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     let mut eligible = Vec::new();
     let mut refusals = Vec::new();
     for v in &slot.variants {
-        match v.rules.check(&basis, ctx) {
+        match v.rules.check(profile, ctx) {
             Ok(()) => eligible.push(v),
             Err(why) => refusals.push([v.id.as_str(), ": ", why.as_str()].concat()),
         }
@@ -119,7 +116,8 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         }
         return Decision::default_for(&slot.name, Reason::NoEligible, false, why);
     }
-    let affinities = basis.affinities(ctx.now, ctx.half_life_days);
+    // With this page counted (see `Context::page_topics`).
+    let affinities = profile.affinities_with(ctx.page_topics, ctx.now, ctx.half_life_days);
     // How much of the variant is about what the visitor likes: the mean
     // interest over its topics (a variant half about a topic the visitor
     // ignores is half as relevant).
@@ -129,7 +127,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         }
         tags.iter().map(|t| affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a)).sum::<f64>() / tags.len() as f64
     };
-    let evidence = basis.evidence(ctx.now, ctx.half_life_days);
+    let evidence = profile.evidence(ctx.now, ctx.half_life_days) + ctx.page_topics.len() as f64;
     let arms: Vec<Arm> = eligible
         .iter()
         .map(|v| {

@@ -68,9 +68,15 @@ struct PageInfo {
 
 /// Lowercase words (ASCII letters and digits) of `text`.
 fn words_of(text: &str, into: &mut Vec<String>) {
-    for w in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if !w.is_empty() && w.len() <= 40 {
-            into.push(w.to_ascii_lowercase());
+    let mut word = String::new();
+    for b in text.bytes().chain(core::iter::once(b' ')) {
+        if b.is_ascii_alphanumeric() {
+            word.push(b.to_ascii_lowercase() as char);
+        } else if !word.is_empty() {
+            if word.len() <= 40 {
+                into.push(core::mem::take(&mut word));
+            }
+            word.clear();
         }
     }
 }

@@ -291,7 +291,19 @@ impl Profile {
 
     /// Each topic's share of the visitor's (decayed) interest now, strongest first.
     pub fn affinities(&self, now: f64, half_life_days: f64) -> Vec<(String, f64)> {
-        let weights: Vec<(String, f64)> = self.topics.iter().map(|t| (t.name.clone(), decayed(t.weight, t.at, now, half_life_days))).collect();
+        self.affinities_with(&[], now, half_life_days)
+    }
+
+    /// [`Profile::affinities`] with one more page view about `page`
+    /// counted (a decision on a page whose view the profile lacks yet).
+    pub fn affinities_with(&self, page: &[String], now: f64, half_life_days: f64) -> Vec<(String, f64)> {
+        let mut weights: Vec<(String, f64)> = self.topics.iter().map(|t| (t.name.clone(), decayed(t.weight, t.at, now, half_life_days))).collect();
+        for t in page {
+            match weights.iter_mut().find(|(n, _)| n == t) {
+                Some(w) => w.1 += 1.0,
+                None => weights.push((t.clone(), 1.0)),
+            }
+        }
         let total: f64 = weights.iter().map(|(_, w)| w).sum();
         if total <= 0.0 {
             return Vec::new();
