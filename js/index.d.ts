@@ -154,6 +154,8 @@ export interface ConsentConfig {
   gpc?: boolean;
   /** Listen to an IAB TCF v2.2 CMP (`__tcfapi('addEventListener')`). Default `true`. */
   tcf?: boolean;
+  /** Listen to an IAB GPP CMP (`__gpp`): US National and state sections, and TCF EU inside GPP. Default `true`. */
+  gpp?: boolean;
   /** Read Google Consent Mode v2 commands in `dataLayer`. Default `true`. */
   googleConsentMode?: boolean;
 }

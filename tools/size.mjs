@@ -48,7 +48,10 @@ const SETS = {
 // Issue #12 set 4 KB for what the engage build adds on the pages that load
 // it; recommendations alone took 3.4 KiB, journeys and the survey widget
 // 6.3 KiB more. A ceiling against regressions, not the goal (README).
-const BUDGET = { firstEvent: 60 * 1024, allFourJobs: 104 * 1024, engageExtra: 11 * 1024 };
+// Issue #13: decoding GPP (every US section, uspv1, TCF inside GPP) added
+// 1.6 KiB to the tracking wasm (its budget: 1.5 KB for the whole issue):
+// first event 60 -> 62 KiB, all four jobs 104 -> 106 KiB.
+const BUDGET = { firstEvent: 62 * 1024, allFourJobs: 106 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

@@ -1,6 +1,7 @@
 // The page's consent signals, passed to the engine as they are (it decides
 // what they mean): Global Privacy Control, an IAB TCF v2.2 CMP
-// (`__tcfapi('addEventListener')`) and Google Consent Mode commands in
+// (`__tcfapi('addEventListener')`), an IAB GPP CMP (`__gpp`: its string
+// and the sections that apply) and Google Consent Mode commands in
 // `dataLayer`, those already there and those pushed later.
 
 import { describe } from './capture.js';
@@ -19,6 +20,20 @@ export function listenForConsent(config, push) {
         const purpose = tc.purpose ? { consents: tc.purpose.consents } : undefined;
         push('q' + describe({ gdprApplies: tc.gdprApplies, eventStatus: tc.eventStatus, cmpStatus: tc.cmpStatus, purpose }, 65536));
       });
+    }
+  } catch (_) { /* a CMP that throws is no signal */ }
+  try {
+    if (c.gpp !== false && typeof window.__gpp === 'function') {
+      // The GPP string and the sections that apply, each time they change.
+      let last = '';
+      const send = (p) => {
+        if (!p || p.signalStatus !== 'ready' || typeof p.gppString !== 'string') return;
+        const ids = Array.isArray(p.applicableSections) ? p.applicableSections.filter((n) => n >= 0).join(',') : '';
+        const record = 'G' + ids + '\x1f' + p.gppString.replace(/[^\w~.-]/g, '').slice(0, 65536);
+        if (record !== last) push(last = record);
+      };
+      window.__gpp('addEventListener', (evt, success) => { if (success !== false && evt) send(evt.pingData); });
+      window.__gpp('ping', (p, success) => { if (success !== false) send(p); });
     }
   } catch (_) { /* a CMP that throws is no signal */ }
   try {

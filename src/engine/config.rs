@@ -257,7 +257,7 @@ enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-const FIELDS: [(&str, Rule, u32); 34] = [
+const FIELDS: [(&str, Rule, u32); 35] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
@@ -296,6 +296,7 @@ const FIELDS: [(&str, Rule, u32); 34] = [
     ("autotrack.heartbeatSeconds", Rule::Int(0, 3600), 0),
     ("autotrack.forms", Rule::Bool, 1),
     ("format", Rule::OneOf(&["segment", "snowplow"]), 0),
+    ("consent.gpp", Rule::Bool, 1),
 ];
 
 /// `profile.sensitive`: a topic or a list of topics (the personalization
@@ -412,6 +413,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             gpc: v(9) == 1,
             tcf: v(10) == 1,
             google_consent_mode: v(11) == 1,
+            gpp: v(34) == 1,
         },
         queue: QueuePolicy { max_events: v(15) as usize, max_bytes: v(16) as usize, drop_newest: v(17) == 1 },
         store: StorePolicy { persist: v(19) == 1, max_events: v(20) as usize, max_bytes: v(21) as usize, max_age_ms: f64::from(v(22)) * 86_400_000.0 },

@@ -76,6 +76,7 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
         b'c' => Input::Consent(next(), next()),
         b'g' => Input::Gpc,
         b'q' => Input::Tcf(body),
+        b'G' => Input::Gpp(body),
         b'm' => Input::Gcm(body),
         b'a' => Input::Answer(int(next()), int(next()).min(999) as u16, next()),
         b'w' => Input::Timer,

@@ -63,6 +63,8 @@ pub enum Input<'a> {
     Gpc,
     /// A TCF `TCData`, described.
     Tcf(&'a str),
+    /// A GPP CMP's string and the ids of the sections that apply (`__gpp`).
+    Gpp(&'a str),
     /// A Google Consent Mode command (a `dataLayer` entry), described.
     Gcm(&'a str),
     /// Batch `id` was answered with `status` (0: no answer) and a

@@ -7,6 +7,7 @@
 //! [`state::ConsentState`] applies them.
 
 pub mod gcm;
+pub mod gpp;
 pub mod record;
 pub mod state;
 pub mod tcf;

@@ -5,6 +5,7 @@ use crate::prelude::*;
 
 use super::gcm::{GcmCommand, GcmState};
 use super::record::Record;
+use super::gpp::GppConsent;
 use super::tcf::TcfConsent;
 use super::{Categories, Category, Choice};
 
@@ -39,13 +40,15 @@ pub struct ConsentConfig {
     pub gpc: bool,
     /// `tcf`: listen to an IAB TCF v2.2 CMP, default true.
     pub tcf: bool,
+    /// `gpp`: listen to an IAB GPP CMP (`__gpp`), default true.
+    pub gpp: bool,
     /// `googleConsentMode`: read Consent Mode commands, default true.
     pub google_consent_mode: bool,
 }
 
 impl Default for ConsentConfig {
     fn default() -> Self {
-        ConsentConfig { mode: Mode::OptIn, pending: Pending::Buffer, buffer_limit: 100, gpc: true, tcf: true, google_consent_mode: true }
+        ConsentConfig { mode: Mode::OptIn, pending: Pending::Buffer, buffer_limit: 100, gpc: true, tcf: true, gpp: true, google_consent_mode: true }
     }
 }
 
@@ -65,6 +68,8 @@ pub enum Signal {
     Gpc,
     /// A TCF `addEventListener` callback.
     Tcf(TcfConsent),
+    /// What a GPP CMP's string says for the sections that apply.
+    Gpp(GppConsent),
     /// A Google Consent Mode command.
     Gcm(GcmCommand),
 }
@@ -186,6 +191,20 @@ impl ConsentState {
         self.chosen[category as usize - 1] = true;
     }
 
+    /// A TCF choice (from `__tcfapi`, or `tcfeuv2` inside GPP).
+    fn take_tcf(&mut self, tc: TcfConsent) {
+        let TcfConsent::Decided { storage, .. } = tc else { return };
+        self.tcf_applies = Some(true);
+        self.tcf_storage = Some(storage);
+        for c in Category::CHOOSABLE {
+            if let Some(granted) = tc.get(c) {
+                self.choose(c, Choice::from_bool(granted));
+            }
+        }
+        self.source = String::from("tcf");
+        self.has_choice = true;
+    }
+
     /// Applies a signal received at `now`; `None` when the config ignores it.
     pub fn apply(&mut self, signal: Signal, now: f64) -> Option<Change> {
         let before = self.effective();
@@ -193,6 +212,7 @@ impl ConsentState {
             Signal::Stored(_) => false,
             Signal::Api { .. } | Signal::Gpc => true,
             Signal::Tcf(tc) => matches!(tc, TcfConsent::Decided { .. }),
+            Signal::Gpp(g) => g.marketing.is_some() || g.sensitive_opt_out || g.gpc || matches!(g.tcf, Some(TcfConsent::Decided { .. })),
             Signal::Gcm(cmd) => cmd.update,
         };
         match signal {
@@ -238,17 +258,32 @@ impl ConsentState {
                         self.tcf_storage = None;
                     }
                     TcfConsent::Pending => self.tcf_applies = Some(true),
-                    TcfConsent::Decided { storage, .. } => {
-                        self.tcf_applies = Some(true);
-                        self.tcf_storage = Some(storage);
-                        for c in Category::CHOOSABLE {
-                            if let Some(granted) = tc.get(c) {
-                                self.choose(c, Choice::from_bool(granted));
-                            }
-                        }
-                        self.source = String::from("tcf");
-                        self.has_choice = true;
-                    }
+                    TcfConsent::Decided { .. } => self.take_tcf(tc),
+                }
+            }
+            Signal::Gpp(g) => {
+                if !self.config.gpp {
+                    return None;
+                }
+                if let Some(tc) = g.tcf.filter(|_| self.config.tcf) {
+                    self.take_tcf(tc);
+                }
+                // US sections: an opt-out denies, "did not opt out" grants
+                // marketing; a sensitive-data opt-out denies personalization.
+                if let Some(granted) = g.marketing {
+                    self.choose(Category::Marketing, Choice::from_bool(granted));
+                    self.gpc_lifted = granted && !g.gpc;
+                }
+                if g.sensitive_opt_out {
+                    self.choose(Category::Personalization, Choice::Denied);
+                }
+                if g.gpc && self.config.gpc {
+                    self.gpc = true;
+                    self.gpc_lifted = false;
+                }
+                if g.marketing.is_some() || g.sensitive_opt_out || g.gpc {
+                    self.source = String::from("gpp");
+                    self.has_choice = true;
                 }
             }
             Signal::Gcm(cmd) => {

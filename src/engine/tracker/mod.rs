@@ -253,6 +253,14 @@ impl Tracker {
                     self.signal(Signal::Tcf(tc));
                 }
             }
+            Input::Gpp(body) => {
+                // Section ids that apply (comma-separated), U+001F, the string.
+                let (ids, gpp) = crate::engine::text::cut(body, 0x1f);
+                let applicable: Vec<u32> = crate::engine::text::fields(ids, b',').filter_map(|i| crate::engine::text::num::parse_u64(i)).map(|i| i as u32).collect();
+                if let Some(g) = super::consent::gpp::read(gpp, &applicable) {
+                    self.signal(Signal::Gpp(g));
+                }
+            }
             Input::Gcm(entry) => {
                 if let Some(cmd) = super::consent::gcm::read(entry) {
                     self.signal(Signal::Gcm(cmd));
