@@ -257,10 +257,28 @@ export interface KizunaConfig {
     /** Days for a topic's weight to halve. Default `14`. */ halfLifeDays?: number;
     /** Topics the profile never learns nor uses (health, religion…). Default none. */ sensitive?: string | string[];
   };
+  /** Data minimization: what leaves the page about the device and the person. */
+  privacy?: {
+    /** `'full'` (default), `'browser'` (e.g. `Chrome/120`: no OS, no device), `'none'` (empty). */
+    userAgent?: 'full' | 'browser' | 'none';
+    /** `'full'` (default), `'no-query'` (without its query and fragment), `'origin'`, `'none'`. */
+    referrer?: 'full' | 'no-query' | 'origin' | 'none';
+    /** `'send'` (default), `'hash'` (SHA-256 of `userIdSalt` + the id, hex), `'drop'` (never kept nor sent). */
+    userId?: 'send' | 'hash' | 'drop';
+    /** Prepended to the user id before hashing: the site's secret. */
+    userIdSalt?: string;
+  };
   /** Load the engage build (recommendations) for `kz.recommend` even without a `data-kz-recs` row. Default `false`. */
   recommendations?: boolean;
   /** Journey triggers: a message or an NPS survey when a rule over the on-device profile holds (the engage build). */
   journeys?: Record<string, JourneyConfig>;
+  /**
+   * Audience reports with local differential privacy (the engage build): at most once every `everyDays`
+   * (default 7) an `Audience Report` with the visitor's segment and top topic, each randomized on the device
+   * (k-ary randomized response, ε/2 each; `epsilon` default 2). Needs analytics (it is sent) and
+   * personalization (it reads the profile) consent.
+   */
+  insights?: { epsilon?: number; everyDays?: number; topics?: string | string[] };
   /** Over all journeys. */
   journeyCaps?: { /** Journeys shown a session, all together. Default `2`. */ perSession?: number };
 }

@@ -361,3 +361,12 @@ test('default out file and close()', async () => {
     fs.rmSync(d.file, { force: true });
   }
 });
+
+test('the log is IP-free: no client address is kept, in the file or in memory (privacy: what the collector never stores)', async () => {
+  const res = await post('/v1/batch', segmentBatch(1));
+  assert.equal(res.status, 200);
+  const text = fs.readFileSync(c.file, 'utf8');
+  for (const ip of ['127.0.0.1', '::1', '::ffff:']) assert.equal(text.includes(ip), false, `the NDJSON log holds ${ip}`);
+  assert.equal(JSON.stringify(c.records).includes('127.0.0.1'), false);
+  assert.deepEqual(Object.keys(c.records.at(-1)).sort(), ['body', 'bytes', 'contentType', 'path', 'receivedAt', 'seq', 'userAgent']);
+});

@@ -50,8 +50,10 @@ const SETS = {
 // 6.3 KiB more. A ceiling against regressions, not the goal (README).
 // Issue #13: decoding GPP (every US section, uspv1, TCF inside GPP) added
 // 1.6 KiB to the tracking wasm (its budget: 1.5 KB for the whole issue):
-// first event 60 -> 62 KiB, all four jobs 104 -> 106 KiB.
-const BUDGET = { firstEvent: 62 * 1024, allFourJobs: 106 * 1024, engageExtra: 11 * 1024 };
+// first event 60 -> 62 KiB, all four jobs 104 -> 106 KiB; the privacy
+// switches (SHA-256 for hashed user ids, user agent and referrer
+// trimming) 2.3 KiB more: 64 and 108 KiB.
+const BUDGET = { firstEvent: 64 * 1024, allFourJobs: 108 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

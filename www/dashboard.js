@@ -34,6 +34,11 @@ function render(k) {
   rows($('lift').tBodies[0], k.lift.rows, (r) => [r.slot, '', pct(r.personalized), pct(r.holdout), r.lift ? pct(r.lift.value) : '–', r.lift ? `${pct(r.lift.low)} – ${pct(r.lift.high)}` : 'needs both arms']);
   $('ips-how').textContent = k.ips.how;
   rows($('ips').tBodies[0], k.ips.rows, (r) => [r.slot, '', r.n, pct(r.personalized), pct(r.defaultIps), pct(r.defaultSnips), fixed(r.ess, 1)]);
+  $('audience-how').textContent = `${k.audience.how}${k.audience.n ? ` · ${k.audience.n} visitors` : ''}`;
+  const bar = (r) => `<span class="ci"><span style="margin-left:${(100 * Math.max(0, r.low)).toFixed(1)}%;width:${(100 * (Math.min(1, r.high) - Math.max(0, r.low))).toFixed(1)}%"></span></span>`;
+  for (const [id, list] of [['audience-segments', k.audience.segments], ['audience-topics', k.audience.topics]]) {
+    rows($(id).tBodies[0], list, (r) => [r.value, '', r.raw, pct(r.rawShare), pct(Math.max(0, r.share)), `${pct(Math.max(0, r.low))} – ${pct(Math.min(1, r.high))}`, bar(r)]);
+  }
   const data = [k.series.map((s) => s.t / 1000), k.series.map((s) => s.events), k.series.map((s) => s.pageViews)];
   if (!plot) {
     plot = new window.uPlot({ width: Math.min(960, document.body.clientWidth), height: 240, series: [{}, { label: 'events', stroke: '#3b6fd8' }, { label: 'page views', stroke: '#d8843b' }] }, data, $('chart'));

@@ -12,11 +12,11 @@ const NO_CONSENT = 'personalization is not granted, so the default';
  */
 /**
  * Whether the page needs the engage build: it has a `data-kz-recs` row or
- * a slot with `data-kz-why`, or the config has `journeys` or says
+ * a slot with `data-kz-why`, or the config has `journeys` or `insights` or says
  * `recommendations: true` (an app that calls kz.recommend).
  */
 export function wantsEngage(config) {
-  return !!(config && typeof config === 'object' && (config.recommendations === true || config.journeys)) ||
+  return !!(config && typeof config === 'object' && (config.recommendations === true || config.journeys || config.insights)) ||
     !!document.querySelector('[data-kz-recs],[data-kz-slot][data-kz-why]');
 }
 

@@ -95,10 +95,71 @@ pub struct Config {
     pub auto: AutoPolicy,
     /// The wire format: Snowplow's tracker protocol instead of Segment's batch.
     pub snowplow: bool,
+    /// The data-minimization switches (`privacy.*`).
+    pub privacy: Privacy,
     /// `profile.sensitive`: topics the profile must never learn, so the
     /// signal log never holds them either (compared ignoring ASCII case
     /// and surrounding spaces).
     pub sensitive: Vec<String>,
+}
+
+/// What leaves the page about the device and the person (`privacy.*`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Privacy {
+    /// `userAgent`: 0 full, 1 browser and major version only, 2 none.
+    pub user_agent: u8,
+    /// `referrer`: 0 full, 1 without its query and fragment, 2 its origin only, 3 none.
+    pub referrer: u8,
+    /// `userId`: 0 sent as given, 1 SHA-256 of salt + id, 2 never kept nor sent.
+    pub user_id: u8,
+    /// `userIdSalt`: prepended before hashing (the site's secret).
+    pub salt: String,
+}
+
+impl Privacy {
+    /// `navigator.userAgent` (a JSON literal) as it may leave the page.
+    pub fn user_agent(&self, ua: &str) -> String {
+        match self.user_agent {
+            0 => ua.into(),
+            1 => {
+                // The first known browser token, with its major version.
+                for name in ["Edg/", "OPR/", "Firefox/", "Chrome/", "Version/"] {
+                    if let Some(at) = ua.as_bytes().windows(name.len()).position(|w| w == name.as_bytes()) {
+                        let rest = ua.get(at + name.len()..).unwrap_or("");
+                        let digits = rest.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+                        let label = if name == "Version/" { "Safari/" } else { name };
+                        return cat(&["\"", label, rest.get(..digits).unwrap_or(""), "\""]);
+                    }
+                }
+                "\"\"".into()
+            }
+            _ => "\"\"".into(),
+        }
+    }
+
+    /// `document.referrer` as it may leave the page.
+    pub fn referrer(&self, r: &str) -> String {
+        let cut = |s: &str, at: Option<usize>| s.get(..at.unwrap_or(s.len())).unwrap_or("").to_string();
+        match self.referrer {
+            0 => r.into(),
+            1 => cut(r, r.bytes().position(|b| b == b'?' || b == b'#')),
+            2 => {
+                let host = r.as_bytes().windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
+                let end = r.bytes().skip(host).position(|b| b == b'/' || b == b'?' || b == b'#').map_or(r.len(), |i| i + host);
+                if host == 0 { String::new() } else { cat(&[&cut(r, Some(end)), "/"]) }
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// A user id as it may be kept and sent (`None`: dropped).
+    pub fn user_id(&self, id: String) -> Option<String> {
+        match self.user_id {
+            0 => Some(id),
+            1 => Some(crate::engine::text::sha256::hex(cat(&[&self.salt, &id]).as_bytes())),
+            _ => None,
+        }
+    }
 }
 
 /// What Kizuna tracks on its own (`autotrack.*`).
@@ -257,7 +318,7 @@ enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-const FIELDS: [(&str, Rule, u32); 35] = [
+const FIELDS: [(&str, Rule, u32); 38] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
@@ -297,6 +358,9 @@ const FIELDS: [(&str, Rule, u32); 35] = [
     ("autotrack.forms", Rule::Bool, 1),
     ("format", Rule::OneOf(&["segment", "snowplow"]), 0),
     ("consent.gpp", Rule::Bool, 1),
+    ("privacy.userAgent", Rule::OneOf(&["full", "browser", "none"]), 0),
+    ("privacy.referrer", Rule::OneOf(&["full", "no-query", "origin", "none"]), 0),
+    ("privacy.userId", Rule::OneOf(&["send", "hash", "drop"]), 0),
 ];
 
 /// `profile.sensitive`: a topic or a list of topics (the personalization
@@ -322,7 +386,7 @@ fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
 }
 
 /// Top-level keys that are not in [`FIELDS`].
-const OTHER_TOP: [&str; 6] = ["endpoint", "writeKey", "profile", "recommendations", "journeys", "journeyCaps"];
+const OTHER_TOP: [&str; 7] = ["endpoint", "writeKey", "profile", "recommendations", "journeys", "journeyCaps", "insights"];
 
 /// Validates the (described) object given to `init`. Returns the config
 /// and the warnings about keys it ignored.
@@ -339,10 +403,11 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         }
     }
     warn_unknown(text, "", &known, &mut warnings);
-    for section in ["batch", "consent", "queue", "store", "autotrack"] {
+    for section in ["batch", "consent", "queue", "store", "autotrack", "privacy"] {
         if let Some(v) = json::field(text, section).filter(|v| json::kind(v) == Kind::Object) {
             let prefix = cat(&[section, "."]);
-            let keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
+            let mut keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
+            keys.push("userIdSalt");
             warn_unknown(v, &prefix, &keys, &mut warnings);
         }
     }
@@ -430,6 +495,15 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         },
         snowplow: v(33) == 1,
         sensitive: sensitive_topics(text)?,
+        privacy: Privacy {
+            user_agent: v(35) as u8,
+            referrer: v(36) as u8,
+            user_id: v(37) as u8,
+            salt: match json::field(text, "privacy").and_then(|p| json::field(p, "userIdSalt")) {
+                None => String::new(),
+                Some(s) => json::string(s).filter(|s| s.len() <= 256).ok_or_else(|| ConfigError::new("privacy.userIdSalt", "a string of at most 256 characters", &found(s)))?,
+            },
+        },
     };
     Ok((config, warnings))
 }
@@ -531,7 +605,7 @@ mod tests {
         assert_eq!(c.write_key.as_deref(), Some("demo"));
         assert!(c.debug);
         assert_eq!(c.batch, BatchPolicy { max_events: 10, max_bytes: 8192, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 });
-        assert_eq!(c.consent, ConsentConfig { mode: Mode::OptOut, pending: Pending::Drop, buffer_limit: 5, gpc: false, tcf: false, google_consent_mode: false });
+        assert_eq!(c.consent, ConsentConfig { mode: Mode::OptOut, pending: Pending::Drop, buffer_limit: 5, gpc: false, tcf: false, gpp: true, google_consent_mode: false });
     }
 
     #[test]

@@ -168,3 +168,53 @@ test('the dashboard shows the fixture\'s KPIs as computed independently, and upd
   if (process.env.KZ_DASHBOARD_SHOT) await page.screenshot({ path: process.env.KZ_DASHBOARD_SHOT, fullPage: true });
   await sleep(50);
 });
+
+test('the audience view: randomized Audience Reports de-biased, with intervals, beside the raw counts', async () => {
+  // 3,000 visitors with a known segment mix, each reporting twice (the
+  // latest counts), randomized here as the device does (k-RR, ε/2 per value).
+  const truth = ['new', 'returning', 'engaged', 'loyal', 'dormant'];
+  const shares = [0.5, 0.2, 0.15, 0.1, 0.05];
+  const epsilon = 4;
+  const e = Math.exp(epsilon / 2);
+  const rr = (i, k) => (rnd() < e / (e + k - 1) ? i : (i + 1 + Math.floor(rnd() * (k - 1))) % k);
+  const batch = [];
+  const trueCounts = [0, 0, 0, 0, 0];
+  for (let v = 0; v < 3000; v++) {
+    let x = rnd();
+    let seg = shares.findIndex((s) => (x -= s) < 0);
+    if (seg < 0) seg = 4;
+    trueCounts[seg]++;
+    for (const [when, reported] of [[0, rr(seg, 5)], [1, rr(seg, 5)]]) {
+      batch.push({ type: 'track', event: 'Audience Report', anonymousId: `a${v}`, messageId: `ar${v}-${when}`, timestamp: new Date(T0 + when * 60_000).toISOString(),
+        properties: { segment: truth[reported], topic: 'other', epsilon, mechanism: 'k-rr', topics: ['shoes'] }, context: {} });
+    }
+  }
+  for (let i = 0; i < batch.length; i += 500) {
+    const res = await fetch(`${collector.url}/collect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ batch: batch.slice(i, i + 500) }) });
+    assert.equal(res.status, 200);
+  }
+  const k = await (await fetch(`${collector.url}/collector/kpis`)).json();
+  assert.equal(k.audience.n, 3000, 'each visitor\'s latest report');
+  // The raw counts, and the de-biasing written out again here.
+  const latest = batch.filter((b) => b.messageId.endsWith('-1'));
+  const p = e / (e + 4), q = 1 / (e + 4);
+  for (const [i, r] of k.audience.segments.entries()) {
+    const raw = latest.filter((b) => b.properties.segment === truth[i]).length;
+    assert.equal(r.raw, raw);
+    const est = (raw - 3000 * q) / (p - q);
+    close(r.share, est / 3000, `${truth[i]} estimate`);
+    assert.ok(r.low <= trueCounts[i] / 3000 + 0.02 && r.high >= trueCounts[i] / 3000 - 0.02, `${truth[i]}: truth ${trueCounts[i] / 3000} vs [${r.low}, ${r.high}]`);
+  }
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.url}/dashboard.html`);
+    await page.waitForFunction(() => document.querySelectorAll('#audience-segments tbody tr').length === 5, null, { timeout: 10_000 });
+    const first = await page.$$eval('#audience-segments tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
+    assert.equal(first[0], 'new');
+    assert.equal(Number(first[2]), k.audience.segments[0].raw);
+    assert.match(first[5], /%.*–.*%/);
+    assert.match(await page.textContent('#audience-how'), /ε = 4 per report/);
+  } finally {
+    await page.close();
+  }
+});

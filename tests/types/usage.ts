@@ -59,6 +59,9 @@ async function engagement(): Promise<void> {
     endpoint: '/collect',
     recommendations: true,
     profile: { sensitive: ['health'] },
+    consent: { gpp: true },
+    insights: { epsilon: 2, everyDays: 7, topics: ['shoes', 'outerwear'] },
+    privacy: { userAgent: 'browser', referrer: 'no-query', userId: 'hash', userIdSalt: 'site-secret' },
     journeys: {
       cart: { on: 'cart-abandoned', windowMinutes: 30, message: 'Your cart is waiting', link: '/cart', perSession: 1, perVisitor: 3, everyDays: 1, quietDays: 14 },
       nps: { on: 'order', survey: true, everyDays: 90 },

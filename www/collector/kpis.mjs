@@ -46,6 +46,56 @@ export function offPolicy(logs, target) {
   return { n, ips: n ? swr / n : null, snips: sw ? swr / sw : null, ess: sw2 ? (sw * sw) / sw2 : 0 };
 }
 
+/**
+ * De-biased counts of k-ary randomized response (the twin of
+ * src/engine/personalize/insights.rs `estimate`, both checked against
+ * tests/fixtures/ldp-estimates.json): each value's estimate and the
+ * half-width of its 95 % interval, from the randomized counts and the ε
+ * each value was randomized with.
+ */
+export function ldpEstimate(counts, epsilon) {
+  const k = counts.length;
+  const n = counts.reduce((a, c) => a + c, 0);
+  const e = Math.exp(epsilon);
+  const p = e / (e + k - 1);
+  const q = 1 / (e + k - 1);
+  return counts.map((c) => {
+    const est = (c - n * q) / (p - q);
+    const variance = (n * q * (1 - q)) / ((p - q) * (p - q)) + (Math.max(est, 0) * (1 - p - q)) / (p - q);
+    return [est, 1.96 * Math.sqrt(Math.max(variance, 0))];
+  });
+}
+
+const SEGMENTS = ['new', 'returning', 'engaged', 'loyal', 'dormant'];
+
+/** The audience from Audience Report events: each visitor's latest report, de-biased. */
+function audience(reports) {
+  // One mechanism at a time: the most common ε and topic domain.
+  const key = (r) => `${r.epsilon}|${r.topics}`;
+  const tally = new Map();
+  for (const r of reports) tally.set(key(r), (tally.get(key(r)) || 0) + 1);
+  const [best] = [...tally.entries()].sort((a, b) => b[1] - a[1]);
+  if (!best) return { n: 0, segments: [], topics: [], how: 'no Audience Report yet (config insights)' };
+  const used = reports.filter((r) => key(r) === best[0]);
+  const epsilon = Number(used[0].epsilon);
+  let topics = [];
+  try { topics = [...JSON.parse(used[0].topics), 'other']; } catch (_) { topics = ['other']; }
+  const table = (values, field) => {
+    const counts = values.map((v) => used.filter((r) => r[field] === v).length);
+    // Each value was randomized with half the report's ε.
+    return ldpEstimate(counts, epsilon / 2).map(([est, half], i) => ({
+      value: values[i], raw: counts[i], rawShare: counts[i] / used.length,
+      share: est / used.length, low: (est - half) / used.length, high: (est + half) / used.length,
+    }));
+  };
+  return {
+    n: used.length, epsilon, left: reports.length - used.length,
+    segments: table(SEGMENTS, 'segment'), topics: table(topics, 'topic'),
+    how: `each visitor's latest Audience Report (randomized on the device, ε = ${epsilon} per report, ε/2 per value); ` +
+      'estimate = (count − n·q) / (p − q) with p = e^(ε/2)/(e^(ε/2)+k−1), q = 1/(e^(ε/2)+k−1), and a 95 % interval from its variance',
+  };
+}
+
 /** Every figure of the dashboard. */
 export async function kpis(w) {
   const q = (sql) => w.query(sql);
@@ -92,6 +142,10 @@ export async function kpis(w) {
   const [nps] = await q(`SELECT count(*) AS responses,
       count(*) FILTER (WHERE (properties->>'score')::INTEGER >= 9) AS promoters,
       count(*) FILTER (WHERE (properties->>'score')::INTEGER <= 6) AS detractors FROM events WHERE event = 'Survey Responded'`);
+  const reports = await q(`SELECT segment, topic, epsilon, topics FROM (
+      SELECT properties->>'segment' AS segment, properties->>'topic' AS topic, properties->>'epsilon' AS epsilon,
+        CAST(properties->'topics' AS VARCHAR) AS topics, row_number() OVER (PARTITION BY anonymous_id ORDER BY ts DESC) AS r
+      FROM events WHERE event = 'Audience Report') WHERE r = 1`);
   const aov = num(orders.orders) ? num(orders.revenue) / num(orders.orders) : 0;
   const frequency = num(orders.buyers) ? num(orders.orders) / num(orders.buyers) : 0;
   const sessionsN = sessions.length;
@@ -109,6 +163,7 @@ export async function kpis(w) {
     conversion: { rate: sessionsN ? converted / sessionsN : 0, how: 'sessions with an Order Completed over sessions' },
     retention: { rate: num(retention.visitors) ? num(retention.returning) / num(retention.visitors) : 0, how: 'visitors seen in more than one session over visitors' },
     clv: { value: aov * frequency, aov, frequency, how: 'average order value (revenue ÷ orders) × purchase frequency (orders ÷ buying visitors)' },
+    audience: audience(reports),
     nps: { responses: num(nps.responses), score: num(nps.responses) ? (100 * (num(nps.promoters) - num(nps.detractors))) / num(nps.responses) : null, how: '% promoters (9–10) minus % detractors (0–6) over Survey Responded scores' },
   };
 }

@@ -39,6 +39,9 @@ pub struct PersonalizeConfig {
     pub journeys: Vec<super::journeys::Journey>,
     /// `journeyCaps.perSession`: journeys shown a session, all together. Default 2.
     pub journeys_per_session: u32,
+    /// `insights` (the engage build only): audience reports with local
+    /// differential privacy; `None`: off.
+    pub insights: Option<super::insights::InsightsConfig>,
 }
 
 const SLOT_KEYS: &[&str] = &["holdout", "explore", "variants"];
@@ -50,7 +53,7 @@ const RULE_KEYS: &[&str] = &["segment", "minAffinity", "pathPrefix", "utmSource"
 pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig, ConfigError> {
     // The tracker checks the top level; here only these sections count.
     let mut quiet = Vec::new();
-    let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps"], &mut quiet)?;
+    let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps", "insights"], &mut quiet)?;
     let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), journeys_per_session: 2, ..Default::default() };
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     journeys(&top, &mut c, warnings)?;
@@ -92,6 +95,14 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
     if let Some(caps) = top.get("journeyCaps") {
         let caps = Section::open(caps, "journeyCaps", &["perSession"], warnings)?;
         c.journeys_per_session = caps.number("perSession", 0.0, 100.0, true, 2.0)? as u32;
+    }
+    if let Some(i) = top.get("insights") {
+        let i = Section::open(i, "insights", &["epsilon", "everyDays", "topics"], warnings)?;
+        let topics = match i.get("topics") {
+            None => Vec::new(),
+            Some(t) => one_or_many(&i, "topics", t, "topic names", topic_name)?,
+        };
+        c.insights = Some(super::insights::InsightsConfig { epsilon: i.number("epsilon", 0.1, 10.0, false, 2.0)?, every_days: i.number("everyDays", 1.0, 3650.0, false, 7.0)?, topics });
     }
     let Some(js) = top.get("journeys") else { return Ok(()) };
     let mut quiet = Vec::new();

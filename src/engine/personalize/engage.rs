@@ -238,3 +238,46 @@ fn count(n: u32) -> String {
     s.push_str(if n == 1 { " time" } else { " times" });
     s
 }
+
+impl Personalizer {
+    /// With `insights` configured and personalization granted, at most
+    /// once every `everyDays`: an `Audience Report` whose segment and top
+    /// topic went through randomized response here, on the device.
+    pub(super) fn audience_report(&mut self) {
+        use super::insights::{randomize, SEGMENTS};
+        let Some(cfg) = self.cfg.insights.clone() else { return };
+        let now = self.now;
+        let Some(p) = self.profile.as_ref().filter(|_| self.granted) else { return };
+        if p.last_report > 0.0 && now - p.last_report < cfg.every_days * 86_400_000.0 {
+            return;
+        }
+        let segment = p.segment(now).name();
+        let seg = SEGMENTS.iter().position(|s| *s == segment).unwrap_or(0);
+        let k = cfg.topics.len() + 1;
+        let top = p.topics.first().and_then(|t| cfg.topics.iter().position(|c| *c == t.name)).unwrap_or(k - 1);
+        let mut rng = self.rng.clone();
+        let (seg, top) = (randomize(seg, SEGMENTS.len(), cfg.epsilon / 2.0, &mut rng), randomize(top, k, cfg.epsilon / 2.0, &mut rng));
+        self.rng = rng;
+        if let Some(p) = self.profile_mut() {
+            p.last_report = now;
+        }
+        let o = &mut self.out;
+        o.push_str("T\"Audience Report\"");
+        o.push(US);
+        o.push_str("{\"segment\":\"");
+        o.push_str(SEGMENTS.get(seg).copied().unwrap_or("new"));
+        o.push_str("\",\"topic\":");
+        write_string(o, cfg.topics.get(top).map_or("other", |s| s.as_str()));
+        o.push_str(",\"epsilon\":");
+        crate::engine::text::num::write_fixed(o, cfg.epsilon, 3);
+        o.push_str(",\"mechanism\":\"k-rr\",\"topics\":[");
+        for (i, t) in cfg.topics.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            write_string(o, t);
+        }
+        o.push_str("]}");
+        o.push(RS);
+    }
+}

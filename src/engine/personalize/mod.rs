@@ -32,6 +32,7 @@ pub mod decide;
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
 pub mod engage;
 pub mod hash;
+pub mod insights;
 pub mod journeys;
 pub mod profile;
 pub mod recs;
@@ -189,6 +190,7 @@ impl Personalizer {
         #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
         if core::mem::take(&mut self.journeys_due) {
             self.check_journeys();
+            self.audience_report();
         }
         // Once per crossing: a page's decisions are written together.
         self.persist(false);

@@ -151,6 +151,8 @@ pub struct Profile {
     pub cart_session: u32,
     /// What each journey was shown and dismissed ([`super::journeys`]).
     pub journeys: Vec<super::journeys::Shown>,
+    /// The last audience report (epoch ms; 0: none), see [`super::insights`].
+    pub last_report: f64,
 }
 
 /// Normalizes a topic name: trimmed, lowercase ASCII, at most 40 bytes.
@@ -199,6 +201,7 @@ impl Profile {
             cart_at: 0.0,
             cart_session: 0,
             journeys: Vec::new(),
+            last_report: 0.0,
         }
     }
 
@@ -407,6 +410,7 @@ impl Profile {
             ("sessionStart", self.session_start),
             ("cartAt", self.cart_at),
             ("cartSession", f64::from(self.cart_session)),
+            ("lastReport", self.last_report),
         ] {
             o.push_str(",\"");
             o.push_str(k);
@@ -562,6 +566,7 @@ impl Profile {
             session_start: optional("sessionStart", first_seen),
             cart_at: optional("cartAt", 0.0),
             cart_session: optional("cartSession", 0.0) as u32,
+            last_report: optional("lastReport", 0.0),
             journeys,
             vid,
             first_seen: num("firstSeen")?,

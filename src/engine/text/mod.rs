@@ -5,6 +5,7 @@
 pub mod json;
 pub mod num;
 pub mod rng;
+pub mod sha256;
 pub mod time;
 pub mod url;
 

@@ -27,7 +27,7 @@ impl Tracker {
                     self.o.log("w", w);
                 }
                 if c.kind == Kind::Identify {
-                    self.identity.identify(c.user_id.clone(), &c.props);
+                    self.identity.identify(c.user_id.clone().and_then(|u| self.cfg.privacy.user_id(u)), &c.props);
                     self.save_identity();
                 }
                 self.observe(&c, time, page);

@@ -160,7 +160,16 @@ impl Tracker {
     pub fn start(s: Start) -> Result<Tracker, String> {
         let (cfg, warnings) = parse_config(s.config).map_err(|e| e.message())?;
         let mut rng = Rng::from_hex(s.seed);
-        let identity = Identity::load(s.stored.anonymous_id, s.stored.user_id, s.stored.traits, &mut rng);
+        // A user id stored before `privacy.userId` was set is hashed or
+        // dropped now (one stored already hashed is 64 hex digits).
+        let hashed = |u: &str| u.len() == 64 && u.bytes().all(|b| b.is_ascii_hexdigit());
+        let stored_user = match cfg.privacy.user_id {
+            0 => s.stored.user_id.map(String::from),
+            1 => s.stored.user_id.map(|u| if hashed(u) { u.to_string() } else { crate::engine::text::sha256::hex(crate::engine::text::cat(&[&cfg.privacy.salt, u]).as_bytes()) }),
+            _ => None,
+        };
+        let identity = Identity::load(s.stored.anonymous_id, stored_user.as_deref(), s.stored.traits, &mut rng);
+        let user_agent = cfg.privacy.user_agent(&s.env.user_agent);
         let mut url = resolve_endpoint(&cfg.endpoint, &s.page.url);
         if cfg.snowplow {
             if url.ends_with('/') {
@@ -180,6 +189,7 @@ impl Tracker {
         let mut pages = Pages::default();
         pages.current = s.page.id;
         let mut first = s.page;
+        first.referrer = cfg.privacy.referrer(&first.referrer);
         first.view = rng.uuid();
         pages.put(first);
         let mut t = Tracker {
@@ -189,7 +199,7 @@ impl Tracker {
             envelope,
             rng,
             now: s.now,
-            env: s.env,
+            env: Env { user_agent, ..s.env },
             pages,
             identity,
             held: Vec::new(),
@@ -235,7 +245,8 @@ impl Tracker {
         match input {
             Input::Page { id, url, referrer, title, utm, topics, current } => {
                 let topics = json::string(topics).unwrap_or_default();
-                let mut page = Page::new(id, url, referrer, title, utm, &topics);
+                let referrer = self.cfg.privacy.referrer(referrer);
+                let mut page = Page::new(id, url, &referrer, title, utm, &topics);
                 page.view = self.rng.uuid();
                 self.pages.put(page);
                 if current {
