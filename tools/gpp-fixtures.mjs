@@ -39,6 +39,18 @@ const CASES = [
   ['ustx: opted out of sale', { ustx: { SaleOptOut: 1, TargetedAdvertisingOptOut: 2 } }, [16]],
   ['usnj: opted out of targeted advertising', { usnj: { SaleOptOut: 2, TargetedAdvertisingOptOut: 1 } }, [21]],
   ['usmd: opted out of targeted advertising', { usmd: { SaleOptOut: 2, TargetedAdvertisingOptOut: 1 } }, [24]],
+  ['usfl: opted out of sale', { usfl: { SaleOptOut: 1, TargetedAdvertisingOptOut: 2 } }, [13]],
+  ['usmt: no consent to the 8th sensitive category', { usmt: { SaleOptOut: 2, TargetedAdvertisingOptOut: 2, SensitiveDataProcessing: list(8, 7, 1) } }, [14]],
+  ['usde: opted out of targeted advertising', { usde: { SaleOptOut: 2, TargetedAdvertisingOptOut: 1 } }, [17]],
+  ['usia: opted out of nothing', { usia: { SaleOptOut: 2, TargetedAdvertisingOptOut: 2 } }, [18]],
+  ['usia: no consent to the 8th sensitive category', { usia: { SensitiveDataProcessing: list(8, 7, 1) } }, [18]],
+  ['usne: opted out of sale', { usne: { SaleOptOut: 1, TargetedAdvertisingOptOut: 2 } }, [19]],
+  ['usnh: opted out of targeted advertising', { usnh: { SaleOptOut: 2, TargetedAdvertisingOptOut: 1 } }, [20]],
+  ['ustn: no consent to the 1st sensitive category', { ustn: { SaleOptOut: 2, TargetedAdvertisingOptOut: 2, SensitiveDataProcessing: list(8, 0, 1) } }, [22]],
+  ['usmn: opted out of sale', { usmn: { SaleOptOut: 1, TargetedAdvertisingOptOut: 2 } }, [23]],
+  ['usin: opted out of targeted advertising', { usin: { SaleOptOut: 2, TargetedAdvertisingOptOut: 1 } }, [25]],
+  ['usky: opted out of nothing', { usky: { SaleOptOut: 2, TargetedAdvertisingOptOut: 2 } }, [26]],
+  ['usri: opted out of sale', { usri: { SaleOptOut: 1, TargetedAdvertisingOptOut: 2 } }, [27]],
   ['tcfeuv2: every purpose', { tcfeuv2: { PurposeConsents: purposes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) } }, [2]],
   ['tcfeuv2: storage and measurement only', { tcfeuv2: { PurposeConsents: purposes([1, 7, 8, 9, 10]) } }, [2]],
   ['tcfeuv2: no storage', { tcfeuv2: { PurposeConsents: purposes([2, 3, 4, 5, 6, 7, 8, 9, 10]) } }, [2]],
@@ -48,7 +60,10 @@ const CASES = [
 ];
 
 const OPT_OUTS = ['SaleOptOut', 'SharingOptOut', 'TargetedAdvertisingOptOut'];
-const ID = { tcfeuv2: 2, usnat: 7, usca: 8, usva: 9, usco: 10, usut: 11, usct: 12, usor: 15, ustx: 16, usnj: 21, usmd: 24 };
+const ID = {
+  tcfeuv2: 2, usnat: 7, usca: 8, usva: 9, usco: 10, usut: 11, usct: 12, usfl: 13, usmt: 14, usor: 15, ustx: 16, usde: 17,
+  usia: 18, usne: 19, usnh: 20, usnj: 21, ustn: 22, usmn: 23, usmd: 24, usin: 25, usky: 26, usri: 27,
+};
 
 /** The decision, from the field values as set (the mapping in the README). */
 function expected(sections, applicable) {

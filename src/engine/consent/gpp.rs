@@ -41,10 +41,12 @@ const US: [(u8, u8, u8, u8, u8, u8); 21] = [
     (21, 3, NONE, 4, 5, 10),
     (22, 3, NONE, 4, 5, 8),
     (23, 3, NONE, 4, 5, 8),
-    (24, 6, NONE, 7, NONE, 0),
-    (25, 6, NONE, 7, NONE, 0),
-    (26, 6, NONE, 7, NONE, 0),
-    (27, 6, NONE, 7, NONE, 0),
+    // Maryland, Indiana, Kentucky, Rhode Island: the 6 bits are MspaVersion,
+    // and the sensitive-data consents sit in a segment of their own (not read).
+    (24, 5, NONE, 6, NONE, 0),
+    (25, 5, NONE, 6, NONE, 0),
+    (26, 5, NONE, 6, NONE, 0),
+    (27, 5, NONE, 6, NONE, 0),
 ];
 
 /// What the sections that apply say.
