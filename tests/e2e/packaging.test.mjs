@@ -152,6 +152,26 @@ for (const [name, url, eventName] of [
   });
 }
 
+test(`a strict CSP (${STRICT}): a journey message of the engage build shows, styled, with no violation`, async () => {
+  const { context, page, pageErrors, consoleMessages } = await open('/csp/engage.html');
+  try {
+    await page.waitForFunction(() => window.kizunaReady === true, null, { timeout: 10_000 });
+    await page.waitForSelector('.kz-journey', { timeout: 5000 });
+    const look = await page.evaluate(() => {
+      const box = document.querySelector('.kz-journey');
+      return { text: box.querySelector('.kz-journey-text').textContent, position: getComputedStyle(box).position };
+    });
+    assert.deepEqual(look, { text: 'Hello under a strict CSP', position: 'fixed' }, 'the constructed stylesheet applies');
+    await page.click('.kz-journey .kz-why:not(.kz-forget)');
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no securitypolicyviolation');
+    assert.deepEqual(consoleMessages.filter((m) => /Content.Security.Policy|Refused/i.test(m.text)), []);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("without 'wasm-unsafe-eval': one clear message, the page keeps working, queued calls are kept", async () => {
   const { context, page, pageErrors, consoleMessages } = await open('/csp-nowasm/script-tag.html');
   try {
