@@ -60,3 +60,20 @@ fn the_rules_one_by_one() {
     assert_eq!(p(0, 3).referrer(r), "");
     assert_eq!(p(0, 2).referrer(""), "");
 }
+
+#[test]
+fn a_user_id_stored_before_the_switch_is_hashed_or_dropped_on_the_next_load() {
+    let stored = |v: &str| std::collections::BTreeMap::from([("kizuna:userId".to_string(), v.to_string())]);
+    let user = |privacy: &str, v: &str| {
+        let mut s = Sim::with_store(&config(privacy), stored(v));
+        s.track("Seen", "{}");
+        s.advance(1000.0);
+        let events: Vec<serde_json::Value> = s.posts.iter().flat_map(|p| p.events()).collect();
+        events.into_iter().find(|e| e["event"] == "Seen").expect("the event").get("userId").cloned()
+    };
+    let hash = kizuna::engine::text::sha256::hex(b"sada");
+    assert_eq!(user(r#"{"userId":"hash","userIdSalt":"s"}"#, "ada"), Some(serde_json::json!(hash)));
+    assert_eq!(user(r#"{"userId":"hash","userIdSalt":"s"}"#, &hash), Some(serde_json::json!(hash)), "an id stored hashed is not hashed again");
+    assert_eq!(user(r#"{"userId":"drop"}"#, "ada"), None);
+    assert_eq!(user("{}", "ada"), Some(serde_json::json!("ada")));
+}

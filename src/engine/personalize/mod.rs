@@ -236,21 +236,8 @@ impl Personalizer {
                         Some(MarkupVariant { id, tags })
                     })
                     .collect();
-                let kept = self.profile.as_ref().and_then(|p| p.assignment(&name)).map(|a| a.propensity);
-                let d = self.decide_slot(&name, &markup, at(0) == "1");
-                // What the pre-paint script already painted stays for this
-                // page view: a switch shows from the next page on.
                 let painted = json::string(at(3)).filter(|v| !v.is_empty());
-                let d = match painted {
-                    Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
-                        let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
-                        Decision { variant: Some(v), reason: Reason::Late, propensity: kept.unwrap_or(d.propensity), explanation: why, ..d }
-                    }
-                    _ => d,
-                };
-                if let Some(x) = self.decisions.iter_mut().find(|x| x.slot == d.slot) {
-                    *x = d.clone();
-                }
+                let d = self.decide_slot(&name, &markup, at(0) == "1", painted);
                 self.announce(&d);
             }
             b'a' => {
@@ -259,7 +246,7 @@ impl Personalizer {
                     Some(d) => d.clone(),
                     None => {
                         let markup = self.cfg.slots.iter().find(|s| s.name == name).map(|s| s.as_markup()).unwrap_or_default();
-                        self.decide_slot(&name, &markup, false)
+                        self.decide_slot(&name, &markup, false, None)
                     }
                 };
                 self.announce(&d);
@@ -432,8 +419,10 @@ impl Personalizer {
 
     /// Decides slot `name` with the variants its markup offers; `late`: the
     /// page already showed the default (Kizuna came after the 300 ms hold),
-    /// which then stays for this page view, the choice kept for the next.
-    fn decide_slot(&mut self, name: &str, markup: &[MarkupVariant], late: bool) -> Decision {
+    /// which then stays for this page view, the choice kept for the next;
+    /// `painted`: the variant the pre-paint script already rendered, which
+    /// likewise stays for this page view when the choice switches.
+    fn decide_slot(&mut self, name: &str, markup: &[MarkupVariant], late: bool, painted: Option<String>) -> Decision {
         let settings = self.cfg.slots.iter().find(|s| s.name == name).cloned();
         let slot = Slot::new(name, markup, settings.as_ref());
         let page = self.page.clone();
@@ -454,6 +443,8 @@ impl Personalizer {
             half_life_days: self.cfg.profile.half_life_days,
             page_topics: &page_topics,
         };
+        // Read before deciding: a switch overwrites the kept assignment.
+        let kept = self.profile.as_ref().and_then(|p| p.assignment(name)).map(|a| a.propensity);
         let mut rng = self.rng.clone();
         let d = match self.profile_mut() {
             None => Decision::default_for(name, Reason::NoConsent, false, "personalization is not granted, so the default".into()),
@@ -464,7 +455,13 @@ impl Personalizer {
             let why = ["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation].concat();
             Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, ..d }
         } else {
-            d
+            match painted {
+                Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
+                    let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
+                    Decision { variant: Some(v), reason: Reason::Late, propensity: kept.unwrap_or(d.propensity), explanation: why, ..d }
+                }
+                _ => d,
+            }
         };
         if self.cfg.debug {
             let msg = ["slot '", name, "': ", &d.explanation].concat();

@@ -163,11 +163,7 @@ impl Tracker {
         // A user id stored before `privacy.userId` was set is hashed or
         // dropped now (one stored already hashed is 64 hex digits).
         let hashed = |u: &str| u.len() == 64 && u.bytes().all(|b| b.is_ascii_hexdigit());
-        let stored_user = match cfg.privacy.user_id {
-            0 => s.stored.user_id.map(String::from),
-            1 => s.stored.user_id.map(|u| if hashed(u) { u.to_string() } else { crate::engine::text::sha256::hex(crate::engine::text::cat(&[&cfg.privacy.salt, u]).as_bytes()) }),
-            _ => None,
-        };
+        let stored_user = s.stored.user_id.and_then(|u| if cfg.privacy.user_id == 1 && hashed(u) { Some(u.to_string()) } else { cfg.privacy.user_id(u.to_string()) });
         let identity = Identity::load(s.stored.anonymous_id, stored_user.as_deref(), s.stored.traits, &mut rng);
         let user_agent = cfg.privacy.user_agent(&s.env.user_agent);
         let mut url = resolve_endpoint(&cfg.endpoint, &s.page.url);
