@@ -10,12 +10,11 @@
 import { describe, lit } from './capture.js';
 import { complain, debug, warn } from './console.js';
 import { pageTopics } from './page.js';
+import { viewability } from './viewable.js';
 import { sanitize } from '../sanitize.js';
 
 const RS = '\x1e';
 const US = '\x1f';
-const VIEWABLE_RATIO = 0.5;
-const VIEWABLE_MS = 1000;
 const SHOWN = 'data-kz-shown';
 const PENDING = 'data-kz-pending';
 const DEFAULT_KEY = '__kzDefault';
@@ -188,35 +187,23 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   announce(act(started.slice(sep + 1))[1]);
 
   // Viewable impressions: half the slot in view for a second.
-  let observer = null;
-  try {
-    observer = new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const state = slots.get(e.target.getAttribute('data-kz-slot'));
-        if (!state || state.viewed) continue;
-        if (e.isIntersecting && e.intersectionRatio >= VIEWABLE_RATIO) {
-          if (!state.timer) state.timer = setTimeout(() => { state.timer = null; state.viewed = true; cross('v' + lit(state.name)); }, VIEWABLE_MS);
-        } else if (state.timer) {
-          clearTimeout(state.timer);
-          state.timer = null;
-        }
-      }
-    }, { threshold: VIEWABLE_RATIO });
-  } catch (_) { /* no IntersectionObserver: no impressions */ }
+  const views = viewability((el) => {
+    const state = slots.get(el.getAttribute('data-kz-slot'));
+    if (state) cross('v' + lit(state.name));
+  });
 
   function decidePage() {
     announced.clear();
-    for (const s of slots.values()) if (s.timer) clearTimeout(s.timer);
     slots.clear();
-    if (observer) observer.disconnect();
+    views.reset();
     const records = [pageRecord()];
     for (const el of document.querySelectorAll('[data-kz-slot]')) {
       const name = el.getAttribute('data-kz-slot');
       if (!name || slots.has(name)) continue;
-      slots.set(name, { name, el, decision: null, rendered: false, viewed: false, timer: null });
+      slots.set(name, { name, el, decision: null, rendered: false });
       const variants = templates(el).map((t) => [t.getAttribute('data-kz-variant'), t.getAttribute('data-kz-tags') || '']);
       records.push('d' + (el.hasAttribute('data-kz-late') ? 1 : 0) + US + lit(name) + US + JSON.stringify(variants) + US + lit(el.getAttribute('data-kz-prerendered') || ''));
-      if (observer) observer.observe(el);
+      views.observe(el);
     }
     for (const x of parts) if (x.page) records.push(...x.page());
     cross(records.join(RS));

@@ -10,39 +10,23 @@
 
 import { lit } from './capture.js';
 import { complain } from './console.js';
+import { viewability } from './viewable.js';
 
 const US = '\x1f';
-const VIEWABLE_RATIO = 0.5;
-const VIEWABLE_MS = 1000;
 
 const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-kz-topic') || '',
   Number(el.getAttribute('data-kz-popularity')) || 0, el.hasAttribute('data-kz-repeats')];
 
 /** The recommendations part of the personalization edge. */
 export function recs({ cross }) {
-  const rows = new Map(); // name -> { el, shown: Map id -> element, timers, viewed }
-  let observer = null;
-  try {
-    observer = new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const row = rows.get(e.target.__kzRow);
-        const id = e.target.getAttribute('data-kz-item');
-        if (!row || row.viewed.has(id)) continue;
-        if (e.isIntersecting && e.intersectionRatio >= VIEWABLE_RATIO) {
-          if (!row.timers.has(id)) {
-            row.timers.set(id, setTimeout(() => {
-              row.timers.delete(id);
-              row.viewed.add(id);
-              cross('V' + lit(row.name) + US + lit(id));
-            }, VIEWABLE_MS));
-          }
-        } else if (row.timers.has(id)) {
-          clearTimeout(row.timers.get(id));
-          row.timers.delete(id);
-        }
-      }
-    }, { threshold: VIEWABLE_RATIO });
-  } catch (_) { /* no IntersectionObserver: no impressions */ }
+  const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids }
+  const seen = (row, id) => {
+    if (row && !row.viewed.has(id)) {
+      row.viewed.add(id);
+      cross('V' + lit(row.name) + US + lit(id));
+    }
+  };
+  const views = viewability((el) => seen(rows.get(el.__kzRow), el.getAttribute('data-kz-item')));
 
   document.addEventListener('click', (event) => {
     const item = event.target && event.target.closest && event.target.closest('[data-kz-item]');
@@ -69,7 +53,7 @@ export function recs({ cross }) {
       el.setAttribute('data-kz-reason', p.reason);
       el.title = p.explanation;
       row.shown.set(p.id, el);
-      if (observer) observer.observe(el);
+      views.observe(el);
     }
     for (const el of els) if (!row.shown.has(el.getAttribute('data-kz-item'))) { el.hidden = true; el.removeAttribute('data-kz-position'); }
     row.el.setAttribute('data-kz-shown', picks.map((p) => p.id).join(','));
@@ -77,15 +61,14 @@ export function recs({ cross }) {
 
   return {
     page() {
-      for (const row of rows.values()) for (const t of row.timers.values()) clearTimeout(t);
       rows.clear();
-      if (observer) observer.disconnect();
+      views.reset();
       const records = [];
       for (const el of document.querySelectorAll('[data-kz-recs]')) {
         const name = el.getAttribute('data-kz-recs');
         if (!name || rows.has(name)) continue;
         const items = Array.from(el.querySelectorAll('[data-kz-item]'), (i) => { i.__kzRow = name; return itemOf(i); });
-        rows.set(name, { name, el, shown: new Map(), timers: new Map(), viewed: new Set() });
+        rows.set(name, { name, el, shown: new Map(), viewed: new Set() });
         records.push('m' + lit(name) + US + (Number(el.getAttribute('data-kz-n')) || 4) + US + JSON.stringify(items));
       }
       return records;
@@ -114,13 +97,12 @@ export function recs({ cross }) {
         const slot = typeof o.slot === 'string' ? o.slot : 'recommendations';
         const list = items.filter((x) => x && typeof x.id === 'string').map((x) =>
           [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
-        rows.set(slot, { name: slot, el: null, shown: new Map(), timers: new Map(), viewed: new Set() });
+        rows.set(slot, { name: slot, el: null, shown: new Map(), viewed: new Set() });
         return cross('m' + lit(slot) + US + (Number(o.n) || 4) + US + JSON.stringify(list)) || [];
       },
       /** An app-rendered recommended item was seen (once per page view). */
       recommendationViewed(slot, id) {
-        const row = rows.get(slot);
-        if (row && !row.viewed.has(id)) { row.viewed.add(id); cross('V' + lit(slot) + US + lit(id)); }
+        seen(rows.get(slot), id);
       },
       /** An app-rendered recommended item was clicked. */
       recommendationClicked(slot, id) { cross('K' + lit(slot) + US + lit(id)); },
