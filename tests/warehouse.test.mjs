@@ -91,10 +91,13 @@ test('a corrupt database file: the collector says so, accepts batches and keeps 
 test('a database file another process holds locked: the collector says so and keeps the NDJSON log', async () => {
   const file = path.join(tmp, 'locked.duckdb');
   const { spawn } = await import('node:child_process');
-  const holder = spawn(process.execPath, ['-e', `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { const db = await DuckDBInstance.create(${JSON.stringify(file)}); await db.connect(); console.log('held'); setInterval(() => {}, 1000); })`],
+  // The holder keeps its instance reachable: a collected DuckDBInstance
+  // closes its file and drops the lock (a CI run once collected it first).
+  const holder = spawn(process.execPath, ['-e', `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { const db = await DuckDBInstance.create(${JSON.stringify(file)}); globalThis.held = [db, await db.connect()]; console.log('held'); setInterval(() => {}, 1000); })`],
     { cwd: path.resolve(path.dirname(new URL(import.meta.url).pathname), '..'), stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise((resolve) => holder.stdout.once('data', resolve));
+    await assert.rejects(DuckDBInstance.create(file), /lock/i, 'the holder process has the file locked');
     const original = console.error;
     console.error = () => {};
     let c;
