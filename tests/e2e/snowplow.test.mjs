@@ -3,14 +3,15 @@
 // every body, context, entity and self-describing event validates against
 // its JSON Schema (Iglu Central's in ../shared/schemas, Kizuna's own in
 // www/schemas), and each payload is what @snowplow/tracker-core builds for
-// the same call.
+// the same call. The slots page adds the exposures (slot_viewed,
+// slot_clicked, each with its slot_decision entity) and consent_updated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv-draft-04';
 import { trackerCore, buildPageView, buildSelfDescribingEvent } from '@snowplow/tracker-core';
-import { setup, teardown, newPage, sleep, ROOT } from './helpers.mjs';
+import { setup, teardown, newPage, sleep, waitUntil, ROOT } from './helpers.mjs';
 
 let env;
 before(async () => { env = await setup('snowplow'); });
@@ -43,6 +44,80 @@ function check(uri, data, what) {
   assert.ok(v(data), `${what} against ${uri}: ${ajv.errorsText(v.errors)} in ${JSON.stringify(data)}`);
 }
 
+/**
+ * Checks every record of a Snowplow run: the tp2 path, payload_data, each
+ * context, entity and self-describing event against its schema, and each
+ * payload against what tracker-core builds for the same call. Returns the
+ * events and the kinds seen (`pv` or the event schema's name).
+ */
+function checkRecords(records) {
+  assert.ok(records.length > 0);
+  const events = [];
+  for (const r of records) {
+    assert.equal(r.path, '/com.snowplowanalytics.snowplow/tp2');
+    assert.equal(r.body.schema, 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4');
+    check(r.body.schema, r.body.data, 'the batch');
+    events.push(...r.body.data);
+  }
+  const kinds = new Set();
+  for (const e of events) {
+    const co = JSON.parse(e.co);
+    check(co.schema, co.data, 'co');
+    for (const entity of co.data) check(entity.schema, entity.data, 'an entity');
+    const exposure = e.ue_pr?.includes('dev.kizuna/slot_');
+    console.log('EV', e.e, e.url, e.ue_pr?.slice(60, 140), co.data.length, e.dtm);
+    assert.deepEqual(co.data.map((x) => x.schema.split('/')[1]),
+      exposure ? ['web_page', 'consent', 'slot_decision', 'session'] : ['web_page', 'consent', 'session']);
+    if (exposure) assert.deepEqual(co.data[2].data, JSON.parse(e.ue_pr).data.data, 'the decision entity holds the exposure\'s fields');
+    if (e.e === 'ue') {
+      const ue = JSON.parse(e.ue_pr);
+      check(ue.schema, ue.data, 'ue_pr');
+      check(ue.data.schema, ue.data.data, 'the event');
+      kinds.add(ue.data.schema.split('/')[1]);
+    } else {
+      assert.equal(e.e, 'pv');
+      kinds.add('pv');
+    }
+    // The same call through @snowplow/tracker-core: every field it
+    // sets has the same value in Kizuna's payload (ids and times aside).
+    const core = trackerCore({ base64: false });
+    core.setPlatform('web');
+    const ue = e.ue_pr && JSON.parse(e.ue_pr).data;
+    const built = core.track(e.e === 'pv'
+      ? buildPageView({ pageUrl: e.url, pageTitle: e.page, referrer: e.refr })
+      : buildSelfDescribingEvent({ event: ue }), co.data);
+    for (const [k, v] of Object.entries(built)) {
+      if (k === 'eid' || k === 'dtm') continue;
+      if (k === 'co' || k === 'ue_pr') assert.deepEqual(JSON.parse(e[k]), JSON.parse(v), k);
+      else if (k === 'url' || k === 'page' || k === 'refr') continue; // built from Kizuna's own values
+      else assert.equal(e[k], v, `${k} as tracker-core sets it`);
+    }
+    assert.match(e.eid, /^[0-9a-f-]{36}$/);
+    assert.ok(Number(e.dtm) > 1.7e12 && Number(e.stm) >= Number(e.dtm));
+  }
+  return { events, kinds };
+}
+
+test('every schema Kizuna publishes is a valid draft-04 self-describing schema, named as its path', () => {
+  const files = [];
+  const walk = (dir) => {
+    for (const f of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (f.isDirectory()) walk(path.join(dir, f.name));
+      else files.push(path.join(dir, f.name));
+    }
+  };
+  walk(OWN);
+  assert.ok(files.length >= 13, `${files.length} schemas`);
+  for (const file of files) {
+    const schema = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const [vendor, name, format, version] = path.relative(OWN, file).split(path.sep);
+    assert.deepEqual(schema.self, { vendor, name, format, version }, file);
+    assert.equal(schema.$schema, 'http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/schema/jsonschema/1-0-0#');
+    const { $schema, self, ...body } = schema;
+    assert.ok(ajv.validateSchema(body), `${file}: ${ajv.errorsText(ajv.errors)}`);
+  }
+});
+
 test('Snowplow tracker protocol: valid against every schema, and what tracker-core builds for the same calls', async () => {
   const { context, page, pageErrors } = await newPage(env.browser);
   try {
@@ -63,51 +138,45 @@ test('Snowplow tracker protocol: valid against every schema, and what tracker-co
     await page.goto('about:blank');
     await sleep(1500);
     const records = env.collector.records.slice(from);
-    assert.ok(records.length > 0);
-    const events = [];
-    for (const r of records) {
-      assert.equal(r.path, '/com.snowplowanalytics.snowplow/tp2');
-      assert.equal(r.body.schema, 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4');
-      check(r.body.schema, r.body.data, 'the batch');
-      events.push(...r.body.data);
-    }
-    const kinds = new Set();
-    for (const e of events) {
-      const co = JSON.parse(e.co);
-      check(co.schema, co.data, 'co');
-      for (const entity of co.data) check(entity.schema, entity.data, 'an entity');
-      assert.deepEqual(co.data.map((x) => x.schema.split('/')[1]), ['web_page', 'consent', 'session']);
-      if (e.e === 'ue') {
-        const ue = JSON.parse(e.ue_pr);
-        check(ue.schema, ue.data, 'ue_pr');
-        check(ue.data.schema, ue.data.data, 'the event');
-        kinds.add(ue.data.schema.split('/')[1]);
-      } else {
-        assert.equal(e.e, 'pv');
-        kinds.add('pv');
-      }
-      // The same call through @snowplow/tracker-core: every field it
-      // sets has the same value in Kizuna's payload (ids and times aside).
-      const core = trackerCore({ base64: false });
-      core.setPlatform('web');
-      const ue = e.ue_pr && JSON.parse(e.ue_pr).data;
-      const built = core.track(e.e === 'pv'
-        ? buildPageView({ pageUrl: e.url, pageTitle: e.page, referrer: e.refr })
-        : buildSelfDescribingEvent({ event: ue }), co.data);
-      for (const [k, v] of Object.entries(built)) {
-        if (k === 'eid' || k === 'dtm') continue;
-        if (k === 'co' || k === 'ue_pr') assert.deepEqual(JSON.parse(e[k]), JSON.parse(v), k);
-        else if (k === 'url' || k === 'page' || k === 'refr') continue; // built from Kizuna's own values
-        else assert.equal(e[k], v, `${k} as tracker-core sets it`);
-      }
-      assert.match(e.eid, /^[0-9a-f-]{36}$/);
-      assert.ok(Number(e.dtm) > 1.7e12 && Number(e.stm) >= Number(e.dtm));
-    }
+    const { events, kinds } = checkRecords(records);
     for (const k of ['pv', 'button_clicked', 'link_clicked', 'form_event', 'custom_event', 'identify', 'page_engagement']) {
       assert.ok(kinds.has(k), `a ${k} event was sent (${[...kinds]})`);
     }
     const identify = events.find((e) => e.ue_pr?.includes('dev.kizuna/identify'));
     assert.equal(identify.uid, 'user-7');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Snowplow tracker protocol on the slots page: exposures carry the slot decision entity, consent changes their audit event', async () => {
+  const { context, page, pageErrors } = await newPage(env.browser);
+  // With autotrack (newPage switches it off): sessions, clicks, engagement.
+  await context.addInitScript(() => { window.kizunaDemoNoAutotrack = false; });
+  try {
+    const from = env.collector.records.length;
+    const sent = () => env.collector.records.slice(from).flatMap((r) => r.body?.data ?? []);
+    const named = (name) => sent().filter((e) => e.ue_pr?.includes(`dev.kizuna/${name}/`));
+    await page.goto(`${env.collector.url}/slots.html?format=snowplow`);
+    await page.waitForFunction(() => typeof window.kizuna === 'function' && typeof window.kizuna.decide === 'function');
+    const hero = await page.evaluate(() => window.kizuna.decide('hero'));
+    await waitUntil(() => named('slot_viewed').some((e) => JSON.parse(e.ue_pr).data.data.slot === 'hero'), 5000, 'the hero\'s slot_viewed');
+    await page.click('[data-kz-slot=hero] > h2');
+    await page.evaluate(() => window.kizuna('consent', { marketing: false }));
+    await page.evaluate(() => window.kizuna.flush());
+    await waitUntil(() => named('slot_clicked').length === 1 && named('consent_updated').length === 1, 5000, 'slot_clicked and consent_updated');
+    await page.goto('about:blank');
+    await sleep(500);
+    const { events, kinds } = checkRecords(env.collector.records.slice(from));
+    for (const k of ['pv', 'slot_viewed', 'slot_clicked', 'consent_updated']) {
+      assert.ok(kinds.has(k), `a ${k} event was sent (${[...kinds]})`);
+    }
+    const clicked = events.find((e) => e.ue_pr?.includes('dev.kizuna/slot_clicked/'));
+    const decision = JSON.parse(clicked.co).data[2].data;
+    assert.deepEqual({ slot: decision.slot, variant: decision.variant, holdout: decision.holdout },
+      { slot: 'hero', variant: hero.variant, holdout: hero.holdout }, 'the decision kz.decide() returned');
+    assert.ok(decision.propensity > 0 && decision.propensity <= 1);
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();
