@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { trackerCore, buildPageView, buildSelfDescribingEvent } from '@snowplow/tracker-core';
 import { startCollector } from '../www/collector.mjs';
+import { eventName } from '../www/collector/warehouse.mjs';
+import { kpis } from '../www/collector/kpis.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kizuna-warehouse-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -115,5 +118,66 @@ test('a database file another process holds locked: the collector says so and ke
     }
   } finally {
     holder.kill();
+  }
+});
+
+test('eventName turns each of Kizuna\'s Snowplow schemas back into its event name (the pairs shared with the encoder)', () => {
+  const { events } = JSON.parse(fs.readFileSync(new URL('./fixtures/snowplow-events.json', import.meta.url), 'utf8'));
+  for (const { event, schema } of events) {
+    const data = schema === 'custom_event' || schema === 'form_event' ? { name: event, properties: {} } : {};
+    assert.equal(eventName('dev.kizuna', schema, data), event, schema);
+  }
+  assert.equal(eventName('com.acme', 'checkout_step', {}), 'checkout_step', 'another vendor\'s schema keeps its name');
+});
+
+test('the same visit in either format: the same rows (event names, properties, sessions) and the same KPIs', async () => {
+  const t0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+  const visit = [
+    ['page', null, {}],
+    ['track', 'Slot Viewed', { slot: 'hero', variant: 'shoes', holdout: false, reason: 'thompson', propensity: 0.5 }],
+    ['track', 'Slot Clicked', { slot: 'hero', variant: 'shoes', holdout: false, reason: 'thompson', propensity: 0.5 }],
+    ['track', 'Page Engagement', { engagedMs: 12000, path: '/p' }],
+    ['track', 'Order Completed', { revenue: 30 }],
+    ['track', 'Survey Responded', { survey: 'nps', trigger: 'order', score: 9 }],
+    ['track', 'Audience Report', { segment: 'loyal', topic: 'shoes', epsilon: 2, mechanism: 'k-rr', topics: ['shoes', 'outerwear'] }],
+    ['page', null, {}],
+  ];
+  const own = new Map(JSON.parse(fs.readFileSync(new URL('./fixtures/snowplow-events.json', import.meta.url), 'utf8')).events.map((p) => [p.event, p.schema]));
+  const url = 'https://s.example/p';
+  const seg = { batch: visit.map(([type, event, properties], i) => ({ type, ...(event ? { event } : {}), properties, messageId: `m${i}`, anonymousId: 'a1',
+    timestamp: new Date(t0 + i * 1000).toISOString(), context: { page: { url }, session: { id: 's1', index: 1 } } })), sentAt: new Date(t0 + 9000).toISOString() };
+  // The Snowplow side is built by @snowplow/tracker-core, which builds what
+  // Kizuna's encoder sends for the same call (tests/e2e/snowplow.test.mjs).
+  const core = trackerCore({ base64: false });
+  core.setPlatform('web');
+  const session = [{ schema: 'iglu:dev.kizuna/session/jsonschema/1-0-0', data: { id: 's1', index: 1 } }];
+  const sp = { schema: 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4', data: visit.map(([type, event, properties], i) => {
+    const schema = own.get(event) ?? 'custom_event';
+    const data = schema === 'custom_event' ? { name: event, properties } : properties;
+    const built = core.track(type === 'page' ? buildPageView({ pageUrl: url })
+      : buildSelfDescribingEvent({ event: { schema: `iglu:dev.kizuna/${schema}/jsonschema/1-0-0`, data } }), session, t0 + i * 1000);
+    return { ...built, eid: `m${i}`, duid: 'a1', url };
+  }) };
+  const a = await startCollector({ out: path.join(tmp, 'same-seg.ndjson') });
+  const b = await startCollector({ out: path.join(tmp, 'same-sp.ndjson') });
+  try {
+    assert.equal((await post(a, '/collect', seg)).status, 200);
+    assert.equal((await post(b, '/com.snowplowanalytics.snowplow/tp2', sp)).status, 200);
+    const select = 'SELECT type, event, message_id, anonymous_id, session_id, session_index, epoch_ms(ts) AS ts, path, properties FROM events ORDER BY message_id';
+    const rows = async (c) => (await c.warehouse.query(select)).map((r) => ({ ...r, properties: JSON.parse(r.properties) }));
+    const [ra, rb] = [await rows(a), await rows(b)];
+    assert.equal(ra.length, visit.length);
+    assert.deepEqual(rb, ra);
+    const [ka, kb] = [await kpis(a.warehouse), await kpis(b.warehouse)];
+    assert.deepEqual(kb, ka);
+    // Not an empty agreement: each KPI has the visit in it.
+    assert.deepEqual(ka.ctr.rows.map((r) => [r.slot, r.views, r.clicks]), [['hero', 1, 1]]);
+    assert.equal(ka.conversion.rate, 1);
+    assert.equal(ka.engagement.rate, 1);
+    assert.deepEqual([ka.nps.responses, ka.nps.score], [1, 100]);
+    assert.equal(ka.totals.pageViews, 2);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });

@@ -27,9 +27,14 @@ if (topic) document.body.dataset.kzTopic = topic;
 // events (clicks on the shop's buttons, engagement) would mix in.
 const noAutotrack = window.kizunaDemoNoAutotrack === true;
 
+// ?format=snowplow sends Snowplow's tracker protocol instead of Segment's
+// batches; ?insights=1 adds audience reports (local differential privacy).
+const snowplow = params.get('format') === 'snowplow';
+
 const ready = init({
   ...(noAutotrack ? { autotrack: false } : {}),
-  endpoint: '/collect',
+  endpoint: snowplow ? '/' : '/collect',
+  ...(snowplow ? { format: 'snowplow' } : {}),
   writeKey: 'demo',
   debug,
   consent: { mode },
@@ -42,6 +47,7 @@ const ready = init({
       cart: { on: 'cart-abandoned', windowMinutes: 1, message: 'Still thinking it over? Your cart is waiting.', link: '/?topic=cart' },
       nps: { on: 'order', survey: true, everyDays: 90, quietDays: 90 },
     },
+    ...(params.has('insights') ? { insights: { topics: ['shoes', 'outerwear', 'accessories'] } } : {}),
   } : {}),
   slots: {
     hero: { holdout: 0.1, variants: { shoes: { prior: 0.05 }, outerwear: { prior: 0.05 }, accessories: { prior: 0.04 } } },

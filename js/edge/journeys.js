@@ -51,11 +51,17 @@ function el(tag, attrs, ...children) {
 
 let ids = 0;
 
+// Kizuna's own controls are left out of autotrack (their answers are the
+// Journey/Survey events): no Button Clicked for Send or Close, no Form
+// Started/Submitted for the survey in the site's form figures. A link a
+// message carries is the site's navigation and is still a link click.
+const OWN = 'data-kz-no-capture';
+
 /** The "why am I seeing this?" button and its sentence, with a link to forget the profile. */
 function why(explanation, forget) {
   const id = 'kz-why-' + (++ids);
-  const text = el('p', { class: 'kz-why-text', id, hidden: '' }, explanation + ' ');
-  const button = el('button', { type: 'button', class: 'kz-why', 'aria-expanded': 'false', 'aria-controls': id, text: 'Why am I seeing this?' });
+  const text = el('p', { class: 'kz-why-text', id, hidden: '', [OWN]: '' }, explanation + ' ');
+  const button = el('button', { type: 'button', class: 'kz-why', 'aria-expanded': 'false', 'aria-controls': id, [OWN]: '', text: 'Why am I seeing this?' });
   const forgetLink = el('button', { type: 'button', class: 'kz-why kz-forget', text: 'Forget my profile' });
   forgetLink.addEventListener('click', forget);
   text.append(forgetLink);
@@ -84,7 +90,7 @@ export function journeys({ cross }) {
   function show(j) {
     close(false);
     style();
-    const closeButton = el('button', { type: 'button', class: 'kz-close', 'aria-label': 'Close', text: '×' });
+    const closeButton = el('button', { type: 'button', class: 'kz-close', 'aria-label': 'Close', [OWN]: '', text: '×' });
     closeButton.addEventListener('click', () => close(true));
     const [whyButton, whyText] = why(j.explanation, forget);
     if (j.survey) {
@@ -95,7 +101,7 @@ export function journeys({ cross }) {
       }
       const comment = el('textarea', { rows: '2', maxlength: '1000', 'aria-label': 'Anything you would like to add? (optional)', placeholder: 'Anything you would like to add? (optional)' });
       const submit = el('button', { type: 'submit', class: 'kz-submit', disabled: '', text: 'Send' });
-      const form = el('form', { class: 'kz-survey-form' },
+      const form = el('form', { class: 'kz-survey-form', [OWN]: '' },
         el('fieldset', {}, el('legend', { id: q, text: j.message }), scores,
           el('div', { class: 'kz-ends', 'aria-hidden': 'true' }, el('span', { text: 'Not likely' }), el('span', { text: 'Very likely' }))),
         comment, submit);

@@ -4,7 +4,9 @@
 // its JSON Schema (Iglu Central's in ../shared/schemas, Kizuna's own in
 // www/schemas), and each payload is what @snowplow/tracker-core builds for
 // the same call. The slots page adds the exposures (slot_viewed,
-// slot_clicked, each with its slot_decision entity) and consent_updated.
+// slot_clicked, each with its slot_decision entity) and consent_updated;
+// the shop with the engage build its recommendation, survey and audience
+// report events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -177,6 +179,44 @@ test('Snowplow tracker protocol on the slots page: exposures carry the slot deci
     assert.deepEqual({ slot: decision.slot, variant: decision.variant, holdout: decision.holdout },
       { slot: 'hero', variant: hero.variant, holdout: hero.holdout }, 'the decision kz.decide() returned');
     assert.ok(decision.propensity > 0 && decision.propensity <= 1);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Snowplow tracker protocol on the shop with the engage build: recommendations, the NPS survey and the audience report, each under its own schema', async () => {
+  const { context, page, pageErrors } = await newPage(env.browser);
+  await context.addInitScript(() => { window.kizunaDemoNoAutotrack = false; window.kizunaDemoRecs = true; });
+  try {
+    const from = env.collector.records.length;
+    const sent = () => env.collector.records.slice(from).flatMap((r) => r.body?.data ?? []);
+    const named = (name) => sent().filter((e) => e.ue_pr?.includes(`dev.kizuna/${name}/`)).map((e) => JSON.parse(e.ue_pr).data.data);
+    await page.goto(`${env.collector.url}/?mode=opt-out&format=snowplow&insights=1`);
+    await page.waitForFunction(() => window.kz);
+    const first = await (await page.waitForFunction(() => document.querySelector('[data-kz-recs] [data-kz-position="1"]')?.getAttribute('data-kz-item'))).jsonValue();
+    await page.locator(`[data-kz-item=${first}]`).scrollIntoViewIfNeeded();
+    await waitUntil(() => named('recommendation_viewed').some((d) => d.item === first), 5000, 'recommendation_viewed');
+    await page.click(`[data-kz-item=${first}] button`);
+    await page.click('#order');
+    await page.waitForSelector('.kz-survey');
+    await page.click('.kz-survey input[value="9"]');
+    await page.click('.kz-survey .kz-submit');
+    await page.evaluate(() => window.kz.flush());
+    const wanted = ['recommendation_clicked', 'survey_shown', 'survey_responded', 'audience_report'];
+    await waitUntil(() => wanted.every((n) => named(n).length > 0), 5000, wanted.join(', '));
+    await page.goto('about:blank');
+    await sleep(500);
+    const { kinds } = checkRecords(env.collector.records.slice(from));
+    // Kizuna's own survey is not a site form, nor its Send a site button.
+    assert.deepEqual(named('form_event'), []);
+    assert.deepEqual(named('button_clicked').map((b) => b.id ?? b.text), ['View', 'order']);
+    for (const k of ['pv', 'recommendation_viewed', 'custom_event', ...wanted]) {
+      assert.ok(kinds.has(k), `a ${k} event was sent (${[...kinds]})`);
+    }
+    assert.deepEqual(named('recommendation_clicked')[0], { slot: 'for-you', item: first, position: 1, reason: named('recommendation_viewed')[0].reason });
+    assert.deepEqual(named('survey_responded')[0], { survey: 'nps', trigger: 'order', score: 9 });
+    assert.deepEqual(Object.keys(named('audience_report')[0]).sort(), ['epsilon', 'mechanism', 'segment', 'topic', 'topics']);
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();

@@ -26,6 +26,20 @@ const parse = (s) => {
   try { return JSON.parse(s); } catch (_) { return null; }
 };
 
+/**
+ * The event name a Snowplow self-describing event stands for, the same as
+ * the Segment format's `event`, so one query (and the KPIs) reads either
+ * format: `custom_event` and `form_event` carry it as `name`; each of
+ * Kizuna's own event schemas is its name in snake case (`slot_viewed` is
+ * `Slot Viewed`; pairs in tests/fixtures/snowplow-events.json, shared with
+ * src/engine/encode/snowplow.rs); another vendor's schema keeps its name.
+ */
+export function eventName(vendor, schema, data) {
+  if (schema === 'custom_event' || schema === 'form_event') return data?.name ?? schema;
+  if (vendor !== 'dev.kizuna') return schema;
+  return schema.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+}
+
 /** The rows of one accepted batch (Segment's `batch` or Snowplow's `data`). */
 export function rowsOf(record) {
   const received = Date.parse(record.receivedAt);
@@ -42,9 +56,9 @@ export function rowsOf(record) {
       const co = parse(e.co || e.cx) ?? { data: [] };
       const session = co.data?.find((x) => String(x.schema).includes('/session/'))?.data;
       const ue = parse(e.ue_pr)?.data;
-      const schema = String(ue?.schema ?? '').split('/')[1] ?? '';
+      const [vendor, schema = ''] = String(ue?.schema ?? '').replace(/^iglu:/, '').split('/');
       const type = e.e === 'pv' ? 'page' : schema === 'identify' ? 'identify' : 'track';
-      const name = type !== 'track' ? null : ue?.data?.name ?? schema;
+      const name = type !== 'track' ? null : eventName(vendor, schema, ue?.data);
       const props = type === 'page' ? {} : (schema === 'custom_event' || schema === 'form_event') ? ue?.data?.properties ?? {} : schema === 'identify' ? ue?.data?.traits ?? {} : ue?.data ?? {};
       rows.push([received, 'snowplow', type, name, e.eid ?? null, e.duid ?? null, e.uid ?? null, session?.id ?? null, session?.index ?? null,
         Number(e.dtm) || received, e.url ?? null, e.url ? pathOf(e.url) : null, JSON.stringify(props), JSON.stringify(co.data ?? [])]);

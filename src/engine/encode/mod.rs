@@ -2,6 +2,8 @@
 //!
 //! - [`segment`]: Segment's batch format (Kizuna's own), which Segment,
 //!   RudderStack, Jitsu and other Segment-compatible collectors accept.
+//! - [`snowplow`]: Snowplow's tracker protocol (`format: 'snowplow'`), for
+//!   Snowplow pipelines.
 
 pub mod segment;
 pub mod snowplow;

@@ -1,0 +1,25 @@
+//! Which schema each of Kizuna's events goes under in Snowplow's tracker
+//! protocol, against the golden pairs in `tests/fixtures/snowplow-events.json`
+//! (the collector's `eventName` reads the same pairs back, in
+//! `tests/warehouse.test.mjs`), and that each schema is published.
+
+use kizuna::engine::encode::snowplow::schema_of;
+use kizuna::engine::pipeline::event::Kind;
+
+#[test]
+fn every_event_goes_under_its_golden_schema_and_the_schema_is_published() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snowplow-events.json")).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let pairs = fixture["events"].as_array().unwrap();
+    assert!(pairs.len() >= 18);
+    for p in pairs {
+        let (event, schema) = (p["event"].as_str().unwrap(), p["schema"].as_str().unwrap());
+        assert_eq!(schema_of(Kind::Track, &format!("\"{event}\"")), schema, "{event}");
+        let file = format!("{}/www/schemas/dev.kizuna/{schema}/jsonschema/1-0-0", env!("CARGO_MANIFEST_DIR"));
+        let published: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"))).unwrap();
+        assert_eq!(published["self"]["name"], schema);
+    }
+    assert_eq!(schema_of(Kind::Identify, "null"), "identify");
+    // A site's event named like a schema is still its own event.
+    assert_eq!(schema_of(Kind::Track, "\"slot_viewed\""), "custom_event");
+}
