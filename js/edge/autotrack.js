@@ -78,10 +78,16 @@ function formOf(form) {
 
 function fieldsOf(form) {
   const out = [];
+  const groups = new Set();
   for (const f of Array.from(form.elements || [])) {
     const type = String(f.type || f.tagName || '').toLowerCase();
     if (!f.name && !f.id) continue;
     if (/^(submit|button|reset|image|fieldset)$/.test(type)) continue;
+    // A radio group (or checkboxes sharing a name) is one question: one field.
+    if ((type === 'radio' || type === 'checkbox') && f.name) {
+      if (groups.has(type + f.name)) continue;
+      groups.add(type + f.name);
+    }
     out.push('[' + lit(type) + ',' + lit(f.name || f.id) + ',' + lit(f.getAttribute('autocomplete') || '') + ']');
   }
   return '[' + out.join(',') + ']';

@@ -161,8 +161,9 @@ test('forms: started, submitted, abandoned; names and types only, never a value,
     assert.equal(f.formId, 'signup-form');
     assert.equal(f.formName, 'signup');
     assert.equal(f.action, '/spa/welcome');
-    assert.deepEqual(f.fields, [{ name: 'email', type: 'email' }, { name: 'plan', type: 'select-one' }, { name: 'bio', type: 'textarea' }]);
-    assert.equal(f.fieldCount, 7);
+    // The radio group of three is one field.
+    assert.deepEqual(f.fields, [{ name: 'email', type: 'email' }, { name: 'plan', type: 'select-one' }, { name: 'bio', type: 'textarea' }, { name: 'contact', type: 'radio' }]);
+    assert.equal(f.fieldCount, 8);
     assert.equal(f.unnamedFields, 4, 'password, card number, security code, hidden token');
     assert.equal(abandoned[0].properties.formId, 'newsletter');
     const all = s.bodies().join('\n');
