@@ -67,7 +67,6 @@ function checkRecords(records) {
     check(co.schema, co.data, 'co');
     for (const entity of co.data) check(entity.schema, entity.data, 'an entity');
     const exposure = e.ue_pr?.includes('dev.kizuna/slot_');
-    console.log('EV', e.e, e.url, e.ue_pr?.slice(60, 140), co.data.length, e.dtm);
     assert.deepEqual(co.data.map((x) => x.schema.split('/')[1]),
       exposure ? ['web_page', 'consent', 'slot_decision', 'session'] : ['web_page', 'consent', 'session']);
     if (exposure) assert.deepEqual(co.data[2].data, JSON.parse(e.ue_pr).data.data, 'the decision entity holds the exposure\'s fields');
