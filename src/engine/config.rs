@@ -124,7 +124,7 @@ impl Privacy {
             1 => {
                 // The first known browser token, with its major version.
                 for name in ["Edg/", "OPR/", "Firefox/", "Chrome/", "Version/"] {
-                    if let Some(at) = ua.as_bytes().windows(name.len()).position(|w| w == name.as_bytes()) {
+                    if let Some(at) = crate::engine::text::url::find(ua, name) {
                         let rest = ua.get(at + name.len()..).unwrap_or("");
                         let digits = rest.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
                         let label = if name == "Version/" { "Safari/" } else { name };
@@ -139,14 +139,12 @@ impl Privacy {
 
     /// `document.referrer` as it may leave the page.
     pub fn referrer(&self, r: &str) -> String {
-        let cut = |s: &str, at: Option<usize>| s.get(..at.unwrap_or(s.len())).unwrap_or("").to_string();
         match self.referrer {
             0 => r.into(),
-            1 => cut(r, r.bytes().position(|b| b == b'?' || b == b'#')),
+            1 => r.get(..r.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(r.len())).unwrap_or("").into(),
             2 => {
-                let host = r.as_bytes().windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
-                let end = r.bytes().skip(host).position(|b| b == b'/' || b == b'?' || b == b'#').map_or(r.len(), |i| i + host);
-                if host == 0 { String::new() } else { cat(&[&cut(r, Some(end)), "/"]) }
+                use crate::engine::text::url::{find, origin};
+                if find(r, "://").is_none() { String::new() } else { cat(&[origin(r), "/"]) }
             }
             _ => String::new(),
         }

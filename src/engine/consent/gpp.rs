@@ -63,6 +63,14 @@ pub struct GppConsent {
     pub gpc: bool,
 }
 
+impl GppConsent {
+    /// Whether a US section said anything (an opt-out or not, a
+    /// sensitive-data opt-out, GPC): the choice's source is then `gpp`.
+    pub fn us_signal(&self) -> bool {
+        self.marketing.is_some() || self.sensitive_opt_out || self.gpc
+    }
+}
+
 /// Bits of a base64url text, most significant first.
 struct Bits<'a> {
     s: &'a [u8],

@@ -212,7 +212,7 @@ impl ConsentState {
             Signal::Stored(_) => false,
             Signal::Api { .. } | Signal::Gpc => true,
             Signal::Tcf(tc) => matches!(tc, TcfConsent::Decided { .. }),
-            Signal::Gpp(g) => g.marketing.is_some() || g.sensitive_opt_out || g.gpc || matches!(g.tcf, Some(TcfConsent::Decided { .. })),
+            Signal::Gpp(g) => g.us_signal() || matches!(g.tcf, Some(TcfConsent::Decided { .. })),
             Signal::Gcm(cmd) => cmd.update,
         };
         match signal {
@@ -281,7 +281,7 @@ impl ConsentState {
                     self.gpc = true;
                     self.gpc_lifted = false;
                 }
-                if g.marketing.is_some() || g.sensitive_opt_out || g.gpc {
+                if g.us_signal() {
                     self.source = String::from("gpp");
                     self.has_choice = true;
                 }

@@ -71,15 +71,22 @@ pub fn is_valid_endpoint(s: &str) -> bool {
     matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/'))
 }
 
+/// The scheme and host of a URL (`https://shop.example` of
+/// `https://shop.example/a?b`): everything before the first `/`, `?` or `#`
+/// after `://` (or after the start when there is none).
+pub fn origin(url: &str) -> &str {
+    let host = find(url, "://").map_or(0, |i| i + 3);
+    let end = at(url, host, url.len()).bytes().position(|b| b == b'/' || b == b'?' || b == b'#').map_or(url.len(), |j| host + j);
+    at(url, 0, end)
+}
+
 /// An endpoint made absolute against the page URL (`/collect` on
 /// `https://shop.example/a` → `https://shop.example/collect`).
 pub fn resolve_endpoint(endpoint: &str, page_url: &str) -> String {
     if !endpoint.starts_with('/') {
         return endpoint.to_string();
     }
-    let host = find(page_url, "://").map_or(0, |i| i + 3);
-    let end = at(page_url, host, page_url.len()).bytes().position(|b| b == b'/' || b == b'?' || b == b'#').map_or(page_url.len(), |j| host + j);
-    let mut s = String::from(at(page_url, 0, end));
+    let mut s = String::from(origin(page_url));
     s.push_str(endpoint);
     s
 }
