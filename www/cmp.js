@@ -1,6 +1,7 @@
 // The CMP demo: Kizuna started on a page whose consent comes from a TCF CMP
 // and from Consent Mode (see cmp-stubs.js).
 import { init } from '/kizuna/index.js';
+import { showConsent } from '/consent-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -14,14 +15,7 @@ const kz = await init({
 window.kz = kz;
 kz.page();
 
-const show = () => {
-  const c = kz.consent.get();
-  $('consent-state').textContent = `analytics ${c.analytics}, personalization ${c.personalization}, marketing ${c.marketing}`;
-  const record = localStorage.getItem('kizuna:consent');
-  $('consent-source').textContent = record ? JSON.parse(record).source : 'none';
-};
-kz.consent.onChange(show);
-show();
+showConsent(kz);
 
 const tcf = (purposes, gdpr = true) => {
   const tc = window.cmp.choose(purposes, gdpr);

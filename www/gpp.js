@@ -1,5 +1,6 @@
 // The GPP demo: Kizuna on a page whose consent comes from a GPP CMP (see gpp-stub.js).
 import { init } from '/kizuna/index.js';
+import { showConsent } from '/consent-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const kz = await init({
@@ -11,14 +12,7 @@ const kz = await init({
 window.kz = kz;
 kz.page();
 
-const show = () => {
-  const c = kz.consent.get();
-  $('consent-state').textContent = `analytics ${c.analytics}, personalization ${c.personalization}, marketing ${c.marketing}`;
-  const record = localStorage.getItem('kizuna:consent');
-  $('consent-source').textContent = record ? JSON.parse(record).source : 'none';
-};
-kz.consent.onChange(show);
-show();
+showConsent(kz);
 for (const name of ['none', 'optout', 'sensitive', 'gpc']) {
   $('gpp-' + name).addEventListener('click', () => { $('gpp-last').textContent = window.gppCmp.choose(name); });
 }
