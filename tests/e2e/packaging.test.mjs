@@ -50,6 +50,14 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** 300 ms on: no securitypolicyviolation event, no CSP console message, no page error. */
+async function assertNoViolation(page, consoleMessages, pageErrors) {
+  await page.waitForTimeout(300);
+  assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no securitypolicyviolation');
+  assert.deepEqual(consoleMessages.filter((m) => /Content.Security.Policy|Refused/i.test(m.text)), []);
+  assert.deepEqual(pageErrors, []);
+}
+
 async function open(url, contextOptions) {
   const context = await browser.newContext(contextOptions);
   // The demo pages count their own events exactly: autotrack off (see helpers.mjs).
@@ -142,10 +150,7 @@ for (const [name, url, eventName] of [
       assert.equal(await page.textContent('#status'), 'ready');
       const events = await waitForEvents(collector, (e) => e.event === eventName, 5000, 1);
       assert.equal(events.length, 1);
-      await page.waitForTimeout(300);
-      assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no securitypolicyviolation');
-      assert.deepEqual(consoleMessages.filter((m) => /Content.Security.Policy|Refused/i.test(m.text)), []);
-      assert.deepEqual(pageErrors, []);
+      await assertNoViolation(page, consoleMessages, pageErrors);
     } finally {
       await context.close();
     }
@@ -163,10 +168,7 @@ test(`a strict CSP (${STRICT}): a journey message of the engage build shows, sty
     });
     assert.deepEqual(look, { text: 'Hello under a strict CSP', position: 'fixed' }, 'the constructed stylesheet applies');
     await page.click('.kz-journey .kz-why:not(.kz-forget)');
-    await page.waitForTimeout(300);
-    assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no securitypolicyviolation');
-    assert.deepEqual(consoleMessages.filter((m) => /Content.Security.Policy|Refused/i.test(m.text)), []);
-    assert.deepEqual(pageErrors, []);
+    await assertNoViolation(page, consoleMessages, pageErrors);
   } finally {
     await context.close();
   }

@@ -99,6 +99,12 @@ function checkRecords(records) {
   return { events, kinds };
 }
 
+/** `named(schema)`: the data of each dev.kizuna `schema` event the collector got after record `from`. */
+function sentSince(from) {
+  return (name) => env.collector.records.slice(from).flatMap((r) => r.body?.data ?? [])
+    .filter((e) => e.ue_pr?.includes(`dev.kizuna/${name}/`)).map((e) => JSON.parse(e.ue_pr).data.data);
+}
+
 test('every schema Kizuna publishes is a valid draft-04 self-describing schema, named as its path', () => {
   const files = [];
   const walk = (dir) => {
@@ -157,12 +163,11 @@ test('Snowplow tracker protocol on the slots page: exposures carry the slot deci
   await context.addInitScript(() => { window.kizunaDemoNoAutotrack = false; });
   try {
     const from = env.collector.records.length;
-    const sent = () => env.collector.records.slice(from).flatMap((r) => r.body?.data ?? []);
-    const named = (name) => sent().filter((e) => e.ue_pr?.includes(`dev.kizuna/${name}/`));
+    const named = sentSince(from);
     await page.goto(`${env.collector.url}/slots.html?format=snowplow`);
     await page.waitForFunction(() => typeof window.kizuna === 'function' && typeof window.kizuna.decide === 'function');
     const hero = await page.evaluate(() => window.kizuna.decide('hero'));
-    await waitUntil(() => named('slot_viewed').some((e) => JSON.parse(e.ue_pr).data.data.slot === 'hero'), 5000, 'the hero\'s slot_viewed');
+    await waitUntil(() => named('slot_viewed').some((d) => d.slot === 'hero'), 5000, 'the hero\'s slot_viewed');
     await page.click('[data-kz-slot=hero] > h2');
     await page.evaluate(() => window.kizuna('consent', { marketing: false }));
     await page.evaluate(() => window.kizuna.flush());
@@ -189,8 +194,7 @@ test('Snowplow tracker protocol on the shop with the engage build: recommendatio
   await context.addInitScript(() => { window.kizunaDemoNoAutotrack = false; window.kizunaDemoRecs = true; });
   try {
     const from = env.collector.records.length;
-    const sent = () => env.collector.records.slice(from).flatMap((r) => r.body?.data ?? []);
-    const named = (name) => sent().filter((e) => e.ue_pr?.includes(`dev.kizuna/${name}/`)).map((e) => JSON.parse(e.ue_pr).data.data);
+    const named = sentSince(from);
     await page.goto(`${env.collector.url}/?mode=opt-out&format=snowplow&insights=1`);
     await page.waitForFunction(() => window.kz);
     const first = await (await page.waitForFunction(() => document.querySelector('[data-kz-recs] [data-kz-position="1"]')?.getAttribute('data-kz-item'))).jsonValue();
