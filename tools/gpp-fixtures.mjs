@@ -100,9 +100,11 @@ export function build() {
     for (const [section, fields] of Object.entries(sections)) {
       // A section with no field set still has to be present (its default).
       if (section !== 'tcfeuv2') m.setFieldValue(section, 'MspaCoveredTransaction', 1);
-      // Fixed TC string dates: the strings must not change from run to run.
-      if (section === 'tcfeuv2') for (const f of ['Created', 'LastUpdated']) m.setFieldValue(section, f, new Date('2026-01-01T00:00:00Z'));
       for (const [f, v] of Object.entries(fields)) m.setFieldValue(section, f, v);
+      // Fixed TC string dates, set last: the encoder stamps today's date on
+      // every other field it sets, and the strings must not change from day
+      // to day.
+      if (section === 'tcfeuv2') m.setFieldValue(section, 'Created', new Date('2026-01-01T00:00:00Z'));
     }
     return { name, gpp: m.encode(), applicable, expect: expected(sections, applicable) };
   });
