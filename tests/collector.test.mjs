@@ -39,6 +39,11 @@ const segmentBatch = (n = 2) => ({
   sentAt: new Date().toISOString(),
 });
 
+/** POST to a state-changing /collector/* route, with the header it needs (a cross-site page cannot send it). */
+function control(pathname) {
+  return fetch(c.url + pathname, { method: 'POST', headers: { 'X-Kizuna-Collector': '1' } });
+}
+
 function post(pathname, body, contentType = 'text/plain;charset=UTF-8') {
   return fetch(c.url + pathname, {
     method: 'POST',
@@ -175,7 +180,7 @@ test('failNext answers the status without recording, then recovers', async () =>
 });
 
 test('failure injection over HTTP via /collector/fail', async () => {
-  const set = await fetch(`${c.url}/collector/fail?status=429&count=1&retryAfter=2`, { method: 'POST' });
+  const set = await control('/collector/fail?status=429&count=1&retryAfter=2');
   assert.equal(set.status, 200);
   await set.arrayBuffer();
   const res = await post('/collect', segmentBatch(1));
@@ -214,7 +219,7 @@ test('fault rules: refuse, hang (dropped after ms), 429 with Retry-After, count,
   const started = Date.now();
   await assert.rejects(post('/collect', segmentBatch(1)));
   assert.ok(Date.now() - started >= 250, 'the hung request was held');
-  const set = await fetch(`${c.url}/collector/fault?mode=status&status=429&retryAfter=3&count=1`, { method: 'POST' });
+  const set = await control('/collector/fault?mode=status&status=429&retryAfter=3&count=1');
   assert.equal(set.status, 200);
   await set.arrayBuffer();
   const limited = await post('/collect', segmentBatch(1));
@@ -222,10 +227,10 @@ test('fault rules: refuse, hang (dropped after ms), 429 with Retry-After, count,
   assert.equal(limited.headers.get('retry-after'), '3');
   await limited.arrayBuffer();
   assert.equal((await post('/collect', segmentBatch(1))).status, 200, 'count 1: the rule is spent');
-  const bad = await fetch(`${c.url}/collector/fault?mode=explode`, { method: 'POST' });
+  const bad = await control('/collector/fault?mode=explode');
   assert.equal(bad.status, 400);
   await bad.arrayBuffer();
-  const clear = await fetch(`${c.url}/collector/fault?clear`, { method: 'POST' });
+  const clear = await control('/collector/fault?clear');
   assert.equal(clear.status, 200);
   await clear.arrayBuffer();
 });
@@ -236,7 +241,7 @@ test('SSE stream delivers existing and new records', async () => {
   const res = await fetch(`${c.url}/collector/stream`, { signal: ac.signal });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/event-stream/);
-  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.equal(res.headers.get('access-control-allow-origin'), null, 'same-origin only');
 
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -341,9 +346,9 @@ test('malformed request targets do not crash the server', async () => {
 test('POST /collector/clear empties memory but not the file', async () => {
   const lines = fs.readFileSync(c.file, 'utf8').split('\n').filter(Boolean).length;
   assert.ok(c.records.length > 0);
-  const res = await fetch(`${c.url}/collector/clear`, { method: 'POST' });
+  const res = await control('/collector/clear');
   assert.equal(res.status, 200);
-  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.equal(res.headers.get('access-control-allow-origin'), null, 'same-origin only');
   await res.arrayBuffer();
   assert.equal(c.records.length, 0);
   assert.deepEqual(await (await fetch(`${c.url}/collector/batches`)).json(), []);

@@ -13,22 +13,29 @@
 //   import { startCollector } from './www/collector.mjs';
 //   const c = await startCollector({ port: 0 });   // c.url, c.records, c.failNext(503, 2), await c.close()
 //
-// It listens on 127.0.0.1 only. Endpoints:
-//   POST /collect, /v1/batch, /beacon/v1/batch, /com.snowplowanalytics.snowplow/tp2
+// It listens on 127.0.0.1 only, and answers only requests whose Host names it
+// (127.0.0.1, localhost or [::1] with its port). Endpoints:
+//   POST /collect, /v1/batch, /beacon/v1/batch, /com.snowplowanalytics.snowplow/tp2 (any origin)
 //   GET  /collector/batches | /collector/rejected | /collector/stream (SSE) | /collector/stats
+//        | /collector/kpis | /collector/sql?q=<one SELECT>   (same-origin only)
 //   POST /collector/clear | /collector/fail?status=503&count=2&retryAfter=1
 //        | /collector/fault?mode=reset|refuse|hang|status&every=3&count=…&status=…&retryAfter=…&ms=… (or ?clear)
+//        (same-origin only, with the header X-Kizuna-Collector: 1)
 //   GET/HEAD anything else → static files from the mounts (longest prefix wins)
 //
 // This file is the entry point: the command line, and the exports tests and tools
 // import. The server itself lives in www/collector/, one job per file:
 //   server.mjs     startCollector(), routing, the /collector/* API, error handling
+//   guard.mjs      who may talk to it: the Host check, same-origin /collector/*, the control header
 //   ingest.mjs     the collect endpoints: body limits, content types, payload checks
 //   store.mjs      records and rejections in memory, the NDJSON file
 //   stream.mjs     Server-Sent Events (/collector/stream)
 //   faults.mjs     injected failures, delays and fault rules (failNext, delayNext, fault, /collector/fail, /collector/fault)
 //   static.mjs     static files from the mounts
-//   responses.mjs  JSON answers and CORS headers shared by the above
+//   warehouse.mjs  the DuckDB database (locked down: no file access), Parquet export
+//   sql.mjs        /collector/sql: one read-only SELECT, row and time limits
+//   kpis.mjs       the dashboard's figures
+//   responses.mjs  JSON answers and the collect endpoints' CORS headers
 
 import os from 'node:os';
 import path from 'node:path';

@@ -163,7 +163,8 @@ stream.addEventListener('batch', (message) => {
   for (const event of record.body.batch ?? record.body.data ?? []) showEvent(event, record);
 });
 $('clear').addEventListener('click', async () => {
-  await fetch('/collector/clear', { method: 'POST' });
+  // The header marks it as the collector's own page (a cross-site form cannot send it).
+  await fetch('/collector/clear', { method: 'POST', headers: { 'X-Kizuna-Collector': '1' } });
   $('events').replaceChildren();
   count = 0;
   $('count').textContent = '0';

@@ -7,7 +7,7 @@
 //
 // State lives on the collector's ctx: ctx.fault, ctx.delay, ctx.rules and ctx.hung.
 
-import { API_CORS_HEADERS, sendJson } from './responses.mjs';
+import { sendJson } from './responses.mjs';
 
 /** Arm `count` failures with `status` (count 0 disarms). Throws RangeError on bad input. */
 export function setFault(ctx, status, count, headers) {
@@ -54,11 +54,11 @@ export function injectFailure(ctx, req, res, query) {
   try {
     setFault(ctx, status, count, headers);
   } catch (err) {
-    sendJson(res, 400, { error: err.message }, API_CORS_HEADERS);
+    sendJson(res, 400, { error: err.message });
     return;
   }
   ctx.log(`next ${count} collect request(s) will answer ${status}`);
-  sendJson(res, 200, { ok: true, status, count, headers }, API_CORS_HEADERS);
+  sendJson(res, 200, { ok: true, status, count, headers });
 }
 
 // Fault rules, for the reliability tests: each rule applies to every `every`th
@@ -125,7 +125,7 @@ export function injectRule(ctx, req, res, query) {
   req.resume();
   if (query.has('clear')) {
     clearRules(ctx);
-    sendJson(res, 200, { ok: true, rules: 0 }, API_CORS_HEADERS);
+    sendJson(res, 200, { ok: true, rules: 0 });
     return;
   }
   const num = (k) => (query.has(k) ? Number(query.get(k)) : undefined);
@@ -133,8 +133,8 @@ export function injectRule(ctx, req, res, query) {
     const rule = addRule(ctx, { mode: query.get('mode') ?? undefined, status: num('status'), retryAfter: query.get('retryAfter'),
       every: num('every'), count: num('count'), ms: num('ms') });
     ctx.log(`fault rule: ${rule.mode} every ${rule.every}`);
-    sendJson(res, 200, { ok: true, rules: ctx.rules.length }, API_CORS_HEADERS);
+    sendJson(res, 200, { ok: true, rules: ctx.rules.length });
   } catch (err) {
-    sendJson(res, 400, { error: err.message }, API_CORS_HEADERS);
+    sendJson(res, 400, { error: err.message });
   }
 }

@@ -3,11 +3,12 @@
 // Why a file of its own: it is the one place that knows every part — it builds
 // the shared state (ctx), sends each request to the module whose job it is
 // (collect endpoints → ingest, /collector/* → the API below, anything else →
-// static files), turns crashes and malformed requests into answers, and closes
-// cleanly. The parts never import this file, so there are no cycles.
+// static files) once guard.mjs has let it through, turns crashes and malformed
+// requests into answers, and closes cleanly. The parts never import this file,
+// so there are no cycles.
 
 import http from 'node:http';
-import { API_CORS_HEADERS, PREFLIGHT_HEADERS, sendJson } from './responses.mjs';
+import { sendJson } from './responses.mjs';
 import { COLLECT_PATHS, handleCollect } from './ingest.mjs';
 import { clearRecords, defaultOutFile, prepareOutFile } from './store.mjs';
 import { broadcastClear, closeStreams, openStream } from './stream.mjs';
@@ -15,6 +16,8 @@ import { addRule, clearRules, injectFailure, injectRule, setDelay, setFault } fr
 import { defaultMounts, handleStatic, normalizeMounts } from './static.mjs';
 import { openWarehouse } from './warehouse.mjs';
 import { kpis } from './kpis.mjs';
+import { QueryError, MAX_ROWS } from './sql.mjs';
+import { controlReason, crossOriginReason, ownHost } from './guard.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -84,7 +87,7 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     clearFaults() {
       clearRules(ctx);
     },
-    /** The DuckDB side: `{ file, error, query(sql), exportParquet(file), settled() }`, or null. */
+    /** The DuckDB side: `{ file, error, query(sql), select(sql), exportParquet(file), settled() }`, or null. */
     warehouse: ctx.warehouse,
     close() {
       clearRules(ctx);
@@ -130,9 +133,17 @@ async function handleRequest(ctx, req, res) {
   }
   const { pathname, query } = target;
 
+  // Every route, static files and the collect endpoints too: a rebound DNS
+  // name must not reach anything (guard.mjs).
+  const host = ownHost(req);
+  if (!host) {
+    req.resume();
+    sendJson(res, 421, { error: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not this collector; use http://127.0.0.1:${req.socket.localPort}` });
+    return;
+  }
   if (COLLECT_PATHS.has(pathname)) return handleCollect(ctx, req, res, pathname);
   if (pathname === '/collector' || pathname.startsWith('/collector/')) {
-    return handleCollectorApi(ctx, req, res, pathname, query);
+    return handleCollectorApi(ctx, req, res, pathname, query, host);
   }
   return handleStatic(ctx, req, res, pathname, query);
 }
@@ -174,54 +185,64 @@ function handleClientError(ctx, err, socket) {
 // /collector/* viewing and control API
 // ---------------------------------------------------------------------------
 
+// Same-origin only (the dashboard and the demo are served by the collector):
+// no Access-Control-Allow-Origin on any answer, and guard.mjs refuses other
+// origins before a route runs.
 const API_ROUTES = {
-  'GET /collector/batches': (ctx, req, res) => sendJson(res, 200, ctx.records, API_CORS_HEADERS),
-  // SELECT over the events table (the dashboard's queries; 127.0.0.1 only).
-  'GET /collector/sql': async (ctx, req, res, query) => {
-    if (!ctx.warehouse || ctx.warehouse.error) return sendJson(res, 503, { error: ctx.warehouse?.error ?? 'no database' }, API_CORS_HEADERS);
-    const sql = String(query.get('q') ?? '');
-    if (!/^\s*(select|with|describe|summarize)\b/i.test(sql)) return sendJson(res, 400, { error: 'only SELECT, WITH, DESCRIBE or SUMMARIZE' }, API_CORS_HEADERS);
-    try {
-      sendJson(res, 200, await ctx.warehouse.query(sql), API_CORS_HEADERS);
-    } catch (e) {
-      sendJson(res, 400, { error: String(e.message).split('\n')[0] }, API_CORS_HEADERS);
-    }
-  },
+  'GET /collector/batches': (ctx, req, res) => sendJson(res, 200, ctx.records),
+  'GET /collector/sql': (ctx, req, res, query) => handleSql(ctx, req, res, query),
   'GET /collector/kpis': async (ctx, req, res) => {
-    if (!ctx.warehouse || ctx.warehouse.error) return sendJson(res, 503, { error: ctx.warehouse?.error ?? 'no database' }, API_CORS_HEADERS);
+    if (!ctx.warehouse || ctx.warehouse.error) return sendJson(res, 503, { error: ctx.warehouse?.error ?? 'no database' });
     try {
-      sendJson(res, 200, await kpis(ctx.warehouse), API_CORS_HEADERS);
+      sendJson(res, 200, await kpis(ctx.warehouse));
     } catch (e) {
-      sendJson(res, 500, { error: String(e.message).split('\n')[0] }, API_CORS_HEADERS);
+      sendJson(res, 500, { error: String(e.message).split('\n')[0] });
     }
   },
-  'GET /collector/rejected': (ctx, req, res) => sendJson(res, 200, ctx.rejected, API_CORS_HEADERS),
-  'GET /collector/stats': (ctx, req, res) =>
-    sendJson(res, 200, { file: ctx.file, stats: ctx.stats, pending: ctx.fault }, API_CORS_HEADERS),
+  'GET /collector/rejected': (ctx, req, res) => sendJson(res, 200, ctx.rejected),
+  'GET /collector/stats': (ctx, req, res) => sendJson(res, 200, { file: ctx.file, stats: ctx.stats, pending: ctx.fault }),
   'GET /collector/stream': (ctx, req, res) => openStream(ctx, req, res),
   'POST /collector/clear': (ctx, req, res) => handleClear(ctx, req, res),
   'POST /collector/fail': (ctx, req, res, query) => injectFailure(ctx, req, res, query),
   'POST /collector/fault': (ctx, req, res, query) => injectRule(ctx, req, res, query),
 };
 
-function handleCollectorApi(ctx, req, res, pathname, query) {
+function handleCollectorApi(ctx, req, res, pathname, query, host) {
+  const refused = crossOriginReason(req, host) ?? (req.method !== 'GET' && req.method !== 'HEAD' ? controlReason(req) : null);
+  if (refused) {
+    // A preflight lands here too: answered without any CORS header, so the
+    // browser never sends the request it asked about.
+    req.resume();
+    sendJson(res, 403, { error: refused });
+    return;
+  }
   const route = API_ROUTES[`${req.method} ${pathname}`];
   if (route) return route(ctx, req, res, query);
 
-  if (req.method === 'OPTIONS') {
-    res.writeHead(204, { ...API_CORS_HEADERS, ...PREFLIGHT_HEADERS, 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS' });
-    res.end();
-    return;
-  }
   const allowed = Object.keys(API_ROUTES)
     .filter((key) => key.endsWith(` ${pathname}`))
     .map((key) => key.split(' ')[0]);
   if (allowed.length > 0) {
-    const headers = { ...API_CORS_HEADERS, Allow: allowed.join(', ') };
-    sendJson(res, 405, { error: `method ${req.method} not allowed; use ${allowed.join(' or ')}` }, headers);
+    sendJson(res, 405, { error: `method ${req.method} not allowed; use ${allowed.join(' or ')}` }, { Allow: allowed.join(', ') });
     return;
   }
-  sendJson(res, 404, { error: `no collector endpoint at ${pathname}` }, API_CORS_HEADERS);
+  sendJson(res, 404, { error: `no collector endpoint at ${pathname}` });
+}
+
+/**
+ * GET /collector/sql?q=: one read-only SELECT (sql.mjs says what is refused
+ * and why). The rows are the answer; X-Kizuna-Truncated says when they were
+ * cut at MAX_ROWS.
+ */
+async function handleSql(ctx, req, res, query) {
+  if (!ctx.warehouse || ctx.warehouse.error) return sendJson(res, 503, { error: ctx.warehouse?.error ?? 'no database' });
+  try {
+    const { rows, truncated } = await ctx.warehouse.select(String(query.get('q') ?? ''));
+    sendJson(res, 200, rows, truncated ? { 'X-Kizuna-Truncated': `only the first ${MAX_ROWS} rows` } : {});
+  } catch (e) {
+    if (!(e instanceof QueryError)) throw e;
+    sendJson(res, 400, { error: e.message });
+  }
 }
 
 /** POST /collector/clear: empty memory (not the file) and tell the open streams. */
@@ -230,5 +251,5 @@ function handleClear(ctx, req, res) {
   const cleared = clearRecords(ctx);
   broadcastClear(ctx, cleared);
   ctx.log(`cleared ${cleared.records} record(s), ${cleared.rejected} rejection(s)`);
-  sendJson(res, 200, { ok: true, cleared }, API_CORS_HEADERS);
+  sendJson(res, 200, { ok: true, cleared });
 }

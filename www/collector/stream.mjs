@@ -6,14 +6,11 @@
 //
 // State lives on the collector's ctx: ctx.sseClients (and ctx.stats.streams).
 
-import { API_CORS_HEADERS } from './responses.mjs';
-
 const SSE_PING_MS = 15_000;
 
 /** Replay existing records, then push new ones as they arrive. */
 export function openStream(ctx, req, res) {
   res.writeHead(200, {
-    ...API_CORS_HEADERS,
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',
     Connection: 'keep-alive',

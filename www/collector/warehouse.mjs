@@ -6,8 +6,18 @@
 // The NDJSON log stays the durable copy: when the database cannot be
 // opened (locked by another process, corrupt) or a write fails, the
 // collector says so once and goes on without it.
+//
+// The instance is locked down as soon as it is open (lockDown): the
+// collector only inserts rows and exports Parquet, while GET
+// /collector/sql runs SQL from outside (sql.mjs) on this same instance —
+// a second instance cannot open the file while this one holds its lock.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { runSelect } from './sql.mjs';
 
 const COLUMNS = `
   received_at TIMESTAMP, format VARCHAR, type VARCHAR, event VARCHAR,
@@ -67,20 +77,54 @@ export function rowsOf(record) {
   return rows;
 }
 
+const literal = (text) => `'${String(text).replace(/'/g, "''")}'`;
+
+/**
+ * External access off: no file but the database's own (and its spill
+ * directory) can be read or written, no ATTACH of a file, no INSTALL or
+ * LOAD. The one exception is `exportDir`, a private directory Parquet
+ * exports are written to and moved out of at once (DuckDB fixes the
+ * allowed directories before external access goes off). Then the
+ * configuration is locked, so no statement can turn any of this back on.
+ */
+async function lockDown(connection, exportDir) {
+  await connection.run(`SET allowed_directories = [${literal(exportDir)}]`);
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
+}
+
+/** Moves a file, across file systems too (the export directory is in os.tmpdir()). */
+function moveFile(from, to) {
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if (e.code !== 'EXDEV') throw e;
+    fs.copyFileSync(from, to);
+    fs.rmSync(from, { force: true });
+  }
+}
+
 /**
  * Opens (or creates) the database at `file` and its `events` table.
  * Never throws: `{ error }` says why there is no database.
  */
 export async function openWarehouse(file, log) {
+  let instance;
   let connection;
+  const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kizuna-export-'));
   try {
-    const instance = await DuckDBInstance.create(file);
+    // No extension is fetched or loaded on demand (JSON and Parquet are built in).
+    instance = await DuckDBInstance.create(file, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
     connection = await instance.connect();
+    await lockDown(connection, exportDir);
     await connection.run(`CREATE TABLE IF NOT EXISTS events (${COLUMNS})`);
   } catch (e) {
+    fs.rmSync(exportDir, { recursive: true, force: true });
+    try { instance?.closeSync(); } catch (_) { /* not open */ }
     const error = `DuckDB database ${file} is unavailable (${String(e?.message ?? e).split('\n')[0]}); events are kept in the NDJSON log only`;
     console.error(`[collector] ${error}`);
-    return { file, error, insert() {}, query: async () => { throw new Error(error); }, exportParquet: async () => { throw new Error(error); }, settled: () => Promise.resolve() };
+    const unavailable = async () => { throw new Error(error); };
+    return { file, error, insert() {}, query: unavailable, select: unavailable, exportParquet: unavailable, settled: () => Promise.resolve() };
   }
   let chain = Promise.resolve();
   let told = false;
@@ -100,22 +144,39 @@ export async function openWarehouse(file, log) {
         }
       });
     },
-    /** Rows of a query, as objects (after every pending insert). */
+    /** Rows of the collector's own query (the KPIs, tests), as objects, after every pending insert. */
     async query(sql) {
       await chain;
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson();
     },
+    /**
+     * SQL from outside (GET /collector/sql): one SELECT, read-only, limited
+     * (sql.mjs). Resolves `{ rows, truncated }`; rejects with a QueryError.
+     */
+    async select(sql, limits) {
+      await chain;
+      return runSelect(instance, sql, limits);
+    },
     /** Writes the events to a Parquet file; resolves its path. */
     async exportParquet(out) {
       await chain;
-      await connection.run(`COPY events TO '${String(out).replace(/'/g, "''")}' (FORMAT parquet)`);
+      // Written where the locked-down instance may write, then moved.
+      const staged = path.join(exportDir, `${randomUUID()}.parquet`);
+      try {
+        await connection.run(`COPY events TO ${literal(staged)} (FORMAT parquet)`);
+        moveFile(staged, out);
+      } finally {
+        fs.rmSync(staged, { force: true });
+      }
       return out;
     },
     /** Resolves once every insert so far is written. */
     settled: () => chain,
     close() {
       try { connection.closeSync?.(); } catch (_) { /* closing anyway */ }
+      try { instance.closeSync?.(); } catch (_) { /* closing anyway */ }
+      fs.rmSync(exportDir, { recursive: true, force: true });
     },
   };
   return w;
