@@ -40,7 +40,7 @@
 use crate::prelude::*;
 
 pub use super::io::{RS, US};
-use super::io::Input;
+use super::io::{escape, Input};
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
 use super::pipeline::event::Kind;
@@ -177,7 +177,7 @@ pub fn actions(t: &mut Tracker) -> String {
 /// Appends the status record.
 pub fn write_status(out: &mut String, s: &Status) {
     out.push('Z');
-    out.push_str(&s.anonymous_id);
+    escape(out, &s.anonymous_id, false);
     out.push(US);
     if let Some(u) = &s.user_id {
         out.push_str(&json::quoted(u));
@@ -199,7 +199,7 @@ pub fn write_status(out: &mut String, s: &Status) {
     out.push(US);
     out.push(if s.store_profile { '1' } else { '0' });
     out.push(US);
-    out.push_str(&s.owner);
+    escape(out, &s.owner, false);
     for n in s.counts.into_iter().chain([u64::from(s.listeners)]) {
         out.push(US);
         write_u64(out, n);

@@ -109,35 +109,76 @@ pub enum Input<'a> {
     Auto(u8, &'a str),
 }
 
-/// The answers being written for the edge.
+/// The answers being written for the edge, by both engines.
+///
+/// Every record is a protocol word ([`Out::begin`]) and fields; every
+/// fragment that is not a protocol word (a site's names, markup, stored
+/// text, messages that quote them) goes through one function,
+/// [`escape`], so no text from outside can end a record or a field and be
+/// read as a record of its own.
 #[derive(Debug, Default)]
 pub struct Out {
     /// Records so far, each ended by [`RS`].
     pub text: String,
 }
 
+/// Appends `s` with the separators replaced by U+FFFD: U+001D…U+001F, or
+/// with `tail` only U+001E (the last field of a record may hold a stored
+/// format's own U+001D/U+001F; nothing may end the record). The one place
+/// a fragment enters the edge's text.
+#[inline(never)]
+pub fn escape(out: &mut String, s: &str, tail: bool) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == 0x1e || (!tail && (b == 0x1d || b == 0x1f)) {
+            out.push_str(s.get(from..i).unwrap_or(""));
+            out.push('\u{fffd}');
+            from = i + 1;
+        }
+    }
+    out.push_str(s.get(from..).unwrap_or(""));
+}
+
 // Out of line and few: every answer goes through these, so each call site
 // stays a call.
 impl Out {
-    /// Starts a record of `kind` (its first field follows at once).
+    /// Starts a record of `kind`, a protocol word (never text from
+    /// outside); its first field follows at once.
     #[inline(never)]
-    pub fn begin(&mut self, kind: &str) -> &mut Out {
+    pub fn begin(&mut self, kind: &'static str) -> &mut Out {
         self.text.push_str(kind);
         self
     }
 
-    /// Appends text to the record.
+    /// Appends free text to the current field, escaped.
     #[inline(never)]
     pub fn put(&mut self, s: &str) -> &mut Out {
-        self.text.push_str(s);
+        escape(&mut self.text, s, false);
         self
     }
 
-    /// Appends a field separator and `s`.
+    /// Appends a field separator and `s`, escaped.
     #[inline(never)]
     pub fn field(&mut self, s: &str) -> &mut Out {
         self.text.push(US);
-        self.text.push_str(s);
+        escape(&mut self.text, s, false);
+        self
+    }
+
+    /// Appends a field separator and the record's last field, which may
+    /// hold a stored format's own separators (a queue front or segment,
+    /// the session): only U+001E is replaced.
+    #[inline(never)]
+    pub fn tail(&mut self, s: &str) -> &mut Out {
+        self.text.push(US);
+        self.rest(s)
+    }
+
+    /// Appends the rest of the record, fields and all (a signal line, a
+    /// stored format): only U+001E is replaced.
+    #[inline(never)]
+    pub fn rest(&mut self, s: &str) -> &mut Out {
+        escape(&mut self.text, s, true);
         self
     }
 
@@ -148,26 +189,22 @@ impl Out {
         self
     }
 
-    /// Appends free text with the separators replaced (they cannot appear
-    /// in JSON, but a site's names can hold anything).
-    #[inline(never)]
-    pub fn clean(&mut self, s: &str) -> &mut Out {
-        let mut from = 0;
-        for (i, b) in s.bytes().enumerate() {
-            if (0x1d..=0x1f).contains(&b) {
-                self.text.push_str(s.get(from..i).unwrap_or(""));
-                self.text.push('\u{fffd}');
-                from = i + 1;
-            }
-        }
-        self.text.push_str(s.get(from..).unwrap_or(""));
-        self
-    }
-
     /// Ends the record.
     #[inline(never)]
     pub fn end(&mut self) {
         self.text.push(RS);
+    }
+
+    /// A whole record: `kind` and its fields, each escaped.
+    pub fn record(&mut self, kind: &'static str, fields: &[&str]) {
+        self.begin(kind);
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                self.text.push(US);
+            }
+            escape(&mut self.text, f, false);
+        }
+        self.end();
     }
 
     /// `W`: wake at `at` (epoch ms), or cancel.
@@ -179,21 +216,22 @@ impl Out {
         self.end();
     }
 
-    /// `S` key, value / `D` key: write or remove a storage key.
+    /// `S` key, value / `D` key: write or remove a storage key. The value
+    /// is the record's tail (stored formats keep their separators).
     pub fn store(&mut self, key: &str, value: Option<&str>) {
         match value {
-            Some(v) => self.begin("S").put(key).field("").clean(v).end(),
+            Some(v) => self.begin("S").put(key).tail(v).end(),
             None => self.begin("D").put(key).end(),
         }
     }
 
     /// `L` level, message: a console line (`d`ebug, `w`arn, `e`rror).
-    pub fn log(&mut self, level: &str, msg: &str) {
-        self.begin("L").put(level).field("").clean(msg).end();
+    pub fn log(&mut self, level: &'static str, msg: &str) {
+        self.begin("L").put(level).field(msg).end();
     }
 
     /// A flag record: `kind` then `0` or `1`.
-    pub fn flag(&mut self, kind: &str, on: bool) {
+    pub fn flag(&mut self, kind: &'static str, on: bool) {
         self.begin(kind).put(if on { "1" } else { "0" }).end();
     }
 }

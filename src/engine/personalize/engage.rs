@@ -18,8 +18,7 @@ use super::journeys::{due, record_shown, Facts, Journey};
 use super::profile::topics_of;
 use super::recs::{rank, Candidate, Interests, Why};
 use super::Personalizer;
-use crate::engine::io::{RS, US};
-use crate::engine::text::json::{self, write_string};
+use crate::engine::text::json::{self, quoted, write_string};
 use crate::engine::text::num::{parse_f64, write_u64};
 
 /// Items a row may rank (the rest of a longer list is ignored).
@@ -60,11 +59,8 @@ impl Personalizer {
         let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
         let picks = rank(&items, profile, &interests, n);
         let mut row = Vec::new();
-        let o = &mut self.out;
-        o.push('M');
-        write_string(o, &slot);
-        o.push(US);
-        o.push('[');
+        let mut list = String::from("[");
+        let o = &mut list;
         for (position, p) in picks.iter().enumerate() {
             let (code, sentence) = reason(&p.why);
             let id = items.get(p.index).map(|c| c.id.clone()).unwrap_or_default();
@@ -83,7 +79,7 @@ impl Personalizer {
             row.push((id, code, sentence));
         }
         o.push(']');
-        o.push(RS);
+        self.out.record("M", &[&quoted(&slot), &list]);
         self.rows.retain(|(s, _)| *s != slot);
         self.rows.push((slot, row));
     }
@@ -93,11 +89,8 @@ impl Personalizer {
         let slot = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
         let id = json::string(f.get(1).copied().unwrap_or("")).unwrap_or_default();
         let Some((position, (_, code, _))) = self.rows.iter().find(|(s, _)| *s == slot).and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id)) else { return };
-        let o = &mut self.out;
-        o.push('T');
-        o.push_str(if clicked { "\"Recommendation Clicked\"" } else { "\"Recommendation Viewed\"" });
-        o.push(US);
-        o.push_str("{\"slot\":");
+        let mut props = String::from("{\"slot\":");
+        let o = &mut props;
         write_string(o, &slot);
         o.push_str(",\"item\":");
         write_string(o, &id);
@@ -106,7 +99,7 @@ impl Personalizer {
         o.push_str(",\"reason\":\"");
         o.push_str(code);
         o.push_str("\"}");
-        o.push(RS);
+        self.out.record("T", &[if clicked { "\"Recommendation Clicked\"" } else { "\"Recommendation Viewed\"" }, &props]);
     }
 
     /// What `kz.explain(slot)` says about a row, if `slot` is one.
@@ -155,11 +148,8 @@ impl Personalizer {
         if let Some(p) = self.profile_mut() {
             record_shown(&mut p.journeys, &j.name, &facts);
         }
-        let o = &mut self.out;
-        o.push('J');
-        write_string(o, &j.name);
-        o.push(US);
-        o.push_str("{\"journey\":");
+        let mut shown = String::from("{\"journey\":");
+        let o = &mut shown;
         write_string(o, &j.name);
         o.push_str(",\"trigger\":\"");
         o.push_str(j.on.name());
@@ -173,7 +163,7 @@ impl Personalizer {
         o.push_str(",\"explanation\":");
         write_string(o, &sentence);
         o.push('}');
-        o.push(RS);
+        self.out.record("J", &[&quoted(&j.name), &shown]);
         self.event(if j.survey { "Survey Shown" } else { "Journey Shown" }, &j, "");
         self.fired.push((j.name, sentence));
     }
@@ -211,19 +201,15 @@ impl Personalizer {
     }
 
     fn event(&mut self, name: &str, j: &Journey, extra: &str) {
-        let o = &mut self.out;
-        o.push_str("T\"");
-        o.push_str(name);
-        o.push('"');
-        o.push(US);
-        o.push_str(if j.survey { "{\"survey\":" } else { "{\"journey\":" });
+        let mut props = String::from(if j.survey { "{\"survey\":" } else { "{\"journey\":" });
+        let o = &mut props;
         write_string(o, &j.name);
         o.push_str(",\"trigger\":\"");
         o.push_str(j.on.name());
         o.push('"');
         o.push_str(extra);
         o.push('}');
-        o.push(RS);
+        self.out.record("T", &[&quoted(name), &props]);
     }
 
     /// What `kz.explain(name)` says about a journey shown on this page.
@@ -261,10 +247,8 @@ impl Personalizer {
         if let Some(p) = self.profile_mut() {
             p.last_report = now;
         }
-        let o = &mut self.out;
-        o.push_str("T\"Audience Report\"");
-        o.push(US);
-        o.push_str("{\"segment\":\"");
+        let mut props = String::from("{\"segment\":\"");
+        let o = &mut props;
         o.push_str(SEGMENTS.get(seg).copied().unwrap_or("new"));
         o.push_str("\",\"topic\":");
         write_string(o, cfg.topics.get(top).map_or("other", |s| s.as_str()));
@@ -278,6 +262,6 @@ impl Personalizer {
             write_string(o, t);
         }
         o.push_str("]}");
-        o.push(RS);
+        self.out.record("T", &["\"Audience Report\"", &props]);
     }
 }

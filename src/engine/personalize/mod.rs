@@ -46,8 +46,8 @@ use self::decide::{decide, Decision, Reason};
 use self::profile::{topics_in, topics_of, Profile, Signal, STORAGE_KEY};
 use self::rules::{Context, Device};
 use self::slots::{MarkupVariant, Slot};
-use crate::engine::io::{RS, US};
-use crate::engine::text::json::{self, write_string};
+use crate::engine::io::{Out, RS, US};
+use crate::engine::text::json::{self, quoted, write_string};
 use crate::engine::text::num::{parse_f64, parse_u64, write_fixed};
 use crate::engine::text::rng::Rng;
 
@@ -110,7 +110,7 @@ pub struct Personalizer {
     /// Something journeys read changed in this crossing.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     journeys_due: bool,
-    out: String,
+    out: Out,
 }
 
 fn num(s: &str) -> f64 {
@@ -160,10 +160,10 @@ impl Personalizer {
             exit_intent: false,
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             journeys_due: false,
-            out: String::new(),
+            out: Out::default(),
         };
         for w in warnings {
-            p.log('w', &w);
+            p.log("w", &w);
         }
         for rec in rest {
             p.record(rec);
@@ -173,7 +173,7 @@ impl Personalizer {
                 Ok(profile) if p.granted => p.profile = Some(profile),
                 Ok(_) => {}
                 Err(why) => {
-                    p.log('w', &["the stored profile was discarded because ", why].concat());
+                    p.log("w", &["the stored profile was discarded because ", why].concat());
                     p.remove(STORAGE_KEY);
                 }
             }
@@ -194,12 +194,12 @@ impl Personalizer {
         }
         // Once per crossing: a page's decisions are written together.
         self.persist(false);
-        core::mem::take(&mut self.out)
+        core::mem::take(&mut self.out.text)
     }
 
     /// What was written since the last crossing (for the first one).
     pub fn take_output(&mut self) -> String {
-        core::mem::take(&mut self.out)
+        core::mem::take(&mut self.out.text)
     }
 
     fn record(&mut self, rec: &str) {
@@ -295,17 +295,14 @@ impl Personalizer {
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 let text = text.or_else(|| self.explain_row(&name)).or_else(|| self.explain_journey(&name));
                 let text = text.unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
-                self.out.push('E');
-                self.out.push_str(&text);
-                self.out.push(RS);
+                self.out.record("E", &[&text]);
             }
             b'q' => {
-                self.out.push('Q');
-                match &self.profile {
-                    Some(p) if self.granted => self.out.push_str(&p.to_api_json(self.now, self.cfg.profile.half_life_days)),
-                    _ => self.out.push_str("null"),
-                }
-                self.out.push(RS);
+                let json = match &self.profile {
+                    Some(p) if self.granted => p.to_api_json(self.now, self.cfg.profile.half_life_days),
+                    _ => "null".into(),
+                };
+                self.out.record("Q", &[&json]);
             }
             b'h' => self.persist(true),
             b'w' => self.wake = None,
@@ -313,18 +310,12 @@ impl Personalizer {
         }
     }
 
-    fn log(&mut self, level: char, msg: &str) {
-        self.out.push('L');
-        self.out.push(level);
-        self.out.push(US);
-        self.out.extend(msg.chars().map(|c| if matches!(c, '\u{1d}' | RS | US) { '\u{fffd}' } else { c }));
-        self.out.push(RS);
+    fn log(&mut self, level: &'static str, msg: &str) {
+        self.out.log(level, msg);
     }
 
     fn remove(&mut self, key: &str) {
-        self.out.push('D');
-        self.out.push_str(key);
-        self.out.push(RS);
+        self.out.store(key, None);
     }
 
     /// `topics` less the ones the site marked sensitive.
@@ -400,9 +391,7 @@ impl Personalizer {
             let at = self.last_write + 1000.0;
             if self.wake != Some(at) {
                 self.wake = Some(at);
-                self.out.push('W');
-                write_fixed(&mut self.out, at, 0);
-                self.out.push(RS);
+                self.out.wake(Some(at));
             }
             return;
         }
@@ -410,11 +399,7 @@ impl Personalizer {
         let text = p.to_json();
         self.dirty = false;
         self.last_write = self.now;
-        self.out.push('S');
-        self.out.push_str(STORAGE_KEY);
-        self.out.push(US);
-        self.out.push_str(&text);
-        self.out.push(RS);
+        self.out.store(STORAGE_KEY, Some(&text));
     }
 
     /// Decides slot `name` with the variants its markup offers; `late`: the
@@ -465,7 +450,7 @@ impl Personalizer {
         };
         if self.cfg.debug {
             let msg = ["slot '", name, "': ", &d.explanation].concat();
-            self.log('d', &msg);
+            self.log("d", &msg);
         }
         self.decisions.retain(|x| x.slot != name);
         self.decisions.push(d.clone());
@@ -474,16 +459,9 @@ impl Personalizer {
 
     /// Writes a decision for the edge (render it, tell `onDecision`).
     fn announce(&mut self, d: &Decision) {
-        let o = &mut self.out;
-        o.push('R');
-        write_string(o, &d.slot);
-        o.push(US);
-        match &d.variant {
-            Some(v) => write_string(o, v),
-            None => o.push_str("null"),
-        }
-        o.push(US);
-        o.push_str("{\"slot\":");
+        let variant = d.variant.as_deref().map_or_else(|| "null".into(), quoted);
+        let mut json = String::from("{\"slot\":");
+        let o = &mut json;
         write_string(o, &d.slot);
         o.push_str(",\"variant\":");
         match &d.variant {
@@ -498,7 +476,7 @@ impl Personalizer {
         o.push_str(",\"explanation\":");
         write_string(o, &d.explanation);
         o.push('}');
-        o.push(RS);
+        self.out.record("R", &[&quoted(&d.slot), &variant, &json]);
     }
 
     /// The slot was seen (half of it for a second) or clicked: counted in
@@ -508,11 +486,8 @@ impl Personalizer {
         if let (Some(v), Some(p)) = (&d.variant, self.profile_mut()) {
             p.count(&d.slot, v, clicked);
         }
-        let o = &mut self.out;
-        o.push('T');
-        o.push_str(if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" });
-        o.push(US);
-        o.push_str("{\"slot\":");
+        let mut props = String::from("{\"slot\":");
+        let o = &mut props;
         write_string(o, &d.slot);
         o.push_str(",\"variant\":");
         write_string(o, d.variant.as_deref().unwrap_or("default"));
@@ -522,7 +497,7 @@ impl Personalizer {
         o.push_str("\",\"propensity\":");
         write_fixed(o, d.propensity, 6);
         o.push('}');
-        o.push(RS);
+        self.out.record("T", &[if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" }, &props]);
     }
 
     /// The profile (for tests).

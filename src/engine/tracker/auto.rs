@@ -205,10 +205,10 @@ impl Tracker {
         self.session.context()
     }
 
-    /// Writes the session (not `Out::store`: its separators must stay).
+    /// Writes the session.
     pub(super) fn save_session(&mut self) {
         let text = self.session.write();
-        self.o.begin("S").put(session::KEY).field(&text).end();
+        self.o.store(session::KEY, Some(&text));
     }
 
     /// The stored session (at start, or another tab's).

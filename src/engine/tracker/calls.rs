@@ -89,7 +89,7 @@ impl Tracker {
             return false;
         }
         if self.cfg.debug {
-            self.o.begin("Ld").field("").put(&c.label()).put(" queued: ").clean(&shown).end();
+            self.o.begin("Ld").field("").put(&c.label()).put(" queued: ").put(&shown).end();
         }
         match gate::admit(c.category, &self.consent) {
             Admit::Queue => {

@@ -49,7 +49,7 @@ impl Tracker {
             },
         };
         if !problems.is_empty() {
-            self.o.begin("Lw").field("consent.set(): ").clean(&join(&problems, ", ")).end();
+            self.o.begin("Lw").field("consent.set(): ").put(&join(&problems, ", ")).end();
         }
         if set.is_empty() {
             self.o.log("e", "consent.set(): no category to set; nothing changed");
@@ -104,9 +104,9 @@ impl Tracker {
             self.audit();
         }
         if change.is_change() {
-            self.o.begin("C");
-            change.after.write_json(&mut self.o.text, true);
-            self.o.end();
+            let mut json = String::with_capacity(96);
+            change.after.write_json(&mut json, true);
+            self.o.begin("C").put(&json).end();
         }
         self.follow_listeners();
     }

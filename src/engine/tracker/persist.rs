@@ -68,8 +68,7 @@ impl Tracker {
             let until = if self.store.leaving { 0.0 } else { self.now + LEASE_MS };
             let mut text = String::with_capacity(front.iter().map(|e| e.rec.len() + 1).sum::<usize>() + 256);
             write_front(&mut text, &self.store.owner, until, &self.pages, front);
-            // Not `Out::store`: the front's own separators must stay.
-            self.o.begin("S").put(&key).field(&text).end();
+            self.o.store(&key, Some(&text));
             self.store.written = true;
             self.store.refresh_at = self.now + LEASE_MS / 2.0;
         }

@@ -205,7 +205,7 @@ impl Tracker {
     pub(super) fn hand_off(&mut self) {
         for h in self.queue.handoffs() {
             match h {
-                Handoff::Keep(id, text) => self.o.begin("Hk").num(u64::from(id)).field(&text).end(),
+                Handoff::Keep(id, text) => self.o.begin("Hk").num(u64::from(id)).tail(&text).end(),
                 Handoff::Return(id) => self.o.begin("Hr").num(u64::from(id)).end(),
                 Handoff::Forget(id) => self.o.begin("Hf").num(u64::from(id)).end(),
             }

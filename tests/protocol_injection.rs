@@ -1,0 +1,320 @@
+//! No text from outside can become an engine record or a field of one.
+//!
+//! Property test over both engines, driven through the same text codec the
+//! JavaScript driver uses (`edge::start`/`edge::run`, `Personalizer::run`):
+//! event names, properties, user ids, traits, page titles and topics,
+//! consent options, stored values and keys, slot names and variant ids are
+//! drawn from fragments that spell records (`U+001E P9 U+001F 1 U+001F
+//! https://evil.example/…`), every control character, lone surrogates and
+//! very long strings. Every record the engines answer must start with a
+//! known letter and carry only the effects expected: requests to the
+//! configured collector only, storage keys of Kizuna's own, events named
+//! as called, console lines without a separator inside.
+
+use kizuna::engine::edge;
+use kizuna::engine::io::{RS, US};
+use kizuna::engine::personalize::Personalizer;
+use serde_json::Value as J;
+use std::collections::BTreeSet;
+
+/// SplitMix64: a fixed seed gives the same cases on every run.
+struct Rand(u64);
+
+impl Rand {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Pieces hostile text is made of: separators, forged records, every
+/// control character, quotes, backslashes, multi-byte characters.
+const PIECES: &[&str] = &[
+    "\u{1e}", "\u{1f}", "\u{1d}", "\u{1e}P9\u{1f}1\u{1f}https://evil.example/c\u{1f}x", "\u{1e}Skizuna:consent\u{1f}{\"analytics\":true}",
+    "\u{1e}K1", "\u{1e}Hx", "\u{1e}T\"Forged\"\u{1f}{}", "\u{1e}Dkizuna:anonymousId", "\u{1e}B/evil\u{1f}{}", "\u{0}", "\n", "\r", "\t", "\"", "\\",
+    "é", "😀", "\u{7f}", "\u{2028}", "x", "name", " ", "<script>", "!v", "!o\"Map\"",
+];
+
+/// Hostile text (sometimes very long).
+fn text(r: &mut Rand) -> String {
+    if r.below(40) == 0 {
+        return "\u{1e}P1\u{1f}0\u{1f}https://evil.example/\u{1f}".repeat(1 + r.below(3000));
+    }
+    let mut s = String::new();
+    for _ in 0..1 + r.below(12) {
+        s.push_str(PIECES[r.below(PIECES.len())]);
+    }
+    for _ in 0..r.below(3) {
+        s.push(char::from_u32(r.below(0x20) as u32).unwrap());
+    }
+    s
+}
+
+/// `s` as the driver writes it: `JSON.stringify`, sometimes with a lone
+/// surrogate (which `JSON.stringify` writes as an escape).
+fn lit(r: &mut Rand, s: &str) -> String {
+    let mut l = serde_json::to_string(s).unwrap();
+    if r.below(8) == 0 {
+        l.insert_str(1, ["\\ud800", "\\udfff", "\\ud83d"][r.below(3)]);
+    }
+    l
+}
+
+/// Hostile text as a literal.
+fn hlit(r: &mut Rand) -> String {
+    let s = text(r);
+    lit(r, &s)
+}
+
+fn props(r: &mut Rand) -> String {
+    let mut o = String::from("{");
+    for i in 0..r.below(4) {
+        if i > 0 {
+            o.push(',');
+        }
+        let (k, v) = (text(r), text(r));
+        o.push_str(&lit(r, &k));
+        o.push(':');
+        o.push_str(&lit(r, &v));
+    }
+    o.push('}');
+    o
+}
+
+fn rec(kind: &str, fields: &[&str]) -> String {
+    [kind, &fields.join(&US.to_string())].concat()
+}
+
+const ENDPOINT: &str = "https://collect.example/v1/batch";
+const OWN_KEYS: &[&str] = &["kizuna:anonymousId", "kizuna:userId", "kizuna:traits", "kizuna:consent", "kizuna:signals", "kizuna:session", "kizuna:profile"];
+
+fn own_key(key: &str, owner: &str) -> bool {
+    if OWN_KEYS.contains(&key) {
+        return true;
+    }
+    match key.strip_prefix("kizuna:q.").and_then(|k| k.strip_prefix(owner)) {
+        Some("") => true,
+        Some(seg) => seg.strip_prefix('.').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A request body: JSON, where a lone surrogate escape (which
+/// `JSON.stringify` writes and `JSON.parse` reads) stands for U+FFFD, as
+/// serde_json would otherwise refuse it.
+fn parse(body: &str) -> J {
+    let b = body.as_bytes();
+    let mut text = String::with_capacity(body.len());
+    let mut i = 0;
+    let surrogate = |at: usize| -> Option<u32> {
+        let hex = body.get(at + 2..at + 6)?;
+        (b.get(at) == Some(&b'\\') && b.get(at + 1) == Some(&b'u')).then(|| u32::from_str_radix(hex, 16).ok()).flatten().filter(|n| (0xd800..0xe000).contains(n))
+    };
+    while i < b.len() {
+        if b[i] == b'\\' {
+            match (surrogate(i), surrogate(i + 6)) {
+                (Some(hi), Some(lo)) if hi < 0xdc00 && lo >= 0xdc00 => {
+                    text.push_str(&body[i..i + 12]);
+                    i += 12;
+                }
+                (Some(_), _) => {
+                    text.push_str("\\ufffd");
+                    i += 6;
+                }
+                _ => {
+                    text.push_str(&body[i..i + 2]);
+                    i += 2;
+                }
+            }
+        } else {
+            let n = body[i..].chars().next().unwrap().len_utf8();
+            text.push_str(&body[i..i + n]);
+            i += n;
+        }
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {:.300}", &text[e.column().saturating_sub(100).min(text.len())..]))
+}
+
+/// Checks every record of a tracker answer; returns the requests' bodies.
+fn check_tracker(out: &str, owner: &str, names: &BTreeSet<String>, bodies: &mut Vec<(u32, J)>) {
+    for r in out.split(RS).filter(|r| !r.is_empty()) {
+        let (kind, body) = r.split_at(r.chars().next().unwrap().len_utf8());
+        let f: Vec<&str> = body.split(US).collect();
+        match kind {
+            "P" => {
+                assert_eq!(f.len(), 4, "a request has four fields: {r:.200}");
+                assert!(digits(f[0]) && matches!(f[1], "0" | "1"), "{r:.200}");
+                assert_eq!(f[2], ENDPOINT, "requests go to the collector only");
+                bodies.push((f[0].parse().unwrap(), parse(f[3])));
+            }
+            "B" => {
+                assert_eq!((f.len(), f[0]), (2, ENDPOINT), "beacons go to the collector only");
+                bodies.push((0, parse(f[1])));
+            }
+            "W" => assert!(body.is_empty() || digits(body), "{r}"),
+            "S" => {
+                let key = body.split(US).next().unwrap();
+                assert!(own_key(key, owner), "a storage write of Kizuna's own keys only, not {key:?}");
+            }
+            "D" => assert!(own_key(body, owner), "a storage removal of Kizuna's own keys only, not {body:?}"),
+            "K" => assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"%-_.~".contains(&b)), "the cookie is encoded: {body}"),
+            "L" => {
+                assert!(matches!(f[0], "d" | "w" | "e") && f.len() == 2, "a console line is a level and one message: {r:.300}");
+                assert!(!f[1].contains('\u{1d}'), "{r:.300}");
+            }
+            "F" => assert!(f.len() == 4 && f.iter().all(|x| digits(x)), "{r}"),
+            "C" => {
+                serde_json::from_str::<J>(body).unwrap();
+            }
+            "H" => {
+                let (k, rest) = body.split_at(1);
+                let id = rest.split(US).next().unwrap();
+                assert!(matches!(k, "k" | "r" | "s" | "d" | "f") && digits(id) || (k == "x" && rest.is_empty()), "{r:.200}");
+                if k == "s" {
+                    assert!(own_key(rest.split(US).nth(1).unwrap(), owner), "{r}");
+                }
+            }
+            "A" | "Y" => assert!(matches!(body, "0" | "1"), "{r}"),
+            "G" => assert!(matches!(body.as_bytes().first(), Some(b'p' | b'e' | b'c' | b'a')), "{r:.200}"),
+            "Z" => assert_eq!(f.len(), 17, "the status has its fields: {r:.300}"),
+            _ => panic!("a record the edge does not know: {r:.300}"),
+        }
+    }
+    for (_, b) in bodies.iter() {
+        for e in b["batch"].as_array().unwrap() {
+            if let Some(name) = e["event"].as_str() {
+                assert!(names.contains(&name.replace('\u{fffd}', "")), "an event named as a call named it, not {name:?}");
+            }
+        }
+    }
+}
+
+fn owner_of(out: &str) -> String {
+    let z = out.split(RS).find(|r| r.starts_with('Z')).expect("a status");
+    z[1..].split(US).nth(11).unwrap().to_string()
+}
+
+#[test]
+fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
+    let mut r = Rand(0x6b69_7a75_6e61);
+    let mut total = 0;
+    for case in 0..60 {
+        let debug = case % 2 == 0;
+        let small = if case % 3 == 0 { ",\"batch\":{\"maxEventBytes\":600}" } else { "" };
+        let config = format!("{{\"endpoint\":\"{ENDPOINT}\",\"writeKey\":\"k\",\"debug\":{debug},\"consent\":{{\"mode\":\"opt-out\"}},\"sessions\":true{small}}}");
+        let (title, topics) = (text(&mut r), text(&mut r));
+        let stored = [text(&mut r), text(&mut r), props(&mut r), text(&mut r), text(&mut r)].map(|s| lit(&mut r, &s));
+        let init = ["n1795363980000", &rec("p", &["1", "1", "https://shop.example/p?utm_source=x", "", &lit(&mut r, &title), "{}", &lit(&mut r, &topics)]),
+            &rec("S", &[&config, "\"ja\"", "\"UA\"", "1440", "900", "0123456789abcdef0123456789abcdef", &stored[0], &stored[1], &stored[2], &stored[3], &stored[4]])]
+        .join(&RS.to_string());
+        let mut t = edge::start(&init).unwrap_or_else(|e| panic!("starts: {e}"));
+        let first = edge::actions(&mut t);
+        let owner = owner_of(&first);
+        let mut names: BTreeSet<String> = ["Form Started", "Form Submitted", "Form Abandoned", "Link Clicked", "Button Clicked", "Consent Updated", "Page Engagement", "Scroll Depth"].map(String::from).into();
+        let mut bodies = Vec::new();
+        check_tracker(&first, &owner, &names, &mut bodies);
+        let mut now = 1_795_363_980_000u64;
+        for step in 0..40 {
+            now += 1 + r.below(3000) as u64;
+            let name = text(&mut r);
+            names.insert(name.replace('\u{fffd}', ""));
+            let n = lit(&mut r, &name);
+            let p = props(&mut r);
+            let t_ = now.to_string();
+            let record = match r.below(12) {
+                0..=3 => rec("t", &["1", &t_, &n, &p]),
+                4 => rec("T", &["1", &t_, "1", &n, &p, &format!("{{\"category\":{}}}", hlit(&mut r))]),
+                5 => rec("I", &["1", &t_, "1", &n, &p, "!v"]),
+                6 => rec("V", &["1", &t_, "1", &n, &p, "!v"]),
+                7 => rec("c", &[&p, &format!("{{\"source\":{}}}", n)]),
+                8 => {
+                    let key = ["kizuna:q.", &text(&mut r)].concat().replace(RS, "");
+                    rec("e", &[&key, &text(&mut r).replace(RS, "")])
+                }
+                9 => rec("R", &[&hlit(&mut r)]),
+                10 => rec("a", &[&(step % 4).to_string(), ["200", "503", "0", "429"][r.below(4)], &text(&mut r).replace([RS, US], "")]),
+                _ => ["w", "h", "x", "f7", "k\"shoes\"", "y1", "l0"][r.below(7)].to_string(),
+            };
+            let out = edge::run(&mut t, &format!("n{now}{RS}{record}"));
+            check_tracker(&out, &owner, &names, &mut bodies);
+        }
+        total += bodies.iter().map(|(_, b)| b["batch"].as_array().map_or(0, Vec::len)).sum::<usize>();
+    }
+    assert!(total > 500, "the cases send events ({total})");
+}
+
+fn check_personalizer(out: &str) {
+    for r in out.split(RS).filter(|r| !r.is_empty()) {
+        let (kind, body) = r.split_at(r.chars().next().unwrap().len_utf8());
+        let f: Vec<&str> = body.split(US).collect();
+        match kind {
+            "R" => {
+                assert_eq!(f.len(), 3, "a decision is slot, variant, JSON: {r:.300}");
+                for x in &f {
+                    serde_json::from_str::<J>(x).unwrap_or_else(|e| panic!("{e}: {x:.300}"));
+                }
+            }
+            "T" => {
+                assert_eq!(f.len(), 2, "{r:.300}");
+                let name: String = serde_json::from_str(f[0]).unwrap();
+                assert!(
+                    ["Slot Viewed", "Slot Clicked", "Recommendation Viewed", "Recommendation Clicked", "Journey Shown", "Journey Dismissed", "Survey Shown", "Survey Dismissed", "Survey Responded", "Audience Report"].contains(&name.as_str()),
+                    "the personalizer makes its own events only, not {name:?}"
+                );
+                assert!(serde_json::from_str::<J>(f[1]).unwrap().is_object());
+            }
+            "S" => assert_eq!(f[0], "kizuna:profile", "{r:.200}"),
+            "D" => assert_eq!(body, "kizuna:profile"),
+            "W" => assert!(digits(body), "{r}"),
+            "L" => assert!(matches!(f[0], "d" | "w" | "e") && f.len() == 2, "{r:.300}"),
+            "E" => assert_eq!(f.len(), 1, "an explanation is one field: {r:.300}"),
+            "Q" | "M" | "J" => {
+                for x in &f {
+                    serde_json::from_str::<J>(x).unwrap_or_else(|e| panic!("{e}: {x:.300}"));
+                }
+            }
+            _ => panic!("a record the personalization edge does not know: {r:.300}"),
+        }
+    }
+}
+
+#[test]
+fn no_slot_name_variant_or_stored_profile_becomes_a_personalizer_record() {
+    let mut r = Rand(0x736c_6f74);
+    let mut started = 0;
+    for case in 0..60 {
+        let slot = text(&mut r);
+        let variants: Vec<String> = (0..1 + r.below(3)).map(|_| text(&mut r)).collect();
+        // Half the cases name the slot in the config (which checks names),
+        // half only in markup (which the engine takes as it comes).
+        let config = if case % 2 == 0 {
+            format!("{{\"debug\":true,\"slots\":{{{}:{{\"variants\":[{}]}}}}}}", lit(&mut r, &slot), variants.iter().map(|v| format!("{{\"id\":{}}}", serde_json::to_string(v).unwrap())).collect::<Vec<_>>().join(","))
+        } else {
+            "{\"debug\":true}".to_string()
+        };
+        let stored = hlit(&mut r);
+        let init = ["n1000", &rec("S", &[&config, &stored, "", "vid", "00112233", "1", "1", "1200"])].join(&RS.to_string());
+        let Ok(mut p) = Personalizer::start(&init) else { continue };
+        started += 1;
+        check_personalizer(&p.take_output());
+        let markup = format!("[{}]", variants.iter().map(|v| format!("[{},{}]", lit(&mut r, v), hlit(&mut r))).collect::<Vec<_>>().join(","));
+        let s = lit(&mut r, &slot);
+        let page = rec("p", &[&hlit(&mut r), &hlit(&mut r), &hlit(&mut r), &hlit(&mut r), "\"\"", "\"\""]);
+        for input in [page, rec("d", &["0", &s, &markup, &lit(&mut r, &variants[0])]), rec("a", &[&s]), rec("v", &[&s]), rec("k", &[&s]), rec("e", &[&s]), "q".into(), "h".into()] {
+            check_personalizer(&p.run(&format!("n2000{RS}{input}")));
+        }
+        let other = hlit(&mut r);
+        check_personalizer(&p.run(&format!("n3000{RS}e{other}")));
+    }
+    assert!(started >= 30, "most cases start ({started})");
+}
