@@ -316,7 +316,7 @@ enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-const FIELDS: [(&str, Rule, u32); 38] = [
+const FIELDS: [(&str, Rule, u32); 39] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
@@ -359,6 +359,8 @@ const FIELDS: [(&str, Rule, u32); 38] = [
     ("privacy.userAgent", Rule::OneOf(&["full", "browser", "none"]), 0),
     ("privacy.referrer", Rule::OneOf(&["full", "no-query", "origin", "none"]), 0),
     ("privacy.userId", Rule::OneOf(&["send", "hash", "drop"]), 0),
+    // Last, so the indices above stay; a section like the others.
+    ("privacy", Rule::Section, 0),
 ];
 
 /// `profile.sensitive`: a topic or a list of topics (the personalization
@@ -405,7 +407,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         if let Some(v) = json::field(text, section).filter(|v| json::kind(v) == Kind::Object) {
             let prefix = cat(&[section, "."]);
             let mut keys: Vec<&str> = FIELDS.iter().filter_map(|(p, _, _)| p.strip_prefix(prefix.as_str())).collect();
-            keys.push("userIdSalt");
+            keys.extend((section == "privacy").then_some("userIdSalt"));
             warn_unknown(v, &prefix, &keys, &mut warnings);
         }
     }
