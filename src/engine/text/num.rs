@@ -6,6 +6,7 @@
 //! edge's `JSON.stringify` wrote them, and they are copied as text.
 
 use crate::prelude::*;
+use core::cmp::Ordering;
 
 /// Appends `n` in decimal.
 pub fn write_u64(out: &mut String, mut n: u64) {
@@ -32,28 +33,35 @@ pub fn write_i64(out: &mut String, n: i64) {
     write_u64(out, n.unsigned_abs());
 }
 
-/// Appends `x` rounded to `decimals` places, without trailing zeros, as
-/// JavaScript would print the rounded number (`0.25`, `3`, `-1.5`).
-/// Beyond 2^53 only the integer part is printed (up to 2^64).
+/// Appends `x` rounded to `decimals` places (at most 9), without trailing
+/// zeros, as JavaScript prints `Math.round(x * 10 ** decimals) / 10 **
+/// decimals` (`0.25`, `3`, `-1.5`; halves go up: `-0.5` at 0 places is
+/// `0`). Where JavaScript would print otherwise: a result under 1e-6
+/// (JavaScript switches to `1e-7`: only with more than 6 places); 16
+/// significant digits, where JavaScript may print a shorter decimal of the
+/// same double (`544495264.62179` for `544495264.6217901`); and from
+/// `x * 10 ** decimals` ≥ 9e15 on, where only the integer part is
+/// printed, every digit of it (up to 2^64).
 pub fn write_fixed(out: &mut String, x: f64, decimals: u32) {
     if !x.is_finite() {
         out.push('0');
         return;
     }
-    let scale = 10u64.pow(decimals.min(9)) as f64;
-    let scaled = round(x.abs() * scale);
-    if scaled >= 9.0e15 {
-        if x < 0.0 {
+    let scale = 10u64.pow(decimals.min(9));
+    let scaled = round(x * scale as f64);
+    if scaled.abs() >= 9.0e15 {
+        let whole = round(x);
+        if whole < 0.0 {
             out.push('-');
         }
-        write_u64(out, round(x.abs()) as u64);
+        write_u64(out, whole.abs() as u64);
         return;
     }
-    let scaled = scaled as u64;
-    let scale = scale as u64;
-    if x < 0.0 && scaled > 0 {
+    // A negative zero prints as `0`, as in JavaScript.
+    if scaled < 0.0 {
         out.push('-');
     }
+    let scaled = scaled.abs() as u64;
     write_u64(out, scaled / scale);
     let mut frac = scaled % scale;
     if frac == 0 {
@@ -73,22 +81,30 @@ pub fn write_fixed(out: &mut String, x: f64, decimals: u32) {
     out.push_str(&buf);
 }
 
-/// Rounds half away from zero (no `libm` needed for it).
+/// From 2^52 on every `f64` is a whole number.
+const WHOLE: f64 = 4_503_599_627_370_496.0;
+
+/// `x` rounded to a whole number as JavaScript's `Math.round` does: to the
+/// nearest, halves up (toward +∞: `2.5` → 3, `-2.5` → −2), −0 for
+/// `-0.5 ≤ x < 0`. Not `x + 0.5` rounded down: that sum is itself rounded
+/// (0.49999999999999994 + 0.5 is 1).
 pub fn round(x: f64) -> f64 {
-    if !x.is_finite() || x.abs() >= 4.5e15 {
+    if !x.is_finite() || x.abs() >= WHOLE {
         return x;
     }
-    let t = (x.abs() + 0.5) as u64 as f64;
-    if x < 0.0 {
-        -t
+    let t = floor(x);
+    // Exact: x and t are within 1 of each other and t is whole.
+    let r = if x - t >= 0.5 { t + 1.0 } else { t };
+    if r == 0.0 && x.is_sign_negative() {
+        -0.0
     } else {
-        t
+        r
     }
 }
 
-/// `x` rounded down to an integer (for finite `x` within ±2^53).
+/// `x` rounded down to a whole number.
 pub fn floor(x: f64) -> f64 {
-    if !x.is_finite() || x.abs() >= 4.5e15 {
+    if !x.is_finite() || x.abs() >= WHOLE {
         return x;
     }
     let t = x as i64 as f64;
@@ -99,91 +115,160 @@ pub fn floor(x: f64) -> f64 {
     }
 }
 
-/// Reads a JSON number. Exact (correctly rounded) when the digits without
-/// the point fit in 2^53 and the power of ten is at most 22 either way —
-/// every value a config or a stored record holds; close otherwise.
-pub fn parse_f64(s: &str) -> Option<f64> {
+/// A JSON number's value as decimal digits: `m × 10^exp`, and its sign.
+struct Decimal {
+    neg: bool,
+    m: u64,
+    exp: i32,
+}
+
+/// Reads the JSON number grammar (RFC 8259): an optional `-`, `0` or a
+/// digit 1–9 and more digits, then optionally `.` and digits, then
+/// optionally `e` or `E`, a sign and digits. Nothing else (`01`, `+1`,
+/// `1.`, `.5`, `-`, `1e`, spaces) is a JSON number.
+fn scan(s: &str) -> Option<Decimal> {
     let b = s.as_bytes();
-    let mut i = 0;
     let neg = b.first() == Some(&b'-');
-    if neg {
-        i = 1;
-    }
-    let mut mantissa: u64 = 0;
-    let mut digits = 0;
-    let mut exp: i32 = 0;
-    let mut seen = false;
-    while i < b.len() && b[i].is_ascii_digit() {
-        if digits < 19 {
-            mantissa = mantissa * 10 + u64::from(b[i] - b'0');
-            if mantissa > 0 {
-                digits += 1;
-            }
-        } else {
-            exp += 1;
+    let mut i = usize::from(neg);
+    let (mut m, mut sig, mut exp) = (0u64, 0u32, 0i32);
+    // Up to 19 significant digits (they fit in a u64); the ones after them
+    // only move the exponent (within an ulp: they are under 1e-18 of it).
+    let mut digit = |d: u8, fraction: bool| {
+        if sig < 19 {
+            m = m * 10 + u64::from(d - b'0');
+            sig += u32::from(m > 0);
+            exp -= i32::from(fraction);
+        } else if !fraction {
+            exp = exp.saturating_add(1);
         }
-        seen = true;
+    };
+    let start = i;
+    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+        digit(d, false);
         i += 1;
     }
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            if digits < 19 {
-                mantissa = mantissa * 10 + u64::from(b[i] - b'0');
-                if mantissa > 0 {
-                    digits += 1;
-                }
-                exp -= 1;
-            }
-            seen = true;
-            i += 1;
-        }
-    }
-    if !seen {
+    if i == start || (b.get(start) == Some(&b'0') && i > start + 1) {
         return None;
     }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+    if b.get(i) == Some(&b'.') {
         i += 1;
-        let eneg = b.get(i) == Some(&b'-');
-        if matches!(b.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        let mut e: i32 = 0;
         let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            e = (e * 10 + i32::from(b[i] - b'0')).min(100_000);
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            digit(d, true);
             i += 1;
         }
         if i == start {
             return None;
         }
-        exp += if eneg { -e } else { e };
     }
-    if i != b.len() {
-        return None;
-    }
-    let m = mantissa as f64;
-    let v = if mantissa < (1 << 53) && (-22..=22).contains(&exp) {
-        if exp >= 0 {
-            m * POW10[exp as usize]
-        } else {
-            m / POW10[(-exp) as usize]
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let eneg = b.get(i) == Some(&b'-');
+        if let Some(b'-' | b'+') = b.get(i) {
+            i += 1;
         }
+        let start = i;
+        let mut e: i32 = 0;
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            // Capped: anything past it is 0 or infinite anyway.
+            e = (e * 10 + i32::from(d - b'0')).min(100_000);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        exp = exp.saturating_add(if eneg { -e } else { e });
+    }
+    (i == b.len()).then_some(Decimal { neg, m, exp })
+}
+
+/// Whether `s` is a JSON number (see [`parse_f64`] for the grammar).
+pub fn is_number(s: &str) -> bool {
+    scan(s).is_some()
+}
+
+/// Reads a JSON number (nothing but the JSON grammar: not `01`, `+1`,
+/// `1.`, `.5`). Correctly rounded, as `JSON.parse` reads it, whenever its
+/// first 19 significant digits are all it has and the power of ten they
+/// are scaled by is within ±27: every number `JSON.stringify` writes from
+/// about 1e-10 to 1e43, and all of `1e-27`…`1e27`. Beyond, within a few
+/// ulps (the extra powers of ten are applied in rounded steps).
+pub fn parse_f64(s: &str) -> Option<f64> {
+    let d = scan(s)?;
+    let v = if d.m == 0 {
+        0.0
     } else {
-        // Outside the exact range: close enough for anything Kizuna reads.
-        let mut v = m;
-        let mut e = exp;
-        while e > 0 {
-            v *= 10.0;
-            e -= 1;
+        let e = d.exp.clamp(-27, 27);
+        let mut v = nearest(d.m, e);
+        let mut rest = d.exp - e;
+        while rest > 0 && v.is_finite() {
+            let k = rest.min(22);
+            v *= POW10[k as usize];
+            rest -= k;
         }
-        while e < 0 {
-            v /= 10.0;
-            e += 1;
+        while rest < 0 && v != 0.0 {
+            let k = (-rest).min(22);
+            v /= POW10[k as usize];
+            rest += k;
         }
         v
     };
-    Some(if neg { -v } else { v })
+    Some(if d.neg { -v } else { v })
+}
+
+/// The `f64` nearest to `m × 10^e` (ties to even), for `m ≥ 1` and `e`
+/// within ±27: a first guess in floating point (an ulp or two off at
+/// most), then moved one ulp at a time until the exact value lies between
+/// its midpoints, compared in integers (10^e = 5^e·2^e and 5^27 < 2^63,
+/// so both sides fit in a u128 times a power of two).
+fn nearest(m: u64, e: i32) -> f64 {
+    let k = e.unsigned_abs() as usize;
+    let mut v = m as f64;
+    let (first, second) = (POW10[k.min(22)], POW10[k.saturating_sub(22)]);
+    v = if e >= 0 { v * first * second } else { v / first / second };
+    let p5 = (0..k).fold(1u128, |p, _| p * 5);
+    // The exact value is a·2^e / b5, with b5 = 5^k when e < 0.
+    let (a, b5) = if e >= 0 { (u128::from(m) * p5, 1) } else { (u128::from(m), p5) };
+    // The exact value against the midpoint above `v`, (2f+1)·2^(q−1):
+    // a·2^e ≷ (2f+1)·b5·2^(q−1) (with a/b5 for e < 0 moved across).
+    let above = |v: f64| {
+        let bits = v.to_bits();
+        let biased = (bits >> 52) as i32;
+        let f = bits & ((1 << 52) - 1) | if biased > 0 { 1 << 52 } else { 0 };
+        let q = biased.max(1) - 1075;
+        compare(a, (2 * u128::from(f) + 1) * b5, q - 1 - e)
+    };
+    loop {
+        let odd = v.to_bits() & 1 == 1;
+        let up = above(v);
+        if up == Ordering::Greater || (up == Ordering::Equal && odd) {
+            v = f64::from_bits(v.to_bits() + 1);
+            continue;
+        }
+        let below = f64::from_bits(v.to_bits() - 1);
+        let down = above(below);
+        if down == Ordering::Less || (down == Ordering::Equal && odd) {
+            v = below;
+            continue;
+        }
+        return v;
+    }
+}
+
+/// `a` against `b·2^s` (`b` not 0), without overflowing.
+fn compare(a: u128, b: u128, s: i32) -> Ordering {
+    if s >= 0 {
+        if s >= 128 || b.leading_zeros() < s as u32 {
+            return Ordering::Less;
+        }
+        return a.cmp(&(b << s));
+    }
+    let s = s.unsigned_abs();
+    if s >= 128 {
+        // b·2^s < 1 ≤ a.
+        return Ordering::Greater;
+    }
+    a.cmp(&(b >> s)).then(if b << (128 - s) != 0 { Ordering::Less } else { Ordering::Equal })
 }
 
 const POW10: [f64; 23] = [
@@ -256,11 +341,15 @@ mod tests {
                 assert_eq!(got, want, "{s}");
             }
         }
-        for bad in ["", "-", "1.", ".5", "1e", "abc", "1x", "--1"] {
-            if bad == "1." || bad == ".5" {
-                continue;
-            }
+        // What JSON.parse rejects: no leading zeros, no `+`, digits on both
+        // sides of the point, and nothing around the number.
+        for bad in ["", "-", "1.", ".5", "-.5", "1e", "1e+", "abc", "1x", "--1", "01", "-01", "00", "+1", " 1", "1 ", "0x10", "1.e3", "Infinity", "NaN"] {
             assert_eq!(parse_f64(bad), None, "{bad}");
+        }
+        // Correctly rounded where a float-by-float computation is not:
+        // 17 significant digits (over 2^53), powers past 10^22.
+        for (s, want) in [("0.30000000000000004", 0.30000000000000004), ("9007199254740993", 9007199254740992.0), ("1.2345678901234567e-10", 1.2345678901234567e-10), ("1.2345678901234567e40", 1.2345678901234567e40), ("5e-27", 5e-27)] {
+            assert_eq!(parse_f64(s), Some(want), "{s}");
         }
         assert_eq!(parse_u64("120"), Some(120));
         assert_eq!(parse_u64("-1"), None);
@@ -269,11 +358,19 @@ mod tests {
 
     #[test]
     fn rounds_and_floors() {
+        // Math.round: halves go up, and x + 0.5 is not rounded first.
         assert_eq!(round(2.5), 3.0);
-        assert_eq!(round(-2.5), -3.0);
+        assert_eq!(round(-2.5), -2.0);
         assert_eq!(round(0.49), 0.0);
+        assert_eq!(round(0.49999999999999994), 0.0);
+        assert_eq!(round(-0.49999999999999994), 0.0);
+        assert!(round(-0.4).is_sign_negative(), "-0, as Math.round(-0.4)");
+        assert_eq!(round(4_503_599_627_370_495.5), 4_503_599_627_370_496.0);
+        assert_eq!(fixed(-0.5, 0), "0");
+        assert_eq!(fixed(-2.5, 0), "-2");
         assert_eq!(floor(-0.5), -1.0);
         assert_eq!(floor(3.9), 3.0);
         assert_eq!(floor(-3.0), -3.0);
+        assert_eq!(floor(4_500_000_000_000_000.5), 4_500_000_000_000_000.0);
     }
 }
