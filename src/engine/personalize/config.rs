@@ -124,7 +124,10 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
             None if survey => "How likely are you to recommend us to a friend or colleague?".into(),
             None => return Err(j.error("message", "the text to show", "nothing")),
         };
-        let link = text("link", 2000)?.filter(|l| l.starts_with('/') || l.starts_with("https://") || l.starts_with("http://"));
+        let link = match text("link", 2000)? {
+            Some(l) if !safe_link(&l) => return Err(j.error("link", "a path on this site ('/…') or an http(s) URL", j.get("link").unwrap_or(""))),
+            l => l,
+        };
         c.journeys.push(Journey {
             name,
             on,
@@ -141,6 +144,20 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
         });
     }
     Ok(())
+}
+
+/// Whether a journey's link goes where the site means: a path of this
+/// site (`/` and a character that is neither `/` nor `\`: `//host` and
+/// `/\host` lead off-site), or an `http(s)` URL with a host. No space or
+/// control character anywhere: the URL parser drops tabs and newlines, so
+/// `/<TAB>/host` would become `//host`.
+pub fn safe_link(l: &str) -> bool {
+    let b = l.as_bytes();
+    let plain = b.iter().all(|&c| c > 0x20 && c != 0x7f);
+    let after = |prefix: &str| l.strip_prefix(prefix).map(|rest| !rest.is_empty() && !rest.starts_with(['/', '\\']));
+    let path = l == "/" || after("/") == Some(true);
+    let url = after("https://") == Some(true) || after("http://") == Some(true);
+    plain && (path || url)
 }
 
 fn variant(v: &str, path: &str, id: String, warnings: &mut Vec<String>) -> Result<VariantSettings, ConfigError> {
@@ -247,6 +264,14 @@ mod tests {
         ] {
             let err = parse(cfg, &mut Vec::new()).unwrap_err();
             assert_eq!(err.field, field, "{cfg}");
+        }
+        for bad in ["//evil.example/phish", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "javascript:alert(1)", "data:text/html,x", "evil.example", "https://", "https:///evil", "/ x", "ftp://x"] {
+            let cfg = format!(r#"{{"journeys":{{"j":{{"on":"order","message":"m","link":{}}}}}}}"#, crate::engine::text::json::quoted(bad));
+            let err = parse(&cfg, &mut Vec::new()).err().unwrap_or_else(|| panic!("{bad:?} is refused"));
+            assert_eq!(err.field, "journeys.j.link", "{bad:?}");
+        }
+        for good in ["/", "/cart", "/p?x=1#y", "https://shop.example/sale", "http://localhost:8080/x"] {
+            assert!(safe_link(good), "{good}");
         }
         let mut w = Vec::new();
         parse(r#"{"slots":{"hero":{"holdot":0.1,"variants":{"a":{"prio":0.1,"rules":{"segmnet":"new"}}}}},"profile":{"halfLife":3}}"#, &mut w).unwrap();
