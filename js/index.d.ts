@@ -6,7 +6,6 @@ export type JsonValue = string | number | boolean | null | Date | JsonValue[] | 
 /** Properties of an event or traits of a user: a plain object. */
 export type Properties = { [key: string]: JsonValue | undefined };
 
-/** How much the queue holds while the collector cannot take it. */
 /** One journey (`journeys.<name>`). */
 export interface JourneyConfig {
   /** What starts it. */
@@ -55,6 +54,7 @@ export interface Recommendation {
   explanation: string;
 }
 
+/** How much the queue holds while the collector cannot take it. */
 export interface QueueConfig {
   /** Most events queued (memory included, whatever the visitor does). Default `50000`. Range 100–1000000. */
   maxEvents?: number;
@@ -64,7 +64,6 @@ export interface QueueConfig {
   whenFull?: 'drop-oldest' | 'drop-newest';
 }
 
-/** The queue's copy in localStorage, which the next page of the site (or another tab) sends. Written only while analytics storage is allowed. */
 /** What Kizuna tracks without code (README: "On-site behaviour, without code"). */
 export interface AutotrackConfig {
   /** Page views on load and history changes (`'history'`, default), on load only, or none. */
@@ -87,6 +86,7 @@ export interface AutotrackConfig {
   forms?: boolean;
 }
 
+/** The queue's copy in localStorage, which the next page of the site (or another tab) sends. Written only while analytics storage is allowed. */
 export interface StoreConfig {
   /** Keep one. Default `true`. */
   persist?: boolean;
@@ -195,6 +195,11 @@ export interface VariantConfig {
 export interface SlotConfig {
   /** Share of visitors (0–1) who always see the default, to measure lift. Default `0`. */
   holdout?: number;
+  /**
+   * Exploration floor (0–1): this share of choices is uniform over the eligible variants, so no logged
+   * propensity is below explore ÷ variants and off-policy estimates stay usable. Default `0.1`.
+   */
+  explore?: number;
   /** Settings by variant id (`data-kz-variant`). */
   variants?: Record<string, VariantConfig>;
 }
@@ -204,7 +209,12 @@ export interface SlotDecision {
   slot: string;
   /** The variant shown; null for the default content. */
   variant: string | null;
-  reason: 'no-consent' | 'holdout' | 'no-eligible-variant' | 'only-eligible' | 'sticky' | 'thompson';
+  /**
+   * Why: no consent, in the holdout, no variant's rules allow one, the only eligible one, the visitor's
+   * earlier assignment kept, chosen now by Thompson sampling, or `late` (decided after the pre-paint script
+   * had already shown the default: the default stays for this page view, the decision is kept for the next).
+   */
+  reason: 'no-consent' | 'holdout' | 'no-eligible-variant' | 'only-eligible' | 'sticky' | 'thompson' | 'late';
   /** The probability of this outcome under the policy (1 when certain). */
   propensity: number;
   /** Whether the visitor is in the slot's holdout. */
@@ -238,6 +248,11 @@ export interface KizunaConfig {
   endpoint: string;
   /** Sent in each batch body as `writeKey`. Default: none. */
   writeKey?: string;
+  /**
+   * The wire format: Segment's batch, or Snowplow's tracker protocol (`'snowplow'`) POSTed to
+   * `{endpoint}/com.snowplowanalytics.snowplow/tp2` (give the collector's base URL as `endpoint`). Default `'segment'`.
+   */
+  format?: 'segment' | 'snowplow';
   /** Log every event and batch to the console with the `[kizuna]` prefix. Default `false` (only errors and warnings are printed). */
   debug?: boolean;
   /** Batching limits. */
