@@ -9,7 +9,7 @@
 
 mod fuzzing;
 
-use fuzzing::{corpus, report, scale, Rng};
+use fuzzing::{corpus, report, rfc8259_number, scale, Rng};
 use kizuna::engine::text::num::{is_number, parse_f64, parse_u64, round, write_fixed};
 
 /// Whether `s` is a JSON number, by `serde_json`; it refuses numbers out
@@ -23,32 +23,6 @@ fn json_number(s: &str) -> bool {
         Ok(v) => v.is_number(),
         Err(e) => e.to_string().starts_with("number out of range") && rfc8259_number(s),
     }
-}
-
-/// `number = [ minus ] int [ frac ] [ exp ]`, `int = zero / ( digit1-9
-/// *DIGIT )`, `frac = decimal-point 1*DIGIT`, `exp = e [ minus / plus ]
-/// 1*DIGIT`.
-fn rfc8259_number(s: &str) -> bool {
-    let digits = |t: &str| t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let t = s.strip_prefix('-').unwrap_or(s);
-    let n = digits(t);
-    if n == 0 || (n > 1 && t.starts_with('0')) {
-        return false;
-    }
-    let mut t = &t[n..];
-    if let Some(f) = t.strip_prefix('.') {
-        let n = digits(f);
-        if n == 0 {
-            return false;
-        }
-        t = &f[n..];
-    }
-    if let Some(e) = t.strip_prefix(['e', 'E']) {
-        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-        let n = digits(e);
-        return n > 0 && n == e.len();
-    }
-    t.is_empty()
 }
 
 /// Whether `parse_f64` promises the correctly rounded value for `s` (a

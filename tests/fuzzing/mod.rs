@@ -57,3 +57,29 @@ pub fn report(name: &str, cases: usize, started: std::time::Instant) {
 pub fn scale() -> usize {
     std::env::var("FUZZ_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
 }
+
+/// `number = [ minus ] int [ frac ] [ exp ]`, `int = zero / ( digit1-9
+/// *DIGIT )`, `frac = decimal-point 1*DIGIT`, `exp = e [ minus / plus ]
+/// 1*DIGIT`.
+pub fn rfc8259_number(s: &str) -> bool {
+    let digits = |t: &str| t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let t = s.strip_prefix('-').unwrap_or(s);
+    let n = digits(t);
+    if n == 0 || (n > 1 && t.starts_with('0')) {
+        return false;
+    }
+    let mut t = &t[n..];
+    if let Some(f) = t.strip_prefix('.') {
+        let n = digits(f);
+        if n == 0 {
+            return false;
+        }
+        t = &f[n..];
+    }
+    if let Some(e) = t.strip_prefix(['e', 'E']) {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        let n = digits(e);
+        return n > 0 && n == e.len();
+    }
+    t.is_empty()
+}

@@ -125,9 +125,16 @@ pub fn skip(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// Whether `v` is one JSON value and nothing else (markers are not JSON).
+/// Whether `v` is one JSON value and nothing else, as `JSON.parse` would
+/// take it (RFC 8259): strings with JSON's escapes only and no raw control
+/// characters, numbers in JSON's grammar (not `01`, `+1`, `1.`, `.5`).
+/// Markers are not JSON. Two limits: a lone surrogate escape (`"\ud800"`)
+/// is valid, as `JSON.parse` has it ([`string`] reads it as U+FFFD);
+/// nesting deeper than 64 is not (the engines' stack is small, and the
+/// edge's describer stops at 16).
 pub fn valid(v: &str) -> bool {
-    fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+    fn value(v: &str, i: usize, depth: usize) -> Option<usize> {
+        let b = v.as_bytes();
         let i = ws(b, i);
         match *b.get(i)? {
             b'{' | b'[' if depth < 64 => {
@@ -141,13 +148,13 @@ pub fn valid(v: &str) -> bool {
                         if b.get(j) != Some(&b'"') {
                             return None;
                         }
-                        j = ws(b, end_of_string(b, j)?);
+                        j = ws(b, valid_string(b, j)?);
                         if b.get(j) != Some(&b':') {
                             return None;
                         }
                         j += 1;
                     }
-                    j = ws(b, value(b, j, depth + 1)?);
+                    j = ws(b, value(v, j, depth + 1)?);
                     match b.get(j) {
                         Some(b',') => j = ws(b, j + 1),
                         Some(c) if *c == close => return Some(j + 1),
@@ -155,7 +162,7 @@ pub fn valid(v: &str) -> bool {
                     }
                 }
             }
-            b'"' => end_of_string(b, i),
+            b'"' => valid_string(b, i),
             b't' | b'f' | b'n' => {
                 let lit: &[u8] = match b[i] {
                     b't' => b"true",
@@ -166,15 +173,33 @@ pub fn valid(v: &str) -> bool {
             }
             b'-' | b'0'..=b'9' => {
                 let end = skip(b, i)?;
-                // Digits, signs, points and exponents only: ASCII.
-                let text = b.get(i..end).map(|t| t.iter().map(|&c| c as char).collect::<String>())?;
-                super::num::parse_f64(&text).map(|_| end)
+                super::num::is_number(v.get(i..end)?).then_some(end)
             }
             _ => None,
         }
     }
-    let b = v.as_bytes();
-    value(b, 0, 0).is_some_and(|end| ws(b, end) == b.len())
+    value(v, 0, 0).is_some_and(|end| ws(v.as_bytes(), end) == v.len())
+}
+
+/// The end of the JSON string literal whose opening quote is at `i`, when
+/// it is one: escapes among `\" \\ \/ \b \f \n \r \t \uXXXX` only, no
+/// raw control character (the bytes are UTF-8: they come from a `str`).
+fn valid_string(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => {
+                i += match *b.get(i + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                    b'u' => hex4(b, i + 2).map(|_| 6)?,
+                    _ => return None,
+                };
+            }
+            0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
 }
 
 /// The value `v` starts with, trimmed (what follows it is cut off).
@@ -268,9 +293,11 @@ pub fn key_is(lit: &str, key: &str) -> bool {
     string(lit).as_deref() == Some(key)
 }
 
-/// The value of member `key` of the object `v`.
+/// The value of member `key` of the object `v`: the last one when the key
+/// is there twice, as `JSON.parse` (and every JavaScript reader of the
+/// same text) has it.
 pub fn get<'a>(v: &'a str, key: &str) -> Option<&'a str> {
-    members(v).find(|(k, _)| key_is(k, key)).map(|(_, v)| v)
+    members(v).filter(|(k, _)| key_is(k, key)).last().map(|(_, v)| v)
 }
 
 /// The value of member `key`, unless it is missing, `null` or `undefined`
@@ -279,57 +306,53 @@ pub fn field<'a>(v: &'a str, key: &str) -> Option<&'a str> {
     get(v, key).filter(|v| !matches!(kind(v), Kind::Null | Kind::Marker(b'v')))
 }
 
-/// The text of a string literal, decoded. `None` when `v` is not a string.
+/// The text of a string literal, decoded: `None` when `v` is not a JSON
+/// string (an escape JSON does not have, bad `\u` digits, a raw control
+/// character). A lone surrogate escape, which `JSON.parse` keeps and a
+/// Rust string cannot hold, reads as U+FFFD.
 pub fn string(v: &str) -> Option<String> {
     let v = first(v);
     if kind(v) != Kind::String {
         return None;
     }
-    let inner = v.get(1..v.len() - 1)?;
-    if !inner.bytes().any(|b| b == b'\\') {
-        return Some(inner.to_string());
-    }
-    let b = inner.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'\\' {
-            out.push(b[i]);
-            i += 1;
-            continue;
+    let mut rest = v.get(1..v.len() - 1)?;
+    let mut out = String::with_capacity(rest.len());
+    loop {
+        // Copied a run at a time, up to an escape or a control character
+        // (both ASCII, so the run ends on a character boundary).
+        let Some(at) = rest.bytes().position(|b| b == b'\\' || b < 0x20) else {
+            out.push_str(rest);
+            return Some(out);
+        };
+        out.push_str(rest.get(..at)?);
+        let b = rest.as_bytes();
+        if b[at] != b'\\' {
+            return None;
         }
-        let c = *b.get(i + 1)?;
-        i += 2;
-        let ch = match c {
-            b'n' => '\n',
-            b't' => '\t',
-            b'r' => '\r',
+        let mut len = 2;
+        out.push(match *b.get(at + 1)? {
+            c @ (b'"' | b'\\' | b'/') => char::from(c),
             b'b' => '\u{8}',
             b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
             b'u' => {
-                let hi = hex4(b, i)?;
-                i += 4;
-                let cp = if (0xd800..0xdc00).contains(&hi) && b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') {
-                    let lo = hex4(b, i + 2)?;
-                    if (0xdc00..0xe000).contains(&lo) {
-                        i += 6;
-                        0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
-                    } else {
-                        0xfffd
+                let hi = hex4(b, at + 2)?;
+                len = 6;
+                let lo = (b.get(at + 6..at + 8) == Some(&b"\\u"[..])).then(|| hex4(b, at + 8)).flatten();
+                match lo {
+                    Some(lo) if (0xd800..0xdc00).contains(&hi) && (0xdc00..0xe000).contains(&lo) => {
+                        len = 12;
+                        char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)).unwrap_or('\u{fffd}')
                     }
-                } else {
-                    hi
-                };
-                char::from_u32(cp).unwrap_or('\u{fffd}')
+                    _ => char::from_u32(hi).unwrap_or('\u{fffd}'),
+                }
             }
-            other => other as char,
-        };
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            _ => return None,
+        });
+        rest = rest.get(at + len..)?;
     }
-    // SAFETY: the bytes are whole UTF-8 sequences of a `str` (escapes are
-    // ASCII, so nothing is cut between them) and characters encoded here.
-    Some(unsafe { String::from_utf8_unchecked(out) })
 }
 
 fn hex4(b: &[u8], i: usize) -> Option<u32> {
@@ -511,6 +534,37 @@ mod tests {
         for bad in ["{not json", "{not json}", "[1,]", "{\"a\" 1}", "tru", "1 2", "!f", "", "{\"a\":1,}"] {
             assert!(!valid(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_jsons_escapes_decode() {
+        // A backslash before a multi-byte character once copied half of it
+        // into a String unchecked (undefined behaviour); now it is no string.
+        assert_eq!(string("\"\\é\""), None);
+        assert!(!valid("\"\\é\""));
+        for bad in [r#""\a""#, r#""\x41""#, r#""\u12""#, r#""\u12G4""#, r#""\'""#, "\"tab\there\"", "\"\u{1}\""] {
+            assert_eq!(string(bad), None, "{bad}");
+            assert!(!valid(bad), "{bad}");
+        }
+        assert_eq!(string(r#""\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE00""#).as_deref(), Some("\"\\/\u{8}\u{c}\n\r\té😀"));
+        // A lone surrogate is JSON (JSON.parse keeps it); Rust reads U+FFFD.
+        assert!(valid(r#""\ud800""#));
+        assert_eq!(string(r#""a\ud800b\udc00\ud800\u0041""#).as_deref(), Some("a\u{fffd}b\u{fffd}\u{fffd}A"));
+    }
+
+    #[test]
+    fn numbers_in_jsons_grammar_only() {
+        for bad in ["01", "+1", "1.", ".5", "-", "1e", "-01", "[01]", "{\"a\":.5}", "1.e3", "0x1"] {
+            assert!(!valid(bad), "{bad}");
+        }
+        for ok in ["0", "-0", "0.5", "-1.5e-3", "1E+2", "[1e400]"] {
+            assert!(valid(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_reads_as_json_parse_reads_it() {
+        assert_eq!(get(r#"{"a":1,"b":2,"a":3}"#, "a"), Some("3"));
     }
 
     #[test]
