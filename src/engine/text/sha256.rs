@@ -1,6 +1,6 @@
 //! SHA-256 (FIPS 180-4), for `privacy.userId: 'hash'`: the user id leaves
-//! the page only as the hex digest of the site's salt and the id. About
-//! Written out here: the Web Crypto API would make every `identify` async.
+//! the page only as the hex digest of the site's salt and the id. Written
+//! out here: the Web Crypto API would make every `identify` async.
 
 use crate::prelude::*;
 
@@ -66,10 +66,37 @@ pub fn hex(data: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::hex;
+
     #[test]
     fn the_fips_test_vectors() {
-        assert_eq!(super::hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(super::hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert_eq!(super::hex(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        // NIST's published digests, each also checked with Python's
+        // hashlib.sha256(message).hexdigest().
+        assert_eq!(hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        // 56 bytes: the padding's length no longer fits, a second block.
+        assert_eq!(hex(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        // 112 bytes: the data itself spans two blocks (NIST's 896-bit message).
+        assert_eq!(
+            hex(b"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"),
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+        );
+        assert_eq!(hex(&[b'a'; 1_000_000]), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    }
+
+    #[test]
+    fn every_block_boundary() {
+        // Python's hashlib: hashlib.sha256(b"a" * n).hexdigest(), for each n.
+        for (n, want) in [
+            (55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
+            (56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"),
+            (63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"),
+            (64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
+            (119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"),
+            (120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"),
+            (128, "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e"),
+        ] {
+            assert_eq!(hex(&[b'a'; 128][..n]), want, "{n} bytes");
+        }
     }
 }
