@@ -60,13 +60,13 @@ const CASES = [
 ];
 
 const OPT_OUTS = ['SaleOptOut', 'SharingOptOut', 'TargetedAdvertisingOptOut'];
-const ID = {
+export const ID = {
   tcfeuv2: 2, usnat: 7, usca: 8, usva: 9, usco: 10, usut: 11, usct: 12, usfl: 13, usmt: 14, usor: 15, ustx: 16, usde: 17,
   usia: 18, usne: 19, usnh: 20, usnj: 21, ustn: 22, usmn: 23, usmd: 24, usin: 25, usky: 26, usri: 27,
 };
 
 /** The decision, from the field values as set (the mapping in the README). */
-function expected(sections, applicable) {
+export function expected(sections, applicable) {
   const out = { tcf: null, marketing: null, sensitiveOptOut: false, gpc: false };
   const choices = [];
   for (const [name, fields] of Object.entries(sections)) {
@@ -88,7 +88,7 @@ function expected(sections, applicable) {
 }
 
 /** A section as the encoder makes it (to see which fields it has). */
-function present(name) {
+export function present(name) {
   const m = new GppModel();
   m.setFieldValue(name, name === 'tcfeuv2' ? 'CmpId' : 'MspaCoveredTransaction', 1);
   return m.getSection(name);

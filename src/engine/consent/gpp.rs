@@ -41,8 +41,9 @@ const US: [(u8, u8, u8, u8, u8, u8); 21] = [
     (21, 3, NONE, 4, 5, 10),
     (22, 3, NONE, 4, 5, 8),
     (23, 3, NONE, 4, 5, 8),
-    // Maryland, Indiana, Kentucky, Rhode Island: the 6 bits are MspaVersion,
-    // and the sensitive-data consents sit in a segment of their own (not read).
+    // Maryland, Indiana, Kentucky, Rhode Island: the 6 bits are MspaVersion.
+    // Maryland has no sensitive-data field; the other three keep theirs in
+    // a segment of their own (see `us`).
     (24, 5, NONE, 6, NONE, 0),
     (25, 5, NONE, 6, NONE, 0),
     (26, 5, NONE, 6, NONE, 0),
@@ -187,9 +188,18 @@ fn us(id: u32, text: &str, out: &mut GppConsent) {
     if sdp != NONE && (0..sdp_len).filter_map(|i| value(sdp + i)).any(|v| v == 1) {
         out.sensitive_opt_out = true;
     }
+    // Indiana, Kentucky and Rhode Island have no GPC segment: the segment
+    // after their core is 8 sensitive-data consents from its first bit, no
+    // segment type (read as a GPC segment, a "no consent" and a "consent"
+    // once made a GPC signal of them).
+    let own_sensitive = (25..=27).contains(&id);
     for s in segments {
         let mut b = Bits { s: s.as_bytes(), at: 0 };
-        if b.read(2) == Some(1) && b.bit() == Some(1) {
+        if own_sensitive {
+            if (0..8).filter_map(|_| b.read(2)).any(|v| v == 1) {
+                out.sensitive_opt_out = true;
+            }
+        } else if b.read(2) == Some(1) && b.bit() == Some(1) {
             out.gpc = true;
         }
     }
