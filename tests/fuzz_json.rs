@@ -198,7 +198,7 @@ fn ws(r: &mut Rng, out: &mut String) {
 fn string_char(r: &mut Rng, out: &mut String) {
     const RAW: &[char] = &['a', 'b', 'Z', '0', ' ', '~', '\u{7f}', 'é', 'ß', '日', '本', '😀', '\u{fffd}', '\u{2028}', ':', ',', '{', ']', '!', '/', '\''];
     match r.below(12) {
-        0 => out.push_str(*r.pick(&["\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"])),
+        0 => out.push_str(r.pick::<&str>(&["\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"])),
         1 => {
             let c = *r.pick(&['\u{0}', '\u{1f}', 'A', 'é', '\u{ffff}', '"', '\\', '\u{d7ff}', '\u{e000}']);
             let hex = format!("{:04x}", c as u32);
@@ -223,7 +223,7 @@ fn string_char(r: &mut Rng, out: &mut String) {
 
 /// A random JSON number, as JSON.stringify or a person might write it.
 fn number(r: &mut Rng, out: &mut String) {
-    out.push_str(*r.pick(&["", "", "-"]));
+    out.push_str(r.pick::<&str>(&["", "", "-"]));
     match r.below(5) {
         0 => out.push('0'),
         1 => out.push_str(&r.below(1_000_000).max(1).to_string()),
@@ -242,7 +242,7 @@ fn value(r: &mut Rng, depth: usize, out: &mut String) {
     ws(r, out);
     let kinds = if depth > 6 { 5 } else { 8 };
     match r.below(kinds) {
-        0 => out.push_str(*r.pick(&["null", "true", "false"])),
+        0 => out.push_str(r.pick::<&str>(&["null", "true", "false"])),
         1 | 2 => number(r, out),
         3 | 4 => {
             out.push('"');
@@ -273,7 +273,7 @@ fn value(r: &mut Rng, depth: usize, out: &mut String) {
                 ws(r, out);
                 out.push('"');
                 // Few distinct keys: repeats happen.
-                out.push_str(*r.pick(&["a", "b", "\\u0061", "é", "k\\\"", ""]));
+                out.push_str(r.pick::<&str>(&["a", "b", "\\u0061", "é", "k\\\"", ""]));
                 out.push('"');
                 ws(r, out);
                 out.push(':');

@@ -69,7 +69,7 @@ pub fn write_fixed(out: &mut String, x: f64, decimals: u32) {
     }
     out.push('.');
     let mut digits = decimals.min(9);
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         digits -= 1;
     }
