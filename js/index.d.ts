@@ -110,6 +110,8 @@ export interface Stats {
   expired: number;
   /** Refused by the collector for good (4xx other than 408 and 429; a single event answered 413). */
   rejected: number;
+  /** Found damaged in storage (a stored queue another page, an extension or a full disk left broken) and dropped, never sent. */
+  damaged: number;
 }
 
 /** Limits that decide when queued events are sent. */

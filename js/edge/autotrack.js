@@ -97,9 +97,10 @@ function fieldsOf(form) {
  * Installs the listeners `bits` asks for (1 history, 2 hash, 4 clicks,
  * 8 scroll, 16 activity, 32 forms, 64 the load's page view:
  * `AutoPolicy::listeners`). `push(record)`
- * queues a record for the engine; `page` is the page follower.
+ * queues a record for the engine; `page` is the page follower; the
+ * listeners last as long as `life`.
  */
-export function autotrack(bits, push, page) {
+export function autotrack(bits, push, page, life) {
   if (!bits) return () => {};
   let url = location.href;
   let deepest = -1;
@@ -144,6 +145,7 @@ export function autotrack(bits, push, page) {
     if (url === before) return;
     const fragment = before.split('#')[0] === url.split('#')[0];
     setTimeout(() => {
+      if (life.over) return;
       deepest = -1;
       first = true;
       push('jv' + page.page() + US + Date.now() + US + (fragment ? '#' : ''));
@@ -152,7 +154,7 @@ export function autotrack(bits, push, page) {
   };
 
   if (bits & 4) {
-    addEventListener('click', (e) => {
+    life.on(window, 'click', (e) => {
       const t = e.target;
       const el = t && t.closest ? t.closest(CLICKABLE) : null;
       if (!el || inert(el)) return;
@@ -167,25 +169,25 @@ export function autotrack(bits, push, page) {
     }, opts);
   }
   if (bits & 8) {
-    addEventListener('scroll', readSoon, opts);
-    addEventListener('resize', readSoon, opts);
+    life.on(window, 'scroll', readSoon, opts);
+    life.on(window, 'resize', readSoon, opts);
     if (document.readyState === 'complete') readSoon();
-    else addEventListener('load', readSoon, { once: true });
+    else life.on(window, 'load', readSoon, { once: true });
   }
   if (bits & 16) {
-    for (const type of ACTIVITY) addEventListener(type, active, opts);
-    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') { lastActive = 0; active(); } });
+    for (const type of ACTIVITY) life.on(window, type, active, opts);
+    life.on(document, 'visibilitychange', () => { if (document.visibilityState === 'visible') { lastActive = 0; active(); } });
     active();
   }
   if (bits & 32) {
     const started = new WeakSet();
-    addEventListener('focusin', (e) => {
+    life.on(window, 'focusin', (e) => {
       const f = e.target && e.target.form;
       if (!f || started.has(f) || inert(f)) return;
       started.add(f);
       push('jf' + page.current() + US + Date.now() + US + 's' + US + formOf(f) + US + fieldsOf(f));
     }, opts);
-    addEventListener('submit', (e) => {
+    life.on(window, 'submit', (e) => {
       const f = e.target;
       if (!f || !f.elements || inert(f)) return;
       push('jf' + page.current() + US + Date.now() + US + 'u' + US + formOf(f) + US + fieldsOf(f));
@@ -193,6 +195,6 @@ export function autotrack(bits, push, page) {
   }
   // The page view of the load, after the calls the snippet queued (a
   // site's own page() of this URL makes it the same view).
-  if (bits & 64) setTimeout(() => push('jv' + page.page() + US + Date.now()), 0);
+  if (bits & 64) setTimeout(() => { if (!life.over) push('jv' + page.page() + US + Date.now()); }, 0);
   return (bits & 3) ? changed : () => {};
 }

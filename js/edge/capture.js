@@ -119,6 +119,16 @@ export function describe(v, budget = 1 << 20) {
   }
 }
 
+/**
+ * Text that goes into an engine record as it is (not as a JSON literal):
+ * the record and field separators (U+001D-U+001F) become U+FFFD, so no
+ * text from a page, a collector or storage can end a record or a field.
+ * The one place the edge cleans a raw fragment.
+ */
+export function clean(s) {
+  return String(s).replace(/[\x1d-\x1f]/g, '\ufffd');
+}
+
 /** A JSON string literal of `s` (any value made a string). */
 export function lit(s) {
   return JSON.stringify(String(s));

@@ -4,11 +4,12 @@
 // beacons, the one timer, storage, the consent cookie, console lines,
 // callbacks. It decides nothing; src/engine/edge.rs is the protocol.
 
-import { describe, flat, lit } from './capture.js';
+import { clean, describe, flat, lit } from './capture.js';
 import { complain, debug, report, warn } from './console.js';
 import { followPage } from './page.js';
 import { autotrack } from './autotrack.js';
 import { followStore } from './outbox.js';
+import { lifetime } from './life.js';
 import { listenForConsent } from './signals.js';
 import { openStorage, readCookie, writeCookie } from './storage.js';
 
@@ -62,8 +63,11 @@ export function startEngine(glue, config) {
   let lastLit = '';
   let consumer = null;
   let deferred = [];
+  // Stopped (stop(), or the module trapped): every call is a no-op.
+  let dead = false;
+  const life = lifetime();
 
-  const page = followPage((record) => inbox.push(record));
+  const page = followPage((record) => inbox.push(record), life);
   const stored = STORED.map((k) => store.get(k));
   if (stored[3] === null) stored[3] = readCookie();
   const first = page.page();
@@ -73,6 +77,7 @@ export function startEngine(glue, config) {
   if (started.charCodeAt(0) === 88 /* X */) {
     const message = started.slice(1);
     complain(message);
+    life.stop();
     throw new Error('[kizuna] ' + message);
   }
   const sep = started.indexOf(RS);
@@ -89,15 +94,15 @@ export function startEngine(glue, config) {
     }
   };
   // Always listened to: the stored queue's lock goes after the last write.
-  addEventListener('pagehide', () => {
+  life.on(window, 'pagehide', () => {
     inbox.push(line());
     if (listening) cross('x');
     if (outbox) outbox.hide();
   });
-  addEventListener('pageshow', (e) => { if (e.persisted && outbox) outbox.show(); });
+  life.on(window, 'pageshow', (e) => { if (e.persisted && outbox) outbox.show(); });
   const online = (on) => () => { inbox.push('l' + on); schedule(); };
-  addEventListener('online', online(1));
-  addEventListener('offline', online(0));
+  life.on(window, 'online', online(1));
+  life.on(window, 'offline', online(0));
   if (navigator.onLine === false) inbox.push('l0');
 
   function listen(on) {
@@ -105,6 +110,11 @@ export function startEngine(glue, config) {
     listening = on;
     document[on ? 'addEventListener' : 'removeEventListener']('visibilitychange', onVisibility);
   }
+  life.end(() => {
+    listen(false);
+    if (wakeTimer !== null) clearTimeout(wakeTimer);
+    wakeTimer = null;
+  });
 
   // Every stored queue goes (analytics storage was withdrawn).
   function dropStored() {
@@ -146,7 +156,8 @@ export function startEngine(glue, config) {
     requests.set(id, controller);
     try {
       fetch(url, { method: 'POST', body, keepalive: keepalive === '1', signal: controller && controller.signal }).then((res) => {
-        const retryAfter = res.headers.get('Retry-After') || '';
+        // The collector's text: cleaned, and short (a date or seconds).
+        const retryAfter = clean((res.headers.get('Retry-After') || '').slice(0, 64));
         // Only a fully read response gives back its share of the keepalive quota.
         return res.arrayBuffer().then(() => answer(res.status, retryAfter), () => answer(res.status, retryAfter));
       }).catch(() => answer(0, ''));
@@ -226,7 +237,7 @@ export function startEngine(glue, config) {
     status = {
       anonymousId: f[0], userId: f[1] ? JSON.parse(f[1]) : null, queued: +f[2], held: +f[3], dropped: +f[4],
       accepting: +f[6], fits: +f[7], debug: f[8] === '1', topics: f[9] === '1', storeProfile: f[10] === '1', accepted: status.accepted,
-      owner: f[11], sent: +f[12], lost: +f[13], expired: +f[14], rejected: +f[15], listeners: +f[16],
+      owner: f[11], sent: +f[12], lost: +f[13], expired: +f[14], rejected: +f[15], damaged: +f[16], listeners: +f[17],
     };
     if (f[5] !== consentText) {
       consentText = f[5];
@@ -252,6 +263,7 @@ export function startEngine(glue, config) {
 
   function cross(extra) {
     scheduled = false;
+    if (dead) return;
     if (extra) {
       if (extra === 'h' || extra === 'x' || extra.charCodeAt(0) === 102 /* f */) zone();
       inbox.push(extra);
@@ -264,11 +276,39 @@ export function startEngine(glue, config) {
         if (follow.length) inbox.unshift(...follow);
       }
     } catch (e) {
-      report('sending', e);
+      if (trapped(e)) poison(e);
+      else report('sending', e);
     } finally {
       depth--;
     }
     if (depth === 0) settle();
+  }
+
+  // A trap (a Rust panic, an out-of-bounds access) leaves the module in a
+  // state nothing may call into again.
+  function trapped(e) {
+    try {
+      return typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  // The engine is gone for this page: said once; its listeners, lock and
+  // timer end; what it handed to JS is kept in storage (where the engine
+  // kept its queue) for the next page or another tab, which the released
+  // lock lets take it over at once.
+  function poison(e) {
+    dead = true;
+    inbox.length = 0;
+    complain('the tracking engine stopped after an internal error (' + clean(String(e && e.message ? e.message : e)) +
+      '); calls on this page are ignored from now on, and events already queued are kept for the next page');
+    try {
+      if (status.owner && store.get('kizuna:q.' + status.owner) !== null) {
+        for (const [id, text] of segments) if (!segmentKeys.has(id)) store.persist('kizuna:q.' + status.owner + '.' + id, text);
+      }
+    } catch (_) { /* storage gone: nothing more to keep */ }
+    life.stop();
   }
 
   // Site code runs only here, after the crossings: console lines (a site
@@ -292,6 +332,7 @@ export function startEngine(glue, config) {
   }
 
   function schedule() {
+    if (dead) return;
     if (inbox.length >= FORCE) cross();
     else if (!scheduled) {
       scheduled = true;
@@ -317,13 +358,13 @@ export function startEngine(glue, config) {
   // The visit this tab continues (another tab's, or the last one's).
   const session = store.get('kizuna:session');
   if (session && session.indexOf(RS) < 0) inbox.unshift('ekizuna:session' + US + session);
-  outbox = followStore(status.owner, (record) => inbox.push(record), () => cross());
+  outbox = followStore(status.owner, (record) => inbox.push(record), () => cross(), life);
   try {
-    page.changed = autotrack(status.listeners, (record) => { inbox.push(record); schedule(); }, page);
+    page.changed = autotrack(status.listeners, (record) => { inbox.push(record); schedule(); }, page, life);
   } catch (e) {
     report('autotrack', e);
   }
-  listenForConsent(config, (record) => { inbox.push(record); schedule(); });
+  listenForConsent(config, (record) => { inbox.push(record); schedule(); }, life);
   settle();
   schedule();
   // When the page is idle (the first batch goes a second after the first
@@ -334,6 +375,7 @@ export function startEngine(glue, config) {
   return {
     /** `track(name, properties, options)`: the fast path first. */
     track(a, b, c) {
+      if (dead) return false;
       if (c === undefined && typeof a === 'string' && (status.accepting & 2) && !status.debug) {
         const n = a.length;
         if (n && n < 256 && a.charCodeAt(0) > 32) {
@@ -352,6 +394,7 @@ export function startEngine(glue, config) {
     },
     /** `track`, `page`, `identify` (kind `track`/`page`/`identify`); whether accepted. */
     call(kind, a, b, c) {
+      if (dead) return false;
       if (!status.debug && c === undefined) {
         if (kind === 'track' && typeof a === 'string' && a.length && a.length < 256 && a.charCodeAt(0) > 32 && (status.accepting & 2)) {
           const json = flat(b);
@@ -385,6 +428,7 @@ export function startEngine(glue, config) {
     reset() { now('r'); },
     forget() { now('o'); },
     flush() {
+      if (dead) return Promise.resolve({ sent: 0, failed: 0, pending: 0 });
       const token = nextFlush++;
       const promise = new Promise((resolve) => flushes.set(token, resolve));
       now('f' + token);
@@ -412,7 +456,18 @@ export function startEngine(glue, config) {
     inject(name, json) { inbox.push('t' + page.current() + US + Date.now() + US + name + US + json); schedule(); },
     storage: store,
     seed,
-    /** For tests: drop the engine. */
-    stop() { glue.stop(handle); },
+    /**
+     * Ends the engine: every listener, the lock, the timer and the hooks
+     * go, and the module forgets it (a failed start, before a retried
+     * init()). Calls after it are no-ops.
+     */
+    stop() {
+      if (dead && life.over) return;
+      dead = true;
+      life.stop();
+      try { glue.stop(handle); } catch (_) { /* a trapped module */ }
+    },
+    /** Whether the engine stopped (stop() or a trap). */
+    get stopped() { return dead; },
   };
 }

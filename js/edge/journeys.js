@@ -74,7 +74,7 @@ function why(explanation, forget) {
 }
 
 /** The journeys part of the personalization edge. */
-export function journeys({ cross }) {
+export function journeys({ cross, life }) {
   let box = null;
   let exitSent = false;
   let api = null;
@@ -128,7 +128,7 @@ export function journeys({ cross }) {
   }
 
   // Exit intent: the pointer leaves through the top edge (towards the tabs), once a document.
-  document.addEventListener('mouseout', (e) => {
+  life.on(document, 'mouseout', (e) => {
     if (!exitSent && !e.relatedTarget && e.clientY <= 0) {
       exitSent = true;
       cross('x');

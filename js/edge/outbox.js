@@ -11,12 +11,18 @@
 // back/forward cache) and taken again if the page comes back. Without Web
 // Locks, a stored queue whose lease ran out is taken over.
 
-import { lit } from './capture.js';
+import { clean, lit } from './capture.js';
+import { warn } from './console.js';
 
 const PREFIX = 'kizuna:q.';
 const US = '\x1f';
 const RS = '\x1e';
 const LEASE_CHECK_MS = 30000;
+
+// The keys an engine writes: its owner id (12 hex digits), and a
+// segment's number after it. Anything else under the prefix is not
+// Kizuna's to read (and is removed).
+const KEY = /^kizuna:q\.[0-9a-f]{12}(\.[0-9]{1,9})?$/;
 
 const ownerOf = (key) => key.slice(PREFIX.length).split('.')[0];
 
@@ -24,9 +30,10 @@ const ownerOf = (key) => key.slice(PREFIX.length).split('.')[0];
  * Follows the stored queues for the engine of `owner`: `push(record)` adds a
  * record to its inbox, `cross()` hands the inbox over at once. Returns what
  * the driver calls on pagehide (after its own crossing) and pageshow, or
- * null without localStorage.
+ * null without localStorage. Its lock, listener and interval last as long
+ * as `life`.
  */
-export function followStore(owner, push, cross) {
+export function followStore(owner, push, cross, life) {
   let local = null;
   try {
     local = window.localStorage;
@@ -55,15 +62,17 @@ export function followStore(owner, push, cross) {
 
   // Hands over every key of `other`, its front first (it holds the pages).
   function take(other) {
-    const mine = keys(PREFIX + other).filter((k) => k === PREFIX + other || k.startsWith(PREFIX + other + '.'));
+    const mine = keys(PREFIX + other).filter((k) => KEY.test(k) && (k === PREFIX + other || k.startsWith(PREFIX + other + '.')));
     mine.sort((a, b) => a.split('.').length - b.split('.').length);
     let any = false;
     for (const k of mine) {
       let v = null;
       try { v = local.getItem(k); } catch (_) { /* gone meanwhile */ }
-      if (v !== null && v.indexOf(RS) < 0 && !given.has(k)) {
+      if (v !== null && !given.has(k)) {
         given.add(k);
-        push('e' + k + US + v);
+        // Stored text is untrusted: a separator in it cannot end the
+        // record; the engine checks every stored event.
+        push('e' + k + US + v.replace(/\x1e/g, '\ufffd'));
         any = true;
       }
     }
@@ -92,23 +101,50 @@ export function followStore(owner, push, cross) {
       .then(() => watched.delete(other));
   }
 
-  function scan() {
-    for (const k of keys(PREFIX)) watch(ownerOf(k));
+  // A key under the prefix that no engine wrote: removed, said once.
+  function garbage(k) {
+    if (KEY.test(k)) return false;
+    try { local.removeItem(k); } catch (_) { /* storage went away */ }
+    warn('removed ' + clean(JSON.stringify(k.slice(0, 80))) + ' from localStorage: not a key Kizuna writes, though under its prefix');
+    return true;
   }
 
+  function scan() {
+    for (const k of keys(PREFIX)) if (!garbage(k)) watch(ownerOf(k));
+  }
+
+  // A grant comes a task after the request: one that comes after the lock
+  // was given up (the page left or the engine stopped meanwhile), or for
+  // an older request, is handed straight back.
+  let generation = 0;
   function hold() {
-    if (!locks) return;
+    if (!locks || life.over) return;
     stop = new AbortController();
-    locks.request(PREFIX + owner, { signal: stop.signal }, () => new Promise((resolve) => { release = resolve; })).catch(() => {});
+    const mine = ++generation;
+    locks.request(PREFIX + owner, { signal: stop.signal }, () => (mine === generation ? new Promise((resolve) => { release = resolve; }) : undefined)).catch(() => {});
   }
 
   hold();
   scan();
-  if (!locks) setInterval(scan, LEASE_CHECK_MS);
+  if (!locks) {
+    const interval = setInterval(scan, LEASE_CHECK_MS);
+    life.end(() => clearInterval(interval));
+  }
+  life.end(() => give());
 
-  addEventListener('storage', (e) => {
+  // The lock goes, and the waits for others' (leaving, or stopped).
+  function give() {
+    if (!locks) return;
+    generation++;
+    if (stop) stop.abort();
+    if (release) release();
+    release = null;
+    watched.clear();
+  }
+
+  life.on(window, 'storage', (e) => {
     if (e.storageArea !== local || !e.key) return;
-    if (e.key.startsWith(PREFIX)) watch(ownerOf(e.key));
+    if (e.key.startsWith(PREFIX)) { if (e.newValue !== null && !garbage(e.key)) watch(ownerOf(e.key)); }
     else if (e.key === 'kizuna:session' && e.newValue && e.newValue.indexOf(RS) < 0) {
       // Another tab's activity: one session for the site.
       push('e' + e.key + US + e.newValue);
@@ -122,15 +158,10 @@ export function followStore(owner, push, cross) {
   });
   return {
     /** The page is going away, its queue written: the lock goes (and the waits for others'). */
-    hide() {
-      if (!locks) return;
-      if (stop) stop.abort();
-      if (release) release();
-      release = null;
-      watched.clear();
-    },
+    hide: give,
     /** The page came back from the back/forward cache. */
     show() {
+      if (life.over) return;
       hold();
       let ours = false;
       try { ours = local.getItem(PREFIX + owner) !== null; } catch (_) { /* as if taken */ }

@@ -2,7 +2,8 @@
 // route through the history API, popstate, hashchange, a new title), not
 // copied on every call. Each context gets an id; calls carry the id.
 
-import { lit } from './capture.js';
+import { clean, lit } from './capture.js';
+import { hook } from './life.js';
 
 const US = '\x1f';
 
@@ -14,7 +15,7 @@ export function pageRecord(id, current, url, referrer, title, topics) {
     for (const [k, v] of new URL(url).searchParams) if (k.startsWith('utm_')) params.push(lit(k) + ':' + lit(v));
     utm = '{' + params.join(',') + '}';
   } catch (_) { /* not a URL we can read: no campaign */ }
-  return 'p' + id + US + (current ? 1 : 0) + US + url + US + referrer + US + lit(title) + US + utm + US + lit(topics);
+  return 'p' + id + US + (current ? 1 : 0) + US + clean(url) + US + clean(referrer) + US + lit(title) + US + utm + US + lit(topics);
 }
 
 /** What the page says it is about: `data-kz-topic` on html, body or main. */
@@ -31,9 +32,9 @@ export function pageTopics() {
  * Follows the current page. `push(record)` receives each new context;
  * `current()` is the id calls are made on now (it re-reads the page only
  * after something said it changed); `changed`, when set, is called after
- * a history or fragment change.
+ * a history or fragment change. Its hooks last as long as `life`.
  */
-export function followPage(push) {
+export function followPage(push, life) {
   let id = 0;
   let url = '';
   let title = '';
@@ -59,18 +60,13 @@ export function followPage(push) {
     }
   };
   try {
-    for (const method of ['pushState', 'replaceState']) {
-      const original = history[method];
-      history[method] = function () {
-        const result = original.apply(this, arguments);
-        moved();
-        return result;
-      };
-    }
-    addEventListener('popstate', moved);
-    addEventListener('hashchange', moved);
+    for (const method of ['pushState', 'replaceState']) hook(history, method, life, moved);
+    life.on(window, 'popstate', moved);
+    life.on(window, 'hashchange', moved);
     const head = document.head || document.documentElement;
-    new MutationObserver(mark).observe(head, { childList: true, subtree: true, characterData: true });
+    const titles = new MutationObserver(mark);
+    titles.observe(head, { childList: true, subtree: true, characterData: true });
+    life.end(() => titles.disconnect());
   } catch (_) {
     // Without hooks, every call checks.
     return Object.assign(follower, { current: () => (refresh(false), id), page: () => (refresh(true), id), replay: () => (refresh(false), id) });

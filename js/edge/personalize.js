@@ -7,7 +7,8 @@
 // in view for a second, once per page view) and clicks, and answers
 // decide / explain / profile / onDecision.
 
-import { describe, lit } from './capture.js';
+import { clean, describe, lit } from './capture.js';
+import { lifetime } from './life.js';
 import { complain, debug, warn } from './console.js';
 import { pageTopics } from './page.js';
 import { viewability } from './viewable.js';
@@ -73,6 +74,10 @@ function restore(slot) {
 export function startPersonalization(glue, d, config, watchers = new Set(), extras = []) {
   const slots = new Map();
   let wakeTimer = null;
+  // Stopped (stop(), or its module trapped): slots keep their defaults.
+  let dead = false;
+  const life = lifetime();
+  life.end(() => { if (wakeTimer !== null) clearTimeout(wakeTimer); });
   let visitor = d.status().anonymousId;
   let consentKey = '';
 
@@ -154,6 +159,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   }
 
   function cross(records) {
+    if (dead) return null;
     const s = d.status();
     let pre = 'n' + Date.now();
     if (s.anonymousId !== visitor) {
@@ -165,13 +171,25 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       consentKey = c;
       pre += RS + 'c' + c;
     }
-    const [answer, decided] = act(glue.run(handle, pre + RS + records));
+    let out;
+    try {
+      out = glue.run(handle, pre + RS + records);
+    } catch (e) {
+      // A trap: the module may not be called again. The page keeps its
+      // defaults; tracking goes on.
+      dead = true;
+      complain('personalization stopped after an internal error (' + clean(String(e && e.message ? e.message : e)) + '); slots show their defaults on this page');
+      for (const s of slots.values()) if (!s.rendered) restore(s.el);
+      life.stop();
+      return null;
+    }
+    const [answer, decided] = act(out);
     announce(decided);
     return answer;
   }
 
   // The engage build's parts (recommendations…), each given the crossing.
-  const parts = extras.map((make) => make({ cross: (records) => cross(records), d }));
+  const parts = extras.map((make) => make({ cross: (records) => cross(records), d, life }));
   const store = d.storage;
   consentKey = consent();
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
@@ -184,6 +202,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   }
   const sep = started.indexOf(RS);
   const handle = Number(started.slice(0, sep));
+  life.end(() => { dead = true; try { glue.stop(handle); } catch (_) { /* a trapped module */ } });
   announce(act(started.slice(sep + 1))[1]);
 
   // Viewable impressions: half the slot in view for a second.
@@ -191,6 +210,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     const state = slots.get(el.getAttribute('data-kz-slot'));
     if (state) cross('v' + lit(state.name));
   });
+  life.end(() => views.reset());
 
   function decidePage() {
     announced.clear();
@@ -209,10 +229,10 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     cross(records.join(RS));
   }
 
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', decidePage, { once: true });
+  if (document.readyState === 'loading') life.on(document, 'DOMContentLoaded', decidePage, { once: true });
   else decidePage();
 
-  document.addEventListener('click', (event) => {
+  life.on(document, 'click', (event) => {
     const t = event.target;
     if (!t || !t.closest) return;
     const topic = t.closest('[data-kz-topic]');
@@ -220,11 +240,12 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     const slot = t.closest('[data-kz-slot]');
     if (slot && slots.has(slot.getAttribute('data-kz-slot'))) cross('k' + lit(slot.getAttribute('data-kz-slot')));
   }, true);
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') cross('h'); });
+  life.on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') cross('h'); });
   d.consume((signal) => cross('g' + signal));
-  d.onConsent(() => {
+  life.end(() => d.consume(null));
+  life.end(d.onConsent(() => {
     if (consent() !== consentKey) decidePage();
-  });
+  }));
 
   const api = {
     decide(slot) {
@@ -261,9 +282,12 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     },
     /** A page view (an SPA route): slots are decided, and viewable, again. */
     pageView() {
+      if (dead) return;
       if (slots.size || parts.length) decidePage();
       else cross(pageRecord());
     },
+    /** Ends the module on this page: listeners, observers and its timer go. */
+    stop: () => life.stop(),
   };
   for (const x of parts) {
     Object.assign(api, x.api);

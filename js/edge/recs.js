@@ -18,7 +18,7 @@ const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-k
   Number(el.getAttribute('data-kz-popularity')) || 0, el.hasAttribute('data-kz-repeats')];
 
 /** The recommendations part of the personalization edge. */
-export function recs({ cross }) {
+export function recs({ cross, life }) {
   const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids }
   const seen = (row, id) => {
     if (row && !row.viewed.has(id)) {
@@ -27,8 +27,9 @@ export function recs({ cross }) {
     }
   };
   const views = viewability((el) => seen(rows.get(el.__kzRow), el.getAttribute('data-kz-item')));
+  life.end(() => views.reset());
 
-  document.addEventListener('click', (event) => {
+  life.on(document, 'click', (event) => {
     const item = event.target && event.target.closest && event.target.closest('[data-kz-item]');
     const row = item && rows.get(item.__kzRow);
     if (row && row.shown.has(item.getAttribute('data-kz-item'))) cross('K' + lit(row.name) + US + lit(item.getAttribute('data-kz-item')));

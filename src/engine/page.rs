@@ -53,8 +53,10 @@ pub struct Page {
 impl Page {
     /// A page context.
     pub fn new(id: u32, url: &str, referrer: &str, title: &str, utm: &str, topics: &str) -> Page {
-        let title = if json::kind(title) == json::Kind::String { title } else { "\"\"" };
-        let utm = if json::kind(utm) == json::Kind::Object { utm } else { "{}" };
+        // Spliced into events as they are (and read back from storage):
+        // only well-formed JSON.
+        let title = if json::kind(title) == json::Kind::String && json::valid(title) { title } else { "\"\"" };
+        let utm = if json::kind(utm) == json::Kind::Object && json::valid(utm) { utm } else { "{}" };
         Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, view: String::new(), campaign: super::session::campaign_of(url, utm), encoded: None }
     }
 

@@ -28,6 +28,7 @@ use crate::prelude::*;
 
 use crate::engine::consent::{Categories, Category};
 use crate::engine::text::num::write_u64;
+use crate::engine::text::rng::is_plausible_id;
 
 /// Which call made the event (Segment's `type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +157,27 @@ impl Event {
         out.push(SEP);
         out.push_str(f.rest());
         Event::from_record(&out, queued)
+    }
+
+    /// Whether `rec`, read from storage (where anything may have been
+    /// written), is a record [`Event::new`] could have made: every field in
+    /// its place and of its type, so that it can go into a batch as it is.
+    pub fn well_formed(rec: &str) -> bool {
+        use crate::engine::text::json::{kind, valid, Kind as J};
+        let Some(p) = parts(rec) else { return false };
+        let mut f = crate::engine::text::fields(rec, SEP as u8);
+        let head: [&str; 4] = [f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or("")];
+        let literal = |s: &str, what: J| kind(s) == what && valid(s);
+        matches!(head[1], "t" | "p" | "i")
+            && matches!(head[2], "0" | "1" | "2" | "3")
+            && head[3].len() == 3
+            && head[3].bytes().all(|c| matches!(c, b'g' | b'd' | b'u'))
+            && is_plausible_id(p.message_id)
+            && is_plausible_id(p.anonymous_id)
+            && (p.user_id.is_empty() || literal(p.user_id, J::String))
+            && (if p.kind == Kind::Track { literal(p.name, J::String) } else { p.name.is_empty() || literal(p.name, J::String) })
+            && (p.session.is_empty() || literal(p.session, J::Object))
+            && literal(p.props, J::Object)
     }
 
     /// The fields of the record.

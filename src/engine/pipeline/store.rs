@@ -46,12 +46,17 @@ pub fn segment_key(owner: &str, id: u32) -> String {
     k
 }
 
-/// The owner a key belongs to, and whether it is the owner's front.
+/// The owner a key belongs to, and whether it is the owner's front;
+/// `None` for a key no engine writes (an owner is 12 hex digits, a
+/// segment's number follows it).
 pub fn owner_of(key: &str) -> Option<(&str, bool)> {
     let rest = key.strip_prefix(PREFIX)?;
     // `cut`, not `split_once`: the pattern machinery costs ~0.5 KB.
+    let (owner, segment) = crate::engine::text::cut(rest, b'.');
     let is_front = !rest.as_bytes().contains(&b'.');
-    Some((crate::engine::text::cut(rest, b'.').0, is_front))
+    let hex = owner.len() == 12 && owner.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let number = is_front || (!segment.is_empty() && segment.len() <= 9 && segment.bytes().all(|b| b.is_ascii_digit()));
+    (hex && number).then_some((owner, is_front))
 }
 
 /// Writes a front: the header (version, owner, lease end), the pages in
@@ -116,6 +121,13 @@ pub fn read_front(text: &str) -> Option<Front<'_>> {
         }
     }
     Some(front)
+}
+
+/// Whether `text` is a stored queue of another version (`kzq` and digits):
+/// left for the Kizuna that wrote it, where anything else is garbage.
+pub fn other_version(text: &str) -> bool {
+    let head = fields(text, SEP as u8).next().unwrap_or("");
+    head != VERSION && head.len() > 3 && head.starts_with("kzq") && head.bytes().skip(3).all(|b| b.is_ascii_digit())
 }
 
 /// The records of a stored segment.
@@ -215,8 +227,11 @@ mod tests {
         assert_eq!((f.pages[0].id, f.pages[0].url.as_str(), f.pages[0].topics.as_str()), (3, "https://a.example/p?x=1", "shoes,\u{1f}hats"));
         assert_eq!(f.records, [events[0].rec.as_str(), events[1].rec.as_str()]);
         assert!(read_front("kzq9\u{1f}o\u{1f}0").is_none(), "another version is left alone");
-        assert_eq!(owner_of(&front_key("o1")), Some(("o1", true)));
-        assert_eq!(owner_of(&segment_key("o1", 7)), Some(("o1", false)));
-        assert_eq!(owner_of("kizuna:consent"), None);
+        assert_eq!(owner_of(&front_key("0123456789ab")), Some(("0123456789ab", true)));
+        assert_eq!(owner_of(&segment_key("0123456789ab", 7)), Some(("0123456789ab", false)));
+        for garbage in ["kizuna:consent", "kizuna:q.o1", "kizuna:q.0123456789ab.", "kizuna:q.0123456789ab.x", "kizuna:q.0123456789AB", "kizuna:q.0123456789ab.1.2"] {
+            assert_eq!(owner_of(garbage), None, "{garbage}");
+        }
+        assert!(other_version("kzq3\u{1f}o\u{1f}0") && !other_version("kzq2\u{1f}o") && !other_version("kzq\u{1f}") && !other_version("garbage"));
     }
 }

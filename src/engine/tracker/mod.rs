@@ -101,8 +101,9 @@ pub struct Status {
     /// This engine's owner id for stored queues.
     pub owner: String,
     /// Events the collector took (requests and beacons), dropped from a
-    /// full queue, too old to send, and refused by the collector for good.
-    pub counts: [u64; 4],
+    /// full queue, too old to send, refused by the collector for good, and
+    /// found damaged in storage.
+    pub counts: [u64; 5],
     /// The autotrack listeners the edge installs ([`crate::engine::config::AutoPolicy::listeners`]).
     pub listeners: u32,
 }
@@ -151,6 +152,8 @@ pub struct Tracker {
     sent: u64,
     expired: u64,
     rejected: u64,
+    /// Stored events found damaged and dropped.
+    damaged: u64,
 }
 
 impl Tracker {
@@ -219,6 +222,7 @@ impl Tracker {
             sent: 0,
             expired: 0,
             rejected: 0,
+            damaged: 0,
         };
         for w in warnings {
             t.o.log("w", &w);
@@ -365,7 +369,7 @@ impl Tracker {
             topics: self.consent.get(Category::Personalization) == Choice::Granted,
             store_profile: self.consent.may_store(Category::Personalization),
             owner: self.store.owner.clone(),
-            counts: [self.sent, self.queue.dropped, self.expired, self.rejected],
+            counts: [self.sent, self.queue.dropped, self.expired, self.rejected, self.damaged],
             listeners: self.cfg.auto.listeners(),
         }
     }

@@ -7,7 +7,7 @@ use crate::prelude::*;
 use super::Tracker;
 use crate::engine::consent::Category;
 use crate::engine::pipeline::event::Event;
-use crate::engine::pipeline::store::{front_key, owner_of, read_front, segment_key, segment_records, write_front, LEASE_MS};
+use crate::engine::pipeline::store::{front_key, other_version, owner_of, read_front, segment_key, segment_records, write_front, LEASE_MS};
 
 impl Tracker {
     /// Whether the queue is kept in storage now: the config wants it and
@@ -130,7 +130,16 @@ impl Tracker {
             return;
         }
         let records: Vec<&str> = if is_front {
-            let Some(front) = read_front(text) else { return };
+            let Some(front) = read_front(text) else {
+                // Another version is left for the Kizuna that wrote it;
+                // what is not a queue at all goes.
+                if !other_version(text) {
+                    self.damaged(key, 1);
+                    self.store.stale.push(key.into());
+                    self.store.due = Some(self.now);
+                }
+                return;
+            };
             self.store.adopting = (owner.into(), Vec::new());
             for mut p in front.pages {
                 let id = self.store.next_page;
@@ -148,11 +157,18 @@ impl Tracker {
         };
         let oldest = self.now - self.cfg.store.max_age_ms;
         let current = self.pages.current;
-        for rec in records {
+        let mut bad = 0;
+        for rec in records.into_iter().filter(|r| !r.is_empty()) {
             let seq = self.queue.next_seq();
             let map = &self.store.adopting.1;
             let page = |old: u32| map.iter().find(|(o, _)| *o == old).map_or(current, |(_, new)| *new);
-            let Some(e) = Event::rebase(rec, seq, page, self.now) else { continue };
+            // Storage is untrusted: only a whole record within the
+            // per-event limit may reach a batch.
+            let e = Event::well_formed(rec).then(|| Event::rebase(rec, seq, page, self.now)).flatten();
+            let Some(e) = e.filter(|e| e.size as usize <= self.cfg.batch.max_event_bytes) else {
+                bad += 1;
+                continue;
+            };
             if e.parts().time < oldest {
                 self.expired += 1;
                 continue;
@@ -162,8 +178,18 @@ impl Tracker {
             self.release_pages(&gone);
         }
         self.pages.prune();
+        self.damaged(key, bad);
         self.store.stale.push(key.into());
         self.store.due = Some(self.now);
+    }
+
+    /// `n` records stored under `key` were damaged: dropped, counted, and
+    /// said once for the key.
+    fn damaged(&mut self, key: &str, n: u64) {
+        if n > 0 {
+            self.damaged += n;
+            self.o.begin("Lw").field("").num(n).put(" stored events under ").put(key).put(" were damaged and dropped (not sent)").end();
+        }
     }
 
     /// The page came back from the back/forward cache; `ours`: its stored
