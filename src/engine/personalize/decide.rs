@@ -4,8 +4,9 @@
 //!    slot's holdout share → the default, always;
 //! 2. eligibility: each variant's rules filter it;
 //! 3. stickiness: an assignment made under the same slot config is kept
-//!    (if its variant is still eligible); one made while the profile knew no
-//!    topic yet is provisional and made again once it does;
+//!    while its variant is still eligible, until the profile holds
+//!    [`CONFIDENT_EVIDENCE`] and the kept variant's chance of being the best
+//!    falls under 1% (then the choice switches);
 //! 4. choice: Thompson sampling over the eligible variants (see
 //!    [`super::bandit`]), with the choice's propensity.
 
@@ -96,7 +97,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
         why.push_str(" of visitors always see the default, to measure lift)");
         // Kept too, so a page that renders before Kizuna loads knows to
         // show the default at once.
-        profile.assign(&slot.name, Assignment { variant: None, config: slot.config_hash, propensity: 1.0, cold: false });
+        profile.assign(&slot.name, Assignment { variant: None, config: slot.config_hash, propensity: 1.0 });
         return Decision::default_for(&slot.name, Reason::Holdout, true, why);
     }
     let mut eligible = Vec::new();
@@ -205,7 +206,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     why.push('%');
     // Kept, explored or not: a pick the profile outgrows is switched away
     // from (above), so none is locked in.
-    profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity, cold: false });
+    profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity });
     Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }
 }
 

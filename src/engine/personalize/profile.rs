@@ -95,8 +95,6 @@ pub struct Assignment {
     pub config: u32,
     /// The probability the policy had of making this choice.
     pub propensity: f64,
-    /// Decided while the profile knew no topic: made again once it does.
-    pub cold: bool,
 }
 
 /// A topic and its decaying weight.
@@ -446,7 +444,7 @@ impl Profile {
             write_i64(&mut o, i64::from(a.config));
             o.push(',');
             write_fixed(&mut o, a.propensity, 6);
-            o.push_str(if a.cold { ",true]" } else { ",false]" });
+            o.push(']');
         }
         o.push_str("],\"outcomes\":[");
         for (i, (s, v, views, clicks)) in self.outcomes.iter().enumerate() {
@@ -519,15 +517,16 @@ impl Profile {
         for s in json::items(array("slots", "it has no slots")?) {
             let a: Vec<&str> = json::items(s).collect();
             let bad = "a slot is malformed";
-            if a.len() != 5 {
+            // Profiles written before 0.2 carry a fifth item (an unused
+            // flag), read past.
+            if a.len() != 4 && !(a.len() == 5 && json::boolean(a[4]).is_some()) {
                 return Err(bad);
             }
             let slot = json::string(a[0]).ok_or(bad)?;
             let variant = json::string(a[1]);
             let config = json::number(a[2]).ok_or(bad)? as u32;
             let propensity = json::number(a[3]).filter(|p| (0.0..=1.0).contains(p)).ok_or(bad)?;
-            let cold = json::boolean(a[4]).ok_or(bad)?;
-            slots.push((slot, Assignment { variant, config, propensity, cold }));
+            slots.push((slot, Assignment { variant, config, propensity }));
         }
         let mut outcomes = Vec::new();
         for o in json::items(array("outcomes", "it has no outcomes")?).take(MAX_OUTCOMES) {
@@ -744,11 +743,15 @@ mod tests {
     fn round_trips_and_discards_what_it_cannot_read() {
         let mut p = Profile::new("v1", T0);
         p.page_view(&names(&["shoes"]), T0, 14.0);
-        p.assign("hero", Assignment { variant: Some("sale".into()), config: 42, propensity: 0.25, cold: false });
-        p.assign("cta", Assignment { variant: None, config: 7, propensity: 1.0, cold: true });
+        p.assign("hero", Assignment { variant: Some("sale".into()), config: 42, propensity: 0.25 });
+        p.assign("cta", Assignment { variant: None, config: 7, propensity: 1.0 });
         p.count("hero", "sale", true);
         let back = Profile::parse(&p.to_json()).unwrap();
         assert_eq!(back, p);
+        // A profile stored before 0.2 (each slot with a fifth, unused flag) reads the same.
+        let old = p.to_json().replace("0.25]", "0.25,false]").replace(",1]", ",1,true]");
+        assert_ne!(old, p.to_json());
+        assert_eq!(Profile::parse(&old).unwrap(), p);
         for bad in [r#"{"v":2}"#, r#"{"v":1,"vid":"x"}"#, r#"[]"#, "{not json"] {
             assert!(Profile::parse(bad).is_err(), "{bad}");
         }

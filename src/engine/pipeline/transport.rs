@@ -9,10 +9,6 @@ use crate::engine::text::num::{parse_u64, write_u64};
 /// Largest body sent with `keepalive` (and by beacon): browsers refuse
 /// keepalive requests once 64 KiB are in flight for the page.
 pub const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
-/// A request that has not answered after this long is abandoned by the
-/// edge (and counts as no answer), so a hung connection cannot block the
-/// queue.
-pub const REQUEST_TIMEOUT_MS: u32 = 30_000;
 
 /// What to do with a batch after the collector answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
