@@ -26,8 +26,8 @@ fn json_number(s: &str) -> bool {
 }
 
 /// Whether `parse_f64` promises the correctly rounded value for `s` (a
-/// JSON number): its significant digits past the 19th are zeros and the
-/// power of ten the first 19 are scaled by is within ±27.
+/// JSON number): its significant digits make an integer under 2^53 and
+/// the power of ten that scales it is within ±22.
 fn exact_claim(s: &str) -> bool {
     let s = s.trim_start_matches('-');
     let (mantissa, e) = s.split_once(['e', 'E']).unwrap_or((s, "0"));
@@ -38,10 +38,14 @@ fn exact_claim(s: &str) -> bool {
     if significant.is_empty() {
         return true;
     }
-    let dropped = significant.len().saturating_sub(19);
-    let cut_zeros = significant[significant.len() - dropped..].bytes().all(|b| b == b'0');
-    let exp = e - frac.len() as i64 + dropped as i64;
-    cut_zeros && (-27..=27).contains(&exp)
+    // The reader keeps 19 significant digits; the integer part's beyond
+    // them move the exponent.
+    let kept = &significant[..significant.len().min(19)];
+    let cut = &significant[kept.len()..];
+    // Cut digits are the last ones: each shifts the point one place.
+    let exp = e - frac.len() as i64 + cut.len() as i64;
+    let m: u64 = kept.parse().unwrap();
+    cut.bytes().all(|b| b == b'0') && m < 1 << 53 && (-22..=22).contains(&exp)
 }
 
 /// How many `f64`s apart `a` and `b` are (same sign, both finite).
