@@ -14,7 +14,8 @@
 //! from the TC string's core segment; see [`super::tcf`]). Every value is
 //! 2 bits after the 6-bit version in the US sections; the table below
 //! gives where each field sits in each section (checked against
-//! `@iabgpp/cmpapi`'s encoder by `tests/fixtures/gpp.json`).
+//! `@iabgpp/cmpapi`'s encoder by `tests/fixtures/gpp.json`, and by the
+//! random sections of `tests/fixtures/gpp-random.json`).
 
 use super::tcf::TcfConsent;
 
