@@ -379,3 +379,22 @@ fn spa_routes_get_their_own_context_and_old_pages_are_let_go() {
     assert_eq!(b[1]["context"]["page"]["title"], "A1");
     assert!(b[1]["context"].get("campaign").is_none(), "the new route has no utm");
 }
+
+#[test]
+fn a_collector_answering_without_cors_takes_each_batch_once_and_is_named_once() {
+    // The edge answers 1 when a collector on another origin answered but the
+    // browser hid the answer (no Access-Control-Allow-Origin).
+    let mut s = Sim::new(&open());
+    for i in 0..3 {
+        s.track("E", &format!("{{\"i\":{i}}}"));
+        s.advance(1_500.0);
+        s.answer(1);
+    }
+    s.advance(120_000.0);
+    assert!(s.posts.is_empty(), "nothing is sent again");
+    assert_eq!(s.sent.len(), 3, "one request per batch");
+    assert_eq!(s.t.status().counts[0], 3, "counted as taken");
+    let told: Vec<&str> = s.lines(Level::Warn).into_iter().filter(|l| l.contains("Access-Control-Allow-Origin")).collect();
+    assert_eq!(told.len(), 1, "said once: {told:?}");
+    assert!(told[0].contains("https://shop.example") && told[0].contains("/collect"), "{}", told[0]);
+}

@@ -2,7 +2,7 @@
 # Installs whatever this machine lacks to build Kizuna (and, with --browser,
 # to test it in Chromium). Idempotent: a second run only checks.
 #   tools/setup.sh            wasm target, pinned wasm-bindgen CLI, npm packages
-#   tools/setup.sh --browser  … plus Debian's chromium and chromium-driver
+#   tools/setup.sh --browser  … plus Debian's chromium and chromium-driver, and faketime
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,5 +36,13 @@ if [ "${1:-}" = "--browser" ]; then
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation >/dev/null
+  fi
+  # libfaketime: the tests run again with the clock moved (tools/test.sh).
+  if ! command -v faketime >/dev/null; then
+    say "installing Debian's faketime"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends faketime >/dev/null
   fi
 fi

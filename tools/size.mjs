@@ -53,7 +53,13 @@ const SETS = {
 // first event 60 -> 62 KiB, all four jobs 104 -> 106 KiB; the privacy
 // switches (SHA-256 for hashed user ids, user agent and referrer
 // trimming) 2.3 KiB more: 64 and 108 KiB.
-const BUDGET = { firstEvent: 64 * 1024, allFourJobs: 108 * 1024, engageExtra: 11 * 1024 };
+// Issue #17 (hardening): +2.4 KiB before the first event (wasm +1.4:
+// checking stored events, escaping every fragment of both engines' answers
+// in one function, the CORS answer, strict JSON strings and numbers; the
+// loader +1.0: lifetimes that end every listener, lock and hook, the
+// poisoned state after a trap, key checks of stored queues): 64 -> 66 KiB.
+// The engine work of issue #19 replaces these ceilings with 16/32 KiB.
+const BUDGET = { firstEvent: 66 * 1024, allFourJobs: 108 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

@@ -5,11 +5,30 @@
 #   3. browser: wasm-bindgen-test in headless Chromium (the engines compiled
 #      to wasm, the edge's describer, both modules' exports)
 #   4. node: the collector's tests and the Playwright end-to-end tests
-#   5. size: the shipped files against the budget
+#   5. shifted clock: the host and node unit tests again, a year ahead and
+#      in another time zone (libfaketime), so no test depends on the date
+#   6. size: the shipped files against the budget
 # Ends with one line "N passed, N failed" summed over every runner.
+#
+#   tools/test.sh             every test (what CI runs)
+#   tools/test.sh --shifted   every test a year ahead and in
+#                             Pacific/Kiritimati (UTC+14); SHIFT=+30d
+#                             SHIFT_TZ=… choose another offset and zone
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --browser || exit 1
+
+SHIFT=${SHIFT:-+365d}
+SHIFT_TZ=${SHIFT_TZ:-Pacific/Kiritimati}
+# The tests (never the builds: rustc stalls under libfaketime) run under
+# $shifted: the clock moved, in another zone, monotonic time and file
+# times left real (timers keep their pace; cargo sees no stale files).
+shifted="env NO_FAKE_STAT=1 DONT_FAKE_MONOTONIC=1 TZ=$SHIFT_TZ faketime -f $SHIFT"
+T=""
+if [ "${1:-}" = "--shifted" ]; then
+  echo "[test] every test with the clock at $SHIFT and TZ=$SHIFT_TZ"
+  T=$shifted
+fi
 
 logs=$(mktemp -d)
 failures=0
@@ -22,7 +41,8 @@ run() { # run NAME CMD...: tee output to $logs/NAME, count a failed stage
 }
 
 stage "host tests (cargo test)"
-run host cargo test --quiet
+cargo test --quiet --no-run 2>/dev/null
+run host $T cargo test --quiet --lib --tests
 
 stage "build (release, wasm-opt)"
 run build tools/build.sh
@@ -31,10 +51,20 @@ stage "browser tests (wasm-bindgen-test, headless Chromium)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
 WASM_BINDGEN_TEST_TIMEOUT=120 \
-  run browser cargo test --features std,tracker,personalize --target wasm32-unknown-unknown --test web
+  cargo test --quiet --no-run --features std,tracker,personalize --target wasm32-unknown-unknown --test web 2>/dev/null
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+CHROMEDRIVER=/usr/bin/chromedriver \
+WASM_BINDGEN_TEST_TIMEOUT=120 \
+  run browser $T cargo test --features std,tracker,personalize --target wasm32-unknown-unknown --test web
 
 stage "node tests (collector, Playwright end to end)"
-run node node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs
+run node $T node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs
+
+if [ -z "$T" ]; then
+  stage "shifted clock ($SHIFT, TZ=$SHIFT_TZ): host and node unit tests again"
+  run shifted $shifted sh -c \
+    'cargo test --quiet --lib --tests; c=$?; node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs; exit $((c | $?))'
+fi
 
 stage "size"
 run size node tools/size.mjs --check
@@ -42,12 +72,13 @@ run size node tools/size.mjs --check
 # One closing line over every runner: cargo's "N passed; M failed" and
 # node's "ℹ pass N" / "ℹ fail N".
 passed=0; failed=0
-for f in "$logs"/host.log "$logs"/browser.log; do
+for f in "$logs"/host.log "$logs"/browser.log "$logs"/shifted.log; do
+  [ -f "$f" ] || continue
   while read -r p fl; do passed=$((passed + p)); failed=$((failed + fl)); done < <(
     grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$f" | awk '{print $4, $6}')
 done
-np=$(grep -Eo 'ℹ pass [0-9]+' "$logs/node.log" | awk '{s+=$3} END {print s+0}')
-nf=$(grep -Eo 'ℹ fail [0-9]+' "$logs/node.log" | awk '{s+=$3} END {print s+0}')
+np=$(cat "$logs"/node.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ pass [0-9]+' | awk '{s+=$3} END {print s+0}')
+nf=$(cat "$logs"/node.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ fail [0-9]+' | awk '{s+=$3} END {print s+0}')
 passed=$((passed + np)); failed=$((failed + nf))
 [ "$failures" -eq 0 ] || echo "[test] $failures stage(s) failed; logs in $logs"
 echo "$passed passed, $failed failed"

@@ -242,3 +242,41 @@ test('#trap: after the module traps, calls are no-ops with one error and the eve
     await context.close();
   }
 });
+
+test('#cors: a collector on another origin without CORS headers gets each event once, and the cause is named once', async () => {
+  const { page, context, consoleMessages, pageErrors } = await newPage(env.browser);
+  env.collector.cors(false);
+  try {
+    // The page on localhost, the collector on 127.0.0.1: another origin.
+    const endpoint = `${env.collector.url}/collect`;
+    // A page the collector serves (a page Playwright made up would count as
+    // a public address, which Chromium keeps from loopback ones).
+    await page.goto(`${env.collector.url.replace('127.0.0.1', 'localhost')}/next.html`);
+    await page.evaluate(async (endpoint) => {
+      const { init } = await import('/kizuna/index.js');
+      window.kz = await init({ endpoint, consent: { mode: 'opt-out' }, autotrack: false });
+    }, endpoint);
+    const anonymousId = await page.evaluate(async () => {
+      for (let batch = 0; batch < 4; batch++) {
+        for (let i = 0; i < 5; i++) window.kz.track('Cors', { batch, i });
+        await window.kz.flush();
+      }
+      return window.kz.anonymousId();
+    });
+    const events = await waitForEvents(env.collector, (e) => e.anonymousId === anonymousId && e.event === 'Cors', 8000, 20);
+    await sleep(2500); // a retry would come within a second or two
+    const all = allEvents(env.collector).filter((e) => e.anonymousId === anonymousId && e.event === 'Cors');
+    assert.equal(all.length, 20, `each event once (${events.length} seen first)`);
+    assert.equal(new Set(all.map((e) => e.messageId)).size, 20);
+    const stats = await page.evaluate(() => window.kz.stats());
+    assert.equal(stats.queued, 0);
+    const told = kizunaMessages(consoleMessages).filter((m) => m.text.includes('Access-Control-Allow-Origin'));
+    assert.equal(told.length, 1, JSON.stringify(kizunaMessages(consoleMessages)));
+    assert.ok(told[0].text.includes(env.collector.url.replace('127.0.0.1', 'localhost')), 'it names the page origin');
+    assert.deepEqual(kizunaMessages(consoleMessages).filter((m) => m.text.includes('failed')), [], 'no false failure warnings');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    env.collector.cors(true);
+    await context.close();
+  }
+});

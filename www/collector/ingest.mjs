@@ -7,6 +7,10 @@
 // it is the part tests assert on most, so it reads top to bottom in one place.
 
 import { COLLECT_CORS_HEADERS, PREFLIGHT_HEADERS, sendJson } from './responses.mjs';
+
+// The collect endpoints' CORS headers; none where a test plays a collector
+// that sends none (ctx.cors false).
+const corsOf = (ctx) => (ctx.cors === false ? {} : COLLECT_CORS_HEADERS);
 import { addRecord, addRejection } from './store.mjs';
 import { broadcast } from './stream.mjs';
 import { applyRule, takeDelay, takeFault, takeRule } from './faults.mjs';
@@ -21,12 +25,12 @@ const ACCEPTED_BODY_TYPES = new Set(['text/plain', 'application/json']);
 export async function handleCollect(ctx, req, res, pathname) {
   if (req.method === 'OPTIONS') {
     ctx.stats.preflights++;
-    res.writeHead(204, { ...COLLECT_CORS_HEADERS, ...PREFLIGHT_HEADERS });
+    res.writeHead(204, { ...corsOf(ctx), ...PREFLIGHT_HEADERS });
     res.end();
     return;
   }
   if (req.method !== 'POST') {
-    const headers = { ...COLLECT_CORS_HEADERS, Allow: 'POST, OPTIONS' };
+    const headers = { ...corsOf(ctx), Allow: 'POST, OPTIONS' };
     sendJson(res, 405, { error: `method ${req.method} not allowed on ${pathname}; use POST` }, headers);
     return;
   }
@@ -34,7 +38,7 @@ export async function handleCollect(ctx, req, res, pathname) {
   ctx.stats.requests++;
   const rule = takeRule(ctx);
   if (rule && rule.mode === 'refuse') {
-    applyRule(ctx, rule, req, res, COLLECT_CORS_HEADERS);
+    applyRule(ctx, rule, req, res, corsOf(ctx));
     return;
   }
   let body;
@@ -48,14 +52,14 @@ export async function handleCollect(ctx, req, res, pathname) {
 
   if (rule) {
     ctx.log(`POST ${pathname} → ${rule.mode} (fault rule)`);
-    applyRule(ctx, rule, req, res, COLLECT_CORS_HEADERS);
+    applyRule(ctx, rule, req, res, corsOf(ctx));
     return;
   }
   const fault = takeFault(ctx);
   if (fault) {
     ctx.stats.failed++;
     ctx.log(`POST ${pathname} → ${fault.status} (injected failure)`);
-    const headers = { ...COLLECT_CORS_HEADERS, ...fault.headers };
+    const headers = { ...corsOf(ctx), ...fault.headers };
     sendJson(res, fault.status, { error: `injected failure (status ${fault.status})` }, headers);
     return;
   }
@@ -78,14 +82,14 @@ export async function handleCollect(ctx, req, res, pathname) {
     });
   } catch (err) {
     console.error(`[collector] cannot write ${ctx.file}: ${err.message}`);
-    sendJson(res, 500, { error: `cannot write batch file: ${err.message}` }, COLLECT_CORS_HEADERS);
+    sendJson(res, 500, { error: `cannot write batch file: ${err.message}` }, corsOf(ctx));
     return;
   }
   broadcast(ctx, record);
   ctx.log(`#${record.seq} POST ${pathname} ${body.count} event(s), ${record.bytes} B`);
   const delay = takeDelay(ctx);
   if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
-  sendJson(res, 200, { ok: true, received: body.count }, COLLECT_CORS_HEADERS);
+  sendJson(res, 200, { ok: true, received: body.count }, corsOf(ctx));
 }
 
 /**
@@ -219,7 +223,7 @@ function rejectBatch(ctx, req, res, pathname, problem) {
   });
   ctx.log(`POST ${pathname} → ${problem.status}: ${problem.reason}`);
   const headers = problem.closeConnection
-    ? { ...COLLECT_CORS_HEADERS, Connection: 'close' }
-    : COLLECT_CORS_HEADERS;
+    ? { ...corsOf(ctx), Connection: 'close' }
+    : corsOf(ctx);
   sendJson(res, problem.status, { error: problem.reason }, headers);
 }

@@ -83,6 +83,10 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     fault(rule) {
       return addRule(ctx, rule);
     },
+    /** Whether the collect endpoints send CORS headers (a test may play a collector that does not). */
+    cors(on) {
+      ctx.cors = !!on;
+    },
     /** Removes every fault rule (hung requests are dropped). */
     clearFaults() {
       clearRules(ctx);

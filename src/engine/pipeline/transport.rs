@@ -22,11 +22,16 @@ pub enum Outcome {
     Rejected,
 }
 
+/// The edge's status for "the collector answered, and the browser hid the
+/// answer": a collector on another origin that sends no CORS headers. It
+/// took the batch; what it said cannot be known, so nothing is retried.
+pub const OPAQUE: u16 = 1;
+
 /// Classifies an HTTP status; 0 stands for "no response" (network error,
-/// blocked request, timeout).
+/// blocked request, timeout), [`OPAQUE`] for an answer the browser hid.
 pub fn classify(status: u16) -> Outcome {
     match status {
-        200..=299 => Outcome::Delivered,
+        200..=299 | OPAQUE => Outcome::Delivered,
         0 | 408 | 429 | 500..=599 => Outcome::Retry,
         _ => Outcome::Rejected,
     }
@@ -65,6 +70,9 @@ pub fn status_text(status: u16) -> String {
     if status == 0 {
         return "no response".into();
     }
+    if status == OPAQUE {
+        return "answered without CORS headers".into();
+    }
     let mut s = String::from("HTTP ");
     write_u64(&mut s, u64::from(status));
     s
@@ -76,7 +84,7 @@ mod tests {
 
     #[test]
     fn classifies_statuses() {
-        for s in [200, 202, 204, 299] {
+        for s in [OPAQUE, 200, 202, 204, 299] {
             assert_eq!(classify(s), Outcome::Delivered, "{s}");
         }
         for s in [0, 408, 429, 500, 502, 503, 599] {

@@ -149,6 +149,8 @@ pub struct Tracker {
     offline: bool,
     /// After a 413, batches of at most this many events (0: no limit).
     split: usize,
+    /// The collector's missing CORS headers were said.
+    told_cors: bool,
     sent: u64,
     expired: u64,
     rejected: u64,
@@ -219,6 +221,7 @@ impl Tracker {
             store: Store::new(owner),
             offline: false,
             split: 0,
+            told_cors: false,
             sent: 0,
             expired: 0,
             rejected: 0,

@@ -9,7 +9,8 @@ use crate::engine::consent::{Category, Choice};
 use crate::engine::pipeline::batch::{self, Encoding};
 use crate::engine::pipeline::event::Event;
 use crate::engine::pipeline::queue::Handoff;
-use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, KEEPALIVE_MAX_BYTES};
+use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, KEEPALIVE_MAX_BYTES, OPAQUE};
+use crate::engine::text::url::origin;
 
 impl Tracker {
     /// Once per crossing: sends what is due, settles finished flushes,
@@ -74,6 +75,18 @@ impl Tracker {
             self.queue.return_batch(id, 0.0);
             self.o.begin("Lw").field("the collector refused a batch of ").num(n).put(" events as too large (HTTP 413); sending at most ").num(self.split as u64).put(" at a time").end();
             return;
+        }
+        if status == OPAQUE && !self.told_cors {
+            self.told_cors = true;
+            let origin = self.pages.get(self.pages.current).map(|p| origin(&p.url).to_string()).unwrap_or_default();
+            self.o
+                .begin("Lw")
+                .field("the collector at ")
+                .put(&self.url)
+                .put(" answers without an Access-Control-Allow-Origin header for this page's origin (")
+                .put(&origin)
+                .put("): the browser hides its answers, so Kizuna counts what it takes as delivered and cannot retry a failure. Send Access-Control-Allow-Origin (this origin, or *) and Access-Control-Expose-Headers: Retry-After on every answer, errors included")
+                .end();
         }
         let outcome = classify(status);
         match outcome {
