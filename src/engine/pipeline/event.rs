@@ -176,8 +176,9 @@ impl Event {
             && is_plausible_id(p.anonymous_id)
             && (p.user_id.is_empty() || literal(p.user_id, J::String))
             && (if p.kind == Kind::Track { literal(p.name, J::String) } else { p.name.is_empty() || literal(p.name, J::String) })
-            && (p.session.is_empty() || literal(p.session, J::Object))
+            && (p.session.is_empty() || (literal(p.session, J::Object) && finite(p.session)))
             && literal(p.props, J::Object)
+            && finite(p.props)
     }
 
     /// The fields of the record.
@@ -220,6 +221,21 @@ impl Event {
     }
 }
 
+/// Whether every number in the JSON value `v` (valid: its nesting is
+/// bounded) is finite as a double. `1e400` is in JSON's grammar, but
+/// `JSON.stringify` never writes one, so in stored text it is damage, and
+/// a collector that reads numbers as doubles (Go's, serde_json) refuses
+/// the whole batch over it.
+pub fn finite(v: &str) -> bool {
+    use crate::engine::text::json::{items, kind, members, number, Kind as J};
+    match kind(v) {
+        J::Number => number(v).is_some_and(f64::is_finite),
+        J::Object => members(v).all(|(_, x)| finite(x)),
+        J::Array => items(v).all(finite),
+        _ => true,
+    }
+}
+
 fn parts(rec: &str) -> Option<Parts<'_>> {
     let mut f = crate::engine::text::fields(rec, SEP as u8);
     let _seq = crate::engine::text::num::parse_u64(f.next()?)?;
@@ -228,19 +244,14 @@ fn parts(rec: &str) -> Option<Parts<'_>> {
     let stamp = Categories::from_code(f.next()?);
     let time = crate::engine::text::num::parse_u64(f.next()?)? as f64;
     let page = crate::engine::text::num::parse_u64(f.next()?)? as u32;
-    Some(Parts {
-        kind,
-        category,
-        stamp,
-        time,
-        page,
-        message_id: f.next()?,
-        anonymous_id: f.next()?,
-        user_id: f.next()?,
-        name: f.next()?,
-        session: f.next()?,
-        props: f.rest(),
-    })
+    let (message_id, anonymous_id, user_id, name, session) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+    // Past the last field `rest` gives that field again: a record cut
+    // after its session has no properties (they would be the session).
+    let props = f.rest();
+    if core::ptr::eq(props, session) {
+        return None;
+    }
+    Some(Parts { kind, category, stamp, time, page, message_id, anonymous_id, user_id, name, session, props })
 }
 
 #[cfg(test)]
@@ -273,5 +284,35 @@ mod tests {
         assert_eq!(moved.parts(), Parts { page: 107, ..p.clone() });
         assert_eq!(Event::rebase("1\u{1f}t", 3, |id| id, 0.0), None);
         assert_eq!(Event::from_record("", 0.0), None);
+    }
+
+    #[test]
+    fn a_stored_record_cut_after_its_session_or_with_an_infinite_number_is_damaged() {
+        let p = Parts {
+            kind: Kind::Track,
+            category: Category::Analytics,
+            stamp: Categories([Choice::Granted; 3]),
+            time: 1_795_363_980_123.0,
+            page: 1,
+            message_id: "m-1",
+            anonymous_id: "a-1",
+            user_id: "",
+            name: "\"E\"",
+            session: "{\"id\":\"s\",\"index\":1}",
+            props: "{\"n\":1}",
+        };
+        let rec = Event::new(0, &p, 100, 0.0).rec;
+        assert!(Event::well_formed(&rec));
+        // Found by tests/fuzz_stored.rs: the session was read again as the
+        // properties of a record cut after it.
+        let cut = &rec[..rec.rfind(SEP).unwrap()];
+        assert!(!Event::well_formed(cut) && Event::from_record(cut, 0.0).is_none(), "{cut}");
+        // And `1e309` in stored properties made the batch one serde_json
+        // (and Go's collectors) refuse.
+        for props in ["{\"n\":1e309}", "{\"a\":[1,{\"b\":-1e400}]}"] {
+            assert!(!Event::well_formed(&Event::new(0, &Parts { props, ..p.clone() }, 100, 0.0).rec), "{props}");
+        }
+        assert!(!Event::well_formed(&Event::new(0, &Parts { session: "{\"index\":1e999}", ..p.clone() }, 100, 0.0).rec));
+        assert!(finite("{\"a\":[1.7976931348623157e308,1e-400,\"1e999\",null]}"));
     }
 }

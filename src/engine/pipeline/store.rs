@@ -26,6 +26,11 @@ pub const COALESCE_MS: f64 = 250.0;
 /// Where the browser has no Web Locks, another tab takes over a stored
 /// queue whose owner has not rewritten it for this long.
 pub const LEASE_MS: f64 = 60_000.0;
+/// Most pages read from a front. Each one taken over is looked up among
+/// the others, so a damaged front with a page line repeated a hundred
+/// thousand times would hold the page for seconds; no real queue waits on
+/// so many pages (past them, an event takes the current page's context).
+pub const MAX_PAGES: usize = 1000;
 /// The first line of a front, with the format's version.
 const VERSION: &str = "kzq2";
 const SEP: char = '\u{1f}';
@@ -109,6 +114,7 @@ pub fn read_front(text: &str) -> Option<Front<'_>> {
     let mut front = Front { until, pages: Vec::new(), records: Vec::new() };
     for line in lines {
         match line.strip_prefix('p') {
+            Some(_) if front.pages.len() >= MAX_PAGES => {}
             Some(page) => {
                 let mut f = fields(page, SEP as u8);
                 let mut next = || f.next().unwrap_or("");
@@ -233,5 +239,15 @@ mod tests {
             assert_eq!(owner_of(garbage), None, "{garbage}");
         }
         assert!(other_version("kzq3\u{1f}o\u{1f}0") && !other_version("kzq2\u{1f}o") && !other_version("kzq\u{1f}") && !other_version("garbage"));
+    }
+
+    #[test]
+    fn a_front_gives_at_most_max_pages() {
+        // Found by tests/fuzz_stored.rs: a page line repeated 40,000 times
+        // took seconds to take over, each page looked up among the others.
+        let page = "\u{1d}p1\u{1f}https://a.example/\u{1f}\u{1f}\"\"\u{1f}{}\u{1f}\"\"";
+        let text = ["kzq2\u{1f}o\u{1f}0", &page.repeat(MAX_PAGES + 5), "\u{1d}0\u{1f}t"].concat();
+        let f = read_front(&text).unwrap();
+        assert_eq!((f.pages.len(), f.records.len()), (MAX_PAGES, 1));
     }
 }

@@ -1,0 +1,53 @@
+//! Every stored format Kizuna reads, fuzzed against oracles. Storage and
+//! the consent cookie are untrusted input: another Kizuna version, an
+//! extension, a full disk or a hostile script can leave anything there.
+//!
+//! For each format, valid values are made by driving the engines (a page
+//! that tracks, identifies, consents and navigates; a personalizer that
+//! decides slots and folds signals) and then damaged (`fuzz_stored/mutate.rs`).
+//! A fresh engine starts on each value where that format is read, tracks
+//! and delivers; the oracles (`fuzz_stored/oracle.rs`): nothing panics or
+//! takes long, every request body is JSON (serde_json), every event has
+//! the Segment shape, the page's own events all arrive, and a valid value
+//! reads back as it was written.
+//!
+//! | format | read by | module |
+//! |---|---|---|
+//! | `kizuna:q.<owner>`, `kizuna:q.<owner>.<n>` | `Input::Stored` | `queue` |
+//! | `kizuna:consent`, cookie `kz_consent` | start's `Stored`, `Input::ConsentRecord` | `consent` |
+//! | `kizuna:session` | `Input::Stored` | `session` |
+//! | `kizuna:anonymousId`, `kizuna:userId`, `kizuna:traits` | start's `Stored` | `identity` |
+//! | `kizuna:signals` | start's `Stored`, then the personalizer's `fold` | `signals` |
+//! | `kizuna:profile` | `Personalizer::start` | `profile` |
+//!
+//! Inputs that once broke an oracle are kept in
+//! `tests/fixtures/fuzz/stored.json` (each `format:value`) and re-run
+//! first. `FUZZ_SCALE=n` runs n times the cases; `--nocapture` shows the
+//! counts and times.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod fuzzing;
+mod sim;
+
+#[path = "fuzz_stored/mutate.rs"]
+mod mutate;
+#[path = "fuzz_stored/oracle.rs"]
+mod oracle;
+#[path = "fuzz_stored/queue.rs"]
+mod queue;
+
+/// Re-runs every kept input through its format's checks.
+#[test]
+fn kept_inputs_still_pass() {
+    let started = std::time::Instant::now();
+    let kept = fuzzing::corpus("stored");
+    for entry in &kept {
+        let (format, value) = entry.split_once(':').unwrap_or_else(|| panic!("a kept input is format:value, not {entry:?}"));
+        match format {
+            "queue" => queue::check_kept(value),
+            other => panic!("unknown format {other:?} in the kept inputs"),
+        }
+    }
+    fuzzing::report("kept", kept.len(), started);
+}

@@ -1,0 +1,183 @@
+//! What every fuzz case of a tracker must hold, whatever storage held: a
+//! fresh engine starts on it, takes over what it is given, tracks its own
+//! events and delivers; every request body is JSON (serde_json, a lone
+//! surrogate escape read as `JSON.parse` reads it), every event has the
+//! Segment shape, and the page's own events all arrive, once each, while
+//! analytics is granted.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use kizuna::engine::consent::{Category, Choice};
+use kizuna::engine::io::Input;
+use serde_json::Value as J;
+
+use crate::sim::Sim;
+
+/// The config every tracker case runs with: opt-out (so a stored choice is
+/// the only thing that may deny), sessions on, `debug` off.
+pub fn config() -> String {
+    crate::sim::open()
+}
+
+/// The most one case may take (debug build, a loaded machine): anything
+/// near it is work that grows faster than the input.
+pub const SLOW: Duration = Duration::from_secs(3);
+
+/// The page's own events.
+pub const OWN: &str = "Fuzz Own";
+/// How many of them each case tracks.
+const OWN_EVENTS: usize = 3;
+
+/// What the next page is given from storage.
+#[derive(Clone, Debug, Default)]
+pub struct Given {
+    /// What localStorage held when the page started (`kizuna:anonymousId`,
+    /// `kizuna:userId`, `kizuna:traits`, `kizuna:consent` or the cookie,
+    /// `kizuna:signals`).
+    pub store: BTreeMap<String, String>,
+    /// Keys handed over after start, in order (`Input::Stored`: another
+    /// owner's queue, the session).
+    pub stored: Vec<(String, String)>,
+    /// Another tab's consent record (`Input::ConsentRecord`, as the edge
+    /// passes it: a JSON literal).
+    pub consent_record: Option<String>,
+}
+
+/// A request body read as `JSON.parse` reads it: a lone surrogate escape
+/// (`JSON.stringify` writes one for a lone surrogate) stands for U+FFFD,
+/// which serde_json would otherwise refuse. `Err` names the defect.
+pub fn parse(body: &str) -> Result<J, String> {
+    if !body.contains("\\u") {
+        return serde_json::from_str(body).map_err(|e| format!("{e}: {body:.300}"));
+    }
+    let b = body.as_bytes();
+    let surrogate = |at: usize| -> Option<u32> {
+        let hex = body.get(at + 2..at + 6)?;
+        (b.get(at) == Some(&b'\\') && b.get(at + 1) == Some(&b'u')).then(|| u32::from_str_radix(hex, 16).ok()).flatten().filter(|n| (0xd800..0xe000).contains(n))
+    };
+    let mut text = String::with_capacity(body.len());
+    let mut i = 0;
+    while i < b.len() {
+        let n = if b[i] == b'\\' {
+            match (surrogate(i), surrogate(i + 6)) {
+                (Some(hi), Some(lo)) if hi < 0xdc00 && lo >= 0xdc00 => 12,
+                (Some(_), _) => {
+                    text.push_str("\\ufffd");
+                    i += 6;
+                    continue;
+                }
+                _ => 1 + body[i + 1..].chars().next().map_or(0, char::len_utf8),
+            }
+        } else {
+            body[i..].chars().next().map_or(1, char::len_utf8)
+        };
+        text.push_str(&body[i..(i + n).min(b.len())]);
+        i += n;
+    }
+    serde_json::from_str(&text).map_err(|e| format!("{e}: {:.300}", &body[floor(body, e.column().saturating_sub(100))..]))
+}
+
+fn floor(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Whether `e` has the Segment shape: `type`, `messageId`, `anonymousId`,
+/// an ISO 8601 `timestamp`, a `context` object (its `session`, when there
+/// is one, an object), `properties` or (identify) `traits` an object,
+/// `event` (track) and `userId` strings. `Err` says what is wrong.
+pub fn segment_shape(e: &J) -> Result<(), String> {
+    let s = |k: &str| e[k].as_str().filter(|v| !v.is_empty()).ok_or_else(|| format!("{k} is not a non-empty string: {e:.300}"));
+    let kind = s("type")?;
+    s("messageId")?;
+    s("anonymousId")?;
+    let t = s("timestamp")?;
+    if t.len() != 24 || !t.ends_with('Z') || t.as_bytes()[10] != b'T' {
+        return Err(format!("timestamp {t:?}"));
+    }
+    let ctx = e["context"].as_object().ok_or_else(|| format!("context: {e:.300}"))?;
+    if let Some(session) = ctx.get("session").filter(|s| !s.is_object()) {
+        return Err(format!("context.session {session}"));
+    }
+    let body = match kind {
+        "track" => {
+            s("event")?;
+            "properties"
+        }
+        "page" => "properties",
+        "identify" => "traits",
+        other => return Err(format!("type {other:?}")),
+    };
+    if !e[body].is_object() {
+        return Err(format!("{body} is not an object: {e:.300}"));
+    }
+    if !(e.get("userId").is_none() || e["userId"].is_string()) {
+        return Err(format!("userId {}", e["userId"]));
+    }
+    Ok(())
+}
+
+/// What a case left: the engine, and every event it sent.
+pub struct Ran {
+    pub sim: Sim,
+    pub events: Vec<J>,
+    /// How long the case took.
+    pub took: Duration,
+}
+
+/// Runs a page on `given`: starts, takes over what it is given, tracks its
+/// own events, delivers everything. `Err` describes a broken oracle (a
+/// panic is one too).
+pub fn run(given: &Given) -> Result<Ran, String> {
+    let started = Instant::now();
+    let mut sim = Sim::try_start(&config(), given.store.clone()).map_err(|e| format!("start refused: {e}"))?;
+    sim.now += 5_000.0;
+    for (key, text) in &given.stored {
+        sim.input(Input::Stored(key, text));
+    }
+    if let Some(r) = &given.consent_record {
+        sim.input(Input::ConsentRecord(r));
+    }
+    for i in 0..OWN_EVENTS {
+        sim.track(OWN, &format!("{{\"own\":{i}}}"));
+    }
+    sim.advance(1_000.0);
+    let mut events = Vec::new();
+    for _ in 0..10_000 {
+        if sim.posts.is_empty() {
+            break;
+        }
+        let p = sim.answer(200);
+        let body = parse(&p.body)?;
+        let batch = body["batch"].as_array().ok_or_else(|| format!("no batch: {:.300}", p.body))?;
+        for e in batch {
+            segment_shape(e)?;
+        }
+        events.extend(batch.iter().cloned());
+    }
+    let analytics = sim.t.consent().get(Category::Analytics) == Choice::Granted;
+    let own: Vec<u64> = events.iter().filter(|e| e["event"] == OWN).filter_map(|e| e["properties"]["own"].as_u64()).collect();
+    let want: Vec<u64> = if analytics { (0..OWN_EVENTS as u64).collect() } else { Vec::new() };
+    if own != want {
+        return Err(format!("the page's own events: {own:?}, analytics {analytics}"));
+    }
+    let took = started.elapsed();
+    if took > SLOW {
+        return Err(format!("took {took:?}"));
+    }
+    Ok(Ran { sim, events, took })
+}
+
+/// Runs `given` and panics with `what` and the input when an oracle fails
+/// (a panic inside the engine is caught and said the same way).
+pub fn check(what: &str, input: &str, given: &Given) -> Ran {
+    match std::panic::catch_unwind(|| run(given)) {
+        Ok(Ok(ran)) => ran,
+        Ok(Err(e)) => panic!("{what}: {e}\ninput: {input:?}"),
+        Err(_) => panic!("{what}: the engine panicked\ninput: {input:?}"),
+    }
+}
