@@ -36,6 +36,8 @@ mod mutate;
 mod oracle;
 #[path = "fuzz_stored/queue.rs"]
 mod queue;
+#[path = "fuzz_stored/session.rs"]
+mod session;
 
 /// Re-runs every kept input through its format's checks.
 #[test]
@@ -46,6 +48,7 @@ fn kept_inputs_still_pass() {
         let (format, value) = entry.split_once(':').unwrap_or_else(|| panic!("a kept input is format:value, not {entry:?}"));
         match format {
             "queue" => queue::check_kept(value),
+            "session" => drop(session::check("kept session", value)),
             other => panic!("unknown format {other:?} in the kept inputs"),
         }
     }

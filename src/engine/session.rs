@@ -54,7 +54,10 @@ impl Session {
         let index = parse_u64(f.next()?)? as u32;
         let last = parse_u64(f.next()?)? as f64;
         let campaign = f.rest();
-        (id.len() == 36 && index > 0).then(|| Session { id: id.into(), index, last, campaign: campaign.into(), written: last })
+        // The id is spliced into every event's context as it is: a UUID's
+        // characters only (a quote or a backslash would break the batch).
+        let uuid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        (uuid && index > 0).then(|| Session { id: id.into(), index, last, campaign: campaign.into(), written: last })
     }
 
     /// The stored form.
@@ -79,7 +82,8 @@ impl Session {
         let arrived = !campaign.is_empty() && campaign != self.campaign;
         if self.id.is_empty() || expired || arrived {
             self.id = new_id();
-            self.index += 1;
+            // A stored index may be anything up to u32::MAX.
+            self.index = self.index.saturating_add(1);
             self.last = now;
             self.written = now;
             if arrived || expired {
@@ -217,5 +221,19 @@ mod tests {
         d.merge(c);
         assert_eq!(d.index, 1, "the newer session stays");
         assert_eq!(d.context(), format!("{{\"id\":\"{}\",\"index\":1}}", d.id));
+    }
+
+    #[test]
+    fn a_damaged_stored_session_is_no_session_and_a_huge_index_saturates() {
+        // Found by tests/fuzz_stored.rs: DEL (or a quote, a backslash) in
+        // a 36-byte id went into every event's context as it was.
+        for id in ["dbe1cb0e-94b3-4318-ac84-97017dba1a8\"", "dbe1cb0e-94b3-4318-ac84-97017dba1a8\\", "dbe1cb0e-94b3-4318-ac84-97017dba1a8\u{7f}", "dbe1cb0e-94b3-4318-ac84-97017dba1 é"] {
+            assert_eq!(Session::read(&[id, "\u{1f}1\u{1f}0\u{1f}"].concat()), None, "{id}");
+        }
+        // And an index of u32::MAX overflowed (a panic in a debug build)
+        // when the next session started.
+        let mut s = Session::read("dbe1cb0e-94b3-4318-ac84-97017dba1a89\u{1f}4294967295\u{1f}0\u{1f}").unwrap();
+        assert_eq!(s.touch(100.0 * MIN, "", 30.0 * MIN, ids()), Touch::New);
+        assert_eq!(s.index, u32::MAX);
     }
 }
