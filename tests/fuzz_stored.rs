@@ -30,6 +30,10 @@
 mod fuzzing;
 mod sim;
 
+#[path = "fuzz_stored/consent.rs"]
+mod consent;
+#[path = "fuzz_stored/identity.rs"]
+mod identity;
 #[path = "fuzz_stored/mutate.rs"]
 mod mutate;
 #[path = "fuzz_stored/oracle.rs"]
@@ -49,6 +53,8 @@ fn kept_inputs_still_pass() {
         match format {
             "queue" => queue::check_kept(value),
             "session" => drop(session::check("kept session", value)),
+            "consent" | "consent-tab" | "cookie" => consent::check_kept(format, value),
+            "identity" => identity::check_kept(value),
             other => panic!("unknown format {other:?} in the kept inputs"),
         }
     }

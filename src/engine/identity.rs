@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 use super::pipeline::call::MAX_NAME_CHARS;
+use super::pipeline::event::finite;
 use super::text::json::{self, quoted};
 use super::text::rng::{is_plausible_id, Rng};
 use super::text::url::char_count;
@@ -39,8 +40,9 @@ impl Identity {
             anonymous_id: anonymous_id.filter(|id| is_plausible_id(id)).map_or_else(|| rng.uuid(), String::from),
             user_id: None,
             user_literal: String::new(),
-            // Spliced into events as it is: only well-formed JSON objects.
-            traits: traits.filter(|t| json::kind(t) == json::Kind::Object && json::valid(t)).unwrap_or("{}").into(),
+            // Spliced into events as it is: only well-formed JSON objects
+            // (with no number a collector reading doubles refuses).
+            traits: traits.filter(|t| json::kind(t) == json::Kind::Object && json::valid(t) && finite(t)).unwrap_or("{}").into(),
         };
         id.set_user(user_id.filter(|u| is_user_id(u)).map(String::from));
         id
@@ -106,5 +108,16 @@ mod tests {
         assert_eq!((id.user_id.as_deref(), id.traits.as_str()), (None, "{}"));
         assert_eq!(id.stored()[1], (USER_ID_KEY, None));
         assert_eq!(id.stored()[2], (TRAITS_KEY, None));
+    }
+
+    #[test]
+    fn stored_traits_with_a_number_past_the_double_range_are_dropped() {
+        // Found by tests/fuzz_stored.rs: the identify event carried 1e309,
+        // and its batch was one serde_json (and Go's collectors) refuse.
+        let mut rng = Rng::new(1, 2);
+        let id = Identity::load(Some("a-1"), None, Some(r#"{"seats":1e309}"#), &mut rng);
+        assert_eq!(id.traits, "{}");
+        let id = Identity::load(Some("a-1"), None, Some(r#"{"seats":3,"n":[1e308]}"#), &mut rng);
+        assert_eq!(id.traits, r#"{"seats":3,"n":[1e308]}"#);
     }
 }

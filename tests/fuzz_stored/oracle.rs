@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use kizuna::engine::consent::{Category, Choice};
 use kizuna::engine::io::Input;
+use kizuna::engine::pipeline::event::Kind;
 use serde_json::Value as J;
 
-use crate::sim::Sim;
+use crate::sim::{Level, Sim};
 
 /// The config every tracker case runs with: opt-out (so a stored choice is
 /// the only thing that may deny), sessions on, `debug` off.
@@ -42,6 +43,9 @@ pub struct Given {
     /// Another tab's consent record (`Input::ConsentRecord`, as the edge
     /// passes it: a JSON literal).
     pub consent_record: Option<String>,
+    /// `identify({fuzz: 1})` after the page's own events (the traits
+    /// merge with the stored ones); its event must arrive too.
+    pub identify: bool,
 }
 
 /// A request body read as `JSON.parse` reads it: a lone surrogate escape
@@ -145,6 +149,12 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     for i in 0..OWN_EVENTS {
         sim.track(OWN, &format!("{{\"own\":{i}}}"));
     }
+    // Stored traits merged with these may be over the per-event limit:
+    // then the call is refused, and says so (see the report of fuzz_stored).
+    let identified = given.identify && sim.call(Kind::Identify, "{\"fuzz\":1}", "!v", "!v");
+    if given.identify && !identified && !sim.lines(Level::Error).last().is_some_and(|l| l.contains("over the limit")) {
+        return Err(format!("identify was refused: {:?}", sim.logs.last()));
+    }
     sim.advance(1_000.0);
     let mut events = Vec::new();
     for _ in 0..10_000 {
@@ -164,6 +174,10 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     let want: Vec<u64> = if analytics { (0..OWN_EVENTS as u64).collect() } else { Vec::new() };
     if own != want {
         return Err(format!("the page's own events: {own:?}, analytics {analytics}"));
+    }
+    let arrived = events.iter().filter(|e| e["type"] == "identify" && e["traits"]["fuzz"] == 1).count();
+    if arrived != usize::from(identified && analytics) {
+        return Err(format!("{arrived} identify events, analytics {analytics}"));
     }
     let took = started.elapsed();
     if took > SLOW {

@@ -73,7 +73,7 @@ pub fn left_behind(events: usize, pad: usize) -> Left {
 /// The next page takes `keys` over.
 fn given(keys: &[(String, String)]) -> Given {
     let store = BTreeMap::from([("kizuna:anonymousId".to_string(), "visitor-b".to_string())]);
-    Given { store, stored: keys.to_vec(), consent_record: None }
+    Given { store, stored: keys.to_vec(), ..Given::default() }
 }
 
 /// Checks `Event::well_formed` against serde_json on every record of
