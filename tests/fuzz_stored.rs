@@ -38,6 +38,10 @@ mod identity;
 mod mutate;
 #[path = "fuzz_stored/oracle.rs"]
 mod oracle;
+#[path = "fuzz_stored/personalizer.rs"]
+mod personalizer;
+#[path = "fuzz_stored/profile.rs"]
+mod profile;
 #[path = "fuzz_stored/queue.rs"]
 mod queue;
 #[path = "fuzz_stored/session.rs"]
@@ -55,6 +59,7 @@ fn kept_inputs_still_pass() {
             "session" => drop(session::check("kept session", value)),
             "consent" | "consent-tab" | "cookie" => consent::check_kept(format, value),
             "identity" => identity::check_kept(value),
+            "profile" => profile::check("kept profile", value),
             other => panic!("unknown format {other:?} in the kept inputs"),
         }
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use kizuna::engine::consent::{Category, Choice};
 use kizuna::engine::io::Input;
+use kizuna::engine::pipeline::call::Call;
 use kizuna::engine::pipeline::event::Kind;
 use serde_json::Value as J;
 
@@ -46,6 +47,10 @@ pub struct Given {
     /// `identify({fuzz: 1})` after the page's own events (the traits
     /// merge with the stored ones); its event must arrive too.
     pub identify: bool,
+    /// Fast-path `track` calls after them (`(name literal, properties)`,
+    /// as the personalization edge injects its exposure events); they
+    /// must arrive too.
+    pub inject: Vec<(String, String)>,
 }
 
 /// A request body read as `JSON.parse` reads it: a lone surrogate escape
@@ -149,6 +154,10 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     for i in 0..OWN_EVENTS {
         sim.track(OWN, &format!("{{\"own\":{i}}}"));
     }
+    for (name, props) in &given.inject {
+        let page = sim.page;
+        sim.input(Input::Call { call: Call { kind: Kind::Track, fast: true, args: [name, props, "!v"] }, time: sim.now, page, sync: false });
+    }
     // Stored traits merged with these may be over the per-event limit:
     // then the call is refused, and says so (see the report of fuzz_stored).
     let identified = given.identify && sim.call(Kind::Identify, "{\"fuzz\":1}", "!v", "!v");
@@ -174,6 +183,11 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     let want: Vec<u64> = if analytics { (0..OWN_EVENTS as u64).collect() } else { Vec::new() };
     if own != want {
         return Err(format!("the page's own events: {own:?}, analytics {analytics}"));
+    }
+    let names: Vec<J> = given.inject.iter().map(|(n, _)| serde_json::from_str(n).unwrap_or(J::Null)).collect();
+    let injected = events.iter().filter(|e| names.contains(&e["event"])).count();
+    if injected != if analytics { names.len() } else { 0 } {
+        return Err(format!("{injected} of {} injected events arrived, analytics {analytics}", names.len()));
     }
     let arrived = events.iter().filter(|e| e["type"] == "identify" && e["traits"]["fuzz"] == 1).count();
     if arrived != usize::from(identified && analytics) {

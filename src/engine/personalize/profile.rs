@@ -29,6 +29,10 @@ pub const MAX_TOPICS: usize = 20;
 pub const MAX_OUTCOMES: usize = 100;
 /// Items remembered (viewed or bought; the most recent).
 pub const MAX_ITEMS: usize = 200;
+/// Most a stored counter is read as: far beyond any visitor's, and room
+/// for every increment and sum the engine makes in a `u32` (50 journeys'
+/// counts summed stay under 2^32).
+pub const MAX_COUNT: f64 = 10_000_000.0;
 /// Inactivity that ends a session.
 pub const SESSION_GAP_MS: f64 = 30.0 * 60_000.0;
 const DAY_MS: f64 = 86_400_000.0;
@@ -499,7 +503,10 @@ impl Profile {
             return Err("it has an unknown version");
         }
         let num = |k: &str| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).ok_or("a counter is missing or invalid");
-        let count = |k: &str| num(k).map(|n| n.min(f64::from(u32::MAX)) as u32);
+        // Counters are capped where they are read: the engine adds to them
+        // (and sums journeys' counts), which a stored u32::MAX overflowed.
+        let cap = |n: f64| n.min(MAX_COUNT) as u32;
+        let count = |k: &str| num(k).map(cap);
         let vid = json::get(text, "vid").and_then(json::string).filter(|s| !s.is_empty() && s.len() <= 128).ok_or("it has no visitor id")?;
         let array = |k: &str, why: &'static str| json::get(text, k).filter(|v| json::kind(v) == Kind::Array).ok_or(why);
         let mut topics = Vec::new();
@@ -536,7 +543,7 @@ impl Profile {
             else {
                 return Err("an outcome is malformed");
             };
-            outcomes.push((s, var, views as u32, clicks as u32));
+            outcomes.push((s, var, cap(views), cap(clicks)));
         }
         // Profiles written before recommendations have no items.
         let mut items = Vec::new();
@@ -553,7 +560,7 @@ impl Profile {
             let n = |i: usize| a.get(i).and_then(|v| json::number(v)).filter(|n| n.is_finite() && *n >= 0.0);
             match (a.first().and_then(|v| json::string(v)), n(1), n(2), n(3), n(4), n(5)) {
                 (Some(name), Some(count), Some(last), Some(session), Some(in_session), Some(dismissed)) if a.len() == 6 => {
-                    journeys.push(super::journeys::Shown { name, count: count as u32, last, session: session as u32, in_session: in_session as u32, dismissed })
+                    journeys.push(super::journeys::Shown { name, count: cap(count), last, session: cap(session), in_session: cap(in_session), dismissed })
                 }
                 _ => return Err("a journey is malformed"),
             }
@@ -564,7 +571,7 @@ impl Profile {
         Ok(Profile {
             session_start: optional("sessionStart", first_seen),
             cart_at: optional("cartAt", 0.0),
-            cart_session: optional("cartSession", 0.0) as u32,
+            cart_session: cap(optional("cartSession", 0.0)),
             last_report: optional("lastReport", 0.0),
             journeys,
             vid,
@@ -755,5 +762,22 @@ mod tests {
         for bad in [r#"{"v":2}"#, r#"{"v":1,"vid":"x"}"#, r#"[]"#, "{not json"] {
             assert!(Profile::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn stored_counters_are_capped_so_the_engine_can_add_to_them() {
+        // Found by tests/fuzz_stored.rs: 9999999999999999 clicks were read
+        // as u32::MAX, and the next click overflowed (a panic in a debug
+        // build, a wrap to 0 in the wasm); so did sessions, page views and
+        // the sum of the journeys' counts.
+        let mut p = Profile::new("v1", T0);
+        p.count("hero", "a", true);
+        let text = p.to_json().replace(r#""a",0,1]"#, r#""a",0,9999999999999999]"#).replace(r#""pageViews":0"#, r#""pageViews":1e300"#);
+        let mut back = Profile::parse(&text).unwrap();
+        let cap = MAX_COUNT as u32;
+        assert_eq!((back.outcome("hero", "a"), back.page_views), ((0, cap), cap));
+        back.count("hero", "a", true);
+        back.page_view(&[], T0, 14.0);
+        assert_eq!((back.outcome("hero", "a"), back.page_views), ((0, cap + 1), cap + 1));
     }
 }
