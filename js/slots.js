@@ -44,8 +44,8 @@ const HOLD_MS = 300;
   const profile = read('kizuna:profile');
   const assigned = new Map();
   if (profile && profile.v === 1 && Array.isArray(profile.slots)) {
-    // [slot, variant, configHash, propensity, provisional]
-    for (const s of profile.slots) if (Array.isArray(s) && !s[4]) assigned.set(s[0], s[1]);
+    // [slot, variant, configHash, propensity] (a fifth item, written before 0.2, is always false)
+    for (const s of profile.slots) if (Array.isArray(s)) assigned.set(s[0], s[1]);
   }
   const done = new WeakSet();
 

@@ -254,11 +254,11 @@ test('1: a kept (sticky) variant is pre-rendered before the first paint: the def
     const { loads, decision: kept } = await loadUntilSticky(page, 'hero');
     assert.ok(loads >= 2 && loads <= 8, `sticky after ${loads} page views (5 units of topic evidence)`);
     assert.ok(HERO_VARIANTS.includes(kept.variant), `a variant is kept: ${kept.variant}`);
-    const stored = profileIn(await storedWhen(page, (st) => profileIn(st)?.slots.some((a) => a[0] === 'hero' && a[4] === false),
+    const stored = profileIn(await storedWhen(page, (st) => profileIn(st)?.slots.some((a) => a[0] === 'hero' && a[1] === kept.variant),
       'the kept hero assignment in the stored profile'));
     const hero = stored.slots.find((s) => s[0] === 'hero');
     assert.equal(hero[1], kept.variant, 'the kept assignment is stored');
-    assert.equal(hero[4], false, 'and not provisional');
+    assert.equal(hero.length, 4, '[slot, variant, config hash, propensity]');
 
     await context.addInitScript(recorder, SLOT_DEFAULTS);
     await openSlots(page);
