@@ -44,6 +44,8 @@ mod personalizer;
 mod profile;
 #[path = "fuzz_stored/queue.rs"]
 mod queue;
+#[path = "fuzz_stored/signals.rs"]
+mod signals;
 #[path = "fuzz_stored/session.rs"]
 mod session;
 
@@ -60,6 +62,7 @@ fn kept_inputs_still_pass() {
             "consent" | "consent-tab" | "cookie" => consent::check_kept(format, value),
             "identity" => identity::check_kept(value),
             "profile" => profile::check("kept profile", value),
+            "signals" => signals::check("kept signal log", value),
             other => panic!("unknown format {other:?} in the kept inputs"),
         }
     }

@@ -59,6 +59,11 @@ impl Signals {
                     s.log.push(l.into());
                 }
             }
+            // The newest lines, as the log keeps them: a log stored longer
+            // (damaged, or another version's) stays no longer, nor is it
+            // handed over whole.
+            let extra = s.log.len().saturating_sub(MAX_LINES);
+            s.log.drain(..extra);
         }
         s
     }
@@ -288,5 +293,25 @@ impl Tracker {
     /// The signal log (for tests).
     pub fn signal_log(&self) -> &[String] {
         self.signals.lines()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_log_is_read_as_its_newest_lines() {
+        // Found by tests/fuzz_stored.rs: a log of 10,000 lines was kept,
+        // written back and handed over whole.
+        let mut text = String::from("v1");
+        for i in 0..MAX_LINES + 50 {
+            text.push_str("\na");
+            write_u64(&mut text, i as u64);
+        }
+        let s = Signals::load(Some(&text));
+        assert_eq!(s.lines().len(), MAX_LINES);
+        assert_eq!((s.lines()[0].as_str(), s.lines()[MAX_LINES - 1].as_str()), ("a50", "a249"));
+        assert_eq!(Signals::load(Some("v1\np1\u{1f}\"\"\n\nc2")).lines(), ["p1\u{1f}\"\"", "c2"]);
     }
 }
