@@ -2,7 +2,8 @@
 # Installs whatever this machine lacks to build Kizuna (and, with --browser,
 # to test it in Chromium). Idempotent: a second run only checks.
 #   tools/setup.sh            wasm target, pinned wasm-bindgen CLI, npm packages
-#   tools/setup.sh --browser  … plus Debian's chromium and chromium-driver, and faketime
+#   tools/setup.sh --browser  … plus Debian's chromium, firefox-esr, WebKitGTK's
+#                             driver, Xvfb and faketime
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,19 +31,20 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] 
 fi
 
 if [ "${1:-}" = "--browser" ]; then
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    say "installing Debian's chromium and chromium-driver"
+  # The three engines the tests run in (Debian's builds: browser downloads
+  # never work here), Xvfb for WebKitGTK's MiniBrowser (it has no headless
+  # mode), and libfaketime for the run with the clock moved (tools/test.sh).
+  missing=()
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || missing+=(chromium chromium-driver fonts-liberation)
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+  [ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null && command -v xauth >/dev/null || missing+=(xvfb xauth)
+  command -v faketime >/dev/null || missing+=(faketime)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian's ${missing[*]}"
     sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation >/dev/null
-  fi
-  # libfaketime: the tests run again with the clock moved (tools/test.sh).
-  if ! command -v faketime >/dev/null; then
-    say "installing Debian's faketime"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends faketime >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
