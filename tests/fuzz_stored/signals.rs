@@ -131,3 +131,15 @@ fn a_log_longer_than_the_tracker_keeps_is_cut_to_its_newest_lines() {
     assert_eq!(lines.len(), MAX_LINES);
     assert_eq!(lines.last().map(String::as_str), Some("p1795363980000\u{1f}\"last\""), "the newest kept");
 }
+
+#[test]
+fn an_activity_line_of_u32_max_events_then_an_event_does_not_overflow() {
+    // Found by tests/fuzz_stored.rs (FUZZ_SCALE=10): `fold` read the count
+    // as u32::MAX, and the next event overflowed the profile's counter (a
+    // panic in a debug build, a wrap to 0 in the wasm).
+    let (mut p, _) = start(None, T0);
+    let t = T0 as u64;
+    p.run(&format!("n{T0}\u{1e}ga{t}\u{1f}{t}\u{1f}4294967295\u{1e}ge{t}\u{1f}\"Clicked\"\u{1f}\u{1f}\u{1f}\u{1f}"));
+    let events = p.profile().expect("a profile").events;
+    assert!(events > 10_000_000 && events < u32::MAX / 2, "{events}");
+}

@@ -43,7 +43,7 @@ use crate::prelude::*;
 
 use self::config::PersonalizeConfig;
 use self::decide::{decide, Decision, Reason};
-use self::profile::{topics_in, topics_of, Profile, Signal, STORAGE_KEY};
+use self::profile::{topics_in, topics_of, Profile, Signal, MAX_COUNT, STORAGE_KEY};
 use self::rules::{Context, Device};
 use self::slots::{MarkupVariant, Slot};
 use crate::engine::io::{Out, RS, US};
@@ -371,7 +371,8 @@ impl Personalizer {
             }
             b'a' => {
                 let last = parse_u64(at(1)).map_or(time, |t| t as f64);
-                let count = parse_u64(at(2)).unwrap_or(1) as u32;
+                // Capped as a stored profile's counters are: events add up.
+                let count = parse_u64(at(2)).unwrap_or(1).min(MAX_COUNT as u64) as u32;
                 p.touch(time);
                 p.touch(last);
                 p.events = p.events.saturating_add(count);
