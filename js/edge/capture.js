@@ -32,6 +32,28 @@ export function flat(o) {
   }
 }
 
+// Whether `proto` is some realm's Object.prototype: an object from a
+// same-origin iframe, or a test driver's sandbox, is as plain as one of ours.
+function plainProto(proto) {
+  if (proto === null || proto === OP) return true;
+  try {
+    return Object.getPrototypeOf(proto) === null && name(proto) === 'Object';
+  } catch (_) {
+    return false;
+  }
+}
+
+// Whether `v` is a Date of any realm (its internal date value, not its
+// prototype, says so).
+function isDate(v) {
+  try {
+    DP.getTime.call(v);
+    return true;
+  } catch (_) {
+    return false;
+  }
+}
+
 function name(proto) {
   try {
     const n = proto.constructor.name;
@@ -88,11 +110,11 @@ export function describe(v, budget = 1 << 20) {
         }
         return out('[' + items.join(',') + ']');
       }
-      if (proto === DP) {
+      if (proto === DP || (proto !== OP && isDate(v))) {
         const t = DP.getTime.call(v);
         return t - t === 0 && Math.abs(t) <= 864e13 ? out(JSON.stringify(DP.toISOString.call(v))) : '!t';
       }
-      if (proto !== OP && proto !== null) return out('!o' + JSON.stringify(name(proto)));
+      if (!plainProto(proto)) return out('!o' + JSON.stringify(name(proto)));
       const members = [];
       for (const k of Object.keys(v)) {
         let item;

@@ -162,12 +162,18 @@ export function startEngine(glue, config) {
       requests.delete(id);
       cross('a' + id + US + status + US + retryAfter);
     };
+    // No answer, said a task later: a navigation cuts requests off before
+    // pagehide, and the rejection's microtask runs after the first pagehide
+    // listener; when a site's listener comes before Kizuna's, the engine
+    // would hear of the failure before the page leaving, and send a
+    // keepalive batch that still arrives a second time.
+    const failed = () => setTimeout(() => answer(0, ''), 0);
     requests.set(id, controller);
     const options = { method: 'POST', body, keepalive: keepalive === '1', signal: controller && controller.signal };
     try {
       if (opaque.has(url)) {
         // 1: the collector answered; the browser hid what (see src/engine/pipeline/transport.rs).
-        fetch(url, { ...options, mode: 'no-cors' }).then(() => answer(1, ''), () => answer(0, ''));
+        fetch(url, { ...options, mode: 'no-cors' }).then(() => answer(1, ''), failed);
         return;
       }
       fetch(url, options).then((res) => {
@@ -181,11 +187,11 @@ export function startEngine(glue, config) {
         // fails like the network: asked again without CORS (a HEAD, no
         // body, nothing sent twice), an answer means it is up and took the
         // batch, its answer hidden.
-        if (done || (e && e.name === 'AbortError') || readable.has(url) || !crossOrigin(url)) return answer(0, '');
+        if (done || (e && e.name === 'AbortError') || readable.has(url) || !crossOrigin(url)) return failed();
         fetch(url, { method: 'HEAD', mode: 'no-cors', signal: controller && controller.signal }).then(() => {
           opaque.add(url);
           answer(1, '');
-        }, () => answer(0, ''));
+        }, failed);
       });
     } catch (_) {
       answer(0, '');
