@@ -388,9 +388,15 @@ export class Tab {
     return this.eval(() => JSON.parse(sessionStorage.getItem('kzwk:history') || '[]'));
   }
 
-  /** A real click (WebDriver element click) on the first element matching `css`. */
+  /**
+   * A real click (WebDriver element click) on the first element matching
+   * `css`, scrolled to the middle of the window first (WebDriver scrolls it
+   * just into view, where the shop's fixed consent banner may cover it).
+   */
   async click(css) {
-    await this.driver.findElement(By.css(css)).click();
+    const element = await this.driver.findElement(By.css(css));
+    await this.driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", element);
+    await element.click();
   }
 
   async isVisible(css) {
