@@ -80,7 +80,7 @@ fn mutated_identities_are_read_totally() {
     let started = std::time::Instant::now();
     let stored = left_behind();
     let mut r = Rng::new(0x6964_656e);
-    let n = 500 * scale();
+    let n = 250 * scale();
     for case in 0..n {
         let mut s = stored.clone();
         for key in KEYS {

@@ -86,9 +86,9 @@ fn once(r: &mut Rng, s: &str) -> String {
         8 => swap(r, s),
         9 => repeat(r, s),
         10 => {
-            // A very long value.
+            // A very long value (past the per-event limit of 32 KB).
             let unit = *r.pick(&["x", "é", "\\\\", "9", "\u{1f}", "\"a\","]);
-            [head, &unit.repeat(1 + r.below(100_000 / unit.len())), tail].concat()
+            [head, &unit.repeat(1 + r.below(40_000 / unit.len())), tail].concat()
         }
         _ => {
             // Text where a JSON string's content was.
