@@ -388,6 +388,11 @@ export class Tab {
     return this.eval(() => JSON.parse(sessionStorage.getItem('kzwk:history') || '[]'));
   }
 
+  /** What the last page at `pathname` this tab left recorded (or undefined). */
+  async leftPage(pathname) {
+    return (await this.history()).findLast((h) => h.path === pathname);
+  }
+
   /**
    * A real click (WebDriver element click) on the first element matching
    * `css`, scrolled to the middle of the window first (WebDriver scrolls it
