@@ -54,16 +54,13 @@ impl Signals {
     pub fn load(text: Option<&str>) -> Signals {
         let mut s = Signals::default();
         if let Some(t) = text.filter(|t| t.starts_with("v1\n")) {
-            for l in crate::engine::text::fields(t, b'\n').skip(1) {
-                if !l.is_empty() {
-                    s.log.push(l.into());
-                }
-            }
             // The newest lines, as the log keeps them: a log stored longer
             // (damaged, or another version's) stays no longer, nor is it
             // handed over whole.
-            let extra = s.log.len().saturating_sub(MAX_LINES);
-            s.log.drain(..extra);
+            let lines = || crate::engine::text::fields(t, b'\n').skip(1).filter(|l| !l.is_empty());
+            for l in lines().skip(lines().count().saturating_sub(MAX_LINES)) {
+                s.log.push(l.into());
+            }
         }
         s
     }
