@@ -1,11 +1,14 @@
 // Consent end to end: the demo shop's banner, the CMP demo page (a stub IAB
 // TCF v2.2 CMP and gtag Consent Mode) and blank pages that call init()
-// themselves, in Chromium, with Kizuna's wasm and the local collector.
+// themselves, in the browser (Chromium or Firefox, see helpers.mjs), with
+// Kizuna's wasm and the local collector.
 //
 // Every test watches two things of a real page: the NETWORK (every request
-// the page makes to a collect path, with its body, seen by Playwright before
-// it leaves the browser) and the STORAGE (localStorage, sessionStorage,
-// document.cookie and the context's cookie jar), before and after each step.
+// the page makes to a collect path, seen by Playwright as it leaves the
+// browser; its body read there in Chromium, at the collector in Firefox,
+// whose WebDriver BiDi gives no request bodies) and the STORAGE
+// (localStorage, sessionStorage, document.cookie and the context's cookie
+// jar), before and after each step.
 // Each test uses a fresh browser context, so nothing leaks between tests.
 //
 // Rules checked (one or more tests each):
@@ -24,7 +27,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   setup, teardown, newPage, waitForReady, waitForEvents, waitAndSettle, waitUntil, collected, duplicateIds,
-  kizunaMessages, sleep, UUID_V4,
+  kizunaMessages, sleep, UUID_V4, watchRequests,
 } from './helpers.mjs';
 
 let env;
@@ -35,9 +38,6 @@ after(async () => { await teardown(env); });
 // Local helpers
 // ---------------------------------------------------------------------------
 
-/** Every path the collector accepts batches on: a request to any of them counts. */
-const COLLECT_PATHS = new Set(['/collect', '/v1/batch', '/beacon/v1/batch', '/com.snowplowanalytics.snowplow/tp2']);
-
 const UNKNOWN = { necessary: 'granted', analytics: 'unknown', personalization: 'unknown', marketing: 'unknown' };
 const ALL_GRANTED = { necessary: 'granted', analytics: 'granted', personalization: 'granted', marketing: 'granted' };
 const ALL_DENIED = { necessary: 'granted', analytics: 'denied', personalization: 'denied', marketing: 'denied' };
@@ -45,9 +45,9 @@ const IDENTITY_KEYS = ['kizuna:anonymousId', 'kizuna:userId', 'kizuna:traits'];
 const COOKIE_MAX_AGE_S = 395 * 86_400;
 
 /**
- * A fresh context and page whose requests to a collect path are recorded
- * (`net`: `{ at, method, path, body, events }`, in the order the page made
- * them). `initScripts` are added to the context before anything loads.
+ * A fresh context and page whose requests to a collect path (any path the
+ * collector accepts batches on) are recorded (`net`: `{ at, method, path,
+ * body, events }`, in the order the page made them). `initScripts` are added to the context before anything loads.
  */
 async function open(pathAndQuery, { initScripts = [], contextOptions } = {}) {
   const handle = await newPage(env.browser, contextOptions);
@@ -56,15 +56,9 @@ async function open(pathAndQuery, { initScripts = [], contextOptions } = {}) {
   // would mix with the events these tests count exactly (slots and consent
   // together are tested in personalize.test.mjs).
   await handle.context.addInitScript(() => { window.kizunaDemoNoSlots = true; });
-  const net = [];
-  handle.page.on('request', (req) => {
-    const url = new URL(req.url());
-    if (!COLLECT_PATHS.has(url.pathname)) return;
-    let body = null;
-    try { body = JSON.parse(req.postData() ?? 'null'); } catch { body = { unparsable: req.postData() }; }
-    net.push({ at: Date.now(), method: req.method(), path: url.pathname, body, events: body?.batch ?? [] });
-  });
-  handle.net = net;
+  // Bodies as the request leaves in Chromium; in Firefox (no bodies over
+  // WebDriver BiDi) as the collector read them (helpers.mjs, watchRequests).
+  handle.net = watchRequests(handle.page, env.collector);
   if (pathAndQuery !== undefined) await handle.page.goto(`${env.collector.url}${pathAndQuery}`);
   return handle;
 }

@@ -1,4 +1,4 @@
-// The KPI dashboard in Chromium, over a fixture of events whose expected
+// The KPI dashboard in the browser (Chromium or Firefox, see helpers.mjs), over a fixture of events whose expected
 // figures this test computes on its own (plain loops, not the collector's
 // SQL): totals, engagement, CTR with Wilson intervals, lift against the
 // holdout, IPS/SNIPS and effective sample size, conversion, retention,
@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { startCollector } from '../../www/collector.mjs';
-import { CHROMIUM_ARGS, sleep } from './helpers.mjs';
+import { launchBrowser, sleep } from './helpers.mjs';
 
 let collector;
 let browser;
@@ -18,7 +17,7 @@ let dir;
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kizuna-dashboard-'));
   collector = await startCollector({ out: path.join(dir, 'events.ndjson') });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();

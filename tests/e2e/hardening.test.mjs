@@ -57,6 +57,9 @@ test('#forged-key: a localStorage key under kizuna:q. spelling records is remove
   try {
     const key = `kizuna:q.x${RS}c{"analytics":true,"personalization":true,"marketing":true}${US}{"source":"x"}${RS}t0${US}1${US}"Injected"${US}{}`;
     await context.addInitScript((k) => {
+      // Not in a new page's first about:blank (Firefox runs init scripts
+      // there too, where storage throws SecurityError).
+      if (location.protocol !== 'http:') return;
       if (!sessionStorage.getItem('seeded')) {
         sessionStorage.setItem('seeded', '1');
         localStorage.setItem(k, 'kzq2');

@@ -2,7 +2,9 @@
 //
 // Each test file calls `setup()` in `before`, which starts one local
 // collector (www/collector.mjs, port 0, NDJSON into a temp file) and one
-// headless Chromium, and `teardown()` in `after`. Tests open a fresh
+// headless browser, and `teardown()` in `after`. The browser comes from the
+// environment: KIZUNA_BROWSER=chromium (the default: /usr/bin/chromium over
+// CDP) or KIZUNA_BROWSER=firefox (/usr/bin/firefox-esr over WebDriver BiDi). Tests open a fresh
 // browser context each (`openDemo`), so localStorage (and with it the
 // anonymous id) never leaks between tests: filtering collector events by
 // the test's anonymousId or by a run id keeps tests independent.
@@ -11,11 +13,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 import { startCollector } from '../../www/collector.mjs';
+import { COLLECT_PATHS } from '../../www/collector/ingest.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '../..');
+
+/** The browser these suites run in: `chromium` (default) or `firefox`, from KIZUNA_BROWSER. */
+export const BROWSER = (process.env.KIZUNA_BROWSER || 'chromium').trim().toLowerCase();
+const BROWSERS = ['chromium', 'firefox'];
+if (!BROWSERS.includes(BROWSER)) {
+  throw new Error(`KIZUNA_BROWSER=${process.env.KIZUNA_BROWSER}: use one of ${BROWSERS.join(', ')}`);
+}
+export const FIREFOX_PATH = '/usr/bin/firefox-esr';
+export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
   '--headless=new',
@@ -29,9 +41,39 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/** What the engine's user agent string names: `Chrome/…` in Chromium, `Firefox/…` in Firefox. */
+export const USER_AGENT = { chromium: /Chrome\//, firefox: /Firefox\// }[BROWSER];
+
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** ISO 8601 as `Date#toISOString` writes it (UTC, milliseconds). */
 export const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Launches the browser KIZUNA_BROWSER names. Chromium with the fixed flags
+ * above (`args` replaces them); Firefox ESR through Playwright's WebDriver
+ * BiDi channel (no geckodriver, no browser download; playwright-core 1.64.x:
+ * 1.65 fails at newContext against ESR 153).
+ */
+export async function launchBrowser({ args = CHROMIUM_ARGS } = {}) {
+  if (BROWSER === 'firefox') {
+    return firefox.launch({ channel: 'moz-firefox', executablePath: FIREFOX_PATH, headless: true });
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args });
+}
+
+/**
+ * `test(name, { skip: chromiumOnly('why') }, fn)`: skipped (the reason in
+ * the output) in any browser but Chromium.
+ */
+export function chromiumOnly(reason) {
+  return BROWSER === 'chromium' ? false : `Chromium only: ${reason}`;
+}
+
+/** `test(name, { skip: skipIn('firefox', 'why') }, fn)`: skipped in that browser only, saying why. */
+export function skipIn(browser, reason) {
+  if (!BROWSERS.includes(browser)) throw new Error(`skipIn: unknown browser ${browser}`);
+  return BROWSER === browser ? `not in ${browser}: ${reason}` : false;
+}
 
 /** Fails early with a clear message when the shipped build is missing. */
 export function assertBuilt() {
@@ -50,7 +92,7 @@ export async function setup(name = 'e2e') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kizuna-${name}-`));
   // Without DuckDB: these suites read the in-memory records (tests/warehouse.test.mjs tests the database).
   const collector = await startCollector({ port: 0, out: path.join(dir, 'batches.ndjson'), quiet: true, duckdb: false });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchBrowser();
   return { collector, browser, dir };
 }
 
@@ -81,8 +123,27 @@ export async function newPage(browser, contextOptions = {}) {
   const consoleMessages = [];
   const pageErrors = [];
   page.on('console', (m) => consoleMessages.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (e) => pageErrors.push(e));
+  page.on('pageerror', (e) => {
+    if (isBrowserReport(e)) consoleMessages.push({ type: 'error', text: e.stack.split('\n')[0] });
+    else pageErrors.push(e);
+  });
   return { context, page, consoleMessages, pageErrors };
+}
+
+/**
+ * Whether a `pageerror` is the browser's own report rather than something
+ * the page threw. Over WebDriver BiDi, Firefox hands Playwright its console
+ * reports of a blocked resource (a CSP refusal, an SRI mismatch) as
+ * JavaScript errors, and Playwright makes them page errors; Chromium gives
+ * the same reports as console errors. Such a report carries no stack frame
+ * and is named for no exception (an exception the page throws, or rejects
+ * with, is named `…Error`, `…Exception` or `uncaught exception`), so it is
+ * kept as a console error instead, in both engines alike.
+ */
+export function isBrowserReport(error) {
+  if (BROWSER !== 'firefox') return false;
+  const frames = String(error.stack ?? '').split('\n').slice(1).filter((l) => /^\s*at /.test(l));
+  return frames.length === 0 && !/(Error|Exception)$|^uncaught exception$/i.test(error.name ?? '');
 }
 
 /** Console lines Kizuna wrote (prefixed `[kizuna]`). */
@@ -173,4 +234,140 @@ export function duplicateIds(events) {
     seen.add(e.messageId);
   }
   return [...dups];
+}
+
+// ---------------------------------------------------------------------------
+// Request bodies in either engine
+// ---------------------------------------------------------------------------
+//
+// Chromium (CDP) hands Playwright every request's body before it leaves the
+// browser: `request.postData()`. WebDriver BiDi (Firefox) does not (it is
+// null there), so in Firefox a body is read where it arrived: a tap on the
+// collector's HTTP server keeps the raw body of every POST to a collect path
+// that the collector read, accepted or refused (`collector.records` holds the
+// accepted ones only; a test that makes the collector answer 503 wants the
+// refused body too). A request is matched to its tap by path and
+// Content-Length, the oldest unclaimed one first, each tap once.
+
+const TAPS = new WeakMap();
+
+/** The collector's body tap (installed once per collector): `[{ at, path, bytes, text }]` in arrival order. */
+function bodyTap(collector) {
+  let taps = TAPS.get(collector);
+  if (taps) return taps;
+  taps = [];
+  TAPS.set(collector, taps);
+  collector.server.on('request', (req) => {
+    if (req.method !== 'POST') return;
+    const { pathname } = new URL(req.url, 'http://collector');
+    if (!COLLECT_PATHS.has(pathname)) return;
+    const tap = { at: Date.now(), path: pathname, bytes: Number(req.headers['content-length']), text: null, claimed: false };
+    taps.push(tap);
+    // Watches the body go by without reading it (a 'data' listener of our
+    // own would switch the stream to flowing before the collector listens).
+    const chunks = [];
+    const emit = req.emit;
+    req.emit = function (name, ...args) {
+      if (name === 'data') chunks.push(Buffer.from(args[0]));
+      else if (name === 'end') tap.text = Buffer.concat(chunks).toString('utf8');
+      return emit.call(this, name, ...args);
+    };
+  });
+  return taps;
+}
+
+/** The oldest whole tapped body no request claimed yet of `path` and `bytes`, seen from `since` on (claimed), or null. */
+function claimTap(taps, path, bytes, since) {
+  const tap = taps.find((t) => !t.claimed && t.text !== null && t.path === path && t.bytes === bytes && t.at >= since);
+  if (!tap) return null;
+  tap.claimed = true;
+  return tap.text;
+}
+
+/** Content-Length as Playwright saw it (BiDi reports the headers the browser sends). */
+function contentLength(request) {
+  const value = request.headers()['content-length'];
+  return value === undefined ? NaN : Number(value);
+}
+
+/**
+ * The body `request` carried, as text (null for none): `postData()` in
+ * Chromium; in Firefox the collector's copy, waited for up to `timeoutMs`
+ * (null if the collector never read it: aborted, reset before the body).
+ * Call `watchBodies(collector)` before the request is made.
+ */
+export async function requestBody(request, collector, timeoutMs = 5000) {
+  const text = request.postData();
+  if (text !== null || BROWSER === 'chromium') return text;
+  const taps = bodyTap(collector);
+  const { pathname } = new URL(request.url());
+  const since = (request.timing().startTime > 0 ? request.timing().startTime : Date.now()) - 2000;
+  const bytes = contentLength(request);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = claimTap(taps, pathname, bytes, since);
+    if (found !== null || Date.now() > deadline) return found;
+    await sleep(25);
+  }
+}
+
+/** Starts keeping the bodies the collector reads (needed in Firefox by `requestBody` and `watchRequests`). */
+export function watchBodies(collector) {
+  bodyTap(collector);
+}
+
+/**
+ * Records every request `page` makes to a collect path, in the order the
+ * page makes them: `{ at, method, path, body, events }` (`body` the parsed
+ * JSON, `{ unparsable }` if it is not JSON; `events` its `batch`). `at`,
+ * `method` and `path` come from the browser in both engines. In Chromium the
+ * body is read from the request as it leaves (as these suites always did);
+ * in Firefox from the collector's tap, matched when first read, so a
+ * request the collector has not read (yet) shows `body: null, events: []`.
+ */
+export function watchRequests(page, collector) {
+  const taps = bodyTap(collector);
+  const net = [];
+  const parse = (text) => {
+    try { return JSON.parse(text ?? 'null'); } catch { return { unparsable: text }; }
+  };
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!COLLECT_PATHS.has(url.pathname)) return;
+    const at = Date.now();
+    if (BROWSER === 'chromium') {
+      const body = parse(req.postData());
+      net.push({ at, method: req.method(), path: url.pathname, body, events: body?.batch ?? [] });
+      return;
+    }
+    const bytes = contentLength(req);
+    let body = null;
+    let matched = false;
+    // Matching the oldest request first keeps two bodies of the same size in order.
+    const resolveUpTo = (entry) => {
+      for (const e of net) {
+        e.match();
+        if (e === entry) break;
+      }
+    };
+    const entry = {
+      at,
+      method: req.method(),
+      path: url.pathname,
+      match() {
+        if (matched) return;
+        const text = claimTap(taps, url.pathname, bytes, at - 2000);
+        if (text === null) return;
+        matched = true;
+        body = parse(text);
+      },
+    };
+    Object.defineProperties(entry, {
+      match: { enumerable: false },
+      body: { enumerable: true, get() { resolveUpTo(entry); return body; } },
+      events: { enumerable: true, get() { resolveUpTo(entry); return body?.batch ?? []; } },
+    });
+    net.push(entry);
+  });
+  return net;
 }

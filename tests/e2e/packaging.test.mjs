@@ -9,16 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startCollector } from '../../www/collector.mjs';
-import { allEvents, waitForEvents } from './helpers.mjs';
+import { allEvents, isBrowserReport, launchBrowser, waitForEvents } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.join(ROOT, 'dist/kizuna');
 const STRICT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
 const NO_WASM = "default-src 'self'; script-src 'self'; connect-src 'self'";
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
 let browser;
 let collector;
@@ -41,7 +38,7 @@ before(async () => {
       { prefix: '/vite/', dir: path.join(tmp, 'vite-dist') },
     ],
   });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -66,7 +63,11 @@ async function open(url, contextOptions) {
   const consoleMessages = [];
   const pageErrors = [];
   page.on('console', (m) => consoleMessages.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Firefox's reports of a CSP refusal or an SRI mismatch are console errors, as in Chromium (helpers.mjs).
+  page.on('pageerror', (e) => {
+    if (isBrowserReport(e)) consoleMessages.push({ type: 'error', text: e.stack.split('\n')[0] });
+    else pageErrors.push(e.message);
+  });
   await page.goto(`${collector.url}${url}`);
   return { context, page, consoleMessages, pageErrors };
 }
@@ -114,7 +115,8 @@ test('Subresource Integrity: the recorded hashes match the files, and the tags f
   for (const file of ['snippet.js', 'kizuna.js', 'kizuna.wasm', 'personalize.js', 'personalize.wasm', 'slots.js']) {
     assert.equal(integrity[file], sha384(path.join(DIST, file)), file);
   }
-  const tags = fs.readFileSync(path.join(DIST, 'tags.html'), 'utf8').replaceAll('/kizuna/kizuna.js', '/dist/kizuna/kizuna.js');
+  // Every tag's file from dist/ (the folder the hashes are of): /kizuna/ serves js/, the sources.
+  const tags = fs.readFileSync(path.join(DIST, 'tags.html'), 'utf8').replaceAll('/kizuna/', '/dist/kizuna/');
   assert.ok(tags.includes(`integrity="${integrity['kizuna.js']}"`));
   fs.writeFileSync(path.join(tmp, 'pages', 'sri.html'), `<!doctype html><html><head><meta charset="utf-8"><title>SRI</title>${tags}</head><body></body></html>`);
   const { context, page, pageErrors } = await open('/tmp-pages/sri.html');

@@ -1,12 +1,13 @@
 // Nothing lost: every case of reliability-cases.mjs (offline, leaving at
 // once, a reset, a burst before navigating, a renderer crash, a hung or
-// flaky collector, two tabs) against the local collector in Chromium. Each
+// flaky collector, two tabs) against the local collector, in Chromium or
+// Firefox (the crash case in Chromium only: see its chromiumOnly). Each
 // must deliver every tracked event, never under a new messageId (the
 // collector deduplicates on it); where no request's fate was in doubt, each
 // exactly once. The memory case holds the queue under its byte cap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, teardown } from './helpers.mjs';
+import { setup, teardown, chromiumOnly } from './helpers.mjs';
 import { CASES } from './reliability-cases.mjs';
 
 let env;
@@ -20,7 +21,7 @@ after(async () => { await teardown(env); });
 const IN_DOUBT = /reset|closed mid-send|navigate away|offline/;
 
 for (const c of CASES) {
-  test(c.name, { timeout: 180_000 }, async () => {
+  test(c.name, { timeout: 180_000, skip: c.chromiumOnly ? chromiumOnly(c.chromiumOnly) : false }, async () => {
     const r = await c.run(env);
     if (c.name.startsWith('memory')) {
       // 50,000 events against a hung collector, a 2 MiB queue: the queue

@@ -1,12 +1,13 @@
-// Tracking end to end: the demo shop in Chromium → Kizuna (wasm) → the local
-// collector. Checks every field of the Segment-format events, the batch
-// envelope and request, flush() summaries, identity persistence, and retry
-// after a failing collector.
+// Tracking end to end: the demo shop in the browser (Chromium or Firefox,
+// see helpers.mjs) → Kizuna (wasm) → the local collector. Checks every
+// field of the Segment-format events, the batch envelope and request,
+// flush() summaries, identity persistence, and retry after a failing
+// collector.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   setup, teardown, openDemo, waitForReady, waitForEvents, waitAndSettle, waitUntil, collected,
-  duplicateIds, kizunaMessages, newPage, UUID_V4, ISO_8601,
+  duplicateIds, kizunaMessages, newPage, UUID_V4, ISO_8601, USER_AGENT, BROWSER,
 } from './helpers.mjs';
 
 let env;
@@ -120,7 +121,7 @@ test('events carry every Segment field, go out on the 1 s timer as text/plain, a
       assert.equal(c.locale, 'de-DE');
       assert.equal(c.locale, browser.language);
       assert.equal(c.userAgent, browser.userAgent);
-      assert.match(c.userAgent, /Chrome\//);
+      assert.match(c.userAgent, USER_AGENT, `the ${BROWSER} user agent`);
       assert.deepEqual(c.screen, { width: 1440, height: 900 });
       assert.deepEqual(c.screen, browser.screen);
       assert.equal(c.timezone, 'Asia/Tokyo');
