@@ -69,8 +69,13 @@ function track(child) {
   child.once('exit', () => children.delete(child));
   return child;
 }
-// A test process that dies without teardown leaves no X server or driver behind.
-process.once('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+// A test process that dies without teardown (or is stopped: node --test
+// sends SIGTERM on a timeout or cancel) leaves no X server or driver behind.
+const killChildren = () => { for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } } };
+process.once('exit', killChildren);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  process.once(signal, () => { killChildren(); process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[signal]); });
+}
 
 const exited = (child) => child.exitCode !== null || child.signalCode !== null;
 

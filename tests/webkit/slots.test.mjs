@@ -3,7 +3,9 @@
 // loader dist/kizuna/kizuna.js). The checks of tests/e2e/personalize.test.mjs
 // 1 and 2: a kept (sticky) variant is rendered before the first paint and
 // the default is never visible; on a first visit the undecided slot is held
-// hidden until decided and never shows the default.
+// hidden until decided and never shows the default. If Kizuna starts after
+// the 300 ms hold (a loaded machine), the held slot shows its default,
+// marked late, and Kizuna never flips it: also no flash, checked as such.
 //
 // What the visitor SEES is recorded at document start (an init script, see
 // helpers.mjs): a MutationObserver on the document and a
@@ -186,33 +188,51 @@ test('a kept (sticky) variant is pre-rendered before the first paint: the defaul
   }
 });
 
-test('on a first visit the undecided hero is hidden until decided, never showing the default, for < 350 ms', async () => {
+test('on a first visit the undecided hero is held hidden, never showing the default before it is decided, and never flips', async (t) => {
   const tab = await fresh();
   try {
     await openSlots(tab);
     const r = (await settledRecording(tab)).hero;
     const d = await decide(tab, 'hero');
     assertDecisionShape(d, 'hero');
-    assert.ok(['thompson', 'only-eligible'].includes(d.reason), `decided now: ${d.reason}`);
-    assert.ok(HERO_VARIANTS.includes(d.variant));
     assert.equal(r.pendingSeen, true, 'the pre-paint script held the slot (data-kz-pending)');
     assert.equal(r.states[0].visibility, 'hidden', `hidden from its first state: ${JSON.stringify(r.states[0])}`);
     assert.equal(r.states[0].pending, true);
     assert.equal(r.firstFrame?.visibility, 'hidden', 'hidden at the first frame');
-    const firstShown = r.states.findIndex((s) => s.shown !== null);
-    assert.ok(firstShown > 0, 'data-kz-shown appeared');
-    for (const s of r.states.slice(0, firstShown)) assert.equal(s.visibility, 'hidden', `hidden until decided: ${JSON.stringify(s)}`);
-    assert.deepEqual(defaultVisibleStates(r), [], 'the default was never visible');
     const visible = r.states.find((s) => s.visibility !== 'hidden');
-    assert.equal(visible.shown, d.variant, 'it became visible with the decided variant');
-    assert.equal(visible.pending, false);
-    assert.equal(visible.late, false, 'not late');
-    assert.equal(visible.text, SLOTS.hero.variants[d.variant]);
+    assert.ok(visible, 'it became visible');
     const hiddenFor = visible.at - r.appearedAt;
-    assert.ok(hiddenFor < 350, `hidden for ${hiddenFor.toFixed(0)} ms (< 350)`);
+    for (const s of r.states.slice(0, r.states.indexOf(visible))) assert.equal(s.visibility, 'hidden', `hidden until shown: ${JSON.stringify(s)}`);
     const end = await slotState(tab, 'hero');
-    assert.deepEqual({ shown: end.shown, pending: end.pending, late: end.late, visibility: end.visibility },
-      { shown: d.variant, pending: false, late: false, visibility: 'visible' });
+    if (d.reason === 'late') {
+      // Kizuna started after the 300 ms hold (a loaded machine): the default
+      // is shown then, marked late, and Kizuna does not flip it.
+      t.diagnostic(`Kizuna started after the hold (shown after ${hiddenFor.toFixed(0)} ms): the late path`);
+      assert.equal(d.variant, null, 'the default stays');
+      assert.deepEqual({ shown: visible.shown, late: visible.late, pending: visible.pending, text: visible.text },
+        { shown: null, late: true, pending: false, text: SLOTS.hero.defaultText }, 'the default shown when the hold ran out');
+      assert.ok(hiddenFor >= 280, `held ${hiddenFor.toFixed(0)} ms (the hold is 300 ms)`);
+      for (const v of HERO_VARIANTS) {
+        assert.deepEqual(r.states.filter((s) => s.visibility !== 'hidden' && s.text.includes(SLOTS.hero.variants[v])), [], `never flipped to ${v}`);
+      }
+      assert.deepEqual({ shown: end.shown, late: end.late, visibility: end.visibility, text: end.text },
+        { shown: 'default', late: true, visibility: 'visible', text: SLOTS.hero.defaultText });
+    } else {
+      t.diagnostic(`decided in time (${d.reason}): shown after ${hiddenFor.toFixed(0)} ms`);
+      assert.ok(['thompson', 'only-eligible'].includes(d.reason), `decided now: ${d.reason}`);
+      assert.ok(HERO_VARIANTS.includes(d.variant));
+      assert.deepEqual(defaultVisibleStates(r), [], 'the default was never visible');
+      assert.equal(visible.shown, d.variant, 'it became visible with the decided variant');
+      assert.equal(visible.pending, false);
+      assert.equal(visible.late, false, 'not late');
+      assert.equal(visible.text, SLOTS.hero.variants[d.variant]);
+      assert.ok(hiddenFor < 350, `hidden for ${hiddenFor.toFixed(0)} ms (< 350)`);
+      for (const s of r.states) {
+        assert.ok(!(s.visibility !== 'hidden' && s.text !== SLOTS.hero.variants[d.variant]), `only the decided variant was ever visible: ${JSON.stringify(s)}`);
+      }
+      assert.deepEqual({ shown: end.shown, pending: end.pending, late: end.late, visibility: end.visibility },
+        { shown: d.variant, pending: false, late: false, visibility: 'visible' });
+    }
     assert.deepEqual((await tab.record()).errors, [], 'no page error');
   } finally {
     await tab.close();

@@ -40,7 +40,7 @@ test(`${RUNS} runs: ${PER_RUN} events tracked right before location.href changes
       assert.equal(await tab.driver.getTitle(), 'Kizuna demo: next page');
       const arrived = await waitAndSettle(env.collector, ofRun(run), 10_000, PER_RUN, 500);
       assert.equal(arrived.length, PER_RUN, `run ${n}: ${arrived.length} of ${PER_RUN} arrived (duplicates: ${duplicateIds(arrived).length})`);
-      assert.deepEqual(duplicateIds(arrived), [], `run ${n}: each messageId once`);
+      assert.equal(duplicateIds(arrived).length, 0, `run ${n}: each messageId once (${duplicateIds(arrived).length} arrived twice)`);
       assert.deepEqual(arrived.map((e) => e.properties.i).sort((a, b) => a - b), [...Array(PER_RUN).keys()]);
       assert.ok(env.collector.records.length > recordsBefore, 'they came in at least one request');
       const left = await tab.leftPage('/');
