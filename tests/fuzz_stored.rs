@@ -7,9 +7,12 @@
 //! decides slots and folds signals) and then damaged (`fuzz_stored/mutate.rs`).
 //! A fresh engine starts on each value where that format is read, tracks
 //! and delivers; the oracles (`fuzz_stored/oracle.rs`): nothing panics or
-//! takes long, every request body is JSON (serde_json), every event has
-//! the Segment shape, the page's own events all arrive, and a valid value
-//! reads back as it was written.
+//! takes long, every request body is JSON (serde_json) within the batch
+//! limit, every event has the Segment shape, the page's own events all
+//! arrive, and a valid value reads back as it was written. The profile and
+//! the signal log also run a personalizer (`fuzz_stored/personalizer.rs`):
+//! its every answer as the edge reads it, its exposure events through a
+//! tracker. Each format's module adds its own oracles.
 //!
 //! | format | read by | module |
 //! |---|---|---|
@@ -21,9 +24,11 @@
 //! | `kizuna:profile` | `Personalizer::start` | `profile` |
 //!
 //! Inputs that once broke an oracle are kept in
-//! `tests/fixtures/fuzz/stored.json` (each `format:value`) and re-run
-//! first. `FUZZ_SCALE=n` runs n times the cases; `--nocapture` shows the
-//! counts and times.
+//! `tests/fixtures/fuzz/stored.json` (each `format:value`: `queue:` lines of
+//! `key=value`, `identity:` three lines, `-` for none, `cookie:` the
+//! cookie's value, `consent-tab:` another tab's record) and re-run.
+//! `FUZZ_SCALE=n` runs n times the cases; `--nocapture` shows the counts
+//! and times.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -44,10 +49,10 @@ mod personalizer;
 mod profile;
 #[path = "fuzz_stored/queue.rs"]
 mod queue;
-#[path = "fuzz_stored/signals.rs"]
-mod signals;
 #[path = "fuzz_stored/session.rs"]
 mod session;
+#[path = "fuzz_stored/signals.rs"]
+mod signals;
 
 /// Re-runs every kept input through its format's checks.
 #[test]

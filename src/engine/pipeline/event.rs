@@ -244,14 +244,22 @@ fn parts(rec: &str) -> Option<Parts<'_>> {
     let stamp = Categories::from_code(f.next()?);
     let time = crate::engine::text::num::parse_u64(f.next()?)? as f64;
     let page = crate::engine::text::num::parse_u64(f.next()?)? as u32;
-    let (message_id, anonymous_id, user_id, name, session) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+    Some(Parts {
+        kind,
+        category,
+        stamp,
+        time,
+        page,
+        message_id: f.next()?,
+        anonymous_id: f.next()?,
+        user_id: f.next()?,
+        name: f.next()?,
+        session: f.next()?,
+        props: f.rest(),
+    })
     // Past the last field `rest` gives that field again: a record cut
     // after its session has no properties (they would be the session).
-    let props = f.rest();
-    if core::ptr::eq(props, session) {
-        return None;
-    }
-    Some(Parts { kind, category, stamp, time, page, message_id, anonymous_id, user_id, name, session, props })
+    .filter(|p| !core::ptr::eq(p.props, p.session))
 }
 
 #[cfg(test)]

@@ -57,9 +57,11 @@ impl Signals {
             // The newest lines, as the log keeps them: a log stored longer
             // (damaged, or another version's) stays no longer, nor is it
             // handed over whole.
-            let lines = || crate::engine::text::fields(t, b'\n').skip(1).filter(|l| !l.is_empty());
-            for l in lines().skip(lines().count().saturating_sub(MAX_LINES)) {
-                s.log.push(l.into());
+            let lines = t.bytes().filter(|&b| b == b'\n').count();
+            for l in crate::engine::text::fields(t, b'\n').skip(1 + lines.saturating_sub(MAX_LINES)) {
+                if !l.is_empty() {
+                    s.log.push(l.into());
+                }
             }
         }
         s
