@@ -20,9 +20,40 @@ after(async () => { await teardown(env); });
 // is to send it again, so a duplicate (same messageId) is allowed.
 const IN_DOUBT = /reset|closed mid-send|navigate away|offline/;
 
+/**
+ * The environment a case runs in, its browser handing out contexts whose
+ * pages' [kizuna] console lines and page errors are kept in `said`: a
+ * failure shows what the SDK said (each distinct line once, with its count).
+ */
+function watched(said) {
+  const browser = new Proxy(env.browser, {
+    get(target, key) {
+      if (key === 'newContext') {
+        return async (...args) => {
+          const context = await target.newContext(...args);
+          context.on('console', (m) => { if (m.text().startsWith('[kizuna]')) said.push(`${m.type()}: ${m.text()}`); });
+          context.on('weberror', (e) => said.push(`pageerror: ${e.error().message}`));
+          return context;
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...env, browser };
+}
+
+const summary = (said) => {
+  const counts = new Map();
+  for (const line of said) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].slice(0, 12).map(([line, n]) => (n > 1 ? `${n}× ${line}` : line)).join(' | ') || 'nothing';
+};
+
 for (const c of CASES) {
-  test(c.name, { timeout: 180_000, skip: c.chromiumOnly ? chromiumOnly(c.chromiumOnly) : false }, async () => {
-    const r = await c.run(env);
+  test(c.name, { timeout: 180_000, skip: c.chromiumOnly ? chromiumOnly(c.chromiumOnly) : false }, async (t) => {
+    const said = [];
+    const r = await c.run(watched(said));
+    if (said.length) t.diagnostic(`the page said: ${summary(said)}`);
     if (c.name.startsWith('memory')) {
       // 50,000 events against a hung collector, a 2 MiB queue: the queue
       // stays within its cap (dropping the oldest, counted), and wasm
@@ -32,7 +63,7 @@ for (const c of CASES) {
       assert.ok(r.wasmMiB < 6, `wasm memory ${r.wasmMiB.toFixed(2)} MiB`);
       return;
     }
-    assert.equal(r.arrived, c.tracked, `${r.arrived} of ${c.tracked} arrived; missing ${r.missing}`);
+    assert.equal(r.arrived, c.tracked, `${r.arrived} of ${c.tracked} arrived; missing ${r.missing}; the page said: ${summary(said)}`);
     assert.equal(r.newIds, 0, 'no event is sent again under a new messageId');
     if (!IN_DOUBT.test(c.name)) assert.equal(r.duplicates, 0, `${r.duplicates} duplicates`);
   });
