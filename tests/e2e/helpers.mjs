@@ -246,42 +246,35 @@ export function duplicateIds(events) {
 // collector's HTTP server keeps the raw body of every POST to a collect path
 // that the collector read, accepted or refused (`collector.records` holds the
 // accepted ones only; a test that makes the collector answer 503 wants the
-// refused body too). A request is matched to its tap by path and
-// Content-Length, the oldest unclaimed one first, each tap once.
+// refused body too). A request is matched to a tapped body by path and
+// Content-Length, each body to one request, requests in the order they were
+// made (so two bodies of the same size keep their order).
 
 const TAPS = new WeakMap();
 
-/** The collector's body tap (installed once per collector): `[{ at, path, bytes, text }]` in arrival order. */
+/** The collector's body tap (installed once per collector): `{ bodies: [{ at, path, bytes, text }], requests }`. */
 function bodyTap(collector) {
-  let taps = TAPS.get(collector);
-  if (taps) return taps;
-  taps = [];
-  TAPS.set(collector, taps);
+  let tap = TAPS.get(collector);
+  if (tap) return tap;
+  tap = { bodies: [], requests: [], matched: new WeakMap() };
+  TAPS.set(collector, tap);
   collector.server.on('request', (req) => {
     if (req.method !== 'POST') return;
     const { pathname } = new URL(req.url, 'http://collector');
     if (!COLLECT_PATHS.has(pathname)) return;
-    const tap = { at: Date.now(), path: pathname, bytes: Number(req.headers['content-length']), text: null, claimed: false };
-    taps.push(tap);
+    const body = { at: Date.now(), path: pathname, bytes: Number(req.headers['content-length']), text: null, claimed: false };
+    tap.bodies.push(body);
     // Watches the body go by without reading it (a 'data' listener of our
     // own would switch the stream to flowing before the collector listens).
     const chunks = [];
     const emit = req.emit;
     req.emit = function (name, ...args) {
       if (name === 'data') chunks.push(Buffer.from(args[0]));
-      else if (name === 'end') tap.text = Buffer.concat(chunks).toString('utf8');
+      else if (name === 'end') body.text = Buffer.concat(chunks).toString('utf8');
       return emit.call(this, name, ...args);
     };
   });
-  return taps;
-}
-
-/** The oldest whole tapped body no request claimed yet of `path` and `bytes`, seen from `since` on (claimed), or null. */
-function claimTap(taps, path, bytes, since) {
-  const tap = taps.find((t) => !t.claimed && t.text !== null && t.path === path && t.bytes === bytes && t.at >= since);
-  if (!tap) return null;
-  tap.claimed = true;
-  return tap.text;
+  return tap;
 }
 
 /** Content-Length as Playwright saw it (BiDi reports the headers the browser sends). */
@@ -290,30 +283,61 @@ function contentLength(request) {
   return value === undefined ? NaN : Number(value);
 }
 
+/** Remembers `request` for matching, in the order requests are made (Firefox). */
+function register(tap, request) {
+  if (tap.matched.has(request)) return;
+  const started = request.timing().startTime;
+  tap.matched.set(request, null);
+  tap.requests.push({
+    request,
+    path: new URL(request.url()).pathname,
+    bytes: contentLength(request),
+    since: (started > 0 ? started : Date.now()) - 2000,
+  });
+}
+
+/** The tapped body text of `request` (registered), or null while none matches; earlier requests are matched first. */
+function tappedBody(tap, request) {
+  if (tap.matched.get(request)) return tap.matched.get(request).text;
+  for (const r of tap.requests) {
+    if (!tap.matched.get(r.request)) {
+      const body = tap.bodies.find((b) => !b.claimed && b.text !== null && b.path === r.path && b.bytes === r.bytes && b.at >= r.since);
+      if (body) {
+        body.claimed = true;
+        tap.matched.set(r.request, body);
+      }
+    }
+    if (r.request === request) break;
+  }
+  return tap.matched.get(request)?.text ?? null;
+}
+
+/**
+ * Starts keeping the bodies the collector reads: Firefox's `requestBody` and
+ * `watchRequests` need it before the requests are made (`watchRequests`
+ * starts it itself).
+ */
+export function watchBodies(collector) {
+  bodyTap(collector);
+}
+
 /**
  * The body `request` carried, as text (null for none): `postData()` in
  * Chromium; in Firefox the collector's copy, waited for up to `timeoutMs`
  * (null if the collector never read it: aborted, reset before the body).
- * Call `watchBodies(collector)` before the request is made.
+ * In Firefox, call `watchBodies(collector)` before the request is made.
  */
 export async function requestBody(request, collector, timeoutMs = 5000) {
   const text = request.postData();
   if (text !== null || BROWSER === 'chromium') return text;
-  const taps = bodyTap(collector);
-  const { pathname } = new URL(request.url());
-  const since = (request.timing().startTime > 0 ? request.timing().startTime : Date.now()) - 2000;
-  const bytes = contentLength(request);
+  const tap = bodyTap(collector);
+  register(tap, request);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = claimTap(taps, pathname, bytes, since);
+    const found = tappedBody(tap, request);
     if (found !== null || Date.now() > deadline) return found;
     await sleep(25);
   }
-}
-
-/** Starts keeping the bodies the collector reads (needed in Firefox by `requestBody` and `watchRequests`). */
-export function watchBodies(collector) {
-  bodyTap(collector);
 }
 
 /**
@@ -326,7 +350,7 @@ export function watchBodies(collector) {
  * request the collector has not read (yet) shows `body: null, events: []`.
  */
 export function watchRequests(page, collector) {
-  const taps = bodyTap(collector);
+  const tap = BROWSER === 'chromium' ? null : bodyTap(collector);
   const net = [];
   const parse = (text) => {
     try { return JSON.parse(text ?? 'null'); } catch { return { unparsable: text }; }
@@ -334,38 +358,24 @@ export function watchRequests(page, collector) {
   page.on('request', (req) => {
     const url = new URL(req.url());
     if (!COLLECT_PATHS.has(url.pathname)) return;
-    const at = Date.now();
-    if (BROWSER === 'chromium') {
+    const entry = { at: Date.now(), method: req.method(), path: url.pathname };
+    if (!tap) {
       const body = parse(req.postData());
-      net.push({ at, method: req.method(), path: url.pathname, body, events: body?.batch ?? [] });
+      net.push({ ...entry, body, events: body?.batch ?? [] });
       return;
     }
-    const bytes = contentLength(req);
+    register(tap, req);
     let body = null;
-    let matched = false;
-    // Matching the oldest request first keeps two bodies of the same size in order.
-    const resolveUpTo = (entry) => {
-      for (const e of net) {
-        e.match();
-        if (e === entry) break;
+    const read = () => {
+      if (body === null) {
+        const text = tappedBody(tap, req);
+        if (text !== null) body = parse(text);
       }
-    };
-    const entry = {
-      at,
-      method: req.method(),
-      path: url.pathname,
-      match() {
-        if (matched) return;
-        const text = claimTap(taps, url.pathname, bytes, at - 2000);
-        if (text === null) return;
-        matched = true;
-        body = parse(text);
-      },
+      return body;
     };
     Object.defineProperties(entry, {
-      match: { enumerable: false },
-      body: { enumerable: true, get() { resolveUpTo(entry); return body; } },
-      events: { enumerable: true, get() { resolveUpTo(entry); return body?.batch ?? []; } },
+      body: { enumerable: true, get: read },
+      events: { enumerable: true, get: () => read()?.batch ?? [] },
     });
     net.push(entry);
   });
