@@ -165,7 +165,7 @@ fn mutated_stored_queues_are_read_totally() {
     let mut r = Rng::new(0x7175_6575);
     let small = left_behind(8, 0);
     let big = left_behind(10, 6_000);
-    let n = 150 * crate::fuzzing::scale();
+    let n = 120 * crate::fuzzing::scale();
     for case in 0..n {
         let left = if case % 15 == 0 { &big } else { &small };
         let mut keys = left.keys.clone();

@@ -77,7 +77,7 @@ fn mutated_sessions_are_read_totally() {
     let started = std::time::Instant::now();
     let (text, _) = left_behind();
     let mut r = Rng::new(0x7365_7373);
-    let n = 500 * scale();
+    let n = 400 * scale();
     for case in 0..n {
         check(&format!("session case {case}"), &mutate(&mut r, &text));
     }
