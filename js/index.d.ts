@@ -119,14 +119,14 @@ export interface BatchConfig {
   /** Send when this many events are queued. Default `100`. Range 1–1000. */
   maxEvents?: number;
   /**
-   * Send when a batch body would pass this many bytes; also the size of each
-   * chunk sent with `sendBeacon` when the page is hidden. Default `61440`
-   * (60 KiB, under the browser's 64 KiB keepalive quota). Range 1024–500000.
+   * Send when a batch body would pass this many bytes. Default `32768`
+   * (32 KiB: the most a keepalive request may carry in Firefox; a larger
+   * batch goes as a plain request). Range 1024–500000.
    */
   maxBytes?: number;
   /** Send this many milliseconds after the first event was queued. Default `1000`. Range 0–60000. */
   flushInterval?: number;
-  /** Events whose JSON is larger are refused with a console error. Default `32768` (Segment's limit). */
+  /** Events whose JSON is larger are refused with a console error. Default `32256` (`batch.maxBytes` less 512). Range 256 to `batch.maxBytes` less 512. */
   maxEventBytes?: number;
 }
 

@@ -275,11 +275,11 @@ test('SSE stream delivers existing and new records', async () => {
   assert.equal(c.stats.streams, 0, 'server cleaned up the disconnected stream');
 });
 
-test('static: .wasm served as application/wasm with no-store and extra headers', async () => {
+test('static: .wasm served as application/wasm with no-cache (asked again each time, yet kept by the back/forward cache) and extra headers', async () => {
   const res = await fetch(`${c.url}/mod.wasm`);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/wasm');
-  assert.equal(res.headers.get('cache-control'), 'no-store');
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
   assert.equal(res.headers.get('content-security-policy'), "default-src 'self'");
   assert.equal((await res.arrayBuffer()).byteLength, 8);
 

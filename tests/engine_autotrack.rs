@@ -91,3 +91,15 @@ fn engaged_time_goes_when_hidden_and_forms_started_are_abandoned_when_left() {
     assert_eq!(f["properties"]["fields"], serde_json::json!([{"name": "email", "type": "email"}]));
     assert_eq!(f["properties"]["unnamedFields"], 1);
 }
+
+#[test]
+fn a_page_back_from_the_back_forward_cache_is_a_view_again() {
+    let mut s = Sim::new(&open());
+    view(&mut s, false);
+    s.advance(60_000.0);
+    view(&mut s, false);
+    let restored = format!("{}\u{1f}{}\u{1f}r", s.page, s.now as u64);
+    s.input(Input::Auto(b'v', &restored));
+    let views = deliver(&mut s).into_iter().filter(|e| e["type"] == "page").count();
+    assert_eq!(views, 2, "the load's view, and the restored page's; the same URL again without a restore is no view");
+}

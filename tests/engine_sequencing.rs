@@ -38,7 +38,7 @@ fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
     let mut max_front = 0;
     while !s.posts.is_empty() {
         let p = s.answer(200);
-        assert!(p.body.len() <= 60 * 1024);
+        assert!(p.body.len() <= 32 * 1024 && p.keepalive, "every batch within what keepalive may carry");
         delivered.extend(p.events());
         max_front = max_front.max(s.t.queue().front().iter().map(|e| e.rec.len()).sum::<usize>());
         if s.posts.is_empty() && !s.t.queue().is_empty() {
@@ -50,10 +50,10 @@ fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
     assert_eq!(ids.len(), 10_000);
     assert!(max_front <= hot + 33 * 1024, "a returned segment at most on top: {max_front}");
     assert!(s.segments.is_empty() && s.t.queue().is_empty());
-    // Every request but the last is full: 100 events, or the next would pass 60 KiB.
+    // Every request but the last is full: 100 events, or the next would pass 32 KiB.
     for w in s.sent.windows(2) {
         let (n, next) = (w[0].events().len(), w[1].events()[0].to_string().len());
-        assert!(n == 100 || w[0].body.len() + next + 1 > 60 * 1024, "{n} events in {} bytes", w[0].body.len());
+        assert!(n == 100 || w[0].body.len() + next + 1 > 32 * 1024, "{n} events in {} bytes", w[0].body.len());
     }
 }
 
@@ -87,7 +87,8 @@ fn an_answer_for_a_batch_no_longer_in_flight_changes_nothing() {
 
 #[test]
 fn leaving_while_a_keepalive_batch_is_in_flight_sends_nothing_twice() {
-    let mut s = Sim::new(&open());
+    // 40 events a batch: under the 32 KiB a keepalive request may carry.
+    let mut s = Sim::new(r#"{"endpoint":"/collect","writeKey":"k","consent":{"mode":"opt-out"},"batch":{"maxEvents":40}}"#);
     s.beacon_quota = usize::MAX;
     for i in 0..110 {
         s.track("E", &format!("{{\"bench_seq\":{i}}}"));
@@ -101,6 +102,23 @@ fn leaving_while_a_keepalive_batch_is_in_flight_sends_nothing_twice() {
     // The navigation cut the page off: no answer ever comes for it. The
     // next page is another engine; this one is gone.
     assert_eq!(s.t.queue().len(), on_wire as usize);
+}
+
+#[test]
+fn a_batch_over_what_keepalive_may_carry_goes_without_it_and_rides_the_beacons_when_the_page_goes() {
+    // Firefox refuses keepalive requests over 32 KiB: a bigger batch goes
+    // as a plain request while the page lives; leaving cancels it, so the
+    // beacons carry it again (a collector deduplicates on messageId).
+    let mut s = Sim::new(r#"{"endpoint":"/collect","writeKey":"k","consent":{"mode":"opt-out"},"batch":{"maxBytes":61440}}"#);
+    s.beacon_quota = usize::MAX;
+    for i in 0..110 {
+        s.track("E", &format!("{{\"bench_seq\":{i}}}"));
+    }
+    let in_flight = s.posts[0].clone();
+    assert!(in_flight.body.len() > 32 * 1024 && !in_flight.keepalive, "{} bytes", in_flight.body.len());
+    s.input(Input::Leaving);
+    assert_eq!(seqs(&s.beaconed_events()), (0..110).collect::<Vec<i64>>(), "the cancelled batch and the rest");
+    assert!(s.beacons.iter().all(|b| b.len() <= 60 * 1024));
 }
 
 #[test]
@@ -183,4 +201,25 @@ fn the_text_protocol_end_to_end() {
     let out = edge::run(&mut t, &format!("n1795363980050{rs}a{}{us}200{us}", f[0]));
     assert!(out.contains(&format!("F0{us}1{us}0{us}0")), "the flush resolved: {out}");
     assert!(edge::start("S{}").err().unwrap().contains("endpoint"), "a bad config is refused");
+}
+
+#[test]
+fn a_request_that_crossed_the_back_forward_cache_frees_its_slot() {
+    // WebKit and Firefox never settle a fetch that was in flight when the
+    // page went into the cache; the edge answers 2 when it comes back.
+    use kizuna::engine::pipeline::transport::CROSSED;
+    let mut s = Sim::new(&open());
+    s.beacon_quota = usize::MAX;
+    s.track("Before", "{\"bench_seq\":0}");
+    s.advance(1000.0);
+    let kept = s.posts.remove(0);
+    assert!(kept.keepalive);
+    s.input(Input::Leaving);
+    s.input(Input::Resumed(true));
+    s.input(Input::Answer(kept.id, CROSSED, ""));
+    assert_eq!(s.t.status().counts[0], 1, "a keepalive request went on without the page: taken");
+    s.track("After", "{\"bench_seq\":1}");
+    s.advance(1000.0);
+    let after = s.deliver_all();
+    assert_eq!(seqs(&after), [1], "the restored page sends again, and not the crossed batch twice");
 }

@@ -180,7 +180,7 @@ fn oversized_events_are_refused_without_blocking_the_queue() {
     let err = s.lines(Level::Error);
     assert_eq!(err.len(), 1);
     assert!(err[0].starts_with("track('Huge'): the event is 40"), "{}", err[0]);
-    assert!(err[0].ends_with("bytes of JSON, over the limit of 32768; event dropped"), "{}", err[0]);
+    assert!(err[0].ends_with("bytes of JSON, over the limit of 32256; event dropped"), "{}", err[0]);
     assert!(!s.call(Kind::Track, "\"Endless\"", "!l", "!v"), "too large to describe");
     assert!(s.lines(Level::Error)[1].contains("properties are too large"), "{:?}", s.logs);
     assert!(s.call(Kind::Track, "\"Small\"", "!v", "!v"));
@@ -200,24 +200,24 @@ fn batches_go_out_on_count_bytes_or_time() {
     assert_eq!(s.answer(200).events().len(), 2);
     assert_eq!(s.wake, None);
 
-    // (The default, 100 events, passes 60 KiB first with this page context.)
-    let mut s = Sim::new(&batch_config(r#"{"maxEvents":50}"#));
-    for i in 0..49 {
+    // (The default, 100 events, passes 32 KiB first with this page context.)
+    let mut s = Sim::new(&batch_config(r#"{"maxEvents":30}"#));
+    for i in 0..29 {
         s.track("E", &format!("{{\"i\":{i}}}"));
     }
     assert!(s.posts.is_empty());
     s.track("E", "{}");
-    assert_eq!(s.answer(200).events().len(), 50, "the 50th event makes a batch due at once");
+    assert_eq!(s.answer(200).events().len(), 30, "the 30th event makes a batch due at once");
 
     let mut s = Sim::new(&open());
-    let pad = format!("{{\"pad\":\"{}\"}}", "p".repeat(20_000));
+    let pad = format!("{{\"pad\":\"{}\"}}", "p".repeat(12_000));
     s.call(Kind::Track, "\"Big1\"", &pad, "!v");
     s.call(Kind::Track, "\"Big2\"", &pad, "!v");
-    assert!(s.posts.is_empty(), "two ~21 KB events fit in 60 KiB");
+    assert!(s.posts.is_empty(), "two ~13 KB events fit in 32 KiB");
     s.call(Kind::Track, "\"Big3\"", &pad, "!v");
     let p = s.answer(200);
-    assert_eq!(p.events().len(), 2, "three would pass 60 KiB");
-    assert!(p.body.len() <= 60 * 1024, "{}", p.body.len());
+    assert_eq!(p.events().len(), 2, "three would pass 32 KiB");
+    assert!(p.body.len() <= 32 * 1024 && p.keepalive, "{}", p.body.len());
 }
 
 #[test]
@@ -284,18 +284,17 @@ fn seq_of(events: &[J]) -> Vec<i64> {
 
 #[test]
 fn unload_hands_everything_to_the_beacon_in_chunks() {
-    let mut s = Sim::new(&open());
+    let mut s = Sim::new(&batch_config(r#"{"maxBytes":61440}"#));
     s.beacon_quota = usize::MAX;
     for i in 0..20 {
         s.call(Kind::Track, "\"Leaving\"", &format!("{{\"i\":{i},\"pad\":\"{}\"}}", "z".repeat(6000)), "!v");
     }
     let in_flight = s.posts[0].clone();
-    assert!(in_flight.keepalive, "a batch under 60 KiB goes as keepalive");
-    let n = in_flight.events().len();
+    assert!(!in_flight.keepalive, "a batch over 32 KiB goes without keepalive");
     s.input(Input::Leaving);
     assert!(s.beacons.len() >= 2);
     assert!(s.beacons.iter().all(|b| b.len() <= 60 * 1024));
-    assert_eq!(seq_of(&s.beaconed_events()), (n as i64..20).collect::<Vec<_>>(), "every other event once, in order");
+    assert_eq!(seq_of(&s.beaconed_events()), (0..20).collect::<Vec<_>>(), "the cancelled request's events, then every other event, once, in order");
     s.answer(200);
     assert!(s.t.queue().is_empty());
 
@@ -384,7 +383,7 @@ fn spa_routes_get_their_own_context_and_old_pages_are_let_go() {
 fn a_collector_answering_without_cors_takes_each_batch_once_and_is_named_once() {
     // The edge answers 1 when a collector on another origin answered but the
     // browser hid the answer (no Access-Control-Allow-Origin).
-    let mut s = Sim::new(&open());
+    let mut s = Sim::new(r#"{"endpoint":"https://collect.example/v1/batch","writeKey":"k","consent":{"mode":"opt-out"}}"#);
     for i in 0..3 {
         s.track("E", &format!("{{\"i\":{i}}}"));
         s.advance(1_500.0);
@@ -396,5 +395,5 @@ fn a_collector_answering_without_cors_takes_each_batch_once_and_is_named_once() 
     assert_eq!(s.t.status().counts[0], 3, "counted as taken");
     let told: Vec<&str> = s.lines(Level::Warn).into_iter().filter(|l| l.contains("Access-Control-Allow-Origin")).collect();
     assert_eq!(told.len(), 1, "said once: {told:?}");
-    assert!(told[0].contains("https://shop.example") && told[0].contains("/collect"), "{}", told[0]);
+    assert!(told[0].contains("origin (https://shop.example)") && told[0].contains("https://collect.example/v1/batch"), "{}", told[0]);
 }

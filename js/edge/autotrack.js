@@ -195,6 +195,11 @@ export function autotrack(bits, push, page, life) {
   }
   // The page view of the load, after the calls the snippet queued (a
   // site's own page() of this URL makes it the same view).
-  if (bits & 64) setTimeout(() => { if (!life.over) push('jv' + page.page() + US + Date.now()); }, 0);
+  if (bits & 64) {
+    setTimeout(() => { if (!life.over) push('jv' + page.page() + US + Date.now()); }, 0);
+    // Back from the back/forward cache: the visitor sees the page again,
+    // a view as a reload would be (r: whatever URL the last one was on).
+    life.on(window, 'pageshow', (e) => { if (e.persisted) push('jv' + page.page() + US + Date.now() + US + 'r'); });
+  }
   return (bits & 3) ? changed : () => {};
 }

@@ -98,8 +98,20 @@ export function startEngine(glue, config) {
     inbox.push(line());
     if (listening) cross('x');
     if (outbox) outbox.hide();
+    for (const r of requests.values()) r.crossed = true;
   });
-  life.on(window, 'pageshow', (e) => { if (e.persisted && outbox) outbox.show(); });
+  life.on(window, 'pageshow', (e) => {
+    if (!e.persisted) return;
+    // Back from the back/forward cache: a request in flight as the page
+    // went is never answered in WebKit and Firefox (2: the engine decides
+    // what it became), and would hold the one request slot for good.
+    for (const r of [...requests.values()]) {
+      if (!r.crossed) continue;
+      try { if (r.controller) r.controller.abort(); } catch (_) { /* already settled */ }
+      r.answer(2, '');
+    }
+    if (outbox) outbox.show();
+  });
   const online = (on) => () => { inbox.push('l' + on); schedule(); };
   life.on(window, 'online', online(1));
   life.on(window, 'offline', online(0));
@@ -153,7 +165,9 @@ export function startEngine(glue, config) {
     try {
       controller = new AbortController();
     } catch (_) { /* old browser: no abort, the answer decides */ }
-    const timer = setTimeout(() => { if (controller) controller.abort(); }, REQUEST_TIMEOUT_MS);
+    // Answered here, not by the abort's rejection: a fetch that crossed a
+    // back/forward cache restore never settles in WebKit and Firefox.
+    const timer = setTimeout(() => { if (controller) controller.abort(); answer(0, ''); }, REQUEST_TIMEOUT_MS);
     let done = false;
     const answer = (status, retryAfter) => {
       if (done) return;
@@ -168,7 +182,7 @@ export function startEngine(glue, config) {
     // would hear of the failure before the page leaving, and send a
     // keepalive batch that still arrives a second time.
     const failed = () => setTimeout(() => answer(0, ''), 0);
-    requests.set(id, controller);
+    requests.set(id, { controller, answer, crossed: false });
     const options = { method: 'POST', body, keepalive: keepalive === '1', signal: controller && controller.signal };
     try {
       if (opaque.has(url)) {
@@ -227,8 +241,14 @@ export function startEngine(glue, config) {
         case 80: post(body.split(US)); break; // P
         case 66: (beaconList || (beaconList = [])).push(body.split(US)); break; // B
         case 87: wake(body); break; // W
-        case 83: { const i = body.indexOf(US); store.set(body.slice(0, i), body.slice(i + 1)); break; } // S
-        case 68: store.remove(body); break; // D
+        case 83: { // S
+          const i = body.indexOf(US);
+          const key = body.slice(0, i);
+          store.set(key, body.slice(i + 1));
+          if (outbox && key === front) outbox.own(true);
+          break;
+        }
+        case 68: store.remove(body); if (outbox && body === front) outbox.own(false); break; // D
         case 75: writeCookie(body); break; // K
         case 76: deferred.push(['log', body.charAt(0), body.slice(2)]); break; // L
         case 70: { const [t, sent, failed, pending] = body.split(US).map(Number); deferred.push(['flush', t, { sent, failed, pending }]); break; } // F
@@ -246,7 +266,7 @@ export function startEngine(glue, config) {
           } else if (k === 's') {
             const key = body.slice(i + 1);
             if (store.persist(key, segments.get(id) || '')) segmentKeys.set(id, key);
-          } else if (k === 'x') dropStored();
+          } else if (k === 'x') { dropStored(); if (outbox) outbox.own(false); }
           else {
             if (k === 'f') segments.delete(id);
             if (segmentKeys.has(id)) store.remove(segmentKeys.get(id));
@@ -390,7 +410,10 @@ export function startEngine(glue, config) {
   // The visit this tab continues (another tab's, or the last one's).
   const session = store.get('kizuna:session');
   if (session && session.indexOf(RS) < 0) inbox.unshift('ekizuna:session' + US + session);
+  // This engine's stored queue: its lock is held while it exists.
+  const front = 'kizuna:q.' + status.owner;
   outbox = followStore(status.owner, (record) => inbox.push(record), () => cross(), life);
+  if (outbox && store.get(front) !== null) outbox.own(true);
   try {
     page.changed = autotrack(status.listeners, (record) => { inbox.push(record); schedule(); }, page, life);
   } catch (e) {

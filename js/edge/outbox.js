@@ -5,11 +5,14 @@
 // owner is gone, so one tab sends them, once.
 //
 // Where the browser has Web Locks, each engine holds a lock named after its
-// owner id while it lives; the browser releases it when the page goes away
-// or crashes, and a tab waiting for it takes the queue over then. The lock
-// is given up on pagehide (a page holding one is kept out of the
-// back/forward cache) and taken again if the page comes back. Without Web
-// Locks, a stored queue whose lease ran out is taken over.
+// owner id while it has a stored queue (from the engine's first write of it
+// to its removal, once everything was delivered); the browser releases it
+// when the page goes away or crashes, and a tab waiting for it takes the
+// queue over then. A page with nothing stored holds no lock: Firefox keeps
+// no page holding one in its back/forward cache, and decides before
+// pagehide. The lock is given up on pagehide and taken again if the page
+// comes back. Without Web Locks, a stored queue whose lease ran out is
+// taken over.
 
 import { clean, lit } from './capture.js';
 import { warn } from './console.js';
@@ -46,8 +49,12 @@ export function followStore(owner, push, cross, life) {
   // Keys handed over once are never handed again (the engine deletes them
   // after its next write; a scan or a storage event may see them before).
   const given = new Set();
-  let stop = null;
+  // Ends the waits for other owners' locks (pagehide, stop).
+  let waits = null;
+  // Ends the request for our own lock, and gives it back once granted.
+  let mine = null;
   let release = null;
+  let holding = false;
 
   const keys = (prefix) => {
     const out = [];
@@ -95,8 +102,9 @@ export function followStore(owner, push, cross, life) {
       return;
     }
     watched.add(other);
+    if (!waits) waits = new AbortController();
     // Granted when the other owner is gone (at once if it already is).
-    locks.request(PREFIX + other, { signal: stop.signal }, () => take(other))
+    locks.request(PREFIX + other, { signal: waits.signal }, () => take(other))
       .catch(() => {})
       .then(() => watched.delete(other));
   }
@@ -118,13 +126,23 @@ export function followStore(owner, push, cross, life) {
   // an older request, is handed straight back.
   let generation = 0;
   function hold() {
-    if (!locks || life.over) return;
-    stop = new AbortController();
-    const mine = ++generation;
-    locks.request(PREFIX + owner, { signal: stop.signal }, () => (mine === generation ? new Promise((resolve) => { release = resolve; }) : undefined)).catch(() => {});
+    if (!locks || life.over || holding) return;
+    holding = true;
+    mine = new AbortController();
+    const current = ++generation;
+    locks.request(PREFIX + owner, { signal: mine.signal }, () => (current === generation ? new Promise((resolve) => { release = resolve; }) : undefined)).catch(() => {});
   }
 
-  hold();
+  // Our lock goes (nothing stored any more, or the page leaves).
+  function unhold() {
+    if (!locks || !holding) return;
+    holding = false;
+    generation++;
+    if (mine) mine.abort();
+    if (release) release();
+    release = null;
+  }
+
   scan();
   if (!locks) {
     const interval = setInterval(scan, LEASE_CHECK_MS);
@@ -134,11 +152,9 @@ export function followStore(owner, push, cross, life) {
 
   // The lock goes, and the waits for others' (leaving, or stopped).
   function give() {
-    if (!locks) return;
-    generation++;
-    if (stop) stop.abort();
-    if (release) release();
-    release = null;
+    unhold();
+    if (waits) waits.abort();
+    waits = null;
     watched.clear();
   }
 
@@ -157,14 +173,19 @@ export function followStore(owner, push, cross, life) {
     }
   });
   return {
+    /** The engine wrote its stored queue (`true`) or removed it: the lock follows. */
+    own(on) {
+      if (on) hold();
+      else unhold();
+    },
     /** The page is going away, its queue written: the lock goes (and the waits for others'). */
     hide: give,
     /** The page came back from the back/forward cache. */
     show() {
       if (life.over) return;
-      hold();
       let ours = false;
       try { ours = local.getItem(PREFIX + owner) !== null; } catch (_) { /* as if taken */ }
+      if (ours) hold();
       push('y' + (ours ? 1 : 0));
       cross();
       scan();

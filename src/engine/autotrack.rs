@@ -49,6 +49,13 @@ impl Views {
         new
     }
 
+    /// The page came back from the back/forward cache: shown again, it is
+    /// a view again, whatever URL it was on.
+    pub fn forget(&mut self) {
+        self.last.clear();
+        self.recent.clear();
+    }
+
     /// A page view the site made itself (`page()`): an automatic one of the
     /// same URL right after it is the same view.
     pub fn manual(&mut self, key: &str, now: f64) {

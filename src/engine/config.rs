@@ -29,7 +29,7 @@ pub struct BatchPolicy {
 
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy { max_events: 100, max_bytes: 60 * 1024, flush_interval_ms: 1000.0, max_event_bytes: 32 * 1024 }
+        BatchPolicy { max_events: 100, max_bytes: 32 * 1024, flush_interval_ms: 1000.0, max_event_bytes: 32 * 1024 - 512 }
     }
 }
 
@@ -319,7 +319,9 @@ enum Rule {
 const FIELDS: [(&str, Rule, u32); 39] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
-    ("batch.maxBytes", Rule::Int(1024, 500_000), 61_440),
+    // 32 KiB: what Firefox lets a keepalive request carry, so every batch
+    // can go as one and still arrives when the page is left meanwhile.
+    ("batch.maxBytes", Rule::Int(1024, 500_000), 32_768),
     ("batch.flushInterval", Rule::Int(0, 60_000), 1000),
     // Its upper bound follows the batch's: an event must fit in a batch.
     ("batch.maxEventBytes", Rule::Int(256, 0), 32_768),
@@ -590,7 +592,7 @@ mod tests {
         assert_eq!(c.endpoint, "http://127.0.0.1:8080/collect");
         assert_eq!(c.write_key, None);
         assert!(!c.debug);
-        assert_eq!(c.batch, BatchPolicy { max_events: 100, max_bytes: 61_440, flush_interval_ms: 1000.0, max_event_bytes: 32_768 });
+        assert_eq!(c.batch, BatchPolicy { max_events: 100, max_bytes: 32_768, flush_interval_ms: 1000.0, max_event_bytes: 32_256 });
         assert_eq!(c.consent, ConsentConfig::default());
     }
 

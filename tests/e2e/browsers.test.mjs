@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  setup, teardown, newPage, waitForReady, waitForEvents, allEvents, duplicateIds, kizunaMessages, sleep,
+  setup, teardown, newPage, waitForReady, waitForEvents, allEvents, duplicateIds, kizunaMessages, sleep, BROWSER,
 } from './helpers.mjs';
 
 let env;
@@ -62,6 +62,88 @@ test('properties made in another realm (a same-origin iframe) are plain objects 
     assert.deepEqual(id.traits, { since: '1970-01-02T00:00:00.000Z', tags: ['a'] });
     assert.deepEqual(kizunaMessages(consoleMessages), [], 'nothing to say about them');
     assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+/**
+ * A plain page of the site with Kizuna started on it (the demo shop keeps
+ * an event stream open, which keeps Firefox from caching it).
+ */
+async function plainPage() {
+  const handle = await newPage(env.browser);
+  await handle.page.goto(`${env.collector.url}/next.html?kz`);
+  await handle.page.evaluate(async () => {
+    const { init } = await import('/kizuna/index.js');
+    window.kz = await init({ endpoint: '/collect', consent: { mode: 'opt-out' } });
+    document.body.dataset.kzAlive = 'yes';
+    addEventListener('pageshow', (e) => { document.body.dataset.kzRestored = String(e.persisted); });
+  });
+  return handle;
+}
+
+/** Leaves the plain page and comes Back; whether it came back from the back/forward cache (else it is started again). */
+async function awayAndBack(page) {
+  await page.evaluate(() => { location.href = '/next.html?away'; }).catch(() => {});
+  await page.waitForURL('**/next.html?away');
+  await page.evaluate(() => history.back()).catch(() => {});
+  // A restored page fires no load event: wait for its document.
+  for (let i = 0; i < 100; i++) {
+    const state = await page.evaluate(() => (location.search === '?kz' ? [document.body.dataset.kzAlive || '', document.body.dataset.kzRestored || ''] : null)).catch(() => null);
+    if (state && state[1] === 'true') return true;
+    if (state && !state[0]) break; // reloaded
+    await sleep(50);
+  }
+  await page.evaluate(async () => {
+    const { init } = await import('/kizuna/index.js');
+    window.kz = await init({ endpoint: '/collect', consent: { mode: 'opt-out' } });
+  });
+  return false;
+}
+
+test('a page left with nothing waiting is kept in the back/forward cache, counts a view when restored, and sends again', async () => {
+  const { page, context, pageErrors } = await plainPage();
+  try {
+    const anonymousId = await page.evaluate(async () => {
+      window.kz.track('Before', {});
+      await window.kz.flush();
+      return window.kz.anonymousId();
+    });
+    // Everything delivered: no stored queue, so no lock (Firefox keeps no page holding a Web Lock).
+    await waitForEvents(env.collector, (e) => e.anonymousId === anonymousId && e.event === 'Before');
+    const restored = await awayAndBack(page);
+    // Chromium driven over CDP never restores a page from its cache (Back
+    // reloads it); Firefox and WebKit do, and kept none holding a Web Lock.
+    if (BROWSER !== 'chromium') assert.equal(restored, true, 'restored from the back/forward cache');
+    await page.evaluate(() => { for (let i = 0; i < 5; i++) window.kz.track('After Back', { i }); });
+    const after = await waitForEvents(env.collector, (e) => e.anonymousId === anonymousId && e.event === 'After Back', 5000, 5);
+    assert.equal(after.length, 5);
+    const views = allEvents(env.collector).filter((e) => e.anonymousId === anonymousId && e.type === 'page');
+    assert.equal(views.length, 2, 'the load and the restore are two views');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a request in flight when the page went into the back/forward cache does not stall the restored page', async () => {
+  const { page, context } = await plainPage();
+  try {
+    const tag = `crossed-${Date.now()}`;
+    env.collector.delayNext(1500, 1); // answered after the page has gone
+    const anonymousId = await page.evaluate((tag) => {
+      for (let i = 0; i < 20; i++) window.kz.track('Crossed', { tag, i });
+      window.kz.flush();
+      return window.kz.anonymousId();
+    }, tag);
+    await waitForEvents(env.collector, (e) => e.properties?.tag === tag, 5000, 20);
+    const restored = await awayAndBack(page);
+    await page.evaluate(() => { for (let i = 0; i < 5; i++) window.kz.track('After Back', { i }); });
+    const after = await waitForEvents(env.collector, (e) => e.anonymousId === anonymousId && e.event === 'After Back', 8000, 5);
+    assert.equal(after.length, 5, `restored: ${restored}`);
+    const crossed = allEvents(env.collector).filter((e) => e.properties?.tag === tag);
+    assert.deepEqual(duplicateIds(crossed), [], 'the crossed batch is not sent twice');
   } finally {
     await context.close();
   }

@@ -137,7 +137,10 @@ function sendFile(ctx, req, res, filePath, stat, headers) {
   res.writeHead(200, {
     'Content-Type': contentTypeFor(filePath),
     'Content-Length': stat.size,
-    'Cache-Control': 'no-store',
+    // Asked again every time (a rebuild shows at once), yet storable: a
+    // no-store page is never kept in the back/forward cache, and how a
+    // restored page behaves is part of what the demo and the tests show.
+    'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
     ...headers,
   });

@@ -42,9 +42,13 @@ impl Tracker {
         let a = self.cfg.auto.clone();
         match kind {
             b'v' => {
-                let (page, time, fragment) = (int(next()), num(next()), next() == "#");
-                if a.pageviews == 2 || (a.pageviews == 1 && self.auto.page != 0) || (fragment && !a.hash_changes) {
+                let (page, time, how) = (int(next()), num(next()), next());
+                let fragment = how == "#";
+                if a.pageviews == 2 || (a.pageviews == 1 && self.auto.page != 0 && how != "r") || (fragment && !a.hash_changes) {
                     return;
+                }
+                if how == "r" {
+                    self.auto.views.forget();
                 }
                 let Some(url) = self.pages.peek(page).map(|p| view_key(&p.url, a.hash_changes).to_string()) else { return };
                 if self.auto.views.is_new(&url, time) {

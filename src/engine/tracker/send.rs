@@ -9,7 +9,7 @@ use crate::engine::consent::{Category, Choice};
 use crate::engine::pipeline::batch::{self, Encoding};
 use crate::engine::pipeline::event::Event;
 use crate::engine::pipeline::queue::Handoff;
-use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, KEEPALIVE_MAX_BYTES, OPAQUE};
+use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, BEACON_MAX_BYTES, CROSSED, KEEPALIVE_MAX_BYTES, OPAQUE};
 use crate::engine::text::url::origin;
 
 impl Tracker {
@@ -76,7 +76,7 @@ impl Tracker {
             self.o.begin("Lw").field("the collector refused a batch of ").num(n).put(" events as too large (HTTP 413); sending at most ").num(self.split as u64).put(" at a time").end();
             return;
         }
-        if status == OPAQUE && !self.told_cors {
+        if status == OPAQUE && !self.told_cors && !self.url.is_empty() && origin(&self.url) != self.pages.get(self.pages.current).map_or("", |p| origin(&p.url)) {
             self.told_cors = true;
             let origin = self.pages.get(self.pages.current).map(|p| origin(&p.url).to_string()).unwrap_or_default();
             self.o
@@ -88,6 +88,14 @@ impl Tracker {
                 .put("): the browser hides its answers, so Kizuna counts what it takes as delivered and cannot retry a failure. Send Access-Control-Allow-Origin (this origin, or *) and Access-Control-Expose-Headers: Retry-After on every answer, errors included")
                 .end();
         }
+        // No answer will come: as leaving assumed, a keepalive request went
+        // on without the page (taken, answer unknown); any other was
+        // cancelled.
+        let status = match (status, self.queue.in_flight()) {
+            (CROSSED, Some(f)) if f.id == id && f.keepalive => OPAQUE,
+            (CROSSED, _) => 0,
+            _ => status,
+        };
         let outcome = classify(status);
         match outcome {
             Outcome::Delivered => {
@@ -160,7 +168,7 @@ impl Tracker {
         }
         // What the browser's beacon quota could carry should be in memory:
         // segments come back first (the edge returns them at once).
-        if self.queue.waiting_bytes() < KEEPALIVE_MAX_BYTES && self.queue.has_segments() {
+        if self.queue.waiting_bytes() < BEACON_MAX_BYTES && self.queue.has_segments() {
             self.queue.refill(true);
             if self.queue.awaiting() {
                 self.unload_waits = Some(leaving);
@@ -169,7 +177,7 @@ impl Tracker {
         }
         let with_in_flight = leaving && self.queue.in_flight().is_some_and(|f| !f.keepalive);
         let taken = self.queue.take_for_unload(with_in_flight);
-        let max_bytes = self.cfg.batch.max_bytes.min(KEEPALIVE_MAX_BYTES);
+        let max_bytes = self.cfg.batch.max_bytes.min(BEACON_MAX_BYTES);
         let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
         let mut i = 0;
         let mut body = String::new();
