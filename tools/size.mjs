@@ -58,8 +58,13 @@ const SETS = {
 // in one function, the CORS answer, strict JSON strings and numbers; the
 // loader +1.0: lifetimes that end every listener, lock and hook, the
 // poisoned state after a trap, key checks of stored queues): 64 -> 66 KiB.
+// Then +0.5 KiB for the stored formats' remaining checks (finite numbers,
+// session ids, counters, page and log bounds: fuzzing found each) and
+// issue #18's browser fixes (the lock following the stored queue, answers
+// for requests that crossed a back/forward cache restore, the restored
+// page's view): 67 and 109 KiB.
 // The engine work of issue #19 replaces these ceilings with 16/32 KiB.
-const BUDGET = { firstEvent: 66 * 1024, allFourJobs: 108 * 1024, engageExtra: 11 * 1024 };
+const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 109 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));
