@@ -4,7 +4,9 @@
 #   2. build: the optimized wasm that ships (tools/build.sh)
 #   3. browser: wasm-bindgen-test in headless Chromium (the engines compiled
 #      to wasm, the edge's describer, both modules' exports)
-#   4. node: the collector's tests and the Playwright end-to-end tests
+#   4. node: the collector's tests and the Playwright end-to-end tests in
+#      Chromium, then the same suites in Firefox ESR, then the WebKit suite
+#      (tests/webkit, WebKitGTK over WebDriver: tools/webkit.sh)
 #   5. shifted clock: the host and node unit tests again, a year ahead and
 #      in another time zone (libfaketime), so no test depends on the date
 #   6. size: the shipped files against the budget
@@ -57,8 +59,14 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 WASM_BINDGEN_TEST_TIMEOUT=120 \
   run browser $T cargo test --features std,tracker,personalize --target wasm32-unknown-unknown --test web
 
-stage "node tests (collector, Playwright end to end)"
+stage "node tests (collector, Playwright end to end in Chromium)"
 run node $T node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs
+
+stage "end to end in Firefox ESR (the same Playwright suites over WebDriver BiDi)"
+run firefox env KIZUNA_BROWSER=firefox $T node --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
+
+stage "end to end in WebKit (WebKitGTK's MiniBrowser over WebDriver, under Xvfb)"
+run webkit $T tools/webkit.sh
 
 if [ -z "$T" ]; then
   stage "shifted clock ($SHIFT, TZ=$SHIFT_TZ): host and node unit tests again"
@@ -77,8 +85,8 @@ for f in "$logs"/host.log "$logs"/browser.log "$logs"/shifted.log; do
   while read -r p fl; do passed=$((passed + p)); failed=$((failed + fl)); done < <(
     grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$f" | awk '{print $4, $6}')
 done
-np=$(cat "$logs"/node.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ pass [0-9]+' | awk '{s+=$3} END {print s+0}')
-nf=$(cat "$logs"/node.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ fail [0-9]+' | awk '{s+=$3} END {print s+0}')
+np=$(cat "$logs"/node.log "$logs"/firefox.log "$logs"/webkit.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ pass [0-9]+' | awk '{s+=$3} END {print s+0}')
+nf=$(cat "$logs"/node.log "$logs"/firefox.log "$logs"/webkit.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ fail [0-9]+' | awk '{s+=$3} END {print s+0}')
 passed=$((passed + np)); failed=$((failed + nf))
 [ "$failures" -eq 0 ] || echo "[test] $failures stage(s) failed; logs in $logs"
 echo "$passed passed, $failed failed"
