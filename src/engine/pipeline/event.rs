@@ -257,9 +257,8 @@ fn parts(rec: &str) -> Option<Parts<'_>> {
         session: f.next()?,
         props: f.rest(),
     })
-    // Past the last field `rest` gives that field again: a record cut
-    // after its session has no properties (they would be the session).
-    .filter(|p| !core::ptr::eq(p.props, p.session))
+    // A record cut after its session has no properties: not a record.
+    .filter(|p| !p.props.is_empty())
 }
 
 #[cfg(test)]

@@ -82,8 +82,12 @@ impl<'a> Iterator for Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Everything not yet split off (the rest of the string).
+    /// Everything not yet split off (the rest of the string; nothing once
+    /// the last field was read).
     pub fn rest(&mut self) -> &'a str {
+        if self.done {
+            return "";
+        }
         self.done = true;
         self.s.get(self.at..).unwrap_or("")
     }
@@ -101,4 +105,18 @@ pub fn chars_prefix(s: &str, n: usize) -> &str {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_is_what_was_not_split_off_and_nothing_past_the_last_field() {
+        let mut f = fields("a\u{1f}b\u{1f}c\u{1f}d", 0x1f);
+        assert_eq!((f.next(), f.rest()), (Some("a"), "b\u{1f}c\u{1f}d"));
+        let mut f = fields("a\u{1f}b", 0x1f);
+        assert_eq!((f.next(), f.next(), f.rest()), (Some("a"), Some("b"), ""), "a record cut after its last field has no rest");
+        assert_eq!(f.next(), None);
+    }
 }
