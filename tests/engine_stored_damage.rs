@@ -136,3 +136,19 @@ fn a_key_no_engine_writes_is_never_read() {
         assert!(!b.sent.iter().any(|p| p.body.contains("bench_seq")), "{key}");
     }
 }
+
+#[test]
+fn a_stored_event_is_measured_with_the_page_it_was_made_on() {
+    // A stored page with a 40 KB URL makes each of its events larger than
+    // an event may be: they are dropped, not sent alone.
+    let (key, front) = left_behind();
+    let mut lines: Vec<String> = front.split(GS).map(String::from).collect();
+    let page = lines.iter().position(|l| l.starts_with('p')).expect("a page");
+    let mut f: Vec<String> = lines[page].split(US).map(String::from).collect();
+    f[1] = format!("https://shop.example/?q={}", "x".repeat(40_000));
+    lines[page] = f.join(&US.to_string());
+    let (got, b) = next_page(&key, &lines.join(&GS.to_string()));
+    assert_eq!((count(&got, "Offline"), count(&got, "Mine")), (0, 20));
+    assert_eq!(b.t.status().counts[4], 5, "each counted");
+    assert!(b.sent.iter().all(|p| p.body.len() <= 32 * 1024), "no request over the batch limit");
+}

@@ -6,6 +6,7 @@ use crate::prelude::*;
 
 use super::Tracker;
 use crate::engine::consent::Category;
+use crate::engine::encode::segment::event_size;
 use crate::engine::pipeline::event::Event;
 use crate::engine::pipeline::store::{front_key, other_version, owner_of, read_front, segment_key, segment_records, write_front, LEASE_MS};
 
@@ -164,11 +165,19 @@ impl Tracker {
             let page = |old: u32| map.iter().find(|(o, _)| *o == old).map_or(current, |(_, new)| *new);
             // Storage is untrusted: only a whole record within the
             // per-event limit may reach a batch.
-            let e = Event::well_formed(rec).then(|| Event::rebase(rec, seq, page, self.now)).flatten();
-            let Some(e) = e.filter(|e| e.size as usize <= self.cfg.batch.max_event_bytes) else {
+            let Some(mut e) = Event::well_formed(rec).then(|| Event::rebase(rec, seq, page, self.now)).flatten() else {
                 bad += 1;
                 continue;
             };
+            // Its size with the page it was made on (a stored page may be
+            // large too), against the per-event limit.
+            let marketing = crate::engine::pipeline::gate::with_marketing(&self.consent);
+            let context = self.pages.get(e.parts().page).map_or(480, |p| p.encoded(&self.env, marketing).1.len());
+            e.size = event_size(&e.parts(), context) as u32;
+            if e.size as usize > self.cfg.batch.max_event_bytes {
+                bad += 1;
+                continue;
+            }
             if e.parts().time < oldest {
                 self.expired += 1;
                 continue;
