@@ -4,7 +4,9 @@
 // collector (www/collector.mjs, port 0, NDJSON into a temp file) and one
 // headless browser, and `teardown()` in `after`. The browser comes from the
 // environment: KIZUNA_BROWSER=chromium (the default: /usr/bin/chromium over
-// CDP) or KIZUNA_BROWSER=firefox (/usr/bin/firefox-esr over WebDriver BiDi). Tests open a fresh
+// CDP) or KIZUNA_BROWSER=firefox (/usr/bin/firefox-esr over WebDriver
+// BiDi); what differs between the two for a test is handled here (see
+// README.md, "Chromium and Firefox"). Tests open a fresh
 // browser context each (`openDemo`), so localStorage (and with it the
 // anonymous id) never leaks between tests: filtering collector events by
 // the test's anonymousId or by a run id keeps tests independent.
