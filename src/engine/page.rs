@@ -263,7 +263,7 @@ mod tests {
             fields,
             r#"{"path":"/land","referrer":"https://www.google.com/?ttclid=5","search":"?utm_source=ads&utm_campaign=fall&gclid=Cj0&x=1","title":"Land","url":"https://shop.example/land?utm_source=ads&utm_campaign=fall&gclid=Cj0&x=1#top"}"#
         );
-        assert!(ctx.ends_with(r#""timezone":"Asia/Tokyo","campaign":{"source":"ads","name":"fall"},"library":{"name":"kizuna","version":"0.1.0"}"#), "{ctx}");
+        assert!(ctx.ends_with(r#""timezone":"Asia/Tokyo","campaign":{"source":"ads","name":"fall"},"library":{"name":"kizuna","version":"0.2.0"}"#), "{ctx}");
         let (fields, ctx) = p.encoded(&env(), false);
         assert_eq!(
             fields,
