@@ -1,9 +1,64 @@
-// The dashboard's figures, computed in DuckDB from the events table. Each
-// says how it is computed (`how`), so a team can check it with its own SQL.
+// The dashboard's figures. Each KPI is one SQL file in ./kpis/ written
+// against a single view, kz_events (ts, type, event, message_id,
+// anonymous_id, user_id, session_id, session_index, path, and the few
+// properties the KPIs read as typed columns: slot, variant, holdout,
+// propensity, revenue, engaged_ms, score, segment, topic, epsilon, topics).
+// ./kpis/views/ maps each source onto that view: local.sql (this
+// collector's `events` table), segment.sql (the tables Segment's warehouse
+// connector writes), snowplow.sql (Snowplow's atomic events table). So the
+// same figures come out of the local collector and, once the events go to
+// Segment or Snowplow, out of the warehouse: run the source's view file
+// once, then any KPI file as it is (tests/warehouse-kpis.test.mjs checks
+// all three agree). Here the collector puts local.sql's SELECT, with the
+// site filter, in front of each KPI file as a WITH clause.
+//
+// What stays in JavaScript: filling the minutes without events with zeros,
+// and de-biasing the audience counts (ldpEstimate, the twin of the Rust
+// estimator, both checked against golden values).
+
+import fs from 'node:fs';
+
+const DIR = new URL('./kpis/', import.meta.url);
+const read = (name) => fs.readFileSync(new URL(name, DIR), 'utf8');
+
+/** The KPI files, by name (each one statement against kz_events). */
+export const KPI_FILES = ['totals', 'series', 'engagement', 'conversion', 'retention', 'clv', 'nps', 'ctr', 'lift', 'off_policy', 'audience'];
+export const KPI_SQL = Object.fromEntries(KPI_FILES.map((k) => [k, read(`${k}.sql`)]));
+/** The view files, by source: each a `CREATE OR REPLACE VIEW kz_events AS …` statement. */
+export const VIEW_SQL = Object.fromEntries(['local', 'segment', 'snowplow'].map((k) => [k, read(`views/${k}.sql`)]));
+
+/** The SELECT of a view file (what follows `CREATE … VIEW kz_events AS`). */
+export function viewSelect(sql) {
+  const m = /CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+kz_events\s+AS\s+([\s\S]*?);?\s*$/i.exec(sql);
+  if (!m) throw new Error('not a kz_events view file');
+  return m[1];
+}
+
+/**
+ * The demo's test fixture pages (served beside the demos for the test
+ * suites: personalized slots with hostile variants, the SPA, the
+ * reliability and benchmark pages, the strict-CSP pages): their events are
+ * kept out of the dashboard's figures unless asked for.
+ */
+export const TEST_PAGES = ['/slots.html', '/reliable.html', '/spa.html', '/script-tag.html', '/bench.html'];
+export const TEST_PREFIXES = ['/spa/', '/csp/', '/test/'];
+const TEST_PATH = `(path IN (${TEST_PAGES.map((p) => `'${p}'`).join(', ')})${TEST_PREFIXES.map((p) => ` OR path LIKE '${p}%'`).join('')})`;
+const SITES = {
+  site: `WHERE NOT COALESCE(${TEST_PATH}, FALSE)`,
+  test: `WHERE COALESCE(${TEST_PATH}, FALSE)`,
+  all: '',
+};
+
+/** A KPI file with kz_events defined in front of it (merged into its WITH clause when it has one). */
+export function withView(kpiSql, viewSelectSql, where = '') {
+  const body = kpiSql.replace(/^(?:\s*--[^\n]*\n)*\s*/, '').replace(/;\s*$/, '');
+  const cte = `kz_events AS (SELECT * FROM (${viewSelectSql}) AS kz_source ${where})`;
+  return /^WITH\s/i.test(body) ? body.replace(/^WITH\s+/i, `WITH ${cte}, `) : `WITH ${cte} ${body}`;
+}
 
 const z = 1.959964; // 95 %
 
-/** Wilson's 95 % interval of a proportion. */
+/** Wilson's 95 % interval of a proportion (ctr.sql computes the same). */
 export function wilson(k, n) {
   if (!n) return [0, 0];
   const p = k / n;
@@ -13,7 +68,7 @@ export function wilson(k, n) {
   return [Math.max(0, c - h), Math.min(1, c + h)];
 }
 
-/** A difference of two proportions and its 95 % (normal) interval. */
+/** A difference of two proportions and its 95 % (normal) interval (lift.sql computes the same). */
 export function diff(k1, n1, k0, n0) {
   if (!n1 || !n0) return null;
   const p1 = k1 / n1;
@@ -23,12 +78,15 @@ export function diff(k1, n1, k0, n0) {
 }
 
 const num = (v) => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v) => (v === null || v === undefined ? null : Number(v));
 
 /**
  * Off-policy value of a `target` policy from logs `{ action, p, reward }`
  * (`p`: the logged propensity of the action taken): IPS (Σ w·r ÷ n),
  * SNIPS (Σ w·r ÷ Σ w) and the effective sample size (Σw)² ÷ Σw², where
- * w = target(action) ÷ p. The dashboard and the Open Bandit check use it.
+ * w = target(action) ÷ p. off_policy.sql computes the same for the
+ * always-default policy (tests/warehouse-kpis.test.mjs checks they agree);
+ * the Open Bandit check (tests/obd.test.mjs) runs this one.
  */
 export function offPolicy(logs, target) {
   let sw = 0;
@@ -68,102 +126,143 @@ export function ldpEstimate(counts, epsilon) {
 
 const SEGMENTS = ['new', 'returning', 'engaged', 'loyal', 'dormant'];
 
-/** The audience from Audience Report events: each visitor's latest report, de-biased. */
-function audience(reports) {
-  // One mechanism at a time: the most common ε and topic domain.
-  const key = (r) => `${r.epsilon}|${r.topics}`;
+/** The audience from audience.sql's counts (each visitor's latest report), de-biased. */
+function audience(rows) {
+  // One mechanism at a time: the most common ε and topic list.
+  const key = (r) => `${num(r.epsilon)}|${r.topics}`;
   const tally = new Map();
-  for (const r of reports) tally.set(key(r), (tally.get(key(r)) || 0) + 1);
+  for (const r of rows) tally.set(key(r), (tally.get(key(r)) || 0) + num(r.reports));
   const [best] = [...tally.entries()].sort((a, b) => b[1] - a[1]);
-  if (!best) return { n: 0, segments: [], topics: [], how: 'no Audience Report yet (config insights)' };
-  const used = reports.filter((r) => key(r) === best[0]);
-  const epsilon = Number(used[0].epsilon);
+  if (!best) {
+    return { n: 0, segments: [], topics: [], how: 'Audience Report events: each visitor\'s device reports its segment and top topic, randomized (local differential privacy); the counts are de-biased here' };
+  }
+  const used = rows.filter((r) => key(r) === best[0]);
+  const n = best[1];
+  const epsilon = num(used[0].epsilon);
   let topics = [];
   try { topics = [...JSON.parse(used[0].topics), 'other']; } catch (_) { topics = ['other']; }
   const table = (values, field) => {
-    const counts = values.map((v) => used.filter((r) => r[field] === v).length);
+    const counts = values.map((v) => used.filter((r) => r[field] === v).reduce((a, r) => a + num(r.reports), 0));
     // Each value was randomized with half the report's ε.
     return ldpEstimate(counts, epsilon / 2).map(([est, half], i) => ({
-      value: values[i], raw: counts[i], rawShare: counts[i] / used.length,
-      share: est / used.length, low: (est - half) / used.length, high: (est + half) / used.length,
+      value: values[i], raw: counts[i], rawShare: counts[i] / n,
+      share: est / n, low: (est - half) / n, high: (est + half) / n,
     }));
   };
   return {
-    n: used.length, epsilon, left: reports.length - used.length,
+    n, epsilon, left: [...tally.values()].reduce((a, c) => a + c, 0) - n,
     segments: table(SEGMENTS, 'segment'), topics: table(topics, 'topic'),
     how: `each visitor's latest Audience Report (randomized on the device, ε = ${epsilon} per report, ε/2 per value); ` +
       'estimate = (count − n·q) / (p − q) with p = e^(ε/2)/(e^(ε/2)+k−1), q = 1/(e^(ε/2)+k−1), and a 95 % interval from its variance',
   };
 }
 
-/** Every figure of the dashboard. */
-export async function kpis(w) {
-  const q = (sql) => w.query(sql);
-  const [totals] = await q(`SELECT count(*) AS events, count(*) FILTER (WHERE type = 'page') AS page_views,
-      count(DISTINCT session_id) AS sessions, count(DISTINCT anonymous_id) AS visitors FROM events`);
-  const series = await q(`SELECT epoch_ms(date_trunc('minute', ts)) AS t, count(*) AS events, count(*) FILTER (WHERE type = 'page') AS page_views
-      FROM events GROUP BY 1 ORDER BY 1`);
-  const sessions = await q(`SELECT session_id,
-      sum(CASE WHEN event = 'Page Engagement' THEN (properties->>'engagedMs')::DOUBLE ELSE 0 END) AS engaged_ms,
-      count(*) FILTER (WHERE type = 'page') AS views,
-      count(*) FILTER (WHERE event = 'Order Completed') AS orders
-      FROM events WHERE session_id IS NOT NULL GROUP BY 1`);
-  const engagedSessions = sessions.filter((s) => num(s.engaged_ms) >= 10_000 || num(s.views) >= 2 || num(s.orders) > 0).length;
-  const converted = sessions.filter((s) => num(s.orders) > 0).length;
-  const slots = await q(`SELECT properties->>'slot' AS slot, properties->>'variant' AS variant, (properties->>'holdout')::BOOLEAN AS holdout,
-      count(*) FILTER (WHERE event = 'Slot Viewed') AS views, count(*) FILTER (WHERE event = 'Slot Clicked') AS clicks
-      FROM events WHERE event IN ('Slot Viewed', 'Slot Clicked') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
-  const ctr = slots.map((s) => {
-    const [low, high] = wilson(num(s.clicks), num(s.views));
-    return { slot: s.slot, variant: s.variant, holdout: s.holdout, views: num(s.views), clicks: num(s.clicks), ctr: num(s.views) ? num(s.clicks) / num(s.views) : 0, low, high };
-  });
-  const lift = [...new Set(ctr.map((c) => c.slot))].map((slot) => {
-    const sum = (h) => ctr.filter((c) => c.slot === slot && c.holdout === h).reduce((a, c) => [a[0] + c.clicks, a[1] + c.views], [0, 0]);
-    const [k1, n1] = sum(false);
-    const [k0, n0] = sum(true);
-    return { slot, personalized: n1 ? k1 / n1 : null, holdout: n0 ? k0 / n0 : null, views: n1, holdoutViews: n0, lift: diff(k1, n1, k0, n0) };
-  });
-  // Off-policy: each view's click (did a Slot Clicked follow for that
-  // visitor, slot and variant) weighed by 1 / the logged propensity.
-  const logged = await q(`WITH v AS (SELECT anonymous_id, properties->>'slot' AS slot, properties->>'variant' AS variant,
-        (properties->>'propensity')::DOUBLE AS p, (properties->>'holdout')::BOOLEAN AS holdout FROM events WHERE event = 'Slot Viewed'),
-      c AS (SELECT DISTINCT anonymous_id, properties->>'slot' AS slot, properties->>'variant' AS variant FROM events WHERE event = 'Slot Clicked')
-      SELECT v.slot, v.variant, v.p, v.holdout, (c.slot IS NOT NULL) AS clicked FROM v LEFT JOIN c USING (anonymous_id, slot, variant)`);
-  const ips = [...new Set(logged.map((r) => r.slot))].map((slot) => {
-    const rows = logged.filter((r) => r.slot === slot && !r.holdout && num(r.p) > 0);
-    const est = offPolicy(rows.map((r) => ({ action: r.variant, p: num(r.p), reward: r.clicked ? 1 : 0 })), (a) => (a === 'default' ? 1 : 0));
-    const onPolicy = rows.length ? rows.filter((r) => r.clicked).length / rows.length : null;
-    return { slot, n: rows.length, personalized: onPolicy, defaultIps: est.ips, defaultSnips: est.snips, ess: est.ess };
-  });
-  const [orders] = await q(`SELECT count(*) AS orders, count(DISTINCT anonymous_id) AS buyers,
-      coalesce(sum((properties->>'revenue')::DOUBLE), 0) AS revenue FROM events WHERE event = 'Order Completed'`);
-  const [retention] = await q(`SELECT count(*) AS visitors, count(*) FILTER (WHERE n > 1) AS returning
-      FROM (SELECT anonymous_id, greatest(count(DISTINCT session_id), max(session_index)) AS n FROM events WHERE anonymous_id IS NOT NULL GROUP BY 1)`);
-  const [nps] = await q(`SELECT count(*) AS responses,
-      count(*) FILTER (WHERE (properties->>'score')::INTEGER >= 9) AS promoters,
-      count(*) FILTER (WHERE (properties->>'score')::INTEGER <= 6) AS detractors FROM events WHERE event = 'Survey Responded'`);
-  const reports = await q(`SELECT segment, topic, epsilon, topics FROM (
-      SELECT properties->>'segment' AS segment, properties->>'topic' AS topic, properties->>'epsilon' AS epsilon,
-        CAST(properties->'topics' AS VARCHAR) AS topics, row_number() OVER (PARTITION BY anonymous_id ORDER BY ts DESC) AS r
-      FROM events WHERE event = 'Audience Report') WHERE r = 1`);
-  const aov = num(orders.orders) ? num(orders.revenue) / num(orders.orders) : 0;
-  const frequency = num(orders.buyers) ? num(orders.orders) / num(orders.buyers) : 0;
-  const sessionsN = sessions.length;
+const MINUTE = 60_000;
+/** A TIMESTAMP as the driver gives it ('2026-12-01 09:00:00', UTC) → epoch ms. */
+const epochOf = (v) => (typeof v === 'number' ? v : Date.parse(`${String(v).replace(' ', 'T')}Z`));
+
+/**
+ * series.sql's minutes → a continuous series: every bucket from the first
+ * event to the last (to now while the last event is under an hour old), the
+ * empty ones as zeros; minutes grouped (5, 15, 60 … minutes) so that at most
+ * 360 points are drawn.
+ */
+export function timeline(rows, now = Date.now()) {
+  const minutes = rows.map((r) => ({ t: epochOf(r.minute), events: num(r.events), pageViews: num(r.page_views) })).filter((r) => Number.isFinite(r.t));
+  if (!minutes.length) return { bucketMinutes: 1, points: [] };
+  const first = Math.min(...minutes.map((m) => m.t));
+  let last = Math.max(...minutes.map((m) => m.t));
+  const nowMinute = Math.floor(now / MINUTE) * MINUTE;
+  if (nowMinute > last && nowMinute - last <= 60 * MINUTE) last = nowMinute;
+  const span = (last - first) / MINUTE + 1;
+  const bucketMinutes = [1, 5, 15, 60, 360, 1440].find((b) => span / b <= 360) ?? 10080;
+  const size = bucketMinutes * MINUTE;
+  const start = Math.floor(first / size) * size;
+  const buckets = new Map();
+  for (const m of minutes) {
+    const t = Math.floor(m.t / size) * size;
+    const b = buckets.get(t) ?? { events: 0, pageViews: 0 };
+    b.events += m.events;
+    b.pageViews += m.pageViews;
+    buckets.set(t, b);
+  }
+  const points = [];
+  for (let t = start; t <= last; t += size) points.push({ t, ...(buckets.get(t) ?? { events: 0, pageViews: 0 }) });
+  return { bucketMinutes, points };
+}
+
+/**
+ * Every figure of the dashboard from a `query(sql)` that runs one KPI file
+ * (against a kz_events of any source) and resolves its rows as objects.
+ */
+export async function figures(query, { now = Date.now() } = {}) {
+  // One after the other: the local collector runs them on one connection.
+  const r = {};
+  for (const k of KPI_FILES) r[k] = await query(KPI_SQL[k], k);
+  const [totals] = r.totals;
+  const [engagement] = r.engagement;
+  const [conversion] = r.conversion;
+  const [retention] = r.retention;
+  const [clv] = r.clv;
+  const [nps] = r.nps;
+  const { bucketMinutes, points } = timeline(r.series, now);
   return {
     totals: { events: num(totals.events), pageViews: num(totals.page_views), sessions: num(totals.sessions), visitors: num(totals.visitors) },
-    series: series.map((s) => ({ t: num(s.t), events: num(s.events), pageViews: num(s.page_views) })),
+    series: points,
+    seriesMinutes: bucketMinutes,
     engagement: {
-      rate: sessionsN ? engagedSessions / sessionsN : 0,
-      engagedSecondsPerSession: sessionsN ? sessions.reduce((a, s) => a + num(s.engaged_ms), 0) / sessionsN / 1000 : 0,
-      how: 'engaged sessions (≥ 10 s of engaged time, ≥ 2 page views, or an order) over sessions; engaged time is the sum of Page Engagement engagedMs per session',
+      rate: num(engagement.rate),
+      sessions: num(engagement.sessions),
+      engagedSessions: num(engagement.engaged_sessions),
+      engagedSecondsPerSession: num(engagement.engaged_seconds_per_session),
+      how: 'sessions with ≥ 10 s of engaged time, ≥ 2 page views or an order, over all sessions; engaged time is the sum of Page Engagement engagedMs per session',
     },
-    ctr: { rows: ctr, how: 'Slot Clicked over Slot Viewed per slot × variant × holdout, with Wilson 95 % intervals' },
-    lift: { rows: lift, how: 'CTR of the personalized arm minus CTR of the holdout (which always sees the default), with a normal 95 % interval for the difference' },
-    ips: { rows: ips, how: 'over personalized views: the personalized policy\'s observed CTR, and the always-default policy estimated by IPS (Σ 1[default]·click/p ÷ n) and SNIPS (÷ Σ weights), with the effective sample size (Σw)²/Σw²' },
-    conversion: { rate: sessionsN ? converted / sessionsN : 0, how: 'sessions with an Order Completed over sessions' },
-    retention: { rate: num(retention.visitors) ? num(retention.returning) / num(retention.visitors) : 0, how: 'visitors seen in more than one session over visitors' },
-    clv: { value: aov * frequency, aov, frequency, how: 'average order value (revenue ÷ orders) × purchase frequency (orders ÷ buying visitors)' },
-    audience: audience(reports),
-    nps: { responses: num(nps.responses), score: num(nps.responses) ? (100 * (num(nps.promoters) - num(nps.detractors))) / num(nps.responses) : null, how: '% promoters (9–10) minus % detractors (0–6) over Survey Responded scores' },
+    ctr: {
+      rows: r.ctr.map((s) => ({ slot: s.slot, variant: s.variant, holdout: s.holdout, views: num(s.views), clicks: num(s.clicks), ctr: num(s.ctr), low: num(s.low), high: num(s.high) })),
+      how: 'Slot Clicked ÷ Slot Viewed (the slot at least half in view for a second) per slot, variant and arm, with Wilson\'s 95 % interval',
+    },
+    lift: {
+      rows: r.lift.map((s) => ({
+        slot: s.slot, personalized: numOrNull(s.personalized), holdout: numOrNull(s.holdout),
+        views: num(s.views), clicks: num(s.clicks), holdoutViews: num(s.holdout_views), holdoutClicks: num(s.holdout_clicks),
+        lift: s.lift === null || s.lift === undefined ? null : { value: Number(s.lift), low: Number(s.low), high: Number(s.high) },
+      })),
+      how: 'click-through of the visitors who got the personalized choice minus that of the holdout (a fixed share of visitors who always see the default), with a normal 95 % interval of the difference',
+    },
+    ips: {
+      rows: r.off_policy.map((s) => ({ slot: s.slot, n: num(s.views), personalized: numOrNull(s.personalized), defaultIps: numOrNull(s.default_ips), defaultSnips: numOrNull(s.default_snips), ess: num(s.ess) })),
+      how: 'from the personalized views alone: each view where the default happened to be shown counts 1 ÷ the chance it had of being shown (its logged propensity). IPS = Σ weight·click ÷ views; SNIPS = Σ weight·click ÷ Σ weights; effective sample size = (Σ weights)² ÷ Σ weights²',
+    },
+    conversion: { rate: num(conversion.rate), sessions: num(conversion.sessions), converted: num(conversion.converted), how: 'sessions with an Order Completed, over all sessions' },
+    retention: { rate: num(retention.rate), visitors: num(retention.visitors), returning: num(retention.returning_visitors), how: 'visitors seen in more than one session, over all visitors' },
+    clv: {
+      value: num(clv.clv), aov: num(clv.aov), frequency: num(clv.frequency), orders: num(clv.orders), buyers: num(clv.buyers), revenue: num(clv.revenue),
+      how: 'average order value (revenue ÷ orders) × purchase frequency (orders ÷ buying visitors)',
+    },
+    audience: audience(r.audience),
+    nps: {
+      responses: num(nps.responses), promoters: num(nps.promoters), detractors: num(nps.detractors), score: numOrNull(nps.nps),
+      how: '% promoters (scores 9–10) minus % detractors (0–6) of the Survey Responded answers, from −100 to +100',
+    },
+  };
+}
+
+/**
+ * Every figure of the dashboard on the local collector's warehouse (w from
+ * openWarehouse): `site` 'site' (default: every page but the test fixture
+ * pages), 'test' (those only) or 'all'. Also says how many events each
+ * part holds, so the dashboard can say what it left out.
+ */
+export async function kpis(w, { site = 'site', now = Date.now() } = {}) {
+  const where = SITES[site] ?? SITES.site;
+  const local = viewSelect(VIEW_SQL.local);
+  const out = await figures((sql) => w.query(withView(sql, local, where)), { now });
+  const [parts] = await w.query(`SELECT COUNT(*) AS all_events, SUM(CASE WHEN COALESCE(${TEST_PATH}, FALSE) THEN 1 ELSE 0 END) AS test_events FROM events`);
+  const all = num(parts.all_events);
+  const test = num(parts.test_events);
+  return {
+    site: SITES[site] === undefined ? 'site' : site,
+    sites: { site: all - test, test, all, testPages: [...TEST_PAGES, ...TEST_PREFIXES.map((p) => `${p}…`)] },
+    ...out,
   };
 }

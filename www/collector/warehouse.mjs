@@ -25,8 +25,11 @@ const COLUMNS = `
   session_id VARCHAR, session_index INTEGER, ts TIMESTAMP,
   url VARCHAR, path VARCHAR, properties JSON, context JSON`;
 // One statement per batch, one row per event (a statement per event would
-// cost a 10,000-event burst seconds of the collector's time).
-const ROW = (n) => `(to_timestamp($${n + 1} / 1000.0)::TIMESTAMP, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}, to_timestamp($${n + 10} / 1000.0)::TIMESTAMP, $${n + 11}, $${n + 12}, $${n + 13}::JSON, $${n + 14}::JSON)`;
+// cost a 10,000-event burst seconds of the collector's time). Times are UTC:
+// make_timestamp(µs) (to_timestamp(s)::TIMESTAMP gave the wall time of the
+// collector's time zone, so epoch_ms(ts) was off by its offset).
+const UTC = (i) => `make_timestamp(CAST(round($${i} * 1000) AS BIGINT))`;
+const ROW = (n) => `(${UTC(n + 1)}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}, ${UTC(n + 10)}, $${n + 11}, $${n + 12}, $${n + 13}::JSON, $${n + 14}::JSON)`;
 const insertOf = (count) => `INSERT INTO events VALUES ${Array.from({ length: count }, (_, i) => ROW(i * 14)).join(', ')}`;
 
 const pathOf = (url) => {
