@@ -11,11 +11,12 @@
 //
 // What would vary, and how it is pinned here: file modes and mtimes (the
 // package is staged with 0644 files; npm pack writes every entry with
-// 1985-10-26 and uid/gid 0; the zip's entries carry SOURCE_DATE_EPOCH),
-// file order (npm's; the zip's sorted by name), compression (node's zlib,
-// so the same node release). The wasm must name no path of this machine:
-// checked below (rustc writes src/… for this crate and /rustc/<hash>/…
-// for std; a dependency's panic location would name ~/.cargo/registry).
+// 1985-10-26 08:15 and uid/gid 0, and so does the zip unless
+// SOURCE_DATE_EPOCH is set), file order (npm's; the zip's sorted by name),
+// compression (node's zlib, so the same node release). The wasm must name
+// no path of this machine: checked below (rustc writes src/… for this crate
+// and /rustc/<hash>/… for std; a dependency's panic location would name
+// ~/.cargo/registry).
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -99,7 +100,8 @@ try {
 
 // --- The script-tag zip: a small deterministic writer (deflate, or stored
 // where deflate does not help; entries sorted; one fixed time; 0644 files).
-const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (git ? tryRun('git', ['log', '-1', '--format=%ct']) : 315532800));
+// npm pack's fixed time (1985-10-26 08:15 UTC) unless SOURCE_DATE_EPOCH says another.
+const epoch = Number(process.env.SOURCE_DATE_EPOCH || 499162500);
 if (!Number.isFinite(epoch) || epoch < 315532800) fail(`SOURCE_DATE_EPOCH ${epoch} is before 1980 (zip times start there)`);
 if (typeof zlib.crc32 !== 'function') fail(`node ${process.version} has no zlib.crc32: use node 20.15 or later`);
 
@@ -159,7 +161,7 @@ const pkgVersion = (name) => { try { return JSON.parse(fs.readFileSync(path.join
 const buildinfo = [
   `kizuna ${version}`,
   `commit ${git ?? 'unknown (not a git checkout)'}${dirty ? ' with uncommitted changes' : ''}`,
-  `SOURCE_DATE_EPOCH ${epoch}`,
+  `zip entry time ${new Date(epoch * 1000).toISOString()} (SOURCE_DATE_EPOCH ${epoch})`,
   `rustc ${tryRun('rustc', ['-V']) ?? 'not found'} (RUSTUP_TOOLCHAIN=${process.env.RUSTUP_TOOLCHAIN ?? ''})`,
   `wasm-bindgen ${tryRun('wasm-bindgen', ['--version']) ?? 'not found'}`,
   `binaryen ${pkgVersion('binaryen')} (wasm-opt), esbuild ${pkgVersion('esbuild')}`,

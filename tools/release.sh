@@ -15,7 +15,8 @@
 #   node/npm     node 20.20 / npm 11 here: npm pack and the zip compress with
 #                node's zlib, so another node release may compress differently
 # and what would vary is fixed: the time zone and locale, the umask, the
-# zip's times (SOURCE_DATE_EPOCH: the commit's time unless set), and
+# zip's times (npm's fixed 1985-10-26 08:15 UTC, or SOURCE_DATE_EPOCH if
+# set: the artifacts depend on their contents only, not on the commit), and
 # tools/release.mjs stages files with one mode and checks that no path of
 # this machine is in the wasm (rustc writes src/… and /rustc/<hash>/…).
 # Compare two releases with: sha256sum -c SHA256SUMS (in release/).
@@ -32,10 +33,6 @@ esac
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-1.95.0}"
 export TZ=UTC LC_ALL=C
 umask 022
-if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 315532800)
-fi
-export SOURCE_DATE_EPOCH
 
 if [ "$build" = 1 ]; then
   tools/build.sh
