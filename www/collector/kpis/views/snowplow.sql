@@ -9,7 +9,12 @@
 -- session in the dev.kizuna/session entity; event_name is the schema's name.
 -- Written in DuckDB's SQL: list[1] is the first entity (BigQuery: [SAFE_OFFSET(0)],
 -- Databricks: [0]); ->> reads the JSON string (BigQuery: JSON_VALUE, Databricks: :).
--- A column exists only once such an event or entity was loaded.
+-- The view reads the columns of the events the KPIs use (custom_event, slot_viewed,
+-- slot_clicked, page_engagement, survey_responded, audience_report) and the session
+-- entity. A column exists only once such an event or entity was loaded: until then,
+-- add it empty (ALTER TABLE … ADD COLUMN) or put NULL in its place. A form_event
+-- keeps the name form_event here (its own name, Form Started …, is in
+-- unstruct_event_dev_kizuna_form_event_1.name; no KPI reads it).
 CREATE OR REPLACE VIEW kz_events AS
 SELECT
   COALESCE(e.derived_tstamp, e.dvce_created_tstamp) AS ts,
@@ -23,7 +28,6 @@ SELECT
     WHEN e.event_vendor <> 'dev.kizuna' THEN e.event_name
     WHEN e.event_name = 'identify' THEN NULL
     WHEN e.event_name = 'custom_event' THEN e.unstruct_event_dev_kizuna_custom_event_1.name
-    WHEN e.event_name = 'form_event' THEN e.unstruct_event_dev_kizuna_form_event_1.name
     WHEN e.event_name = 'page_engagement' THEN 'Page Engagement'
     WHEN e.event_name = 'scroll_depth' THEN 'Scroll Depth'
     WHEN e.event_name = 'link_clicked' THEN 'Link Clicked'
