@@ -33,12 +33,24 @@ $('gcm-deny').addEventListener('click', () => window.gtag('consent', 'update', {
 $('send').addEventListener('click', () => kz.track('CMP Demo Event', { at: Date.now() }));
 $('send-ad').addEventListener('click', () => kz.track('CMP Demo Event', { at: Date.now() }, { category: 'marketing' }));
 
+// The collector's side: each event with the consent it was stamped with, as
+// chips that wrap (a JSON line overflowed the panel).
 const stream = new EventSource('/collector/stream');
 stream.addEventListener('batch', (message) => {
   const record = JSON.parse(message.data);
   for (const e of record.body.batch ?? []) {
     const li = document.createElement('li');
-    li.textContent = `${e.type} ${e.event ?? e.name ?? ''} · consent ${JSON.stringify(e.context?.consent ?? {})}`;
+    const kind = document.createElement('strong');
+    kind.textContent = `${e.type} ${e.event ?? e.name ?? ''}`;
+    li.append(kind);
+    for (const [category, state] of Object.entries(e.context?.consent ?? {})) {
+      if (category === 'necessary') continue;
+      const chip = document.createElement('span');
+      chip.className = `stamp ${state}`;
+      chip.textContent = `${category}: ${state}`;
+      li.append(' ', chip);
+    }
     $('events').prepend(li);
   }
+  while ($('events').children.length > 100) $('events').lastElementChild.remove();
 });
