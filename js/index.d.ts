@@ -112,6 +112,8 @@ export interface Stats {
   rejected: number;
   /** Found damaged in storage (a stored queue another page, an extension or a full disk left broken) and dropped, never sent. */
   damaged: number;
+  /** Waiting for the visitor's consent choice (opt-in before a choice): sent once it is granted. */
+  waitingForConsent: number;
 }
 
 /** Limits that decide when queued events are sent. */
@@ -221,8 +223,10 @@ export interface SlotDecision {
   propensity: number;
   /** Whether the visitor is in the slot's holdout. */
   holdout: boolean;
-  /** Why, in a sentence. */
+  /** Why, in a sentence for the developer (the statistics behind it). */
   explanation: string;
+  /** The visitor's interest the variant is about, when there is one: what "Why am I seeing this?" tells the visitor ("Because you looked at outerwear"). */
+  topic?: string;
 }
 
 /** What `kz.profile()` shows. */
@@ -328,6 +332,8 @@ export interface FlushSummary {
   failed: number;
   /** Events still queued when the flush resolved. */
   pending: number;
+  /** Events waiting for the visitor's consent choice: none is sent before it. */
+  waitingForConsent: number;
 }
 
 /** A running Kizuna instance. No method ever throws. */

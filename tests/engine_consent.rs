@@ -310,3 +310,21 @@ fn with_everything_denied_and_nothing_queued_the_unload_listeners_go() {
     s.consent(r#"{"marketing":false}"#, "banner");
     assert!(!s.listening);
 }
+
+#[test]
+fn events_waiting_for_a_choice_are_said_once_and_counted_by_flush_and_stats() {
+    let mut s = Sim::new(&config("{}"));
+    for i in 0..3 {
+        s.track(&format!("E{i}"), "{}");
+    }
+    let info = s.lines(Level::Info);
+    assert_eq!(info.len(), 1, "one hint, not one a call: {info:?}");
+    assert!(info[0].contains("kz.consent.set({ analytics: true })") && info[0].contains("waitingForConsent"), "{}", info[0]);
+    let token = s.flush();
+    let summary = s.flushed[&token];
+    assert_eq!((summary.sent, summary.pending, summary.held), (0, 0, 3), "flush() says what waits for the choice");
+    assert_eq!(s.t.status().held.0, 3);
+    s.consent(r#"{"analytics":true}"#, "banner");
+    assert_eq!(names(&drain(&mut s)), ["E0", "E1", "E2", "Consent Updated"].map(String::from));
+    assert_eq!(s.lines(Level::Info).len(), 1, "nothing more to say");
+}

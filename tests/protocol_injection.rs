@@ -176,10 +176,10 @@ fn check_tracker(out: &str, owner: &str, names: &BTreeSet<String>, bodies: &mut 
             "D" => assert!(own_key(body, ""), "a storage removal of Kizuna's own keys only, not {body:?}"),
             "K" => assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"%-_.~".contains(&b)), "the cookie is encoded: {body}"),
             "L" => {
-                assert!(matches!(f[0], "d" | "w" | "e") && f.len() == 2, "a console line is a level and one message: {r:.300}");
+                assert!(matches!(f[0], "d" | "i" | "w" | "e") && f.len() == 2, "a console line is a level and one message: {r:.300}");
                 assert!(!f[1].contains('\u{1d}'), "{r:.300}");
             }
-            "F" => assert!(f.len() == 4 && f.iter().all(|x| digits(x)), "{r}"),
+            "F" => assert!(f.len() == 5 && f.iter().all(|x| digits(x)), "{r}"),
             "C" => {
                 serde_json::from_str::<J>(body).unwrap();
             }

@@ -5,10 +5,10 @@
 import { complain, report } from './console.js';
 import { NO_CONSENT_EXPLANATION, noConsentDecision, showDefaults } from './later.js';
 
-const EMPTY = Object.freeze({ sent: 0, failed: 0, pending: 0 });
+const EMPTY = Object.freeze({ sent: 0, failed: 0, pending: 0, waitingForConsent: 0 });
 const NOOP = () => {};
 const NO_PENDING = () => ({ buffered: 0, dropped: 0 });
-const NO_STATS = () => ({ queued: 0, sent: 0, dropped: 0, expired: 0, rejected: 0, damaged: 0 });
+const NO_STATS = () => ({ queued: 0, sent: 0, dropped: 0, expired: 0, rejected: 0, damaged: 0, waitingForConsent: 0 });
 
 /**
  * The API of a running engine (`d`, from driver.js) and, on pages that
@@ -57,7 +57,7 @@ export function wrap(d, late) {
     queued: guard('queued()', () => d.status().queued, 0),
     stats: guard('stats()', () => {
       const s = d.status();
-      return { queued: s.queued, sent: s.sent, dropped: s.lost, expired: s.expired, rejected: s.rejected, damaged: s.damaged };
+      return { queued: s.queued, sent: s.sent, dropped: s.lost, expired: s.expired, rejected: s.rejected, damaged: s.damaged, waitingForConsent: s.held };
     }, NO_STATS),
     decide: guard('decide()', (slot) => {
       if (late && late.p) return late.p.decide(slot);

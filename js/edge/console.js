@@ -12,6 +12,7 @@ function say(level, message) {
 export const warn = (m) => say('warn', m);
 export const complain = (m) => say('error', m);
 export const debug = (m) => say('debug', m);
+export const info = (m) => say('info', m);
 
 /** Reports something that went wrong inside Kizuna (never the site's fault). */
 export function report(what, error) {

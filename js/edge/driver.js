@@ -5,7 +5,7 @@
 // callbacks. It decides nothing; src/engine/edge.rs is the protocol.
 
 import { clean, describe, flat, lit } from './capture.js';
-import { complain, debug, report, warn } from './console.js';
+import { complain, debug, info, report, warn } from './console.js';
 import { followPage } from './page.js';
 import { autotrack } from './autotrack.js';
 import { followStore } from './outbox.js';
@@ -251,7 +251,7 @@ export function startEngine(glue, config) {
         case 68: store.remove(body); if (outbox && body === front) outbox.own(false); break; // D
         case 75: writeCookie(body); break; // K
         case 76: deferred.push(['log', body.charAt(0), body.slice(2)]); break; // L
-        case 70: { const [t, sent, failed, pending] = body.split(US).map(Number); deferred.push(['flush', t, { sent, failed, pending }]); break; } // F
+        case 70: { const [t, sent, failed, pending, held] = body.split(US).map(Number); deferred.push(['flush', t, { sent, failed, pending, waitingForConsent: held || 0 }]); break; } // F
         case 67: deferred.push(['consent', body]); break; // C
         case 72: { // H: segments, and their stored copies
           const k = body.charAt(0);
@@ -372,7 +372,7 @@ export function startEngine(glue, config) {
       deferred = [];
       for (const d of batch) {
         try {
-          if (d[0] === 'log') (d[1] === 'e' ? complain : d[1] === 'w' ? warn : debug)(d[2]);
+          if (d[0] === 'log') (d[1] === 'e' ? complain : d[1] === 'w' ? warn : d[1] === 'i' ? info : debug)(d[2]);
           else if (d[0] === 'flush') { const resolve = flushes.get(d[1]); flushes.delete(d[1]); if (resolve) resolve(d[2]); }
           else if (d[0] === 'consent') { const state = JSON.parse(d[1]); for (const cb of [...watchers]) try { cb(state); } catch (e) { complain('a consent.onChange callback threw; Kizuna carried on'); } }
           else if (d[0] === 'signal' && consumer) consumer(d[1]);
@@ -483,7 +483,7 @@ export function startEngine(glue, config) {
     reset() { now('r'); },
     forget() { now('o'); },
     flush() {
-      if (dead) return Promise.resolve({ sent: 0, failed: 0, pending: 0 });
+      if (dead) return Promise.resolve({ sent: 0, failed: 0, pending: 0, waitingForConsent: 0 });
       const token = nextFlush++;
       const promise = new Promise((resolve) => flushes.set(token, resolve));
       now('f' + token);

@@ -57,6 +57,25 @@ let ids = 0;
 // message carries is the site's navigation and is still a link click.
 const OWN = 'data-kz-no-capture';
 
+// What a visitor reads under "Why am I seeing this?": plain words, from
+// what the engine decided (the statistics stay in kz.explain()).
+const BECAUSE = {
+  'cart-abandoned': 'Because something is still waiting in your cart.',
+  'dormant-return': 'Because you are back after a while.',
+  'first-purchase': 'Because you just made your first purchase.',
+  order: 'Because you just placed an order.',
+  'nth-session': 'Because you have visited a few times.',
+  'exit-intent': 'Because you looked like you were about to leave.',
+};
+
+/** A slot's decision in plain words. */
+export function plainWhy(d) {
+  if (!d) return '';
+  if (d.topic) return 'Because you looked at ' + d.topic + '.';
+  if (!d.variant) return 'Every visitor sees this here.';
+  return d.reason === 'thompson' ? 'Suggested while we learn what visitors like.' : 'Suggested for visitors like you.';
+}
+
 /** The "why am I seeing this?" button and its sentence, with a link to forget the profile. */
 function why(explanation, forget) {
   const id = 'kz-why-' + (++ids);
@@ -92,7 +111,7 @@ export function journeys({ cross, life }) {
     style();
     const closeButton = el('button', { type: 'button', class: 'kz-close', 'aria-label': 'Close', [OWN]: '', text: '×' });
     closeButton.addEventListener('click', () => close(true));
-    const [whyButton, whyText] = why(j.explanation, forget);
+    const [whyButton, whyText] = why(BECAUSE[j.trigger] || 'Because of how you use this site.', forget);
     if (j.survey) {
       const q = 'kz-q-' + (++ids);
       const scores = el('div', { class: 'kz-scores' });
@@ -145,7 +164,7 @@ export function journeys({ cross, life }) {
       const name = slot.getAttribute('data-kz-slot');
       style();
       const [button, text] = why('', forget);
-      button.addEventListener('click', () => { text.firstChild.textContent = (api ? api.explain(name) : '') + ' '; });
+      button.addEventListener('click', () => { text.firstChild.textContent = (api ? plainWhy(api.decide(name)) : '') + ' '; });
       slot.after(el('div', { class: 'kz-slot-why', 'data-kz-why-for': name }, button, text));
     }
   }

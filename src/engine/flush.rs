@@ -14,6 +14,8 @@ pub struct Summary {
     pub failed: usize,
     /// Events still queued when the flush resolved.
     pub pending: usize,
+    /// Events waiting for a consent choice (nothing goes before it).
+    pub held: usize,
 }
 
 #[derive(Debug)]
@@ -66,13 +68,14 @@ impl Flushes {
 
     /// Removes and returns the flushes that are done: nothing they wait for
     /// is queued any more (`has_before`), or a request failed and none is in
-    /// flight. `pending` is what is still queued.
-    pub fn finished(&mut self, has_before: impl Fn(u64) -> bool, in_flight: bool, pending: usize) -> Vec<(u32, Summary)> {
+    /// flight. `pending` is what is still queued, `held` what waits for a
+    /// consent choice.
+    pub fn finished(&mut self, has_before: impl Fn(u64) -> bool, in_flight: bool, pending: usize, held: usize) -> Vec<(u32, Summary)> {
         let mut done = Vec::new();
         self.active.retain(|f| {
             let finished = !has_before(f.until) || (f.stopped && !in_flight);
             if finished {
-                done.push((f.token, Summary { sent: f.sent, failed: f.failed, pending }));
+                done.push((f.token, Summary { sent: f.sent, failed: f.failed, pending, held }));
             }
             !finished
         });

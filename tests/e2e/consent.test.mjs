@@ -192,7 +192,7 @@ test('rule 1: opt-in with no choice: banner shown, zero requests to /collect, no
       return { accepted, summary, queued: kz.queued(), pending: kz.consent.pending(), id: kz.anonymousId() };
     });
     assert.deepEqual(r.accepted, [true, true, true], 'track() accepts the event (it waits for a choice)');
-    assert.deepEqual(r.summary, { sent: 0, failed: 0, pending: 0 }, 'flush() sends nothing that waits for consent');
+    assert.deepEqual(r.summary, { sent: 0, failed: 0, pending: 0, waitingForConsent: 7 }, 'flush() sends nothing that waits for consent, and counts it (the page view, three clicks, three calls)');
     assert.equal(r.queued, 0, 'nothing is queued for sending');
     // page() from load + 2 clicks + identify + 3 tracks.
     assert.deepEqual(r.pending, { buffered: 7, dropped: 0 });
@@ -433,7 +433,7 @@ test('rule 3: withdrawing analytics in the banner purges the queued batch, erase
     assert.equal(r.queued, 0, 'the queued analytics events were purged');
     assert.deepEqual(r.pending, { buffered: 0, dropped: 0 });
     assert.deepEqual(r.calls, [false, false, false], 'track/page/identify return false');
-    assert.deepEqual(r.summary, { sent: 0, failed: 0, pending: 0 });
+    assert.deepEqual(r.summary, { sent: 0, failed: 0, pending: 0, waitingForConsent: 0 });
     assert.notEqual(r.id, oldId, 'a new anonymous id in memory');
 
     const s = await storage(h);
@@ -556,7 +556,7 @@ test('rule 4: opt-out sends without a choice and stores ids but no record; denyi
       window.kz.track('Opt-out Ad', {}, { category: 'marketing' });
       return window.kz.flush();
     });
-    assert.deepEqual(sent, { sent: 3, failed: 0, pending: 0 });
+    assert.deepEqual(sent, { sent: 3, failed: 0, pending: 0, waitingForConsent: 0 });
     const events = sentEvents(h);
     assert.deepEqual(names(events), ['page', 'Opt-out 1', 'Opt-out Ad']);
     for (const e of events) assert.deepEqual(e.context.consent, ALL_GRANTED);
@@ -575,7 +575,7 @@ test('rule 4: opt-out sends without a choice and stores ids but no record; denyi
     assert.deepEqual(after.state, ALL_DENIED);
     assert.equal(after.queued, 0, 'the queued events were purged');
     assert.deepEqual(after.calls, [false, false, false]);
-    assert.deepEqual(after.summary, { sent: 0, failed: 0, pending: 0 });
+    assert.deepEqual(after.summary, { sent: 0, failed: 0, pending: 0, waitingForConsent: 0 });
     s = await storage(h);
     assert.deepEqual(keys(s), ['kizuna:consent']);
     const record = storedRecord(s, 'after deny');

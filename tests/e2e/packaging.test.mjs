@@ -224,7 +224,7 @@ test('npm: the packed package holds only what it needs, and a Vite app built wit
   const { context, page, pageErrors } = await open('/vite/index.html');
   try {
     await page.waitForFunction(() => window.viteResult, null, { timeout: 10_000 });
-    assert.deepEqual(await page.evaluate(() => window.viteResult), { sent: 1, failed: 0, pending: 0 });
+    assert.deepEqual(await page.evaluate(() => window.viteResult), { sent: 1, failed: 0, pending: 0, waitingForConsent: 0 });
     const events = allEvents(collector).filter((e) => e.event === 'Vite App Event');
     assert.equal(events.length, 1);
     assert.deepEqual(events[0].properties, { bundler: 'vite' });
@@ -250,7 +250,7 @@ test('server-side: importing the package touches no browser global, and init() g
   `;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim());
   assert.deepEqual(out.onImport, [], 'no browser global read on import');
-  assert.deepEqual(out.results, [true, false, false, false, null, { sent: 0, failed: 0, pending: 0 }, null, null, 'function']);
+  assert.deepEqual(out.results, [true, false, false, false, null, { sent: 0, failed: 0, pending: 0, waitingForConsent: 0 }, null, null, 'function']);
 });
 
 test('the TypeScript declarations cover every call a site makes (tsc --strict)', () => {

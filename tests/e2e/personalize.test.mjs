@@ -191,7 +191,9 @@ const exposures = (id, name, slot) => collected(env.collector)
   .filter((e) => e.anonymousId === id && e.event === name && (slot === undefined || e.properties?.slot === slot));
 
 function assertDecisionShape(d, slot) {
-  assert.deepEqual(Object.keys(d).sort(), ['explanation', 'holdout', 'propensity', 'reason', 'slot', 'variant']);
+  // topic: only when the variant is about one of the visitor's interests.
+  assert.deepEqual(Object.keys(d).filter((k) => k !== 'topic').sort(), ['explanation', 'holdout', 'propensity', 'reason', 'slot', 'variant']);
+  if ('topic' in d) assert.ok(typeof d.topic === 'string' && d.topic && d.variant, `a topic names the shown variant's interest: ${JSON.stringify(d)}`);
   assert.equal(d.slot, slot);
   assert.ok(REASONS.includes(d.reason), `known reason: ${d.reason}`);
   assert.equal(typeof d.propensity, 'number');

@@ -180,8 +180,8 @@ test('flush() resolves {sent, failed, pending} with the right numbers', async ()
     assert.equal(result.queuedBefore, 0);
     assert.deepEqual(result.q, [true, true, true]);
     assert.equal(result.queuedAfter, 3);
-    assert.deepEqual(result.summary, { sent: 3, failed: 0, pending: 0 });
-    assert.deepEqual(result.empty, { sent: 0, failed: 0, pending: 0 }, 'flush() with nothing queued');
+    assert.deepEqual(result.summary, { sent: 3, failed: 0, pending: 0, waitingForConsent: 0 });
+    assert.deepEqual(result.empty, { sent: 0, failed: 0, pending: 0, waitingForConsent: 0 }, 'flush() with nothing queued');
     assert.equal(result.queuedEnd, 0);
     // flush() resolved once the collector answered: they are there already.
     const flushed = collected(env.collector)
@@ -261,13 +261,13 @@ test('a failing collector: flush() reports failed and pending, a second flush() 
     assert.equal(env.collector.stats.failed - failedBefore, 1, 'the collector failed one request');
     assert.ok(first.summary.failed > 0, `failed > 0: ${JSON.stringify(first.summary)}`);
     assert.ok(first.summary.pending > 0, `pending > 0: ${JSON.stringify(first.summary)}`);
-    assert.deepEqual(first.summary, { sent: 0, failed: 2, pending: 2 });
+    assert.deepEqual(first.summary, { sent: 0, failed: 2, pending: 2, waitingForConsent: 0 });
     assert.equal(first.queued, 2, 'failed events stay queued');
     await waitUntil(() => kizunaMessages(consoleMessages).some((m) => m.type === 'warning' && m.text.includes('503')),
       2000, 'a [kizuna] warning about the 503');
 
     const second = await page.evaluate(async () => ({ summary: await window.kz.flush(), queued: window.kz.queued() }));
-    assert.deepEqual(second.summary, { sent: 2, failed: 0, pending: 0 });
+    assert.deepEqual(second.summary, { sent: 2, failed: 0, pending: 0, waitingForConsent: 0 });
     assert.equal(second.queued, 0);
 
     // Give any stray retry time to show up, then count.

@@ -172,7 +172,7 @@ impl Sim {
                 "L" => self.logs.push((level(&f[0][..1]), body[2..].to_string())),
                 "F" => {
                     let n: Vec<usize> = f.iter().map(|x| x.parse().unwrap()).collect();
-                    self.flushed.insert(n[0] as u32, Summary { sent: n[1], failed: n[2], pending: n[3] });
+                    self.flushed.insert(n[0] as u32, Summary { sent: n[1], failed: n[2], pending: n[3], held: n[4] });
                 }
                 "C" => self.changes.push(serde_json::from_str(body).unwrap()),
                 "H" => {
@@ -231,6 +231,8 @@ impl Sim {
 pub enum Level {
     /// `d`
     Debug,
+    /// `i`
+    Info,
     /// `w`
     Warn,
     /// `e`
@@ -240,6 +242,7 @@ pub enum Level {
 fn level(code: &str) -> Level {
     match code {
         "d" => Level::Debug,
+        "i" => Level::Info,
         "w" => Level::Warn,
         _ => Level::Error,
     }

@@ -73,15 +73,31 @@ pub struct Decision {
     /// The probability of this outcome under the policy (1 when it was
     /// certain: holdout, default, single variant).
     pub propensity: f64,
-    /// A sentence a person can read.
+    /// A sentence a developer can read (`kz.explain()`).
     pub explanation: String,
+    /// The visitor's interest the variant is about, if any: what the edge
+    /// tells the visitor ("Because you looked at outerwear").
+    pub topic: Option<String>,
 }
 
 impl Decision {
     /// The default content, for `reason`.
     pub fn default_for(slot: &str, reason: Reason, holdout: bool, explanation: String) -> Decision {
-        Decision { slot: slot.to_string(), variant: None, holdout, reason, propensity: 1.0, explanation }
+        Decision { slot: slot.to_string(), variant: None, holdout, reason, propensity: 1.0, explanation, topic: None }
     }
+}
+
+/// Of `tags`, the one the visitor is most interested in (none when the
+/// visitor shows no interest in any).
+fn top_topic(tags: &[String], affinities: &[(String, f64)]) -> Option<String> {
+    let mut best: Option<(&String, f64)> = None;
+    for t in tags {
+        let a = affinities.iter().find(|(n, _)| n == t).map_or(0.0, |(_, a)| *a);
+        if a > 0.0 && best.is_none_or(|(_, b)| a > b) {
+            best = Some((t, a));
+        }
+    }
+    best.map(|(t, _)| t.clone())
 }
 
 fn percent(out: &mut String, share: f64) {
@@ -157,7 +173,8 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
                 why.push_str(" probability; still the best with ");
                 percent(&mut why, win);
                 why.push_str(" probability)");
-                return Decision { slot: slot.name.clone(), variant, holdout: false, reason: Reason::Sticky, propensity, explanation: why };
+                let topic = eligible.get(k).and_then(|v| top_topic(&v.tags, &affinities));
+                return Decision { slot: slot.name.clone(), variant, holdout: false, reason: Reason::Sticky, propensity, explanation: why, topic };
             }
             switched = a.variant.clone();
         }
@@ -207,7 +224,8 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     // Kept, explored or not: a pick the profile outgrows is switched away
     // from (above), so none is locked in.
     profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity });
-    Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why }
+    let topic = top_topic(&chosen.tags, &affinities);
+    Decision { slot: slot.name.clone(), variant: Some(chosen.id.clone()), holdout: false, reason, propensity, explanation: why, topic }
 }
 
 #[cfg(test)]

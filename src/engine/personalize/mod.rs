@@ -439,12 +439,12 @@ impl Personalizer {
         self.rng = rng;
         let d = if late && d.variant.is_some() {
             let why = ["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation].concat();
-            Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, ..d }
+            Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, topic: None, ..d }
         } else {
             match painted {
                 Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
                     let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
-                    Decision { variant: Some(v), reason: Reason::Late, propensity: kept.unwrap_or(d.propensity), explanation: why, ..d }
+                    Decision { variant: Some(v), reason: Reason::Late, propensity: kept.unwrap_or(d.propensity), explanation: why, topic: None, ..d }
                 }
                 _ => d,
             }
@@ -476,6 +476,10 @@ impl Personalizer {
         o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
         o.push_str(",\"explanation\":");
         write_string(o, &d.explanation);
+        if let Some(t) = &d.topic {
+            o.push_str(",\"topic\":");
+            write_string(o, t);
+        }
         o.push('}');
         self.out.record("R", &[&quoted(&d.slot), &variant, &json]);
     }

@@ -134,6 +134,17 @@ impl Tracker {
         }
         if self.cfg.debug {
             self.o.begin("Ld").field("").put(&c.label()).put(" waits for a choice on ").put(event.category().name()).end();
+        } else if self.held.is_empty() && self.held_dropped == 0 && !self.told_waiting {
+            // Said once: an install that sends nothing should say why.
+            self.told_waiting = true;
+            self.o
+                .begin("Li")
+                .field("events wait for the visitor's consent choice (")
+                .put(event.category().name())
+                .put(" is not granted yet) and are sent once it is: kz.consent.set({ ")
+                .put(event.category().name())
+                .put(": true }) from your banner, or a CMP's TCF, GPP or Consent Mode signal; kz.stats().waitingForConsent counts them")
+                .end();
         }
         self.pages.retain(page);
         self.held.push(event);

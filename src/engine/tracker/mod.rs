@@ -151,6 +151,8 @@ pub struct Tracker {
     split: usize,
     /// The collector's missing CORS headers were said.
     told_cors: bool,
+    /// That events wait for a consent choice was said.
+    told_waiting: bool,
     sent: u64,
     expired: u64,
     rejected: u64,
@@ -222,6 +224,7 @@ impl Tracker {
             offline: false,
             split: 0,
             told_cors: false,
+            told_waiting: false,
             sent: 0,
             expired: 0,
             rejected: 0,

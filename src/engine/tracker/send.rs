@@ -44,8 +44,8 @@ impl Tracker {
         }
         if !self.flushes.is_empty() {
             let (queue, pending) = (&self.queue, self.queue.len());
-            for (token, s) in self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending) {
-                self.o.begin("F").num(u64::from(token)).field("").num(s.sent as u64).field("").num(s.failed as u64).field("").num(s.pending as u64).end();
+            for (token, s) in self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending, self.held.len()) {
+                self.o.begin("F").num(u64::from(token)).field("").num(s.sent as u64).field("").num(s.failed as u64).field("").num(s.pending as u64).field("").num(s.held as u64).end();
             }
         }
         self.hand_off();
