@@ -97,10 +97,15 @@ async function open(url, { storage } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(isBrowserReport(e) ? `report: ${e.message}` : e.message));
-  // A failed resource is said by its response (the console's line has no URL); the browser's favicon guess is no page's.
-  page.on('console', (m) => { if ((m.type() === 'error' && !m.text().startsWith('Failed to load resource')) || m.text().startsWith('[kizuna]')) errors.push(m.text()); });
+  // Errors and Kizuna's warnings; a failed resource is said by its response
+  // (the console's line has no URL), the browser's favicon guess left out.
+  page.on('console', (m) => {
+    const text = m.text();
+    if ((m.type() === 'error' && !text.startsWith('Failed to load resource')) || (m.type() === 'warning' && text.startsWith('[kizuna]'))) errors.push(text);
+  });
   page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()}: ${r.url()}`); });
-  page.on('requestfailed', (r) => errors.push(`failed: ${r.url()}`));
+  // A request cut off by the test's reload is not a failure.
+  page.on('requestfailed', (r) => { if (!/ABORTED/i.test(r.failure()?.errorText ?? '')) errors.push(`failed: ${r.url()} ${r.failure()?.errorText}`); });
   await page.goto(`${collector.url}${url}`);
   return { context, page, errors };
 }
