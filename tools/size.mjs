@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { wasmFunctions } from './wasm-functions.mjs';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,54 +76,37 @@ function measure(file) {
   };
 }
 
-// Function sizes from a wasm's name section, grouped by Rust module.
+// Function sizes from a wasm's name section (tools/wasm-functions.mjs),
+// grouped by Rust module.
 function wasmModules(file) {
   if (!fs.existsSync(rel(file))) return null;
-  const b = fs.readFileSync(rel(file));
-  let i = 8;
-  const leb = () => { let r = 0, s = 0, x; do { x = b[i++]; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
-  const secs = [];
-  while (i < b.length) { const id = b[i++]; const len = leb(); secs.push({ id, len, start: i }); i += len; }
-  let imports = 0;
-  const imp = secs.find((s) => s.id === 2);
-  if (imp) {
-    i = imp.start;
-    const n = leb();
-    for (let k = 0; k < n; k++) { i += leb(); i += leb(); const kind = b[i++]; if (kind === 0) { leb(); imports++; } else if (kind === 1) { i++; const f = leb(); leb(); if (f & 1) leb(); } else if (kind === 2) { const f = leb(); leb(); if (f & 1) leb(); } else i += 2; }
-  }
-  const names = {};
-  for (const s of secs.filter((s) => s.id === 0)) {
-    i = s.start;
-    const nl = leb();
-    if (b.slice(i, i + nl).toString() !== 'name') continue;
-    i += nl;
-    while (i < s.start + s.len) { const sub = b[i++]; const sl = leb(); const ss = i; if (sub === 1) { const n = leb(); for (let k = 0; k < n; k++) { const idx = leb(); const l = leb(); names[idx] = b.slice(i, i + l).toString(); i += l; } } i = ss + sl; }
-  }
-  const code = secs.find((s) => s.id === 10);
-  const data = secs.find((s) => s.id === 11);
-  i = code.start;
-  const n = leb();
+  const { functions, dataBytes } = wasmFunctions(fs.readFileSync(rel(file)));
   const groups = {};
-  for (let k = 0; k < n; k++) {
-    const l = leb();
-    i += l;
-    // wasm-bindgen leaves demangled names: crate[hash]::module::…
-    const name = (names[k + imports] || '').replace(/\[[0-9a-f]+\]/g, '');
-    const head = name.split('::')[0];
-    let g = 'other';
-    if (head === 'kizuna') {
-      const p = name.split('<')[0].split('::').slice(1);
-      g = p[0] === 'engine' ? 'engine::' + (['pipeline', 'consent', 'personalize', 'text', 'tracker', 'encode'].includes(p[1]) && p.length > 3 ? p.slice(1, 3).join('::') : p[1]) : p[0];
-    } else if (/multivalue shim/.test(name)) g = 'exports (engine code inlined into them)';
-    else if (/wasm_bindgen|wbindgen|externref/.test(name)) g = 'wasm-bindgen';
-    else if (/^(compiler_builtins|libm)/.test(head)) g = 'compiler-builtins, libm';
-    else if (/fmt/.test(name)) g = 'core::fmt';
-    else if (head === 'alloc') g = 'alloc (Vec, String)';
-    else if (head === 'core') g = 'core';
-    groups[g] = (groups[g] || 0) + l;
+  for (const f of functions) {
+    const g = moduleOf(f.name);
+    groups[g] = (groups[g] || 0) + f.size;
   }
-  groups['(data: strings, tables)'] = data ? data.len : 0;
+  groups['(data: strings, tables)'] = dataBytes;
   return groups;
+}
+
+/** The group a function's bytes count for: its Rust module, or the library it comes from. */
+export function moduleOf(rawName) {
+  // wasm-bindgen leaves demangled names: crate[hash]::module::…
+  const name = rawName.replace(/\[[0-9a-f]+\]/g, '');
+  const head = name.split('::')[0];
+  if (head === 'kizuna') {
+    const p = name.split('<')[0].split('::').slice(1);
+    return p[0] === 'engine' ? 'engine::' + (['pipeline', 'consent', 'personalize', 'text', 'tracker', 'encode'].includes(p[1]) && p.length > 3 ? p.slice(1, 3).join('::') : p[1]) : p[0];
+  }
+  if (/multivalue shim/.test(name)) return 'exports (engine code inlined into them)';
+  if (/^(run|start|stop|personalize_run|personalize_start|personalize_stop)$/.test(name)) return 'exports (engine code inlined into them)';
+  if (/wasm_bindgen|wbindgen|externref/.test(name)) return 'wasm-bindgen';
+  if (/^(compiler_builtins|libm)/.test(head)) return 'compiler-builtins, libm';
+  if (/fmt/.test(name)) return 'core::fmt';
+  if (head === 'alloc') return 'alloc (Vec, String)';
+  if (head === 'core') return 'core';
+  return 'other';
 }
 
 function bundleModules(meta) {
