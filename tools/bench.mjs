@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Benchmarks the shipped build in headless Chromium (not part of the tests):
+// Benchmarks the shipped build in headless Chromium, or Firefox ESR with
+// BROWSER=firefox (not part of the tests):
 //   - ready: ms from the page's script start (and from navigation) to init() resolving
 //   - track: median µs per track(event, 5 small properties) over 10,000 calls
-//   - delivery: all 10,000 at the collector, requests, bytes per event, time to flush
+//   - delivery: all 10,000 at the collector, requests, requests the browser
+//     refused (each a "failed (no response)" warning), bytes per event, time to flush
 // Medians over RUNS page loads. Run with tools/bench.sh (builds first).
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 import { startCollector } from '../www/collector.mjs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,17 +18,23 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kizuna-bench-'));
 const collector = await startCollector({ port: 0, out: path.join(dir, 'bench.ndjson') });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-});
+const BROWSER = process.env.BROWSER === 'firefox' ? 'firefox' : 'chromium';
+const browser = BROWSER === 'firefox'
+  ? await firefox.launch({ channel: 'moz-firefox', executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr', headless: true })
+  : await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+const version = browser.version();
 
 const results = [];
 try {
   for (let run = 0; run < RUNS; run++) {
     const context = await browser.newContext();
     const page = await context.newPage();
+    let refused = 0;
+    page.on('console', (m) => { if (/\[kizuna\] sending \d+ events failed/.test(m.text())) refused++; });
     const before = collector.records.length;
     await page.goto(`${collector.url}/bench.html`);
     await page.waitForFunction(() => document.title === 'ready');
@@ -39,7 +47,7 @@ try {
     const ids = new Set(events.map((e) => e.messageId));
     results.push({
       ready, track, flush, decide,
-      delivered: events.length, unique: ids.size, requests: records.length,
+      delivered: events.length, unique: ids.size, requests: records.length, refused,
       bytesPerEvent: records.reduce((s, r) => s + r.bytes, 0) / Math.max(1, events.length),
     });
     await context.close();
@@ -64,13 +72,15 @@ const summary = {
   delivered: m((r) => r.delivered),
   duplicates: m((r) => r.delivered - r.unique),
   requests: m((r) => r.requests),
+  refused: m((r) => r.refused),
+  browser: `${BROWSER} ${version}`,
   bytesPerEvent: +m((r) => r.bytesPerEvent).toFixed(0),
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(summary, null, 2));
 else {
-  console.log(`Kizuna benchmark, headless Chromium, medians of ${RUNS} page loads`);
+  console.log(`Kizuna benchmark, headless ${summary.browser}, medians of ${RUNS} page loads`);
   console.log(`  ready (script start → init resolved)    ${summary.readyFromScriptStartMs} ms   (from navigation: ${summary.readyFromNavigationMs} ms)`);
   console.log(`  track(event, 5 properties)              ${summary.trackMedianUs} µs median per call (p90 ${summary.trackP90Us} µs; 10,000 calls in ${summary.track10kTotalMs} ms)`);
   console.log(`  decide(slot) with 5 variants             ${summary.decideMedianUs} µs median per decision (${summary.decideReason})`);
-  console.log(`  delivery of the 10,000                  ${summary.delivered} delivered, ${summary.duplicates} duplicates, ${summary.requests} requests, ${summary.bytesPerEvent} B/event, flushed ${summary.flushAfter10kMs} ms after the last call`);
+  console.log(`  delivery of the 10,000                  ${summary.delivered} delivered, ${summary.duplicates} duplicates, ${summary.requests} requests (${summary.refused} refused), ${summary.bytesPerEvent} B/event, flushed ${summary.flushAfter10kMs} ms after the last call`);
 }
