@@ -19,13 +19,13 @@
 //! | `kizuna:q.<owner>`, `kizuna:q.<owner>.<n>` | `Input::Stored` | `queue` |
 //! | `kizuna:consent`, cookie `kz_consent` | start's `Stored`, `Input::ConsentRecord` | `consent` |
 //! | `kizuna:session` | `Input::Stored` | `session` |
-//! | `kizuna:anonymousId`, `kizuna:userId`, `kizuna:traits` | start's `Stored` | `identity` |
+//! | `kizuna:anonymousId`, `kizuna:userId`, `kizuna:traits`, `kizuna:groupId`, `kizuna:groupTraits` | start's `Stored` | `identity` |
 //! | `kizuna:signals` | start's `Stored`, then the personalizer's `fold` | `signals` |
 //! | `kizuna:profile` | `Personalizer::start` | `profile` |
 //!
 //! Inputs that once broke an oracle are kept in
 //! `tests/fixtures/fuzz/stored.json` (each `format:value`: `queue:` lines of
-//! `key=value`, `identity:` three lines, `-` for none, `cookie:` the
+//! `key=value`, `identity:` three to five lines, `-` for none, `cookie:` the
 //! cookie's value, `consent-tab:` another tab's record) and re-run.
 //! `FUZZ_SCALE=n` runs n times the cases; `--nocapture` shows the counts
 //! and times.

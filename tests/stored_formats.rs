@@ -123,6 +123,41 @@ fn the_identity_is_read_and_carried() {
 }
 
 #[test]
+fn the_kept_group_is_read_and_carried_and_queued_group_and_alias_records_are_sent_as_they_were() {
+    use kizuna::engine::pipeline::event::Kind;
+    let f = &fixture()["group"];
+    let store: BTreeMap<String, String> = [("kizuna:groupId", "groupId"), ("kizuna:groupTraits", "groupTraits")].iter().map(|(k, n)| (k.to_string(), s(&f[*n]).to_string())).collect();
+    let mut p = page(store.clone());
+    assert_eq!(p.t.identity().group_id.as_deref(), Some(s(&f["groupId"])));
+    assert_eq!(p.t.identity().group_traits, s(&f["groupTraits"]));
+    for (k, v) in &store {
+        assert_eq!(p.store.get(k), Some(v), "{k} written as it was");
+    }
+    assert!(p.call(Kind::Group, "{\"plan\":\"pro\"}", "!v", "!v"));
+    p.advance(1_000.0);
+    let got = p.deliver_all();
+    assert_eq!(got[0]["groupId"], f["groupId"], "the kept group");
+    assert_eq!(got[0]["traits"], serde_json::json!({"plan": "pro", "seats": 12, "o": {"é": "\u{1f}"}}), "the stored traits, merged");
+
+    // A queue another page left with a group and an alias in it.
+    let mut b = page(BTreeMap::new());
+    b.input(Input::Stored(s(&f["queue"]["key"]), s(&f["queue"]["value"])));
+    assert_eq!(b.t.status().counts[4], 0, "nothing damaged: {:?}", b.logs);
+    b.advance(1_000.0);
+    let got = b.deliver_all();
+    let want = f["events"].as_array().unwrap();
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+    for (e, w) in got.iter().zip(want) {
+        for (k, v) in w.as_object().unwrap() {
+            assert_eq!(&e[k], v, "{k} of {e}");
+        }
+        assert_eq!(e["anonymousId"], f["anonymousId"]);
+        assert_eq!(e["context"]["page"]["url"], "https://app.example/settings");
+    }
+    assert!(got[1].get("properties").is_none() && got[1].get("traits").is_none(), "an alias has neither");
+}
+
+#[test]
 fn the_signal_log_is_read_line_by_line_and_folds_into_the_profile() {
     let f = &fixture()["signals"];
     let text = s(&f["value"]);

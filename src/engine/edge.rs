@@ -14,6 +14,7 @@
 //! | `t` page, time, name, props | `track`, fast path (clean JSON) |
 //! | `v` page, time, name, props | `page`, fast path (name may be empty) |
 //! | `T`/`V`/`I` page, time, sync, a, b, c | `track`/`page`/`identify`, described |
+//! | `U`/`A` page, time, sync, a, b, c | `group`/`alias`, described |
 //! | `r` / `o` | `reset()` / `forget()` |
 //! | `c` choices, options | `consent.set` |
 //! | `g` / `q` tcdata / `m` entry | GPC / TCF / Consent Mode |
@@ -71,6 +72,8 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
         b'T' => call(Kind::Track, false, body),
         b'V' => call(Kind::Page, false, body),
         b'I' => call(Kind::Identify, false, body),
+        b'U' => call(Kind::Group, false, body),
+        b'A' => call(Kind::Alias, false, body),
         b'r' => Input::Reset,
         b'o' => Input::Forget,
         b'c' => Input::Consent(next(), next()),
@@ -116,8 +119,9 @@ fn call(kind: Kind, fast: bool, body: &str) -> Input<'_> {
 
 /// Starts the engine from the edge's first crossing: `n` now, the first
 /// page (`p`), then `S` config, locale, user agent, screen width, height,
-/// seed, and the stored anonymous id, user id, traits, consent record and
-/// signal log (each a JSON literal, or empty when absent).
+/// seed, and the stored anonymous id, user id, traits, consent record,
+/// signal log, group id and group traits (each a JSON literal, or empty
+/// when absent).
 pub fn start(text: &str) -> Result<Tracker, String> {
     let mut now = 0.0;
     let mut page = Page::default();
@@ -136,7 +140,7 @@ pub fn start(text: &str) -> Result<Tracker, String> {
     }
     let f: Vec<&str> = fields(init, US as u8).collect();
     let at = |i: usize| f.get(i).copied().unwrap_or("");
-    let stored: Vec<Option<String>> = (6..11).map(|i| json::string(at(i))).collect();
+    let stored: Vec<Option<String>> = (6..13).map(|i| json::string(at(i))).collect();
     let env = Env { locale: at(1).into(), user_agent: at(2).into(), screen: (int(at(3)), int(at(4))), timezone: String::new() };
     Tracker::start(Start {
         config: at(0),
@@ -148,6 +152,8 @@ pub fn start(text: &str) -> Result<Tracker, String> {
             traits: stored[2].as_deref(),
             consent: stored[3].as_deref(),
             signals: stored[4].as_deref(),
+            group_id: stored[5].as_deref(),
+            group_traits: stored[6].as_deref(),
         },
         seed: at(5),
         now,
@@ -215,6 +221,8 @@ mod tests {
         assert_eq!(read("n1795363980123"), Some(Err(1_795_363_980_123.0)));
         assert!(matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"]));
         assert!(matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast));
+        assert!(matches!(read("U1\u{1f}5\u{1f}1\u{1f}\"acme\"\u{1f}{}\u{1f}!v"), Some(Ok(Input::Call { call, .. })) if call.kind == Kind::Group && call.args[0] == "\"acme\""));
+        assert!(matches!(read("A1\u{1f}5\u{1f}0\u{1f}\"new\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: false, call, .. })) if call.kind == Kind::Alias && call.args[0] == "\"new\""));
         assert_eq!(read("a7\u{1f}503\u{1f}3"), Some(Ok(Input::Answer(7, 503, "3"))));
         assert_eq!(read("s2\u{1f}r1\u{1f}x\u{1d}r2"), Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
         assert_eq!(read("q{\"gdprApplies\":false}"), Some(Ok(Input::Tcf("{\"gdprApplies\":false}"))));

@@ -1,5 +1,6 @@
-//! Who the visitor is: the anonymous id (made once and kept), and the user
-//! id and traits that `identify` sets. Kept in memory; written to storage
+//! Who the visitor is: the anonymous id (made once and kept), the user
+//! id and traits that `identify` sets, and the group (account, company)
+//! and its traits that `group` sets. Kept in memory; written to storage
 //! only when analytics storage is allowed.
 
 use crate::prelude::*;
@@ -16,8 +17,13 @@ pub const ANONYMOUS_ID_KEY: &str = "kizuna:anonymousId";
 pub const USER_ID_KEY: &str = "kizuna:userId";
 /// Storage key of the user's traits (a JSON object).
 pub const TRAITS_KEY: &str = "kizuna:traits";
-/// Every key the identity writes (all of them analytics data).
-pub const KEYS: [&str; 3] = [ANONYMOUS_ID_KEY, USER_ID_KEY, TRAITS_KEY];
+/// Storage key of the group id (as given, like the user id).
+pub const GROUP_ID_KEY: &str = "kizuna:groupId";
+/// Storage key of the group's traits (a JSON object).
+pub const GROUP_TRAITS_KEY: &str = "kizuna:groupTraits";
+/// Every key the identity writes (all of them analytics data: `forget()`
+/// and a withdrawal of analytics delete them).
+pub const KEYS: [&str; 5] = [ANONYMOUS_ID_KEY, USER_ID_KEY, TRAITS_KEY, GROUP_ID_KEY, GROUP_TRAITS_KEY];
 
 /// The visitor's identity.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +37,17 @@ pub struct Identity {
     /// Traits from `identify` (a JSON object), merged across calls for the
     /// same user.
     pub traits: String,
+    /// Set by `group`, cleared by `reset`.
+    pub group_id: Option<String>,
+    /// Traits from `group` (a JSON object), merged across calls for the
+    /// same group.
+    pub group_traits: String,
+}
+
+/// Stored traits are spliced into events as they are: only well-formed
+/// JSON objects (with no number a collector reading doubles refuses).
+fn stored_traits(traits: Option<&str>) -> String {
+    traits.filter(|t| json::kind(t) == json::Kind::Object && json::valid(t) && finite(t)).unwrap_or("{}").into()
 }
 
 impl Identity {
@@ -40,12 +57,19 @@ impl Identity {
             anonymous_id: anonymous_id.filter(|id| is_plausible_id(id)).map_or_else(|| rng.uuid(), String::from),
             user_id: None,
             user_literal: String::new(),
-            // Spliced into events as it is: only well-formed JSON objects
-            // (with no number a collector reading doubles refuses).
-            traits: traits.filter(|t| json::kind(t) == json::Kind::Object && json::valid(t) && finite(t)).unwrap_or("{}").into(),
+            traits: stored_traits(traits),
+            group_id: None,
+            group_traits: "{}".into(),
         };
         id.set_user(user_id.filter(|u| is_user_id(u)).map(String::from));
         id
+    }
+
+    /// The stored group: its traits only with a valid id (storage is
+    /// untrusted: anything may be there).
+    pub fn load_group(&mut self, id: Option<&str>, traits: Option<&str>) {
+        self.group_id = id.filter(|g| is_user_id(g)).map(String::from);
+        self.group_traits = stored_traits(traits.filter(|_| self.group_id.is_some()));
     }
 
     fn set_user(&mut self, user: Option<String>) {
@@ -54,9 +78,15 @@ impl Identity {
     }
 
     /// What storage should hold: `(key, value)`, `None` to remove.
-    pub fn stored(&self) -> [(&'static str, Option<String>); 3] {
-        let traits = (json::members(&self.traits).next().is_some()).then(|| self.traits.clone());
-        [(ANONYMOUS_ID_KEY, Some(self.anonymous_id.clone())), (USER_ID_KEY, self.user_id.clone()), (TRAITS_KEY, traits)]
+    pub fn stored(&self) -> [(&'static str, Option<String>); 5] {
+        let some = |t: &String| (json::members(t).next().is_some()).then(|| t.clone());
+        [
+            (ANONYMOUS_ID_KEY, Some(self.anonymous_id.clone())),
+            (USER_ID_KEY, self.user_id.clone()),
+            (TRAITS_KEY, some(&self.traits)),
+            (GROUP_ID_KEY, self.group_id.clone()),
+            (GROUP_TRAITS_KEY, some(&self.group_traits)),
+        ]
     }
 
     /// Applies an `identify`: a new user id replaces the traits, the same
@@ -68,20 +98,37 @@ impl Identity {
                 self.set_user(Some(id));
             }
         }
-        let mut merged = String::with_capacity(self.traits.len() + traits.len());
-        super::encode::segment::merge(&mut merged, &self.traits, traits);
-        self.traits = merged;
+        self.traits = merged(&self.traits, traits);
     }
 
-    /// Forgets the user and starts a new anonymous visitor.
+    /// Applies a `group`, as `identify` does the user: a new group id
+    /// replaces the group's traits, the same (or no) id merges them.
+    pub fn group(&mut self, group_id: Option<String>, traits: &str) {
+        if group_id.is_some() && group_id != self.group_id {
+            self.group_traits = "{}".into();
+            self.group_id = group_id;
+        }
+        self.group_traits = merged(&self.group_traits, traits);
+    }
+
+    /// Forgets the user and the group and starts a new anonymous visitor.
     pub fn reset(&mut self, rng: &mut Rng) {
         self.set_user(None);
         self.traits = "{}".into();
+        self.group_id = None;
+        self.group_traits = "{}".into();
         self.anonymous_id = rng.uuid();
     }
 }
 
-/// User ids come from the site: any non-blank string up to 255 characters.
+fn merged(base: &str, traits: &str) -> String {
+    let mut out = String::with_capacity(base.len() + traits.len());
+    super::encode::segment::merge(&mut out, base, traits);
+    out
+}
+
+/// User (and group) ids come from the site: any non-blank string up to
+/// 255 characters.
 pub fn is_user_id(id: &str) -> bool {
     !id.trim_ascii().is_empty() && char_count(id) <= MAX_NAME_CHARS
 }
@@ -108,6 +155,37 @@ mod tests {
         assert_eq!((id.user_id.as_deref(), id.traits.as_str()), (None, "{}"));
         assert_eq!(id.stored()[1], (USER_ID_KEY, None));
         assert_eq!(id.stored()[2], (TRAITS_KEY, None));
+    }
+
+    #[test]
+    fn the_group_is_kept_like_the_user_and_read_from_storage_with_care() {
+        let mut rng = Rng::new(1, 2);
+        let mut id = Identity::load(Some("a-1"), None, None, &mut rng);
+        id.load_group(Some("acme"), Some(r#"{"plan":"team"}"#));
+        assert_eq!((id.group_id.as_deref(), id.group_traits.as_str()), (Some("acme"), r#"{"plan":"team"}"#));
+        id.group(None, r#"{"seats":5}"#);
+        assert_eq!(id.group_traits, r#"{"plan":"team","seats":5}"#, "no id: merged into the kept group");
+        id.group(Some("acme".into()), r#"{"plan":"pro"}"#);
+        assert_eq!(id.group_traits, r#"{"plan":"pro","seats":5}"#, "the same group merges");
+        id.group(Some("initech".into()), r#"{"a":1}"#);
+        assert_eq!((id.group_id.as_deref(), id.group_traits.as_str()), (Some("initech"), r#"{"a":1}"#), "a new group starts fresh traits");
+        assert_eq!(id.stored()[3], (GROUP_ID_KEY, Some("initech".into())));
+        assert_eq!(id.stored()[4], (GROUP_TRAITS_KEY, Some(r#"{"a":1}"#.into())));
+        id.reset(&mut rng);
+        assert_eq!((id.group_id.as_deref(), id.group_traits.as_str()), (None, "{}"));
+        assert_eq!((id.stored()[3].1.as_deref(), id.stored()[4].1.as_deref()), (None, None));
+        // Damaged storage: a blank or over-long id is no group, and its
+        // traits go with it; traits that are not a clean object are none.
+        for (g, t) in [("  ", r#"{"a":1}"#), (&*"x".repeat(256), r#"{"a":1}"#)] {
+            id.load_group(Some(g), Some(t));
+            assert_eq!((id.group_id.as_deref(), id.group_traits.as_str()), (None, "{}"), "{g:?}");
+        }
+        for t in ["[1]", "{\"a\":", r#"{"n":1e309}"#, "nonsense"] {
+            id.load_group(Some("acme"), Some(t));
+            assert_eq!((id.group_id.as_deref(), id.group_traits.as_str()), (Some("acme"), "{}"), "{t}");
+        }
+        id.load_group(None, Some(r#"{"a":1}"#));
+        assert_eq!((id.group_id.as_deref(), id.group_traits.as_str()), (None, "{}"), "traits without a group are none");
     }
 
     #[test]

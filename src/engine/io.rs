@@ -41,8 +41,8 @@ pub enum Input<'a> {
         /// New calls are made on it from now on.
         current: bool,
     },
-    /// A call, made at `time` on page `page`; `sync`: the edge waits for
-    /// its `Y` answer.
+    /// A call (`track`, `page`, `identify`, `group`, `alias`), made at
+    /// `time` on page `page`; `sync`: the edge waits for its `Y` answer.
     Call {
         /// The call.
         call: Call<'a>,

@@ -1,12 +1,13 @@
 //! The identity: `kizuna:anonymousId`, `kizuna:userId` (as given, not a
-//! JSON literal) and `kizuna:traits` (a JSON object), read at start. Beyond
+//! JSON literal), `kizuna:traits` (a JSON object), `kizuna:groupId` (as
+//! given) and `kizuna:groupTraits` (a JSON object), read at start. Beyond
 //! the page's oracles: every event carries the ids the engine holds, the
-//! identify event's traits are the stored ones merged, and a damaged
-//! anonymous id is replaced, not sent.
+//! identify and group events' traits are the stored ones merged, and a
+//! damaged anonymous id is replaced, not sent.
 
 use std::collections::BTreeMap;
 
-use kizuna::engine::identity::{ANONYMOUS_ID_KEY, KEYS, TRAITS_KEY, USER_ID_KEY};
+use kizuna::engine::identity::{ANONYMOUS_ID_KEY, GROUP_ID_KEY, KEYS, TRAITS_KEY, USER_ID_KEY};
 use kizuna::engine::pipeline::event::Kind;
 use serde_json::Value as J;
 
@@ -15,11 +16,13 @@ use crate::mutate::{mutate, truncations};
 use crate::oracle::{self, Given};
 use crate::sim::{open, Sim};
 
-/// What a page that identified its visitor left: the three keys.
+/// What a page that identified its visitor and their group left: the
+/// five keys.
 fn left_behind() -> BTreeMap<String, String> {
     let mut a = Sim::new(&open());
     assert!(a.call(Kind::Identify, "\"user \\\"é\\\" \\u001f 7\"", r#"{"plan":"pro","n":[1,2.5e-3],"o":{"é":"\u001e\"\\"}}"#, "!v"));
     assert!(a.call(Kind::Identify, r#"{"seats":3}"#, "!v", "!v"));
+    assert!(a.call(Kind::Group, "\"acme \\\"é\\\" \\u001f\"", r#"{"plan":"team","n":[1e-3],"o":{"é":"\u001e"}}"#, "!v"));
     KEYS.iter().map(|k| (k.to_string(), a.store[*k].clone())).collect()
 }
 
@@ -38,7 +41,8 @@ pub fn check(what: &str, store: &BTreeMap<String, String>) -> oracle::Ran {
     ran
 }
 
-/// A corpus entry: the three values, one a line (`-` for none).
+/// A corpus entry: the values, one a line in the order of `KEYS` (`-` for
+/// none; the group keys may be left out).
 pub fn check_kept(value: &str) {
     let store = KEYS.iter().zip(value.split('\n')).filter(|(_, v)| *v != "-").map(|(k, v)| (k.to_string(), v.to_string())).collect();
     check("kept identity", &store);
@@ -57,6 +61,10 @@ fn a_valid_identity_round_trips() {
     let mut want = traits.as_object().unwrap().clone();
     want.insert("fuzz".into(), 1.into());
     assert_eq!(identify["traits"], J::Object(want), "the stored traits, merged");
+    assert_eq!(ran.sim.t.identity().group_id.as_deref(), Some(stored[GROUP_ID_KEY].as_str()));
+    let group = ran.events.iter().find(|e| e["type"] == "group").expect("the group event");
+    assert_eq!(group["groupId"], "acme \"é\" \u{1f}");
+    assert_eq!(group["traits"], serde_json::json!({"plan": "team", "n": [1e-3], "o": {"é": "\u{1e}"}, "fuzz": 1}), "the stored group traits, merged");
 }
 
 #[test]

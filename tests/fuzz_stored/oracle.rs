@@ -48,8 +48,9 @@ pub struct Given {
     /// Another tab's consent record (`Input::ConsentRecord`, as the edge
     /// passes it: a JSON literal).
     pub consent_record: Option<String>,
-    /// `identify({fuzz: 1})` after the page's own events (the traits
-    /// merge with the stored ones); its event must arrive too.
+    /// `identify({fuzz: 1})` and `group({fuzz: 1})` after the page's own
+    /// events (the traits merge with the stored ones); their events must
+    /// arrive too (the group's when a group was kept).
     pub identify: bool,
     /// Fast-path `track` calls after them (`(name literal, properties)`,
     /// as the personalization edge injects its exposure events); they
@@ -101,8 +102,9 @@ fn floor(s: &str, mut i: usize) -> usize {
 
 /// Whether `e` has the Segment shape: `type`, `messageId`, `anonymousId`,
 /// an ISO 8601 `timestamp`, a `context` object (its `session`, when there
-/// is one, an object), `properties` or (identify) `traits` an object,
-/// `event` (track) and `userId` strings. `Err` says what is wrong.
+/// is one, an object), `properties` or (identify, group) `traits` an
+/// object, `event` (track), `groupId` (group), `previousId` (alias) and
+/// `userId` strings. `Err` says what is wrong.
 pub fn segment_shape(e: &J) -> Result<(), String> {
     let s = |k: &str| e[k].as_str().filter(|v| !v.is_empty()).ok_or_else(|| format!("{k} is not a non-empty string: {e:.300}"));
     let kind = s("type")?;
@@ -123,9 +125,18 @@ pub fn segment_shape(e: &J) -> Result<(), String> {
         }
         "page" => "properties",
         "identify" => "traits",
+        "group" => {
+            s("groupId")?;
+            "traits"
+        }
+        "alias" => {
+            s("userId")?;
+            s("previousId")?;
+            ""
+        }
         other => return Err(format!("type {other:?}")),
     };
-    if !e[body].is_object() {
+    if !body.is_empty() && !e[body].is_object() {
         return Err(format!("{body} is not an object: {e:.300}"));
     }
     if !(e.get("userId").is_none() || e["userId"].is_string()) {
@@ -168,6 +179,12 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     if given.identify && !identified && !sim.lines(Level::Error).last().is_some_and(|l| l.contains("over the limit")) {
         return Err(format!("identify was refused: {:?}", sim.logs.last()));
     }
+    // The same for the stored group (refused, and said, when none is kept).
+    let grouped = given.identify && sim.call(Kind::Group, "{\"fuzz\":1}", "!v", "!v");
+    let group = sim.t.identity().group_id.clone();
+    if given.identify && !grouped && !sim.lines(Level::Error).last().is_some_and(|l| l.contains("over the limit") || (group.is_none() && l.contains("group id is missing"))) {
+        return Err(format!("group was refused: {:?}", sim.logs.last()));
+    }
     sim.advance(1_000.0);
     let mut events = Vec::new();
     for _ in 0..10_000 {
@@ -201,6 +218,10 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     let arrived = events.iter().filter(|e| e["type"] == "identify" && e["traits"]["fuzz"] == 1).count();
     if arrived != usize::from(identified && analytics) {
         return Err(format!("{arrived} identify events, analytics {analytics}"));
+    }
+    let arrived: Vec<&J> = events.iter().filter(|e| e["type"] == "group" && e["traits"]["fuzz"] == 1).collect();
+    if arrived.len() != usize::from(grouped && analytics) || arrived.iter().any(|e| e["groupId"].as_str() != group.as_deref()) {
+        return Err(format!("{} group events (kept group {group:?}), analytics {analytics}", arrived.len()));
     }
     let took = started.elapsed();
     if took > SLOW {

@@ -98,6 +98,8 @@ impl Sim {
                 traits: get("kizuna:traits"),
                 consent: get("kizuna:consent"),
                 signals: get("kizuna:signals"),
+                group_id: get("kizuna:groupId"),
+                group_traits: get("kizuna:groupTraits"),
             },
             seed: "0123456789abcdef0123456789abcdef",
             now: T0,

@@ -1,5 +1,6 @@
-//! Segment's batch format. Event: `{type, event|name, properties|traits,
-//! anonymousId, userId?, messageId, timestamp, context}`; batch:
+//! Segment's batch format. Event: `{type, event|name|groupId|previousId,
+//! properties|traits, anonymousId, userId?, messageId, timestamp,
+//! context}` (an alias has neither properties nor traits); batch:
 //! `{"batch":[…],"sentAt":…,"writeKey"?}`.
 //!
 //! Events are written from their queued record and their page's context,
@@ -13,6 +14,12 @@ use crate::engine::pipeline::event::{Kind, Parts};
 use crate::engine::text::json::{self, literal_len, write_string};
 use crate::engine::text::time::write_iso8601;
 
+/// The member the record's name is written as, by kind: track's event
+/// name, page's name, group's id, alias's previous id.
+const NAME_KEY: [&str; 5] = [",\"event\":", ",\"name\":", ",\"name\":", ",\"groupId\":", ",\"previousId\":"];
+/// The member its properties are written as (an alias has none).
+const BODY_KEY: [&str; 5] = [",\"properties\":", ",\"properties\":", ",\"traits\":", ",\"traits\":", ""];
+
 /// Appends the event of `p`. `fields` is its page's `{path, referrer,
 /// search, title, url}` object (what a page event's properties start
 /// from) and `context` the open `context` object of its page (without the
@@ -23,13 +30,13 @@ pub fn write_event(out: &mut String, p: &Parts, fields: &str, context: &str) {
     out.push_str(p.kind.name());
     out.push('"');
     if !p.name.is_empty() {
-        out.push_str(if p.kind == Kind::Track { ",\"event\":" } else { ",\"name\":" });
+        out.push_str(NAME_KEY[p.kind as usize]);
         out.push_str(p.name);
     }
-    out.push_str(if p.kind == Kind::Identify { ",\"traits\":" } else { ",\"properties\":" });
+    out.push_str(BODY_KEY[p.kind as usize]);
     if p.kind == Kind::Page {
         merge(out, fields, p.props);
-    } else {
+    } else if p.kind != Kind::Alias {
         out.push_str(p.props);
     }
     out.push_str(",\"anonymousId\":");
@@ -87,13 +94,15 @@ pub fn merge(out: &mut String, base: &str, overlay: &str) {
 /// The exact size of [`write_event`]'s output for an event that is not a
 /// page view, with a context of `context_len` bytes.
 pub fn event_size(p: &Parts, context_len: usize) -> usize {
-    let name = if p.name.is_empty() { 0 } else { p.name.len() + if p.kind == Kind::Track { 9 } else { 8 } };
+    let k = p.kind as usize;
+    let name = if p.name.is_empty() { 0 } else { p.name.len() + NAME_KEY[k].len() };
+    let body = if p.kind == Kind::Alias { 0 } else { BODY_KEY[k].len() + p.props.len() };
     let user = if p.user_id.is_empty() { 0 } else { p.user_id.len() + 10 };
     // {"necessary":"granted","analytics":"…","personalization":"…","marketing":"…"}
     let stamp = 74 + p.stamp.0.iter().map(|c| c.name().len()).sum::<usize>();
-    // {"type":"…" + ,"properties": | ,"traits": + ,"anonymousId": + ,"messageId":
+    // {"type":"…" + name + body + ,"anonymousId": + ,"messageId":
     // + ,"timestamp":"…24…" + ,"context": + ,"consent": + }}
-    10 + p.kind.name().len() + name + if p.kind == Kind::Identify { 10 } else { 14 } + p.props.len() + 15 + literal_len(p.anonymous_id) + user + 13
+    10 + p.kind.name().len() + name + body + 15 + literal_len(p.anonymous_id) + user + 13
         + literal_len(p.message_id) + 14 + 24 + 12 + context_len + 11 + stamp + 2
         + if p.session.is_empty() { 0 } else { p.session.len() + 11 }
 }
@@ -150,6 +159,8 @@ mod tests {
             parts(Kind::Track, "\"x\"", "\"user-42\"", "{}"),
             parts(Kind::Identify, "", "\"u\"", "{\"plan\":\"pro\"}"),
             parts(Kind::Identify, "", "", "{}"),
+            parts(Kind::Group, "\"acme\"", "\"u\"", "{\"plan\":\"team\"}"),
+            parts(Kind::Alias, "\"old\"", "\"new\"", "{}"),
         ] {
             let mut out = String::new();
             write_event(&mut out, &p, "{}", ctx);

@@ -24,7 +24,7 @@ pub const VENDOR: &str = "iglu:dev.kizuna/";
 /// The schema name of a Kizuna event: its name in snake case (`Page
 /// Engagement` → `page_engagement`; the three form events share
 /// `form_event`); a site's own events are `custom_event`, the name inside.
-/// `identify` calls are `identify`.
+/// `identify`, `group` and `alias` calls go under their own name.
 pub fn schema_of(kind: Kind, name: &str) -> String {
     // Names as they are queued (JSON strings). The schema is derived, not
     // tabled: the pairs are tests/fixtures/snowplow-events.json.
@@ -46,8 +46,8 @@ pub fn schema_of(kind: Kind, name: &str) -> String {
         "\"Survey Dismissed\"",
         "\"Audience Report\"",
     ];
-    if kind == Kind::Identify {
-        return "identify".into();
+    if !matches!(kind, Kind::Track | Kind::Page) {
+        return kind.name().into();
     }
     if matches!(name, "\"Form Started\"" | "\"Form Submitted\"" | "\"Form Abandoned\"") {
         return "form_event".into();
@@ -113,9 +113,23 @@ pub fn write_event(out: &mut String, p: &Parts, page: &Page, env: &Env, marketin
         ue.push_str(&schema);
         ue.push_str("/jsonschema/1-0-0\",\"data\":");
         match p.kind {
-            Kind::Identify => {
-                ue.push_str("{\"traits\":");
+            // The user id is the payload's `uid` (alias: the new one).
+            Kind::Identify | Kind::Group => {
+                ue.push('{');
+                if p.kind == Kind::Group {
+                    ue.push_str("\"groupId\":");
+                    ue.push_str(p.name);
+                    ue.push(',');
+                }
+                ue.push_str("\"traits\":");
                 ue.push_str(p.props);
+                ue.push('}');
+            }
+            Kind::Alias => {
+                ue.push_str("{\"userId\":");
+                ue.push_str(p.user_id);
+                ue.push_str(",\"previousId\":");
+                ue.push_str(p.name);
                 ue.push('}');
             }
             _ if schema == "custom_event" || schema == "form_event" => {
@@ -237,6 +251,18 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
         assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/scroll_depth/jsonschema/1-0-0", "data": {"depth": 50}}));
+        out.clear();
+        write_event(&mut out, &parts(Kind::Group, "\"acme\"", "\"u-1\"", "{\"plan\":\"team\"}"), &page(), &env(), true, 0.0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
+        assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/group/jsonschema/1-0-0", "data": {"groupId": "acme", "traits": {"plan": "team"}}}));
+        assert_eq!(v["uid"], "u-1");
+        out.clear();
+        write_event(&mut out, &parts(Kind::Alias, "\"old\"", "\"new\"", "{}"), &page(), &env(), true, 0.0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
+        assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/alias/jsonschema/1-0-0", "data": {"userId": "new", "previousId": "old"}}));
+        assert_eq!(v["uid"], "new");
         out.clear();
         let decision = "{\"slot\":\"hero\",\"variant\":\"shoes\",\"holdout\":false,\"reason\":\"thompson\",\"propensity\":0.750000}";
         write_event(&mut out, &parts(Kind::Track, "\"Slot Viewed\"", "", decision), &page(), &env(), true, 0.0);

@@ -1,4 +1,5 @@
-//! Stage 1: a call as the site made it (`track`, `page`, `identify`),
+//! Stage 1: a call as the site made it (`track`, `page`, `identify`,
+//! `group`, `alias`),
 //! checked and cleaned. Every decision about what is allowed, and every
 //! message about it, is made here, so host tests cover each bad input
 //! without a browser.
@@ -18,7 +19,7 @@ use crate::engine::text::rng::is_plausible_id;
 use crate::engine::text::url::char_count;
 use crate::engine::text::{cat, chars_prefix, join};
 
-/// Longest accepted event or page name, and user id.
+/// Longest accepted event or page name, and user or group id.
 pub const MAX_NAME_CHARS: usize = 255;
 
 /// A call as the edge passed it.
@@ -40,7 +41,7 @@ pub struct Checked {
     pub kind: Kind,
     /// The name as a JSON literal (empty when none).
     pub name: String,
-    /// The user id `identify` sets (decoded), if any.
+    /// The user id `identify` sets, or `alias` sends (decoded), if any.
     pub user_id: Option<String>,
     /// Properties or traits, clean JSON.
     pub props: String,
@@ -53,21 +54,37 @@ pub struct Checked {
 }
 
 /// Checks a call. `Err` is the message of a call that records nothing.
+///
+/// `group` leaves the group id in `name` (a JSON string, empty when not
+/// given: the tracker uses the kept one); `alias` its user id in
+/// `user_id` and the previous id in `name` (empty when not given: the
+/// tracker uses the current user id, else the anonymous id).
 pub fn check(call: &Call) -> Result<Checked, String> {
     let [a, b, c] = call.args;
+    let kind = call.kind;
+    // Calls about ids never quote them in messages (user ids are personal).
+    let named = matches!(kind, Kind::Track | Kind::Page);
     // The edge stops describing past what an event may hold.
     if !call.fast && json::kind(a) == J::Marker(b'l') {
-        return Err(dropped(&label(call.kind.name(), None), if call.kind == Kind::Identify { "the user id is longer than 255 characters" } else { "the name is longer than 255 characters" }));
+        return Err(dropped(
+            &label(kind.name(), None),
+            match kind {
+                Kind::Identify | Kind::Alias => "the user id is longer than 255 characters",
+                Kind::Group => "the group id is longer than 255 characters",
+                _ => "the name is longer than 255 characters",
+            },
+        ));
     }
     if !call.fast && json::kind(b) == J::Marker(b'l') {
-        let name = if json::kind(a) == J::String { json::string(a) } else { None };
-        return Err(dropped(&label(call.kind.name(), name.as_deref()), "the properties are too large: the event would be over the limit of its size"));
+        let name = if named && json::kind(a) == J::String { json::string(a) } else { None };
+        let why = if kind == Kind::Alias { "the previous id is longer than 255 characters" } else { "the properties are too large: the event would be over the limit of its size" };
+        return Err(dropped(&label(kind.name(), name.as_deref()), why));
     }
     if call.fast {
-        return Ok(Checked { kind: call.kind, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
+        return Ok(Checked { kind, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
     }
     let mut problems = Vec::new();
-    let (name, user_id, props, options, label) = match call.kind {
+    let (name, user_id, props, options, label) = match kind {
         Kind::Track => {
             let name = json::string(a);
             let label = label("track", name.as_deref());
@@ -99,42 +116,65 @@ pub fn check(call: &Call) -> Result<Checked, String> {
             let name = name.map(|_| json::first(a).to_string()).unwrap_or_default();
             (name, None, clean_props(props, &mut problems), options, label)
         }
-        Kind::Identify => {
-            let (user, traits, options) = match json::kind(a) {
-                J::String => (json::string(a), b, c),
-                J::Number => {
-                    let n = json::number(a).unwrap_or(f64::NAN);
-                    if !(n.is_finite() && floor(n) == n && n.abs() < 9.0e15) {
-                        return Err(dropped("identify()", "the user id must be a string, got a number that is not a whole number"));
-                    }
-                    let mut s = String::new();
-                    write_i64(&mut s, n as i64);
-                    (Some(s), b, c)
-                }
-                J::Null | J::Marker(b'v') => (None, b, c),
-                J::Object => (None, a, b),
-                _ => return Err(dropped("identify()", &cat(&["the user id must be a string, got ", &json::type_name(a)]))),
-            };
-            if user.as_deref().is_some_and(|u| is_blank(u) || char_count(u) > MAX_NAME_CHARS) {
-                return Err(dropped("identify()", "the user id must be a non-empty string of at most 255 characters"));
-            }
+        Kind::Identify | Kind::Group => {
+            let label = label(kind.name(), None);
+            let what = if kind == Kind::Group { "group id" } else { "user id" };
+            // `identify(traits, options)`, `group(traits, options)`.
+            let (id, traits, options) = if json::kind(a) == J::Object { (None, a, b) } else { (id_of(a, &label, what)?, b, c) };
             let props = match clean_object(traits, "traits", &mut problems) {
                 Ok(p) => p,
-                Err(t) => return Err(dropped("identify()", &cat(&["traits must be a plain object, got ", &t]))),
+                Err(t) => return Err(dropped(&label, &cat(&["traits must be a plain object, got ", &t]))),
             };
-            (String::new(), user, props, options, String::from("identify()"))
+            if kind == Kind::Group {
+                (id.as_deref().map(json::quoted).unwrap_or_default(), None, props, options, label)
+            } else {
+                (String::new(), id, props, options, label)
+            }
+        }
+        Kind::Alias => {
+            let label = String::from("alias()");
+            let Some(user) = id_of(a, &label, "user id")? else {
+                return Err(dropped(&label, "the user id is missing"));
+            };
+            // `alias(userId, options)`.
+            let (previous, options) = if json::kind(b) == J::Object { (None, b) } else { (id_of(b, &label, "previous id")?, c) };
+            (previous.as_deref().map(json::quoted).unwrap_or_default(), Some(user), String::from("{}"), options, label)
         }
     };
     let (message_id, category) = read_options(options, &mut problems);
     let warning = (!problems.is_empty()).then(|| cat(&[&label, ": ", &join(&problems, ", "), "; those values were left out and the event was sent"]));
-    Ok(Checked { kind: call.kind, name, user_id, props, message_id, category, warning })
+    Ok(Checked { kind, name, user_id, props, message_id, category, warning })
+}
+
+/// A user or group id argument: a string, or a whole number written as
+/// one; `None` when it is not given (`undefined`, `null`). `Err` is the
+/// message of the call (`label`), naming the id as `what`.
+fn id_of(v: &str, label: &str, what: &str) -> Result<Option<String>, String> {
+    let id = match json::kind(v) {
+        J::String => json::string(v),
+        J::Number => {
+            let n = json::number(v).unwrap_or(f64::NAN);
+            if !(n.is_finite() && floor(n) == n && n.abs() < 9.0e15) {
+                return Err(dropped(label, &cat(&["the ", what, " must be a string, got a number that is not a whole number"])));
+            }
+            let mut s = String::new();
+            write_i64(&mut s, n as i64);
+            Some(s)
+        }
+        J::Null | J::Marker(b'v') => None,
+        _ => return Err(dropped(label, &cat(&["the ", what, " must be a string, got ", &json::type_name(v)]))),
+    };
+    if id.as_deref().is_some_and(|u| is_blank(u) || char_count(u) > MAX_NAME_CHARS) {
+        return Err(dropped(label, &cat(&["the ", what, " must be a non-empty string of at most 255 characters"])));
+    }
+    Ok(id)
 }
 
 impl Checked {
-    /// How messages name the call: `track('Signed Up')`.
+    /// How messages name the call: `track('Signed Up')`, `group()`.
     pub fn label(&self) -> String {
-        let name = json::string(&self.name);
-        label(if self.kind == Kind::Identify { "identify" } else { self.kind.name() }, name.as_deref())
+        let name = json::string(&self.name).filter(|_| matches!(self.kind, Kind::Track | Kind::Page));
+        label(self.kind.name(), name.as_deref())
     }
 }
 
@@ -374,5 +414,76 @@ properties.get is unreadable (reading it threw); those values were left out and 
         assert!(slow(Kind::Identify, "true", "!v", "!v").unwrap_err().contains("the user id must be a string, got a boolean"));
         assert!(slow(Kind::Identify, "\"\"", "!v", "!v").unwrap_err().contains("non-empty string of at most 255"));
         assert!(slow(Kind::Identify, "\"u\"", "[1]", "!v").unwrap_err().contains("traits must be a plain object, got an array"));
+    }
+
+    #[test]
+    fn group_takes_an_id_like_identify_and_traits() {
+        let c = slow(Kind::Group, "\"acme\"", r#"{"plan":"team","f":!f}"#, r#"{"messageId":"g-1"}"#).unwrap();
+        assert_eq!((c.name.as_str(), c.user_id.as_deref(), c.props.as_str(), c.message_id.as_deref()), ("\"acme\"", None, r#"{"plan":"team"}"#, Some("g-1")));
+        assert_eq!(c.label(), "group()");
+        assert_eq!(c.warning.as_deref(), Some("group(): traits.f is a function; those values were left out and the event was sent"));
+        assert_eq!(slow(Kind::Group, "42", "!v", "!v").unwrap().name, "\"42\"");
+        // The id written as JSON, whatever escapes the edge chose.
+        assert_eq!(slow(Kind::Group, "\"\\u0061cme\"", "!v", "!v").unwrap().name, "\"acme\"");
+        let c = slow(Kind::Group, r#"{"seats":5}"#, r#"{"category":"marketing"}"#, "!v").unwrap();
+        assert_eq!((c.name.as_str(), c.props.as_str(), c.category), ("", r#"{"seats":5}"#, Category::Marketing), "traits only: the kept group");
+        assert_eq!(slow(Kind::Group, "!v", "!v", "!v").unwrap().name, "");
+        assert!(slow(Kind::Group, &json::quoted(&"é".repeat(255)), "!v", "!v").is_ok());
+    }
+
+    #[test]
+    fn group_bad_input_drops_the_call() {
+        for (a, b, why) in [
+            ("true", "!v", "group(): the group id must be a string, got a boolean; event dropped"),
+            ("[1]", "!v", "group(): the group id must be a string, got an array; event dropped"),
+            ("!f", "!v", "group(): the group id must be a string, got a function; event dropped"),
+            ("1.5", "!v", "group(): the group id must be a string, got a number that is not a whole number; event dropped"),
+            ("\"\"", "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
+            ("\" \"", "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
+            (&json::quoted(&"é".repeat(256)), "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
+            ("!l", "!v", "group(): the group id is longer than 255 characters; event dropped"),
+            ("\"acme\"", "[1]", "group(): traits must be a plain object, got an array; event dropped"),
+            ("\"acme\"", "\"t\"", "group(): traits must be a plain object, got a string; event dropped"),
+            ("\"acme\"", "!o\"Map\"", "group(): traits must be a plain object, got Map; event dropped"),
+            ("\"acme\"", "!l", "group(): the properties are too large: the event would be over the limit of its size; event dropped"),
+        ] {
+            assert_eq!(slow(Kind::Group, a, b, "!v").unwrap_err(), why, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn alias_takes_the_new_user_id_and_a_previous_id() {
+        let c = slow(Kind::Alias, "\"new\"", "\"old\"", r#"{"messageId":"a-1"}"#).unwrap();
+        assert_eq!((c.user_id.as_deref(), c.name.as_str(), c.props.as_str(), c.message_id.as_deref()), (Some("new"), "\"old\"", "{}", Some("a-1")));
+        assert_eq!(c.label(), "alias()");
+        let c = slow(Kind::Alias, "7", "!v", "!v").unwrap();
+        assert_eq!((c.user_id.as_deref(), c.name.as_str()), (Some("7"), ""), "no previous id: the tracker's default");
+        let c = slow(Kind::Alias, "\"new\"", "null", r#"{"category":"necessary"}"#).unwrap();
+        assert_eq!((c.name.as_str(), c.category), ("", Category::Necessary));
+        let c = slow(Kind::Alias, "\"new\"", r#"{"messageId":"a-2"}"#, "!v").unwrap();
+        assert_eq!((c.name.as_str(), c.message_id.as_deref()), ("", Some("a-2")), "alias(userId, options)");
+        let c = slow(Kind::Alias, "\"new\"", "\"old\"", r#"{"colour":1}"#).unwrap();
+        assert_eq!(c.warning.as_deref(), Some("alias(): options.colour is not a known option; those values were left out and the event was sent"));
+    }
+
+    #[test]
+    fn alias_bad_input_drops_the_call() {
+        for (a, b, why) in [
+            ("!v", "!v", "alias(): the user id is missing; event dropped"),
+            ("null", "\"old\"", "alias(): the user id is missing; event dropped"),
+            ("{}", "!v", "alias(): the user id must be a string, got an object; event dropped"),
+            ("true", "!v", "alias(): the user id must be a string, got a boolean; event dropped"),
+            ("1e300", "!v", "alias(): the user id must be a string, got a number that is not a whole number; event dropped"),
+            ("\"\"", "!v", "alias(): the user id must be a non-empty string of at most 255 characters; event dropped"),
+            (&json::quoted(&"x".repeat(256)), "!v", "alias(): the user id must be a non-empty string of at most 255 characters; event dropped"),
+            ("!l", "!v", "alias(): the user id is longer than 255 characters; event dropped"),
+            ("\"new\"", "false", "alias(): the previous id must be a string, got a boolean; event dropped"),
+            ("\"new\"", "[]", "alias(): the previous id must be a string, got an array; event dropped"),
+            ("\"new\"", "\"  \"", "alias(): the previous id must be a non-empty string of at most 255 characters; event dropped"),
+            ("\"new\"", &json::quoted(&"x".repeat(256)), "alias(): the previous id must be a non-empty string of at most 255 characters; event dropped"),
+            ("\"new\"", "!l", "alias(): the previous id is longer than 255 characters; event dropped"),
+        ] {
+            assert_eq!(slow(Kind::Alias, a, b, "!v").unwrap_err(), why, "{a} {b}");
+        }
     }
 }

@@ -9,17 +9,17 @@
 //! | # | field |
 //! |---|---|
 //! | 0 | sequence number |
-//! | 1 | kind: `t` track, `p` page, `i` identify |
+//! | 1 | kind: `t` track, `p` page, `i` identify, `g` group, `a` alias |
 //! | 2 | category code (0 necessary … 3 marketing) |
 //! | 3 | consent stamp, one of `g`/`d`/`u` per choosable category |
 //! | 4 | call time, epoch ms |
 //! | 5 | page id (the context it was made on) |
 //! | 6 | message id |
 //! | 7 | anonymous id |
-//! | 8 | user id as a JSON literal, or empty |
-//! | 9 | name as a JSON literal (event or page name), or empty |
+//! | 8 | user id as a JSON literal, or empty (alias: the new user id) |
+//! | 9 | name as a JSON literal (event or page name; group: the group id; alias: the previous id), or empty |
 //! | 10 | session as a JSON object (`{"id":…,"index":…}`), or empty |
-//! | 11 | properties (or traits) as a JSON object |
+//! | 11 | properties (or traits) as a JSON object (alias: `{}`) |
 //!
 //! No field can hold U+001E or U+001F: ids are printable ASCII and the
 //! rest is JSON, whose strings escape control characters.
@@ -39,22 +39,28 @@ pub enum Kind {
     Page,
     /// `identify(userId?, traits?)`
     Identify,
+    /// `group(groupId?, traits?)`
+    Group,
+    /// `alias(userId, previousId?)`
+    Alias,
 }
 
 impl Kind {
-    /// The wire name (`track`, `page`, `identify`).
+    /// The wire name (`track`, `page`, `identify`, `group`, `alias`).
     pub fn name(self) -> &'static str {
-        ["track", "page", "identify"][self as usize]
+        ["track", "page", "identify", "group", "alias"][self as usize]
     }
 
     fn code(self) -> char {
-        ['t', 'p', 'i'][self as usize]
+        ['t', 'p', 'i', 'g', 'a'][self as usize]
     }
 
     fn from_code(c: &str) -> Kind {
         match c {
             "p" => Kind::Page,
             "i" => Kind::Identify,
+            "g" => Kind::Group,
+            "a" => Kind::Alias,
             _ => Kind::Track,
         }
     }
@@ -168,14 +174,16 @@ impl Event {
         let mut f = crate::engine::text::fields(rec, SEP as u8);
         let head: [&str; 4] = [f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or("")];
         let literal = |s: &str, what: J| kind(s) == what && valid(s);
-        matches!(head[1], "t" | "p" | "i")
+        matches!(head[1], "t" | "p" | "i" | "g" | "a")
             && matches!(head[2], "0" | "1" | "2" | "3")
             && head[3].len() == 3
             && head[3].bytes().all(|c| matches!(c, b'g' | b'd' | b'u'))
             && is_plausible_id(p.message_id)
             && is_plausible_id(p.anonymous_id)
             && (p.user_id.is_empty() || literal(p.user_id, J::String))
-            && (if p.kind == Kind::Track { literal(p.name, J::String) } else { p.name.is_empty() || literal(p.name, J::String) })
+            // Track's name, group's id and alias's previous id are required.
+            && (if matches!(p.kind, Kind::Track | Kind::Group | Kind::Alias) { literal(p.name, J::String) } else { p.name.is_empty() || literal(p.name, J::String) })
+            && (p.kind != Kind::Alias || !p.user_id.is_empty())
             && (p.session.is_empty() || (literal(p.session, J::Object) && finite(p.session)))
             && literal(p.props, J::Object)
             && finite(p.props)
@@ -321,5 +329,33 @@ mod tests {
         }
         assert!(!Event::well_formed(&Event::new(0, &Parts { session: "{\"index\":1e999}", ..p.clone() }, 100, 0.0).rec));
         assert!(finite("{\"a\":[1.7976931348623157e308,1e-400,\"1e999\",null]}"));
+    }
+
+    #[test]
+    fn group_and_alias_records_round_trip_and_are_well_formed() {
+        let p = Parts {
+            kind: Kind::Group,
+            category: Category::Analytics,
+            stamp: Categories([Choice::Granted; 3]),
+            time: 1_795_363_980_123.0,
+            page: 1,
+            message_id: "m-1",
+            anonymous_id: "a-1",
+            user_id: "\"u\"",
+            name: "\"acme\"",
+            session: "",
+            props: "{\"plan\":\"team\"}",
+        };
+        let rec = Event::new(0, &p, 100, 0.0).rec;
+        assert!(rec.contains("\u{1f}g\u{1f}") && Event::well_formed(&rec));
+        assert_eq!(Event::from_record(&rec, 0.0).unwrap().parts(), p);
+        assert!(!Event::well_formed(&Event::new(0, &Parts { name: "", ..p.clone() }, 100, 0.0).rec), "a group needs its id");
+        let a = Parts { kind: Kind::Alias, user_id: "\"new\"", name: "\"old\"", props: "{}", ..p.clone() };
+        let rec = Event::new(0, &a, 100, 0.0).rec;
+        assert!(rec.contains("\u{1f}a\u{1f}") && Event::well_formed(&rec));
+        assert_eq!(Event::from_record(&rec, 0.0).unwrap().parts(), a);
+        assert!(!Event::well_formed(&Event::new(0, &Parts { user_id: "", ..a.clone() }, 100, 0.0).rec), "an alias needs its user id");
+        assert!(!Event::well_formed(&Event::new(0, &Parts { name: "", ..a.clone() }, 100, 0.0).rec), "and its previous id");
+        assert!(!Event::well_formed(&rec.replace("\u{1f}a\u{1f}", "\u{1f}x\u{1f}")), "an unknown kind is damage");
     }
 }

@@ -10,6 +10,7 @@ use crate::engine::identity::KEYS as IDENTITY_KEYS;
 use crate::engine::pipeline::call::{check, Call, Checked};
 use crate::engine::pipeline::event::{Event, Kind, Parts};
 use crate::engine::pipeline::gate::{self, Admit};
+use crate::engine::text::json;
 
 /// Storage keys of the personalization module, deleted with the profile.
 pub const PROFILE_KEYS: [&str; 2] = ["kizuna:profile", "kizuna:signals"];
@@ -22,13 +23,44 @@ impl Tracker {
                 self.o.log("e", &msg);
                 false
             }
-            Ok(c) => {
+            Ok(mut c) => {
                 if let Some(w) = &c.warning {
                     self.o.log("w", w);
                 }
-                if c.kind == Kind::Identify {
-                    self.identity.identify(c.user_id.clone().and_then(|u| self.cfg.privacy.user_id(u)), &c.props);
-                    self.save_identity();
+                match c.kind {
+                    Kind::Identify => {
+                        self.identity.identify(c.user_id.clone().and_then(|u| self.cfg.privacy.user_id(u)), &c.props);
+                        self.save_identity();
+                    }
+                    Kind::Group => {
+                        if c.name.is_empty() {
+                            match &self.identity.group_id {
+                                Some(g) => c.name = json::quoted(g),
+                                None => return self.refuse("group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped", sync),
+                            }
+                        }
+                        self.identity.group(json::string(&c.name), &c.props);
+                        self.save_identity();
+                    }
+                    Kind::Alias => {
+                        // Both ids are user ids: hashed or dropped as
+                        // `privacy.userId` says (the anonymous id and the
+                        // current user id, already done, as they are).
+                        let (anon, current) = (&self.identity.anonymous_id, &self.identity.user_id);
+                        let previous = match json::string(&c.name) {
+                            Some(p) if p != *anon && Some(&p) != current.as_ref() => self.cfg.privacy.user_id(p),
+                            Some(p) => Some(p),
+                            None => Some(current.clone().unwrap_or_else(|| anon.clone())),
+                        };
+                        match (c.user_id.take().and_then(|u| self.cfg.privacy.user_id(u)), previous) {
+                            (Some(u), Some(p)) => {
+                                c.user_id = Some(u);
+                                c.name = json::quoted(&p);
+                            }
+                            _ => return self.refuse("alias(): privacy.userId is 'drop', so no user id leaves the page; event dropped", sync),
+                        }
+                    }
+                    _ => {}
                 }
                 self.observe(&c, time, page);
                 if c.kind == Kind::Page {
@@ -42,6 +74,14 @@ impl Tracker {
         }
     }
 
+    /// A call refused after its check, with its message.
+    fn refuse(&mut self, msg: &str, sync: bool) {
+        self.o.log("e", msg);
+        if sync {
+            self.o.flag("Y", false);
+        }
+    }
+
     /// Makes the event of a checked call, stamped with everything fixed at
     /// call time, and passes it through the gate. Whether it was accepted
     /// (queued, or held for a choice).
@@ -52,7 +92,13 @@ impl Tracker {
             None => self.rng.uuid(),
         };
         let session = self.session_for(time, page);
-        let props = if c.kind == Kind::Identify { &self.identity.traits } else { &c.props };
+        let props = match c.kind {
+            Kind::Identify => &self.identity.traits,
+            Kind::Group => &self.identity.group_traits,
+            _ => &c.props,
+        };
+        // An alias carries the new user id it names, not the current one.
+        let alias_user = if c.kind == Kind::Alias { c.user_id.as_deref().map(json::quoted) } else { None };
         let parts = Parts {
             kind: c.kind,
             category: c.category,
@@ -61,7 +107,7 @@ impl Tracker {
             page,
             message_id: &message_id,
             anonymous_id: &self.identity.anonymous_id,
-            user_id: &self.identity.user_literal,
+            user_id: alias_user.as_deref().unwrap_or(&self.identity.user_literal),
             name: &c.name,
             session: &session,
             props,
@@ -177,7 +223,8 @@ impl Tracker {
         self.release_pages(&gone);
     }
 
-    /// `reset()`: forget the user, start a new anonymous visitor.
+    /// `reset()`: forget the user and the group, start a new anonymous
+    /// visitor.
     pub(super) fn reset(&mut self) {
         self.identity.reset(&mut self.rng);
         self.save_identity();

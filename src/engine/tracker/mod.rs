@@ -9,7 +9,8 @@
 //! API returns. Sequencing (timers, answers, unload, withdrawal while a
 //! batch is in flight) is tested on the host with a fake clock.
 //!
-//! - `calls`: `track`, `page`, `identify`, `reset`, `forget` → events
+//! - `calls`: `track`, `page`, `identify`, `group`, `alias`, `reset`,
+//!   `forget` → events
 //! - `consent`: the consent API and signals, and what a change sets off
 //! - `send`: batches out, answers in, flushes, the unload hand-off
 //! - `persist`: the queue's copy in storage, and taking over others'
@@ -55,6 +56,10 @@ pub struct Stored<'a> {
     pub consent: Option<&'a str>,
     /// `kizuna:signals`
     pub signals: Option<&'a str>,
+    /// `kizuna:groupId`
+    pub group_id: Option<&'a str>,
+    /// `kizuna:groupTraits`
+    pub group_traits: Option<&'a str>,
 }
 
 /// Everything the engine starts from.
@@ -171,7 +176,8 @@ impl Tracker {
         // dropped now (one stored already hashed is 64 hex digits).
         let hashed = |u: &str| u.len() == 64 && u.bytes().all(|b| b.is_ascii_hexdigit());
         let stored_user = s.stored.user_id.and_then(|u| if cfg.privacy.user_id == 1 && hashed(u) { Some(u.to_string()) } else { cfg.privacy.user_id(u.to_string()) });
-        let identity = Identity::load(s.stored.anonymous_id, stored_user.as_deref(), s.stored.traits, &mut rng);
+        let mut identity = Identity::load(s.stored.anonymous_id, stored_user.as_deref(), s.stored.traits, &mut rng);
+        identity.load_group(s.stored.group_id, s.stored.group_traits);
         let user_agent = cfg.privacy.user_agent(&s.env.user_agent);
         let mut url = resolve_endpoint(&cfg.endpoint, &s.page.url);
         if cfg.snowplow {

@@ -235,7 +235,7 @@ impl Tracker {
                     self.signals.activity(time);
                 }
             }
-            Kind::Identify => self.signals.activity(time),
+            Kind::Identify | Kind::Group | Kind::Alias => self.signals.activity(time),
         }
     }
 
