@@ -114,18 +114,23 @@ function render(k) {
   const group = (h) => (h === true ? 'holdout' : h === false ? 'personalized' : '–');
   rows($('ctr'), k.ctr.rows, (r) => [r.slot, r.variant ?? '–', group(r.holdout), int(r.views), int(r.clicks), pct(r.ctr), `${pct(r.low)} – ${pct(r.high)}`, interval(r.low, r.high)], noSlots());
 
-  rows($('ips'), k.ips.rows, (r) => (r.n
-    ? [r.slot, int(r.n), pct(r.personalized), pct(r.defaultIps), pct(r.defaultSnips), r.ess < 30 ? `${fixed(r.ess, 1)} (too few: noise)` : fixed(r.ess, 1)]
-    : [r.slot, '0', { colspan: 4, text: 'no personalized views yet' }]), noSlots());
+  rows($('ips'), k.ips.rows, (r) => {
+    if (!r.n) return [r.slot, '0', { colspan: 4, text: 'no personalized views yet' }];
+    // No weight: the personalized choice never showed the default (it picks among the variants only).
+    if (!r.ess) return [r.slot, int(r.n), pct(r.personalized), { colspan: 3, text: 'the personalized choice never showed the default on this slot (it picks among the variants), so nothing can stand in for it: the holdout measures the default directly (lift, above)' }];
+    return [r.slot, int(r.n), pct(r.personalized), pct(r.defaultIps), pct(r.defaultSnips), r.ess < 30 ? `${fixed(r.ess, 1)} (too few: noise)` : fixed(r.ess, 1)];
+  }, noSlots());
 
   const a = k.audience;
   $('audience-how').textContent = a.n
-    ? `${int(a.n)} visitors. Each visitor's device reports its segment and top interest after flipping it at random with a known probability (local differential privacy), so no single report can be trusted and no visitor's profile is collected; the counts are de-biased here. ${a.how}.`
+    ? `${int(a.n)} visitors reported. Each device reports its visitor's segment and top interest after flipping them at random with a known probability (local differential privacy): no single report can be trusted and no profile is collected, yet the counts can be de-biased. How: ${a.how}.`
     : '';
   const emptyAudience = () => ['No Audience Report yet: the shop sends one per visitor, randomized on the device, when opened with ', code('?insights=1'),
     ' and both analytics and personalization are allowed (', code(TRAFFIC), ' does).'];
   for (const [id, list] of [['audience-segments', a.segments], ['audience-topics', a.topics]]) {
-    rows($(id), list, (r) => [r.value, int(r.raw), pct(r.rawShare), pct(Math.max(0, r.share)), `${pct(Math.max(0, r.low))} – ${pct(Math.min(1, r.high))}`, interval(r.low, r.high)], emptyAudience());
+    // Shares between 0 and 100 % (an estimate from few noisy reports can fall outside).
+    const clamp = (x) => Math.max(0, Math.min(1, x));
+    rows($(id), list, (r) => [r.value, int(r.raw), pct(r.rawShare), pct(clamp(r.share)), `${pct(clamp(r.low))} – ${pct(clamp(r.high))}`, interval(r.low, r.high)], emptyAudience());
   }
 
   chart(k);
@@ -157,6 +162,7 @@ function chart(k) {
       axes: [{ incrs: [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800] }, { size: 50 }],
     }, data, $('chart'));
     window.addEventListener('resize', () => plot.setSize({ width: Math.min(1024, document.body.clientWidth - 32), height: 240 }));
+    window.kzPlot = plot; // for tests/e2e/dashboard.test.mjs: the axis
   } else {
     plot.setData(data);
   }

@@ -155,13 +155,19 @@ function setUpBanner(kz) {
   if (c && [c.analytics, c.personalization, c.marketing].includes('unknown')) show();
 }
 
-// The collector panel.
+// The collector panel. tools/traffic.mjs sets window.kizunaDemoNoStream:
+// with a few hundred simulated visitors, each page drawing every visitor's
+// events would cost more than the visit itself.
 let count = 0;
-const stream = new EventSource('/collector/stream');
-stream.addEventListener('batch', (message) => {
-  const record = JSON.parse(message.data);
-  for (const event of record.body.batch ?? record.body.data ?? []) showEvent(event, record);
-});
+if (window.kizunaDemoNoStream === true) {
+  document.querySelector('.panel .note').textContent = 'The live list is off on this page (a simulated visitor).';
+} else {
+  const stream = new EventSource('/collector/stream');
+  stream.addEventListener('batch', (message) => {
+    const record = JSON.parse(message.data);
+    for (const event of record.body.batch ?? record.body.data ?? []) showEvent(event, record);
+  });
+}
 $('clear').addEventListener('click', async () => {
   // The header marks it as the collector's own page (a cross-site form cannot send it).
   await fetch('/collector/clear', { method: 'POST', headers: { 'X-Kizuna-Collector': '1' } });

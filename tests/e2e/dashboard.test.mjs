@@ -1,15 +1,23 @@
-// The KPI dashboard in the browser (Chromium or Firefox, see helpers.mjs), over a fixture of events whose expected
-// figures this test computes on its own (plain loops, not the collector's
-// SQL): totals, engagement, CTR with Wilson intervals, lift against the
-// holdout, IPS/SNIPS and effective sample size, conversion, retention,
-// CLV and NPS; and the page updates live when a batch arrives.
+// The KPI dashboard in the browser (Chromium or Firefox, see helpers.mjs):
+// - with no events, each part says what would fill it;
+// - over a fixture of events whose expected figures this test computes on
+//   its own (plain loops, not the collector's SQL): totals, engagement, CTR
+//   with Wilson intervals, lift against the holdout, IPS/SNIPS and effective
+//   sample size, conversion, retention, CLV and NPS; the test pages' events
+//   (/slots.html…) left out; and the page updates live when a batch arrives;
+// - the audience view (randomized reports, de-biased);
+// - the time axis: within the events' minutes (one event once gave an axis
+//   1,000 days wide), the minutes without events drawn as zeros;
+// - after a short run of tools/traffic.mjs (Chromium), lift, click-through,
+//   conversion and NPS show numbers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCollector } from '../../www/collector.mjs';
-import { launchBrowser, sleep } from './helpers.mjs';
+import { runTraffic } from '../../tools/traffic.mjs';
+import { launchBrowser, chromiumOnly, sleep } from './helpers.mjs';
 
 let collector;
 let browser;
@@ -111,6 +119,43 @@ function expected(events) {
 }
 
 const close = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+const post = (c, batch) => fetch(`${c.url}/collect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ batch, sentAt: new Date().toISOString() }) });
+/** Opens the dashboard of collector `c` once it has drawn its first figures; page errors go to `errors`. */
+async function dashboard(c, errors = []) {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${c.url}/dashboard.html`);
+  await page.waitForFunction(() => document.body.dataset.updated, null, { timeout: 15_000 });
+  return page;
+}
+const texts = (page, selector) => page.$$eval(selector, (list) => list.map((e) => e.textContent.trim()));
+
+test('an empty collector: each part of the dashboard says what would fill it', async () => {
+  const c = await startCollector({ out: path.join(dir, 'empty.ndjson') });
+  const errors = [];
+  const page = await dashboard(c, errors);
+  try {
+    assert.equal(await page.isVisible('#no-events'), true);
+    assert.match(await page.textContent('#no-events'), new RegExp(`node tools/traffic\\.mjs ${c.url}/`));
+    assert.match(await page.textContent('#headline'), /No slot was shown yet: open the shop.*node tools\/traffic\.mjs/);
+    for (const table of ['lift', 'ctr', 'ips']) {
+      assert.deepEqual((await texts(page, `#${table} tbody td.empty`)).map((t) => t.slice(0, 26)), ['No slot was shown yet: ope'], table);
+    }
+    for (const table of ['audience-segments', 'audience-topics']) {
+      assert.match((await texts(page, `#${table} tbody td.empty`))[0], /^No Audience Report yet: .*\?insights=1.*node tools\/traffic\.mjs does/, table);
+    }
+    assert.equal(await page.isVisible('#chart-empty'), true);
+    assert.equal(await page.locator('#chart canvas').count(), 0);
+    assert.equal(await page.textContent('[data-kpi=nps] b'), 'no answers yet');
+    assert.match(await page.textContent('[data-kpi=nps] .detail'), /after an order/);
+    assert.equal(await page.textContent('[data-kpi=clv] b'), 'no orders yet');
+    assert.equal(await page.textContent('[data-kpi=visitors] b'), '0');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await c.close();
+  }
+});
 
 test('the dashboard shows the fixture\'s KPIs as computed independently, and updates live', async () => {
   const events = fixture();
@@ -119,7 +164,17 @@ test('the dashboard shows the fixture\'s KPIs as computed independently, and upd
     const res = await fetch(`${collector.url}/collect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ batch: events.slice(i, i + 50), sentAt: new Date().toISOString() }) });
     assert.equal(res.status, 200);
   }
+  // The test fixture pages' events (www/slots.html's hostile slot, the SPA's
+  // routes) are kept out of the figures.
+  const fixturePages = ['/slots.html', '/spa/article', '/csp/engage.html'].map((p, i) => ({
+    type: 'track', event: 'Slot Viewed', properties: { slot: 'evil', variant: 'payload', holdout: false, reason: 'thompson', propensity: 0.5 },
+    anonymousId: `t${i}`, messageId: `fixture-${i}`, timestamp: new Date(T0 + 60_000).toISOString(),
+    context: { page: { url: `${collector.url}${p}` }, session: { id: `t${i}`, index: 1 } },
+  }));
+  assert.equal((await post(collector, fixturePages)).status, 200);
   const k = await (await fetch(`${collector.url}/collector/kpis`)).json();
+  assert.deepEqual([k.site, k.sites.test, k.sites.site], ['site', 3, want.events]);
+  assert.ok(!k.ctr.rows.some((r) => r.slot === 'evil'), 'no slot of the test pages');
   assert.deepEqual(k.totals, { events: want.events, pageViews: want.pageViews, sessions: want.sessions, visitors: want.visitors });
   close(k.engagement.rate, want.engagementRate, 'engagement rate');
   close(k.engagement.engagedSecondsPerSession, want.engagedSeconds, 'engaged seconds');
@@ -155,9 +210,12 @@ test('the dashboard shows the fixture\'s KPIs as computed independently, and upd
   assert.equal(await tileText('events'), String(want.events));
   assert.equal(await tileText('sessions'), String(want.sessions));
   assert.equal(await tileText('conversion'), `${(100 * want.conversion).toFixed(1)} %`);
-  assert.equal(await tileText('nps'), want.nps.toFixed(0));
+  assert.equal(await tileText('nps'), want.nps > 0 ? `+${want.nps.toFixed(0)}` : want.nps.toFixed(0));
   assert.equal(await page.locator('#ctr tbody tr').count(), Object.keys(want.arms).length);
   assert.ok(await page.locator('#chart canvas').count() >= 1, 'uPlot drew the chart');
+  assert.match(await page.textContent('#scope'), /The test pages' 3 events \(\/slots\.html, .*\) are left out/);
+  assert.match(await page.textContent('#headline'), /^On the hero slot, visitors who got a personalized choice clicked \d+\.\d % .* Lift: [+−±]\d+\.\d pts \(95 % range/);
+  assert.equal(await page.isVisible('#no-events'), false);
   // Live: one more page view shows without reloading.
   const more = { ...events[0], messageId: 'live-1', timestamp: new Date().toISOString() };
   await fetch(`${collector.url}/collect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ batch: [more] }) });
@@ -215,5 +273,85 @@ test('the audience view: randomized Audience Reports de-biased, with intervals, 
     assert.match(await page.textContent('#audience-how'), /ε = 4 per report/);
   } finally {
     await page.close();
+  }
+});
+
+test('the time axis: the events\' own minutes, those without events drawn as zeros; one event is not a 1,000-day axis', async () => {
+  const c = await startCollector({ out: path.join(dir, 'axis.ndjson') });
+  const errors = [];
+  const MINUTE = 60_000;
+  const at = (ms, id) => ({ type: 'page', properties: {}, anonymousId: 'axis', messageId: id, timestamp: new Date(ms).toISOString(),
+    context: { page: { url: `${c.url}/` }, session: { id: 'axis-1', index: 1 } } });
+  const axis = (page) => page.evaluate(() => ({ min: window.kzPlot.scales.x.min, max: window.kzPlot.scales.x.max, splits: window.kzPlot.axes[0]._splits, points: window.kzPlot.data[0].length }));
+  let page;
+  try {
+    const now = Date.now();
+    assert.equal((await post(c, [at(now, 'a0')])).status, 200);
+    page = await dashboard(c, errors);
+    await page.waitForFunction(() => window.kzPlot);
+    // One minute of events: an axis about that minute (uPlot's own range for
+    // one point was 86400 ÷ 1e-3 s wide: Feb 2027 to Aug 2029).
+    const minute = Math.floor(now / MINUTE) * MINUTE / 1000;
+    let x = await axis(page);
+    assert.ok(x.max - x.min <= 120, `one minute: the axis spans ${x.max - x.min} s`);
+    assert.ok(x.splits.length >= 1 && x.splits.every((t) => t >= minute - 60 && t <= minute + 120), `ticks ${x.splits} around ${minute}`);
+
+    // Events 25 and 20 minutes ago and now: every minute from the first to now, zeros between.
+    assert.equal((await post(c, [at(now - 25 * MINUTE, 'a1'), at(now - 20 * MINUTE, 'a2'), at(now - 20 * MINUTE + 1, 'a3')])).status, 200);
+    const k = await (await fetch(`${c.url}/collector/kpis`)).json();
+    assert.equal(k.seriesMinutes, 1);
+    const first = Math.floor((now - 25 * MINUTE) / MINUTE) * MINUTE;
+    const ts = k.series.map((p) => p.t);
+    assert.equal(ts[0], first);
+    assert.ok(ts.every((t, i) => i === 0 || t - ts[i - 1] === MINUTE), 'one point a minute, none missing');
+    assert.ok(ts.at(-1) >= Math.floor(now / MINUTE) * MINUTE, 'up to now');
+    const count = (t) => k.series.find((p) => p.t === Math.floor(t / MINUTE) * MINUTE)?.events;
+    assert.deepEqual([count(now - 25 * MINUTE), count(now - 20 * MINUTE), count(now)], [1, 2, 1]);
+    assert.equal(k.series.reduce((a, p) => a + p.events, 0), 4);
+    assert.ok(k.series.filter((p) => p.events === 0).length >= 20, 'the empty minutes are zeros');
+    // The page draws them (live, over the event stream).
+    await page.waitForFunction((n) => window.kzPlot.data[0].length === n, k.series.length, { timeout: 10_000 });
+    x = await axis(page);
+    assert.ok(x.min >= first / 1000 - 60 && x.max <= ts.at(-1) / 1000 + 120, `axis ${x.min}–${x.max} within the events' minutes`);
+    assert.ok(x.splits.every((t) => t >= first / 1000 - 60 && t <= ts.at(-1) / 1000 + 120), 'every tick within them');
+    assert.match(await page.textContent('#chart-title'), /per minute$/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page?.close();
+    await c.close();
+  }
+});
+
+test('after a short run of tools/traffic.mjs (20 visitors), lift, click-through, conversion and NPS show numbers', { skip: chromiumOnly('tools/traffic.mjs drives Chromium') }, async () => {
+  const c = await startCollector({ out: path.join(dir, 'traffic.ndjson') });
+  let page;
+  try {
+    // Seed 1: 3 of the 20 visitors are in the hero's holdout, 7 order.
+    const r = await runTraffic({ url: c.url, visitors: 20, parallel: 4, seed: 1, quiet: true });
+    assert.equal(r.visitors, 20);
+    assert.deepEqual(r.errors, [], 'no visitor stopped, no error in a page');
+    assert.ok(r.holdout >= 1 && r.orders >= 1 && r.surveys >= 1, JSON.stringify(r, (k, v) => (k === 'kpis' ? undefined : v)));
+    const k = r.kpis;
+    const hero = k.lift.rows.find((x) => x.slot === 'hero');
+    assert.ok(hero?.lift && hero.views > 0 && hero.holdoutViews > 0, 'the hero has views in both groups');
+    assert.ok(k.ctr.rows.some((x) => x.clicks > 0), 'clicks');
+    assert.ok(k.conversion.rate > 0 && k.nps.score !== null && k.audience.n > 0);
+    assert.equal(k.totals.visitors, r.visitors - r.rejected, 'every visitor but those who refused everything');
+
+    const errors = [];
+    page = await dashboard(c, errors);
+    const heroRow = await page.$$eval('#lift tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)).find((cells) => cells[0] === 'hero'));
+    assert.match(heroRow[5], /^[+−±]\d+\.\d pts$/, 'the lift');
+    assert.match(heroRow[6], /pts to [+−±]\d+\.\d pts$/, 'its range');
+    assert.match(await page.textContent('#headline'), /Lift: [+−±]\d+\.\d pts/);
+    assert.equal(await page.locator('#ctr td.empty').count(), 0);
+    assert.match(await page.textContent('[data-kpi=conversion] b'), /^\d+\.\d %$/);
+    assert.notEqual(await page.textContent('[data-kpi=conversion] b'), '0.0 %');
+    assert.match(await page.textContent('[data-kpi=nps] b'), /^[+-]?\d+$/);
+    assert.equal(await page.locator('#audience-segments tbody tr').count(), 5);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page?.close();
+    await c.close();
   }
 });
