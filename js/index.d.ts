@@ -346,7 +346,24 @@ export interface Kizuna {
   /** Sets the user id (kept across pages) and merges traits; later events carry the user id. */
   identify(userId: string | number, traits?: Properties, options?: CallOptions): boolean;
   identify(traits: Properties, options?: CallOptions): boolean;
-  /** Forgets the user id and traits and starts a new anonymous id. */
+  /**
+   * Associates the visitor with a group (an account, a company, an organization) and merges its traits:
+   * Segment's `group` (`{ type: 'group', groupId, traits }`). The group is kept across pages like the user
+   * (analytics storage); the same group id merges traits, a new one starts fresh traits, `group(traits)`
+   * merges into the kept group. `groupId` is a non-empty string of at most 255 characters, or a whole
+   * number. Returns whether it was queued (bad input is reported on the console).
+   */
+  group(groupId: string | number, traits?: Properties, options?: CallOptions): boolean;
+  group(traits: Properties, options?: CallOptions): boolean;
+  /**
+   * Says that the user id `userId` and `previousId` (by default the current user id, else the anonymous id)
+   * are the same person: Segment's `alias` (`{ type: 'alias', userId, previousId }`). It does not change the
+   * user id later events carry: call `identify` for that. Both ids are non-empty strings of at most 255
+   * characters (or whole numbers), hashed or dropped as `privacy.userId` says. Returns whether it was queued.
+   */
+  alias(userId: string | number, previousId?: string | number | null, options?: CallOptions): boolean;
+  alias(userId: string | number, options: CallOptions): boolean;
+  /** Forgets the user id and traits, the group and its traits, and starts a new anonymous id. */
   reset(): void;
   /** Sends everything queued now; resolves once the collector answered every request (or one failed). */
   flush(): Promise<FlushSummary>;
@@ -375,7 +392,7 @@ export interface Kizuna {
   recommendationViewed(slot: string, id: string): void;
   /** An app-rendered recommended item was clicked (sends `Recommendation Clicked`). */
   recommendationClicked(slot: string, id: string): void;
-  /** Deletes the profile and the ids (the consent record stays); the visitor starts anew. */
+  /** Deletes the profile, the ids and the group (the consent record stays); the visitor starts anew. */
   forget(): void;
   /** Calls `callback(decision)` for every slot decided; returns the function that unsubscribes. */
   onDecision(callback: (decision: SlotDecision) => void): () => void;
@@ -397,7 +414,8 @@ export default _default;
  * The script-tag global (`window.kizuna` unless renamed): before the SDK
  * loads, a queue; after, the same API as an instance, plus calls by name:
  * `kizuna('init', config)`, `kizuna('track', name, properties)`,
- * `kizuna('page')`, `kizuna('identify', id, traits)`, `kizuna('reset')`,
+ * `kizuna('page')`, `kizuna('identify', id, traits)`, `kizuna('group', id, traits)`,
+ * `kizuna('alias', userId, previousId)`, `kizuna('reset')`,
  * `kizuna('flush')`, `kizuna('consent', choices, options)`,
  * `kizuna('ready', (kz) => …)`.
  */
@@ -406,6 +424,8 @@ export interface KizunaGlobal extends Partial<Kizuna> {
   (method: 'track', event: string, properties?: Properties, options?: CallOptions): void;
   (method: 'page', name?: string | Properties, properties?: Properties, options?: CallOptions): void;
   (method: 'identify', userId?: string | number | Properties, traits?: Properties, options?: CallOptions): void;
+  (method: 'group', groupId?: string | number | Properties, traits?: Properties, options?: CallOptions): void;
+  (method: 'alias', userId: string | number, previousId?: string | number | null | CallOptions, options?: CallOptions): void;
   (method: 'consent', choices: Partial<Record<'analytics' | 'personalization' | 'marketing', boolean>>, options?: { source?: string }): void;
   (method: 'reset' | 'flush'): void;
   (method: 'ready', callback: (kz: Kizuna) => void): void;

@@ -22,7 +22,7 @@ const ENGAGE_INTEGRITY = typeof __KIZUNA_ENGAGE_SRI__ === 'string' ? __KIZUNA_EN
 const ENGAGE_WASM_INTEGRITY = typeof __KIZUNA_ENGAGE_WASM_SRI__ === 'string' ? __KIZUNA_ENGAGE_WASM_SRI__ : '';
 // While the SDK cannot start, at most this many calls are kept.
 const MAX_KEPT = 1000;
-const REPLAYED = { track: 1, page: 1, identify: 1 };
+const REPLAYED = { track: 1, page: 1, identify: 1, group: 1, alias: 1 };
 
 (function boot() {
   const script = document.currentScript;

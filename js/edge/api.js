@@ -50,6 +50,8 @@ export function wrap(d, late) {
       return ok;
     }, false),
     identify: guard('identify()', (u, traits, o) => d.call('identify', u, traits, o), false),
+    group: guard('group()', (g, traits, o) => d.call('group', g, traits, o), false),
+    alias: guard('alias()', (u, previous, o) => d.call('alias', u, previous, o), false),
     reset: guard('reset()', () => { d.reset(); }),
     flush: guard('flush()', () => d.flush(), () => Promise.resolve(EMPTY)),
     anonymousId: guard('anonymousId()', () => d.status().anonymousId, null),
@@ -113,9 +115,11 @@ export function wrap(d, late) {
 /** `kizuna('track', …)` and the other calls by name, on the real API. */
 export function dispatch(api, method, args) {
   switch (method) {
-    case 'track': return api.track(args[0], args[1], args[2]);
-    case 'page': return api.page(args[0], args[1], args[2]);
-    case 'identify': return api.identify(args[0], args[1], args[2]);
+    case 'track':
+    case 'page':
+    case 'identify':
+    case 'group':
+    case 'alias': return api[method](args[0], args[1], args[2]);
     case 'reset': return api.reset();
     case 'flush': return api.flush();
     case 'consent': return api.consent.set(args[0], args[1]);
@@ -139,6 +143,8 @@ export function inert() {
     track: () => false,
     page: () => false,
     identify: () => false,
+    group: () => false,
+    alias: () => false,
     reset: NOOP,
     flush: () => Promise.resolve(EMPTY),
     anonymousId: () => null,

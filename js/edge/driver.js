@@ -24,8 +24,8 @@ const FORCE = 10000;
 // browser resend the request by itself, and a shorter timeout would race
 // that resend into a duplicate.
 const REQUEST_TIMEOUT_MS = 60000;
-const STORED = ['kizuna:anonymousId', 'kizuna:userId', 'kizuna:traits', 'kizuna:consent', 'kizuna:signals'];
-const CALL_TYPES = { track: 'T', page: 'V', identify: 'I' };
+const STORED = ['kizuna:anonymousId', 'kizuna:userId', 'kizuna:traits', 'kizuna:consent', 'kizuna:signals', 'kizuna:groupId', 'kizuna:groupTraits'];
+const CALL_TYPES = { track: 'T', page: 'V', identify: 'I', group: 'U', alias: 'A' };
 
 function seed() {
   const b = new Uint8Array(16);
@@ -447,7 +447,7 @@ export function startEngine(glue, config) {
       }
       return this.call('track', a, b, c);
     },
-    /** `track`, `page`, `identify` (kind `track`/`page`/`identify`); whether accepted. */
+    /** `track`, `page`, `identify`, `group`, `alias` (kind: the call's name); whether accepted. */
     call(kind, a, b, c) {
       if (dead) return false;
       if (!status.debug && c === undefined) {

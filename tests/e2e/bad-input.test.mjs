@@ -107,7 +107,7 @@ test('init() with an invalid config rejects with an Error naming the field, and 
     const result = await initInPage(page, { endpoint: '/collect', writekey: 'x' });
     assert.equal(result.resolved, true, `an unknown key only warns: ${JSON.stringify(result)}`);
     assert.equal(result.inert, false);
-    assert.deepEqual(result.methods, ['anonymousId', 'decide', 'explain', 'flush', 'forget', 'identify', 'onDecision', 'page', 'profile', 'queued',
+    assert.deepEqual(result.methods, ['alias', 'anonymousId', 'decide', 'explain', 'flush', 'forget', 'group', 'identify', 'onDecision', 'page', 'profile', 'queued',
       'recommend', 'recommendationClicked', 'recommendationViewed', 'reset', 'stats', 'track', 'userId']);
     // (Besides the hint that events wait for a consent choice: this page is opt-in.)
     const msgs = (await newKizunaMessages(consoleMessages, from, 1)).filter((m) => m.type !== 'info');

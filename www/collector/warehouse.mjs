@@ -40,20 +40,45 @@ const parse = (s) => {
 };
 
 /**
+ * Kizuna's schemas of the calls that are not events: each is the row's
+ * `type` (Segment's), with no event name (tests/fixtures/snowplow-events.json's
+ * `calls`).
+ */
+const CALLS = new Set(['identify', 'group', 'alias']);
+
+/**
  * The event name a Snowplow self-describing event stands for, the same as
  * the Segment format's `event`, so one query (and the KPIs) reads either
  * format: `custom_event` and `form_event` carry it as `name`; each of
  * Kizuna's own event schemas is its name in snake case (`slot_viewed` is
  * `Slot Viewed`; pairs in tests/fixtures/snowplow-events.json, shared with
- * src/engine/encode/snowplow.rs); another vendor's schema keeps its name.
+ * src/engine/encode/snowplow.rs); Kizuna's schemas of calls (`identify`,
+ * `group`, `alias`) have none (null); another vendor's schema keeps its name.
  */
 export function eventName(vendor, schema, data) {
   if (schema === 'custom_event' || schema === 'form_event') return data?.name ?? schema;
   if (vendor !== 'dev.kizuna') return schema;
+  if (CALLS.has(schema)) return null;
   return schema.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
 }
 
-/** The rows of one accepted batch (Segment's `batch` or Snowplow's `data`). */
+/**
+ * A row's properties, the same in either format: a track's or page's
+ * properties, identify's traits, and for group and alias the call's ids as
+ * Snowplow's event carries them (`{ groupId, traits }`, `{ userId, previousId }`).
+ */
+function segmentProperties(e) {
+  if (e.type === 'group') return { groupId: e.groupId ?? null, traits: e.traits ?? {} };
+  if (e.type === 'alias') return { userId: e.userId ?? null, previousId: e.previousId ?? null };
+  return e.properties ?? e.traits ?? {};
+}
+
+/**
+ * The rows of one accepted batch (Segment's `batch` or Snowplow's `data`):
+ * the same rows for the same calls in either format. `type` is Segment's
+ * (`track`, `page`, `identify`, `group`, `alias`); `event` is null but for
+ * a track.
+ */
 export function rowsOf(record) {
   const received = Date.parse(record.receivedAt);
   const rows = [];
@@ -62,7 +87,7 @@ export function rowsOf(record) {
       const url = e.context?.page?.url ?? e.properties?.url ?? null;
       rows.push([received, 'segment', e.type ?? null, e.event ?? e.name ?? null, e.messageId ?? null, e.anonymousId ?? null, e.userId ?? null,
         e.context?.session?.id ?? null, e.context?.session?.index ?? null, Date.parse(e.timestamp) || received, url, pathOf(url),
-        JSON.stringify(e.properties ?? e.traits ?? {}), JSON.stringify(e.context ?? {})]);
+        JSON.stringify(segmentProperties(e)), JSON.stringify(e.context ?? {})]);
     }
   } else if (Array.isArray(record.body?.data)) {
     for (const e of record.body.data) {
@@ -70,9 +95,9 @@ export function rowsOf(record) {
       const session = co.data?.find((x) => String(x.schema).includes('/session/'))?.data;
       const ue = parse(e.ue_pr)?.data;
       const [vendor, schema = ''] = String(ue?.schema ?? '').replace(/^iglu:/, '').split('/');
-      const type = e.e === 'pv' ? 'page' : schema === 'identify' ? 'identify' : 'track';
+      const type = e.e === 'pv' ? 'page' : vendor === 'dev.kizuna' && CALLS.has(schema) ? schema : 'track';
       const name = type !== 'track' ? null : eventName(vendor, schema, ue?.data);
-      const props = type === 'page' ? {} : (schema === 'custom_event' || schema === 'form_event') ? ue?.data?.properties ?? {} : schema === 'identify' ? ue?.data?.traits ?? {} : ue?.data ?? {};
+      const props = type === 'page' ? {} : (schema === 'custom_event' || schema === 'form_event') ? ue?.data?.properties ?? {} : type === 'identify' ? ue?.data?.traits ?? {} : ue?.data ?? {};
       rows.push([received, 'snowplow', type, name, e.eid ?? null, e.duid ?? null, e.uid ?? null, session?.id ?? null, session?.index ?? null,
         Number(e.dtm) || received, e.url ?? null, e.url ? pathOf(e.url) : null, JSON.stringify(props), JSON.stringify(co.data ?? [])]);
     }
