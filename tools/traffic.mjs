@@ -186,7 +186,9 @@ async function visit(w, base, p) {
       for (const step of session.pages) {
         const sep = step.query ? '&' : '?';
         await page.goto(`${base}${step.query}${sep}insights=1`, { waitUntil: 'load' });
-        await page.waitForFunction(() => window.kz, null, { timeout: 10_000 });
+        const started = await page.waitForFunction(() => window.kz || document.getElementById('flush-result')?.textContent, null, { timeout: 20_000, polling: 100 })
+          .then(() => page.evaluate(() => (window.kz ? null : document.getElementById('flush-result').textContent)), (e) => `Kizuna did not start within 20 s (${e.message.split('\n')[0]})`);
+        if (started) throw new Error(`${page.url()}: ${started}`);
         did.pages++;
         if (!chose) {
           chose = true;
@@ -206,7 +208,7 @@ async function visit(w, base, p) {
           const handle = await page.waitForFunction(() => {
             const d = window.kz.decide('hero');
             return d && d.reason !== 'no-consent' && d;
-          }, null, { timeout: 8000 }).catch(() => null);
+          }, null, { timeout: 8000, polling: 100 }).catch(() => null);
           decision = handle ? await handle.jsonValue() : null;
         }
         await sleep(1300);
@@ -343,7 +345,7 @@ export async function screenshots(url, dir) {
     await page.click('#accept-all');
     for (const q of ['?topic=outerwear', '?topic=outerwear', '?topic=accessories', '?topic=outerwear']) {
       await page.goto(`${base}${q}`);
-      await page.waitForFunction(() => window.kz && window.kz.decide('hero')?.reason !== 'no-consent');
+      await page.waitForFunction(() => window.kz && window.kz.decide('hero')?.reason !== 'no-consent', null, { polling: 100 });
       await page.click('.products:not([data-kz-recs]) .product[data-category=outerwear] button[data-action=view]');
       await sleep(1200);
     }

@@ -155,23 +155,40 @@ function setUpBanner(kz) {
   if (c && [c.analytics, c.personalization, c.marketing].includes('unknown')) show();
 }
 
-// The collector panel. tools/traffic.mjs sets window.kizunaDemoNoStream:
-// with a few hundred simulated visitors, each page drawing every visitor's
-// events would cost more than the visit itself.
+// The collector panel: the newest SHOWN events (the stream replays every
+// batch the collector kept: after tools/traffic.mjs, thousands, which drawn
+// one by one held the page for seconds). Events are drawn once a frame.
+// tools/traffic.mjs sets window.kizunaDemoNoStream: with a few hundred
+// simulated visitors, each page drawing every visitor's events would cost
+// more than the visit itself.
+const SHOWN = 100;
 let count = 0;
+let waiting = [];
 if (window.kizunaDemoNoStream === true) {
   document.querySelector('.panel .note').textContent = 'The live list is off on this page (a simulated visitor).';
 } else {
   const stream = new EventSource('/collector/stream');
   stream.addEventListener('batch', (message) => {
-    const record = JSON.parse(message.data);
-    for (const event of record.body.batch ?? record.body.data ?? []) showEvent(event, record);
+    if (!waiting.length) requestAnimationFrame(drawWaiting);
+    waiting.push(message.data);
   });
+}
+
+function drawWaiting() {
+  const records = waiting.map((data) => JSON.parse(data));
+  waiting = [];
+  const events = records.flatMap((record) => (record.body.batch ?? record.body.data ?? []).map((event) => [event, record]));
+  count += Math.max(0, events.length - SHOWN);
+  for (const [event, record] of events.slice(-SHOWN)) showEvent(event, record);
+  const list = $('events');
+  while (list.children.length > SHOWN) list.lastElementChild.remove();
+  list.start = count; // the newest is number `count`
 }
 $('clear').addEventListener('click', async () => {
   // The header marks it as the collector's own page (a cross-site form cannot send it).
   await fetch('/collector/clear', { method: 'POST', headers: { 'X-Kizuna-Collector': '1' } });
   $('events').replaceChildren();
+  waiting = [];
   count = 0;
   $('count').textContent = '0';
 });
