@@ -92,23 +92,14 @@ impl Identity {
     /// Applies an `identify`: a new user id replaces the traits, the same
     /// (or no) user id merges them.
     pub fn identify(&mut self, user_id: Option<String>, traits: &str) {
-        if let Some(id) = user_id {
-            if self.user_id.as_deref() != Some(id.as_str()) {
-                self.traits = "{}".into();
-                self.set_user(Some(id));
-            }
-        }
-        self.traits = merged(&self.traits, traits);
+        adopt(&mut self.user_id, &mut self.traits, user_id, traits);
+        self.user_literal = self.user_id.as_deref().map(quoted).unwrap_or_default();
     }
 
     /// Applies a `group`, as `identify` does the user: a new group id
     /// replaces the group's traits, the same (or no) id merges them.
     pub fn group(&mut self, group_id: Option<String>, traits: &str) {
-        if group_id.is_some() && group_id != self.group_id {
-            self.group_traits = "{}".into();
-            self.group_id = group_id;
-        }
-        self.group_traits = merged(&self.group_traits, traits);
+        adopt(&mut self.group_id, &mut self.group_traits, group_id, traits);
     }
 
     /// Forgets the user and the group and starts a new anonymous visitor.
@@ -121,10 +112,18 @@ impl Identity {
     }
 }
 
-fn merged(base: &str, traits: &str) -> String {
-    let mut out = String::with_capacity(base.len() + traits.len());
-    super::encode::segment::merge(&mut out, base, traits);
-    out
+/// The one path of `identify` and `group`: a new id replaces the kept
+/// traits, the same (or no) id merges `traits` into them.
+#[inline(never)]
+fn adopt(id: &mut Option<String>, kept: &mut String, new: Option<String>, traits: &str) {
+    if new.is_some() && new != *id {
+        kept.clear();
+        kept.push_str("{}");
+        *id = new;
+    }
+    let mut merged = String::with_capacity(kept.len() + traits.len());
+    super::encode::segment::merge(&mut merged, kept, traits);
+    *kept = merged;
 }
 
 /// User (and group) ids come from the site: any non-blank string up to
