@@ -166,7 +166,7 @@ async function worker(browser, base) {
 
 /** Runs one visitor on a worker's page; resolves what it did. */
 async function visit(w, base, p) {
-  const did = { pages: 0, heroViews: 0, heroClicks: 0, holdout: false, orders: 0, surveys: 0, errors: [], pageErrors: [] };
+  const did = { pages: 0, heroClicks: 0, holdout: false, orders: 0, surveys: 0, errors: [], pageErrors: [] };
   const { page, cdp, context } = w;
   const onError = (e) => did.pageErrors.push(e.message);
   page.on('pageerror', onError);
@@ -200,7 +200,8 @@ async function visit(w, base, p) {
             await page.click('#save-choices');
           }
         }
-        if (p.consent === 'none') continue;
+        // Refused everything: nothing is sent from now on, so nothing more to simulate.
+        if (p.consent === 'none') break;
         // The hero decided (after the personalization module loaded), then in
         // view for more than the second a viewable impression needs.
         let decision = null;
@@ -212,7 +213,6 @@ async function visit(w, base, p) {
           decision = handle ? await handle.jsonValue() : null;
         }
         await sleep(1300);
-        did.heroViews++;
         if (decision?.holdout) did.holdout = true;
         const variant = decision?.variant ?? null;
         if (variant === p.fav) happy = true;
@@ -238,7 +238,8 @@ async function visit(w, base, p) {
         }
         await sleep(200);
       }
-      if (p.consent !== 'none' && cart && session.orderRoll < 0.55) {
+      if (p.consent === 'none') break;
+      if (cart && session.orderRoll < 0.55) {
         await page.click('#order');
         did.orders++;
         cart = false;
@@ -280,7 +281,7 @@ export async function runTraffic(options) {
   const log = o.quiet ? () => {} : (m) => console.log(m);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const started = Date.now();
-  const total = { visitors: 0, rejected: 0, pages: 0, heroViews: 0, heroClicks: 0, holdout: 0, orders: 0, surveys: 0, failed: 0, pageErrors: 0 };
+  const total = { visitors: 0, rejected: 0, pages: 0, heroClicks: 0, holdout: 0, orders: 0, surveys: 0, failed: 0, pageErrors: 0 };
   const errors = [];
   let next = 0;
   log(`${o.visitors} visitors, ${o.parallel} at a time, seed ${o.seed}, against ${base}`);
@@ -298,7 +299,7 @@ export async function runTraffic(options) {
           w = await worker(browser, base);
         }
         total.visitors++;
-        for (const k of ['pages', 'heroViews', 'heroClicks', 'orders', 'surveys']) total[k] += did[k];
+        for (const k of ['pages', 'heroClicks', 'orders', 'surveys']) total[k] += did[k];
         total.pageErrors += did.pageErrors.length;
         for (const m of did.pageErrors) errors.push(`visitor ${n}, an error in the page: ${m}`);
         if (did.holdout) total.holdout++;
