@@ -371,3 +371,29 @@ fn nothing_is_written_after_pagehide_not_even_for_a_later_hidden() {
     }
     assert_eq!(a.store, after_pagehide, "the stored queue is as pagehide left it");
 }
+
+#[test]
+fn a_queue_handed_over_again_after_its_owner_wrote_it_once_more_adds_only_what_is_new() {
+    // A closing tab writes its queue once more as it goes (the beacons it
+    // was refused); the tab that took it over is handed it again.
+    let mut a = Sim::new(&open());
+    a.input(Input::Online(false));
+    for i in 0..5 {
+        a.track("E", &format!("{{\"bench_seq\":{i}}}"));
+    }
+    a.advance(300.0);
+    let key = front_key(&a);
+    let first = a.store[&key].clone();
+    for i in 5..8 {
+        a.track("E", &format!("{{\"bench_seq\":{i}}}"));
+    }
+    a.input(Input::Leaving);
+    let again = a.store[&key].clone();
+    assert_ne!(first, again);
+    let mut b = Sim::with_store(&open(), [("kizuna:anonymousId".to_string(), "visitor-b".to_string())].into());
+    b.input(Input::Stored(&key, &first));
+    b.input(Input::Stored(&key, &again));
+    b.advance(1_000.0);
+    let got = seqs(&b.deliver_all().into_iter().filter(|e| e["event"] == "E").collect::<Vec<_>>());
+    assert_eq!(got, (0..8).collect::<Vec<i64>>(), "every event once");
+}

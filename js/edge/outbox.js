@@ -46,9 +46,11 @@ export function followStore(owner, push, cross, life) {
   }
   const locks = typeof navigator !== 'undefined' && navigator.locks && typeof AbortController === 'function' ? navigator.locks : null;
   const watched = new Set();
-  // Keys handed over once are never handed again (the engine deletes them
-  // after its next write; a scan or a storage event may see them before).
-  const given = new Set();
+  // What each key held when it was handed over: not handed again as it
+  // was (the engine deletes it after its next write; a scan or a storage
+  // event may see it before), but again when its owner wrote it once more
+  // as it went (the engine takes only the events it did not hold).
+  const given = new Map();
   // Ends the waits for other owners' locks (pagehide, stop).
   let waits = null;
   // Ends the request for our own lock, and gives it back once granted.
@@ -75,8 +77,10 @@ export function followStore(owner, push, cross, life) {
     for (const k of mine) {
       let v = null;
       try { v = local.getItem(k); } catch (_) { /* gone meanwhile */ }
-      if (v !== null && !given.has(k)) {
-        given.add(k);
+      // Its length and end (where the newest record is) tell a rewrite.
+      const seen = v === null ? null : v.length + ':' + v.slice(-128);
+      if (seen !== null && given.get(k) !== seen) {
+        given.set(k, seen);
         // Stored text is untrusted: a separator in it cannot end the
         // record; the engine checks every stored event.
         push('e' + k + US + v.replace(/\x1e/g, '\ufffd'));

@@ -129,6 +129,32 @@ pub fn read_front(text: &str) -> Option<Front<'_>> {
     Some(front)
 }
 
+/// Most message ids remembered as taken over (the oldest are forgotten).
+pub const MAX_ADOPTED: usize = 100_000;
+
+/// FNV-1a of a message id: 64 bits, so two ids of one visitor's queues
+/// never meet by chance.
+pub fn id_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+impl Store {
+    /// Whether the message id was taken over before; remembers it.
+    pub fn adopted_before(&mut self, id: &str) -> bool {
+        let h = id_hash(id);
+        match self.adopted.binary_search(&h) {
+            Ok(_) => true,
+            Err(at) => {
+                if self.adopted.len() >= MAX_ADOPTED {
+                    self.adopted.clear();
+                }
+                self.adopted.insert(at.min(self.adopted.len()), h);
+                false
+            }
+        }
+    }
+}
+
 /// Whether `text` is a stored queue of another version (`kzq` and digits):
 /// left for the Kizuna that wrote it, where anything else is garbage.
 pub fn other_version(text: &str) -> bool {
@@ -173,6 +199,10 @@ pub struct Store {
     pub adopting: (String, Vec<(u32, u32)>),
     /// Next id for a page taken over (above the edge's).
     pub next_page: u32,
+    /// Hashes of the message ids taken over, sorted: a stored queue handed
+    /// over again (its owner wrote it once more as it went) adds only what
+    /// it did not hold the first time.
+    pub adopted: Vec<u64>,
 }
 
 impl Store {

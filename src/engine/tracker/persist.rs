@@ -178,6 +178,11 @@ impl Tracker {
                 bad += 1;
                 continue;
             }
+            // Handed over again (written once more by its owner as it
+            // went): what was taken the first time is not taken twice.
+            if self.store.adopted_before(e.parts().message_id) {
+                continue;
+            }
             if e.parts().time < oldest {
                 self.expired += 1;
                 continue;
