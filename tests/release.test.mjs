@@ -176,7 +176,7 @@ window.result = { summary: await kz.flush(), decision: kz.decide('hero') };
   const { context, page, errors } = await open('/vite/index.html');
   try {
     const result = await page.waitForFunction(() => window.result, null, { timeout: 15_000 }).then((h) => h.jsonValue());
-    assert.deepEqual(result.summary, { sent: 1, failed: 0, pending: 0 });
+    assert.deepEqual(result.summary, { sent: 1, failed: 0, pending: 0, waitingForConsent: 0 });
     const [event] = await waitForEvents(collector, (e) => e.event === 'Release Vite Event', 5000, 1);
     assert.deepEqual(event.properties, { bundler: 'vite' });
     assert.equal(event.context.library.version, VERSION, 'the event names the released version');
@@ -223,13 +223,13 @@ console.log(JSON.stringify({ inert: page.inert, flushed: page.flushed }));
   const serverBundle = fs.readFileSync(path.join(app, 'dist/server/entry-server.js'), 'utf8');
   assert.match(serverBundle, /from ["']kizuna["']/, 'the server bundle imports the installed package');
   const rendered = JSON.parse(run('node', ['server.js'], app).trim());
-  assert.deepEqual(rendered, { inert: true, flushed: { sent: 0, failed: 0, pending: 0 } });
+  assert.deepEqual(rendered, { inert: true, flushed: { sent: 0, failed: 0, pending: 0, waitingForConsent: 0 } });
   assert.match(fs.readFileSync(path.join(app, 'dist/client/index.html'), 'utf8'), /data-rendered="server".*data-kz-slot="hero"/s);
 
   const { context, page, errors } = await open('/ssr/index.html');
   try {
     const result = await page.waitForFunction(() => window.result, null, { timeout: 15_000 }).then((h) => h.jsonValue());
-    assert.deepEqual(result.summary, { sent: 1, failed: 0, pending: 0 });
+    assert.deepEqual(result.summary, { sent: 1, failed: 0, pending: 0, waitingForConsent: 0 });
     assert.equal(await page.textContent('#status'), 'hydrated');
     const [hydrated] = await waitForEvents(collector, (e) => e.event === 'SSR Hydrated', 5000, 1);
     assert.deepEqual(hydrated.properties, { renderedOn: 'server' }, 'the browser kept the server-rendered markup');

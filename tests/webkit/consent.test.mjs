@@ -79,7 +79,7 @@ test('opt-in with no choice: banner shown, nothing sent or stored, events buffer
       return { accepted, summary, queued: kz.queued(), pending: kz.consent.pending(), id: kz.anonymousId() };
     });
     assert.deepEqual(r.accepted, [true, true], 'track() accepts the event (it waits for a choice)');
-    assert.deepEqual(r.summary, { sent: 0, failed: 0, pending: 0 }, 'flush() sends nothing that waits for consent');
+    assert.deepEqual(r.summary, { sent: 0, failed: 0, pending: 0, waitingForConsent: 4 }, 'flush() sends nothing that waits for consent');
     assert.equal(r.queued, 0, 'nothing is queued for sending');
     assert.deepEqual(r.pending, { buffered: 4, dropped: 0 }, 'page() + the click + 2 tracks wait');
     assert.match(r.id, UUID_V4);

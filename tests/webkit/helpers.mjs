@@ -500,9 +500,11 @@ export async function openDemo(env, search = '', { initScripts = [NO_AUTOTRACK, 
   return tab;
 }
 
-/** Console lines Kizuna wrote (prefixed `[kizuna]`). */
+/** Warnings and errors Kizuna wrote (prefixed `[kizuna]`). */
 export function kizunaMessages(consoleMessages) {
-  return consoleMessages.filter((m) => m.text.startsWith('[kizuna]'));
+  // Info lines (the note that events wait for a consent choice) are hints,
+  // not complaints about the page: only warnings and errors count.
+  return consoleMessages.filter((m) => m.text.startsWith('[kizuna]') && m.type !== 'info');
 }
 
 // ---------------------------------------------------------------------------

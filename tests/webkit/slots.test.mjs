@@ -131,7 +131,9 @@ async function loadUntilSticky(tab, slot, max = 10) {
 }
 
 function assertDecisionShape(d, slot) {
-  assert.deepEqual(Object.keys(d).sort(), ['explanation', 'holdout', 'propensity', 'reason', 'slot', 'variant']);
+  // topic: only when the decision is about one of the visitor's interests.
+  assert.deepEqual(Object.keys(d).filter((k) => k !== 'topic').sort(), ['explanation', 'holdout', 'propensity', 'reason', 'slot', 'variant']);
+  if ('topic' in d) assert.ok(typeof d.topic === 'string' && d.topic.length > 0, `topic names an interest: ${d.topic}`);
   assert.equal(d.slot, slot);
   assert.ok(REASONS.includes(d.reason), `known reason: ${d.reason}`);
   assert.equal(typeof d.propensity, 'number');
