@@ -64,8 +64,11 @@ const SETS = {
 // issue #18's browser fixes (the lock following the stored queue, answers
 // for requests that crossed a back/forward cache restore, the restored
 // page's view): 67 and 109 KiB.
+// Then group() and alias() (+1.5 KiB of tracking wasm, +0.05 KiB of
+// loader) and the queue handover that remembers which messages it adopted
+// (+0.4 KiB): 69 and 111 KiB.
 // The engine work of issue #19 replaces these ceilings with 16/32 KiB.
-const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 109 * 1024, engageExtra: 11 * 1024 };
+const BUDGET = { firstEvent: 69 * 1024, allFourJobs: 111 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));
