@@ -69,7 +69,8 @@ fn load(dir: &str) -> Data {
     let mut items = Vec::new();
     let mut index = std::collections::HashMap::new();
     for row in read(&format!("{dir}/ml-100k.item")) {
-        let mut topics: Vec<String> = row.get(3).map(|g| g.split(' ').filter(|t| !t.is_empty()).map(|t| t.to_ascii_lowercase()).collect()).unwrap_or_default();
+        let mut topics: Vec<String> =
+            row.get(3).map(|g| g.split(' ').filter(|t| !t.is_empty()).map(|t| t.to_ascii_lowercase()).collect()).unwrap_or_default();
         if std::env::var("ML_YEAR").is_ok() {
             if let Some(y) = row.get(2).filter(|y| !y.is_empty()) {
                 topics.push(format!("year {y}"));
@@ -143,15 +144,23 @@ fn main() {
     let every: usize = arg("--every").and_then(|s| s.parse().ok()).unwrap_or(10);
     let d = load(&dir);
     if args.iter().any(|a| a == "--sweep") {
-        let list = |name: &str, default: &str| -> Vec<f64> { arg(name).unwrap_or(default.into()).split(',').map(|x| x.parse().unwrap()).collect() };
+        let list = |name: &str, default: &str| -> Vec<f64> {
+            arg(name).unwrap_or(default.into()).split(',').map(|x| x.parse().unwrap()).collect()
+        };
         for pop in list("--pop", "0.5,1,1.5") {
             for floor in list("--floor", "0.05") {
                 for viewed in list("--viewed", "0.25") {
-                  for page in list("--page", "0,0.5,2") {
-                    let w = Weights { pop, floor, viewed, page };
-                    let (k, p, _, n) = replay(&d, w, every * 4);
-                    println!("pop {pop:4} floor {floor:4} viewed {viewed:4} page {page:4}: HR {:.4} ({:.2}×)  NDCG {:.4} ({:.2}×)", k.hits / n as f64, k.hits / p.hits, k.ndcg / n as f64, k.ndcg / p.ndcg);
-                  }
+                    for page in list("--page", "0,0.5,2") {
+                        let w = Weights { pop, floor, viewed, page };
+                        let (k, p, _, n) = replay(&d, w, every * 4);
+                        println!(
+                            "pop {pop:4} floor {floor:4} viewed {viewed:4} page {page:4}: HR {:.4} ({:.2}×)  NDCG {:.4} ({:.2}×)",
+                            k.hits / n as f64,
+                            k.hits / p.hits,
+                            k.ndcg / n as f64,
+                            k.ndcg / p.ndcg
+                        );
+                    }
                 }
             }
         }
@@ -159,7 +168,13 @@ fn main() {
     }
     let (k, p, r, n) = replay(&d, WEIGHTS, every);
     let n = n as f64;
-    println!("MovieLens-100K: {} users, {} movies, {} ratings; {} next views scored (every {every})", d.users, d.items.len(), d.ratings.len(), n);
+    println!(
+        "MovieLens-100K: {} users, {} movies, {} ratings; {} next views scored (every {every})",
+        d.users,
+        d.items.len(),
+        d.ratings.len(),
+        n
+    );
     println!("| ranker | HR@10 | NDCG@10 |");
     println!("|---|---|---|");
     for (name, s) in [("Kizuna", k), ("popularity", p), ("random", r)] {

@@ -217,6 +217,8 @@ static FLIPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0
 static EARLY_FLIPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// (click rate over all views, over the later half, per view).
+// `k` is the view number as well as an index: the loop reads better by it.
+#[allow(clippy::needless_range_loop)]
 fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, Vec<f64>) {
     let mut rng = Rng::new(seed, seed.rotate_left(32) ^ 0x5eed);
     let slots = site(&mut rng);
@@ -267,7 +269,15 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
                 }
                 Policy::Bayes => bayes_choice(slot, &seen),
                 Policy::Kizuna => {
-                    let ctx = Context { now, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
+                    let ctx = Context {
+                        now,
+                        path: "/",
+                        utm_source: None,
+                        utm_campaign: None,
+                        device: Device::Desktop,
+                        half_life_days: 14.0,
+                        page_topics: &[],
+                    };
                     let d = decide(slot, &mut profile, &ctx, &mut rng);
                     let id = d.variant.expect("no holdout in the simulation");
                     slot.variants.iter().position(|x| x.id == id).unwrap()
@@ -297,7 +307,11 @@ fn run(policy: Policy, visitors: usize, views: usize, seed: u64) -> (f64, f64, V
             }
         }
     }
-    (clicked as f64 / shown as f64, late_clicked as f64 / late_shown.max(1) as f64, per_view.iter().map(|c| *c as f64 / visitors as f64).collect())
+    (
+        clicked as f64 / shown as f64,
+        late_clicked as f64 / late_shown.max(1) as f64,
+        per_view.iter().map(|c| *c as f64 / visitors as f64).collect(),
+    )
 }
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -346,7 +360,16 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
     for k in 0..views {
         let [r, kz, b, o] = [0, 2, 4, 5].map(|i| results[i].2[k]);
-        println!("| {} | {:.2}% | {:.2}% | {:.2}% | {:.2}% | {:.0}% | {:.0}% |", k + 1, r * 100.0, kz * 100.0, b * 100.0, o * 100.0, share(kz, r, o) * 100.0, share(b, r, o) * 100.0);
+        println!(
+            "| {} | {:.2}% | {:.2}% | {:.2}% | {:.2}% | {:.0}% | {:.0}% |",
+            k + 1,
+            r * 100.0,
+            kz * 100.0,
+            b * 100.0,
+            o * 100.0,
+            share(kz, r, o) * 100.0,
+            share(b, r, o) * 100.0
+        );
     }
     let per100 = |n: u64| n as f64 * 100.0 / visitors as f64;
     println!();

@@ -132,11 +132,11 @@ impl<G: Grow> Heap<G> {
     /// grew somewhere else), in the largest aligned blocks that fit.
     unsafe fn donate_rest(&mut self) {
         let mut p = self.bump;
-        while self.end > p && self.end - p >= 1 << MIN_SHIFT && p % (1 << MIN_SHIFT) == 0 {
+        while self.end > p && self.end - p >= 1 << MIN_SHIFT && p.is_multiple_of(1 << MIN_SHIFT) {
             let mut c = CLASSES - 1;
             loop {
                 let size = 1usize << (c + MIN_SHIFT);
-                if size <= self.end - p && p % size.min(4096) == 0 {
+                if size <= self.end - p && p.is_multiple_of(size.min(4096)) {
                     break;
                 }
                 if c == 0 {

@@ -51,7 +51,10 @@ fn build(fields: &[(String, Value)], path: &str, value: Option<Value>) -> Value 
 /// Sets `path` in `root` (`None`: only makes the objects on the way).
 fn put(root: &mut Value, path: &str, value: Option<Value>) {
     let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
-    let holder = parent.split('.').filter(|k| !k.is_empty()).fold(root, |at, k| at.as_object_mut().expect("an object on the way").entry(k).or_insert_with(|| json!({})));
+    let holder = parent
+        .split('.')
+        .filter(|k| !k.is_empty())
+        .fold(root, |at, k| at.as_object_mut().expect("an object on the way").entry(k).or_insert_with(|| json!({})));
     if let Some(v) = value {
         holder.as_object_mut().expect("an object to hold it").insert(key.into(), v);
     }
@@ -123,7 +126,9 @@ fn read(path: &str, c: &Config, p: &PersonalizeConfig) -> Option<Value> {
         "slots.<slot>.variants.<id>.prior" => json!(variant().prior),
         "slots.<slot>.variants.<id>.tags" => json!(variant().tags),
         "slots.<slot>.variants.<id>.rules.segment" => json!(rules().segments.iter().map(|s| s.name()).collect::<Vec<_>>()),
-        "slots.<slot>.variants.<id>.rules.minAffinity" => Value::Object(rules().min_affinity.iter().map(|(t, n)| (t.clone(), json!(n))).collect::<Map<_, _>>()),
+        "slots.<slot>.variants.<id>.rules.minAffinity" => {
+            Value::Object(rules().min_affinity.iter().map(|(t, n)| (t.clone(), json!(n))).collect::<Map<_, _>>())
+        }
         "slots.<slot>.variants.<id>.rules.pathPrefix" => json!(rules().path_prefix),
         "slots.<slot>.variants.<id>.rules.utmSource" => json!(rules().utm_source),
         "slots.<slot>.variants.<id>.rules.utmCampaign" => json!(rules().utm_campaign),
@@ -154,7 +159,9 @@ fn read(path: &str, c: &Config, p: &PersonalizeConfig) -> Option<Value> {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::String(_), Value::Array(l)) | (Value::Array(l), Value::String(_)) => l.len() == 1 && same(&l[0], if a.is_array() { b } else { a }),
+        (Value::String(_), Value::Array(l)) | (Value::Array(l), Value::String(_)) => {
+            l.len() == 1 && same(&l[0], if a.is_array() { b } else { a })
+        }
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
         (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
         _ => a == b,
@@ -258,7 +265,12 @@ fn a_wrong_value_is_an_error_naming_the_field() {
                 Err(e) => e,
             };
             // A value inside a shares map is named by its own path.
-            assert!(err.field == name || err.field.starts_with(&format!("{name}.")), "{path}: {v} rejected naming {} ({})", err.field, err.message());
+            assert!(
+                err.field == name || err.field.starts_with(&format!("{name}.")),
+                "{path}: {v} rejected naming {} ({})",
+                err.field,
+                err.message()
+            );
             assert!(err.message().contains(&err.field), "{}", err.message());
         }
     }
@@ -303,7 +315,11 @@ fn a_key_of_another_section_is_unknown_here() {
     let fields = schema();
     let key = |p: &str| p.rsplit('.').next().unwrap_or(p).to_string();
     for (section, _) in fields.iter().filter(|(_, f)| f["type"] == "object") {
-        let own: Vec<String> = fields.iter().filter(|(p, _)| p.strip_prefix(section.as_str()).is_some_and(|r| r.starts_with('.') && !r[1..].contains('.'))).map(|(p, _)| key(p)).collect();
+        let own: Vec<String> = fields
+            .iter()
+            .filter(|(p, _)| p.strip_prefix(section.as_str()).is_some_and(|r| r.starts_with('.') && !r[1..].contains('.')))
+            .map(|(p, _)| key(p))
+            .collect();
         for (other, f) in fields.iter().filter(|(p, f)| p.contains('.') && is_leaf(f) && !own.contains(&key(p))) {
             let stray = format!("{section}.{}", key(other));
             let config = build(&fields, &stray, Some(f["example"].clone()));

@@ -73,7 +73,10 @@ fn engaged_time_goes_when_hidden_and_forms_started_are_abandoned_when_left() {
         s.input(Input::Auto(b'a', &format!("{}", s.now as u64)));
         s.advance(1000.0);
     }
-    let form = format!("{}\u{1f}{}\u{1f}s\u{1f}{{\"formId\":\"f\"}}\u{1f}[[\"email\",\"email\",\"\"],[\"password\",\"pw\",\"\"]]", s.page, s.now as u64);
+    let form = format!(
+        "{}\u{1f}{}\u{1f}s\u{1f}{{\"formId\":\"f\"}}\u{1f}[[\"email\",\"email\",\"\"],[\"password\",\"pw\",\"\"]]",
+        s.page, s.now as u64
+    );
     s.input(Input::Auto(b'f', &form));
     s.input(Input::Auto(b's', &format!("{}\u{1f}60", s.page)));
     s.advance(60_000.0);

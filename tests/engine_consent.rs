@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use kizuna::engine::consent::{Category, Choice};
 use kizuna::engine::io::Input;
-use sim::Level;
 use kizuna::engine::pipeline::call::Call;
 use kizuna::engine::pipeline::event::Kind;
 use serde_json::{json, Value as J};
+use sim::Level;
 use sim::{config, names, Sim};
 
 fn keys(s: &Sim) -> Vec<&str> {
@@ -67,13 +67,19 @@ fn rule2_a_grant_releases_its_buffered_events_with_their_call_time_stamp() {
     assert_eq!(stamp["analytics"], "unknown", "stamped as it was when tracked");
     assert_eq!(stamp["necessary"], "granted");
     assert_eq!(sent[1]["context"]["consent"]["analytics"], "granted");
-    assert_eq!(sent[1]["properties"], json!({"analytics": "granted", "personalization": "unknown", "marketing": "unknown", "source": "banner"}));
+    assert_eq!(
+        sent[1]["properties"],
+        json!({"analytics": "granted", "personalization": "unknown", "marketing": "unknown", "source": "banner"})
+    );
     assert_eq!(s.t.status().held.0, 1, "the marketing event still waits");
     assert!(sent[0]["context"].get("campaign").is_none(), "without marketing, no campaign");
     assert_eq!(sent[0]["context"]["page"]["url"], "https://shop.example/land?utm_source=ads&utm_campaign=fall&x=1");
     assert_eq!(s.store.get("kizuna:anonymousId"), Some(&s.t.identity().anonymous_id));
     let record: J = serde_json::from_str(&s.store["kizuna:consent"]).unwrap();
-    assert_eq!((record["v"].clone(), record["source"].clone(), record["categories"]["analytics"].clone()), (json!(1), json!("banner"), json!("granted")));
+    assert_eq!(
+        (record["v"].clone(), record["source"].clone(), record["categories"]["analytics"].clone()),
+        (json!(1), json!("banner"), json!("granted"))
+    );
     let cookie = s.cookie.clone().unwrap();
     assert!(cookie.starts_with("%7B%22v%22%3A1"), "{cookie}");
 
@@ -97,7 +103,11 @@ fn rule3_withdrawal_purges_deletes_and_never_sends_again() {
     assert_eq!(s.posts.len(), 1, "100 events: a batch goes");
     let in_flight = s.posts[0].events().len();
     let queue_key = format!("kizuna:q.{}", s.t.status().owner);
-    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:consent", queue_key.as_str(), "kizuna:session", "kizuna:traits", "kizuna:userId"], "the queue and the session are stored too");
+    assert_eq!(
+        keys(&s),
+        ["kizuna:anonymousId", "kizuna:consent", queue_key.as_str(), "kizuna:session", "kizuna:traits", "kizuna:userId"],
+        "the queue and the session are stored too"
+    );
     let old_id = s.t.identity().anonymous_id.clone();
     s.consent(r#"{"analytics":false}"#, "banner");
     assert_eq!(s.t.queue().len(), in_flight + 1, "only the batch on the wire and the marketing event remain");
@@ -128,8 +138,21 @@ fn rule3_withdrawing_marketing_strips_its_data_from_queued_events() {
     s.track("Queued", "{}");
     s.call(Kind::Page, "!v", "!v", "!v");
     // A call replayed from the snippet, made on another page with its own ad click id.
-    s.input(Input::Page { id: 7, url: "https://shop.example/p?fbclid=IwAR&utm_medium=cpc", referrer: "https://t.co/?gclid=z", title: "\"P\"", utm: r#"{"utm_medium":"cpc"}"#, topics: "\"\"", current: false });
-    s.input(Input::Call { call: Call { kind: Kind::Track, fast: true, args: ["\"Replayed\"", "{}", "!v"] }, time: s.now, page: 7, sync: false });
+    s.input(Input::Page {
+        id: 7,
+        url: "https://shop.example/p?fbclid=IwAR&utm_medium=cpc",
+        referrer: "https://t.co/?gclid=z",
+        title: "\"P\"",
+        utm: r#"{"utm_medium":"cpc"}"#,
+        topics: "\"\"",
+        current: false,
+    });
+    s.input(Input::Call {
+        call: Call { kind: Kind::Track, fast: true, args: ["\"Replayed\"", "{}", "!v"] },
+        time: s.now,
+        page: 7,
+        sync: false,
+    });
     s.consent(r#"{"marketing":false}"#, "banner");
     assert_eq!(on_wire.events()[0]["context"]["campaign"]["source"], "ads", "the batch on the wire went as it was");
     s.answer(200);
@@ -146,7 +169,10 @@ fn rule3_withdrawing_marketing_strips_its_data_from_queued_events() {
         assert_eq!(e["context"]["consent"]["analytics"], "granted");
     }
     let sent = &sent[sent.len() - 4..]; // "Queued" and after
-    assert_eq!(sent[0]["context"]["page"]["url"], "https://shop.example/land?utm_source=ads&utm_campaign=fall&x=1", "the rest of the URL is kept");
+    assert_eq!(
+        sent[0]["context"]["page"]["url"], "https://shop.example/land?utm_source=ads&utm_campaign=fall&x=1",
+        "the rest of the URL is kept"
+    );
     assert_eq!(sent[0]["context"]["consent"]["marketing"], "granted", "the stamp still says what was granted when it was tracked");
     assert_eq!(sent[1]["properties"]["search"], "?utm_source=ads&utm_campaign=fall&x=1", "a page event's own URL fields too");
     assert_eq!(sent[2]["context"]["page"]["url"], "https://shop.example/p?utm_medium=cpc");
@@ -158,7 +184,11 @@ fn rule4_opt_out_sends_until_denied() {
     let mut s = Sim::new(&config(r#"{"mode":"opt-out"}"#));
     s.track("Free", "{}");
     assert_eq!(names(&drain(&mut s)), ["Free"]);
-    assert_eq!(keys(&s), ["kizuna:anonymousId", "kizuna:session", "kizuna:signals"], "ids, the session and what the profile learns, no record without a choice");
+    assert_eq!(
+        keys(&s),
+        ["kizuna:anonymousId", "kizuna:session", "kizuna:signals"],
+        "ids, the session and what the profile learns, no record without a choice"
+    );
     s.consent(r#"{"analytics":false}"#, "banner");
     assert!(!s.track_in("Blocked", "analytics"));
     assert!(drain(&mut s).is_empty());
@@ -192,12 +222,16 @@ fn rule5_gpc_denies_marketing_until_an_explicit_grant() {
 fn rule6_tcf_maps_purposes_and_purpose_one_rules_storage() {
     let mut s = Sim::new(&config("{}"));
     s.track_in("Waiting", "analytics");
-    s.input(Input::Tcf(r#"{"gdprApplies":true,"eventStatus":"useractioncomplete","purpose":{"consents":{"7":true,"8":true,"9":true,"10":true}}}"#));
+    s.input(Input::Tcf(
+        r#"{"gdprApplies":true,"eventStatus":"useractioncomplete","purpose":{"consents":{"7":true,"8":true,"9":true,"10":true}}}"#,
+    ));
     assert_eq!(choice(&s, Category::Analytics), Choice::Granted);
     assert_eq!(names(&drain(&mut s)), ["Waiting", "Consent Updated"], "sent: analytics is granted");
     assert!(keys(&s).is_empty(), "without purpose 1 nothing is written, not even the record");
     assert_eq!(s.cookie, None);
-    s.input(Input::Tcf(r#"{"gdprApplies":true,"eventStatus":"useractioncomplete","purpose":{"consents":{"1":true,"7":true,"8":true,"9":true,"10":true}}}"#));
+    s.input(Input::Tcf(
+        r#"{"gdprApplies":true,"eventStatus":"useractioncomplete","purpose":{"consents":{"1":true,"7":true,"8":true,"9":true,"10":true}}}"#,
+    ));
     assert!(s.store.contains_key("kizuna:anonymousId"), "purpose 1 given: ids stored");
     assert!(s.store["kizuna:consent"].contains("\"source\":\"tcf\""));
     s.input(Input::Tcf(r#"{"gdprApplies":true,"eventStatus":"cmpuishown"}"#));

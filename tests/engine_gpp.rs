@@ -13,21 +13,39 @@ fn every_golden_case_decodes_to_its_decision() {
     assert!(cases.len() >= 20);
     for c in cases {
         let name = c["name"].as_str().unwrap();
-        let applicable: Vec<u32> = c["applicable"].as_array().unwrap().iter().filter_map(|v| v.as_i64()).filter(|v| *v >= 0).map(|v| v as u32).collect();
+        let applicable: Vec<u32> =
+            c["applicable"].as_array().unwrap().iter().filter_map(|v| v.as_i64()).filter(|v| *v >= 0).map(|v| v as u32).collect();
         let got = read(c["gpp"].as_str().unwrap(), &applicable).unwrap_or_else(|| panic!("{name}: unreadable"));
         let e = &c["expect"];
         let tcf = e["tcf"].as_object().map(|t| TcfConsent::Decided {
             storage: t["storage"].as_bool().unwrap(),
             granted: [t["analytics"].as_bool().unwrap(), t["personalization"].as_bool().unwrap(), t["marketing"].as_bool().unwrap()],
         });
-        let want = GppConsent { tcf, marketing: e["marketing"].as_bool(), sensitive_opt_out: e["sensitiveOptOut"].as_bool().unwrap(), gpc: e["gpc"].as_bool().unwrap() };
+        let want = GppConsent {
+            tcf,
+            marketing: e["marketing"].as_bool(),
+            sensitive_opt_out: e["sensitiveOptOut"].as_bool().unwrap(),
+            gpc: e["gpc"].as_bool().unwrap(),
+        };
         assert_eq!(got, want, "{name}");
     }
 }
 
 #[test]
 fn bad_strings_are_no_signal_and_never_panic() {
-    for s in ["", "~", "DBABLA", "XYZ~abc", "DBABLA~", "DBABLA~!!!", "DBAB~CAAaAAAAAABA", "D", "DBACNY~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN", "DBABLA~C.Q.Q.Q", "__________________________"] {
+    for s in [
+        "",
+        "~",
+        "DBABLA",
+        "XYZ~abc",
+        "DBABLA~",
+        "DBABLA~!!!",
+        "DBAB~CAAaAAAAAABA",
+        "D",
+        "DBACNY~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN",
+        "DBABLA~C.Q.Q.Q",
+        "__________________________",
+    ] {
         let _ = read(s, &[2, 6, 7, 8]);
     }
     assert_eq!(read("not gpp", &[7]), None);
@@ -61,9 +79,16 @@ mod state {
     #[test]
     fn the_mapping_onto_kizunas_categories() {
         let s = after(Mode::OptOut, OPT_OUT, &[7], |_| {});
-        assert_eq!((s.get(Category::Marketing), s.get(Category::Analytics), s.get(Category::Personalization)), (Choice::Denied, Choice::Granted, Choice::Granted));
+        assert_eq!(
+            (s.get(Category::Marketing), s.get(Category::Analytics), s.get(Category::Personalization)),
+            (Choice::Denied, Choice::Granted, Choice::Granted)
+        );
         let s = after(Mode::OptIn, NONE, &[7], |_| {});
-        assert_eq!((s.get(Category::Marketing), s.get(Category::Analytics)), (Choice::Granted, Choice::Unknown), "no opt-out grants marketing only");
+        assert_eq!(
+            (s.get(Category::Marketing), s.get(Category::Analytics)),
+            (Choice::Granted, Choice::Unknown),
+            "no opt-out grants marketing only"
+        );
         let s = after(Mode::OptOut, SENSITIVE, &[7], |_| {});
         assert_eq!((s.get(Category::Personalization), s.get(Category::Marketing)), (Choice::Denied, Choice::Granted));
         let s = after(Mode::OptOut, GPC, &[7], |_| {});

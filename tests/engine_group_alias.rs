@@ -38,13 +38,20 @@ fn group_sends_segments_shape_and_keeps_the_group_like_the_user() {
     let g = &b[1];
     let members: Vec<&str> = g.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(members, ["type", "groupId", "traits", "anonymousId", "userId", "messageId", "timestamp", "context"], "{g}");
-    assert_eq!((g["type"].as_str(), g["groupId"].as_str(), g["userId"].as_str(), g["messageId"].as_str()), (Some("group"), Some("acme"), Some("user-42"), Some("g-1")));
+    assert_eq!(
+        (g["type"].as_str(), g["groupId"].as_str(), g["userId"].as_str(), g["messageId"].as_str()),
+        (Some("group"), Some("acme"), Some("user-42"), Some("g-1"))
+    );
     assert_eq!(g["traits"], json!({"name": "Acme Inc", "plan": "team"}));
     assert_eq!(g["anonymousId"], s.t.identity().anonymous_id.as_str());
     assert_eq!(g["timestamp"], "2026-11-22T16:13:00.000Z");
     assert_eq!(g["context"]["page"]["url"], URL);
     assert_eq!(g["context"]["consent"]["analytics"], "granted");
-    assert_eq!((b[2]["groupId"].as_str(), &b[2]["traits"]), (Some("acme"), &json!({"name": "Acme Inc", "plan": "team", "seats": 5})), "merged, as analytics.js does");
+    assert_eq!(
+        (b[2]["groupId"].as_str(), &b[2]["traits"]),
+        (Some("acme"), &json!({"name": "Acme Inc", "plan": "team", "seats": 5})),
+        "merged, as analytics.js does"
+    );
     assert!(b[3].get("groupId").is_none(), "other events do not carry the group");
     assert_eq!(group_keys(&s), (Some("acme"), Some(r#"{"name":"Acme Inc","plan":"team","seats":5}"#)));
 
@@ -53,7 +60,10 @@ fn group_sends_segments_shape_and_keeps_the_group_like_the_user() {
     assert!(next.call(Kind::Group, "!v", r#"{"seats":6}"#, "!v"));
     assert!(next.call(Kind::Group, "7", r#"{"a":1}"#, "!v"), "a whole number is an id, as identify's");
     let b = drain(&mut next);
-    assert_eq!((b[0]["groupId"].as_str(), b[0]["traits"]["seats"].as_u64(), b[0]["traits"]["plan"].as_str()), (Some("acme"), Some(6), Some("team")));
+    assert_eq!(
+        (b[0]["groupId"].as_str(), b[0]["traits"]["seats"].as_u64(), b[0]["traits"]["plan"].as_str()),
+        (Some("acme"), Some(6), Some("team"))
+    );
     assert_eq!((b[1]["groupId"].as_str(), &b[1]["traits"]), (Some("7"), &json!({"a": 1})), "a new group starts fresh traits");
     assert_eq!(group_keys(&next), (Some("7"), Some(r#"{"a":1}"#)));
 }
@@ -71,12 +81,27 @@ fn alias_sends_the_new_user_id_and_the_previous_one() {
     let b = drain(&mut s);
     let a = &b[0];
     let members: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(members, ["type", "previousId", "anonymousId", "userId", "messageId", "timestamp", "context"], "no properties, no traits: {a}");
-    assert_eq!((a["type"].as_str(), a["userId"].as_str(), a["previousId"].as_str()), (Some("alias"), Some("user-9"), Some(anon.as_str())), "no user yet: the anonymous id");
+    assert_eq!(
+        members,
+        ["type", "previousId", "anonymousId", "userId", "messageId", "timestamp", "context"],
+        "no properties, no traits: {a}"
+    );
+    assert_eq!(
+        (a["type"].as_str(), a["userId"].as_str(), a["previousId"].as_str()),
+        (Some("alias"), Some("user-9"), Some(anon.as_str())),
+        "no user yet: the anonymous id"
+    );
     assert!(b[1].get("userId").is_none(), "an alias does not identify");
-    assert_eq!((b[3]["userId"].as_str(), b[3]["previousId"].as_str(), b[3]["messageId"].as_str()), (Some("user-10"), Some("user-9"), Some("a-1")), "the current user id");
+    assert_eq!(
+        (b[3]["userId"].as_str(), b[3]["previousId"].as_str(), b[3]["messageId"].as_str()),
+        (Some("user-10"), Some("user-9"), Some("a-1")),
+        "the current user id"
+    );
     assert_eq!((b[4]["userId"].as_str(), b[4]["previousId"].as_str()), (Some("new"), Some("old")));
-    assert_eq!((b[5]["userId"].as_str(), b[5]["previousId"].as_str(), b[5]["messageId"].as_str()), (Some("12"), Some("user-9"), Some("a-2")));
+    assert_eq!(
+        (b[5]["userId"].as_str(), b[5]["previousId"].as_str(), b[5]["messageId"].as_str()),
+        (Some("12"), Some("user-9"), Some("a-2"))
+    );
     assert_eq!(s.t.identity().user_id.as_deref(), Some("user-9"), "the current user stays");
 }
 
@@ -85,7 +110,12 @@ fn bad_input_gets_one_message_and_the_next_call_works() {
     let mut s = Sim::new(&open());
     for (kind, a, b, want) in [
         (Kind::Group, "!v", "!v", "group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped"),
-        (Kind::Group, r#"{"plan":"x"}"#, "!v", "group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped"),
+        (
+            Kind::Group,
+            r#"{"plan":"x"}"#,
+            "!v",
+            "group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped",
+        ),
         (Kind::Group, "true", "!v", "group(): the group id must be a string, got a boolean; event dropped"),
         (Kind::Group, "\"\"", "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
         (Kind::Group, "\"acme\"", "[]", "group(): traits must be a plain object, got an array; event dropped"),
@@ -101,7 +131,10 @@ fn bad_input_gets_one_message_and_the_next_call_works() {
     assert_eq!(group_keys(&s), (None, None), "nothing kept");
     s.logs.clear();
     assert!(s.call(Kind::Group, "\"acme\"", r#"{"f":!f,"ok":1}"#, r#"{"colour":"red"}"#));
-    assert_eq!(s.lines(Level::Warn), ["group(): traits.f is a function, options.colour is not a known option; those values were left out and the event was sent"]);
+    assert_eq!(
+        s.lines(Level::Warn),
+        ["group(): traits.f is a function, options.colour is not a known option; those values were left out and the event was sent"]
+    );
     let big = format!("{{\"blob\":\"{}\"}}", "x".repeat(40_000));
     assert!(!s.call(Kind::Group, "\"acme\"", &big, "!v"));
     assert!(s.lines(Level::Error).last().unwrap().starts_with("group(): the event is "), "{:?}", s.logs);

@@ -99,13 +99,25 @@ fn the_personalizer_reports_once_per_period_and_only_randomized_values() {
     const RS: char = '\u{1e}';
     let t0 = 1_700_000_000_000.0f64;
     let cfg = r#"{"insights":{"epsilon":2,"everyDays":7,"topics":["outerwear","shoes"]}}"#;
-    let init = [format!("n{t0}"), ["S", cfg, "", "", "v", "0a0b", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+    let init =
+        [format!("n{t0}"), ["S", cfg, "", "", "v", "0a0b", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)]
+            .join(&RS.to_string());
     let mut p = Personalizer::start(&init).unwrap();
     p.take_output();
-    let page = |p: &mut Personalizer, t: f64| p.run(&[format!("n{t}"), format!("p\"/\"{US}\"\"{US}\"\"{US}\"outerwear\""), format!("gp{}{US}\"outerwear\"", t as u64)].join(&RS.to_string()));
+    let page = |p: &mut Personalizer, t: f64| {
+        p.run(
+            &[format!("n{t}"), format!("p\"/\"{US}\"\"{US}\"\"{US}\"outerwear\""), format!("gp{}{US}\"outerwear\"", t as u64)]
+                .join(&RS.to_string()),
+        )
+    };
     let first = page(&mut p, t0);
     let report = first.split(RS).find(|r| r.starts_with("T\"Audience Report\"")).expect("a report");
-    assert!(report.contains("\"mechanism\":\"k-rr\"") && report.contains("\"epsilon\":2,") && report.contains("\"topics\":[\"outerwear\",\"shoes\"]"), "{report}");
+    assert!(
+        report.contains("\"mechanism\":\"k-rr\"")
+            && report.contains("\"epsilon\":2,")
+            && report.contains("\"topics\":[\"outerwear\",\"shoes\"]"),
+        "{report}"
+    );
     assert!(!page(&mut p, t0 + 3_600_000.0).contains("Audience Report"), "not again within 7 days");
     assert!(page(&mut p, t0 + 8.0 * 86_400_000.0).contains("Audience Report"), "again after 7 days");
     // No consent, no report.

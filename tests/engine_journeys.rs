@@ -103,7 +103,7 @@ fn caps_per_session_per_visitor_days_apart_and_quiet_after_a_dismissal() {
     assert_eq!(capped(&j, shown.first(), &f, 2), Some("shown as often as it may be"), "3 times in all");
 
     // A dismissal: quiet for 14 days.
-    let mut shown = vec![Shown { name: j.name.clone(), count: 1, last: T0, session: 1, in_session: 1, dismissed: T0 + MIN }];
+    let mut shown = [Shown { name: j.name.clone(), count: 1, last: T0, session: 1, in_session: 1, dismissed: T0 + MIN }];
     let mut f = facts(T0 + 5.0 * DAY);
     f.session = 3;
     assert_eq!(capped(&j, shown.first(), &f, 2), Some("dismissed recently"));
@@ -137,7 +137,11 @@ struct Site {
 
 fn start(config: &str, stored: &str, now: f64) -> Personalizer {
     let stored = if stored.is_empty() { String::new() } else { serde_json::to_string(stored).unwrap() };
-    let init = [format!("n{now}"), ["S", config, &stored, "", "vid", "0011", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+    let init = [
+        format!("n{now}"),
+        ["S", config, &stored, "", "vid", "0011", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1),
+    ]
+    .join(&RS.to_string());
     let mut p = Personalizer::start(&init).expect("starts");
     p.take_output();
     p
@@ -170,7 +174,9 @@ const CART: &str = r#"{"journeys":{"cart":{"on":"cart-abandoned","message":"Your
 fn a_cart_nudge_fires_once_then_respects_its_caps_across_pages_and_sessions() {
     let mut p = engine(CART, T0);
     page(&mut p, T0);
-    let added = p.run(&[format!("n{}", T0 + MIN), format!("ge{}{US}\"Product Added\"{US}{US}{US}{US}\"sku-1\"", (T0 + MIN) as u64)].join(&RS.to_string()));
+    let added = p.run(
+        &[format!("n{}", T0 + MIN), format!("ge{}{US}\"Product Added\"{US}{US}{US}{US}\"sku-1\"", (T0 + MIN) as u64)].join(&RS.to_string()),
+    );
     assert!(!added.contains("\u{1e}J") && !added.starts_with('J'), "not right after the add: {added}");
     assert!(!page(&mut p, T0 + 10.0 * MIN).contains("J\"cart\""));
     let out = page(&mut p, T0 + 40.0 * MIN);
@@ -204,20 +210,34 @@ fn an_nps_survey_after_an_order_once_per_period_with_a_checked_answer() {
     let cfg = r#"{"journeys":{"nps":{"on":"order","survey":true,"everyDays":90,"perVisitor":10,"quietDays":90}}}"#;
     let mut p = engine(cfg, T0);
     page(&mut p, T0);
-    let out = p.run(&[format!("n{}", T0 + MIN), format!("ge{}{US}\"Order Completed\"{US}{US}{US}60{US}", (T0 + MIN) as u64)].join(&RS.to_string()));
+    let out = p.run(
+        &[format!("n{}", T0 + MIN), format!("ge{}{US}\"Order Completed\"{US}{US}{US}60{US}", (T0 + MIN) as u64)].join(&RS.to_string()),
+    );
     let j = out.split(RS).find(|r| r.starts_with('J')).expect("the survey");
     assert!(j.contains(r#""message":"How likely are you to recommend us to a friend or colleague?","survey":true"#), "{j}");
     assert!(out.contains(r#"T"Survey Shown""#));
     assert_eq!(p.run(&rec(&["U\"nps\"", "11", ""])), "", "a score over 10 is refused");
     assert_eq!(p.run(&rec(&["U\"nps\"", "7.5", ""])), "", "and a fraction");
     let answered = p.run(&rec(&["U\"nps\"", "9", "\"  Fast delivery  \""]));
-    assert!(answered.contains(&format!(r#"T"Survey Responded"{US}{{"survey":"nps","trigger":"order","score":9,"comment":"Fast delivery"}}"#)), "{answered}");
+    assert!(
+        answered.contains(&format!(r#"T"Survey Responded"{US}{{"survey":"nps","trigger":"order","score":9,"comment":"Fast delivery"}}"#)),
+        "{answered}"
+    );
     // Another order the next week: not asked again within 90 days.
     page(&mut p, T0 + 7.0 * DAY);
-    let again = p.run(&[format!("n{}", T0 + 7.0 * DAY + MIN), format!("ge{}{US}\"Order Completed\"{US}{US}{US}60{US}", (T0 + 7.0 * DAY + MIN) as u64)].join(&RS.to_string()));
+    let again = p.run(
+        &[format!("n{}", T0 + 7.0 * DAY + MIN), format!("ge{}{US}\"Order Completed\"{US}{US}{US}60{US}", (T0 + 7.0 * DAY + MIN) as u64)]
+            .join(&RS.to_string()),
+    );
     assert!(!again.contains("J\"nps\""), "{again}");
     page(&mut p, T0 + 100.0 * DAY);
-    let later = p.run(&[format!("n{}", T0 + 100.0 * DAY + MIN), format!("ge{}{US}\"Order Completed\"{US}{US}{US}60{US}", (T0 + 100.0 * DAY + MIN) as u64)].join(&RS.to_string()));
+    let later = p.run(
+        &[
+            format!("n{}", T0 + 100.0 * DAY + MIN),
+            format!("ge{}{US}\"Order Completed\"{US}{US}{US}60{US}", (T0 + 100.0 * DAY + MIN) as u64),
+        ]
+        .join(&RS.to_string()),
+    );
     assert!(later.contains("J\"nps\""), "asked again after the period: {later}");
 }
 
@@ -235,7 +255,10 @@ fn journeys_need_personalization_consent_and_survive_storage() {
     let stored = q.profile().unwrap().to_json();
     let back = kizuna::engine::personalize::profile::Profile::parse(&stored).unwrap();
     let now = q.profile().unwrap();
-    assert_eq!((&back.journeys, back.cart_at, back.cart_session, back.session_start), (&now.journeys, now.cart_at, now.cart_session, now.session_start));
+    assert_eq!(
+        (&back.journeys, back.cart_at, back.cart_session, back.session_start),
+        (&now.journeys, now.cart_at, now.cart_session, now.session_start)
+    );
     assert_eq!(back.journeys[0].count, 1);
 }
 

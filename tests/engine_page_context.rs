@@ -8,16 +8,26 @@ use kizuna::engine::personalize::Personalizer;
 const RS: char = '\u{1e}';
 const US: char = '\u{1f}';
 const T0: f64 = 1_700_000_000_000.0;
-const CONFIG: &str = r#"{"slots":{"hero":{"explore":0,"variants":{"shoes":{"tags":"shoes"},"outerwear":{"tags":"outerwear"},"kids":{"tags":"kids"}}}}}"#;
+const CONFIG: &str =
+    r#"{"slots":{"hero":{"explore":0,"variants":{"shoes":{"tags":"shoes"},"outerwear":{"tags":"outerwear"},"kids":{"tags":"kids"}}}}}"#;
 
 /// The share of `n` new visitors shown `variant` on their first page.
 fn first_view_share(page: &str, variant: &str, n: u32) -> f64 {
     let mut hits = 0;
     for i in 0..n {
-        let init = [format!("n{T0}"), ["S", CONFIG, "", "", &format!("v{i}"), &format!("{:08x}", i.wrapping_mul(2_654_435_761u32)), "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+        let init = [
+            format!("n{T0}"),
+            ["S", CONFIG, "", "", &format!("v{i}"), &format!("{:08x}", i.wrapping_mul(2_654_435_761u32)), "1", "1", "1200"]
+                .join(&US.to_string())
+                .replacen(&format!("S{US}"), "S", 1),
+        ]
+        .join(&RS.to_string());
         let mut p = Personalizer::start(&init).expect("starts");
         p.take_output();
-        let out = p.run(&[page.to_string(), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]")].join(&RS.to_string()));
+        let out = p.run(
+            &[page.to_string(), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]")]
+                .join(&RS.to_string()),
+        );
         if out.contains(&format!("R\"hero\"{US}\"{variant}\"")) {
             hits += 1;
         }
@@ -48,10 +58,22 @@ fn a_first_view_uses_the_pages_topic_its_campaign_and_the_search() {
 
 #[test]
 fn the_page_is_not_counted_twice_once_its_page_view_reaches_the_profile() {
-    let init = [format!("n{T0}"), ["S", CONFIG, "", "", "v", "00c0ffee", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+    let init = [
+        format!("n{T0}"),
+        ["S", CONFIG, "", "", "v", "00c0ffee", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1),
+    ]
+    .join(&RS.to_string());
     let mut p = Personalizer::start(&init).unwrap();
     p.take_output();
-    p.run(&[page("outerwear", "", "", ""), format!("gp{}{US}\"outerwear\"", T0 as u64), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"]]"), "q".into()].join(&RS.to_string()));
+    p.run(
+        &[
+            page("outerwear", "", "", ""),
+            format!("gp{}{US}\"outerwear\"", T0 as u64),
+            format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"]]"),
+            "q".into(),
+        ]
+        .join(&RS.to_string()),
+    );
     let profile = p.profile().unwrap();
     assert_eq!(profile.page_views, 1);
     assert_eq!(profile.topics.len(), 1);
@@ -63,7 +85,16 @@ fn what_the_pre_paint_script_painted_stays_for_the_page_view_when_the_choice_swi
     // A kept 'shoes' for a visitor who has since read only about outerwear.
     let stored = r#"{"v":1,"vid":"v","firstSeen":1700000000000,"lastSeen":1700000000000,"sessions":1,"gapDays":0,"pageViews":12,"events":0,"orders":0,"revenue":0,"lastOrder":0,"topics":[["outerwear",12,1700000000000]],"slots":[["hero","shoes",HASH,0.5,false]],"outcomes":[]}"#;
     let variants = "[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]";
-    let init = |stored: &str| [format!("n{T0}"), ["S", CONFIG, &serde_json::to_string(stored).unwrap(), "", "v", "00c0ffee", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+    let init =
+        |stored: &str| {
+            [
+                format!("n{T0}"),
+                ["S", CONFIG, &serde_json::to_string(stored).unwrap(), "", "v", "00c0ffee", "1", "1", "1200"]
+                    .join(&US.to_string())
+                    .replacen(&format!("S{US}"), "S", 1),
+            ]
+            .join(&RS.to_string())
+        };
     // The slot's config hash, as the engine computes it: read from a first decision.
     let mut probe = Personalizer::start(&init("")).unwrap();
     probe.take_output();

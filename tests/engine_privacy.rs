@@ -47,9 +47,20 @@ fn the_rules_one_by_one() {
     let p = |user_agent: u8, referrer: u8| Privacy { user_agent, referrer, ..Privacy::default() };
     let chrome = "\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36\"";
     assert_eq!(p(1, 0).user_agent(chrome), "\"Chrome/120\"");
-    assert_eq!(p(1, 0).user_agent("\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15\""), "\"Safari/17\"");
-    assert_eq!(p(1, 0).user_agent("\"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0\""), "\"Firefox/121\"");
-    assert_eq!(p(1, 0).user_agent("\"Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.61\""), "\"Edg/120\"");
+    assert_eq!(
+        p(1, 0).user_agent(
+            "\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15\""
+        ),
+        "\"Safari/17\""
+    );
+    assert_eq!(
+        p(1, 0).user_agent("\"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0\""),
+        "\"Firefox/121\""
+    );
+    assert_eq!(
+        p(1, 0).user_agent("\"Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.61\""),
+        "\"Edg/120\""
+    );
     assert_eq!(p(1, 0).user_agent("\"curl/8\""), "\"\"");
     assert_eq!(p(2, 0).user_agent(chrome), "\"\"");
     let r = "https://www.google.com/search?q=rain+jacket&gclid=x#frag";
@@ -73,7 +84,11 @@ fn a_user_id_stored_before_the_switch_is_hashed_or_dropped_on_the_next_load() {
     };
     let hash = kizuna::engine::text::sha256::hex(b"sada");
     assert_eq!(user(r#"{"userId":"hash","userIdSalt":"s"}"#, "ada"), Some(serde_json::json!(hash)));
-    assert_eq!(user(r#"{"userId":"hash","userIdSalt":"s"}"#, &hash), Some(serde_json::json!(hash)), "an id stored hashed is not hashed again");
+    assert_eq!(
+        user(r#"{"userId":"hash","userIdSalt":"s"}"#, &hash),
+        Some(serde_json::json!(hash)),
+        "an id stored hashed is not hashed again"
+    );
     assert_eq!(user(r#"{"userId":"drop"}"#, "ada"), None);
     assert_eq!(user("{}", "ada"), Some(serde_json::json!("ada")));
 }

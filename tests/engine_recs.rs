@@ -104,7 +104,28 @@ fn a_profile_keeps_its_items_through_storage_and_old_profiles_still_load() {
 }
 
 fn engine(config: &str) -> (Personalizer, String) {
-    let init = ["n", "1000", &RS.to_string(), "S", config, &US.to_string(), "", &US.to_string(), "", &US.to_string(), "vid", &US.to_string(), "00112233", &US.to_string(), "1", &US.to_string(), "1", &US.to_string(), "1200"].concat();
+    let init = [
+        "n",
+        "1000",
+        &RS.to_string(),
+        "S",
+        config,
+        &US.to_string(),
+        "",
+        &US.to_string(),
+        "",
+        &US.to_string(),
+        "vid",
+        &US.to_string(),
+        "00112233",
+        &US.to_string(),
+        "1",
+        &US.to_string(),
+        "1",
+        &US.to_string(),
+        "1200",
+    ]
+    .concat();
     let mut p = Personalizer::start(&init).expect("starts");
     let first = p.take_output();
     (p, first)
@@ -118,13 +139,19 @@ fn rec(parts: &[&str]) -> String {
 fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
     let (mut p, _) = engine("{}");
     let t = 5.0 * DAY;
-    let out = p.run(&[
-        format!("n{t}"),
-        rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""]),
-        rec(&["g\u{65}5", "\"Product Viewed\"", "\"outerwear\"", "", "", "\"parka\""]).replacen("g\u{65}5", &format!("ge{}", t as u64), 1),
-        rec(&["m\"also\"", "2", r#"[["parka","outerwear",10,false],["coat","outerwear",5,false],["tee","basics",90,false]]"#]),
-    ]
-    .join(&RS.to_string()));
+    let out = p.run(
+        &[
+            format!("n{t}"),
+            rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""]),
+            rec(&["g\u{65}5", "\"Product Viewed\"", "\"outerwear\"", "", "", "\"parka\""]).replacen(
+                "g\u{65}5",
+                &format!("ge{}", t as u64),
+                1,
+            ),
+            rec(&["m\"also\"", "2", r#"[["parka","outerwear",10,false],["coat","outerwear",5,false],["tee","basics",90,false]]"#]),
+        ]
+        .join(&RS.to_string()),
+    );
     let m = out.split(RS).find(|r| r.starts_with('M')).expect("an M answer");
     assert!(m.starts_with("M\"also\"\u{1f}["), "{m}");
     assert!(m.contains(r#"{"id":"coat","position":1,"reason":"topic","explanation":"you have been looking at outerwear"}"#), "{m}");
@@ -142,15 +169,17 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
 fn sensitive_topics_never_reach_the_profile() {
     let (mut p, _) = engine(r#"{"profile":{"sensitive":["health","Religion"]}}"#);
     let t = 5.0 * DAY;
-    p.run(&[
-        format!("n{t}"),
-        rec(&["p\"/clinic\"", "\"\"", "\"\"", "\"health,outerwear\""]),
-        format!("gp{}{US}\"health,outerwear\"", t as u64),
-        format!("ge{}{US}\"Article Read\"{US}\"religion\"{US}[\"health\",\"running\"]{US}{US}", t as u64),
-        format!("gc{}{US}\"health\"", t as u64),
-        "h".into(),
-    ]
-    .join(&RS.to_string()));
+    p.run(
+        &[
+            format!("n{t}"),
+            rec(&["p\"/clinic\"", "\"\"", "\"\"", "\"health,outerwear\""]),
+            format!("gp{}{US}\"health,outerwear\"", t as u64),
+            format!("ge{}{US}\"Article Read\"{US}\"religion\"{US}[\"health\",\"running\"]{US}{US}", t as u64),
+            format!("gc{}{US}\"health\"", t as u64),
+            "h".into(),
+        ]
+        .join(&RS.to_string()),
+    );
     let profile = p.profile().expect("a profile");
     let names: Vec<&str> = profile.topics.iter().map(|t| t.name.as_str()).collect();
     assert!(names.contains(&"outerwear") && names.contains(&"running"), "{names:?}");

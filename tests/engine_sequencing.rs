@@ -164,7 +164,16 @@ fn inputs_in_one_crossing_are_answered_in_their_order() {
     // within a crossing the answers follow the inputs' order.
     let mut t = sim::Sim::new(&sim::config("{}")).t;
     t.handle(Input::Consent(r#"{"analytics":true}"#, "!v"));
-    t.handle(Input::Call { call: kizuna::engine::pipeline::call::Call { kind: kizuna::engine::pipeline::event::Kind::Track, fast: true, args: ["\"From callback\"", "{}", "!v"] }, time: T0, page: 1, sync: true });
+    t.handle(Input::Call {
+        call: kizuna::engine::pipeline::call::Call {
+            kind: kizuna::engine::pipeline::event::Kind::Track,
+            fast: true,
+            args: ["\"From callback\"", "{}", "!v"],
+        },
+        time: T0,
+        page: 1,
+        sync: true,
+    });
     let out = t.output();
     let kinds: Vec<&str> = out.split(RS).filter(|r| !r.is_empty()).map(|r| &r[..1]).collect();
     let changed = kinds.iter().position(|k| *k == "C").expect("the change");
@@ -191,7 +200,11 @@ fn the_text_protocol_end_to_end() {
     let z: Vec<&str> = status[1..].split(us).collect();
     assert_eq!(z[0].len(), 36);
     assert_eq!(z[6], "15", "every category accepted (opt-out)");
-    let out = edge::run(&mut t, &[format!("n1795363980001"), format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"), format!("f0")].join(&rs.to_string()));
+    let out = edge::run(
+        &mut t,
+        &["n1795363980001".to_string(), format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"), "f0".to_string()]
+            .join(&rs.to_string()),
+    );
     let post = out.split(rs).find(|r| r.starts_with('P')).expect("a POST");
     let f: Vec<&str> = post[1..].splitn(4, us).collect();
     assert_eq!((f[1], f[2]), ("1", "https://shop.example/collect"));

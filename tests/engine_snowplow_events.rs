@@ -17,7 +17,8 @@ fn every_event_goes_under_its_golden_schema_and_the_schema_is_published() {
         let (event, schema) = (p["event"].as_str().unwrap(), p["schema"].as_str().unwrap());
         assert_eq!(schema_of(Kind::Track, &format!("\"{event}\"")), schema, "{event}");
         let file = format!("{}/www/schemas/dev.kizuna/{schema}/jsonschema/1-0-0", env!("CARGO_MANIFEST_DIR"));
-        let published: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"))).unwrap();
+        let published: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"))).unwrap();
         assert_eq!(published["self"]["name"], schema);
     }
     // The calls that are not events go under their own schemas.
@@ -32,7 +33,8 @@ fn every_event_goes_under_its_golden_schema_and_the_schema_is_published() {
         };
         assert_eq!(schema_of(kind, if kind == Kind::Identify { "" } else { "\"x\"" }), schema);
         let file = format!("{}/www/schemas/dev.kizuna/{schema}/jsonschema/1-0-0", env!("CARGO_MANIFEST_DIR"));
-        let published: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"))).unwrap();
+        let published: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"))).unwrap();
         assert_eq!(published["self"]["name"], schema);
         assert_eq!(published["additionalProperties"], false, "{schema}");
     }

@@ -91,10 +91,15 @@ fn a_batch_in_flight_as_keepalive_at_pagehide_is_not_stored_again() {
     a.beacon_quota = 0; // the browser refuses the beacon
     a.input(Input::Leaving);
     let b = next_page(&open(), &a, 100.0);
-    let taken: Vec<i64> = b.t.queue().front().iter().map(|e| {
-        let p = e.parts();
-        serde_json::from_str::<J>(p.props).unwrap()["bench_seq"].as_i64().unwrap()
-    }).collect();
+    let taken: Vec<i64> =
+        b.t.queue()
+            .front()
+            .iter()
+            .map(|e| {
+                let p = e.parts();
+                serde_json::from_str::<J>(p.props).unwrap()["bench_seq"].as_i64().unwrap()
+            })
+            .collect();
     assert_eq!(taken, [10], "the keepalive request completes on its own; only the refused event is taken over");
 }
 
@@ -163,7 +168,8 @@ fn withdrawing_analytics_deletes_every_stored_queue_and_another_tabs_record_coun
     s.track("E", "{}");
     assert!(stored(&s).len() == 2);
     // Another tab withdrew: its record reaches this one through storage.
-    let record = r#"{"v":1,"categories":{"analytics":"denied","personalization":"unknown","marketing":"unknown"},"updatedAt":1,"source":"banner"}"#;
+    let record =
+        r#"{"v":1,"categories":{"analytics":"denied","personalization":"unknown","marketing":"unknown"},"updatedAt":1,"source":"banner"}"#;
     let lit = serde_json::to_string(record).unwrap();
     s.input(Input::ConsentRecord(&lit));
     assert!(stored(&s).is_empty(), "every stored queue is gone, the other tab's too");

@@ -6,9 +6,9 @@
 mod sim;
 
 use kizuna::engine::io::Input;
-use sim::Level;
 use kizuna::engine::pipeline::event::Kind;
 use serde_json::{json, Value as J};
+use sim::Level;
 use sim::{names, open, Sim, T0, URL};
 
 fn is_uuid_v4(s: &str) -> bool {
@@ -47,7 +47,10 @@ fn a_track_call_becomes_a_segment_spec_event() {
     assert!(e.get("userId").is_none());
     assert_eq!(e["timestamp"], "2026-11-22T16:13:00.000Z", "call time, not send time");
     let c = &e["context"];
-    assert_eq!(c["page"], json!({"path": "/land", "referrer": "https://www.google.com/", "search": "?utm_source=ads&utm_campaign=fall&gclid=Cj0KCQ&x=1", "title": "Land", "url": URL}));
+    assert_eq!(
+        c["page"],
+        json!({"path": "/land", "referrer": "https://www.google.com/", "search": "?utm_source=ads&utm_campaign=fall&gclid=Cj0KCQ&x=1", "title": "Land", "url": URL})
+    );
     assert_eq!(c["locale"], "ja-JP");
     assert_eq!(c["userAgent"], "Mozilla/5.0 Test");
     assert_eq!(c["screen"], json!({"width": 1440, "height": 900}));
@@ -159,7 +162,10 @@ fn every_bad_input_gets_one_clear_message_and_the_next_call_works() {
     }
     s.logs.clear();
     s.call(Kind::Track, "\"X\"", "!v", r#"{"categry":"x"}"#);
-    assert_eq!(s.lines(Level::Warn), vec!["track('X'): options.categry is not a known option; those values were left out and the event was sent"]);
+    assert_eq!(
+        s.lines(Level::Warn),
+        vec!["track('X'): options.categry is not a known option; those values were left out and the event was sent"]
+    );
     s.logs.clear();
     assert!(!s.call(Kind::Identify, "true", "!v", "!v"));
     assert!(!s.call(Kind::Identify, "\"u\"", "\"traits?\"", "!v"));
@@ -237,7 +243,22 @@ fn one_request_in_flight_failures_stay_queued_and_retry_after_a_backoff() {
     assert!(wake > s.now && wake <= s.now + 1000.0);
     s.advance(wake - s.now);
     let again = s.answer_with(0, "5");
-    assert_eq!(again.events(), first.events().into_iter().map(|mut e| { e["x"] = J::Null; e }).map(|mut e| { e.as_object_mut().unwrap().remove("x"); e }).collect::<Vec<_>>(), "the same events, same ids");
+    assert_eq!(
+        again.events(),
+        first
+            .events()
+            .into_iter()
+            .map(|mut e| {
+                e["x"] = J::Null;
+                e
+            })
+            .map(|mut e| {
+                e.as_object_mut().unwrap().remove("x");
+                e
+            })
+            .collect::<Vec<_>>(),
+        "the same events, same ids"
+    );
     assert_eq!(s.wake, Some(s.now + 5000.0), "Retry-After honoured");
     s.advance(5000.0);
     assert_eq!(s.answer(200).events(), first.events());
@@ -245,7 +266,10 @@ fn one_request_in_flight_failures_stay_queued_and_retry_after_a_backoff() {
     s.logs.clear();
     s.answer(400);
     assert_eq!(s.t.queue().len(), 0, "a refusal drops the batch instead of blocking the queue");
-    assert_eq!(s.lines(Level::Error), vec!["the collector refused 2 events (HTTP 400); they were dropped, as resending them would fail the same way"]);
+    assert_eq!(
+        s.lines(Level::Error),
+        vec!["the collector refused 2 events (HTTP 400); they were dropped, as resending them would fail the same way"]
+    );
 }
 
 #[test]
@@ -294,7 +318,11 @@ fn unload_hands_everything_to_the_beacon_in_chunks() {
     s.input(Input::Leaving);
     assert!(s.beacons.len() >= 2);
     assert!(s.beacons.iter().all(|b| b.len() <= 60 * 1024));
-    assert_eq!(seq_of(&s.beaconed_events()), (0..20).collect::<Vec<_>>(), "the cancelled request's events, then every other event, once, in order");
+    assert_eq!(
+        seq_of(&s.beaconed_events()),
+        (0..20).collect::<Vec<_>>(),
+        "the cancelled request's events, then every other event, once, in order"
+    );
     s.answer(200);
     assert!(s.t.queue().is_empty());
 
@@ -341,16 +369,34 @@ fn debug_logs_every_event_and_batch() {
     s.deliver_all();
     let debug = s.lines(Level::Debug);
     assert!(debug[0].starts_with("track('Seen') queued: {\"type\":\"track\""), "{debug:?}");
-    assert!(debug.iter().any(|d| *d == "batch of 1 events delivered (HTTP 200)"), "{debug:?}");
+    assert!(debug.contains(&"batch of 1 events delivered (HTTP 200)"), "{debug:?}");
 }
 
 #[test]
 fn calls_queued_before_load_keep_their_own_time_and_page() {
     let mut s = Sim::new(&open());
-    s.input(Input::Page { id: 9, url: "http://127.0.0.1:8080/landing?utm_source=mail", referrer: "http://ref.example/", title: "\"Landing\"", utm: r#"{"utm_source":"mail"}"#, topics: "\"\"", current: false });
+    s.input(Input::Page {
+        id: 9,
+        url: "http://127.0.0.1:8080/landing?utm_source=mail",
+        referrer: "http://ref.example/",
+        title: "\"Landing\"",
+        utm: r#"{"utm_source":"mail"}"#,
+        topics: "\"\"",
+        current: false,
+    });
     let early = Kind::Track;
-    s.input(Input::Call { call: kizuna::engine::pipeline::call::Call { kind: early, fast: true, args: ["\"Queued Early\"", "{}", "!v"] }, time: 1_795_363_900_000.0, page: 9, sync: false });
-    s.input(Input::Call { call: kizuna::engine::pipeline::call::Call { kind: Kind::Page, fast: false, args: ["!v", "!v", "!v"] }, time: 1_795_363_900_001.0, page: 9, sync: false });
+    s.input(Input::Call {
+        call: kizuna::engine::pipeline::call::Call { kind: early, fast: true, args: ["\"Queued Early\"", "{}", "!v"] },
+        time: 1_795_363_900_000.0,
+        page: 9,
+        sync: false,
+    });
+    s.input(Input::Call {
+        call: kizuna::engine::pipeline::call::Call { kind: Kind::Page, fast: false, args: ["!v", "!v", "!v"] },
+        time: 1_795_363_900_001.0,
+        page: 9,
+        sync: false,
+    });
     s.track("Live", "{}");
     s.flush();
     let b = s.deliver_all();

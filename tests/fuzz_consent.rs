@@ -36,7 +36,12 @@ fn expected(c: &Value) -> GppConsent {
         storage: t["storage"].as_bool().unwrap(),
         granted: [t["analytics"].as_bool().unwrap(), t["personalization"].as_bool().unwrap(), t["marketing"].as_bool().unwrap()],
     });
-    GppConsent { tcf, marketing: e["marketing"].as_bool(), sensitive_opt_out: e["sensitiveOptOut"].as_bool().unwrap(), gpc: e["gpc"].as_bool().unwrap() }
+    GppConsent {
+        tcf,
+        marketing: e["marketing"].as_bool(),
+        sensitive_opt_out: e["sensitiveOptOut"].as_bool().unwrap(),
+        gpc: e["gpc"].as_bool().unwrap(),
+    }
 }
 
 #[test]
@@ -107,7 +112,8 @@ fn mutated_gpp_strings_never_panic() {
     for s in &kept {
         let _ = gpp::read(s, &every);
     }
-    let fixtures: Vec<String> = cases("gpp.json").iter().chain(&cases("gpp-random.json")).map(|c| c["gpp"].as_str().unwrap().to_string()).collect();
+    let fixtures: Vec<String> =
+        cases("gpp.json").iter().chain(&cases("gpp-random.json")).map(|c| c["gpp"].as_str().unwrap().to_string()).collect();
     let mut r = Rng::new(0x6770_7021);
     let rounds = 150 * scale();
     let mut n = kept.len();
@@ -126,7 +132,9 @@ fn mutated_gpp_strings_never_panic() {
         }
     }
     // Huge: a header that announces 4095 sections, and long strings.
-    for s in ["DBgAAAAAAAAAAAAAAAAA", "DBg_____________", &"_".repeat(100_000), &format!("DBABLA~{}", "A".repeat(100_000)), &"~".repeat(100_000)] {
+    for s in
+        ["DBgAAAAAAAAAAAAAAAAA", "DBg_____________", &"_".repeat(100_000), &format!("DBABLA~{}", "A".repeat(100_000)), &"~".repeat(100_000)]
+    {
         let _ = gpp::read(s, &every);
         n += 1;
     }
@@ -169,7 +177,16 @@ fn tcdata(r: &mut Rng) -> String {
     let mut consents = Vec::new();
     for n in 1..=11 {
         if !r.one_in(6) {
-            consents.push(format!("\"{n}\":{}", if r.one_in(9) { "1" } else if r.one_in(4) { "false" } else { "true" }));
+            consents.push(format!(
+                "\"{n}\":{}",
+                if r.one_in(9) {
+                    "1"
+                } else if r.one_in(4) {
+                    "false"
+                } else {
+                    "true"
+                }
+            ));
         }
     }
     let consents = consents.join(",");

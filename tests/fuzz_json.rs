@@ -196,7 +196,8 @@ fn ws(r: &mut Rng, out: &mut String) {
 
 /// A random character, written raw or as any escape that means it.
 fn string_char(r: &mut Rng, out: &mut String) {
-    const RAW: &[char] = &['a', 'b', 'Z', '0', ' ', '~', '\u{7f}', 'é', 'ß', '日', '本', '😀', '\u{fffd}', '\u{2028}', ':', ',', '{', ']', '!', '/', '\''];
+    const RAW: &[char] =
+        &['a', 'b', 'Z', '0', ' ', '~', '\u{7f}', 'é', 'ß', '日', '本', '😀', '\u{fffd}', '\u{2028}', ':', ',', '{', ']', '!', '/', '\''];
     match r.below(12) {
         0 => out.push_str(r.pick::<&str>(&["\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"])),
         1 => {
@@ -298,7 +299,38 @@ fn nested(r: &mut Rng) -> String {
 }
 
 /// What mutations insert.
-const NASTY: &[&str] = &["\"", "\\", "\\\u{e9}", "\\u", "\\ud800", "\\udc00", "\\x", "\u{1}", "\n", "\t", "\u{e9}", "\u{1f600}", "!f", "!o\"Map\"", "!", "{", "}", "[", "]", ",", ":", "0", "-", ".", "e", "+", "01", "null", "\"\\\"", "[[[[[[[["];
+const NASTY: &[&str] = &[
+    "\"",
+    "\\",
+    "\\\u{e9}",
+    "\\u",
+    "\\ud800",
+    "\\udc00",
+    "\\x",
+    "\u{1}",
+    "\n",
+    "\t",
+    "\u{e9}",
+    "\u{1f600}",
+    "!f",
+    "!o\"Map\"",
+    "!",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "0",
+    "-",
+    ".",
+    "e",
+    "+",
+    "01",
+    "null",
+    "\"\\\"",
+    "[[[[[[[[",
+];
 
 /// `s` with one to three random changes.
 fn mutate(r: &mut Rng, s: &str) -> String {

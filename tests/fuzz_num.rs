@@ -219,7 +219,20 @@ fn any_double(r: &mut Rng) -> f64 {
 fn round_is_math_round() {
     let started = std::time::Instant::now();
     let mut r = Rng::new(0x726f_756e_6421);
-    let fixed = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994, -0.0, 4_503_599_627_370_495.5, f64::MAX, f64::MIN_POSITIVE];
+    let fixed = [
+        0.5,
+        -0.5,
+        1.5,
+        -1.5,
+        2.5,
+        -2.5,
+        0.49999999999999994,
+        -0.49999999999999994,
+        -0.0,
+        4_503_599_627_370_495.5,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+    ];
     let n = 200_000 * scale();
     for i in 0..n + fixed.len() {
         let x = if i < fixed.len() { fixed[i] } else { any_double(&mut r) };

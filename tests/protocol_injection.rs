@@ -36,9 +36,32 @@ impl Rand {
 /// Pieces hostile text is made of: separators, forged records, every
 /// control character, quotes, backslashes, multi-byte characters.
 const PIECES: &[&str] = &[
-    "\u{1e}", "\u{1f}", "\u{1d}", "\u{1e}P9\u{1f}1\u{1f}https://evil.example/c\u{1f}x", "\u{1e}Skizuna:consent\u{1f}{\"analytics\":true}",
-    "\u{1e}K1", "\u{1e}Hx", "\u{1e}T\"Forged\"\u{1f}{}", "\u{1e}Dkizuna:anonymousId", "\u{1e}B/evil\u{1f}{}", "\u{0}", "\n", "\r", "\t", "\"", "\\",
-    "é", "😀", "\u{7f}", "\u{2028}", "x", "name", " ", "<script>", "!v", "!o\"Map\"",
+    "\u{1e}",
+    "\u{1f}",
+    "\u{1d}",
+    "\u{1e}P9\u{1f}1\u{1f}https://evil.example/c\u{1f}x",
+    "\u{1e}Skizuna:consent\u{1f}{\"analytics\":true}",
+    "\u{1e}K1",
+    "\u{1e}Hx",
+    "\u{1e}T\"Forged\"\u{1f}{}",
+    "\u{1e}Dkizuna:anonymousId",
+    "\u{1e}B/evil\u{1f}{}",
+    "\u{0}",
+    "\n",
+    "\r",
+    "\t",
+    "\"",
+    "\\",
+    "é",
+    "😀",
+    "\u{7f}",
+    "\u{2028}",
+    "x",
+    "name",
+    " ",
+    "<script>",
+    "!v",
+    "!o\"Map\"",
 ];
 
 /// Hostile text (sometimes very long).
@@ -92,7 +115,8 @@ fn rec(kind: &str, fields: &[&str]) -> String {
 }
 
 const ENDPOINT: &str = "https://collect.example/v1/batch";
-const OWN_KEYS: &[&str] = &["kizuna:anonymousId", "kizuna:userId", "kizuna:traits", "kizuna:consent", "kizuna:signals", "kizuna:session", "kizuna:profile"];
+const OWN_KEYS: &[&str] =
+    &["kizuna:anonymousId", "kizuna:userId", "kizuna:traits", "kizuna:consent", "kizuna:signals", "kizuna:session", "kizuna:profile"];
 
 /// One of Kizuna's keys; a stored queue's of `owner` (another's may be
 /// removed once taken over: `owner` empty).
@@ -125,7 +149,10 @@ fn parse(body: &str) -> J {
     let mut i = 0;
     let surrogate = |at: usize| -> Option<u32> {
         let hex = body.get(at + 2..at + 6)?;
-        (b.get(at) == Some(&b'\\') && b.get(at + 1) == Some(&b'u')).then(|| u32::from_str_radix(hex, 16).ok()).flatten().filter(|n| (0xd800..0xe000).contains(n))
+        (b.get(at) == Some(&b'\\') && b.get(at + 1) == Some(&b'u'))
+            .then(|| u32::from_str_radix(hex, 16).ok())
+            .flatten()
+            .filter(|n| (0xd800..0xe000).contains(n))
     };
     while i < b.len() {
         if b[i] == b'\\' {
@@ -221,13 +248,42 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
         let config = format!("{{\"endpoint\":\"{ENDPOINT}\",\"writeKey\":\"k\",\"debug\":{debug},\"consent\":{{\"mode\":\"opt-out\"}},\"sessions\":true{small}}}");
         let (title, topics) = (text(&mut r), text(&mut r));
         let stored = [text(&mut r), text(&mut r), props(&mut r), text(&mut r), text(&mut r)].map(|s| lit(&mut r, &s));
-        let init = ["n1795363980000", &rec("p", &["1", "1", "https://shop.example/p?utm_source=x", "", &lit(&mut r, &title), "{}", &lit(&mut r, &topics)]),
-            &rec("S", &[&config, "\"ja\"", "\"UA\"", "1440", "900", "0123456789abcdef0123456789abcdef", &stored[0], &stored[1], &stored[2], &stored[3], &stored[4]])]
+        let init = [
+            "n1795363980000",
+            &rec("p", &["1", "1", "https://shop.example/p?utm_source=x", "", &lit(&mut r, &title), "{}", &lit(&mut r, &topics)]),
+            &rec(
+                "S",
+                &[
+                    &config,
+                    "\"ja\"",
+                    "\"UA\"",
+                    "1440",
+                    "900",
+                    "0123456789abcdef0123456789abcdef",
+                    &stored[0],
+                    &stored[1],
+                    &stored[2],
+                    &stored[3],
+                    &stored[4],
+                ],
+            ),
+        ]
         .join(&RS.to_string());
         let mut t = edge::start(&init).unwrap_or_else(|e| panic!("starts: {e}"));
         let first = edge::actions(&mut t);
         let owner = owner_of(&first);
-        let mut names: BTreeSet<String> = ["Form Started", "Form Submitted", "Form Abandoned", "Link Clicked", "Button Clicked", "Consent Updated", "Page Engagement", "Scroll Depth"].map(String::from).into();
+        let mut names: BTreeSet<String> = [
+            "Form Started",
+            "Form Submitted",
+            "Form Abandoned",
+            "Link Clicked",
+            "Button Clicked",
+            "Consent Updated",
+            "Page Engagement",
+            "Scroll Depth",
+        ]
+        .map(String::from)
+        .into();
         let mut bodies = Vec::new();
         check_tracker(&first, &owner, &names, &mut bodies);
         let mut now = 1_795_363_980_000u64;
@@ -275,7 +331,19 @@ fn check_personalizer(out: &str) {
                 assert_eq!(f.len(), 2, "{r:.300}");
                 let name: String = serde_json::from_str(f[0]).unwrap();
                 assert!(
-                    ["Slot Viewed", "Slot Clicked", "Recommendation Viewed", "Recommendation Clicked", "Journey Shown", "Journey Dismissed", "Survey Shown", "Survey Dismissed", "Survey Responded", "Audience Report"].contains(&name.as_str()),
+                    [
+                        "Slot Viewed",
+                        "Slot Clicked",
+                        "Recommendation Viewed",
+                        "Recommendation Clicked",
+                        "Journey Shown",
+                        "Journey Dismissed",
+                        "Survey Shown",
+                        "Survey Dismissed",
+                        "Survey Responded",
+                        "Audience Report"
+                    ]
+                    .contains(&name.as_str()),
                     "the personalizer makes its own events only, not {name:?}"
                 );
                 assert!(serde_json::from_str::<J>(f[1]).unwrap().is_object());
@@ -305,7 +373,11 @@ fn no_slot_name_variant_or_stored_profile_becomes_a_personalizer_record() {
         // Half the cases name the slot in the config (which checks names),
         // half only in markup (which the engine takes as it comes).
         let config = if case % 2 == 0 {
-            format!("{{\"debug\":true,\"slots\":{{{}:{{\"variants\":[{}]}}}}}}", lit(&mut r, &slot), variants.iter().map(|v| format!("{{\"id\":{}}}", serde_json::to_string(v).unwrap())).collect::<Vec<_>>().join(","))
+            format!(
+                "{{\"debug\":true,\"slots\":{{{}:{{\"variants\":[{}]}}}}}}",
+                lit(&mut r, &slot),
+                variants.iter().map(|v| format!("{{\"id\":{}}}", serde_json::to_string(v).unwrap())).collect::<Vec<_>>().join(",")
+            )
         } else {
             "{\"debug\":true}".to_string()
         };
@@ -314,10 +386,20 @@ fn no_slot_name_variant_or_stored_profile_becomes_a_personalizer_record() {
         let Ok(mut p) = Personalizer::start(&init) else { continue };
         started += 1;
         check_personalizer(&p.take_output());
-        let markup = format!("[{}]", variants.iter().map(|v| format!("[{},{}]", lit(&mut r, v), hlit(&mut r))).collect::<Vec<_>>().join(","));
+        let markup =
+            format!("[{}]", variants.iter().map(|v| format!("[{},{}]", lit(&mut r, v), hlit(&mut r))).collect::<Vec<_>>().join(","));
         let s = lit(&mut r, &slot);
         let page = rec("p", &[&hlit(&mut r), &hlit(&mut r), &hlit(&mut r), &hlit(&mut r), "\"\"", "\"\""]);
-        for input in [page, rec("d", &["0", &s, &markup, &lit(&mut r, &variants[0])]), rec("a", &[&s]), rec("v", &[&s]), rec("k", &[&s]), rec("e", &[&s]), "q".into(), "h".into()] {
+        for input in [
+            page,
+            rec("d", &["0", &s, &markup, &lit(&mut r, &variants[0])]),
+            rec("a", &[&s]),
+            rec("v", &[&s]),
+            rec("k", &[&s]),
+            rec("e", &[&s]),
+            "q".into(),
+            "h".into(),
+        ] {
             check_personalizer(&p.run(&format!("n2000{RS}{input}")));
         }
         let other = hlit(&mut r);

@@ -94,7 +94,10 @@ fn the_session_reads_writes_the_same_and_continues_on_the_next_page() {
     let f = &fixture()["session"];
     let text = s(&f["value"]);
     let r = Session::read(text).expect("the session reads");
-    assert_eq!((r.id.as_str(), u64::from(r.index), r.last, r.campaign.as_str()), (s(&f["id"]), f["index"].as_u64().unwrap(), f["last"].as_f64().unwrap(), s(&f["campaign"])));
+    assert_eq!(
+        (r.id.as_str(), u64::from(r.index), r.last, r.campaign.as_str()),
+        (s(&f["id"]), f["index"].as_u64().unwrap(), f["last"].as_f64().unwrap(), s(&f["campaign"]))
+    );
     assert_eq!(r.write(), text, "written as it was");
     let mut b = page(BTreeMap::new());
     b.input(Input::Stored(SESSION_KEY, text));
@@ -107,7 +110,10 @@ fn the_session_reads_writes_the_same_and_continues_on_the_next_page() {
 #[test]
 fn the_identity_is_read_and_carried() {
     let f = &fixture()["identity"];
-    let store: BTreeMap<String, String> = [("kizuna:anonymousId", "anonymousId"), ("kizuna:userId", "userId"), ("kizuna:traits", "traits")].iter().map(|(k, n)| (k.to_string(), s(&f[*n]).to_string())).collect();
+    let store: BTreeMap<String, String> = [("kizuna:anonymousId", "anonymousId"), ("kizuna:userId", "userId"), ("kizuna:traits", "traits")]
+        .iter()
+        .map(|(k, n)| (k.to_string(), s(&f[*n]).to_string()))
+        .collect();
     let mut p = page(store.clone());
     assert_eq!(p.t.status().anonymous_id, s(&f["anonymousId"]));
     assert_eq!(p.t.status().user_id.as_deref(), Some(s(&f["userId"])));
@@ -126,7 +132,10 @@ fn the_identity_is_read_and_carried() {
 fn the_kept_group_is_read_and_carried_and_queued_group_and_alias_records_are_sent_as_they_were() {
     use kizuna::engine::pipeline::event::Kind;
     let f = &fixture()["group"];
-    let store: BTreeMap<String, String> = [("kizuna:groupId", "groupId"), ("kizuna:groupTraits", "groupTraits")].iter().map(|(k, n)| (k.to_string(), s(&f[*n]).to_string())).collect();
+    let store: BTreeMap<String, String> = [("kizuna:groupId", "groupId"), ("kizuna:groupTraits", "groupTraits")]
+        .iter()
+        .map(|(k, n)| (k.to_string(), s(&f[*n]).to_string()))
+        .collect();
     let mut p = page(store.clone());
     assert_eq!(p.t.identity().group_id.as_deref(), Some(s(&f["groupId"])));
     assert_eq!(p.t.identity().group_traits, s(&f["groupTraits"]));
@@ -169,7 +178,10 @@ fn the_signal_log_is_read_line_by_line_and_folds_into_the_profile() {
     z.run(&lines.iter().map(|l| format!("g{l}")).collect::<Vec<_>>().join(&RS.to_string()));
     let got = z.profile().expect("a profile");
     let w = &f["profile"];
-    assert_eq!((u64::from(got.page_views), u64::from(got.events), u64::from(got.orders), got.revenue), (w["pageViews"].as_u64().unwrap(), w["events"].as_u64().unwrap(), w["orders"].as_u64().unwrap(), w["revenue"].as_f64().unwrap()));
+    assert_eq!(
+        (u64::from(got.page_views), u64::from(got.events), u64::from(got.orders), got.revenue),
+        (w["pageViews"].as_u64().unwrap(), w["events"].as_u64().unwrap(), w["orders"].as_u64().unwrap(), w["revenue"].as_f64().unwrap())
+    );
     let mut topics: Vec<&str> = got.topics.iter().map(|t| t.name.as_str()).collect();
     topics.sort();
     assert_eq!(serde_json::json!(topics), w["topics"]);
@@ -182,11 +194,17 @@ fn the_profile_reads_as_stored_and_writes_the_same() {
     let text = s(&f["value"]);
     let p = Profile::parse(text).expect("the profile reads");
     assert_eq!(p.to_json(), text, "written as it was");
-    assert_eq!((u64::from(p.sessions), u64::from(p.page_views), u64::from(p.orders), p.revenue), (f["sessions"].as_u64().unwrap(), f["pageViews"].as_u64().unwrap(), f["orders"].as_u64().unwrap(), f["revenue"].as_f64().unwrap()));
+    assert_eq!(
+        (u64::from(p.sessions), u64::from(p.page_views), u64::from(p.orders), p.revenue),
+        (f["sessions"].as_u64().unwrap(), f["pageViews"].as_u64().unwrap(), f["orders"].as_u64().unwrap(), f["revenue"].as_f64().unwrap())
+    );
     let same = |got: J, want: &J| assert_eq!(num(got), num(want.clone()));
     same(serde_json::json!(p.topics.iter().map(|t| (t.name.as_str(), t.weight)).collect::<Vec<_>>()), &f["topics"]);
     same(J::Array(p.slots.iter().map(|(s, a)| serde_json::json!([s, a.variant, a.config, a.propensity])).collect()), &f["slots"]);
     same(serde_json::json!(p.outcomes), &f["outcomes"]);
     same(serde_json::json!(p.items), &f["items"]);
-    same(J::Array(p.journeys.iter().map(|j| serde_json::json!([j.name, j.count, j.last, j.session, j.in_session, j.dismissed])).collect()), &f["journeys"]);
+    same(
+        J::Array(p.journeys.iter().map(|j| serde_json::json!([j.name, j.count, j.last, j.session, j.in_session, j.dismissed])).collect()),
+        &f["journeys"],
+    );
 }

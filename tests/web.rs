@@ -92,7 +92,10 @@ fn the_edges_describer_and_the_engines_cleaner_agree_on_real_values() {
         assert!(warning.contains(path), "{path}: {warning}");
     }
     let clean = JSON::parse(&c.props).expect("the cleaned properties are JSON");
-    assert_eq!(JSON::stringify(&clean).unwrap().as_string().unwrap(), r#"{"cyclic":{"ok":true},"when":"1970-01-01T00:00:00.000Z","list":[1,null,null]}"#);
+    assert_eq!(
+        JSON::stringify(&clean).unwrap().as_string().unwrap(),
+        r#"{"cyclic":{"ok":true},"when":"1970-01-01T00:00:00.000Z","list":[1,null,null]}"#
+    );
     assert_eq!(describe(&get(&v, "proxy"), 65536.0), "!u", "a revoked proxy cannot be read");
     let t0 = Date::now();
     assert_eq!(describe(&get(&v, "huge"), 65536.0), "!l", "a huge array is refused without walking it");
@@ -135,7 +138,10 @@ fn the_tracker_exports_run_a_whole_crossing() {
 fn the_personalization_exports_decide_and_keep_decisions_for_the_page_view() {
     let (rs, us) = ('\u{1e}', '\u{1f}');
     let config = r#"{"slots":{"hero":{"variants":{"a":{"tags":"shoes"},"b":{"tags":"hats"}}}}}"#;
-    let init = format!("n{}{rs}p\"/\"{us}\"\"{us}\"\"{us}\"\"{rs}S{config}{us}{us}{us}visitor-1{us}0123456789abcdef0123456789abcdef{us}1{us}1{us}1280", Date::now());
+    let init = format!(
+        "n{}{rs}p\"/\"{us}\"\"{us}\"\"{us}\"\"{rs}S{config}{us}{us}{us}visitor-1{us}0123456789abcdef0123456789abcdef{us}1{us}1{us}1280",
+        Date::now()
+    );
     let out = personalize_start(&init);
     let (handle, _) = out.split_once(rs).unwrap();
     let handle: u32 = handle.parse().unwrap();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Kizuna, installing what is missing first:
-#   1. host: cargo test (the pure core, encoders against golden fixtures)
+#   1. host: cargo test (the pure core, encoders against golden fixtures),
+#      then cargo fmt --check and clippy (warnings fail)
 #   2. build: the optimized wasm that ships (tools/build.sh)
 #   3. browser: wasm-bindgen-test in headless Chromium (the engines compiled
 #      to wasm, the edge's describer, both modules' exports)
@@ -34,20 +35,35 @@ fi
 
 logs=$(mktemp -d)
 failures=0
-stage() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { # run NAME CMD...: tee output to $logs/NAME, count a failed stage
-  local name=$1; shift
-  "$@" 2>&1 | tee "$logs/$name.log"
+started=$SECONDS
+stage() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" $((SECONDS - started)); }
+# run NAME MINUTES CMD...: tee output to $logs/NAME, count a failed stage.
+# A stage that hangs (a browser that stops answering its driver) is killed
+# after MINUTES, so one hang costs minutes, never the whole CI run.
+run() {
+  local name=$1 minutes=$2; shift 2
+  local t0=$SECONDS
+  timeout --kill-after=30 "$((minutes * 60))" "$@" 2>&1 | tee "$logs/$name.log"
   local rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 124 ] && echo "[test] stage '$name' timed out after $minutes min"
   [ "$rc" -eq 0 ] || { failures=$((failures + 1)); echo "[test] stage '$name' failed (exit $rc)"; }
+  echo "[test] stage '$name': $((SECONDS - t0)) s"
 }
+# node's test runner waits for ever by default: each test gets 3 minutes.
+NODE_TEST="node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000"
 
 stage "host tests (cargo test)"
 cargo test --quiet --no-run 2>/dev/null
-run host $T cargo test --quiet --lib --tests
+run host 20 $T cargo test --quiet --lib --tests
+
+stage "lint (cargo fmt --check, clippy on the host and the three wasm builds)"
+run lint 10 sh -c 'cargo fmt --check && cargo clippy --quiet --all-targets --features std,tracker,personalize -- -D warnings &&
+  for f in tracker personalize "personalize engage"; do
+    cargo clippy --quiet --release --target wasm32-unknown-unknown --no-default-features --features "$f" --lib -- -D warnings || exit 1
+  done'
 
 stage "build (release, wasm-opt)"
-run build tools/build.sh
+run build 30 tools/build.sh
 
 stage "browser tests (wasm-bindgen-test, headless Chromium)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
@@ -57,25 +73,25 @@ WASM_BINDGEN_TEST_TIMEOUT=120 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
 WASM_BINDGEN_TEST_TIMEOUT=120 \
-  run browser $T cargo test --features std,tracker,personalize --target wasm32-unknown-unknown --test web
+  run browser 15 $T cargo test --features std,tracker,personalize --target wasm32-unknown-unknown --test web
 
 stage "node tests (collector, Playwright end to end in Chromium)"
-run node $T node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs
+run node 25 $T $NODE_TEST tests/*.test.mjs tests/e2e/*.test.mjs
 
 stage "end to end in Firefox ESR (the same Playwright suites over WebDriver BiDi)"
-run firefox env KIZUNA_BROWSER=firefox $T node --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
+run firefox 25 env KIZUNA_BROWSER=firefox $T $NODE_TEST tests/e2e/*.test.mjs
 
 stage "end to end in WebKit (WebKitGTK's MiniBrowser over WebDriver, under Xvfb)"
-run webkit $T tools/webkit.sh
+run webkit 10 $T tools/webkit.sh --test-timeout=180000
 
 if [ -z "$T" ]; then
   stage "shifted clock ($SHIFT, TZ=$SHIFT_TZ): host and node unit tests again"
-  run shifted $shifted sh -c \
-    'cargo test --quiet --lib --tests; c=$?; node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs; exit $((c | $?))'
+  run shifted 15 $shifted sh -c \
+    "cargo test --quiet --lib --tests; c=\$?; $NODE_TEST tests/*.test.mjs; exit \$((c | \$?))"
 fi
 
 stage "size"
-run size node tools/size.mjs --check
+run size 2 node tools/size.mjs --check
 
 # One closing line over every runner: cargo's "N passed; M failed" and
 # node's "ℹ pass N" / "ℹ fail N".
@@ -89,5 +105,5 @@ np=$(cat "$logs"/node.log "$logs"/firefox.log "$logs"/webkit.log "$logs"/shifted
 nf=$(cat "$logs"/node.log "$logs"/firefox.log "$logs"/webkit.log "$logs"/shifted.log 2>/dev/null | grep -Eo 'ℹ fail [0-9]+' | awk '{s+=$3} END {print s+0}')
 passed=$((passed + np)); failed=$((failed + nf))
 [ "$failures" -eq 0 ] || echo "[test] $failures stage(s) failed; logs in $logs"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed in $(( (SECONDS - started) / 60 )) min"
 [ "$failures" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -164,9 +164,25 @@ pub fn may_name(kind: &str, name: &str, autocomplete: &str) -> bool {
     }
     // Names as sites write them: cardNumber, card_number, cc-num, cvv2…
     let squeezed: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
-    const SECRET: [&str; 14] = ["card", "ccnum", "ccnumber", "creditcard", "cvv", "cvc", "csc", "cardverification", "securitycode", "expiry", "password", "passwd", "pwd", "pin"];
+    const SECRET: [&str; 14] = [
+        "card",
+        "ccnum",
+        "ccnumber",
+        "creditcard",
+        "cvv",
+        "cvc",
+        "csc",
+        "cardverification",
+        "securitycode",
+        "expiry",
+        "password",
+        "passwd",
+        "pwd",
+        "pin",
+    ];
     let has = |s: &str| squeezed.as_bytes().windows(s.len()).any(|w| w == s.as_bytes());
-    !(SECRET.iter().any(|s| if *s == "pin" || *s == "pwd" { squeezed == *s } else { has(s) }) || squeezed.starts_with("cc") && squeezed.len() <= 6)
+    !(SECRET.iter().any(|s| if *s == "pin" || *s == "pwd" { squeezed == *s } else { has(s) })
+        || squeezed.starts_with("cc") && squeezed.len() <= 6)
 }
 
 #[cfg(test)]

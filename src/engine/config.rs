@@ -9,8 +9,8 @@
 use crate::prelude::*;
 
 use super::consent::state::{ConsentConfig, Mode, Pending};
-use super::text::json::{self, Kind};
 use super::text::cat;
+use super::text::json::{self, Kind};
 use super::text::num::{write_fixed, write_u64};
 use super::text::url::is_valid_endpoint;
 
@@ -144,7 +144,11 @@ impl Privacy {
             1 => r.get(..r.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(r.len())).unwrap_or("").into(),
             2 => {
                 use crate::engine::text::url::{find, origin};
-                if find(r, "://").is_none() { String::new() } else { cat(&[origin(r), "/"]) }
+                if find(r, "://").is_none() {
+                    String::new()
+                } else {
+                    cat(&[origin(r), "/"])
+                }
             }
             _ => String::new(),
         }
@@ -187,7 +191,13 @@ impl AutoPolicy {
     /// The listeners the edge installs, as bits: 1 history, 2 hash, 4
     /// clicks, 8 scroll, 16 activity, 32 forms, 64 the load's page view.
     pub fn listeners(&self) -> u32 {
-        u32::from(self.pageviews != 2) << 6 | u32::from(self.pageviews == 0) | u32::from(self.pageviews == 0 && self.hash_changes) << 1 | u32::from(self.clicks) << 2 | u32::from(self.scroll || self.engagement) << 3 | u32::from(self.engagement) << 4 | u32::from(self.forms) << 5
+        u32::from(self.pageviews != 2) << 6
+            | u32::from(self.pageviews == 0)
+            | u32::from(self.pageviews == 0 && self.hash_changes) << 1
+            | u32::from(self.clicks) << 2
+            | u32::from(self.scroll || self.engagement) << 3
+            | u32::from(self.engagement) << 4
+            | u32::from(self.forms) << 5
     }
 }
 
@@ -462,7 +472,9 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
     }
     if json::field(text, "autotrack").and_then(json::boolean) == Some(false) {
         for (i, (path, _, _)) in FIELDS.iter().enumerate() {
-            if let Some(v) = values.get_mut(i).filter(|_| path.starts_with("autotrack.") && !path.ends_with("Minutes") && !path.ends_with("Seconds")) {
+            if let Some(v) =
+                values.get_mut(i).filter(|_| path.starts_with("autotrack.") && !path.ends_with("Minutes") && !path.ends_with("Seconds"))
+            {
                 *v = u32::from(*path == "autotrack.pageviews") * 2;
             }
         }
@@ -472,7 +484,12 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         endpoint,
         write_key,
         debug: v(12) == 1,
-        batch: BatchPolicy { max_events: v(1) as usize, max_bytes: v(2) as usize, flush_interval_ms: f64::from(v(3)), max_event_bytes: v(4) as usize },
+        batch: BatchPolicy {
+            max_events: v(1) as usize,
+            max_bytes: v(2) as usize,
+            flush_interval_ms: f64::from(v(3)),
+            max_event_bytes: v(4) as usize,
+        },
         consent: ConsentConfig {
             mode: if v(6) == 1 { Mode::OptOut } else { Mode::OptIn },
             pending: if v(7) == 1 { Pending::Drop } else { Pending::Buffer },
@@ -483,7 +500,12 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             gpp: v(34) == 1,
         },
         queue: QueuePolicy { max_events: v(15) as usize, max_bytes: v(16) as usize, drop_newest: v(17) == 1 },
-        store: StorePolicy { persist: v(19) == 1, max_events: v(20) as usize, max_bytes: v(21) as usize, max_age_ms: f64::from(v(22)) * 86_400_000.0 },
+        store: StorePolicy {
+            persist: v(19) == 1,
+            max_events: v(20) as usize,
+            max_bytes: v(21) as usize,
+            max_age_ms: f64::from(v(22)) * 86_400_000.0,
+        },
         auto: AutoPolicy {
             pageviews: v(24) as u8,
             hash_changes: v(25) == 1,
@@ -503,7 +525,9 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             user_id: v(37) as u8,
             salt: match json::field(text, "privacy").and_then(|p| json::field(p, "userIdSalt")) {
                 None => String::new(),
-                Some(s) => json::string(s).filter(|s| s.len() <= 256).ok_or_else(|| ConfigError::new("privacy.userIdSalt", "a string of at most 256 characters", &found(s)))?,
+                Some(s) => json::string(s)
+                    .filter(|s| s.len() <= 256)
+                    .ok_or_else(|| ConfigError::new("privacy.userIdSalt", "a string of at most 256 characters", &found(s)))?,
             },
         },
     };
@@ -531,7 +555,13 @@ fn expected(rule: Rule, values: &[u32]) -> String {
 pub fn one_of_text(options: &[&str]) -> String {
     let mut expected = String::new();
     for (i, o) in options.iter().enumerate() {
-        expected.push_str(if i == 0 { "'" } else if i + 1 == options.len() { " or '" } else { ", '" });
+        expected.push_str(if i == 0 {
+            "'"
+        } else if i + 1 == options.len() {
+            " or '"
+        } else {
+            ", '"
+        });
         expected.push_str(o);
         expected.push('\'');
     }
@@ -607,7 +637,18 @@ mod tests {
         assert_eq!(c.write_key.as_deref(), Some("demo"));
         assert!(c.debug);
         assert_eq!(c.batch, BatchPolicy { max_events: 10, max_bytes: 8192, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 });
-        assert_eq!(c.consent, ConsentConfig { mode: Mode::OptOut, pending: Pending::Drop, buffer_limit: 5, gpc: false, tcf: false, gpp: true, google_consent_mode: false });
+        assert_eq!(
+            c.consent,
+            ConsentConfig {
+                mode: Mode::OptOut,
+                pending: Pending::Drop,
+                buffer_limit: 5,
+                gpc: false,
+                tcf: false,
+                gpp: true,
+                google_consent_mode: false
+            }
+        );
     }
 
     #[test]

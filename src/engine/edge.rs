@@ -40,13 +40,13 @@
 
 use crate::prelude::*;
 
-pub use super::io::{RS, US};
 use super::io::{escape, Input};
+pub use super::io::{RS, US};
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
 use super::pipeline::event::Kind;
-use super::text::{fields, json};
 use super::text::num::{parse_u64, write_u64};
+use super::text::{fields, json};
 use super::tracker::{Start, Status, Stored, Tracker};
 
 fn num(s: &str) -> f64 {
@@ -66,7 +66,15 @@ pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
     let mut next = || f.next().unwrap_or("");
     Some(Ok(match kind {
         b'n' => return Some(Err(num(body))),
-        b'p' => Input::Page { id: int(next()), current: next() == "1", url: next(), referrer: next(), title: next(), utm: next(), topics: next() },
+        b'p' => Input::Page {
+            id: int(next()),
+            current: next() == "1",
+            url: next(),
+            referrer: next(),
+            title: next(),
+            utm: next(),
+            topics: next(),
+        },
         b't' => call(Kind::Track, true, body),
         b'v' => call(Kind::Page, true, body),
         b'T' => call(Kind::Track, false, body),
@@ -219,10 +227,18 @@ mod tests {
     #[test]
     fn reads_every_record() {
         assert_eq!(read("n1795363980123"), Some(Err(1_795_363_980_123.0)));
-        assert!(matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"]));
-        assert!(matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast));
-        assert!(matches!(read("U1\u{1f}5\u{1f}1\u{1f}\"acme\"\u{1f}{}\u{1f}!v"), Some(Ok(Input::Call { call, .. })) if call.kind == Kind::Group && call.args[0] == "\"acme\""));
-        assert!(matches!(read("A1\u{1f}5\u{1f}0\u{1f}\"new\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: false, call, .. })) if call.kind == Kind::Alias && call.args[0] == "\"new\""));
+        assert!(
+            matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"])
+        );
+        assert!(
+            matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast)
+        );
+        assert!(
+            matches!(read("U1\u{1f}5\u{1f}1\u{1f}\"acme\"\u{1f}{}\u{1f}!v"), Some(Ok(Input::Call { call, .. })) if call.kind == Kind::Group && call.args[0] == "\"acme\"")
+        );
+        assert!(
+            matches!(read("A1\u{1f}5\u{1f}0\u{1f}\"new\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: false, call, .. })) if call.kind == Kind::Alias && call.args[0] == "\"new\"")
+        );
         assert_eq!(read("a7\u{1f}503\u{1f}3"), Some(Ok(Input::Answer(7, 503, "3"))));
         assert_eq!(read("s2\u{1f}r1\u{1f}x\u{1d}r2"), Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
         assert_eq!(read("q{\"gdprApplies\":false}"), Some(Ok(Input::Tcf("{\"gdprApplies\":false}"))));

@@ -14,6 +14,7 @@
 //! - [`edge`]: the text both sides of the wasm boundary speak
 //! - [`text`]: JSON reading and writing, numbers, time, URLs, randomness
 
+pub mod autotrack;
 pub mod config;
 pub mod consent;
 pub mod edge;
@@ -21,7 +22,6 @@ pub mod encode;
 pub mod flush;
 pub mod identity;
 pub mod io;
-pub mod autotrack;
 pub mod page;
 pub mod personalize;
 pub mod pipeline;

@@ -57,7 +57,18 @@ impl Page {
         // only well-formed JSON.
         let title = if json::kind(title) == json::Kind::String && json::valid(title) { title } else { "\"\"" };
         let utm = if json::kind(utm) == json::Kind::Object && json::valid(utm) { utm } else { "{}" };
-        Page { id, url: url.into(), referrer: referrer.into(), title: title.into(), utm: utm.into(), topics: topics.into(), refs: 0, view: String::new(), campaign: super::session::campaign_of(url, utm), encoded: None }
+        Page {
+            id,
+            url: url.into(),
+            referrer: referrer.into(),
+            title: title.into(),
+            utm: utm.into(),
+            topics: topics.into(),
+            refs: 0,
+            view: String::new(),
+            campaign: super::session::campaign_of(url, utm),
+            encoded: None,
+        }
     }
 
     /// Whether events made here carry marketing data when `marketing` is
@@ -263,7 +274,12 @@ mod tests {
             fields,
             r#"{"path":"/land","referrer":"https://www.google.com/?ttclid=5","search":"?utm_source=ads&utm_campaign=fall&gclid=Cj0&x=1","title":"Land","url":"https://shop.example/land?utm_source=ads&utm_campaign=fall&gclid=Cj0&x=1#top"}"#
         );
-        assert!(ctx.ends_with(r#""timezone":"Asia/Tokyo","campaign":{"source":"ads","name":"fall"},"library":{"name":"kizuna","version":"0.2.0"}"#), "{ctx}");
+        assert!(
+            ctx.ends_with(
+                r#""timezone":"Asia/Tokyo","campaign":{"source":"ads","name":"fall"},"library":{"name":"kizuna","version":"0.2.0"}"#
+            ),
+            "{ctx}"
+        );
         let (fields, ctx) = p.encoded(&env(), false);
         assert_eq!(
             fields,

@@ -9,9 +9,9 @@
 
 use crate::prelude::*;
 
+use super::text::num::{parse_u64, write_u64};
 use super::text::url::AD_ID_PARAMS;
 use super::text::{cut, fields};
-use super::text::num::{parse_u64, write_u64};
 
 /// Where the session is kept.
 pub const KEY: &str = "kizuna:session";
@@ -227,7 +227,12 @@ mod tests {
     fn a_damaged_stored_session_is_no_session_and_a_huge_index_saturates() {
         // Found by tests/fuzz_stored.rs: DEL (or a quote, a backslash) in
         // a 36-byte id went into every event's context as it was.
-        for id in ["dbe1cb0e-94b3-4318-ac84-97017dba1a8\"", "dbe1cb0e-94b3-4318-ac84-97017dba1a8\\", "dbe1cb0e-94b3-4318-ac84-97017dba1a8\u{7f}", "dbe1cb0e-94b3-4318-ac84-97017dba1 é"] {
+        for id in [
+            "dbe1cb0e-94b3-4318-ac84-97017dba1a8\"",
+            "dbe1cb0e-94b3-4318-ac84-97017dba1a8\\",
+            "dbe1cb0e-94b3-4318-ac84-97017dba1a8\u{7f}",
+            "dbe1cb0e-94b3-4318-ac84-97017dba1 é",
+        ] {
             assert_eq!(Session::read(&[id, "\u{1f}1\u{1f}0\u{1f}"].concat()), None, "{id}");
         }
         // And an index of u32::MAX overflowed (a panic in a debug build)

@@ -20,6 +20,12 @@ pub struct Table<T>(UnsafeCell<Vec<Option<T>>>);
 // Single-threaded wasm: see above.
 unsafe impl<T> Sync for Table<T> {}
 
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> Table<T> {
     /// An empty table.
     pub const fn new() -> Table<T> {

@@ -64,7 +64,11 @@ fn a_valid_identity_round_trips() {
     assert_eq!(ran.sim.t.identity().group_id.as_deref(), Some(stored[GROUP_ID_KEY].as_str()));
     let group = ran.events.iter().find(|e| e["type"] == "group").expect("the group event");
     assert_eq!(group["groupId"], "acme \"é\" \u{1f}");
-    assert_eq!(group["traits"], serde_json::json!({"plan": "team", "n": [1e-3], "o": {"é": "\u{1e}"}, "fuzz": 1}), "the stored group traits, merged");
+    assert_eq!(
+        group["traits"],
+        serde_json::json!({"plan": "team", "n": [1e-3], "o": {"é": "\u{1e}"}, "fuzz": 1}),
+        "the stored group traits, merged"
+    );
 }
 
 #[test]
@@ -105,4 +109,3 @@ fn mutated_identities_are_read_totally() {
     }
     report("identity: mutations", n, started);
 }
-

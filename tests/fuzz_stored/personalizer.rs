@@ -28,7 +28,15 @@ const MIN: f64 = 60_000.0;
 /// none), and its first answer.
 pub fn start(stored: Option<&str>, now: f64) -> (Personalizer, String) {
     let lit = stored.map(quoted).unwrap_or_default();
-    let init = [format!("n{now}"), ["S", CONFIG, &lit, "", "vid-1", "00112233445566778899aabbccddeeff", "1", "1", "1280"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)].join(&RS.to_string());
+    let init = [
+        format!("n{now}"),
+        ["S", CONFIG, &lit, "", "vid-1", "00112233445566778899aabbccddeeff", "1", "1", "1280"].join(&US.to_string()).replacen(
+            &format!("S{US}"),
+            "S",
+            1,
+        ),
+    ]
+    .join(&RS.to_string());
     let mut p = Personalizer::start(&init).unwrap_or_else(|e| panic!("start: {e}"));
     let first = p.take_output();
     (p, first)
@@ -48,7 +56,11 @@ pub fn visit(p: &mut Personalizer, now: f64, signals: &[String]) -> Vec<String> 
         rec(&["m\"also\"", "3", r#"[["parka","outerwear",10,false],["boot","shoes",5,false],["tee","basics",90,true]]"#]),
     ]);
     crossings.push(vec!["v\"hero\"".into(), "k\"hero\"".into(), rec(&["V\"also\"", "\"boot\""]), rec(&["K\"also\"", "\"boot\""])]);
-    crossings.push(vec![format!("ge{t}{US}\"Product Added\"{US}\"shoes\"{US}{US}{US}\"boot\""), format!("gc{t}{US}\"outerwear\""), "x".into()]);
+    crossings.push(vec![
+        format!("ge{t}{US}\"Product Added\"{US}\"shoes\"{US}{US}{US}\"boot\""),
+        format!("gc{t}{US}\"outerwear\""),
+        "x".into(),
+    ]);
     crossings.push(vec!["u\"cart\"".into(), "U\"nps\"".into(), "e\"hero\"".into(), "e\"also\"".into(), "q".into(), "h".into()]);
     crossings
         .into_iter()
@@ -109,7 +121,8 @@ pub fn profile_ok(text: &str) -> Result<Profile, String> {
         return Err(format!("a profile that is not an object: {text:.300}"));
     }
     let p = Profile::parse(text).map_err(|e| format!("a profile Kizuna wrote does not read: {e}: {text:.300}"))?;
-    let again = Profile::parse(&p.to_json()).map_err(|e| format!("read and written, the profile does not read: {e}: {:.300}", p.to_json()))?;
+    let again =
+        Profile::parse(&p.to_json()).map_err(|e| format!("read and written, the profile does not read: {e}: {:.300}", p.to_json()))?;
     if again.to_json() != p.to_json() {
         return Err(format!("read and written again, the profile changed:\n{:.500}\n{:.500}", p.to_json(), again.to_json()));
     }

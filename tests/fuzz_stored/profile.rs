@@ -57,15 +57,21 @@ pub fn check(what: &str, text: &str) {
 /// the stored form keeps.
 fn same(a: &Profile, b: &Profile) -> bool {
     let near = |x: f64, y: f64| (x - y).abs() <= 5e-7 * x.abs().max(1.0);
-    let topics = a.topics.len() == b.topics.len() && a.topics.iter().zip(&b.topics).all(|(x, y)| x.name == y.name && near(x.weight, y.weight) && x.at == y.at);
+    let topics = a.topics.len() == b.topics.len()
+        && a.topics.iter().zip(&b.topics).all(|(x, y)| x.name == y.name && near(x.weight, y.weight) && x.at == y.at);
     let slots = a.slots.len() == b.slots.len()
-        && a.slots.iter().zip(&b.slots).all(|((s, x), (t, y))| s == t && x.variant == y.variant && x.config == y.config && near(x.propensity, y.propensity));
+        && a.slots
+            .iter()
+            .zip(&b.slots)
+            .all(|((s, x), (t, y))| s == t && x.variant == y.variant && x.config == y.config && near(x.propensity, y.propensity));
     topics
         && slots
-        && (a.vid.as_str(), a.first_seen, a.last_seen, a.sessions, a.page_views, a.events, a.orders, a.last_order) == (b.vid.as_str(), b.first_seen, b.last_seen, b.sessions, b.page_views, b.events, b.orders, b.last_order)
+        && (a.vid.as_str(), a.first_seen, a.last_seen, a.sessions, a.page_views, a.events, a.orders, a.last_order)
+            == (b.vid.as_str(), b.first_seen, b.last_seen, b.sessions, b.page_views, b.events, b.orders, b.last_order)
         && near(a.gap_days, b.gap_days)
         && near(a.revenue, b.revenue)
-        && (&a.outcomes, &a.items, &a.journeys, a.session_start, a.cart_at, a.cart_session, a.last_report) == (&b.outcomes, &b.items, &b.journeys, b.session_start, b.cart_at, b.cart_session, b.last_report)
+        && (&a.outcomes, &a.items, &a.journeys, a.session_start, a.cart_at, a.cart_session, a.last_report)
+            == (&b.outcomes, &b.items, &b.journeys, b.session_start, b.cart_at, b.cart_session, b.last_report)
 }
 
 #[test]
@@ -117,7 +123,10 @@ fn hand_made_damage_is_read_totally() {
         ("topics", r#"[["a",0,-1e300],["b",0,1e300]]"#),
         ("slots", r#"[["hero","shoes",-1,0],["hero","nope",4294967296,1]]"#),
         ("slots", r#"[["hero",null,2387258174,0]]"#),
-        ("journeys", r#"[["cart",10000000,1e300,10000000,10000000,1e300],["exit",1e9,0,1e9,1e9,0],["back",1e9,0,1e9,1e9,0],["nps",1e9,0,1e9,1e9,0]]"#),
+        (
+            "journeys",
+            r#"[["cart",10000000,1e300,10000000,10000000,1e300],["exit",1e9,0,1e9,1e9,0],["back",1e9,0,1e9,1e9,0],["nps",1e9,0,1e9,1e9,0]]"#,
+        ),
         ("outcomes", r#"[["hero","shoes",1e300,-5],["hero","shoes",0.5,1]]"#),
         ("items", r#"[["boot",1],["boot",0],["boot",7]]"#),
         ("sessions", "0"),

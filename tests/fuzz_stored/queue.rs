@@ -65,7 +65,8 @@ pub fn left_behind(events: usize, pad: usize) -> Left {
         a.advance(10.0);
     }
     a.input(Input::Leaving);
-    let mut keys: Vec<(String, String)> = a.store.iter().filter(|(k, _)| k.starts_with(STORED_QUEUE)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut keys: Vec<(String, String)> =
+        a.store.iter().filter(|(k, _)| k.starts_with(STORED_QUEUE)).map(|(k, v)| (k.clone(), v.clone())).collect();
     keys.sort_by_key(|(k, _)| (k.matches('.').count(), k.rsplit('.').next().and_then(|n| n.parse::<u32>().ok())));
     Left { keys, events: tracked.into_iter().map(|(n, p)| (n, serde_json::from_str(&p).unwrap())).collect() }
 }
@@ -89,7 +90,10 @@ pub fn records_agree(text: &str) -> Result<(), String> {
             return Err(format!("well_formed passed a record cut short: {rec:.300}"));
         }
         let json = |i: usize, empty_ok: bool, want: fn(&J) -> bool| (empty_ok && f[i].is_empty()) || parse(f[i]).is_ok_and(|v| want(&v));
-        let ok = json(8, true, J::is_string) && json(9, f[1] != "t", J::is_string) && json(10, true, J::is_object) && json(11, false, J::is_object);
+        let ok = json(8, true, J::is_string)
+            && json(9, f[1] != "t", J::is_string)
+            && json(10, true, J::is_object)
+            && json(11, false, J::is_object);
         if !ok {
             return Err(format!("well_formed passed a record serde_json refuses: {rec:.300}"));
         }
@@ -110,14 +114,24 @@ pub fn check(what: &str, keys: &[(String, String)]) -> oracle::Ran {
 
 /// A corpus entry: keys and values, one `key=value` a line.
 pub fn check_kept(entry: &str) {
-    let keys: Vec<(String, String)> = entry.split('\n').map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or_default()).collect();
+    let keys: Vec<(String, String)> =
+        entry.split('\n').map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or_default()).collect();
     check("kept queue", &keys);
 }
 
 /// The events that arrived that were not the page's own (nor what
 /// autotrack added as the page went), as `(name, properties)`.
 fn taken(events: &[J]) -> Vec<(String, J)> {
-    events.iter().filter(|e| e["event"] != oracle::OWN && e["event"] != "Page Engagement").map(|e| (e["event"].as_str().or(e["name"].as_str()).unwrap_or("").to_string(), e["properties"].as_object().or(e["traits"].as_object()).map(|o| J::Object(o.clone())).unwrap())).collect()
+    events
+        .iter()
+        .filter(|e| e["event"] != oracle::OWN && e["event"] != "Page Engagement")
+        .map(|e| {
+            (
+                e["event"].as_str().or(e["name"].as_str()).unwrap_or("").to_string(),
+                e["properties"].as_object().or(e["traits"].as_object()).map(|o| J::Object(o.clone())).unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// A page's properties as sent: the page's own fields under the site's.
@@ -134,7 +148,11 @@ fn strip_page_fields(mut v: (String, J)) -> (String, J) {
 fn a_valid_stored_queue_round_trips() {
     for (events, pad) in [(12, 0), (10, 6_000)] {
         let left = left_behind(events, pad);
-        assert!(left.keys.len() >= if pad > 0 { 2 } else { 1 }, "segments stored: {:?}", left.keys.iter().map(|(k, _)| k).collect::<Vec<_>>());
+        assert!(
+            left.keys.len() >= if pad > 0 { 2 } else { 1 },
+            "segments stored: {:?}",
+            left.keys.iter().map(|(k, _)| k).collect::<Vec<_>>()
+        );
         let ran = check("valid queue", &left.keys);
         let got: Vec<(String, J)> = taken(&ran.events).into_iter().map(strip_page_fields).collect();
         let want: Vec<(String, J)> = left.events.into_iter().map(strip_page_fields).collect();
@@ -188,7 +206,6 @@ fn mutated_stored_queues_are_read_totally() {
     }
     crate::fuzzing::report("queue: mutations", n, started);
 }
-
 
 #[test]
 fn a_front_with_many_pages_is_read_in_linear_time() {

@@ -127,7 +127,11 @@ pub fn check_encode_cases() -> Result<usize, String> {
             errors.push(format!("{}: {out}", s(case, "name")));
         }
     }
-    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
+    if errors.is_empty() {
+        Ok(cases.len())
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 fn signal(raw: &J) -> Option<Signal> {
@@ -183,7 +187,11 @@ pub fn check_consent_cases() -> Result<usize, String> {
             errors.push(format!("{name}: record"));
         }
     }
-    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
+    if errors.is_empty() {
+        Ok(cases.len())
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 /// Every vector of `holdout-hash.json`: `Err` lists what differed.
@@ -204,5 +212,9 @@ pub fn check_holdout_vectors() -> Result<usize, String> {
             errors.push(format!("inHoldout({slot}, {vid})"));
         }
     }
-    if errors.is_empty() { Ok(cases.len()) } else { Err(errors.join("\n")) }
+    if errors.is_empty() {
+        Ok(cases.len())
+    } else {
+        Err(errors.join("\n"))
+    }
 }

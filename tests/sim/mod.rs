@@ -264,7 +264,12 @@ impl Sim {
     pub fn track(&mut self, name: &str, props: &str) {
         let lit = serde_json::to_string(name).unwrap();
         let page = self.page;
-        self.input(Input::Call { call: Call { kind: Kind::Track, fast: true, args: [&lit, props, "!v"] }, time: self.now, page, sync: false });
+        self.input(Input::Call {
+            call: Call { kind: Kind::Track, fast: true, args: [&lit, props, "!v"] },
+            time: self.now,
+            page,
+            sync: false,
+        });
     }
 
     /// A call with described arguments; whether it was accepted.

@@ -50,7 +50,7 @@ impl Record {
             return Err("it has no version");
         }
         match json::get(text, "v").and_then(json::integer) {
-            Some(n) if n == 1.0 => {}
+            Some(1.0) => {}
             Some(_) => return Err("it has an unknown version"),
             None => return Err("it has no version"),
         }

@@ -4,8 +4,8 @@
 use crate::prelude::*;
 
 use super::gcm::{GcmCommand, GcmState};
-use super::record::Record;
 use super::gpp::GppConsent;
+use super::record::Record;
 use super::tcf::TcfConsent;
 use super::{Categories, Category, Choice};
 
@@ -48,7 +48,15 @@ pub struct ConsentConfig {
 
 impl Default for ConsentConfig {
     fn default() -> Self {
-        ConsentConfig { mode: Mode::OptIn, pending: Pending::Buffer, buffer_limit: 100, gpc: true, tcf: true, gpp: true, google_consent_mode: true }
+        ConsentConfig {
+            mode: Mode::OptIn,
+            pending: Pending::Buffer,
+            buffer_limit: 100,
+            gpc: true,
+            tcf: true,
+            gpp: true,
+            google_consent_mode: true,
+        }
     }
 }
 

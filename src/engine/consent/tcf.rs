@@ -60,8 +60,5 @@ pub fn read(tc: &str) -> Option<TcfConsent> {
     let consents = json::get(tc, "purpose").and_then(|p| json::get(p, "consents"));
     let has = |n: &str| consents.and_then(|c| json::get(c, n)).and_then(json::boolean).unwrap_or(false);
     let all = |ns: &[&str]| ns.iter().all(|n| has(n));
-    Some(TcfConsent::Decided {
-        storage: has("1"),
-        granted: [all(&["7", "8", "9", "10"]), all(&["5", "6"]), all(&["2", "3", "4"])],
-    })
+    Some(TcfConsent::Decided { storage: has("1"), granted: [all(&["7", "8", "9", "10"]), all(&["5", "6"]), all(&["2", "3", "4"])] })
 }

@@ -102,8 +102,21 @@ pub fn event_size(p: &Parts, context_len: usize) -> usize {
     let stamp = 74 + p.stamp.0.iter().map(|c| c.name().len()).sum::<usize>();
     // {"type":"…" + name + body + ,"anonymousId": + ,"messageId":
     // + ,"timestamp":"…24…" + ,"context": + ,"consent": + }}
-    10 + p.kind.name().len() + name + body + 15 + literal_len(p.anonymous_id) + user + 13
-        + literal_len(p.message_id) + 14 + 24 + 12 + context_len + 11 + stamp + 2
+    10 + p.kind.name().len()
+        + name
+        + body
+        + 15
+        + literal_len(p.anonymous_id)
+        + user
+        + 13
+        + literal_len(p.message_id)
+        + 14
+        + 24
+        + 12
+        + context_len
+        + 11
+        + stamp
+        + 2
         + if p.session.is_empty() { 0 } else { p.session.len() + 11 }
 }
 

@@ -228,7 +228,10 @@ mod tests {
         assert_eq!(v["url"], "https://shop.example/p?a=1");
         assert_eq!(v["page"], "P \"1\"");
         assert_eq!(v["refr"], "https://t.co/");
-        assert_eq!((v["dtm"].as_str(), v["stm"].as_str(), v["res"].as_str(), v["tz"].as_str()), (Some("1795363980123"), Some("1795363981000"), Some("1440x900"), Some("Asia/Tokyo")));
+        assert_eq!(
+            (v["dtm"].as_str(), v["stm"].as_str(), v["res"].as_str(), v["tz"].as_str()),
+            (Some("1795363980123"), Some("1795363981000"), Some("1440x900"), Some("Asia/Tokyo"))
+        );
         let co: serde_json::Value = serde_json::from_str(v["co"].as_str().unwrap()).unwrap();
         assert_eq!(co["data"][0]["data"]["id"], "11111111-2222-4333-8444-555555555555");
         assert_eq!(co["data"][1]["data"]["personalization"], "unknown");
@@ -255,13 +258,19 @@ mod tests {
         write_event(&mut out, &parts(Kind::Group, "\"acme\"", "\"u-1\"", "{\"plan\":\"team\"}"), &page(), &env(), true, 0.0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
-        assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/group/jsonschema/1-0-0", "data": {"groupId": "acme", "traits": {"plan": "team"}}}));
+        assert_eq!(
+            ue["data"],
+            serde_json::json!({"schema": "iglu:dev.kizuna/group/jsonschema/1-0-0", "data": {"groupId": "acme", "traits": {"plan": "team"}}})
+        );
         assert_eq!(v["uid"], "u-1");
         out.clear();
         write_event(&mut out, &parts(Kind::Alias, "\"old\"", "\"new\"", "{}"), &page(), &env(), true, 0.0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let ue: serde_json::Value = serde_json::from_str(v["ue_pr"].as_str().unwrap()).unwrap();
-        assert_eq!(ue["data"], serde_json::json!({"schema": "iglu:dev.kizuna/alias/jsonschema/1-0-0", "data": {"userId": "new", "previousId": "old"}}));
+        assert_eq!(
+            ue["data"],
+            serde_json::json!({"schema": "iglu:dev.kizuna/alias/jsonschema/1-0-0", "data": {"userId": "new", "previousId": "old"}})
+        );
         assert_eq!(v["uid"], "new");
         out.clear();
         let decision = "{\"slot\":\"hero\",\"variant\":\"shoes\",\"holdout\":false,\"reason\":\"thompson\",\"propensity\":0.750000}";

@@ -190,7 +190,12 @@ mod tests {
 
     #[test]
     fn propensities_match_the_observed_choice_frequencies() {
-        let arms = [Arm::new(0.05, 0.0, 1.0, 0, 0), Arm::new(0.05, 0.5, 1.0, 0, 0), Arm::new(0.04, 0.9, 1.0, 3, 1), Arm::new(0.08, 0.1, 1.0, 0, 0)];
+        let arms = [
+            Arm::new(0.05, 0.0, 1.0, 0, 0),
+            Arm::new(0.05, 0.5, 1.0, 0, 0),
+            Arm::new(0.04, 0.9, 1.0, 3, 1),
+            Arm::new(0.08, 0.1, 1.0, 0, 0),
+        ];
         let p = win_probabilities(&arms);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         let mut rng = Rng::new(42, 42);

@@ -54,7 +54,11 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
     // The tracker checks the top level; here only these sections count.
     let mut quiet = Vec::new();
     let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps", "insights"], &mut quiet)?;
-    let mut c = PersonalizeConfig { debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false), journeys_per_session: 2, ..Default::default() };
+    let mut c = PersonalizeConfig {
+        debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false),
+        journeys_per_session: 2,
+        ..Default::default()
+    };
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     journeys(&top, &mut c, warnings)?;
     if let Some(p) = top.get("profile") {
@@ -86,7 +90,8 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
 }
 
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-const JOURNEY_KEYS: &[&str] = &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
+const JOURNEY_KEYS: &[&str] =
+    &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
 
 /// `journeys` and `journeyCaps`.
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
@@ -102,7 +107,11 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
             None => Vec::new(),
             Some(t) => one_or_many(&i, "topics", t, "topic names", topic_name)?,
         };
-        c.insights = Some(super::insights::InsightsConfig { epsilon: i.number("epsilon", 0.1, 10.0, false, 2.0)?, every_days: i.number("everyDays", 1.0, 3650.0, false, 7.0)?, topics });
+        c.insights = Some(super::insights::InsightsConfig {
+            epsilon: i.number("epsilon", 0.1, 10.0, false, 2.0)?,
+            every_days: i.number("everyDays", 1.0, 3650.0, false, 7.0)?,
+            topics,
+        });
     }
     let Some(js) = top.get("journeys") else { return Ok(()) };
     let mut quiet = Vec::new();
@@ -111,11 +120,20 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
         let name = json::string(k).unwrap_or_default();
         let j = Section::open(v, &js.path(&name), JOURNEY_KEYS, warnings)?;
         let on = j.get("on").and_then(json::string).and_then(|t| Trigger::parse(&t));
-        let on = on.ok_or_else(|| j.error("on", "cart-abandoned, dormant-return, first-purchase, order, nth-session or exit-intent", j.get("on").unwrap_or("nothing")))?;
+        let on = on.ok_or_else(|| {
+            j.error(
+                "on",
+                "cart-abandoned, dormant-return, first-purchase, order, nth-session or exit-intent",
+                j.get("on").unwrap_or("nothing"),
+            )
+        })?;
         let text = |key: &str, max: usize| -> Result<Option<String>, ConfigError> {
             match j.get(key) {
                 None => Ok(None),
-                Some(v) => json::string(v).filter(|s| !s.is_empty() && s.len() <= max).map(Some).ok_or_else(|| j.error(key, "a non-empty string", v)),
+                Some(v) => json::string(v)
+                    .filter(|s| !s.is_empty() && s.len() <= max)
+                    .map(Some)
+                    .ok_or_else(|| j.error(key, "a non-empty string", v)),
             }
         };
         let survey = j.boolean("survey", false)?;
@@ -125,7 +143,9 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
             None => return Err(j.error("message", "the text to show", "nothing")),
         };
         let link = match text("link", 2000)? {
-            Some(l) if !safe_link(&l) => return Err(j.error("link", "a path on this site ('/…') or an http(s) URL", j.get("link").unwrap_or(""))),
+            Some(l) if !safe_link(&l) => {
+                return Err(j.error("link", "a path on this site ('/…') or an http(s) URL", j.get("link").unwrap_or("")))
+            }
             l => l,
         };
         c.journeys.push(Journey {
@@ -175,7 +195,7 @@ fn variant(v: &str, path: &str, id: String, warnings: &mut Vec<String>) -> Resul
     };
     let tags = match s.get("tags") {
         None => Vec::new(),
-        Some(t) => one_or_many(&s, "tags", t, "topic names", |x| topic_name(x))?,
+        Some(t) => one_or_many(&s, "tags", t, "topic names", topic_name)?,
     };
     Ok(VariantSettings { id, prior, rules, tags })
 }
@@ -217,10 +237,17 @@ fn rules(s: &Section) -> Result<Rules, ConfigError> {
         }
         for (k, v) in json::members(m) {
             let topic = json::string(k).unwrap_or_default();
-            let name = topic_name(&topic).ok_or_else(|| ConfigError::new(&s.path("minAffinity"), "topic names of 1 to 40 characters", "an empty name"))?;
+            let name = topic_name(&topic)
+                .ok_or_else(|| ConfigError::new(&s.path("minAffinity"), "topic names of 1 to 40 characters", "an empty name"))?;
             match json::number(v) {
                 Some(n) if (0.0..=1.0).contains(&n) => r.min_affinity.push((name, n)),
-                _ => return Err(ConfigError::new(&[s.path("minAffinity"), ".".into(), topic].concat(), "a share from 0 to 1", &crate::engine::config::found(v))),
+                _ => {
+                    return Err(ConfigError::new(
+                        &[s.path("minAffinity"), ".".into(), topic].concat(),
+                        "a share from 0 to 1",
+                        &crate::engine::config::found(v),
+                    ))
+                }
             }
         }
     }
@@ -249,7 +276,10 @@ mod tests {
         let r = &hero.variants[1].rules;
         assert_eq!(r.segments, [Segment::Loyal, Segment::Engaged]);
         assert_eq!(r.min_affinity, [("shoes".to_string(), 0.3)]);
-        assert_eq!((r.devices.as_slice(), r.visitor, r.path_prefix.as_deref()), ([Device::Mobile].as_slice(), Some(Visitor::Returning), Some("/p")));
+        assert_eq!(
+            (r.devices.as_slice(), r.visitor, r.path_prefix.as_deref()),
+            ([Device::Mobile].as_slice(), Some(Visitor::Returning), Some("/p"))
+        );
     }
 
     #[test]
@@ -265,7 +295,19 @@ mod tests {
             let err = parse(cfg, &mut Vec::new()).unwrap_err();
             assert_eq!(err.field, field, "{cfg}");
         }
-        for bad in ["//evil.example/phish", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "javascript:alert(1)", "data:text/html,x", "evil.example", "https://", "https:///evil", "/ x", "ftp://x"] {
+        for bad in [
+            "//evil.example/phish",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "evil.example",
+            "https://",
+            "https:///evil",
+            "/ x",
+            "ftp://x",
+        ] {
             let cfg = format!(r#"{{"journeys":{{"j":{{"on":"order","message":"m","link":{}}}}}}}"#, crate::engine::text::json::quoted(bad));
             let err = parse(&cfg, &mut Vec::new()).err().unwrap_or_else(|| panic!("{bad:?} is refused"));
             assert_eq!(err.field, "journeys.j.link", "{bad:?}");
@@ -274,7 +316,11 @@ mod tests {
             assert!(safe_link(good), "{good}");
         }
         let mut w = Vec::new();
-        parse(r#"{"slots":{"hero":{"holdot":0.1,"variants":{"a":{"prio":0.1,"rules":{"segmnet":"new"}}}}},"profile":{"halfLife":3}}"#, &mut w).unwrap();
+        parse(
+            r#"{"slots":{"hero":{"holdot":0.1,"variants":{"a":{"prio":0.1,"rules":{"segmnet":"new"}}}}},"profile":{"halfLife":3}}"#,
+            &mut w,
+        )
+        .unwrap();
         assert_eq!(
             w,
             [

@@ -174,7 +174,15 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
                 percent(&mut why, win);
                 why.push_str(" probability)");
                 let topic = eligible.get(k).and_then(|v| top_topic(&v.tags, &affinities));
-                return Decision { slot: slot.name.clone(), variant, holdout: false, reason: Reason::Sticky, propensity, explanation: why, topic };
+                return Decision {
+                    slot: slot.name.clone(),
+                    variant,
+                    holdout: false,
+                    reason: Reason::Sticky,
+                    propensity,
+                    explanation: why,
+                    topic,
+                };
             }
             switched = a.variant.clone();
         }
@@ -237,10 +245,23 @@ mod tests {
     #[test]
     fn the_exploration_floor_bounds_every_logged_propensity_and_matches_the_choices() {
         let variant = |id: &str, prior: f64| VariantSettings { id: id.into(), prior, rules: Rules::default(), tags: Vec::new() };
-        let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 0.1, variants: vec![variant("default", 0.01), variant("a", 0.3), variant("b", 0.02)] };
+        let settings = SlotSettings {
+            name: "hero".into(),
+            holdout: 0.0,
+            explore: 0.1,
+            variants: vec![variant("default", 0.01), variant("a", 0.3), variant("b", 0.02)],
+        };
         let markup: Vec<MarkupVariant> = settings.as_markup();
         let slot = Slot::new("hero", &markup, Some(&settings));
-        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
+        let ctx = Context {
+            now: 1.0e12,
+            path: "/",
+            utm_source: None,
+            utm_campaign: None,
+            device: Device::Desktop,
+            half_life_days: 14.0,
+            page_topics: &[],
+        };
         let mut rng = Rng::new(7, 9);
         let mut chosen = [0usize; 3];
         let mut props = [0.0f64; 3];
@@ -263,9 +284,22 @@ mod tests {
     fn what_was_shown_stays_until_another_variant_is_clearly_better() {
         let variant = |id: &str, tag: &str| VariantSettings { id: id.into(), prior: 0.05, rules: Rules::default(), tags: vec![tag.into()] };
         // Even interest at first: either pick, kept like any other.
-        let settings = SlotSettings { name: "hero".into(), holdout: 0.0, explore: 0.0, variants: vec![variant("shoes", "shoes"), variant("outerwear", "outerwear")] };
+        let settings = SlotSettings {
+            name: "hero".into(),
+            holdout: 0.0,
+            explore: 0.0,
+            variants: vec![variant("shoes", "shoes"), variant("outerwear", "outerwear")],
+        };
         let slot = Slot::new("hero", &settings.as_markup(), Some(&settings));
-        let ctx = Context { now: 1.0e12, path: "/", utm_source: None, utm_campaign: None, device: Device::Desktop, half_life_days: 14.0, page_topics: &[] };
+        let ctx = Context {
+            now: 1.0e12,
+            path: "/",
+            utm_source: None,
+            utm_campaign: None,
+            device: Device::Desktop,
+            half_life_days: 14.0,
+            page_topics: &[],
+        };
         let mut flips_on_thin_evidence = 0;
         let mut locked_in = 0;
         for seed in 0..200u64 {

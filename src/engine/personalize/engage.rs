@@ -88,7 +88,11 @@ impl Personalizer {
     pub(super) fn rec_exposure(&mut self, f: &[&str], clicked: bool) {
         let slot = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
         let id = json::string(f.get(1).copied().unwrap_or("")).unwrap_or_default();
-        let Some((position, (_, code, _))) = self.rows.iter().find(|(s, _)| *s == slot).and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id)) else { return };
+        let Some((position, (_, code, _))) =
+            self.rows.iter().find(|(s, _)| *s == slot).and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id))
+        else {
+            return;
+        };
         let mut props = String::from("{\"slot\":");
         let o = &mut props;
         write_string(o, &slot);
@@ -144,7 +148,18 @@ impl Personalizer {
         };
         let Some((j, why)) = due(&self.cfg.journeys, &p.journeys, &facts, self.cfg.journeys_per_session) else { return };
         let j = j.clone();
-        let sentence = ["shown because ", &why, " (", j.on.name(), "); at most ", &count(j.per_session), " a session and ", &count(j.per_visitor), " in all, and not again for a while if you close it"].concat();
+        let sentence = [
+            "shown because ",
+            &why,
+            " (",
+            j.on.name(),
+            "); at most ",
+            &count(j.per_session),
+            " a session and ",
+            &count(j.per_visitor),
+            " in all, and not again for a while if you close it",
+        ]
+        .concat();
         if let Some(p) = self.profile_mut() {
             record_shown(&mut p.journeys, &j.name, &facts);
         }
@@ -188,7 +203,9 @@ impl Personalizer {
         let Some(score) = score.filter(|_| j.survey) else { return };
         let mut extra = String::from(",\"score\":");
         write_u64(&mut extra, score as u64);
-        if let Some(c) = json::string(f.get(2).copied().unwrap_or("")).map(|c| c.trim().chars().take(1000).collect::<String>()).filter(|c| !c.is_empty()) {
+        if let Some(c) =
+            json::string(f.get(2).copied().unwrap_or("")).map(|c| c.trim().chars().take(1000).collect::<String>()).filter(|c| !c.is_empty())
+        {
             extra.push_str(",\"comment\":");
             write_string(&mut extra, &c);
         }

@@ -58,7 +58,9 @@ impl Trigger {
 
     /// The trigger called `name`.
     pub fn parse(name: &str) -> Option<Trigger> {
-        [Trigger::CartAbandoned, Trigger::DormantReturn, Trigger::FirstPurchase, Trigger::Order, Trigger::NthSession, Trigger::ExitIntent].into_iter().find(|t| t.name() == name)
+        [Trigger::CartAbandoned, Trigger::DormantReturn, Trigger::FirstPurchase, Trigger::Order, Trigger::NthSession, Trigger::ExitIntent]
+            .into_iter()
+            .find(|t| t.name() == name)
     }
 }
 

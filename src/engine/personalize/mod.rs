@@ -213,11 +213,23 @@ impl Personalizer {
                 let topics = self.allowed(topics_in(at(3)));
                 let utm_campaign = json::string(at(2)).filter(|s| !s.is_empty());
                 let mut words = Vec::new();
-                for text in [utm_campaign.clone().unwrap_or_default(), json::string(at(4)).unwrap_or_default(), json::string(at(5)).unwrap_or_default()] {
+                for text in [
+                    utm_campaign.clone().unwrap_or_default(),
+                    json::string(at(4)).unwrap_or_default(),
+                    json::string(at(5)).unwrap_or_default(),
+                ] {
                     words_of(&text, &mut words);
                 }
                 let words = self.allowed(words);
-                self.page = PageInfo { path: json::string(at(0)).unwrap_or_default(), utm_source: json::string(at(1)).filter(|s| !s.is_empty()), utm_campaign, topics, words, at: self.now, folded: false };
+                self.page = PageInfo {
+                    path: json::string(at(0)).unwrap_or_default(),
+                    utm_source: json::string(at(1)).filter(|s| !s.is_empty()),
+                    utm_campaign,
+                    topics,
+                    words,
+                    at: self.now,
+                    folded: false,
+                };
                 self.decisions.clear();
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 {
@@ -263,13 +275,11 @@ impl Personalizer {
             }
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             b'u' | b'U' => self.journey_answer(&f, kind == b'U'),
-            b'g' => {
-                if self.granted {
-                    self.fold(body);
-                    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-                    {
-                        self.journeys_due = true;
-                    }
+            b'g' if self.granted => {
+                self.fold(body);
+                #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+                {
+                    self.journeys_due = true;
                 }
             }
             b'c' => {
@@ -444,7 +454,14 @@ impl Personalizer {
             match painted {
                 Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
                     let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
-                    Decision { variant: Some(v), reason: Reason::Late, propensity: kept.unwrap_or(d.propensity), explanation: why, topic: None, ..d }
+                    Decision {
+                        variant: Some(v),
+                        reason: Reason::Late,
+                        propensity: kept.unwrap_or(d.propensity),
+                        explanation: why,
+                        topic: None,
+                        ..d
+                    }
                 }
                 _ => d,
             }

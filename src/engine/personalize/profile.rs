@@ -302,7 +302,8 @@ impl Profile {
     /// [`Profile::affinities`] with one more page view about `page`
     /// counted (a decision on a page whose view the profile lacks yet).
     pub fn affinities_with(&self, page: &[String], now: f64, half_life_days: f64) -> Vec<(String, f64)> {
-        let mut weights: Vec<(String, f64)> = self.topics.iter().map(|t| (t.name.clone(), decayed(t.weight, t.at, now, half_life_days))).collect();
+        let mut weights: Vec<(String, f64)> =
+            self.topics.iter().map(|t| (t.name.clone(), decayed(t.weight, t.at, now, half_life_days))).collect();
         for t in page {
             match weights.iter_mut().find(|(n, _)| n == t) {
                 Some(w) => w.1 += 1.0,
@@ -502,17 +503,24 @@ impl Profile {
         if json::get(text, "v").and_then(json::number) != Some(VERSION) {
             return Err("it has an unknown version");
         }
-        let num = |k: &str| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).ok_or("a counter is missing or invalid");
+        let num = |k: &str| {
+            json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).ok_or("a counter is missing or invalid")
+        };
         // Counters are capped where they are read: the engine adds to them
         // (and sums journeys' counts), which a stored u32::MAX overflowed.
         let cap = |n: f64| n.min(MAX_COUNT) as u32;
         let count = |k: &str| num(k).map(cap);
-        let vid = json::get(text, "vid").and_then(json::string).filter(|s| !s.is_empty() && s.len() <= 128).ok_or("it has no visitor id")?;
+        let vid =
+            json::get(text, "vid").and_then(json::string).filter(|s| !s.is_empty() && s.len() <= 128).ok_or("it has no visitor id")?;
         let array = |k: &str, why: &'static str| json::get(text, k).filter(|v| json::kind(v) == Kind::Array).ok_or(why);
         let mut topics = Vec::new();
         for t in json::items(array("topics", "it has no topics")?).take(MAX_TOPICS) {
             let a: Vec<&str> = json::items(t).collect();
-            let (Some(name), Some(weight), Some(at)) = (a.first().and_then(|v| json::string(v)).and_then(|s| topic_name(&s)), a.get(1).and_then(|v| json::number(v)), a.get(2).and_then(|v| json::number(v))) else {
+            let (Some(name), Some(weight), Some(at)) = (
+                a.first().and_then(|v| json::string(v)).and_then(|s| topic_name(&s)),
+                a.get(1).and_then(|v| json::number(v)),
+                a.get(2).and_then(|v| json::number(v)),
+            ) else {
                 return Err("a topic is malformed");
             };
             if a.len() != 3 || !weight.is_finite() || weight < 0.0 || !at.is_finite() {
@@ -538,9 +546,12 @@ impl Profile {
         let mut outcomes = Vec::new();
         for o in json::items(array("outcomes", "it has no outcomes")?).take(MAX_OUTCOMES) {
             let a: Vec<&str> = json::items(o).collect();
-            let (Some(s), Some(var), Some(views), Some(clicks)) =
-                (a.first().and_then(|v| json::string(v)), a.get(1).and_then(|v| json::string(v)), a.get(2).and_then(|v| json::number(v)), a.get(3).and_then(|v| json::number(v)))
-            else {
+            let (Some(s), Some(var), Some(views), Some(clicks)) = (
+                a.first().and_then(|v| json::string(v)),
+                a.get(1).and_then(|v| json::string(v)),
+                a.get(2).and_then(|v| json::number(v)),
+                a.get(3).and_then(|v| json::number(v)),
+            ) else {
                 return Err("an outcome is malformed");
             };
             outcomes.push((s, var, cap(views), cap(clicks)));
@@ -560,13 +571,21 @@ impl Profile {
             let n = |i: usize| a.get(i).and_then(|v| json::number(v)).filter(|n| n.is_finite() && *n >= 0.0);
             match (a.first().and_then(|v| json::string(v)), n(1), n(2), n(3), n(4), n(5)) {
                 (Some(name), Some(count), Some(last), Some(session), Some(in_session), Some(dismissed)) if a.len() == 6 => {
-                    journeys.push(super::journeys::Shown { name, count: cap(count), last, session: cap(session), in_session: cap(in_session), dismissed })
+                    journeys.push(super::journeys::Shown {
+                        name,
+                        count: cap(count),
+                        last,
+                        session: cap(session),
+                        in_session: cap(in_session),
+                        dismissed,
+                    })
                 }
                 _ => return Err("a journey is malformed"),
             }
         }
         // Written before journeys: absent, so from the first activity on.
-        let optional = |k: &str, default: f64| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(default);
+        let optional =
+            |k: &str, default: f64| json::get(text, k).and_then(json::number).filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(default);
         let first_seen = num("firstSeen")?;
         Ok(Profile {
             session_start: optional("sessionStart", first_seen),

@@ -129,7 +129,14 @@ impl Slot {
             // The rules are part of the config too.
             canonical.push_str(&rules_key(&v.rules));
         }
-        Slot { name: name.to_string(), holdout, explore, switch_below: DEFAULT_SWITCH_BELOW, variants, config_hash: fnv1a32(canonical.as_bytes()) }
+        Slot {
+            name: name.to_string(),
+            holdout,
+            explore,
+            switch_below: DEFAULT_SWITCH_BELOW,
+            variants,
+            config_hash: fnv1a32(canonical.as_bytes()),
+        }
     }
 }
 

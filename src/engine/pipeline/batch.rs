@@ -171,7 +171,8 @@ mod tests {
     fn bodies_respect_both_limits_and_stay_json() {
         let (mut pages, env, consent) = setup();
         let evs = events(30, Category::Analytics);
-        let mut enc = Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: Some("k"), now: 1_795_363_981_000.0, snowplow: false };
+        let mut enc =
+            Encoding { pages: &mut pages, env: &env, consent: &consent, write_key: Some("k"), now: 1_795_363_981_000.0, snowplow: false };
         let mut body = String::new();
         assert_eq!(encode(&mut body, &evs, 10, 1_000_000, &mut enc), 10);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -179,10 +180,9 @@ mod tests {
         assert_eq!(v["writeKey"], "k");
         assert_eq!(v["batch"][0]["context"]["campaign"]["source"], "x");
         let n = encode(&mut body, &evs, 100, 2000, &mut enc);
-        assert!(n >= 1 && n < 30 && body.len() <= 2000, "{n} {}", body.len());
+        assert!((1..30).contains(&n) && body.len() <= 2000, "{n} {}", body.len());
         serde_json::from_str::<serde_json::Value>(&body).unwrap();
         assert_eq!(encode(&mut body, &evs, 100, 10, &mut enc), 1, "at least one event");
-
     }
 
     #[test]

@@ -77,11 +77,23 @@ pub fn check(call: &Call) -> Result<Checked, String> {
     }
     if !call.fast && json::kind(b) == J::Marker(b'l') {
         let name = if named && json::kind(a) == J::String { json::string(a) } else { None };
-        let why = if kind == Kind::Alias { "the previous id is longer than 255 characters" } else { "the properties are too large: the event would be over the limit of its size" };
+        let why = if kind == Kind::Alias {
+            "the previous id is longer than 255 characters"
+        } else {
+            "the properties are too large: the event would be over the limit of its size"
+        };
         return Err(dropped(&label(kind.name(), name.as_deref()), why));
     }
     if call.fast {
-        return Ok(Checked { kind, name: a.into(), user_id: None, props: b.into(), message_id: None, category: Category::Analytics, warning: None });
+        return Ok(Checked {
+            kind,
+            name: a.into(),
+            user_id: None,
+            props: b.into(),
+            message_id: None,
+            category: Category::Analytics,
+            warning: None,
+        });
     }
     let mut problems = Vec::new();
     let (name, user_id, props, options, label) = match kind {
@@ -90,7 +102,9 @@ pub fn check(call: &Call) -> Result<Checked, String> {
             let label = label("track", name.as_deref());
             let why = match (json::kind(a), &name) {
                 (J::String, Some(s)) if is_blank(s) => Some(String::from("the event name is empty")),
-                (J::String, Some(s)) if char_count(s) > MAX_NAME_CHARS => Some(String::from("the event name is longer than 255 characters")),
+                (J::String, Some(s)) if char_count(s) > MAX_NAME_CHARS => {
+                    Some(String::from("the event name is longer than 255 characters"))
+                }
                 (J::String, Some(_)) => None,
                 (J::Marker(b'v'), _) => Some(String::from("the event name is missing")),
                 _ => Some(cat(&["the event name must be a string, got ", &json::type_name(a)])),
@@ -142,7 +156,8 @@ pub fn check(call: &Call) -> Result<Checked, String> {
         }
     };
     let (message_id, category) = read_options(options, &mut problems);
-    let warning = (!problems.is_empty()).then(|| cat(&[&label, ": ", &join(&problems, ", "), "; those values were left out and the event was sent"]));
+    let warning =
+        (!problems.is_empty()).then(|| cat(&[&label, ": ", &join(&problems, ", "), "; those values were left out and the event was sent"]));
     Ok(Checked { kind, name, user_id, props, message_id, category, warning })
 }
 
@@ -236,7 +251,8 @@ fn read_options(options: &str, problems: &mut Vec<String>) -> (Option<String>, C
             },
             "category" => match json::string(v).as_deref().and_then(Category::parse) {
                 Some(c) => out.1 = c,
-                None => problems.push("options.category must be 'necessary', 'analytics', 'personalization' or 'marketing' (analytics used)".into()),
+                None => problems
+                    .push("options.category must be 'necessary', 'analytics', 'personalization' or 'marketing' (analytics used)".into()),
             },
             other => problems.push(cat(&["options.", other, " is not a known option"])),
         }
@@ -395,7 +411,12 @@ properties.get is unreadable (reading it threw); those values were left out and 
         let c = slow(Kind::Track, "\"X\"", "{}", r#"{"messageId":"has space","category":"ads","colour":1}"#).unwrap();
         assert_eq!((c.message_id, c.category), (None, Category::Analytics));
         let w = c.warning.unwrap();
-        assert!(w.contains("options.messageId must be") && w.contains("options.category must be") && w.contains("options.colour is not a known option"), "{w}");
+        assert!(
+            w.contains("options.messageId must be")
+                && w.contains("options.category must be")
+                && w.contains("options.colour is not a known option"),
+            "{w}"
+        );
     }
 
     #[test]
@@ -419,14 +440,21 @@ properties.get is unreadable (reading it threw); those values were left out and 
     #[test]
     fn group_takes_an_id_like_identify_and_traits() {
         let c = slow(Kind::Group, "\"acme\"", r#"{"plan":"team","f":!f}"#, r#"{"messageId":"g-1"}"#).unwrap();
-        assert_eq!((c.name.as_str(), c.user_id.as_deref(), c.props.as_str(), c.message_id.as_deref()), ("\"acme\"", None, r#"{"plan":"team"}"#, Some("g-1")));
+        assert_eq!(
+            (c.name.as_str(), c.user_id.as_deref(), c.props.as_str(), c.message_id.as_deref()),
+            ("\"acme\"", None, r#"{"plan":"team"}"#, Some("g-1"))
+        );
         assert_eq!(c.label(), "group()");
         assert_eq!(c.warning.as_deref(), Some("group(): traits.f is a function; those values were left out and the event was sent"));
         assert_eq!(slow(Kind::Group, "42", "!v", "!v").unwrap().name, "\"42\"");
         // The id written as JSON, whatever escapes the edge chose.
         assert_eq!(slow(Kind::Group, "\"\\u0061cme\"", "!v", "!v").unwrap().name, "\"acme\"");
         let c = slow(Kind::Group, r#"{"seats":5}"#, r#"{"category":"marketing"}"#, "!v").unwrap();
-        assert_eq!((c.name.as_str(), c.props.as_str(), c.category), ("", r#"{"seats":5}"#, Category::Marketing), "traits only: the kept group");
+        assert_eq!(
+            (c.name.as_str(), c.props.as_str(), c.category),
+            ("", r#"{"seats":5}"#, Category::Marketing),
+            "traits only: the kept group"
+        );
         assert_eq!(slow(Kind::Group, "!v", "!v", "!v").unwrap().name, "");
         assert!(slow(Kind::Group, &json::quoted(&"é".repeat(255)), "!v", "!v").is_ok());
     }
@@ -440,7 +468,11 @@ properties.get is unreadable (reading it threw); those values were left out and 
             ("1.5", "!v", "group(): the group id must be a string, got a number that is not a whole number; event dropped"),
             ("\"\"", "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
             ("\" \"", "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
-            (&json::quoted(&"é".repeat(256)), "!v", "group(): the group id must be a non-empty string of at most 255 characters; event dropped"),
+            (
+                &json::quoted(&"é".repeat(256)),
+                "!v",
+                "group(): the group id must be a non-empty string of at most 255 characters; event dropped",
+            ),
             ("!l", "!v", "group(): the group id is longer than 255 characters; event dropped"),
             ("\"acme\"", "[1]", "group(): traits must be a plain object, got an array; event dropped"),
             ("\"acme\"", "\"t\"", "group(): traits must be a plain object, got a string; event dropped"),
@@ -454,7 +486,10 @@ properties.get is unreadable (reading it threw); those values were left out and 
     #[test]
     fn alias_takes_the_new_user_id_and_a_previous_id() {
         let c = slow(Kind::Alias, "\"new\"", "\"old\"", r#"{"messageId":"a-1"}"#).unwrap();
-        assert_eq!((c.user_id.as_deref(), c.name.as_str(), c.props.as_str(), c.message_id.as_deref()), (Some("new"), "\"old\"", "{}", Some("a-1")));
+        assert_eq!(
+            (c.user_id.as_deref(), c.name.as_str(), c.props.as_str(), c.message_id.as_deref()),
+            (Some("new"), "\"old\"", "{}", Some("a-1"))
+        );
         assert_eq!(c.label(), "alias()");
         let c = slow(Kind::Alias, "7", "!v", "!v").unwrap();
         assert_eq!((c.user_id.as_deref(), c.name.as_str()), (Some("7"), ""), "no previous id: the tracker's default");
@@ -463,7 +498,10 @@ properties.get is unreadable (reading it threw); those values were left out and 
         let c = slow(Kind::Alias, "\"new\"", r#"{"messageId":"a-2"}"#, "!v").unwrap();
         assert_eq!((c.name.as_str(), c.message_id.as_deref()), ("", Some("a-2")), "alias(userId, options)");
         let c = slow(Kind::Alias, "\"new\"", "\"old\"", r#"{"colour":1}"#).unwrap();
-        assert_eq!(c.warning.as_deref(), Some("alias(): options.colour is not a known option; those values were left out and the event was sent"));
+        assert_eq!(
+            c.warning.as_deref(),
+            Some("alias(): options.colour is not a known option; those values were left out and the event was sent")
+        );
     }
 
     #[test]
@@ -475,12 +513,20 @@ properties.get is unreadable (reading it threw); those values were left out and 
             ("true", "!v", "alias(): the user id must be a string, got a boolean; event dropped"),
             ("1e300", "!v", "alias(): the user id must be a string, got a number that is not a whole number; event dropped"),
             ("\"\"", "!v", "alias(): the user id must be a non-empty string of at most 255 characters; event dropped"),
-            (&json::quoted(&"x".repeat(256)), "!v", "alias(): the user id must be a non-empty string of at most 255 characters; event dropped"),
+            (
+                &json::quoted(&"x".repeat(256)),
+                "!v",
+                "alias(): the user id must be a non-empty string of at most 255 characters; event dropped",
+            ),
             ("!l", "!v", "alias(): the user id is longer than 255 characters; event dropped"),
             ("\"new\"", "false", "alias(): the previous id must be a string, got a boolean; event dropped"),
             ("\"new\"", "[]", "alias(): the previous id must be a string, got an array; event dropped"),
             ("\"new\"", "\"  \"", "alias(): the previous id must be a non-empty string of at most 255 characters; event dropped"),
-            ("\"new\"", &json::quoted(&"x".repeat(256)), "alias(): the previous id must be a non-empty string of at most 255 characters; event dropped"),
+            (
+                "\"new\"",
+                &json::quoted(&"x".repeat(256)),
+                "alias(): the previous id must be a non-empty string of at most 255 characters; event dropped",
+            ),
             ("\"new\"", "!l", "alias(): the previous id is longer than 255 characters; event dropped"),
         ] {
             assert_eq!(slow(Kind::Alias, a, b, "!v").unwrap_err(), why, "{a} {b}");

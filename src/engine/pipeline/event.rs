@@ -111,7 +111,9 @@ pub struct Parts<'a> {
 impl Event {
     /// The record of `parts`, queue sequence number `seq`, queued at `now`.
     pub fn new(seq: u64, p: &Parts, size: usize, now: f64) -> Event {
-        let mut rec = String::with_capacity(64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.session.len() + p.props.len());
+        let mut rec = String::with_capacity(
+            64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.session.len() + p.props.len(),
+        );
         write_u64(&mut rec, seq);
         rec.push(SEP);
         rec.push(p.kind.code());

@@ -46,6 +46,11 @@ impl Segment {
     pub fn len(&self) -> usize {
         self.counts.iter().sum::<u32>() as usize
     }
+
+    /// Whether it holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.counts.iter().all(|&c| c == 0)
+    }
 }
 
 /// The batch in flight.
@@ -137,7 +142,10 @@ impl Queue {
             let seq = e.seq();
             let cat = e.category().code() as usize;
             let (text, seg) = self.gathering.get_or_insert_with(|| {
-                (String::with_capacity(SEGMENT_BYTES + 1024), Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0, stored: false })
+                (
+                    String::with_capacity(SEGMENT_BYTES + 1024),
+                    Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0, stored: false },
+                )
             });
             if !text.is_empty() {
                 text.push(RECORD_SEP);
@@ -282,7 +290,11 @@ impl Queue {
     /// When the oldest waiting event was queued.
     pub fn oldest_waiting(&self) -> Option<f64> {
         let skip = self.in_flight.map_or(0, |f| f.count);
-        self.front.get(skip).map(|e| e.queued).or_else(|| self.segments.first().map(|s| s.first_time)).or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
+        self.front
+            .get(skip)
+            .map(|e| e.queued)
+            .or_else(|| self.segments.first().map(|s| s.first_time))
+            .or_else(|| self.gathering.as_ref().map(|g| g.1.first_time))
     }
 
     /// Marks the first `count` events in flight, as batch `id`.
@@ -400,7 +412,8 @@ impl Queue {
             seg.purged |= 1 << code;
         }
         // A segment left with nothing worth sending is forgotten at once.
-        let (empty, kept): (Vec<Segment>, Vec<Segment>) = core::mem::take(&mut self.segments).into_iter().partition(|s| s.len() == 0 && self.asked != Some(s.id));
+        let (empty, kept): (Vec<Segment>, Vec<Segment>) =
+            core::mem::take(&mut self.segments).into_iter().partition(|s| s.is_empty() && self.asked != Some(s.id));
         self.segments = kept;
         for s in empty {
             self.handoffs.push(Handoff::Forget(s.id));
@@ -413,7 +426,7 @@ impl Queue {
     pub fn has_before(&self, seq: u64, in_flight_too: bool) -> bool {
         let skip = if in_flight_too { 0 } else { self.in_flight.map_or(0, |f| f.count) };
         self.front.iter().skip(skip).any(|e| e.seq() < seq)
-            || self.segments.iter().any(|s| s.len() > 0 && s.seqs.0 < seq)
+            || self.segments.iter().any(|s| !s.is_empty() && s.seqs.0 < seq)
             || self.gathering.as_ref().is_some_and(|g| g.1.seqs.0 < seq)
     }
 }
@@ -459,7 +472,8 @@ mod tests {
         assert_eq!(q.len(), 1000);
         assert!(q.front_bytes <= HOT_BYTES);
         assert_eq!(q.hot, HOT_BYTES);
-        let kept: Vec<(u32, String)> = q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+        let kept: Vec<(u32, String)> =
+            q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
         assert!(kept.len() >= 3 && kept.iter().all(|(_, t)| t.len() < SEGMENT_BYTES + 300));
         let mut seqs: Vec<u64> = q.front().iter().map(Event::seq).collect();
         // Drain the front, then ask for the segments back one by one.
@@ -539,7 +553,8 @@ mod tests {
         let gone = q.purge(Category::Marketing);
         assert!(gone.iter().all(|e| e.category() == Category::Marketing));
         assert_eq!(q.len(), before - 300, "every marketing event is gone, the one in flight was analytics");
-        let kept: Vec<(u32, String)> = q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+        let kept: Vec<(u32, String)> =
+            q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
         let (id, text) = &kept[0];
         let dropped = q.returned(*id, text);
         assert!(!dropped.is_empty() && dropped.iter().all(|e| e.category() == Category::Marketing));

@@ -237,7 +237,14 @@ mod tests {
     #[test]
     fn a_front_round_trips_with_its_pages() {
         let mut pages = Pages::default();
-        pages.put(Page::new(3, "https://a.example/p?x=1", "https://r.example/", "\"T \\u001f\"", r#"{"utm_source":"n"}"#, "shoes,\u{1f}hats"));
+        pages.put(Page::new(
+            3,
+            "https://a.example/p?x=1",
+            "https://r.example/",
+            "\"T \\u001f\"",
+            r#"{"utm_source":"n"}"#,
+            "shoes,\u{1f}hats",
+        ));
         pages.current = 3;
         pages.retain(3);
         let p = Parts {
@@ -260,15 +267,30 @@ mod tests {
         let f = read_front(&text).unwrap();
         assert_eq!(f.until, 61_000.0);
         assert_eq!(f.pages.len(), 1);
-        assert_eq!((f.pages[0].id, f.pages[0].url.as_str(), f.pages[0].topics.as_str()), (3, "https://a.example/p?x=1", "shoes,\u{1f}hats"));
+        assert_eq!(
+            (f.pages[0].id, f.pages[0].url.as_str(), f.pages[0].topics.as_str()),
+            (3, "https://a.example/p?x=1", "shoes,\u{1f}hats")
+        );
         assert_eq!(f.records, [events[0].rec.as_str(), events[1].rec.as_str()]);
         assert!(read_front("kzq9\u{1f}o\u{1f}0").is_none(), "another version is left alone");
         assert_eq!(owner_of(&front_key("0123456789ab")), Some(("0123456789ab", true)));
         assert_eq!(owner_of(&segment_key("0123456789ab", 7)), Some(("0123456789ab", false)));
-        for garbage in ["kizuna:consent", "kizuna:q.o1", "kizuna:q.0123456789ab.", "kizuna:q.0123456789ab.x", "kizuna:q.0123456789AB", "kizuna:q.0123456789ab.1.2"] {
+        for garbage in [
+            "kizuna:consent",
+            "kizuna:q.o1",
+            "kizuna:q.0123456789ab.",
+            "kizuna:q.0123456789ab.x",
+            "kizuna:q.0123456789AB",
+            "kizuna:q.0123456789ab.1.2",
+        ] {
             assert_eq!(owner_of(garbage), None, "{garbage}");
         }
-        assert!(other_version("kzq3\u{1f}o\u{1f}0") && !other_version("kzq2\u{1f}o") && !other_version("kzq\u{1f}") && !other_version("garbage"));
+        assert!(
+            other_version("kzq3\u{1f}o\u{1f}0")
+                && !other_version("kzq2\u{1f}o")
+                && !other_version("kzq\u{1f}")
+                && !other_version("garbage")
+        );
     }
 
     #[test]

@@ -211,10 +211,8 @@ pub fn parse_f64(s: &str) -> Option<f64> {
     Some(if d.neg { -v } else { v })
 }
 
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
-    1e22,
-];
+const POW10: [f64; 23] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /// Reads a non-negative decimal integer (all digits, at most 15 of them).
 pub fn parse_u64(s: &str) -> Option<u64> {
@@ -236,7 +234,8 @@ mod tests {
 
     #[test]
     fn integers_print_like_javascript_in_every_range() {
-        for (n, want) in [(0i64, "0"), (-7, "-7"), (1_000_000_000_000_000, "1000000000000000"), (9_007_199_254_740_991, "9007199254740991")] {
+        for (n, want) in [(0i64, "0"), (-7, "-7"), (1_000_000_000_000_000, "1000000000000000"), (9_007_199_254_740_991, "9007199254740991")]
+        {
             let mut s = String::new();
             write_i64(&mut s, n);
             assert_eq!(s, want);
@@ -283,11 +282,20 @@ mod tests {
         }
         // What JSON.parse rejects: no leading zeros, no `+`, digits on both
         // sides of the point, and nothing around the number.
-        for bad in ["", "-", "1.", ".5", "-.5", "1e", "1e+", "abc", "1x", "--1", "01", "-01", "00", "+1", " 1", "1 ", "0x10", "1.e3", "Infinity", "NaN"] {
+        for bad in [
+            "", "-", "1.", ".5", "-.5", "1e", "1e+", "abc", "1x", "--1", "01", "-01", "00", "+1", " 1", "1 ", "0x10", "1.e3", "Infinity",
+            "NaN",
+        ] {
             assert_eq!(parse_f64(bad), None, "{bad}");
         }
         // Exact at the edges of the exact range: 2^53 − 1, 10^±22.
-        for (s, want) in [("9007199254740991", 9_007_199_254_740_991.0), ("9007199254740991e22", 9_007_199_254_740_991.0 * 1e22), ("1e-22", 1e-22), ("1e400", f64::INFINITY), ("1e-400", 0.0)] {
+        for (s, want) in [
+            ("9007199254740991", 9_007_199_254_740_991.0),
+            ("9007199254740991e22", 9_007_199_254_740_991.0 * 1e22),
+            ("1e-22", 1e-22),
+            ("1e400", f64::INFINITY),
+            ("1e-400", 0.0),
+        ] {
             assert_eq!(parse_f64(s), Some(want), "{s}");
         }
         assert_eq!(parse_u64("120"), Some(120));

@@ -14,7 +14,15 @@ pub fn write_iso8601(out: &mut String, ms: f64) {
     }
     // Fixed widths, written into one buffer: no allocation per field.
     let mut b = *b"0000-00-00T00:00:00.000Z";
-    for (at, width, v) in [(0, 4, y.unsigned_abs()), (5, 2, m as u64), (8, 2, d as u64), (11, 2, (rem / 3_600_000) as u64), (14, 2, (rem / 60_000 % 60) as u64), (17, 2, (rem / 1000 % 60) as u64), (20, 3, (rem % 1000) as u64)] {
+    for (at, width, v) in [
+        (0, 4, y.unsigned_abs()),
+        (5, 2, m as u64),
+        (8, 2, d as u64),
+        (11, 2, (rem / 3_600_000) as u64),
+        (14, 2, (rem / 60_000 % 60) as u64),
+        (17, 2, (rem / 1000 % 60) as u64),
+        (20, 3, (rem % 1000) as u64),
+    ] {
         let mut v = v;
         for i in (at..at + width).rev() {
             if let Some(c) = b.get_mut(i) {

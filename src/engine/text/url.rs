@@ -8,8 +8,23 @@ use crate::prelude::*;
 /// Query parameters that identify an ad click (and so the person who
 /// clicked): they belong to `marketing`.
 pub const AD_ID_PARAMS: [&str; 17] = [
-    "gclid", "gclsrc", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "epik", "rdt_cid",
-    "sccid", "yclid", "igshid", "irclickid", "mc_eid",
+    "gclid",
+    "gclsrc",
+    "gbraid",
+    "wbraid",
+    "dclid",
+    "fbclid",
+    "msclkid",
+    "ttclid",
+    "twclid",
+    "li_fat_id",
+    "epik",
+    "rdt_cid",
+    "sccid",
+    "yclid",
+    "igshid",
+    "irclickid",
+    "mc_eid",
 ];
 
 /// Byte offset of the first `needle` in `hay`.

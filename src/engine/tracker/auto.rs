@@ -13,9 +13,9 @@ use crate::engine::encode::segment::merge;
 use crate::engine::pipeline::call::Call;
 use crate::engine::pipeline::event::Kind;
 use crate::engine::session::{self, Session, Touch};
+use crate::engine::text::fields;
 use crate::engine::text::json::{self, write_string};
 use crate::engine::text::num::{parse_u64, write_u64};
-use crate::engine::text::fields;
 
 const US: u8 = 0x1f;
 
@@ -72,7 +72,11 @@ impl Tracker {
                     }
                     w => {
                         merge(&mut out, element, if rage { "{\"rage\":true}" } else { "{}" });
-                        if w == "l" { "\"Link Clicked\"" } else { "\"Button Clicked\"" }
+                        if w == "l" {
+                            "\"Link Clicked\""
+                        } else {
+                            "\"Button Clicked\""
+                        }
                     }
                 };
                 self.emit(Kind::Track, name, &out, time, page);
@@ -184,7 +188,7 @@ impl Tracker {
         if let Some(t) = self.auto.beat_at.filter(|t| self.now >= *t) {
             let engaged = self.auto.engaged.engaged_at(t);
             self.engagement(self.now, true);
-            self.auto.beat_at = engaged.then(|| self.now + self.cfg.auto.heartbeat_ms);
+            self.auto.beat_at = engaged.then_some(self.now + self.cfg.auto.heartbeat_ms);
         }
     }
 

@@ -36,7 +36,10 @@ impl Tracker {
                         if c.name.is_empty() {
                             match &self.identity.group_id {
                                 Some(g) => c.name = json::quoted(g),
-                                None => return self.refuse("group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped", sync),
+                                None => return self.refuse(
+                                    "group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped",
+                                    sync,
+                                ),
                             }
                         }
                         self.identity.group(json::string(&c.name), &c.props);
@@ -57,7 +60,9 @@ impl Tracker {
                                 c.user_id = Some(u);
                                 c.name = json::quoted(&p);
                             }
-                            _ => return self.refuse("alias(): privacy.userId is 'drop', so no user id leaves the page; event dropped", sync),
+                            _ => {
+                                return self.refuse("alias(): privacy.userId is 'drop', so no user id leaves the page; event dropped", sync)
+                            }
                         }
                     }
                     _ => {}
@@ -131,7 +136,16 @@ impl Tracker {
         let event = Event::new(self.queue.next_seq(), &parts, size, self.now);
         let limit = self.cfg.batch.max_event_bytes;
         if size > limit {
-            self.o.begin("Le").field("").put(&c.label()).put(": the event is ").num(size as u64).put(" bytes of JSON, over the limit of ").num(limit as u64).put("; event dropped").end();
+            self.o
+                .begin("Le")
+                .field("")
+                .put(&c.label())
+                .put(": the event is ")
+                .num(size as u64)
+                .put(" bytes of JSON, over the limit of ")
+                .num(limit as u64)
+                .put("; event dropped")
+                .end();
             return false;
         }
         if self.cfg.debug {
@@ -154,7 +168,11 @@ impl Tracker {
             }
             denied => {
                 if self.cfg.debug {
-                    let (what, why) = if denied == Admit::Denied { (" not sent: ", " is denied") } else { (" not sent (no choice yet, pending: drop): ", " is unknown") };
+                    let (what, why) = if denied == Admit::Denied {
+                        (" not sent: ", " is denied")
+                    } else {
+                        (" not sent (no choice yet, pending: drop): ", " is unknown")
+                    };
                     self.o.begin("Ld").field("").put(&c.label()).put(what).put(c.category.name()).put(why).end();
                 }
                 false
@@ -175,7 +193,12 @@ impl Tracker {
             self.pages.release(old.parts().page);
             self.held_dropped += 1;
             if self.held_dropped == 1 {
-                self.o.begin("Lw").field("waiting for consent, the buffer is full (").num(limit as u64).put(" events): the oldest are dropped until the visitor chooses").end();
+                self.o
+                    .begin("Lw")
+                    .field("waiting for consent, the buffer is full (")
+                    .num(limit as u64)
+                    .put(" events): the oldest are dropped until the visitor chooses")
+                    .end();
             }
         }
         if self.cfg.debug {

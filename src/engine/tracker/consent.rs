@@ -22,7 +22,12 @@ impl Tracker {
     /// true/false; `options.source` names the banner (default `api`).
     pub(super) fn set_consent(&mut self, choices: &str, options: &str) {
         if json::kind(choices) != J::Object {
-            self.o.begin("Le").field("consent.set(): the choices must be an object like { analytics: true }, got ").put(&json::type_name(choices)).put("; nothing changed").end();
+            self.o
+                .begin("Le")
+                .field("consent.set(): the choices must be an object like { analytics: true }, got ")
+                .put(&json::type_name(choices))
+                .put("; nothing changed")
+                .end();
             return;
         }
         let mut problems: Vec<String> = Vec::new();

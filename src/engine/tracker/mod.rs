@@ -175,7 +175,13 @@ impl Tracker {
         // A user id stored before `privacy.userId` was set is hashed or
         // dropped now (one stored already hashed is 64 hex digits).
         let hashed = |u: &str| u.len() == 64 && u.bytes().all(|b| b.is_ascii_hexdigit());
-        let stored_user = s.stored.user_id.and_then(|u| if cfg.privacy.user_id == 1 && hashed(u) { Some(u.to_string()) } else { cfg.privacy.user_id(u.to_string()) });
+        let stored_user = s.stored.user_id.and_then(|u| {
+            if cfg.privacy.user_id == 1 && hashed(u) {
+                Some(u.to_string())
+            } else {
+                cfg.privacy.user_id(u.to_string())
+            }
+        });
         let mut identity = Identity::load(s.stored.anonymous_id, stored_user.as_deref(), s.stored.traits, &mut rng);
         identity.load_group(s.stored.group_id, s.stored.group_traits);
         let user_agent = cfg.privacy.user_agent(&s.env.user_agent);
@@ -244,7 +250,9 @@ impl Tracker {
                 Ok(r) => {
                     t.consent.apply(Signal::Stored(r), s.now);
                 }
-                Err(why) => t.o.begin("Lw").field("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end(),
+                Err(why) => {
+                    t.o.begin("Lw").field("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end()
+                }
             }
         }
         t.save_identity();
@@ -279,7 +287,8 @@ impl Tracker {
             Input::Gpp(body) => {
                 // Section ids that apply (comma-separated), U+001F, the string.
                 let (ids, gpp) = crate::engine::text::cut(body, 0x1f);
-                let applicable: Vec<u32> = crate::engine::text::fields(ids, b',').filter_map(|i| crate::engine::text::num::parse_u64(i)).map(|i| i as u32).collect();
+                let applicable: Vec<u32> =
+                    crate::engine::text::fields(ids, b',').filter_map(crate::engine::text::num::parse_u64).map(|i| i as u32).collect();
                 if let Some(g) = super::consent::gpp::read(gpp, &applicable) {
                     self.signal(Signal::Gpp(g));
                 }

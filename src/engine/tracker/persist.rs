@@ -43,7 +43,10 @@ impl Tracker {
             self.store.touch(self.now);
         }
         let pages = self.pages.signature();
-        let due = now || self.store.due.is_some_and(|t| self.now >= t) || (self.store.written && self.now >= self.store.refresh_at) || pages != self.store.pages;
+        let due = now
+            || self.store.due.is_some_and(|t| self.now >= t)
+            || (self.store.written && self.now >= self.store.refresh_at)
+            || pages != self.store.pages;
         if due {
             // Records still gathering for a segment are in neither the
             // front nor a stored segment: sealed now, they can be stored.
@@ -58,7 +61,11 @@ impl Tracker {
         self.store.pages = pages;
         let key = front_key(&self.store.owner);
         let has_segments = self.queue.segments().iter().any(|s| s.stored);
-        let skip = if self.store.leaving && !self.store.keep_all { self.queue.in_flight().filter(|f| f.keepalive).map_or(0, |f| f.count) } else { 0 };
+        let skip = if self.store.leaving && !self.store.keep_all {
+            self.queue.in_flight().filter(|f| f.keepalive).map_or(0, |f| f.count)
+        } else {
+            0
+        };
         let front = self.queue.front().get(skip..).unwrap_or(&[]);
         if front.is_empty() && !has_segments {
             if self.store.written {

@@ -9,7 +9,9 @@ use crate::engine::consent::{Category, Choice};
 use crate::engine::pipeline::batch::{self, Encoding};
 use crate::engine::pipeline::event::Event;
 use crate::engine::pipeline::queue::Handoff;
-use crate::engine::pipeline::transport::{backoff_ms, classify, parse_retry_after, status_text, Outcome, BEACON_MAX_BYTES, CROSSED, KEEPALIVE_MAX_BYTES, OPAQUE};
+use crate::engine::pipeline::transport::{
+    backoff_ms, classify, parse_retry_after, status_text, Outcome, BEACON_MAX_BYTES, CROSSED, KEEPALIVE_MAX_BYTES, OPAQUE,
+};
 use crate::engine::text::url::origin;
 
 impl Tracker {
@@ -26,7 +28,14 @@ impl Tracker {
             let max_events = if self.split > 0 { self.split.min(self.cfg.batch.max_events) } else { self.cfg.batch.max_events };
             let max_bytes = self.cfg.batch.max_bytes;
             let mut body = String::with_capacity(max_bytes.min(64 * 1024));
-            let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
+            let mut enc = Encoding {
+                pages: &mut self.pages,
+                env: &self.env,
+                consent: &self.consent,
+                write_key: self.cfg.write_key.as_deref(),
+                now: self.now,
+                snowplow: self.cfg.snowplow,
+            };
             let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
             let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
             let f = self.queue.send(n, keepalive);
@@ -45,15 +54,29 @@ impl Tracker {
         if !self.flushes.is_empty() {
             let (queue, pending) = (&self.queue, self.queue.len());
             for (token, s) in self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending, self.held.len()) {
-                self.o.begin("F").num(u64::from(token)).field("").num(s.sent as u64).field("").num(s.failed as u64).field("").num(s.pending as u64).field("").num(s.held as u64).end();
+                self.o
+                    .begin("F")
+                    .num(u64::from(token))
+                    .field("")
+                    .num(s.sent as u64)
+                    .field("")
+                    .num(s.failed as u64)
+                    .field("")
+                    .num(s.pending as u64)
+                    .field("")
+                    .num(s.held as u64)
+                    .end();
             }
         }
         self.hand_off();
         self.persist(false);
-        let wake = [batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at(), self.auto.beat_at].into_iter().flatten().reduce(f64::min)
-        // Whole milliseconds, rounded up: woken at the written time, the
-        // engine must find what it waited for due, not a fraction early.
-        .map(|t| -crate::engine::text::num::floor(-t.max(self.now)));
+        let wake = [batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at(), self.auto.beat_at]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+            // Whole milliseconds, rounded up: woken at the written time, the
+            // engine must find what it waited for due, not a fraction early.
+            .map(|t| -crate::engine::text::num::floor(-t.max(self.now)));
         if wake != self.wake {
             self.wake = wake;
             self.o.wake(wake);
@@ -73,10 +96,21 @@ impl Tracker {
             // at once, until a size passes.
             self.split = (seqs.len() / 2).max(1);
             self.queue.return_batch(id, 0.0);
-            self.o.begin("Lw").field("the collector refused a batch of ").num(n).put(" events as too large (HTTP 413); sending at most ").num(self.split as u64).put(" at a time").end();
+            self.o
+                .begin("Lw")
+                .field("the collector refused a batch of ")
+                .num(n)
+                .put(" events as too large (HTTP 413); sending at most ")
+                .num(self.split as u64)
+                .put(" at a time")
+                .end();
             return;
         }
-        if status == OPAQUE && !self.told_cors && !self.url.is_empty() && origin(&self.url) != self.pages.get(self.pages.current).map_or("", |p| origin(&p.url)) {
+        if status == OPAQUE
+            && !self.told_cors
+            && !self.url.is_empty()
+            && origin(&self.url) != self.pages.get(self.pages.current).map_or("", |p| origin(&p.url))
+        {
             self.told_cors = true;
             let origin = self.pages.get(self.pages.current).map(|p| origin(&p.url).to_string()).unwrap_or_default();
             self.o
@@ -125,14 +159,30 @@ impl Tracker {
                     }
                 }
                 let secs = (delay as u64).div_ceil(1000);
-                self.o.begin("Lw").field("sending ").num(n).put(" events failed (").put(&status_text(status)).put("); they stay queued and will be retried in ").num(secs).put(" s").end();
+                self.o
+                    .begin("Lw")
+                    .field("sending ")
+                    .num(n)
+                    .put(" events failed (")
+                    .put(&status_text(status))
+                    .put("); they stay queued and will be retried in ")
+                    .num(secs)
+                    .put(" s")
+                    .end();
             }
             Outcome::Rejected => {
                 self.failures = 0;
                 self.rejected += n;
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
-                self.o.begin("Le").field("the collector refused ").num(n).put(" events (").put(&status_text(status)).put("); they were dropped, as resending them would fail the same way").end();
+                self.o
+                    .begin("Le")
+                    .field("the collector refused ")
+                    .num(n)
+                    .put(" events (")
+                    .put(&status_text(status))
+                    .put("); they were dropped, as resending them would fail the same way")
+                    .end();
             }
         }
         self.flushes.on_batch(&seqs, outcome);
@@ -178,7 +228,14 @@ impl Tracker {
         let with_in_flight = leaving && self.queue.in_flight().is_some_and(|f| !f.keepalive);
         let taken = self.queue.take_for_unload(with_in_flight);
         let max_bytes = self.cfg.batch.max_bytes.min(BEACON_MAX_BYTES);
-        let mut enc = Encoding { pages: &mut self.pages, env: &self.env, consent: &self.consent, write_key: self.cfg.write_key.as_deref(), now: self.now, snowplow: self.cfg.snowplow };
+        let mut enc = Encoding {
+            pages: &mut self.pages,
+            env: &self.env,
+            consent: &self.consent,
+            write_key: self.cfg.write_key.as_deref(),
+            now: self.now,
+            snowplow: self.cfg.snowplow,
+        };
         let mut i = 0;
         let mut body = String::new();
         while i < taken.len() {
@@ -212,7 +269,12 @@ impl Tracker {
         self.flushes.on_batch(&seqs, Outcome::Delivered);
         self.release_pages(&events);
         if !refused.is_empty() {
-            self.o.begin("Lw").field("the browser refused to send ").num(refused.len() as u64).put(" events as the page was hidden; they stay queued").end();
+            self.o
+                .begin("Lw")
+                .field("the browser refused to send ")
+                .num(refused.len() as u64)
+                .put(" events as the page was hidden; they stay queued")
+                .end();
             self.queue.restore(refused);
             if !self.store.keep_all {
                 self.persist(true);

@@ -97,7 +97,9 @@ impl Signals {
         if !self.consumer {
             if let Some(prev) = self.log.last().filter(|l| l.starts_with('a')) {
                 let f: Vec<&str> = crate::engine::text::fields(prev.get(1..).unwrap_or(""), 0x1f).collect();
-                if let (Some(pf), Some(pl), Some(pc)) = (f.first().and_then(|x| parse_u64(x)), f.get(1).and_then(|x| parse_u64(x)), f.get(2).and_then(|x| parse_u64(x))) {
+                if let (Some(pf), Some(pl), Some(pc)) =
+                    (f.first().and_then(|x| parse_u64(x)), f.get(1).and_then(|x| parse_u64(x)), f.get(2).and_then(|x| parse_u64(x)))
+                {
                     if first - pl as f64 <= ACTIVITY_MERGE_MS {
                         let line = activity_line(pf as f64, last.max(pl as f64), pc + count);
                         if let Some(l) = self.log.last_mut() {
