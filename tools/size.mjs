@@ -42,7 +42,7 @@ const SETS = {
 // first event, 17 KB for all four jobs; each later feature adds its own).
 // A ceiling against regressions, not the goal: raised from 56/96 KiB when
 // the persisted queue (+5.0 KiB) and autotrack (+6.9 KiB) went past their
-// issues' budgets (+2 KB each), as the README's size section says; the
+// issues' budgets (+2 KB each), as docs/size.md says; the
 // all-four ceiling from 100 to 104 KiB when issue #12's profile fields
 // (items, cart, journeys: kept by every build so no page drops them) and
 // decision changes added 2.7 KiB to the personalization module.

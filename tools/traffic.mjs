@@ -41,7 +41,7 @@ const HELP = `usage: node tools/traffic.mjs [URL] [--visitors N] [--parallel N] 
   --parallel   visitors at a time (default 3 per CPU core, at most 8)
   --seed       the seed of every random choice (default 1)
   --shots DIR  afterwards, screenshots in DIR: shop-first-visit.png,
-               shop-after-browsing.png, dashboard.png
+               shop-after-browsing.png, dashboard-after-traffic.png
   --quiet      no progress lines`;
 
 // The same flags as the end-to-end tests (tests/e2e/helpers.mjs).
@@ -360,7 +360,7 @@ export async function screenshots(url, dir) {
     await dashboard.goto(`${base}dashboard.html`);
     await dashboard.waitForFunction(() => document.body.dataset.updated);
     await sleep(500);
-    files.push(path.join(dir, 'dashboard.png'));
+    files.push(path.join(dir, 'dashboard-after-traffic.png'));
     await dashboard.screenshot({ path: files.at(-1), fullPage: true });
   } finally {
     await browser.close();

@@ -221,7 +221,7 @@ test('the dashboard shows the fixture\'s KPIs as computed independently, and upd
   await fetch(`${collector.url}/collect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ batch: [more] }) });
   await page.waitForFunction((n) => document.querySelector('[data-kpi=events] b')?.textContent === String(n), want.events + 1, { timeout: 8000 });
   assert.deepEqual(errors, []);
-  // KZ_DASHBOARD_SHOT=www/dashboard.png refreshes the README's screenshot.
+  // KZ_DASHBOARD_SHOT=FILE saves this page (the README's screenshots come from tools/traffic.mjs --shots docs/img).
   if (process.env.KZ_DASHBOARD_SHOT) await page.screenshot({ path: process.env.KZ_DASHBOARD_SHOT, fullPage: true });
   await sleep(50);
 });

@@ -1,4 +1,4 @@
-// Shared setup for Kizuna's end-to-end browser tests (see README.md).
+// Shared setup for Kizuna's end-to-end browser tests (see tests/e2e/README.md).
 //
 // Each test file calls `setup()` in `before`, which starts one local
 // collector (www/collector.mjs, port 0, NDJSON into a temp file) and one
@@ -6,7 +6,7 @@
 // environment: KIZUNA_BROWSER=chromium (the default: /usr/bin/chromium over
 // CDP) or KIZUNA_BROWSER=firefox (/usr/bin/firefox-esr over WebDriver
 // BiDi); what differs between the two for a test is handled here (see
-// README.md, "Chromium and Firefox"). Tests open a fresh
+// tests/e2e/README.md, "Chromium and Firefox"). Tests open a fresh
 // browser context each (`openDemo`), so localStorage (and with it the
 // anonymous id) never leaks between tests: filtering collector events by
 // the test's anonymousId or by a run id keeps tests independent.
