@@ -36,7 +36,7 @@ import net from 'node:net';
 import path from 'node:path';
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import webdriver from 'selenium-webdriver';
 import { startCollector } from '../../www/collector.mjs';
@@ -56,6 +56,17 @@ export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 export const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `promise`, or a rejection naming `what` after `ms`. WebDriver's commands
+ * have no time limit of their own: a MiniBrowser that stops answering would
+ * otherwise hold a test (and CI) for ever.
+ */
+export function within(ms, promise, what) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 /** A run id for filtering collector events (random: no dependence on the clock). */
 export const runId = (prefix) => `${prefix}-${crypto.randomUUID()}`;
 
@@ -300,6 +311,8 @@ export async function setup(name = 'webkit') {
 export async function teardown(env) {
   if (!env) return;
   for (const tab of [...(env.tabs ?? [])]) await tab.close();
+  // A browser whose session never ended (it stopped answering) goes with its driver.
+  if (env.driver?.child?.pid && !exited(env.driver.child)) spawnSync('pkill', ['-KILL', '-P', String(env.driver.child.pid)]);
   await stopChild(env.driver?.child);
   await stopChild(env.xvfb?.child);
   await env.collector?.close();
@@ -326,7 +339,7 @@ export class Tab {
 
   /** Loads `pathAndQuery` (waits for the load event). */
   async goto(pathAndQuery) {
-    await this.driver.get(this.url(pathAndQuery));
+    await within(60_000, this.driver.get(this.url(pathAndQuery)), `loading ${pathAndQuery}`);
   }
 
   /**
@@ -334,11 +347,11 @@ export class Tab {
    * returned promise is awaited). Throws with the page's error if it threw.
    */
   async eval(fn, ...args) {
-    const answer = await this.driver.executeAsyncScript(
+    const answer = await within(60_000, this.driver.executeAsyncScript(
       'const done = arguments[arguments.length - 1];'
       + 'if (!window.__kzwk) { done(JSON.stringify({ ok: false, error: "no recorder on " + location.href })); return; }'
       + 'window.__kzwk.run(arguments[0], arguments[1]).then(done);',
-      fn.toString(), JSON.stringify(args));
+      fn.toString(), JSON.stringify(args)), 'a script in the page');
     const r = JSON.parse(answer);
     if (!r.ok) {
       const e = new Error(`in the page: ${r.error}`);
@@ -438,8 +451,19 @@ export class Tab {
     if (this.closed) return;
     this.closed = true;
     this.env.tabs.delete(this);
-    await this.driver.quit().catch(() => {});
+    // A browser that does not end its session in time is killed with the
+    // driver, and the next tab gets a fresh driver.
+    await within(15_000, this.driver.quit(), 'ending the WebKit session').catch(async () => { await restartDriver(this.env); });
   }
+}
+
+/** Kills the driver and every browser it started; starts a new one. */
+async function restartDriver(env) {
+  const old = env.driver?.child;
+  if (old?.pid) spawnSync('pkill', ['-KILL', '-P', String(old.pid)]);
+  await stopChild(old, 1000);
+  env.driver = await startDriver(env.display);
+  env.driverUrl = env.driver.url;
 }
 
 /**
@@ -452,9 +476,11 @@ export async function newTab(env, { initScripts = [] } = {}) {
   let lastError;
   for (let attempt = 0; attempt < 2 && !driver; attempt++) {
     try {
-      driver = await new Builder().usingServer(env.driverUrl).withCapabilities(CAPABILITIES).build();
+      const session = new Builder().usingServer(env.driverUrl).withCapabilities(CAPABILITIES).build();
+      driver = await within(30_000, session, 'starting a WebKit session');
     } catch (e) {
-      lastError = e; // a MiniBrowser that failed to start: once more
+      lastError = e; // a MiniBrowser that failed or hung at start: once more, with a fresh driver
+      await restartDriver(env).catch((e2) => { lastError = e2; });
     }
   }
   if (!driver) throw new Error(`no WebKit session: ${lastError?.message}; driver said: ${env.driver.output().slice(-500)}`);
