@@ -1,0 +1,61 @@
+//! The configuration a site passes to `init`, validated field by field from
+//! the edge's description of it.
+//!
+//! One convention for every section, the personalization module's included
+//! ([`Section`]): a wrong value is an error that names the field (`init`
+//! rejects with it); an unknown key is a warning, with a suggestion when it
+//! looks like a typo, so a config written for a newer version still starts.
+//!
+//! - [`policies`]: the batch, queue, store and autotrack settings
+//! - [`privacy`]: the data-minimization switches and what they do to a value
+//! - [`section`]: the shared convention: sections, errors, unknown-key warnings
+//! - [`fields`]: the table of the tracker's fields, their rules and defaults
+//! - [`parse`]: [`parse_config`], the tracker's config read with that table
+
+mod fields;
+mod parse;
+mod policies;
+mod privacy;
+mod section;
+
+use crate::prelude::*;
+
+use super::consent::state::ConsentConfig;
+
+pub use self::parse::parse_config;
+pub use self::policies::{AutoPolicy, BatchPolicy, QueuePolicy, StorePolicy};
+pub use self::privacy::Privacy;
+pub use self::section::{found, one_of_text, warn_unknown, ConfigError, Section};
+
+/// A validated configuration (the tracker's part; `slots` and `profile`
+/// are the personalization module's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Where batches are POSTed: an absolute http(s) URL or a path on the page's origin.
+    pub endpoint: String,
+    /// Sent in each batch body as `writeKey` when set.
+    pub write_key: Option<String>,
+    /// Log every event and batch to the console.
+    pub debug: bool,
+    /// Batching limits.
+    pub batch: BatchPolicy,
+    /// Consent rules.
+    pub consent: ConsentConfig,
+    /// The queue's bounds.
+    pub queue: QueuePolicy,
+    /// The stored copy.
+    pub store: StorePolicy,
+    /// What is tracked without code.
+    pub auto: AutoPolicy,
+    /// The wire format: Snowplow's tracker protocol instead of Segment's batch.
+    pub snowplow: bool,
+    /// The data-minimization switches (`privacy.*`).
+    pub privacy: Privacy,
+    /// `profile.sensitive`: topics the profile must never learn, so the
+    /// signal log never holds them either (compared ignoring ASCII case
+    /// and surrounding spaces).
+    pub sensitive: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests;
