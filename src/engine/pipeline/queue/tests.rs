@@ -1,0 +1,131 @@
+//! Unit tests of the queue: bursts through segments in order, the bound,
+//! failed batches, purges.
+
+use super::*;
+use crate::engine::consent::Category;
+use crate::engine::consent::{Categories, Choice};
+use crate::engine::pipeline::event::{Kind, Parts};
+
+fn ev(q: &mut Queue, cat: Category, pad: usize) -> Event {
+    let props = ["{\"p\":\"", &"x".repeat(pad), "\"}"].concat();
+    let p = Parts {
+        kind: Kind::Track,
+        category: cat,
+        stamp: Categories::all(Choice::Granted),
+        time: 1.0,
+        page: 1,
+        message_id: "m",
+        anonymous_id: "a",
+        user_id: "",
+        name: "\"E\"",
+        session: "",
+        props: &props,
+    };
+    Event::new(q.next_seq(), &p, 100, 1.0)
+}
+
+fn bounds() -> QueuePolicy {
+    QueuePolicy { max_events: MAX_EVENTS, ..QueuePolicy::default() }
+}
+
+const MAX_EVENTS: usize = 20_000;
+
+#[test]
+fn a_burst_goes_to_segments_and_comes_back_in_order() {
+    let mut q = Queue::new(0, &QueuePolicy::default());
+    for _ in 0..1000 {
+        let e = ev(&mut q, Category::Analytics, 200);
+        q.push(e);
+    }
+    q.seal();
+    assert_eq!(q.len(), 1000);
+    assert!(q.front_bytes <= HOT_BYTES);
+    assert_eq!(q.hot, HOT_BYTES);
+    let kept: Vec<(u32, String)> =
+        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    assert!(kept.len() >= 3 && kept.iter().all(|(_, t)| t.len() < SEGMENT_BYTES + 300));
+    let mut seqs: Vec<u64> = q.front().iter().map(Event::seq).collect();
+    // Drain the front, then ask for the segments back one by one.
+    let n = q.front().len();
+    let f = q.send(n, true);
+    assert_eq!(q.remove_batch(f.id).len(), n);
+    for (id, text) in &kept {
+        q.refill(false);
+        assert_eq!(q.handoffs(), vec![Handoff::Return(*id)]);
+        q.returned(*id, text);
+        let n = q.front().len();
+        seqs.extend(q.front().iter().map(Event::seq));
+        let f = q.send(n, true);
+        q.remove_batch(f.id);
+    }
+    assert_eq!(seqs, (0..1000).collect::<Vec<u64>>(), "every event once, in order");
+    assert!(q.is_empty());
+}
+
+#[test]
+fn the_bound_drops_the_oldest_waiting_never_in_flight() {
+    let mut q = Queue::new(0, &bounds());
+    for _ in 0..10 {
+        let e = ev(&mut q, Category::Analytics, 10);
+        q.push(e);
+    }
+    q.send(2, true);
+    for _ in 0..MAX_EVENTS {
+        let e = ev(&mut q, Category::Analytics, 10);
+        q.push(e);
+    }
+    assert_eq!(q.len(), MAX_EVENTS);
+    assert_eq!(q.dropped, 10);
+    let seqs: Vec<u64> = q.front().iter().take(3).map(Event::seq).collect();
+    assert_eq!(seqs, [0, 1, 12], "the batch in flight stays; the oldest waiting went");
+    // With nothing waiting in memory, whole segments go.
+    let n = q.front().len();
+    let f = q.send(n, true);
+    for _ in 0..5000 {
+        let e = ev(&mut q, Category::Analytics, 10);
+        q.push(e);
+    }
+    assert!(q.len() <= MAX_EVENTS);
+    assert!(q.handoffs().iter().any(|h| matches!(h, Handoff::Forget(_))));
+    assert_eq!(q.batch(f.id).map(<[Event]>::len), Some(n));
+}
+
+#[test]
+fn a_failed_batch_stays_in_order_and_waits() {
+    let mut q = Queue::new(0, &bounds());
+    for _ in 0..3 {
+        let e = ev(&mut q, Category::Analytics, 1);
+        q.push(e);
+    }
+    let f = q.send(2, true);
+    q.return_batch(f.id, 5000.0);
+    assert_eq!(q.retry_at, 5000.0);
+    assert!(q.in_flight().is_none());
+    assert_eq!(q.front().iter().map(Event::seq).collect::<Vec<_>>(), [0, 1, 2]);
+    let taken = q.take_for_unload(false);
+    assert_eq!(taken.len(), 3, "a failed batch is not known to have arrived: it rides the beacons too");
+    q.restore(taken);
+    assert_eq!(q.len(), 3);
+    assert!(q.remove_batch(999).is_empty(), "an unknown batch changes nothing");
+}
+
+#[test]
+fn purge_spares_the_batch_in_flight_and_reaches_segments() {
+    let mut q = Queue::new(0, &bounds());
+    for i in 0..600 {
+        let e = ev(&mut q, if i % 2 == 0 { Category::Analytics } else { Category::Marketing }, 200);
+        q.push(e);
+    }
+    q.seal();
+    q.send(1, true);
+    let before = q.len();
+    let gone = q.purge(Category::Marketing);
+    assert!(gone.iter().all(|e| e.category() == Category::Marketing));
+    assert_eq!(q.len(), before - 300, "every marketing event is gone, the one in flight was analytics");
+    let kept: Vec<(u32, String)> =
+        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    let (id, text) = &kept[0];
+    let dropped = q.returned(*id, text);
+    assert!(!dropped.is_empty() && dropped.iter().all(|e| e.category() == Category::Marketing));
+    assert!(q.waiting().iter().all(|e| e.category() == Category::Analytics));
+}
