@@ -23,8 +23,8 @@ fn minimal_config_gets_the_defaults() {
 fn every_field_is_read() {
     let (c, _) = parse(
         r#"{"endpoint":"/collect","writeKey":"demo","debug":true,"batch":{"maxEvents":10,"maxBytes":8192,"flushInterval":250},
-           "consent":{"mode":"opt-out","pending":"drop","bufferLimit":5,"gpc":false,"tcf":false,"googleConsentMode":false},
-           "slots":{"x":{}},"profile":{}}"#,
+               "consent":{"mode":"opt-out","pending":"drop","bufferLimit":5,"gpc":false,"tcf":false,"googleConsentMode":false},
+               "slots":{"x":{}},"profile":{}}"#,
     )
     .unwrap();
     assert_eq!(c.write_key.as_deref(), Some("demo"));
