@@ -25,15 +25,22 @@
 //!
 //! The profile never leaves the device: no output but `T` goes to the
 //! network, and `T` carries the decision only.
+//!
+//! The [`Personalizer`] is here (its start, and each record routed to
+//! what handles it); [`learn`] folds the tracker's signals into the
+//! profile and stores it, [`decisions`] decides, announces and counts the
+//! page's slots, [`engage`] does recommendations and journeys.
 
 pub mod bandit;
 pub mod config;
 pub mod decide;
+mod decisions;
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
 pub mod engage;
 pub mod hash;
 pub mod insights;
 pub mod journeys;
+mod learn;
 pub mod profile;
 pub mod recs;
 pub mod rules;
@@ -42,13 +49,12 @@ pub mod slots;
 use crate::prelude::*;
 
 use self::config::PersonalizeConfig;
-use self::decide::{decide, Decision, Reason};
-use self::profile::{topics_in, topics_of, Profile, Signal, MAX_COUNT, STORAGE_KEY};
-use self::rules::{Context, Device};
-use self::slots::{MarkupVariant, Slot};
+use self::decide::Decision;
+use self::profile::{topics_in, topics_of, Profile, STORAGE_KEY};
+use self::slots::MarkupVariant;
 use crate::engine::io::{Out, RS, US};
-use crate::engine::text::json::{self, quoted, write_string};
-use crate::engine::text::num::{parse_f64, parse_u64, write_fixed};
+use crate::engine::text::json;
+use crate::engine::text::num::parse_f64;
 use crate::engine::text::rng::Rng;
 
 #[derive(Clone, Debug, Default)]
@@ -326,200 +332,6 @@ impl Personalizer {
 
     fn remove(&mut self, key: &str) {
         self.out.store(key, None);
-    }
-
-    /// `topics` less the ones the site marked sensitive.
-    fn allowed(&self, mut topics: Vec<String>) -> Vec<String> {
-        topics.retain(|t| !self.cfg.profile.sensitive.contains(t));
-        topics
-    }
-
-    /// The profile, made when personalization is granted and there is none.
-    fn profile_mut(&mut self) -> Option<&mut Profile> {
-        if !self.granted {
-            return None;
-        }
-        if self.profile.is_none() {
-            self.profile = Some(Profile::new(&self.visitor, self.now));
-        }
-        self.dirty = true;
-        self.profile.as_mut()
-    }
-
-    /// Folds one signal line of the tracker's (see
-    /// `crate::engine::tracker::signals`) into the profile.
-    fn fold(&mut self, line: &str) {
-        let half_life = self.cfg.profile.half_life_days;
-        let kind = line.bytes().next().unwrap_or(b'?');
-        let f: Vec<&str> = line.get(1..).unwrap_or("").split(US).collect();
-        let at = |i: usize| f.get(i).copied().unwrap_or("");
-        let time = parse_u64(at(0)).map_or(self.now, |t| t as f64);
-        let topics = self.allowed(topics_in(at(if kind == b'e' { 2 } else { 1 })));
-        let tags = self.allowed(topics_in(at(3)));
-        if kind == b'p' && time >= self.page.at - 5000.0 {
-            self.page.folded = true;
-        }
-        let Some(p) = self.profile_mut() else { return };
-        match kind {
-            b'p' => p.page_view(&topics, time, half_life),
-            b'e' => {
-                let name = json::string(at(1)).unwrap_or_default();
-                p.event(&name, "", "", at(4), time, half_life);
-                let mut all = topics;
-                all.extend(tags);
-                p.add_topics(&all, Signal::Event, time, half_life);
-                // Product ids (`"a","b"`): what was viewed, added or bought.
-                let bought = name == "Order Completed";
-                let list = ["[", at(5), "]"].concat();
-                for id in json::items(&list).filter_map(json::string) {
-                    p.item(&id, bought);
-                }
-            }
-            b'c' => {
-                p.touch(time);
-                p.add_topics(&topics, Signal::Click, time, half_life);
-            }
-            b'a' => {
-                let last = parse_u64(at(1)).map_or(time, |t| t as f64);
-                // Capped as a stored profile's counters are: events add up.
-                let count = parse_u64(at(2)).unwrap_or(1).min(MAX_COUNT as u64) as u32;
-                p.touch(time);
-                p.touch(last);
-                p.events = p.events.saturating_add(count);
-            }
-            _ => {}
-        }
-    }
-
-    /// Writes the profile when it changed, storage is allowed, and a second
-    /// passed since the last write (or `now` the page is hidden); else asks
-    /// to be woken when the second is up.
-    fn persist(&mut self, force: bool) {
-        if !self.dirty || !self.may_store {
-            return;
-        }
-        if !force && self.now - self.last_write < 1000.0 {
-            let at = self.last_write + 1000.0;
-            if self.wake != Some(at) {
-                self.wake = Some(at);
-                self.out.wake(Some(at));
-            }
-            return;
-        }
-        let Some(p) = &self.profile else { return };
-        let text = p.to_json();
-        self.dirty = false;
-        self.last_write = self.now;
-        self.out.store(STORAGE_KEY, Some(&text));
-    }
-
-    /// Decides slot `name` with the variants its markup offers; `late`: the
-    /// page already showed the default (Kizuna came after the 300 ms hold),
-    /// which then stays for this page view, the choice kept for the next;
-    /// `painted`: the variant the pre-paint script already rendered, which
-    /// likewise stays for this page view when the choice switches.
-    fn decide_slot(&mut self, name: &str, markup: &[MarkupVariant], late: bool, painted: Option<String>) -> Decision {
-        let settings = self.cfg.slots.iter().find(|s| s.name == name).cloned();
-        let slot = Slot::new(name, markup, settings.as_ref());
-        let page = self.page.clone();
-        // This page's topics until its page view is in the profile, and the
-        // campaign's or search's words that name one of this slot's topics.
-        let mut page_topics = if page.folded { Vec::new() } else { page.topics.clone() };
-        for w in &page.words {
-            if !page_topics.contains(w) && slot.variants.iter().any(|v| v.tags.contains(w)) {
-                page_topics.push(w.clone());
-            }
-        }
-        let ctx = Context {
-            now: self.now,
-            path: &page.path,
-            utm_source: page.utm_source.as_deref(),
-            utm_campaign: page.utm_campaign.as_deref(),
-            device: Device::from_width(self.width),
-            half_life_days: self.cfg.profile.half_life_days,
-            page_topics: &page_topics,
-        };
-        // Read before deciding: a switch overwrites the kept assignment.
-        let kept = self.profile.as_ref().and_then(|p| p.assignment(name)).map(|a| a.propensity);
-        let mut rng = self.rng.clone();
-        let d = match self.profile_mut() {
-            None => Decision::default_for(name, Reason::NoConsent, false, "personalization is not granted, so the default".into()),
-            Some(p) => decide(&slot, p, &ctx, &mut rng),
-        };
-        self.rng = rng;
-        let d = if late && d.variant.is_some() {
-            let why = ["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation].concat();
-            Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, topic: None, ..d }
-        } else {
-            match painted {
-                Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
-                    let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
-                    Decision {
-                        variant: Some(v),
-                        reason: Reason::Late,
-                        propensity: kept.unwrap_or(d.propensity),
-                        explanation: why,
-                        topic: None,
-                        ..d
-                    }
-                }
-                _ => d,
-            }
-        };
-        if self.cfg.debug {
-            let msg = ["slot '", name, "': ", &d.explanation].concat();
-            self.log("d", &msg);
-        }
-        self.decisions.retain(|x| x.slot != name);
-        self.decisions.push(d.clone());
-        d
-    }
-
-    /// Writes a decision for the edge (render it, tell `onDecision`).
-    fn announce(&mut self, d: &Decision) {
-        let variant = d.variant.as_deref().map_or_else(|| "null".into(), quoted);
-        let mut json = String::from("{\"slot\":");
-        let o = &mut json;
-        write_string(o, &d.slot);
-        o.push_str(",\"variant\":");
-        match &d.variant {
-            Some(v) => write_string(o, v),
-            None => o.push_str("null"),
-        }
-        o.push_str(",\"reason\":\"");
-        o.push_str(d.reason.code());
-        o.push_str("\",\"propensity\":");
-        write_fixed(o, d.propensity, 6);
-        o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
-        o.push_str(",\"explanation\":");
-        write_string(o, &d.explanation);
-        if let Some(t) = &d.topic {
-            o.push_str(",\"topic\":");
-            write_string(o, t);
-        }
-        o.push('}');
-        self.out.record("R", &[&quoted(&d.slot), &variant, &json]);
-    }
-
-    /// The slot was seen (half of it for a second) or clicked: counted in
-    /// the profile, and an exposure event for the tracker.
-    fn exposure(&mut self, name: &str, clicked: bool) {
-        let Some(d) = self.decisions.iter().find(|d| d.slot == name).cloned() else { return };
-        if let (Some(v), Some(p)) = (&d.variant, self.profile_mut()) {
-            p.count(&d.slot, v, clicked);
-        }
-        let mut props = String::from("{\"slot\":");
-        let o = &mut props;
-        write_string(o, &d.slot);
-        o.push_str(",\"variant\":");
-        write_string(o, d.variant.as_deref().unwrap_or("default"));
-        o.push_str(if d.holdout { ",\"holdout\":true" } else { ",\"holdout\":false" });
-        o.push_str(",\"reason\":\"");
-        o.push_str(d.reason.code());
-        o.push_str("\",\"propensity\":");
-        write_fixed(o, d.propensity, 6);
-        o.push('}');
-        self.out.record("T", &[if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" }, &props]);
     }
 
     /// The profile (for tests).
