@@ -9,6 +9,8 @@
 //! API returns. Sequencing (timers, answers, unload, withdrawal while a
 //! batch is in flight) is tested on the host with a fake clock.
 //!
+//! - `start`: what the engine starts from, and starting it
+//! - `status`: what the edge's synchronous API reads
 //! - `calls`: `track`, `page`, `identify`, `group`, `alias`, `reset`,
 //!   `forget` → events
 //! - `consent`: the consent API and signals, and what a change sets off
@@ -22,96 +24,28 @@ mod consent;
 mod persist;
 mod send;
 mod signals;
+mod start;
+mod status;
 
 use crate::prelude::*;
 
-use super::config::{parse_config, Config};
-use super::consent::record::{Record, STORAGE_KEY as CONSENT_KEY};
+pub use self::start::{Start, Stored};
+pub use self::status::Status;
+
+use super::config::Config;
+use super::consent::record::STORAGE_KEY as CONSENT_KEY;
 use super::consent::state::{ConsentState, Signal};
 use super::consent::{Category, Choice};
-use super::encode::segment::envelope_size;
 use super::flush::Flushes;
 use super::identity::Identity;
 use super::io::{Input, Out};
 use super::page::{Env, Page, Pages};
 use super::pipeline::event::Event;
-use super::pipeline::gate;
 use super::pipeline::queue::Queue;
 use super::pipeline::store::Store;
 use super::session::Session;
 use super::text::json;
 use super::text::rng::Rng;
-use super::text::url::resolve_endpoint;
-
-/// What storage held when the page started (values as stored).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Stored<'a> {
-    /// `kizuna:anonymousId`
-    pub anonymous_id: Option<&'a str>,
-    /// `kizuna:userId`
-    pub user_id: Option<&'a str>,
-    /// `kizuna:traits`
-    pub traits: Option<&'a str>,
-    /// `kizuna:consent`, or the `kz_consent` cookie (decoded) without it.
-    pub consent: Option<&'a str>,
-    /// `kizuna:signals`
-    pub signals: Option<&'a str>,
-    /// `kizuna:groupId`
-    pub group_id: Option<&'a str>,
-    /// `kizuna:groupTraits`
-    pub group_traits: Option<&'a str>,
-}
-
-/// Everything the engine starts from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Start<'a> {
-    /// The config, described by the edge.
-    pub config: &'a str,
-    /// The device.
-    pub env: Env,
-    /// The first page.
-    pub page: Page,
-    /// Storage.
-    pub stored: Stored<'a>,
-    /// 32 hex digits of randomness.
-    pub seed: &'a str,
-    /// Now, epoch ms.
-    pub now: f64,
-}
-
-/// What the edge's synchronous API reads.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Status {
-    /// The anonymous id.
-    pub anonymous_id: String,
-    /// The user id.
-    pub user_id: Option<String>,
-    /// Events queued (in flight included).
-    pub queued: usize,
-    /// Events waiting for a consent choice, and dropped from a full buffer.
-    pub held: (usize, usize),
-    /// `consent.get()`, as JSON.
-    pub consent: String,
-    /// The categories a call is accepted for now, a bit per code.
-    pub accepting: u8,
-    /// Properties up to this many bytes surely fit an event on the current
-    /// page (the edge's fast path may skip asking).
-    pub fits: usize,
-    /// Log every event (`debug: true`).
-    pub debug: bool,
-    /// Topic clicks are worth reporting (personalization is granted).
-    pub topics: bool,
-    /// The profile may be written to storage.
-    pub store_profile: bool,
-    /// This engine's owner id for stored queues.
-    pub owner: String,
-    /// Events the collector took (requests and beacons), dropped from a
-    /// full queue, too old to send, refused by the collector for good, and
-    /// found damaged in storage.
-    pub counts: [u64; 5],
-    /// The autotrack listeners the edge installs ([`crate::engine::config::AutoPolicy::listeners`]).
-    pub listeners: u32,
-}
 
 /// The engine.
 pub struct Tracker {
@@ -166,100 +100,6 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// Validates the config and starts: reads the stored consent record and
-    /// identity, writes nothing the stored choice does not allow. `Err` is
-    /// the message `init` rejects with.
-    pub fn start(s: Start) -> Result<Tracker, String> {
-        let (cfg, warnings) = parse_config(s.config).map_err(|e| e.message())?;
-        let mut rng = Rng::from_hex(s.seed);
-        // A user id stored before `privacy.userId` was set is hashed or
-        // dropped now (one stored already hashed is 64 hex digits).
-        let hashed = |u: &str| u.len() == 64 && u.bytes().all(|b| b.is_ascii_hexdigit());
-        let stored_user = s.stored.user_id.and_then(|u| {
-            if cfg.privacy.user_id == 1 && hashed(u) {
-                Some(u.to_string())
-            } else {
-                cfg.privacy.user_id(u.to_string())
-            }
-        });
-        let mut identity = Identity::load(s.stored.anonymous_id, stored_user.as_deref(), s.stored.traits, &mut rng);
-        identity.load_group(s.stored.group_id, s.stored.group_traits);
-        let user_agent = cfg.privacy.user_agent(&s.env.user_agent);
-        let mut url = resolve_endpoint(&cfg.endpoint, &s.page.url);
-        if cfg.snowplow {
-            if url.ends_with('/') {
-                url.pop();
-            }
-            url.push_str(super::encode::snowplow::PATH);
-        }
-        let envelope = envelope_size(cfg.write_key.as_deref());
-        let cfg_batch_bytes = cfg.batch.max_bytes;
-        let queue = Queue::new(cfg_batch_bytes, &cfg.queue);
-        let owner = {
-            let mut id = rng.uuid();
-            id.retain(|c| c != '-');
-            id.truncate(12);
-            id
-        };
-        let mut pages = Pages::default();
-        pages.current = s.page.id;
-        let mut first = s.page;
-        first.referrer = cfg.privacy.referrer(&first.referrer);
-        first.view = rng.uuid();
-        pages.put(first);
-        let mut t = Tracker {
-            consent: ConsentState::new(cfg.consent.clone()),
-            cfg,
-            url,
-            envelope,
-            rng,
-            now: s.now,
-            env: Env { user_agent, ..s.env },
-            pages,
-            identity,
-            held: Vec::new(),
-            held_dropped: 0,
-            queue,
-            flushes: Flushes::default(),
-            failures: 0,
-            unloaded: Vec::new(),
-            unloading: Vec::new(),
-            unload_waits: None,
-            signals: signals::Signals::load(s.stored.signals),
-            session: Session::default(),
-            auto: auto::AutoState::default(),
-            o: Out::default(),
-            dirty: true,
-            wake: None,
-            listening: false,
-            store: Store::new(owner),
-            offline: false,
-            split: 0,
-            told_cors: false,
-            told_waiting: false,
-            sent: 0,
-            expired: 0,
-            rejected: 0,
-            damaged: 0,
-        };
-        for w in warnings {
-            t.o.log("w", &w);
-        }
-        if let Some(text) = s.stored.consent {
-            match Record::parse(text) {
-                Ok(r) => {
-                    t.consent.apply(Signal::Stored(r), s.now);
-                }
-                Err(why) => {
-                    t.o.begin("Lw").field("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end()
-                }
-            }
-        }
-        t.save_identity();
-        t.follow_listeners();
-        Ok(t)
-    }
-
     /// Takes one input; what it asks for waits for [`Tracker::output`].
     pub fn handle(&mut self, input: Input) {
         match input {
@@ -374,42 +214,6 @@ impl Tracker {
         }
     }
 
-    /// What the synchronous API reads.
-    pub fn status(&self) -> Status {
-        let mut consent = String::with_capacity(96);
-        self.consent.effective().write_json(&mut consent, true);
-        Status {
-            anonymous_id: self.identity.anonymous_id.clone(),
-            user_id: self.identity.user_id.clone(),
-            queued: self.queue.len(),
-            held: (self.held.len(), self.held_dropped),
-            consent,
-            accepting: gate::accepting(&self.consent),
-            fits: self.fits(),
-            debug: self.cfg.debug,
-            topics: self.consent.get(Category::Personalization) == Choice::Granted,
-            store_profile: self.consent.may_store(Category::Personalization),
-            owner: self.store.owner.clone(),
-            counts: [self.sent, self.queue.dropped, self.expired, self.rejected, self.damaged],
-            listeners: self.cfg.auto.listeners(),
-        }
-    }
-
-    /// The consent state now.
-    pub fn consent(&self) -> &ConsentState {
-        &self.consent
-    }
-
-    /// The identity now.
-    pub fn identity(&self) -> &Identity {
-        &self.identity
-    }
-
-    /// The queue, for inspection.
-    pub fn queue(&self) -> &Queue {
-        &self.queue
-    }
-
     /// Writes the identity when analytics storage is allowed.
     fn save_identity(&mut self) {
         if self.consent.may_store(Category::Analytics) {
@@ -432,18 +236,6 @@ impl Tracker {
             self.listening = needed;
             self.o.flag("A", needed);
         }
-    }
-
-    /// Properties of up to this many bytes surely make an event under the
-    /// limit on the current page (its context with marketing, a long user
-    /// id, and every fixed field counted at their largest).
-    fn fits(&self) -> usize {
-        let page = self.pages.peek(self.pages.current);
-        let ctx = page.map_or(2048, |p| 3 * (p.url.len() + p.referrer.len() + p.utm.len()) + p.title.len() + 600)
-            + self.env.user_agent.len()
-            + self.env.locale.len()
-            + self.env.timezone.len();
-        self.cfg.batch.max_event_bytes.saturating_sub(ctx + self.identity.user_literal.len() + 700)
     }
 }
 
