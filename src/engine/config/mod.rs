@@ -6,11 +6,11 @@
 //! rejects with it); an unknown key is a warning, with a suggestion when it
 //! looks like a typo, so a config written for a newer version still starts.
 //!
-//! - [`policies`]: the batch, queue, store and autotrack settings
-//! - [`privacy`]: the data-minimization switches and what they do to a value
-//! - [`section`]: the shared convention: sections, errors, unknown-key warnings
-//! - [`fields`]: the table of the tracker's fields, their rules and defaults
-//! - [`parse`]: [`parse_config`], the tracker's config read with that table
+//! - `policies`: the batch, queue, store and autotrack settings
+//! - `privacy`: the data-minimization switches and what they do to a value
+//! - `section`: the shared convention: sections, errors, unknown-key warnings
+//! - `fields`: the table of the tracker's fields, their rules and defaults
+//! - `parse`: [`parse_config`], the tracker's config read with that table
 
 mod fields;
 mod parse;

@@ -27,8 +27,8 @@
 //! network, and `T` carries the decision only.
 //!
 //! The [`Personalizer`] is here (its start, and each record routed to
-//! what handles it); [`learn`] folds the tracker's signals into the
-//! profile and stores it, [`decisions`] decides, announces and counts the
+//! what handles it); `learn` folds the tracker's signals into the
+//! profile and stores it, `decisions` decides, announces and counts the
 //! page's slots, [`engage`] does recommendations and journeys.
 
 pub mod bandit;

@@ -14,12 +14,12 @@
 //! The lifecycle segment and engagement score are computed from it (see
 //! [`Profile::score`] and [`Profile::segment`]).
 //!
-//! - [`topics`]: topic signals, their decay and the affinities
-//! - [`activity`]: sessions, page views, events, orders and items
-//! - [`assignments`]: sticky assignments and per-variant outcomes
-//! - [`lifecycle`]: the engagement score and the lifecycle segment
-//! - [`stored`]: the stored JSON (`kizuna:profile`)
-//! - [`api`]: what `kz.profile()` shows
+//! - `topics`: topic signals, their decay and the affinities
+//! - `activity`: sessions, page views, events, orders and items
+//! - `assignments`: sticky assignments and per-variant outcomes
+//! - `lifecycle`: the engagement score and the lifecycle segment
+//! - `stored`: the stored JSON (`kizuna:profile`)
+//! - `api`: what `kz.profile()` shows
 
 mod activity;
 mod api;

@@ -10,9 +10,9 @@
 //! markers for what JSON cannot hold.
 //!
 //! - here: [`check`], the decision on each call and its arguments
-//! - [`clean`]: properties and traits cleaned, each left-out value named
-//! - [`options`]: the per-call options (`messageId`, `category`)
-//! - [`messages`]: how messages name a call, and a dropped call's message
+//! - `clean`: properties and traits cleaned, each left-out value named
+//! - `options`: the per-call options (`messageId`, `category`)
+//! - `messages`: how messages name a call, and a dropped call's message
 
 mod clean;
 mod messages;

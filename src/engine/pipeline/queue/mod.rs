@@ -9,11 +9,11 @@
 //! sends anything twice.
 //!
 //! - here: the [`Queue`], its bounds and sequence numbers
-//! - [`intake`]: events coming in, and the bound
-//! - [`segments`]: segments handed to the edge and asked back
-//! - [`flight`]: the batch in flight, its answer, the unload's take
-//! - [`purge`]: events removed for a withdrawal or another tab's takeover
-//! - [`views`]: what is queued, read without changing it
+//! - `intake`: events coming in, and the bound
+//! - `segments`: segments handed to the edge and asked back
+//! - `flight`: the batch in flight, its answer, the unload's take
+//! - `purge`: events removed for a withdrawal or another tab's takeover
+//! - `views`: what is queued, read without changing it
 
 mod flight;
 mod intake;

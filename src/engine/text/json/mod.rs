@@ -21,12 +21,12 @@
 //! Nothing here allocates unless it decodes a string with escapes.
 //!
 //! - here: [`Kind`], what a value is
-//! - [`scan`]: where a value ends, and the value text starts with
-//! - [`strict`]: whether text is strict JSON, as `JSON.parse` takes it
-//! - [`access`]: an object's members and an array's items, a member by key
-//! - [`scalars`]: strings, numbers and booleans decoded
-//! - [`names`]: how a value is named in messages
-//! - [`write`]: JSON string literals written
+//! - `scan`: where a value ends, and the value text starts with
+//! - `strict`: whether text is strict JSON, as `JSON.parse` takes it
+//! - `access`: an object's members and an array's items, a member by key
+//! - `scalars`: strings, numbers and booleans decoded
+//! - `names`: how a value is named in messages
+//! - `write`: JSON string literals written
 
 mod access;
 mod names;

@@ -9,7 +9,7 @@ use super::ws;
 /// take it (RFC 8259): strings with JSON's escapes only and no raw control
 /// characters, numbers in JSON's grammar (not `01`, `+1`, `1.`, `.5`).
 /// Markers are not JSON. Two limits: a lone surrogate escape (`"\ud800"`)
-/// is valid, as `JSON.parse` has it ([`string`] reads it as U+FFFD);
+/// is valid, as `JSON.parse` has it ([`string`](super::string) reads it as U+FFFD);
 /// nesting deeper than 64 is not (the engines' stack is small, and the
 /// edge's describer stops at 16).
 pub fn valid(v: &str) -> bool {
