@@ -102,6 +102,23 @@ fn a_damaged_record_is_dropped_counted_and_named_and_the_page_s_own_events_arriv
 }
 
 #[test]
+fn a_front_handed_over_twice_counts_its_over_limit_record_once() {
+    // Its owner wrote it once more as it went: the second hand-over adds
+    // nothing, and the record dropped the first time is not counted again.
+    let (key, front) = left_behind();
+    let text = with_record(&front, 1, |f| f[11] = format!("{{\"big\":\"{}\"}}", "x".repeat(100_000)));
+    let mut b = other_tab();
+    b.now += 5_000.0;
+    b.input(Input::Stored(&key, &text));
+    b.input(Input::Stored(&key, &text));
+    b.advance(1_000.0);
+    let got = b.deliver_all();
+    assert_eq!(count(&got, "Offline"), 4, "the four whole stored events, once each");
+    assert_eq!(b.t.status().counts[4], 1, "counted once");
+    assert_eq!(warned_about(&b, &key), 1, "one warning naming the key");
+}
+
+#[test]
 fn a_truncated_front_keeps_its_whole_records_and_loses_the_page_s_own_events_never() {
     let (key, front) = left_behind();
     let cut = &front[..front.len() - 20];

@@ -176,6 +176,12 @@ impl Tracker {
                 bad += 1;
                 continue;
             };
+            // Handed over again (written once more by its owner as it
+            // went): what was taken the first time is not taken, measured
+            // or counted again.
+            if self.store.adopted_before(e.parts().message_id) {
+                continue;
+            }
             // Its size with the page it was made on (a stored page may be
             // large too), against the per-event limit.
             let marketing = crate::engine::pipeline::gate::with_marketing(&self.consent);
@@ -183,11 +189,6 @@ impl Tracker {
             e.size = event_size(&e.parts(), context) as u32;
             if e.size as usize > self.cfg.batch.max_event_bytes {
                 bad += 1;
-                continue;
-            }
-            // Handed over again (written once more by its owner as it
-            // went): what was taken the first time is not taken twice.
-            if self.store.adopted_before(e.parts().message_id) {
                 continue;
             }
             if e.parts().time < oldest {
