@@ -50,7 +50,8 @@ run() {
   echo "[test] stage '$name': $((SECONDS - t0)) s"
 }
 # node's test runner waits for ever by default: each test gets 3 minutes.
-NODE_TEST="node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000"
+TEST_TIMEOUT=--test-timeout=180000
+NODE_TEST="node --test --test-reporter=spec --test-concurrency=1 $TEST_TIMEOUT"
 
 stage "host tests (cargo test)"
 cargo test --quiet --no-run 2>/dev/null
@@ -82,7 +83,7 @@ stage "end to end in Firefox ESR (the same Playwright suites over WebDriver BiDi
 run firefox 25 env KIZUNA_BROWSER=firefox $T $NODE_TEST tests/e2e/*.test.mjs
 
 stage "end to end in WebKit (WebKitGTK's MiniBrowser over WebDriver, under Xvfb)"
-run webkit 10 $T tools/webkit.sh --test-timeout=180000
+run webkit 10 $T tools/webkit.sh $TEST_TIMEOUT
 
 if [ -z "$T" ]; then
   stage "shifted clock ($SHIFT, TZ=$SHIFT_TZ): host and node unit tests again"

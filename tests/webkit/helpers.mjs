@@ -67,6 +67,7 @@ export function within(ms, promise, what) {
   const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
+
 /** A run id for filtering collector events (random: no dependence on the clock). */
 export const runId = (prefix) => `${prefix}-${crypto.randomUUID()}`;
 
@@ -311,9 +312,7 @@ export async function setup(name = 'webkit') {
 export async function teardown(env) {
   if (!env) return;
   for (const tab of [...(env.tabs ?? [])]) await tab.close();
-  // A browser whose session never ended (it stopped answering) goes with its driver.
-  if (env.driver?.child?.pid && !exited(env.driver.child)) spawnSync('pkill', ['-KILL', '-P', String(env.driver.child.pid)]);
-  await stopChild(env.driver?.child);
+  await stopDriver(env.driver?.child);
   await stopChild(env.xvfb?.child);
   await env.collector?.close();
   if (env.dir) fs.rmSync(env.dir, { recursive: true, force: true });
@@ -457,11 +456,18 @@ export class Tab {
   }
 }
 
+/**
+ * Stops the driver, and first kills every browser it started: one whose
+ * session never ended (it stopped answering) would outlive the driver.
+ */
+async function stopDriver(child, ms = 3000) {
+  if (child?.pid && !exited(child)) spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+  await stopChild(child, ms);
+}
+
 /** Kills the driver and every browser it started; starts a new one. */
 async function restartDriver(env) {
-  const old = env.driver?.child;
-  if (old?.pid) spawnSync('pkill', ['-KILL', '-P', String(old.pid)]);
-  await stopChild(old, 1000);
+  await stopDriver(env.driver?.child, 1000);
   env.driver = await startDriver(env.display);
   env.driverUrl = env.driver.url;
 }
