@@ -87,8 +87,11 @@ run webkit 10 $T tools/webkit.sh $TEST_TIMEOUT
 
 if [ -z "$T" ]; then
   stage "shifted clock ($SHIFT, TZ=$SHIFT_TZ): host and node unit tests again"
+  # Not release.test.mjs: it packs the release (rustc -V, which stalls under
+  # libfaketime) and builds apps with Vite; it ran in the node stage above.
+  unit=$(ls tests/*.test.mjs | grep -v '/release\.test\.mjs$' | tr '\n' ' ')
   run shifted 15 $shifted sh -c \
-    "cargo test --quiet --lib --tests; c=\$?; $NODE_TEST tests/*.test.mjs; exit \$((c | \$?))"
+    "cargo test --quiet --lib --tests; c=\$?; $NODE_TEST $unit; exit \$((c | \$?))"
 fi
 
 stage "size"
