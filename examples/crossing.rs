@@ -1,56 +1,77 @@
-//! Times the engine on the host: 10,000 `track` calls through the text
-//! protocol in crossings of 200, then every batch answered.
+//! Times the engine on the host: 10,000 `track` calls through the edge
+//! protocol (src/engine/protocol.json) in crossings of 200, then every
+//! batch answered.
 //! `cargo run --release --example crossing`
+use std::collections::HashMap;
 use std::time::Instant;
 
 use kizuna::engine::edge;
+use kizuna::engine::io::Out;
+use kizuna::engine::protocol::records;
+
+/// Carries out the answers the timing needs (requests, segments kept and
+/// given back); returns the records to hand back at once.
+fn act(out: &[u8], posts: &mut Vec<u32>, segments: &mut HashMap<u32, String>) -> Vec<u8> {
+    let mut follow = Out::default();
+    for mut r in records(out) {
+        match r.kind {
+            b'P' => posts.push(r.u()),
+            b'k' => {
+                let id = r.u();
+                segments.insert(id, r.s().to_string());
+            }
+            b'r' => {
+                let id = r.u();
+                follow.begin(b's').num(f64::from(id)).field(&segments.remove(&id).unwrap_or_default()).end();
+            }
+            _ => {}
+        }
+    }
+    follow.take()
+}
 
 fn main() {
-    let (rs, us) = ('\u{1e}', '\u{1f}');
-    let init = [
-        "n1795363980000".to_string(),
-        format!("p1{us}1{us}https://shop.example/p?utm_source=news{us}{us}\"P\"{us}{{\"utm_source\":\"news\"}}{us}\"shoes\""),
-        format!("S{{\"endpoint\":\"/collect\",\"consent\":{{\"mode\":\"opt-out\"}}}}{us}\"en\"{us}\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
-    ]
-    .join(&rs.to_string());
-    let mut t = edge::start(&init).unwrap();
+    let mut w = Out::default();
+    w.begin(b'n').num(1_795_363_980_000.0).end();
+    w.begin(b'p').num(1.0).num(1.0).field("https://shop.example/p?utm_source=news").field("").field("\"P\"");
+    w.field("{\"utm_source\":\"news\"}").field("\"shoes\"").end();
+    w.begin(b'S').field("{\"endpoint\":\"/collect\",\"consent\":{\"mode\":\"opt-out\"}}").field("\"en\"");
+    w.field("\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\"");
+    w.num(1280.0).num(720.0).field("00112233445566778899aabbccddeeff");
+    for _ in 0..7 {
+        w.field("");
+    }
+    w.end();
+    let mut t = edge::start(&w.take()).unwrap();
     edge::actions(&mut t);
     let t0 = Instant::now();
     let mut posts = Vec::new();
-    let mut segments = std::collections::HashMap::new();
-    let handle = |out: String, posts: &mut Vec<String>, segments: &mut std::collections::HashMap<String, String>| -> Vec<String> {
-        let mut follow = Vec::new();
-        for r in out.split(rs) {
-            if let Some(b) = r.strip_prefix('P') {
-                posts.push(b.split(us).next().unwrap().to_string());
-            } else if let Some(b) = r.strip_prefix("Hk") {
-                let (id, text) = b.split_once(us).unwrap();
-                segments.insert(id.to_string(), text.to_string());
-            } else if let Some(id) = r.strip_prefix("Hr") {
-                follow.push(format!("s{id}{us}{}", segments.remove(id).unwrap_or_default()));
-            }
+    let mut segments = HashMap::new();
+    let mut follow = Vec::new();
+    for chunk in 0..50 {
+        let mut w = Out::default();
+        w.begin(b'n').num(1_795_363_980_002.0).end();
+        for i in chunk * 200..(chunk + 1) * 200 {
+            let props = format!("{{\"bench_seq\":{i},\"plan\":\"pro\",\"price\":9.99,\"sku\":\"SKU-1234\",\"ok\":true}}");
+            w.begin(b't').num(1.0).num(1_795_363_980_001.0).field("\"bench_evt\"").field(&props).end();
         }
-        follow
-    };
-    let mut records: Vec<String> = (0..10_000)
-        .map(|i| format!("t1{us}1795363980001{us}\"bench_evt\"{us}{{\"bench_seq\":{i},\"plan\":\"pro\",\"price\":9.99,\"sku\":\"SKU-1234\",\"ok\":true}}"))
-        .collect();
-    while !records.is_empty() {
-        let chunk: Vec<String> = records.drain(..records.len().min(200)).collect();
-        let out = edge::run(&mut t, &format!("n1795363980002{rs}{}", chunk.join(&rs.to_string())));
-        let follow = handle(out, &mut posts, &mut segments);
-        records.splice(0..0, follow);
+        let mut input = std::mem::take(&mut follow);
+        input.extend(w.take());
+        follow = act(&edge::run(&mut t, &input), &mut posts, &mut segments);
+    }
+    while !follow.is_empty() {
+        follow = act(&edge::run(&mut t, &follow), &mut posts, &mut segments);
     }
     let ingest = t0.elapsed();
     let mut answered = 0;
     while let Some(id) = posts.pop() {
-        let out = edge::run(&mut t, &format!("n1795363980003{rs}a{id}{us}200{us}"));
+        let mut w = Out::default();
+        w.begin(b'n').num(1_795_363_980_003.0).end();
+        w.begin(b'a').num(f64::from(id)).num(200.0).field("").end();
         answered += 1;
-        let follow = handle(out, &mut posts, &mut segments);
-        for f in follow {
-            let out = edge::run(&mut t, &f);
-            let more = handle(out, &mut posts, &mut segments);
-            assert!(more.is_empty());
+        let mut follow = act(&edge::run(&mut t, &w.take()), &mut posts, &mut segments);
+        while !follow.is_empty() {
+            follow = act(&edge::run(&mut t, &follow), &mut posts, &mut segments);
         }
     }
     println!("ingest 10,000: {:?}; then {} batches answered: {:?} in all", ingest, answered, t0.elapsed());

@@ -13,8 +13,8 @@ fn open() -> String {
 }
 
 fn view(s: &mut Sim, fragment: bool) {
-    let rec = format!("{}\u{1f}{}\u{1f}{}", s.page, s.now as u64, if fragment { "#" } else { "" });
-    s.input(Input::Auto(b'v', &rec));
+    let rec = format!("P{}\u{1f}{}\u{1f}{}", s.page, s.now as u64, if fragment { "#" } else { "" });
+    s.record(&rec);
 }
 
 fn deliver(s: &mut Sim) -> Vec<serde_json::Value> {
@@ -70,15 +70,15 @@ fn engaged_time_goes_when_hidden_and_forms_started_are_abandoned_when_left() {
     let mut s = Sim::new(&open());
     view(&mut s, false);
     for _ in 0..4 {
-        s.input(Input::Auto(b'a', &format!("{}", s.now as u64)));
+        s.record(&format!("E{}", s.now as u64));
         s.advance(1000.0);
     }
     let form = format!(
-        "{}\u{1f}{}\u{1f}s\u{1f}{{\"formId\":\"f\"}}\u{1f}[[\"email\",\"email\",\"\"],[\"password\",\"pw\",\"\"]]",
+        "F{}\u{1f}{}\u{1f}0\u{1f}{{\"formId\":\"f\"}}\u{1f}[[\"email\",\"email\",\"\"],[\"password\",\"pw\",\"\"]]",
         s.page, s.now as u64
     );
-    s.input(Input::Auto(b'f', &form));
-    s.input(Input::Auto(b's', &format!("{}\u{1f}60", s.page)));
+    s.record(&form);
+    s.record(&format!("D{}\u{1f}60\u{1f}0", s.page));
     s.advance(60_000.0);
     s.beacon_quota = usize::MAX;
     s.input(Input::Leaving);
@@ -101,8 +101,8 @@ fn a_page_back_from_the_back_forward_cache_is_a_view_again() {
     view(&mut s, false);
     s.advance(60_000.0);
     view(&mut s, false);
-    let restored = format!("{}\u{1f}{}\u{1f}r", s.page, s.now as u64);
-    s.input(Input::Auto(b'v', &restored));
+    let restored = format!("P{}\u{1f}{}\u{1f}r", s.page, s.now as u64);
+    s.record(&restored);
     let views = deliver(&mut s).into_iter().filter(|e| e["type"] == "page").count();
     assert_eq!(views, 2, "the load's view, and the restored page's; the same URL again without a restore is no view");
 }

@@ -3,6 +3,10 @@
 //! 100,000 simulated visitors, the e^ε bound, the golden estimates shared
 //! with the collector, and the personalizer's once-per-period report.
 
+#[path = "codec/mod.rs"]
+mod codec;
+use codec::Text;
+
 use kizuna::engine::personalize::insights::{estimate, probabilities, randomize, SEGMENTS};
 use kizuna::engine::personalize::Personalizer;
 use kizuna::engine::text::rng::Rng;
@@ -102,10 +106,10 @@ fn the_personalizer_reports_once_per_period_and_only_randomized_values() {
     let init =
         [format!("n{t0}"), ["S", cfg, "", "", "v", "0a0b", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)]
             .join(&RS.to_string());
-    let mut p = Personalizer::start(&init).unwrap();
-    p.take_output();
+    let mut p = codec::pz_start(&init).unwrap();
+    p.out_text();
     let page = |p: &mut Personalizer, t: f64| {
-        p.run(
+        p.run_text(
             &[format!("n{t}"), format!("p\"/\"{US}\"\"{US}\"\"{US}\"outerwear\""), format!("gp{}{US}\"outerwear\"", t as u64)]
                 .join(&RS.to_string()),
         )
@@ -121,6 +125,6 @@ fn the_personalizer_reports_once_per_period_and_only_randomized_values() {
     assert!(!page(&mut p, t0 + 3_600_000.0).contains("Audience Report"), "not again within 7 days");
     assert!(page(&mut p, t0 + 8.0 * 86_400_000.0).contains("Audience Report"), "again after 7 days");
     // No consent, no report.
-    p.run(&format!("c0{US}0"));
+    p.run_text(&format!("c0{US}0"));
     assert!(!page(&mut p, t0 + 20.0 * 86_400_000.0).contains("Audience Report"));
 }

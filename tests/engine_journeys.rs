@@ -4,6 +4,10 @@
 //! the quiet period after a dismissal, one a page view, the session total),
 //! and the survey's answers through the personalizer's records.
 
+#[path = "codec/mod.rs"]
+mod codec;
+use codec::Text;
+
 use kizuna::engine::personalize::journeys::{capped, due, matches, record_shown, Facts, Journey, Shown, Trigger};
 use kizuna::engine::personalize::Personalizer;
 
@@ -142,8 +146,8 @@ fn start(config: &str, stored: &str, now: f64) -> Personalizer {
         ["S", config, &stored, "", "vid", "0011", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1),
     ]
     .join(&RS.to_string());
-    let mut p = Personalizer::start(&init).expect("starts");
-    p.take_output();
+    let mut p = codec::pz_start(&init).expect("starts");
+    p.out_text();
     p
 }
 
@@ -153,7 +157,7 @@ fn engine(config: &str, now: f64) -> Site {
 
 impl Site {
     fn run(&mut self, records: &str) -> String {
-        self.p.run(records)
+        self.p.run_text(records)
     }
 
     fn profile(&self) -> Option<&kizuna::engine::personalize::profile::Profile> {
@@ -165,7 +169,7 @@ impl Site {
 fn page(s: &mut Site, now: f64) -> String {
     let stored = s.p.profile().map(|p| p.to_json()).unwrap_or_default();
     s.p = start(&s.config, &stored, now);
-    s.p.run(&[format!("n{now}"), rec(&["p\"/\"", "\"\"", "\"\"", "\"\""]), format!("gp{}{US}\"\"", now as u64)].join(&RS.to_string()))
+    s.p.run_text(&[format!("n{now}"), rec(&["p\"/\"", "\"\"", "\"\"", "\"\""]), format!("gp{}{US}\"\"", now as u64)].join(&RS.to_string()))
 }
 
 const CART: &str = r#"{"journeys":{"cart":{"on":"cart-abandoned","message":"Your cart misses you","link":"/cart"}}}"#;

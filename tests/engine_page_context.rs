@@ -3,7 +3,9 @@
 //! campaign's words and the search terms that led to it count for the
 //! decision (and are not counted twice once the page view arrives).
 
-use kizuna::engine::personalize::Personalizer;
+#[path = "codec/mod.rs"]
+mod codec;
+use codec::Text;
 
 const RS: char = '\u{1e}';
 const US: char = '\u{1f}';
@@ -22,9 +24,9 @@ fn first_view_share(page: &str, variant: &str, n: u32) -> f64 {
                 .replacen(&format!("S{US}"), "S", 1),
         ]
         .join(&RS.to_string());
-        let mut p = Personalizer::start(&init).expect("starts");
-        p.take_output();
-        let out = p.run(
+        let mut p = codec::pz_start(&init).expect("starts");
+        p.out_text();
+        let out = p.run_text(
             &[page.to_string(), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]")]
                 .join(&RS.to_string()),
         );
@@ -63,9 +65,9 @@ fn the_page_is_not_counted_twice_once_its_page_view_reaches_the_profile() {
         ["S", CONFIG, "", "", "v", "00c0ffee", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1),
     ]
     .join(&RS.to_string());
-    let mut p = Personalizer::start(&init).unwrap();
-    p.take_output();
-    p.run(
+    let mut p = codec::pz_start(&init).unwrap();
+    p.out_text();
+    p.run_text(
         &[
             page("outerwear", "", "", ""),
             format!("gp{}{US}\"outerwear\"", T0 as u64),
@@ -96,16 +98,16 @@ fn what_the_pre_paint_script_painted_stays_for_the_page_view_when_the_choice_swi
             .join(&RS.to_string())
         };
     // The slot's config hash, as the engine computes it: read from a first decision.
-    let mut probe = Personalizer::start(&init("")).unwrap();
-    probe.take_output();
-    let out = probe.run(&format!("d0{US}\"hero\"{US}{variants}"));
+    let mut probe = codec::pz_start(&init("")).unwrap();
+    probe.out_text();
+    let out = probe.run_text(&format!("d0{US}\"hero\"{US}{variants}"));
     let hash = probe.profile().unwrap().slots[0].1.config;
     assert!(out.contains("R\"hero\""));
     let stored = stored.replace("HASH", &hash.to_string());
     for (painted, expect) in [("\"shoes\"", "\"shoes\""), ("\"\"", "\"outerwear\"")] {
-        let mut p = Personalizer::start(&init(&stored)).unwrap();
-        p.take_output();
-        let out = p.run(&[page("", "", "", ""), format!("d0{US}\"hero\"{US}{variants}{US}{painted}")].join(&RS.to_string()));
+        let mut p = codec::pz_start(&init(&stored)).unwrap();
+        p.out_text();
+        let out = p.run_text(&[page("", "", "", ""), format!("d0{US}\"hero\"{US}{variants}{US}{painted}")].join(&RS.to_string()));
         let r = out.split(RS).find(|r| r.starts_with("R\"hero\"")).unwrap();
         assert!(r.starts_with(&format!("R\"hero\"{US}{expect}")), "painted {painted}: {r}");
         // Either way, the next page shows outerwear.

@@ -2,6 +2,10 @@
 //! the page's topics) and the personalizer's records (`m`, `V`/`K`, `e`),
 //! and sensitive topics never reaching the profile.
 
+#[path = "codec/mod.rs"]
+mod codec;
+use codec::Text;
+
 use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::personalize::recs::{rank, Candidate, Interests, Why};
 use kizuna::engine::personalize::Personalizer;
@@ -126,8 +130,8 @@ fn engine(config: &str) -> (Personalizer, String) {
         "1200",
     ]
     .concat();
-    let mut p = Personalizer::start(&init).expect("starts");
-    let first = p.take_output();
+    let mut p = codec::pz_start(&init).expect("starts");
+    let first = p.out_text();
     (p, first)
 }
 
@@ -139,7 +143,7 @@ fn rec(parts: &[&str]) -> String {
 fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
     let (mut p, _) = engine("{}");
     let t = 5.0 * DAY;
-    let out = p.run(
+    let out = p.run_text(
         &[
             format!("n{t}"),
             rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""]),
@@ -156,12 +160,12 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
     assert!(m.starts_with("M\"also\"\u{1f}["), "{m}");
     assert!(m.contains(r#"{"id":"coat","position":1,"reason":"topic","explanation":"you have been looking at outerwear"}"#), "{m}");
     assert!(m.contains(r#""id":"parka","position":2"#) || m.contains(r#""id":"tee","position":2"#), "{m}");
-    let seen = p.run(&rec(&["V\"also\"", "\"coat\""]));
+    let seen = p.run_text(&rec(&["V\"also\"", "\"coat\""]));
     assert!(seen.contains(r#"T"Recommendation Viewed""#) && seen.contains(r#""item":"coat","position":1,"reason":"topic""#), "{seen}");
-    let clicked = p.run(&rec(&["K\"also\"", "\"coat\""]));
+    let clicked = p.run_text(&rec(&["K\"also\"", "\"coat\""]));
     assert!(clicked.contains(r#"T"Recommendation Clicked""#), "{clicked}");
-    assert_eq!(p.run(&rec(&["V\"also\"", "\"not-shown\""])), "", "an item the row did not show is not an exposure");
-    let why = p.run("e\"also\"");
+    assert_eq!(p.run_text(&rec(&["V\"also\"", "\"not-shown\""])), "", "an item the row did not show is not an exposure");
+    let why = p.run_text("e\"also\"");
     assert!(why.starts_with("Erecommended for you, ranked on this device: coat (you have been looking at outerwear)"), "{why}");
 }
 
@@ -169,7 +173,7 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
 fn sensitive_topics_never_reach_the_profile() {
     let (mut p, _) = engine(r#"{"profile":{"sensitive":["health","Religion"]}}"#);
     let t = 5.0 * DAY;
-    p.run(
+    p.run_text(
         &[
             format!("n{t}"),
             rec(&["p\"/clinic\"", "\"\"", "\"\"", "\"health,outerwear\""]),

@@ -10,10 +10,10 @@ mod sim;
 use std::collections::BTreeSet;
 
 use kizuna::engine::edge;
-use kizuna::engine::io::{Input, RS};
+use kizuna::engine::io::Input;
 use kizuna::engine::pipeline::queue::HOT_BYTES;
 use serde_json::Value as J;
-use sim::{open, Sim, T0};
+use sim::{codec, open, Sim, T0};
 
 fn seqs(events: &[J]) -> Vec<i64> {
     events.iter().map(|e| e["properties"]["bench_seq"].as_i64().unwrap()).collect()
@@ -175,15 +175,15 @@ fn inputs_in_one_crossing_are_answered_in_their_order() {
         sync: true,
     });
     let out = t.output();
-    let kinds: Vec<&str> = out.split(RS).filter(|r| !r.is_empty()).map(|r| &r[..1]).collect();
-    let changed = kinds.iter().position(|k| *k == "C").expect("the change");
-    let accepted = kinds.iter().position(|k| *k == "Y").expect("the call was answered");
+    let kinds: Vec<u8> = codec::read("tracker.out", &out).iter().map(|r| r.0).collect();
+    let changed = kinds.iter().position(|k| *k == b'C').expect("the change");
+    let accepted = kinds.iter().position(|k| *k == b'Y').expect("the call was answered");
     assert!(changed < accepted, "{kinds:?}");
-    assert_eq!(t.output(), "", "nothing twice");
+    assert!(t.output().is_empty(), "nothing twice");
 }
 
 #[test]
-fn the_text_protocol_end_to_end() {
+fn the_protocol_end_to_end() {
     let us = '\u{1f}';
     let rs = '\u{1e}';
     let init = [
@@ -192,28 +192,25 @@ fn the_text_protocol_end_to_end() {
         format!("S{{\"endpoint\":\"/collect\",\"consent\":{{\"mode\":\"opt-out\"}}}}{us}\"en-US\"{us}\"UA\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
     ]
     .join(&rs.to_string());
-    let mut t = edge::start(&init).unwrap();
-    let out = edge::actions(&mut t);
-    assert!(out.contains("Skizuna:anonymousId"), "{out}");
-    let status = out.rsplit(rs).next().unwrap();
-    assert!(status.starts_with('Z'));
-    let z: Vec<&str> = status[1..].split(us).collect();
-    assert_eq!(z[0].len(), 36);
-    assert_eq!(z[6], "15", "every category accepted (opt-out)");
-    let out = edge::run(
-        &mut t,
-        &["n1795363980001".to_string(), format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"), "f0".to_string()]
-            .join(&rs.to_string()),
-    );
-    let post = out.split(rs).find(|r| r.starts_with('P')).expect("a POST");
-    let f: Vec<&str> = post[1..].splitn(4, us).collect();
-    assert_eq!((f[1], f[2]), ("1", "https://shop.example/collect"));
-    let body: J = serde_json::from_str(f[3]).unwrap();
+    let mut t = edge::start(&codec::from_text("tracker.in", &init)).unwrap();
+    let out = codec::read("tracker.out", &edge::actions(&mut t));
+    assert!(out.iter().any(|(k, f)| *k == b'S' && f[0].s() == "kizuna:anonymousId"), "{out:?}");
+    let (kind, z) = out.last().unwrap();
+    assert_eq!(*kind, b'Z', "the status comes last");
+    assert_eq!(z[0].s().len(), 36);
+    assert_eq!(z[6].n(), 15.0, "every category accepted (opt-out)");
+    let text =
+        ["n1795363980001".to_string(), format!("t1{us}1795363980001{us}\"Viewed\"{us}{{\"a\":1}}"), "f0".to_string()].join(&rs.to_string());
+    let out = codec::read("tracker.out", &edge::run(&mut t, &codec::from_text("tracker.in", &text)));
+    let (_, post) = out.iter().find(|r| r.0 == b'P').expect("a POST");
+    assert_eq!((post[1].n(), post[2].s()), (1.0, "https://shop.example/collect"));
+    let body: J = serde_json::from_str(post[3].s()).unwrap();
     assert_eq!(body["batch"][0]["event"], "Viewed");
     assert_eq!(body["batch"][0]["context"]["campaign"]["source"], "x");
-    let out = edge::run(&mut t, &format!("n1795363980050{rs}a{}{us}200{us}", f[0]));
+    let answer = format!("n1795363980050{rs}a{}{us}200{us}", post[0].show());
+    let out = codec::to_text("tracker.out", &edge::run(&mut t, &codec::from_text("tracker.in", &answer)));
     assert!(out.contains(&format!("F0{us}1{us}0{us}0")), "the flush resolved: {out}");
-    assert!(edge::start("S{}").err().unwrap().contains("endpoint"), "a bad config is refused");
+    assert!(edge::start(&codec::from_text("tracker.in", "S{}")).err().unwrap().contains("endpoint"), "a bad config is refused");
 }
 
 #[test]

@@ -1,18 +1,22 @@
 //! No text from outside can become an engine record or a field of one.
 //!
-//! Property test over both engines, driven through the same text codec the
-//! JavaScript driver uses (`edge::start`/`edge::run`, `Personalizer::run`):
+//! Property test over both engines, driven through the binary codec of
+//! `src/engine/protocol.json` (`edge::start`/`edge::run`, `Personalizer::run`):
 //! event names, properties, user ids, traits, page titles and topics,
 //! consent options, stored values and keys, slot names and variant ids are
 //! drawn from fragments that spell records (`U+001E P9 U+001F 1 U+001F
 //! https://evil.example/…`), every control character, lone surrogates and
-//! very long strings. Every record the engines answer must start with a
-//! known letter and carry only the effects expected: requests to the
+//! very long strings. Every record the engines answer must be one the
+//! description has, with its layout, and carry only the effects expected: requests to the
 //! configured collector only, storage keys of Kizuna's own, events named
-//! as called, console lines without a separator inside.
+//! as called, console lines of one level and one message.
+
+#[path = "codec/mod.rs"]
+mod codec;
 
 use kizuna::engine::edge;
-use kizuna::engine::io::{RS, US};
+const RS: char = '\u{1e}';
+const US: char = '\u{1f}';
 use kizuna::engine::personalize::Personalizer;
 use serde_json::Value as J;
 use std::collections::BTreeSet;
@@ -110,8 +114,17 @@ fn props(r: &mut Rand) -> String {
     o
 }
 
-fn rec(kind: &str, fields: &[&str]) -> String {
-    [kind, &fields.join(&US.to_string())].concat()
+fn rec(kind: &str, fields: &[&str]) -> Vec<u8> {
+    codec::rec("tracker.in", kind.as_bytes()[0], fields)
+}
+
+fn prec(kind: &str, fields: &[&str]) -> Vec<u8> {
+    codec::rec("personalizer.in", kind.as_bytes()[0], fields)
+}
+
+/// Every record of `out` (each held to its layout), its fields as text.
+fn records(table: &str, out: &[u8]) -> Vec<(String, Vec<String>)> {
+    codec::read(table, out).into_iter().map(|(k, f)| ((k as char).to_string(), f.iter().map(codec::F::show).collect())).collect()
 }
 
 const ENDPOINT: &str = "https://collect.example/v1/batch";
@@ -180,11 +193,12 @@ fn parse(body: &str) -> J {
 }
 
 /// Checks every record of a tracker answer; returns the requests' bodies.
-fn check_tracker(out: &str, owner: &str, names: &BTreeSet<String>, bodies: &mut Vec<(u32, J)>) {
-    for r in out.split(RS).filter(|r| !r.is_empty()) {
-        let (kind, body) = r.split_at(r.chars().next().unwrap().len_utf8());
-        let f: Vec<&str> = body.split(US).collect();
-        match kind {
+fn check_tracker(out: &[u8], owner: &str, names: &BTreeSet<String>, bodies: &mut Vec<(u32, J)>) {
+    for (kind, f) in records("tracker.out", out) {
+        let r = format!("{kind}{}", f.join("\u{1f}"));
+        let body = f.first().map_or("", String::as_str);
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
+        match kind.as_str() {
             "P" => {
                 assert_eq!(f.len(), 4, "a request has four fields: {r:.200}");
                 assert!(digits(f[0]) && matches!(f[1], "0" | "1"), "{r:.200}");
@@ -195,29 +209,24 @@ fn check_tracker(out: &str, owner: &str, names: &BTreeSet<String>, bodies: &mut 
                 assert_eq!((f.len(), f[0]), (2, ENDPOINT), "beacons go to the collector only");
                 bodies.push((0, parse(f[1])));
             }
-            "W" => assert!(body.is_empty() || digits(body), "{r}"),
+            "W" => assert!(digits(body), "{r}"),
             "S" => {
-                let key = body.split(US).next().unwrap();
+                let key = f[0];
                 assert!(own_key(key, owner), "a storage write of Kizuna's own keys only, not {key:?}");
             }
             "D" => assert!(own_key(body, ""), "a storage removal of Kizuna's own keys only, not {body:?}"),
             "K" => assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"%-_.~".contains(&b)), "the cookie is encoded: {body}"),
             "L" => {
+                // Whatever the message quotes stays inside it: the framing says where it ends.
                 assert!(matches!(f[0], "d" | "i" | "w" | "e") && f.len() == 2, "a console line is a level and one message: {r:.300}");
-                assert!(!f[1].contains('\u{1d}'), "{r:.300}");
             }
             "F" => assert!(f.len() == 5 && f.iter().all(|x| digits(x)), "{r}"),
             "C" => {
                 serde_json::from_str::<J>(body).unwrap();
             }
-            "H" => {
-                let (k, rest) = body.split_at(1);
-                let id = rest.split(US).next().unwrap();
-                assert!(matches!(k, "k" | "r" | "s" | "d" | "f") && digits(id) || (k == "x" && rest.is_empty()), "{r:.200}");
-                if k == "s" {
-                    assert!(own_key(rest.split(US).nth(1).unwrap(), owner), "{r}");
-                }
-            }
+            "k" | "r" | "d" | "f" => assert!(digits(f[0]), "{r:.200}"),
+            "s" => assert!(digits(f[0]) && own_key(f[1], owner), "{r}"),
+            "x" => assert!(f.is_empty()),
             "A" | "Y" => assert!(matches!(body, "0" | "1"), "{r}"),
             "G" => assert!(matches!(body.as_bytes().first(), Some(b'p' | b'e' | b'c' | b'a')), "{r:.200}"),
             "Z" => assert_eq!(f.len(), 18, "the status has its fields: {r:.300}"),
@@ -233,9 +242,9 @@ fn check_tracker(out: &str, owner: &str, names: &BTreeSet<String>, bodies: &mut 
     }
 }
 
-fn owner_of(out: &str) -> String {
-    let z = out.split(RS).find(|r| r.starts_with('Z')).expect("a status");
-    z[1..].split(US).nth(11).unwrap().to_string()
+fn owner_of(out: &[u8]) -> String {
+    let (_, z) = records("tracker.out", out).into_iter().find(|r| r.0 == "Z").expect("a status");
+    z[11].clone()
 }
 
 #[test]
@@ -249,9 +258,9 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
         let (title, topics) = (text(&mut r), text(&mut r));
         let stored = [text(&mut r), text(&mut r), props(&mut r), text(&mut r), text(&mut r)].map(|s| lit(&mut r, &s));
         let init = [
-            "n1795363980000",
-            &rec("p", &["1", "1", "https://shop.example/p?utm_source=x", "", &lit(&mut r, &title), "{}", &lit(&mut r, &topics)]),
-            &rec(
+            rec("n", &["1795363980000"]),
+            rec("p", &["1", "1", "https://shop.example/p?utm_source=x", "", &lit(&mut r, &title), "{}", &lit(&mut r, &topics)]),
+            rec(
                 "S",
                 &[
                     &config,
@@ -268,7 +277,7 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
                 ],
             ),
         ]
-        .join(&RS.to_string());
+        .concat();
         let mut t = edge::start(&init).unwrap_or_else(|e| panic!("starts: {e}"));
         let first = edge::actions(&mut t);
         let owner = owner_of(&first);
@@ -306,9 +315,12 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
                 }
                 9 => rec("R", &[&hlit(&mut r)]),
                 10 => rec("a", &[&(step % 4).to_string(), ["200", "503", "0", "429"][r.below(4)], &text(&mut r).replace([RS, US], "")]),
-                _ => ["w", "h", "x", "f7", "k\"shoes\"", "y1", "l0"][r.below(7)].to_string(),
+                _ => {
+                    let (k, f) = [("w", ""), ("h", ""), ("x", ""), ("f", "7"), ("k", "\"shoes\""), ("y", "1"), ("l", "0")][r.below(7)];
+                    rec(k, &[f])
+                }
             };
-            let out = edge::run(&mut t, &format!("n{now}{RS}{record}"));
+            let out = edge::run(&mut t, &[rec("n", &[&now.to_string()]), record].concat());
             check_tracker(&out, &owner, &names, &mut bodies);
         }
         total += bodies.iter().map(|(_, b)| b["batch"].as_array().map_or(0, Vec::len)).sum::<usize>();
@@ -316,11 +328,12 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
     assert!(total > 500, "the cases send events ({total})");
 }
 
-fn check_personalizer(out: &str) {
-    for r in out.split(RS).filter(|r| !r.is_empty()) {
-        let (kind, body) = r.split_at(r.chars().next().unwrap().len_utf8());
-        let f: Vec<&str> = body.split(US).collect();
-        match kind {
+fn check_personalizer(out: &[u8]) {
+    for (kind, f) in records("personalizer.out", out) {
+        let r = format!("{kind}{}", f.join("\u{1f}"));
+        let body = f.first().map_or("", String::as_str);
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
+        match kind.as_str() {
             "R" => {
                 assert_eq!(f.len(), 3, "a decision is slot, variant, JSON: {r:.300}");
                 for x in &f {
@@ -382,28 +395,28 @@ fn no_slot_name_variant_or_stored_profile_becomes_a_personalizer_record() {
             "{\"debug\":true}".to_string()
         };
         let stored = hlit(&mut r);
-        let init = ["n1000", &rec("S", &[&config, &stored, "", "vid", "00112233", "1", "1", "1200"])].join(&RS.to_string());
+        let init = [prec("n", &["1000"]), prec("S", &[&config, &stored, "", "vid", "00112233", "1", "1", "1200"])].concat();
         let Ok(mut p) = Personalizer::start(&init) else { continue };
         started += 1;
         check_personalizer(&p.take_output());
         let markup =
             format!("[{}]", variants.iter().map(|v| format!("[{},{}]", lit(&mut r, v), hlit(&mut r))).collect::<Vec<_>>().join(","));
         let s = lit(&mut r, &slot);
-        let page = rec("p", &[&hlit(&mut r), &hlit(&mut r), &hlit(&mut r), &hlit(&mut r), "\"\"", "\"\""]);
+        let page = prec("p", &[&hlit(&mut r), &hlit(&mut r), &hlit(&mut r), &hlit(&mut r), "\"\"", "\"\""]);
         for input in [
             page,
-            rec("d", &["0", &s, &markup, &lit(&mut r, &variants[0])]),
-            rec("a", &[&s]),
-            rec("v", &[&s]),
-            rec("k", &[&s]),
-            rec("e", &[&s]),
-            "q".into(),
-            "h".into(),
+            prec("d", &["0", &s, &markup, &lit(&mut r, &variants[0])]),
+            prec("a", &[&s]),
+            prec("v", &[&s]),
+            prec("k", &[&s]),
+            prec("e", &[&s]),
+            prec("q", &[]),
+            prec("h", &[]),
         ] {
-            check_personalizer(&p.run(&format!("n2000{RS}{input}")));
+            check_personalizer(&p.run(&[prec("n", &["2000"]), input].concat()));
         }
         let other = hlit(&mut r);
-        check_personalizer(&p.run(&format!("n3000{RS}e{other}")));
+        check_personalizer(&p.run(&[prec("n", &["3000"]), prec("e", &[&other])].concat()));
     }
     assert!(started >= 30, "most cases start ({started})");
 }

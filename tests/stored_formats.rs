@@ -8,14 +8,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod sim;
+use sim::codec;
+use sim::codec::Text;
 
 use std::collections::BTreeMap;
 
 use kizuna::engine::consent::record::Record;
 use kizuna::engine::consent::{Category, Choice};
-use kizuna::engine::io::{Input, RS, US};
+use kizuna::engine::io::Input;
+const RS: char = '\u{1e}';
+const US: char = '\u{1f}';
 use kizuna::engine::personalize::profile::Profile;
-use kizuna::engine::personalize::Personalizer;
 use kizuna::engine::session::{Session, KEY as SESSION_KEY};
 use serde_json::Value as J;
 use sim::{open, Sim, T0};
@@ -174,8 +177,8 @@ fn the_signal_log_is_read_line_by_line_and_folds_into_the_profile() {
     let lines: Vec<&str> = text.split('\n').skip(1).collect();
     assert_eq!(p.t.signal_log(), lines);
     let init = [format!("n{T0}"), ["S{}", "", "", "vid-1", "0011", "1", "1", "1280"].join(&US.to_string())].join(&RS.to_string());
-    let mut z = Personalizer::start(&init).unwrap();
-    z.run(&lines.iter().map(|l| format!("g{l}")).collect::<Vec<_>>().join(&RS.to_string()));
+    let mut z = codec::pz_start(&init).unwrap();
+    z.run_text(&lines.iter().map(|l| format!("g{l}")).collect::<Vec<_>>().join(&RS.to_string()));
     let got = z.profile().expect("a profile");
     let w = &f["profile"];
     assert_eq!(

@@ -8,6 +8,9 @@
 
 mod golden;
 
+#[path = "codec/mod.rs"]
+mod codec;
+
 use js_sys::{Array, Date, Object, Reflect, JSON};
 use kizuna::engine::pipeline::call::{check, Call};
 use kizuna::engine::pipeline::event::Kind;
@@ -115,23 +118,33 @@ fn init_text(config: &str) -> String {
     .join(&rs.to_string())
 }
 
+/// The records of a crossing (see tests/codec), by kind.
+fn answers(table: &str, out: &[u8]) -> Vec<(u8, Vec<codec::F>)> {
+    codec::read(table, out)
+}
+
 #[wasm_bindgen_test]
 fn the_tracker_exports_run_a_whole_crossing() {
     let (rs, us) = ('\u{1e}', '\u{1f}');
-    let out = start(&init_text(r#"{"endpoint":"/collect","writeKey":"w","consent":{"mode":"opt-out"}}"#));
-    let (handle, first) = out.split_once(rs).unwrap();
-    let handle: u32 = handle.parse().unwrap();
-    assert!(first.contains("Skizuna:anonymousId"));
-    let out = run(handle, &format!("n{now}{rs}t1{us}{now}{us}\"Viewed\"{us}{{\"a\":1}}{rs}f0", now = Date::now()));
-    let post = out.split(rs).find(|r| r.starts_with('P')).expect("the flush posts");
-    let body = post.splitn(4, us).nth(3).unwrap();
-    let parsed = JSON::parse(body).expect("the browser parses the body");
+    let out = answers(
+        "tracker.out",
+        &start(&codec::from_text("tracker.in", &init_text(r#"{"endpoint":"/collect","writeKey":"w","consent":{"mode":"opt-out"}}"#))),
+    );
+    assert_eq!(out[0].0, b'N', "the handle first");
+    let handle = out[0].1[0].n() as u32;
+    assert!(out.iter().any(|(k, f)| *k == b'S' && f[0].s() == "kizuna:anonymousId"));
+    let text = format!("n{now}{rs}t1{us}{now}{us}\"Viewed\"{us}{{\"a\":1}}{rs}f0", now = Date::now());
+    let out = answers("tracker.out", &run(handle, &codec::from_text("tracker.in", &text)));
+    let (_, post) = out.iter().find(|r| r.0 == b'P').expect("the flush posts");
+    let parsed = JSON::parse(post[3].s()).expect("the browser parses the body");
     let first_event = Array::from(&get(&parsed, "batch")).get(0);
     assert_eq!(get(&first_event, "event").as_string().as_deref(), Some("Viewed"));
     assert_eq!(get(&get(&get(&first_event, "context"), "campaign"), "source").as_string().as_deref(), Some("news"));
-    assert!(start("S{}").starts_with("Xinvalid config: endpoint"), "a bad config is refused with its message");
+    let refused = answers("tracker.out", &start(&codec::from_text("tracker.in", "S{}")));
+    assert_eq!(refused[0].0, b'X');
+    assert!(refused[0].1[0].s().starts_with("invalid config: endpoint"), "a bad config is refused with its message");
     stop(handle);
-    assert_eq!(run(handle, "w"), "", "a stopped engine answers nothing");
+    assert!(run(handle, &codec::from_text("tracker.in", "w")).is_empty(), "a stopped engine answers nothing");
 }
 
 #[wasm_bindgen_test]
@@ -142,13 +155,14 @@ fn the_personalization_exports_decide_and_keep_decisions_for_the_page_view() {
         "n{}{rs}p\"/\"{us}\"\"{us}\"\"{us}\"\"{rs}S{config}{us}{us}{us}visitor-1{us}0123456789abcdef0123456789abcdef{us}1{us}1{us}1280",
         Date::now()
     );
-    let out = personalize_start(&init);
-    let (handle, _) = out.split_once(rs).unwrap();
-    let handle: u32 = handle.parse().unwrap();
+    let out = answers("personalizer.out", &personalize_start(&codec::from_text("personalizer.in", &init)));
+    assert_eq!(out[0].0, b'N');
+    let handle = out[0].1[0].n() as u32;
+    let crossing = |text: &str| answers("personalizer.out", &personalize_run(handle, &codec::from_text("personalizer.in", text)));
     let decide = || {
-        let out = personalize_run(handle, "a\"hero\"");
-        let r = out.split(rs).find(|r| r.starts_with('R')).unwrap().to_string();
-        JSON::parse(r.splitn(3, us).nth(2).unwrap()).unwrap()
+        let out = crossing("a\"hero\"");
+        let (_, r) = out.into_iter().find(|r| r.0 == b'R').unwrap();
+        JSON::parse(r[2].s()).unwrap()
     };
     let first = decide();
     let variant = get(&first, "variant").as_string().unwrap();
@@ -158,11 +172,11 @@ fn the_personalization_exports_decide_and_keep_decisions_for_the_page_view() {
     for _ in 0..5 {
         assert_eq!(get(&decide(), "variant").as_string().unwrap(), variant, "one decision for the page view");
     }
-    let viewed = personalize_run(handle, "v\"hero\"");
-    let t = viewed.split(rs).find(|r| r.starts_with('T')).expect("an exposure event");
-    let props = JSON::parse(t.split_once(us).unwrap().1).unwrap();
+    let viewed = crossing("v\"hero\"");
+    let (_, t) = viewed.iter().find(|r| r.0 == b'T').expect("an exposure event");
+    let props = JSON::parse(t[1].s()).unwrap();
     assert_eq!(get(&props, "variant").as_string().unwrap(), variant);
-    let profile = personalize_run(handle, "q");
-    assert!(profile.starts_with('Q'), "{profile}");
-    let _: Object = JSON::parse(profile.trim_end_matches(rs).get(1..).unwrap()).unwrap().into();
+    let profile = crossing("q");
+    assert_eq!(profile[0].0, b'Q');
+    let _: Object = JSON::parse(profile[0].1[0].s()).unwrap().into();
 }

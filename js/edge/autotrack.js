@@ -10,7 +10,6 @@
 
 import { lit } from './capture.js';
 
-const US = '\x1f';
 const TEXT_MAX = 100;
 const FILE = /\.(pdf|zip|gz|tgz|rar|7z|dmg|exe|msi|apk|docx?|xlsx?|pptx?|csv|txt|rtf|odt|mp3|mp4|mov|avi|wav|epub)$/i;
 const CLICKABLE = 'a[href],button,[data-kz-track],input[type=submit],input[type=button],[role=button]';
@@ -119,7 +118,7 @@ export function autotrack(bits, push, page, life) {
     const seen = Math.min(100, Math.round(((window.scrollY || doc.scrollTop || 0) + window.innerHeight) * 100 / height));
     if (seen > deepest) {
       deepest = seen;
-      push('js' + page.current() + US + seen + (first ? US + 'i' : ''));
+      push(['D', page.current(), seen, first ? 1 : 0]);
     }
     first = false;
   };
@@ -133,7 +132,7 @@ export function autotrack(bits, push, page, life) {
     const now = Date.now();
     if (now - lastActive > 1000) {
       lastActive = now;
-      push('ja' + now);
+      push(['E', now]);
     }
   };
 
@@ -148,7 +147,7 @@ export function autotrack(bits, push, page, life) {
       if (life.over) return;
       deepest = -1;
       first = true;
-      push('jv' + page.page() + US + Date.now() + US + (fragment ? '#' : ''));
+      push(['P', page.page(), Date.now(), fragment ? '#' : '']);
       if (bits & 8) readSoon();
     }, 50);
   };
@@ -165,7 +164,7 @@ export function autotrack(bits, push, page, life) {
         kind = 't';
         name = lit(custom.trim());
       }
-      push('jc' + page.current() + US + Date.now() + US + Math.max(0, Math.round(e.clientX)) + US + Math.max(0, Math.round(e.clientY)) + US + kind + US + name + US + describe(el) + US + (kind === 't' ? propsOf(el) : '{}'));
+      push(['C', page.current(), Date.now(), Math.max(0, Math.round(e.clientX)), Math.max(0, Math.round(e.clientY)), kind, name, describe(el), kind === 't' ? propsOf(el) : '{}']);
     }, opts);
   }
   if (bits & 8) {
@@ -185,21 +184,21 @@ export function autotrack(bits, push, page, life) {
       const f = e.target && e.target.form;
       if (!f || started.has(f) || inert(f)) return;
       started.add(f);
-      push('jf' + page.current() + US + Date.now() + US + 's' + US + formOf(f) + US + fieldsOf(f));
+      push(['F', page.current(), Date.now(), 0, formOf(f), fieldsOf(f)]);
     }, opts);
     life.on(window, 'submit', (e) => {
       const f = e.target;
       if (!f || !f.elements || inert(f)) return;
-      push('jf' + page.current() + US + Date.now() + US + 'u' + US + formOf(f) + US + fieldsOf(f));
+      push(['F', page.current(), Date.now(), 1, formOf(f), fieldsOf(f)]);
     }, opts);
   }
   // The page view of the load, after the calls the snippet queued (a
   // site's own page() of this URL makes it the same view).
   if (bits & 64) {
-    setTimeout(() => { if (!life.over) push('jv' + page.page() + US + Date.now()); }, 0);
+    setTimeout(() => { if (!life.over) push(['P', page.page(), Date.now(), '']); }, 0);
     // Back from the back/forward cache: the visitor sees the page again,
     // a view as a reload would be (r: whatever URL the last one was on).
-    life.on(window, 'pageshow', (e) => { if (e.persisted) push('jv' + page.page() + US + Date.now() + US + 'r'); });
+    life.on(window, 'pageshow', (e) => { if (e.persisted) push(['P', page.page(), Date.now(), 'r']); });
   }
   return (bits & 3) ? changed : () => {};
 }

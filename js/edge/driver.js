@@ -2,7 +2,9 @@
 // into an inbox, hands them to the engine in one crossing per drain (not
 // one per call), and carries out what the engine answers: requests,
 // beacons, the one timer, storage, the consent cookie, console lines,
-// callbacks. It decides nothing; src/engine/edge.rs is the protocol.
+// callbacks. It decides nothing. Records cross as bytes (protocol.js), each
+// described in src/engine/protocol.json; the inbox holds them as arrays,
+// [kind, ...fields].
 
 import { clean, describe, flat, lit } from './capture.js';
 import { complain, debug, info, report, warn } from './console.js';
@@ -12,9 +14,9 @@ import { followStore } from './outbox.js';
 import { lifetime } from './life.js';
 import { listenForConsent } from './signals.js';
 import { openStorage, readCookie, writeCookie } from './storage.js';
+import { decode, encode } from './protocol.js';
+import { TRACKER_IN, TRACKER_OUT } from './records.js';
 
-const RS = '\x1e';
-const US = '\x1f';
 // Most records handed over in one crossing (bounds what the engine holds).
 const CHUNK = 100;
 // Calls kept before a drain is forced in the middle of a loop.
@@ -71,32 +73,36 @@ export function startEngine(glue, config) {
   const stored = STORED.map((k) => store.get(k));
   if (stored[3] === null) stored[3] = readCookie();
   const first = page.page();
-  const init = inbox.splice(0).concat('S' + [describe(config), lit(navigator.language || ''), lit(navigator.userAgent || ''),
-    (screen && screen.width) | 0, (screen && screen.height) | 0, seed(), ...stored.map((v) => (v === null ? '' : lit(v)))].join(US));
-  const started = glue.start('n' + Date.now() + RS + init.join(RS));
-  if (started.charCodeAt(0) === 88 /* X */) {
-    const message = started.slice(1);
+  const init = [['n', Date.now()], ...inbox.splice(0), ['S', describe(config), lit(navigator.language || ''), lit(navigator.userAgent || ''),
+    (screen && screen.width) | 0, (screen && screen.height) | 0, seed(), ...stored.map((v) => (v === null ? '' : lit(v)))]];
+  const started = glue.start(encode(init, TRACKER_IN));
+  // N: the handle; X: the message init rejects with.
+  let handle = -1;
+  let message;
+  decode(started, TRACKER_OUT, (k, f) => {
+    if (k === 'N') handle = f[0];
+    else if (k === 'X') message = f[0];
+  });
+  if (handle < 0) {
     complain(message);
     life.stop();
     throw new Error('[kizuna] ' + message);
   }
-  const sep = started.indexOf(RS);
-  const handle = Number(started.slice(0, sep));
   void first;
 
   // Whether the browser is online decides if beacons are worth sending (the
   // online/offline events do not always fire).
-  const line = () => 'l' + (navigator.onLine === false ? 0 : 1);
+  const line = () => ['l', navigator.onLine === false ? 0 : 1];
   const onVisibility = () => {
     if (document.visibilityState === 'hidden') {
       inbox.push(line());
-      cross('h');
+      cross(['h']);
     }
   };
   // Always listened to: the stored queue's lock goes after the last write.
   life.on(window, 'pagehide', () => {
     inbox.push(line());
-    if (listening) cross('x');
+    if (listening) cross(['x']);
     if (outbox) outbox.hide();
     for (const r of requests.values()) r.crossed = true;
   });
@@ -112,10 +118,10 @@ export function startEngine(glue, config) {
     }
     if (outbox) outbox.show();
   });
-  const online = (on) => () => { inbox.push('l' + on); schedule(); };
+  const online = (on) => () => { inbox.push(['l', on]); schedule(); };
   life.on(window, 'online', online(1));
   life.on(window, 'offline', online(0));
-  if (navigator.onLine === false) inbox.push('l0');
+  if (navigator.onLine === false) inbox.push(['l', 0]);
 
   function listen(on) {
     if (on === listening) return;
@@ -145,9 +151,9 @@ export function startEngine(glue, config) {
   function wake(at) {
     if (wakeTimer !== null) clearTimeout(wakeTimer);
     wakeTimer = null;
-    if (at === '') return;
-    const delay = Math.min(Math.max(Number(at) - Date.now(), 0), 2147483647);
-    wakeTimer = setTimeout(() => { wakeTimer = null; cross('w'); }, delay);
+    if (!at) return;
+    const delay = Math.min(Math.max(at - Date.now(), 0), 2147483647);
+    wakeTimer = setTimeout(() => { wakeTimer = null; cross(['w']); }, delay);
   }
 
   // Collectors that answered readably (CORS works), and those found to
@@ -174,7 +180,7 @@ export function startEngine(glue, config) {
       done = true;
       clearTimeout(timer);
       requests.delete(id);
-      cross('a' + id + US + status + US + retryAfter);
+      cross(['a', id, status, retryAfter]);
     };
     // No answer, said a task later: a navigation cuts requests off before
     // pagehide, and the rejection's microtask runs after the first pagehide
@@ -183,7 +189,7 @@ export function startEngine(glue, config) {
     // keepalive batch that still arrives a second time.
     const failed = () => setTimeout(() => answer(0, ''), 0);
     requests.set(id, { controller, answer, crossed: false });
-    const options = { method: 'POST', body, keepalive: keepalive === '1', signal: controller && controller.signal };
+    const options = { method: 'POST', body, keepalive: keepalive === 1, signal: controller && controller.signal };
     try {
       if (opaque.has(url)) {
         // 1: the collector answered; the browser hid what (see src/engine/pipeline/transport.rs).
@@ -227,7 +233,7 @@ export function startEngine(glue, config) {
       if (!ok) break;
       taken++;
     }
-    return 'b' + taken;
+    return ['b', taken];
   }
 
   // Carries out one crossing's actions; returns the records the engine
@@ -235,61 +241,47 @@ export function startEngine(glue, config) {
   function act(out) {
     const follow = [];
     let beaconList = null;
-    for (const r of out.split(RS)) {
-      const body = r.slice(1);
-      switch (r.charCodeAt(0)) {
-        case 80: post(body.split(US)); break; // P
-        case 66: (beaconList || (beaconList = [])).push(body.split(US)); break; // B
-        case 87: wake(body); break; // W
-        case 83: { // S
-          const i = body.indexOf(US);
-          const key = body.slice(0, i);
-          store.set(key, body.slice(i + 1));
-          if (outbox && key === front) outbox.own(true);
+    decode(out, TRACKER_OUT, (k, f) => {
+      switch (k) {
+        case 'P': post(f); break;
+        case 'B': (beaconList || (beaconList = [])).push(f); break;
+        case 'W': wake(f[0]); break;
+        case 'S': store.set(f[0], f[1]); if (outbox && f[0] === front) outbox.own(true); break;
+        case 'D': store.remove(f[0]); if (outbox && f[0] === front) outbox.own(false); break;
+        case 'K': writeCookie(f[0]); break;
+        case 'L': deferred.push(['log', f[0], f[1]]); break;
+        case 'F': deferred.push(['flush', f[0], { sent: f[1], failed: f[2], pending: f[3], waitingForConsent: f[4] }]); break;
+        case 'C': deferred.push(['consent', f[0]]); break;
+        // Segments, and their stored copies.
+        case 'k': segments.set(f[0], f[1]); break;
+        case 'r':
+          // Its stored copy stays until the engine deletes its key.
+          follow.push(['s', f[0], segments.get(f[0]) || '']);
+          segments.delete(f[0]);
+          segmentKeys.delete(f[0]);
           break;
-        }
-        case 68: store.remove(body); if (outbox && body === front) outbox.own(false); break; // D
-        case 75: writeCookie(body); break; // K
-        case 76: deferred.push(['log', body.charAt(0), body.slice(2)]); break; // L
-        case 70: { const [t, sent, failed, pending, held] = body.split(US).map(Number); deferred.push(['flush', t, { sent, failed, pending, waitingForConsent: held || 0 }]); break; } // F
-        case 67: deferred.push(['consent', body]); break; // C
-        case 72: { // H: segments, and their stored copies
-          const k = body.charAt(0);
-          const i = body.indexOf(US);
-          const id = i < 0 ? body.slice(1) : body.slice(1, i);
-          if (k === 'k') segments.set(id, body.slice(i + 1));
-          else if (k === 'r') {
-            // Its stored copy stays until the engine deletes its key.
-            follow.push('s' + id + US + (segments.get(id) || ''));
-            segments.delete(id);
-            segmentKeys.delete(id);
-          } else if (k === 's') {
-            const key = body.slice(i + 1);
-            if (store.persist(key, segments.get(id) || '')) segmentKeys.set(id, key);
-          } else if (k === 'x') { dropStored(); if (outbox) outbox.own(false); }
-          else {
-            if (k === 'f') segments.delete(id);
-            if (segmentKeys.has(id)) store.remove(segmentKeys.get(id));
-            segmentKeys.delete(id);
-          }
+        case 's': if (store.persist(f[1], segments.get(f[0]) || '')) segmentKeys.set(f[0], f[1]); break;
+        case 'x': dropStored(); if (outbox) outbox.own(false); break;
+        case 'f': case 'd':
+          if (k === 'f') segments.delete(f[0]);
+          if (segmentKeys.has(f[0])) store.remove(segmentKeys.get(f[0]));
+          segmentKeys.delete(f[0]);
           break;
-        }
-        case 65: listen(body === '1'); break; // A
-        case 89: status.accepted = body === '1'; break; // Y
-        case 71: if (consumer) deferred.push(['signal', body]); break; // G
-        case 90: readStatus(body); break; // Z
+        case 'A': listen(f[0] === 1); break;
+        case 'Y': status.accepted = f[0] === 1; break;
+        case 'G': if (consumer) deferred.push(['signal', f[0]]); break;
+        case 'Z': readStatus(f); break;
       }
-    }
+    });
     if (beaconList) follow.push(beacons(beaconList));
     return follow;
   }
 
-  function readStatus(body) {
-    const f = body.split(US);
+  function readStatus(f) {
     status = {
-      anonymousId: f[0], userId: f[1] ? JSON.parse(f[1]) : null, queued: +f[2], held: +f[3], dropped: +f[4],
-      accepting: +f[6], fits: +f[7], debug: f[8] === '1', topics: f[9] === '1', storeProfile: f[10] === '1', accepted: status.accepted,
-      owner: f[11], sent: +f[12], lost: +f[13], expired: +f[14], rejected: +f[15], damaged: +f[16], listeners: +f[17],
+      anonymousId: f[0], userId: f[1] ? JSON.parse(f[1]) : null, queued: f[2], held: f[3], dropped: f[4],
+      accepting: f[6], fits: f[7], debug: f[8] === 1, topics: f[9] === 1, storeProfile: f[10] === 1, accepted: status.accepted,
+      owner: f[11], sent: f[12], lost: f[13], expired: f[14], rejected: f[15], damaged: f[16], listeners: f[17],
     };
     if (f[5] !== consentText) {
       consentText = f[5];
@@ -310,21 +302,22 @@ export function startEngine(glue, config) {
     try {
       z = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
     } catch (_) { /* no Intl */ }
-    inbox.unshift('z' + lit(z));
+    inbox.unshift(['z', lit(z)]);
   }
 
   function cross(extra) {
     scheduled = false;
     if (dead) return;
     if (extra) {
-      if (extra === 'h' || extra === 'x' || extra.charCodeAt(0) === 102 /* f */) zone();
+      if (extra[0] === 'h' || extra[0] === 'x' || extra[0] === 'f') zone();
       inbox.push(extra);
     }
     depth++;
     try {
       while (inbox.length) {
         const chunk = inbox.splice(0, CHUNK);
-        const follow = act(glue.run(handle, 'n' + Date.now() + RS + chunk.join(RS)));
+        chunk.unshift(['n', Date.now()]);
+        const follow = act(glue.run(handle, encode(chunk, TRACKER_IN)));
         if (follow.length) inbox.unshift(...follow);
       }
     } catch (e) {
@@ -406,10 +399,10 @@ export function startEngine(glue, config) {
     return lastLit;
   }
 
-  act(started.slice(sep + 1));
+  act(started);
   // The visit this tab continues (another tab's, or the last one's).
   const session = store.get('kizuna:session');
-  if (session && session.indexOf(RS) < 0) inbox.unshift('ekizuna:session' + US + session);
+  if (session) inbox.unshift(['e', 'kizuna:session', session]);
   // This engine's stored queue: its lock is held while it exists.
   const front = 'kizuna:q.' + status.owner;
   outbox = followStore(status.owner, (record) => inbox.push(record), () => cross(), life);
@@ -438,7 +431,7 @@ export function startEngine(glue, config) {
           if (json !== null) {
             const name = a === lastName ? lastLit : nameLit(a);
             if (3 * (json.length + name.length) <= status.fits) {
-              inbox.push('t' + page.current() + US + Date.now() + US + name + US + json);
+              inbox.push(['t', page.current(), Date.now(), name, json]);
               if (!scheduled || inbox.length >= FORCE) schedule();
               return true;
             }
@@ -455,7 +448,7 @@ export function startEngine(glue, config) {
           const json = flat(b);
           const name = nameLit(a);
           if (json !== null && 3 * (json.length + name.length) <= status.fits) {
-            inbox.push('t' + page.current() + US + Date.now() + US + name + US + json);
+            inbox.push(['t', page.current(), Date.now(), name, json]);
             schedule();
             return true;
           }
@@ -463,7 +456,7 @@ export function startEngine(glue, config) {
           const json = flat(b);
           const name = a === undefined ? '' : nameLit(a);
           if (json !== null && 3 * (json.length + name.length) <= status.fits) {
-            inbox.push('v' + page.page() + US + Date.now() + US + name + US + json);
+            inbox.push(['v', page.page(), Date.now(), name, json]);
             schedule();
             return true;
           }
@@ -471,22 +464,22 @@ export function startEngine(glue, config) {
       }
       const id = kind === 'page' ? page.page() : page.current();
       const budget = Math.max(status.fits || 0, 65536);
-      return now(CALL_TYPES[kind] + id + US + Date.now() + US + 1 + US + describe(a, 4096) + US + describe(b, budget) + US + describe(c, 4096)).accepted;
+      return now([CALL_TYPES[kind], id, Date.now(), 1, describe(a, 4096), describe(b, budget), describe(c, 4096)]).accepted;
     },
     /** A call the snippet queued before the SDK loaded, with its own context. */
     replay(kind, args, time, url, referrer, title) {
       const id = page.replay(url, referrer, title, kind === 'page');
       const t = Number(time) > 0 ? Number(time) : Date.now();
-      inbox.push(CALL_TYPES[kind] + id + US + t + US + 0 + US + describe(args[0], 512) + US + describe(args[1]) + US + describe(args[2], 4096));
+      inbox.push([CALL_TYPES[kind], id, t, 0, describe(args[0], 512), describe(args[1]), describe(args[2], 4096)]);
       schedule();
     },
-    reset() { now('r'); },
-    forget() { now('o'); },
+    reset() { now(['r']); },
+    forget() { now(['o']); },
     flush() {
       if (dead) return Promise.resolve({ sent: 0, failed: 0, pending: 0, waitingForConsent: 0 });
       const token = nextFlush++;
       const promise = new Promise((resolve) => flushes.set(token, resolve));
-      now('f' + token);
+      now(['f', token]);
       return promise;
     },
     status: () => now(),
@@ -496,7 +489,7 @@ export function startEngine(glue, config) {
       return consentValue && { ...consentValue };
     },
     setConsent(choices, options) {
-      now('c' + describe(choices, 4096) + US + describe(options, 4096));
+      now(['c', describe(choices, 4096), describe(options, 4096)]);
       return this.consent();
     },
     onConsent(cb) {
@@ -504,13 +497,16 @@ export function startEngine(glue, config) {
       return () => { watchers.delete(cb); };
     },
     /** A click inside an element about these topics (for the profile). */
-    topicClick(topics) { if (status.topics) { inbox.push('k' + lit(topics)); schedule(); } },
+    topicClick(topics) { if (status.topics) { inbox.push(['k', lit(topics)]); schedule(); } },
     /** Profile signals go to `fn` (the personalization module) from now on. */
-    consume(fn) { consumer = fn; now('u' + (fn ? 1 : 0)); },
+    consume(fn) { consumer = fn; now(['u', fn ? 1 : 0]); },
     /** An event the personalization module made (`name` a JSON literal, `json` clean). */
-    inject(name, json) { inbox.push('t' + page.current() + US + Date.now() + US + name + US + json); schedule(); },
+    inject(name, json) { inbox.push(['t', page.current(), Date.now(), name, json]); schedule(); },
     storage: store,
     seed,
+    /** The protocol's codec (protocol.js), shared with the personalization module's engine. */
+    encode,
+    decode,
     /**
      * Ends the engine: every listener, the lock, the timer and the hooks
      * go, and the module forgets it (a failed start, before a retried

@@ -11,7 +11,6 @@
 
 import { lit } from './capture.js';
 
-const US = '\x1f';
 const CSS = `
 :where(.kz-journey){position:fixed;z-index:2147483000;right:16px;bottom:16px;max-width:360px;background:#fff;color:#111;
 border:1px solid #ccc;border-radius:8px;padding:12px 40px 12px 16px;box-shadow:0 4px 16px rgba(0,0,0,.15);font:14px/1.4 system-ui,sans-serif}
@@ -101,7 +100,7 @@ export function journeys({ cross, life }) {
 
   function close(report) {
     if (!box) return;
-    if (report) cross('u' + lit(box.kzJourney));
+    if (report) cross([['u', lit(box.kzJourney)]]);
     box.remove();
     box = null;
   }
@@ -129,7 +128,7 @@ export function journeys({ cross, life }) {
         e.preventDefault();
         const checked = form.querySelector('input:checked');
         if (!checked) return;
-        cross('U' + lit(j.journey) + US + checked.value + US + lit(comment.value));
+        cross([['U', lit(j.journey), Number(checked.value), lit(comment.value)]]);
         box.replaceChildren(el('p', { role: 'status', text: 'Thank you!' }));
         const done = box;
         setTimeout(() => { if (box === done) close(false); }, 2500);
@@ -150,7 +149,7 @@ export function journeys({ cross, life }) {
   life.on(document, 'mouseout', (e) => {
     if (!exitSent && !e.relatedTarget && e.clientY <= 0) {
       exitSent = true;
-      cross('x');
+      cross([['x']]);
     }
   });
 
@@ -175,9 +174,9 @@ export function journeys({ cross, life }) {
       setTimeout(slotWhys, 0);
       return [];
     },
-    answer(r) {
-      if (r.charCodeAt(0) !== 74) return undefined; // J
-      const j = JSON.parse(r.slice(r.indexOf(US) + 1));
+    answer(k, f) {
+      if (k !== 'J') return undefined;
+      const j = JSON.parse(f[1]);
       // Shown after the crossing: a message is page content, not part of the answer.
       setTimeout(() => show(j), 0);
       return undefined;

@@ -19,7 +19,6 @@ import { warn } from './console.js';
 
 const PREFIX = 'kizuna:q.';
 const US = '\x1f';
-const RS = '\x1e';
 const LEASE_CHECK_MS = 30000;
 
 // The keys an engine writes: its owner id (12 hex digits), and a
@@ -81,9 +80,8 @@ export function followStore(owner, push, cross, life) {
       const seen = v === null ? null : v.length + ':' + v.slice(-128);
       if (seen !== null && given.get(k) !== seen) {
         given.set(k, seen);
-        // Stored text is untrusted: a separator in it cannot end the
-        // record; the engine checks every stored event.
-        push('e' + k + US + v.replace(/\x1e/g, '\ufffd'));
+        // Stored text is untrusted: the engine checks every stored event.
+        push(['e', k, v]);
         any = true;
       }
     }
@@ -165,14 +163,14 @@ export function followStore(owner, push, cross, life) {
   life.on(window, 'storage', (e) => {
     if (e.storageArea !== local || !e.key) return;
     if (e.key.startsWith(PREFIX)) { if (e.newValue !== null && !garbage(e.key)) watch(ownerOf(e.key)); }
-    else if (e.key === 'kizuna:session' && e.newValue && e.newValue.indexOf(RS) < 0) {
+    else if (e.key === 'kizuna:session' && e.newValue) {
       // Another tab's activity: one session for the site.
-      push('e' + e.key + US + e.newValue);
+      push(['e', e.key, e.newValue]);
       cross();
     }
     else if (e.key === 'kizuna:consent') {
       // Another tab's choice holds here too (a withdrawal purges at once).
-      push('R' + (e.newValue === null ? '' : lit(e.newValue)));
+      push(['R', e.newValue === null ? '' : lit(e.newValue)]);
       cross();
     }
   });
@@ -190,7 +188,7 @@ export function followStore(owner, push, cross, life) {
       let ours = false;
       try { ours = local.getItem(PREFIX + owner) !== null; } catch (_) { /* as if taken */ }
       if (ours) hold();
-      push('y' + (ours ? 1 : 0));
+      push(['y', ours ? 1 : 0]);
       cross();
       scan();
     },

@@ -5,9 +5,7 @@
 import { clean, lit } from './capture.js';
 import { hook } from './life.js';
 
-const US = '\x1f';
-
-/** The engine's record of a page context (`p` in src/engine/edge.rs). */
+/** The engine's record of a page context (`p` in src/engine/protocol.json). */
 export function pageRecord(id, current, url, referrer, title, topics) {
   let utm = '{}';
   try {
@@ -15,7 +13,7 @@ export function pageRecord(id, current, url, referrer, title, topics) {
     for (const [k, v] of new URL(url).searchParams) if (k.startsWith('utm_')) params.push(lit(k) + ':' + lit(v));
     utm = '{' + params.join(',') + '}';
   } catch (_) { /* not a URL we can read: no campaign */ }
-  return 'p' + id + US + (current ? 1 : 0) + US + clean(url) + US + clean(referrer) + US + lit(title) + US + utm + US + lit(topics);
+  return ['p', id, current ? 1 : 0, clean(url), clean(referrer), lit(title), utm, lit(topics)];
 }
 
 /** What the page says it is about: `data-kz-topic` on html, body or main. */

@@ -1,6 +1,6 @@
 // The personalization edge: loads on pages that personalize (the config has
 // slots or profile, or the page has data-kz-slot) and drives the
-// personalization engine (src/engine/personalize/mod.rs has its records).
+// personalization engine (its records are in src/engine/protocol.json).
 // It finds the page's slots, renders the variant decided for each from a
 // sanitized clone of its template (never HTML strings), holds nothing
 // longer than slots.js allows, measures viewable impressions (half the slot
@@ -13,9 +13,8 @@ import { complain, debug, warn } from './console.js';
 import { pageTopics } from './page.js';
 import { viewability } from './viewable.js';
 import { sanitize } from '../sanitize.js';
+import { PERSONALIZER_IN, PERSONALIZER_OUT } from './records.js';
 
-const RS = '\x1e';
-const US = '\x1f';
 const SHOWN = 'data-kz-shown';
 const PENDING = 'data-kz-pending';
 const DEFAULT_KEY = '__kzDefault';
@@ -72,6 +71,8 @@ function restore(slot) {
  * before it started). Throws an Error naming a bad slots/profile field.
  */
 export function startPersonalization(glue, d, config, watchers = new Set(), extras = []) {
+  // The tracker's codec: one copy on the page.
+  const { encode, decode } = d;
   const slots = new Map();
   let wakeTimer = null;
   // Stopped (stop(), or its module trapped): slots keep their defaults.
@@ -83,7 +84,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
 
   const consent = () => {
     const s = d.status();
-    return (s.topics ? '1' : '0') + US + (s.storeProfile ? '1' : '0');
+    return (s.topics ? 1 : 0) + 2 * (s.storeProfile ? 1 : 0);
   };
   const pageRecord = () => {
     let source = '';
@@ -99,7 +100,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       const r = document.referrer && new URL(document.referrer);
       if (r && r.origin !== location.origin) search = ['q', 'p', 'query', 'text', 'wd'].map((k) => r.searchParams.get(k)).find(Boolean) || '';
     } catch (_) { /* no campaign */ }
-    return 'p' + lit(location.pathname) + US + lit(source) + US + lit(campaign) + US + lit(pageTopics()) + US + lit(content) + US + lit(search);
+    return ['p', lit(location.pathname), lit(source), lit(campaign), lit(pageTopics()), lit(content), lit(search)];
   };
 
   // Carries out one crossing's answers; returns the value asked for (a
@@ -107,11 +108,10 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   function act(out) {
     let answer = null;
     const decided = [];
-    for (const r of out.split(RS)) {
-      const body = r.slice(1);
-      switch (r.charCodeAt(0)) {
-        case 82: { // R: a decision
-          const [slotLit, variantLit, json] = body.split(US);
+    decode(out, PERSONALIZER_OUT, (k, f) => {
+      switch (k) {
+        case 'R': { // a decision
+          const [slotLit, variantLit, json] = f;
           const decision = JSON.parse(json);
           answer = decision;
           const name = JSON.parse(slotLit);
@@ -125,19 +125,20 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
           decided.push(decision);
           break;
         }
-        case 84: { const i = body.indexOf(US); d.inject(body.slice(0, i), body.slice(i + 1)); break; } // T
-        case 83: { const i = body.indexOf(US); d.storage.set(body.slice(0, i), body.slice(i + 1)); break; } // S
-        case 68: d.storage.remove(body); break; // D
-        case 87: // W
+        case 'T': d.inject(f[0], f[1]); break;
+        case 'S': d.storage.set(f[0], f[1]); break;
+        case 'D': d.storage.remove(f[0]); break;
+        case 'W':
           if (wakeTimer !== null) clearTimeout(wakeTimer);
-          wakeTimer = setTimeout(() => { wakeTimer = null; cross('w'); }, Math.max(0, Number(body) - Date.now()));
+          wakeTimer = null;
+          if (f[0]) wakeTimer = setTimeout(() => { wakeTimer = null; cross([['w']]); }, Math.max(0, f[0] - Date.now()));
           break;
-        case 76: (body.charAt(0) === 'e' ? complain : body.charAt(0) === 'w' ? warn : debug)(body.slice(2)); break; // L
-        case 69: answer = body; break; // E
-        case 81: answer = JSON.parse(body); break; // Q
-        default: for (const x of parts) if (x.answer) { const a = x.answer(r); if (a !== undefined) answer = a; }
+        case 'L': (f[0] === 'e' ? complain : f[0] === 'w' ? warn : debug)(f[1]); break;
+        case 'E': answer = f[0]; break;
+        case 'Q': answer = JSON.parse(f[0]); break;
+        default: for (const x of parts) if (x.answer) { const a = x.answer(k, f); if (a !== undefined) answer = a; }
       }
-    }
+    });
     return [answer, decided];
   }
 
@@ -158,22 +159,23 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     }
   }
 
+  // One crossing: `records`, each [kind, ...fields] (src/engine/protocol.json).
   function cross(records) {
     if (dead) return null;
     const s = d.status();
-    let pre = 'n' + Date.now();
+    const list = [['n', Date.now()]];
     if (s.anonymousId !== visitor) {
       visitor = s.anonymousId;
-      pre += RS + 'i' + visitor;
+      list.push(['i', visitor]);
     }
     const c = consent();
     if (c !== consentKey) {
       consentKey = c;
-      pre += RS + 'c' + c;
+      list.push(['c', c & 1, c >> 1]);
     }
     let out;
     try {
-      out = glue.run(handle, pre + RS + records);
+      out = glue.run(handle, encode(list.concat(records), PERSONALIZER_IN));
     } catch (e) {
       // A trap: the module may not be called again. The page keeps its
       // defaults; tracking goes on.
@@ -193,22 +195,26 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   const store = d.storage;
   consentKey = consent();
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
-  const init = ['n' + Date.now(), pageRecord(), 'S' + [describe(config), ...stored, visitor, d.seed(), consentKey, (screen && screen.width) | 0].join(US)];
-  const started = glue.start(init.join(RS));
-  if (started.charCodeAt(0) === 88 /* X */) {
-    const message = started.slice(1);
+  const init = [['n', Date.now()], pageRecord(), ['S', describe(config), ...stored, visitor, d.seed(), consentKey & 1, consentKey >> 1, (screen && screen.width) | 0]];
+  const started = glue.start(encode(init, PERSONALIZER_IN));
+  // N: the handle; X: the message init rejects with.
+  let handle = -1;
+  let message;
+  decode(started, PERSONALIZER_OUT, (k, f) => {
+    if (k === 'N') handle = f[0];
+    else if (k === 'X') message = f[0];
+  });
+  if (handle < 0) {
     complain(message);
     throw new Error('[kizuna] ' + message);
   }
-  const sep = started.indexOf(RS);
-  const handle = Number(started.slice(0, sep));
   life.end(() => { dead = true; try { glue.stop(handle); } catch (_) { /* a trapped module */ } });
-  announce(act(started.slice(sep + 1))[1]);
+  announce(act(started)[1]);
 
   // Viewable impressions: half the slot in view for a second.
   const views = viewability((el) => {
     const state = slots.get(el.getAttribute('data-kz-slot'));
-    if (state) cross('v' + lit(state.name));
+    if (state) cross([['v', lit(state.name)]]);
   });
   life.end(() => views.reset());
 
@@ -222,11 +228,11 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       if (!name || slots.has(name)) continue;
       slots.set(name, { name, el, decision: null, rendered: false });
       const variants = templates(el).map((t) => [t.getAttribute('data-kz-variant'), t.getAttribute('data-kz-tags') || '']);
-      records.push('d' + (el.hasAttribute('data-kz-late') ? 1 : 0) + US + lit(name) + US + JSON.stringify(variants) + US + lit(el.getAttribute('data-kz-prerendered') || ''));
+      records.push(['d', el.hasAttribute('data-kz-late') ? 1 : 0, lit(name), JSON.stringify(variants), lit(el.getAttribute('data-kz-prerendered') || '')]);
       views.observe(el);
     }
     for (const x of parts) if (x.page) records.push(...x.page());
-    cross(records.join(RS));
+    cross(records);
   }
 
   if (document.readyState === 'loading') life.on(document, 'DOMContentLoaded', decidePage, { once: true });
@@ -238,10 +244,10 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     const topic = t.closest('[data-kz-topic]');
     if (topic) d.topicClick(topic.getAttribute('data-kz-topic'));
     const slot = t.closest('[data-kz-slot]');
-    if (slot && slots.has(slot.getAttribute('data-kz-slot'))) cross('k' + lit(slot.getAttribute('data-kz-slot')));
+    if (slot && slots.has(slot.getAttribute('data-kz-slot'))) cross([['k', lit(slot.getAttribute('data-kz-slot'))]]);
   }, true);
-  life.on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') cross('h'); });
-  d.consume((signal) => cross('g' + signal));
+  life.on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') cross([['h']]); });
+  d.consume((signal) => cross([['g', signal]]));
   life.end(() => d.consume(null));
   life.end(d.onConsent(() => {
     if (consent() !== consentKey) decidePage();
@@ -255,7 +261,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       }
       querying = true;
       try {
-        return cross('a' + lit(slot));
+        return cross([['a', lit(slot)]]);
       } finally {
         querying = false;
       }
@@ -265,11 +271,11 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
         complain('explain() needs a slot name (a string)');
         return '';
       }
-      return cross('e' + lit(slot)) || '';
+      return cross([['e', lit(slot)]]) || '';
     },
-    profile: () => cross('q'),
+    profile: () => cross([['q']]),
     forget() {
-      cross('o');
+      cross([['o']]);
       decidePage();
     },
     onDecision(cb) {
@@ -284,7 +290,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     pageView() {
       if (dead) return;
       if (slots.size || parts.length) decidePage();
-      else cross(pageRecord());
+      else cross([pageRecord()]);
     },
     /** Ends the module on this page: listeners, observers and its timer go. */
     stop: () => life.stop(),

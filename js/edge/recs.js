@@ -12,8 +12,6 @@ import { lit } from './capture.js';
 import { complain } from './console.js';
 import { viewability } from './viewable.js';
 
-const US = '\x1f';
-
 const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-kz-topic') || '',
   Number(el.getAttribute('data-kz-popularity')) || 0, el.hasAttribute('data-kz-repeats')];
 
@@ -23,7 +21,7 @@ export function recs({ cross, life }) {
   const seen = (row, id) => {
     if (row && !row.viewed.has(id)) {
       row.viewed.add(id);
-      cross('V' + lit(row.name) + US + lit(id));
+      cross([['V', lit(row.name), lit(id)]]);
     }
   };
   const views = viewability((el) => seen(rows.get(el.__kzRow), el.getAttribute('data-kz-item')));
@@ -32,7 +30,7 @@ export function recs({ cross, life }) {
   life.on(document, 'click', (event) => {
     const item = event.target && event.target.closest && event.target.closest('[data-kz-item]');
     const row = item && rows.get(item.__kzRow);
-    if (row && row.shown.has(item.getAttribute('data-kz-item'))) cross('K' + lit(row.name) + US + lit(item.getAttribute('data-kz-item')));
+    if (row && row.shown.has(item.getAttribute('data-kz-item'))) cross([['K', lit(row.name), lit(item.getAttribute('data-kz-item'))]]);
   }, true);
 
   // Shows a row's picks first, in order; hides the others.
@@ -70,15 +68,14 @@ export function recs({ cross, life }) {
         if (!name || rows.has(name)) continue;
         const items = Array.from(el.querySelectorAll('[data-kz-item]'), (i) => { i.__kzRow = name; return itemOf(i); });
         rows.set(name, { name, el, shown: new Map(), viewed: new Set() });
-        records.push('m' + lit(name) + US + (Number(el.getAttribute('data-kz-n')) || 4) + US + JSON.stringify(items));
+        records.push(['m', lit(name), Number(el.getAttribute('data-kz-n')) || 4, JSON.stringify(items)]);
       }
       return records;
     },
-    answer(r) {
-      if (r.charCodeAt(0) !== 77) return undefined; // M
-      const i = r.indexOf(US);
-      const picks = JSON.parse(r.slice(i + 1));
-      const row = rows.get(JSON.parse(r.slice(1, i)));
+    answer(k, f) {
+      if (k !== 'M') return undefined;
+      const picks = JSON.parse(f[1]);
+      const row = rows.get(JSON.parse(f[0]));
       if (row && row.el) render(row, picks);
       return picks;
     },
@@ -99,14 +96,14 @@ export function recs({ cross, life }) {
         const list = items.filter((x) => x && typeof x.id === 'string').map((x) =>
           [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
         rows.set(slot, { name: slot, el: null, shown: new Map(), viewed: new Set() });
-        return cross('m' + lit(slot) + US + (Number(o.n) || 4) + US + JSON.stringify(list)) || [];
+        return cross([['m', lit(slot), Number(o.n) || 4, JSON.stringify(list)]]) || [];
       },
       /** An app-rendered recommended item was seen (once per page view). */
       recommendationViewed(slot, id) {
         seen(rows.get(slot), id);
       },
       /** An app-rendered recommended item was clicked. */
-      recommendationClicked(slot, id) { cross('K' + lit(slot) + US + lit(id)); },
+      recommendationClicked(slot, id) { cross([['K', lit(slot), lit(id)]]); },
     },
   };
 }

@@ -14,7 +14,7 @@ import { hook } from './life.js';
 export function listenForConsent(config, push, life) {
   const c = (config && typeof config.consent === 'object' && config.consent) || {};
   try {
-    if (c.gpc !== false && navigator.globalPrivacyControl === true) push('g');
+    if (c.gpc !== false && navigator.globalPrivacyControl === true) push(['g']);
   } catch (_) { /* no navigator */ }
   try {
     if (c.tcf !== false && typeof window.__tcfapi === 'function') {
@@ -25,7 +25,7 @@ export function listenForConsent(config, push, life) {
         if (id === null && typeof tc.listenerId === 'number') id = tc.listenerId;
         // What the engine reads of a TCData (vendor lists can be large).
         const purpose = tc.purpose ? { consents: tc.purpose.consents } : undefined;
-        push('q' + describe({ gdprApplies: tc.gdprApplies, eventStatus: tc.eventStatus, cmpStatus: tc.cmpStatus, purpose }, 65536));
+        push(['q', describe({ gdprApplies: tc.gdprApplies, eventStatus: tc.eventStatus, cmpStatus: tc.cmpStatus, purpose }, 65536)]);
       });
       life.end(() => { if (id !== null) tcfapi('removeEventListener', 2, () => {}, id); });
     }
@@ -38,8 +38,8 @@ export function listenForConsent(config, push, life) {
         if (!p || p.signalStatus !== 'ready' || typeof p.gppString !== 'string') return;
         // Numbers only: a section id is a CMP's value, not text to pass on.
         const ids = Array.isArray(p.applicableSections) ? p.applicableSections.filter((n) => Number.isInteger(n) && n >= 0).join(',') : '';
-        const record = 'G' + ids + '\x1f' + p.gppString.replace(/[^\w~.-]/g, '').slice(0, 65536);
-        if (record !== last) push(last = record);
+        const text = ids + '\x1f' + p.gppString.replace(/[^\w~.-]/g, '').slice(0, 65536);
+        if (text !== last) push(['G', last = text]);
       };
       const gpp = window.__gpp;
       let id = null;
@@ -57,9 +57,9 @@ export function listenForConsent(config, push, life) {
       let layer = window.dataLayer;
       if (layer === undefined) layer = window.dataLayer = [];
       if (Array.isArray(layer)) {
-        for (const entry of layer) push('m' + describe(entry, 65536));
+        for (const entry of layer) push(['m', describe(entry, 65536)]);
         hook(layer, 'push', life, (args) => {
-          for (let i = 0; i < args.length; i++) push('m' + describe(args[i], 65536));
+          for (let i = 0; i < args.length; i++) push(['m', describe(args[i], 65536)]);
         });
       }
     }

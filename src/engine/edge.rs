@@ -1,157 +1,100 @@
-//! The text both sides of the wasm boundary speak: what the JavaScript
-//! driver (`js/edge/driver.js`) writes into the engine, and what it reads
-//! back. One string each way per crossing, records separated by U+001E,
-//! fields by U+001F, the first character of a record saying what it is.
-//! Free text from the site (names, titles, stored values) travels as JSON
-//! literals, so it can never hold a separator.
-//!
-//! Into the engine:
-//!
-//! | record | input |
-//! |---|---|
-//! | `n` ms | the time now (first in every crossing) |
-//! | `p` id, current, url, referrer, title, utm, topics | a page context |
-//! | `t` page, time, name, props | `track`, fast path (clean JSON) |
-//! | `v` page, time, name, props | `page`, fast path (name may be empty) |
-//! | `T`/`V`/`I` page, time, sync, a, b, c | `track`/`page`/`identify`, described |
-//! | `U`/`A` page, time, sync, a, b, c | `group`/`alias`, described |
-//! | `r` / `o` | `reset()` / `forget()` |
-//! | `c` choices, options | `consent.set` |
-//! | `g` / `q` tcdata / `m` entry | GPC / TCF / Consent Mode |
-//! | `a` id, status, retry-after | a request's answer |
-//! | `w` / `h` / `x` | the timer / hidden / `pagehide` |
-//! | `b` n | the first n beacons were taken |
-//! | `f` token | `flush()` |
-//! | `s` id, text | a segment given back |
-//! | `z` tz / `k` topics / `u` 0-1 | time zone / topic click / module listening |
-//! | `e` key, value | another owner's stored queue, to take over |
-//! | `l` 0-1 / `y` 0-1 / `R` record | offline-online / back from the bfcache (still ours?) / another tab's consent record |
-//! | `j` kind, … | what the autotrack listeners saw ([`Input::Auto`]) |
-//!
-//! Out of the engine: `P` id, keepalive, url, body (POST) · `B` url, body
-//! (beacon) · `W` ms (wake; empty cancels) · `S` key, value / `D` key
-//! (storage) · `K` value (cookie; empty removes) · `L` level, message ·
-//! `F` token, sent, failed, pending · `C` state · `Hk` id, text / `Hr` id
-//! / `Hf` id (segments: keep, give back, forget with any stored copy) ·
-//! `Hs` id, key / `Hd` id (store a kept segment / delete its stored copy) ·
-//! `Hx` (delete every stored queue) · `A` 0-1 (unload listeners) · `Y` 0-1
-//! (accepted) · `G` signal · and last, `Z` the status the synchronous API
-//! reads.
+//! The tracking engine's side of the edge protocol: the records the
+//! JavaScript driver (`js/edge/driver.js`) writes into the engine, read
+//! into [`Input`]s, and the status written after every crossing. Every
+//! record and field, both ways, is described once in
+//! `src/engine/protocol.json`; [`crate::engine::protocol`] frames them by
+//! lengths, so no text from the site can ever be read as a record.
 
 use crate::prelude::*;
 
-use super::io::{escape, Input};
-pub use super::io::{RS, US};
+use super::io::{Input, Out, Rec};
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
 use super::pipeline::event::Kind;
-use super::text::num::{parse_u64, write_u64};
-use super::text::{fields, json};
+use super::protocol::records;
+use super::text::json;
 use super::tracker::{Start, Status, Stored, Tracker};
 
-fn num(s: &str) -> f64 {
-    parse_u64(s).map_or(0.0, |n| n as f64)
+/// Reads one record into an input, or the time. `None` for what is not an
+/// input of a running engine.
+pub fn read(r: Rec<'_>) -> Option<Result<Input<'_>, f64>> {
+    read_from(&mut { r })
 }
 
-fn int(s: &str) -> u32 {
-    parse_u64(s).unwrap_or(0) as u32
-}
-
-/// Reads one record into an input, or the time. `None` for what is not a
-/// record (ignored: a newer edge may say more).
-pub fn read(rec: &str) -> Option<Result<Input<'_>, f64>> {
-    let kind = *rec.as_bytes().first()?;
-    let body = rec.get(1..)?;
-    let mut f = fields(body, US as u8);
-    let mut next = || f.next().unwrap_or("");
-    Some(Ok(match kind {
-        b'n' => return Some(Err(num(body))),
-        b'p' => Input::Page {
-            id: int(next()),
-            current: next() == "1",
-            url: next(),
-            referrer: next(),
-            title: next(),
-            utm: next(),
-            topics: next(),
-        },
-        b't' => call(Kind::Track, true, body),
-        b'v' => call(Kind::Page, true, body),
-        b'T' => call(Kind::Track, false, body),
-        b'V' => call(Kind::Page, false, body),
-        b'I' => call(Kind::Identify, false, body),
-        b'U' => call(Kind::Group, false, body),
-        b'A' => call(Kind::Alias, false, body),
+/// [`read`], leaving `r` after the fields read (the protocol tests check
+/// each layout is read whole). An autotrack record is passed on unread.
+pub fn read_from<'a>(r: &mut Rec<'a>) -> Option<Result<Input<'a>, f64>> {
+    Some(Ok(match r.kind {
+        b'n' => return Some(Err(r.n())),
+        b'p' => {
+            let (id, current) = (r.u(), r.flag());
+            Input::Page { id, current, url: r.s(), referrer: r.s(), title: r.s(), utm: r.s(), topics: r.s() }
+        }
+        b't' => call(Kind::Track, true, r),
+        b'v' => call(Kind::Page, true, r),
+        b'T' => call(Kind::Track, false, r),
+        b'V' => call(Kind::Page, false, r),
+        b'I' => call(Kind::Identify, false, r),
+        b'U' => call(Kind::Group, false, r),
+        b'A' => call(Kind::Alias, false, r),
         b'r' => Input::Reset,
         b'o' => Input::Forget,
-        b'c' => Input::Consent(next(), next()),
+        b'c' => Input::Consent(r.s(), r.s()),
         b'g' => Input::Gpc,
-        b'q' => Input::Tcf(body),
-        b'G' => Input::Gpp(body),
-        b'm' => Input::Gcm(body),
-        b'a' => Input::Answer(int(next()), int(next()).min(999) as u16, next()),
+        b'q' => Input::Tcf(r.s()),
+        b'G' => Input::Gpp(r.s()),
+        b'm' => Input::Gcm(r.s()),
+        b'a' => Input::Answer(r.u(), r.u().min(999) as u16, r.s()),
         b'w' => Input::Timer,
         b'h' => Input::Hidden,
         b'x' => Input::Leaving,
-        b'b' => Input::Beaconed(int(body) as usize),
-        b'f' => Input::Flush(int(body)),
-        b's' => {
-            let mut f = fields(body, US as u8);
-            let id = int(f.next().unwrap_or(""));
-            Input::Segment(id, f.rest())
-        }
-        b'z' => Input::Timezone(body),
-        b'k' => Input::TopicClick(body),
-        b'u' => Input::Consumer(body == "1"),
-        b'e' => {
-            let (key, value) = super::text::cut(body, US as u8);
-            Input::Stored(key, value)
-        }
-        b'l' => Input::Online(body == "1"),
-        b'y' => Input::Resumed(body == "1"),
-        b'R' => Input::ConsentRecord(body),
-        b'j' => Input::Auto(*body.as_bytes().first()?, body.get(1..)?),
+        b'b' => Input::Beaconed(r.u() as usize),
+        b'f' => Input::Flush(r.u()),
+        b's' => Input::Segment(r.u(), r.s()),
+        b'z' => Input::Timezone(r.s()),
+        b'k' => Input::TopicClick(r.s()),
+        b'u' => Input::Consumer(r.flag()),
+        b'e' => Input::Stored(r.s(), r.s()),
+        b'l' => Input::Online(r.flag()),
+        b'y' => Input::Resumed(r.flag()),
+        b'R' => Input::ConsentRecord(r.s()),
+        b'P' | b'C' | b'D' | b'E' | b'F' => Input::Auto(r.clone()),
         _ => return None,
     }))
 }
 
-fn call(kind: Kind, fast: bool, body: &str) -> Input<'_> {
-    let mut f = fields(body, US as u8);
-    let mut next = || f.next().unwrap_or("");
-    let page = int(next());
-    let time = num(next());
-    let sync = !fast && next() == "1";
-    let args = if fast { [next(), next(), "!v"] } else { [next(), next(), next()] };
+fn call<'a>(kind: Kind, fast: bool, r: &mut Rec<'a>) -> Input<'a> {
+    let (page, time) = (r.u(), r.n());
+    let sync = !fast && r.flag();
+    let args = if fast { [r.s(), r.s(), "!v"] } else { [r.s(), r.s(), r.s()] };
     Input::Call { call: Call { kind, fast, args }, time, page, sync }
 }
 
 /// Starts the engine from the edge's first crossing: `n` now, the first
-/// page (`p`), then `S` config, locale, user agent, screen width, height,
-/// seed, and the stored anonymous id, user id, traits, consent record,
-/// signal log, group id and group traits (each a JSON literal, or empty
-/// when absent).
-pub fn start(text: &str) -> Result<Tracker, String> {
+/// page (`p`), then `S` (see `src/engine/protocol.json`).
+pub fn start(bytes: &[u8]) -> Result<Tracker, String> {
     let mut now = 0.0;
     let mut page = Page::default();
-    let mut init = "";
-    for rec in fields(text, RS as u8) {
-        match rec.as_bytes().first() {
-            Some(b'S') => init = rec.get(1..).unwrap_or(""),
-            _ => match read(rec) {
-                Some(Err(t)) => now = t,
-                Some(Ok(Input::Page { id, url, referrer, title, utm, topics, .. })) => {
-                    page = Page::new(id, url, referrer, title, utm, &json::string(topics).unwrap_or_default())
-                }
-                _ => {}
-            },
+    let mut init = None;
+    for r in records(bytes) {
+        if r.kind == b'S' {
+            init = Some(r);
+            continue;
+        }
+        match read(r) {
+            Some(Err(t)) => now = t,
+            Some(Ok(Input::Page { id, url, referrer, title, utm, topics, .. })) => {
+                page = Page::new(id, url, referrer, title, utm, &json::string(topics).unwrap_or_default())
+            }
+            _ => {}
         }
     }
-    let f: Vec<&str> = fields(init, US as u8).collect();
-    let at = |i: usize| f.get(i).copied().unwrap_or("");
-    let stored: Vec<Option<String>> = (6..13).map(|i| json::string(at(i))).collect();
-    let env = Env { locale: at(1).into(), user_agent: at(2).into(), screen: (int(at(3)), int(at(4))), timezone: String::new() };
+    let mut r = init.unwrap_or(Rec::new(b'S', &[]));
+    let (config, locale, user_agent, width, height, seed) = (r.s(), r.s(), r.s(), r.u(), r.u(), r.s());
+    let stored: Vec<Option<String>> = (0..7).map(|_| json::string(r.s())).collect();
+    let env = Env { locale: locale.into(), user_agent: user_agent.into(), screen: (width, height), timezone: String::new() };
     Tracker::start(Start {
-        config: at(0),
+        config,
         env,
         page,
         stored: Stored {
@@ -163,16 +106,16 @@ pub fn start(text: &str) -> Result<Tracker, String> {
             group_id: stored[5].as_deref(),
             group_traits: stored[6].as_deref(),
         },
-        seed: at(5),
+        seed,
         now,
     })
 }
 
 /// Runs one crossing: every record in order, then every answer and the
-/// status, as text.
-pub fn run(t: &mut Tracker, text: &str) -> String {
-    for rec in fields(text, RS as u8) {
-        match read(rec) {
+/// status.
+pub fn run(t: &mut Tracker, bytes: &[u8]) -> Vec<u8> {
+    for r in records(bytes) {
+        match read(r) {
             Some(Err(now)) => t.set_now(now),
             Some(Ok(input)) => t.handle(input),
             None => {}
@@ -181,76 +124,55 @@ pub fn run(t: &mut Tracker, text: &str) -> String {
     actions(t)
 }
 
-/// Every answer waiting, then the status, as text.
-pub fn actions(t: &mut Tracker) -> String {
-    let mut out = t.output();
-    write_status(&mut out, &t.status());
-    out
+/// Every answer waiting, then the status.
+pub fn actions(t: &mut Tracker) -> Vec<u8> {
+    t.answers();
+    let s = t.status();
+    write_status(t.answers(), &s);
+    t.answers().take()
 }
 
-/// Appends the status record.
-pub fn write_status(out: &mut String, s: &Status) {
-    out.push('Z');
-    escape(out, &s.anonymous_id, false);
-    out.push(US);
-    if let Some(u) = &s.user_id {
-        out.push_str(&json::quoted(u));
-    }
+/// Writes the status record (`Z`).
+pub fn write_status(o: &mut Out, s: &Status) {
+    o.begin(b'Z').field(&s.anonymous_id).field(&s.user_id.as_deref().map(json::quoted).unwrap_or_default());
     for v in [s.queued, s.held.0, s.held.1] {
-        out.push(US);
-        write_u64(out, v as u64);
+        o.num(v as f64);
     }
-    out.push(US);
-    out.push_str(&s.consent);
-    out.push(US);
-    write_u64(out, u64::from(s.accepting));
-    out.push(US);
-    write_u64(out, s.fits as u64);
-    out.push(US);
-    out.push(if s.debug { '1' } else { '0' });
-    out.push(US);
-    out.push(if s.topics { '1' } else { '0' });
-    out.push(US);
-    out.push(if s.store_profile { '1' } else { '0' });
-    out.push(US);
-    escape(out, &s.owner, false);
+    o.field(&s.consent).num(f64::from(s.accepting)).num(s.fits as f64);
+    for b in [s.debug, s.topics, s.store_profile] {
+        o.num(if b { 1.0 } else { 0.0 });
+    }
+    o.field(&s.owner);
     for n in s.counts.into_iter().chain([u64::from(s.listeners)]) {
-        out.push(US);
-        write_u64(out, n);
+        o.num(n as f64);
     }
+    o.end();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_every_record() {
-        assert_eq!(read("n1795363980123"), Some(Err(1_795_363_980_123.0)));
-        assert!(
-            matches!(read("t3\u{1f}100\u{1f}\"X\"\u{1f}{}"), Some(Ok(Input::Call { page: 3, time, sync: false, call })) if time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"])
-        );
-        assert!(
-            matches!(read("I1\u{1f}5\u{1f}1\u{1f}\"u\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast)
-        );
-        assert!(
-            matches!(read("U1\u{1f}5\u{1f}1\u{1f}\"acme\"\u{1f}{}\u{1f}!v"), Some(Ok(Input::Call { call, .. })) if call.kind == Kind::Group && call.args[0] == "\"acme\"")
-        );
-        assert!(
-            matches!(read("A1\u{1f}5\u{1f}0\u{1f}\"new\"\u{1f}!v\u{1f}!v"), Some(Ok(Input::Call { sync: false, call, .. })) if call.kind == Kind::Alias && call.args[0] == "\"new\"")
-        );
-        assert_eq!(read("a7\u{1f}503\u{1f}3"), Some(Ok(Input::Answer(7, 503, "3"))));
-        assert_eq!(read("s2\u{1f}r1\u{1f}x\u{1d}r2"), Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
-        assert_eq!(read("q{\"gdprApplies\":false}"), Some(Ok(Input::Tcf("{\"gdprApplies\":false}"))));
-        assert_eq!(read("?"), None);
-        assert_eq!(read(""), None);
+    fn one(w: &mut Out) -> Vec<u8> {
+        w.take()
     }
 
     #[test]
-    fn writes_answers_without_stray_separators() {
-        let mut o = crate::engine::io::Out::default();
-        o.log("w", "track('a\u{1e}b')");
-        o.wake(Some(1000.4));
-        assert_eq!(o.text, "Lw\u{1f}track('a\u{fffd}b')\u{1e}W1000\u{1e}");
+    fn reads_every_kind_of_call() {
+        let mut w = Out::default();
+        w.begin(b'n').num(1_795_363_980_123.0).end();
+        w.begin(b't').num(3.0).num(100.0).field("\"X\"").field("{}").end();
+        w.begin(b'I').num(1.0).num(5.0).num(1.0).field("\"u\"").field("!v").field("!v").end();
+        w.begin(b'a').num(7.0).num(503.0).field("3").end();
+        w.begin(b's').num(2.0).field("r1\u{1f}x\u{1d}r2").end();
+        let b = one(&mut w);
+        let got: Vec<_> = records(&b).map(read).collect();
+        assert_eq!(got[0], Some(Err(1_795_363_980_123.0)));
+        assert!(
+            matches!(&got[1], Some(Ok(Input::Call { page: 3, time, sync: false, call })) if *time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"])
+        );
+        assert!(matches!(&got[2], Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast));
+        assert_eq!(got[3], Some(Ok(Input::Answer(7, 503, "3"))));
+        assert_eq!(got[4], Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
     }
 }

@@ -5,18 +5,11 @@
 //! segments it kept) and carries out what the engine asks for (requests,
 //! beacons, a wake-up time, storage writes, console lines, callbacks),
 //! which the engine writes into [`Out`] as the records the edge reads
-//! (their list is in [`super::edge`]): no second representation of them
-//! is ever built.
-
-use crate::prelude::*;
+//! (every record is described in `src/engine/protocol.json`): no second
+//! representation of them is ever built.
 
 use super::pipeline::call::Call;
-use super::text::num::{write_fixed, write_u64};
-
-/// Separates records.
-pub const RS: char = '\u{1e}';
-/// Separates fields.
-pub const US: char = '\u{1f}';
+pub use super::protocol::{Rec, Writer};
 
 /// Something that happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,138 +93,55 @@ pub enum Input<'a> {
     Resumed(bool),
     /// Another tab wrote the consent record (a JSON literal, or empty).
     ConsentRecord(&'a str),
-    /// What the autotrack listeners saw: `v` a URL change or the load
-    /// (page, time, `#` when only the fragment changed), `c` a click (page,
-    /// time, x, y, `l`ink/`b`utton/`t`racked, name literal, element object,
-    /// properties), `s` scroll depth (page, percent, `i` for what shows before any scroll), `a` input or the page
-    /// shown (time), `f` a form (page, time, `s`tarted/`u` submitted, form
-    /// object, fields as `[[type, name, autocomplete], …]`).
-    Auto(u8, &'a str),
+    /// What the autotrack listeners saw: a `P`, `C`, `D`, `E` or `F`
+    /// record (a URL change or the load, a click, scroll depth, input, a
+    /// form; their fields are in `src/engine/protocol.json`).
+    Auto(Rec<'a>),
 }
 
-/// The answers being written for the edge, by both engines.
-///
-/// Every record is a protocol word ([`Out::begin`]) and fields; every
-/// fragment that is not a protocol word (a site's names, markup, stored
-/// text, messages that quote them) goes through one function,
-/// [`escape`], so no text from outside can end a record or a field and be
-/// read as a record of its own.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Records so far, each ended by [`RS`].
-    pub text: String,
-}
+/// The answers being written for the edge, by both engines: records of
+/// the protocol (`src/engine/protocol.json`), framed by lengths, so no
+/// text from outside (a site's names, markup, stored text, messages that
+/// quote them) can end a field or a record and be read as one of its own.
+pub type Out = Writer;
 
-/// Appends `s` with the separators replaced by U+FFFD: U+001D…U+001F, or
-/// with `tail` only U+001E (the last field of a record may hold a stored
-/// format's own U+001D/U+001F; nothing may end the record). The one place
-/// a fragment enters the edge's text.
-#[inline(never)]
-pub fn escape(out: &mut String, s: &str, tail: bool) {
-    let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if b == 0x1e || (!tail && (b == 0x1d || b == 0x1f)) {
-            out.push_str(s.get(from..i).unwrap_or(""));
-            out.push('\u{fffd}');
-            from = i + 1;
-        }
-    }
-    out.push_str(s.get(from..).unwrap_or(""));
-}
-
-// Out of line and few: every answer goes through these, so each call site
-// stays a call.
-impl Out {
-    /// Starts a record of `kind`, a protocol word (never text from
-    /// outside); its first field follows at once.
-    #[inline(never)]
-    pub fn begin(&mut self, kind: &'static str) -> &mut Out {
-        self.text.push_str(kind);
-        self
-    }
-
-    /// Appends free text to the current field, escaped.
-    #[inline(never)]
-    pub fn put(&mut self, s: &str) -> &mut Out {
-        escape(&mut self.text, s, false);
-        self
-    }
-
-    /// Appends a field separator and `s`, escaped.
-    #[inline(never)]
-    pub fn field(&mut self, s: &str) -> &mut Out {
-        self.text.push(US);
-        escape(&mut self.text, s, false);
-        self
-    }
-
-    /// Appends a field separator and the record's last field, which may
-    /// hold a stored format's own separators (a queue front or segment,
-    /// the session): only U+001E is replaced.
-    #[inline(never)]
-    pub fn tail(&mut self, s: &str) -> &mut Out {
-        self.text.push(US);
-        self.rest(s)
-    }
-
-    /// Appends the rest of the record, fields and all (a signal line, a
-    /// stored format): only U+001E is replaced.
-    #[inline(never)]
-    pub fn rest(&mut self, s: &str) -> &mut Out {
-        escape(&mut self.text, s, true);
-        self
-    }
-
-    /// Appends a number.
-    #[inline(never)]
-    pub fn num(&mut self, n: u64) -> &mut Out {
-        write_u64(&mut self.text, n);
-        self
-    }
-
-    /// Ends the record.
-    #[inline(never)]
-    pub fn end(&mut self) {
-        self.text.push(RS);
-    }
-
-    /// A whole record: `kind` and its fields, each escaped.
-    pub fn record(&mut self, kind: &'static str, fields: &[&str]) {
+impl Writer {
+    /// A whole record: `kind` and its text fields.
+    pub fn record(&mut self, kind: u8, fields: &[&str]) {
         self.begin(kind);
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                self.text.push(US);
-            }
-            escape(&mut self.text, f, false);
+        for f in fields {
+            self.field(f);
         }
         self.end();
     }
 
-    /// `W`: wake at `at` (epoch ms), or cancel.
+    /// `W`: wake at `at` (epoch ms), or cancel (0).
     pub fn wake(&mut self, at: Option<f64>) {
-        self.begin("W");
-        if let Some(t) = at {
-            write_fixed(&mut self.text, t, 0);
-        }
-        self.end();
+        self.begin(b'W').num(at.unwrap_or(0.0)).end();
     }
 
-    /// `S` key, value / `D` key: write or remove a storage key. The value
-    /// is the record's tail (stored formats keep their separators).
+    /// `S` key, value / `D` key: write or remove a storage key.
     pub fn store(&mut self, key: &str, value: Option<&str>) {
         match value {
-            Some(v) => self.begin("S").put(key).tail(v).end(),
-            None => self.begin("D").put(key).end(),
+            Some(v) => self.begin(b'S').field(key).field(v).end(),
+            None => self.begin(b'D').field(key).end(),
         }
     }
 
-    /// `L` level, message: a console line (`d`ebug, `w`arn, `e`rror).
+    /// `L` level, message: a console line (`d`ebug, `i`nfo, `w`arn, `e`rror).
     pub fn log(&mut self, level: &'static str, msg: &str) {
-        self.begin("L").put(level).field(msg).end();
+        self.msg(level).put(msg).end();
     }
 
-    /// A flag record: `kind` then `0` or `1`.
-    pub fn flag(&mut self, kind: &'static str, on: bool) {
-        self.begin(kind).put(if on { "1" } else { "0" }).end();
+    /// Starts a console line of `level`: its message follows in pieces
+    /// ([`Writer::put`]), then [`Writer::end`].
+    #[inline(never)]
+    pub fn msg(&mut self, level: &'static str) -> &mut Writer {
+        self.begin(b'L').field(level).field("")
+    }
+
+    /// A flag record: `kind` then 0 or 1.
+    pub fn flag(&mut self, kind: u8, on: bool) {
+        self.begin(kind).num(if on { 1.0 } else { 0.0 }).end();
     }
 }

@@ -25,6 +25,7 @@ pub mod io;
 pub mod page;
 pub mod personalize;
 pub mod pipeline;
+pub mod protocol;
 pub mod session;
 pub mod text;
 pub mod tracker;

@@ -1,5 +1,5 @@
 //! The `#[wasm_bindgen]` surface: a few functions that take and return one
-//! string each (the text of [`crate::engine::edge`]), so a page crosses into
+//! byte array each (the records of `src/engine/protocol.json`), so a page crosses into
 //! wasm once per drain of its calls, not once per call, and the glue stays
 //! small. Engines live in a table here; the edge holds their numbers.
 

@@ -5,33 +5,36 @@
 use wasm_bindgen::prelude::*;
 
 use super::Table;
-use crate::engine::io::RS;
+use crate::engine::io::Out;
 use crate::engine::personalize::Personalizer;
 use crate::prelude::*;
 
 static ENGINES: Table<Personalizer> = Table::new();
 
-/// Starts an engine from the edge's first records. Returns its handle and
-/// its first answers (`<handle>` U+001E answers), or `X` and the message
-/// `init` rejects with.
+/// Starts an engine from the edge's first records. Returns an `N` record
+/// with its handle and its first answers, or an `X` record with the
+/// message `init` rejects with.
 #[wasm_bindgen]
-pub fn personalize_start(init: &str) -> String {
+pub fn personalize_start(init: &[u8]) -> Vec<u8> {
+    let mut o = Out::default();
     match Personalizer::start(init) {
         Ok(mut p) => {
             let first = p.take_output();
-            let mut out = String::with_capacity(first.len() + 8);
-            crate::engine::text::num::write_u64(&mut out, u64::from(ENGINES.put(p)));
-            out.push(RS);
-            out.push_str(&first);
+            o.begin(b'N').num(f64::from(ENGINES.put(p))).end();
+            let mut out = o.take();
+            out.extend_from_slice(&first);
             out
         }
-        Err(msg) => ["X", &msg].concat(),
+        Err(msg) => {
+            o.begin(b'X').field(&msg).end();
+            o.take()
+        }
     }
 }
 
 /// One crossing: records in, answers out.
 #[wasm_bindgen]
-pub fn personalize_run(handle: u32, input: &str) -> String {
+pub fn personalize_run(handle: u32, input: &[u8]) -> Vec<u8> {
     ENGINES.with(handle, |p| p.run(input)).unwrap_or_default()
 }
 

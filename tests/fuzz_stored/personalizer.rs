@@ -5,7 +5,10 @@
 //! is checked as the edge reads it; the exposure events (`T`) go on to a
 //! tracker (`Given::inject`), whose batches the page oracles check.
 
-use kizuna::engine::io::{RS, US};
+const RS: char = '\u{1e}';
+const US: char = '\u{1f}';
+use crate::sim::codec::Text;
+use crate::sim::codec::{self, V};
 use kizuna::engine::personalize::profile::{Profile, STORAGE_KEY};
 use kizuna::engine::personalize::Personalizer;
 use kizuna::engine::text::json::quoted;
@@ -37,8 +40,8 @@ pub fn start(stored: Option<&str>, now: f64) -> (Personalizer, String) {
         ),
     ]
     .join(&RS.to_string());
-    let mut p = Personalizer::start(&init).unwrap_or_else(|e| panic!("start: {e}"));
-    let first = p.take_output();
+    let mut p = codec::pz_start(&init).unwrap_or_else(|e| panic!("start: {e}"));
+    let first = p.out_text();
     (p, first)
 }
 
@@ -47,7 +50,11 @@ pub fn start(stored: Option<&str>, now: f64) -> (Personalizer, String) {
 pub fn visit(p: &mut Personalizer, now: f64, signals: &[String]) -> Vec<String> {
     let rec = |parts: &[&str]| parts.join(&US.to_string());
     let t = now as u64;
-    let mut crossings: Vec<Vec<String>> = vec![signals.iter().map(|s| format!("g{s}")).collect()];
+    // The tracker's lines go as they are (one field each, whatever they hold).
+    let mut first = vec![(b'n', vec![V::N(now)])];
+    first.extend(signals.iter().map(|s| (b'g', vec![V::S(s)])));
+    let mut answers = vec![codec::to_text("personalizer.out", &p.run(&codec::write("personalizer.in", &first)))];
+    let mut crossings: Vec<Vec<String>> = vec![];
     crossings.push(vec![
         rec(&["p\"/shop\"", "\"ads\"", "\"fall shoes\"", "\"shoes,outerwear\"", "\"\"", "\"\""]),
         format!("gp{t}{US}\"shoes,outerwear\""),
@@ -66,11 +73,12 @@ pub fn visit(p: &mut Personalizer, now: f64, signals: &[String]) -> Vec<String> 
         .into_iter()
         .enumerate()
         .map(|(i, records)| {
-            let mut all = vec![format!("n{}", now + i as f64 * 1000.0)];
+            let mut all = vec![format!("n{}", now + (i + 1) as f64 * 1000.0)];
             all.extend(records);
-            p.run(&all.join(&RS.to_string()))
+            p.run_text(&all.join(&RS.to_string()))
         })
-        .collect()
+        .for_each(|a| answers.push(a));
+    answers
 }
 
 /// Checks one answer as the edge reads it; the exposure events it asks

@@ -5,6 +5,7 @@
 //! the module listens, and folded into the profile (`fold`). Both engines
 //! run on each case: the tracker's page oracles, then the personalizer's.
 
+use crate::sim::codec::Text;
 use std::collections::BTreeMap;
 
 use kizuna::engine::io::Input;
@@ -139,7 +140,7 @@ fn an_activity_line_of_u32_max_events_then_an_event_does_not_overflow() {
     // panic in a debug build, a wrap to 0 in the wasm).
     let (mut p, _) = start(None, T0);
     let t = T0 as u64;
-    p.run(&format!("n{T0}\u{1e}ga{t}\u{1f}{t}\u{1f}4294967295\u{1e}ge{t}\u{1f}\"Clicked\"\u{1f}\u{1f}\u{1f}\u{1f}"));
+    p.run_text(&format!("n{T0}\u{1e}ga{t}\u{1f}{t}\u{1f}4294967295\u{1e}ge{t}\u{1f}\"Clicked\"\u{1f}\u{1f}\u{1f}\u{1f}"));
     let events = p.profile().expect("a profile").events;
     assert!(events > 10_000_000 && events < u32::MAX / 2, "{events}");
 }

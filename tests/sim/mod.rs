@@ -6,13 +6,18 @@
 
 use std::collections::BTreeMap;
 
+use kizuna::engine::edge;
 use kizuna::engine::flush::Summary;
-use kizuna::engine::io::{Input, RS, US};
+use kizuna::engine::io::Input;
 use kizuna::engine::page::{Env, Page};
 use kizuna::engine::pipeline::call::Call;
 use kizuna::engine::pipeline::event::Kind;
 use kizuna::engine::tracker::{Start, Stored, Tracker};
 use serde_json::Value as J;
+
+#[path = "../codec/mod.rs"]
+pub mod codec;
+use codec::V;
 
 /// Every stored queue's key starts so.
 pub const STORED_QUEUE: &str = "kizuna:q.";
@@ -126,94 +131,101 @@ impl Sim {
             page: 1,
             next_token: 0,
         };
-        sim.drain();
+        let first = edge::actions(&mut sim.t);
+        sim.act(&first);
         Ok(sim)
     }
 
-    /// Hands `input` to the engine and carries out what it asks.
+    /// Hands `input` to the engine, through the codec the edge uses (the
+    /// record written as `src/engine/protocol.json` describes it), and
+    /// carries out what it asks.
     pub fn input(&mut self, input: Input) {
-        self.t.set_now(self.now);
-        self.t.handle(input);
-        self.drain();
+        let mut recs = vec![(b'n', vec![V::N(self.now)])];
+        recs.push(record_of(&input));
+        self.cross(&codec::write("tracker.in", &recs));
     }
 
-    fn drain(&mut self) {
+    /// A record in the codec's text notation ([`codec::from_text`]), after
+    /// the time now.
+    pub fn record(&mut self, text: &str) {
+        let mut bytes = codec::write("tracker.in", &[(b'n', vec![V::N(self.now)])]);
+        bytes.extend(codec::from_text("tracker.in", text));
+        self.cross(&bytes);
+    }
+
+    /// One crossing of records already written (see [`codec`]); carries
+    /// out what the engine asks.
+    pub fn cross(&mut self, bytes: &[u8]) {
+        let out = edge::run(&mut self.t, bytes);
+        self.act(&out);
+    }
+
+    fn act(&mut self, out: &[u8]) {
         let mut returned = Vec::new();
         let mut beaconed = None;
         let (mut beacon_bytes, mut refused) = (0, false);
-        let out = self.t.output();
-        for r in out.split(RS).filter(|r| !r.is_empty()) {
-            let (kind, body) = r.split_at(1);
-            let f: Vec<&str> = body.split(US).collect();
+        for (kind, f) in codec::read("tracker.out", out) {
+            let id = || f[0].n() as u32;
             match kind {
-                "P" => {
-                    let p = Post { id: f[0].parse().unwrap(), keepalive: f[1] == "1", url: f[2].into(), body: f[3].into() };
+                b'P' => {
+                    let p = Post { id: id(), keepalive: f[1].n() == 1.0, url: f[2].s().into(), body: f[3].s().into() };
                     self.sent.push(p.clone());
                     self.posts.push(p);
                 }
-                "B" => {
+                b'B' => {
                     // The browser takes beacons until its quota is used up;
                     // the edge stops at the first one refused.
                     let n = beaconed.get_or_insert(0);
-                    if !refused && beacon_bytes + f[1].len() <= self.beacon_quota {
-                        beacon_bytes += f[1].len();
+                    if !refused && beacon_bytes + f[1].s().len() <= self.beacon_quota {
+                        beacon_bytes += f[1].s().len();
                         *n += 1;
-                        self.beacons.push(f[1].to_string());
+                        self.beacons.push(f[1].s().to_string());
                     } else {
                         refused = true;
                     }
                 }
-                "W" => self.wake = if body.is_empty() { None } else { Some(body.parse().unwrap()) },
-                "S" => {
-                    self.store.insert(f[0].to_string(), body[f[0].len() + 1..].to_string());
+                b'W' => self.wake = if f[0].n() == 0.0 { None } else { Some(f[0].n()) },
+                b'S' => {
+                    self.store.insert(f[0].s().to_string(), f[1].s().to_string());
                 }
-                "D" => {
-                    self.store.remove(body);
+                b'D' => {
+                    self.store.remove(f[0].s());
                 }
-                "K" => self.cookie = if body.is_empty() { None } else { Some(body.to_string()) },
-                "L" => self.logs.push((level(&f[0][..1]), body[2..].to_string())),
-                "F" => {
-                    let n: Vec<usize> = f.iter().map(|x| x.parse().unwrap()).collect();
+                b'K' => self.cookie = if f[0].s().is_empty() { None } else { Some(f[0].s().to_string()) },
+                b'L' => self.logs.push((level(f[0].s()), f[1].s().to_string())),
+                b'F' => {
+                    let n: Vec<usize> = f.iter().map(|x| x.n() as usize).collect();
                     self.flushed.insert(n[0] as u32, Summary { sent: n[1], failed: n[2], pending: n[3], held: n[4] });
                 }
-                "C" => self.changes.push(serde_json::from_str(body).unwrap()),
-                "H" => {
-                    let (k, rest) = body.split_at(1);
-                    match k {
-                        "k" => {
-                            let (id, text) = rest.split_once(US).unwrap();
-                            self.segments.insert(id.parse().unwrap(), text.to_string());
-                        }
-                        "r" => returned.push(rest.parse::<u32>().unwrap()),
-                        "s" => {
-                            let (id, key) = rest.split_once(US).unwrap();
-                            let id: u32 = id.parse().unwrap();
-                            self.store.insert(key.to_string(), self.segments[&id].clone());
-                            self.segment_keys.insert(id, key.to_string());
-                        }
-                        "d" => {
-                            if let Some(key) = self.segment_keys.remove(&rest.parse::<u32>().unwrap()) {
-                                self.store.remove(&key);
-                            }
-                        }
-                        "x" => {
-                            self.store.retain(|k, _| !k.starts_with(STORED_QUEUE));
-                            self.segment_keys.clear();
-                        }
-                        "f" => {
-                            let id = rest.parse::<u32>().unwrap();
-                            self.segments.remove(&id);
-                            if let Some(key) = self.segment_keys.remove(&id) {
-                                self.store.remove(&key);
-                            }
-                        }
-                        other => panic!("unknown segment answer {other}"),
+                b'C' => self.changes.push(serde_json::from_str(f[0].s()).unwrap()),
+                b'k' => {
+                    self.segments.insert(id(), f[1].s().to_string());
+                }
+                b'r' => returned.push(id()),
+                b's' => {
+                    self.store.insert(f[1].s().to_string(), self.segments[&id()].clone());
+                    self.segment_keys.insert(id(), f[1].s().to_string());
+                }
+                b'd' => {
+                    if let Some(key) = self.segment_keys.remove(&id()) {
+                        self.store.remove(&key);
                     }
                 }
-                "A" => self.listening = body == "1",
-                "Y" => self.accepted.push(body == "1"),
-                "G" => self.signals.push(body.to_string()),
-                other => panic!("unknown answer {other}: {r}"),
+                b'x' => {
+                    self.store.retain(|k, _| !k.starts_with(STORED_QUEUE));
+                    self.segment_keys.clear();
+                }
+                b'f' => {
+                    self.segments.remove(&id());
+                    if let Some(key) = self.segment_keys.remove(&id()) {
+                        self.store.remove(&key);
+                    }
+                }
+                b'A' => self.listening = f[0].n() == 1.0,
+                b'Y' => self.accepted.push(f[0].n() == 1.0),
+                b'G' => self.signals.push(f[0].s().to_string()),
+                b'Z' => {}
+                other => panic!("unknown answer {}", other as char),
             }
         }
         if let Some(n) = beaconed {
@@ -225,6 +237,56 @@ impl Sim {
             let text = self.segments.remove(&id).unwrap_or_default();
             self.input(Input::Segment(id, &text));
         }
+    }
+}
+
+/// The record the edge writes for `input` (src/engine/protocol.json).
+pub fn record_of<'a>(input: &'a Input<'a>) -> (u8, Vec<V<'a>>) {
+    use V::{N, S};
+    let flag = |b: bool| N(if b { 1.0 } else { 0.0 });
+    match input {
+        Input::Page { id, url, referrer, title, utm, topics, current } => {
+            (b'p', vec![N(f64::from(*id)), flag(*current), S(url), S(referrer), S(title), S(utm), S(topics)])
+        }
+        Input::Call { call, time, page, sync } => {
+            let kind = match (call.kind, call.fast) {
+                (Kind::Track, true) => b't',
+                (Kind::Page, true) => b'v',
+                (Kind::Track, false) => b'T',
+                (Kind::Page, false) => b'V',
+                (Kind::Identify, _) => b'I',
+                (Kind::Group, _) => b'U',
+                (Kind::Alias, _) => b'A',
+            };
+            let mut f = vec![N(f64::from(*page)), N(*time)];
+            if !call.fast {
+                f.push(flag(*sync));
+            }
+            f.extend(call.args.iter().take(if call.fast { 2 } else { 3 }).map(|a| S(a)));
+            (kind, f)
+        }
+        Input::Reset => (b'r', vec![]),
+        Input::Forget => (b'o', vec![]),
+        Input::Consent(a, b) => (b'c', vec![S(a), S(b)]),
+        Input::Gpc => (b'g', vec![]),
+        Input::Tcf(t) => (b'q', vec![S(t)]),
+        Input::Gpp(t) => (b'G', vec![S(t)]),
+        Input::Gcm(t) => (b'm', vec![S(t)]),
+        Input::Answer(id, status, retry) => (b'a', vec![N(f64::from(*id)), N(f64::from(*status)), S(retry)]),
+        Input::Timer => (b'w', vec![]),
+        Input::Hidden => (b'h', vec![]),
+        Input::Leaving => (b'x', vec![]),
+        Input::Beaconed(n) => (b'b', vec![N(*n as f64)]),
+        Input::Flush(t) => (b'f', vec![N(f64::from(*t))]),
+        Input::Segment(id, text) => (b's', vec![N(f64::from(*id)), S(text)]),
+        Input::Timezone(t) => (b'z', vec![S(t)]),
+        Input::TopicClick(t) => (b'k', vec![S(t)]),
+        Input::Consumer(on) => (b'u', vec![flag(*on)]),
+        Input::Stored(k, v) => (b'e', vec![S(k), S(v)]),
+        Input::Online(on) => (b'l', vec![flag(*on)]),
+        Input::Resumed(on) => (b'y', vec![flag(*on)]),
+        Input::ConsentRecord(r) => (b'R', vec![S(r)]),
+        Input::Auto(_) => panic!("autotrack records are written with codec::from_text"),
     }
 }
 

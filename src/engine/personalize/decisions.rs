@@ -97,7 +97,7 @@ impl Personalizer {
             write_string(o, t);
         }
         o.push('}');
-        self.out.record("R", &[&quoted(&d.slot), &variant, &json]);
+        self.out.record(b'R', &[&quoted(&d.slot), &variant, &json]);
     }
 
     /// The slot was seen (half of it for a second) or clicked: counted in
@@ -118,6 +118,6 @@ impl Personalizer {
         o.push_str("\",\"propensity\":");
         write_fixed(o, d.propensity, 6);
         o.push('}');
-        self.out.record("T", &[if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" }, &props]);
+        self.out.record(b'T', &[if clicked { "\"Slot Clicked\"" } else { "\"Slot Viewed\"" }, &props]);
     }
 }

@@ -18,8 +18,9 @@ use super::journeys::{due, record_shown, Facts, Journey};
 use super::profile::topics_of;
 use super::recs::{rank, Candidate, Interests, Why};
 use super::Personalizer;
+use crate::engine::io::Rec;
 use crate::engine::text::json::{self, quoted, write_string};
-use crate::engine::text::num::{parse_f64, write_u64};
+use crate::engine::text::num::write_u64;
 
 /// Items a row may rank (the rest of a longer list is ignored).
 pub const MAX_ITEMS: usize = 500;
@@ -38,11 +39,11 @@ fn reason(why: &Why) -> (&'static str, String) {
 
 impl Personalizer {
     /// `m`: ranks a row.
-    pub(super) fn recommend(&mut self, f: &[&str]) {
-        let at = |i: usize| f.get(i).copied().unwrap_or("");
-        let slot = json::string(at(0)).unwrap_or_default();
-        let n = parse_f64(at(1)).map_or(4, |n| (n.max(1.0) as usize).min(MAX_SHOWN));
-        let items: Vec<Candidate> = json::items(at(2))
+    pub(super) fn recommend(&mut self, mut r: Rec<'_>) {
+        let slot = json::string(r.s()).unwrap_or_default();
+        let n = r.n();
+        let n = if n.is_finite() && n > 0.0 { (n.max(1.0) as usize).min(MAX_SHOWN) } else { 4 };
+        let items: Vec<Candidate> = json::items(r.s())
             .take(MAX_ITEMS)
             .filter_map(|v| {
                 let mut a = json::items(v);
@@ -79,15 +80,15 @@ impl Personalizer {
             row.push((id, code, sentence));
         }
         o.push(']');
-        self.out.record("M", &[&quoted(&slot), &list]);
+        self.out.record(b'M', &[&quoted(&slot), &list]);
         self.rows.retain(|(s, _)| *s != slot);
         self.rows.push((slot, row));
     }
 
     /// `V` / `K`: a recommended item was seen or clicked.
-    pub(super) fn rec_exposure(&mut self, f: &[&str], clicked: bool) {
-        let slot = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
-        let id = json::string(f.get(1).copied().unwrap_or("")).unwrap_or_default();
+    pub(super) fn rec_exposure(&mut self, mut r: Rec<'_>, clicked: bool) {
+        let slot = json::string(r.s()).unwrap_or_default();
+        let id = json::string(r.s()).unwrap_or_default();
         let Some((position, (_, code, _))) =
             self.rows.iter().find(|(s, _)| *s == slot).and_then(|(_, r)| r.iter().enumerate().find(|(_, (i, _, _))| *i == id))
         else {
@@ -103,7 +104,7 @@ impl Personalizer {
         o.push_str(",\"reason\":\"");
         o.push_str(code);
         o.push_str("\"}");
-        self.out.record("T", &[if clicked { "\"Recommendation Clicked\"" } else { "\"Recommendation Viewed\"" }, &props]);
+        self.out.record(b'T', &[if clicked { "\"Recommendation Clicked\"" } else { "\"Recommendation Viewed\"" }, &props]);
     }
 
     /// What `kz.explain(slot)` says about a row, if `slot` is one.
@@ -178,15 +179,15 @@ impl Personalizer {
         o.push_str(",\"explanation\":");
         write_string(o, &sentence);
         o.push('}');
-        self.out.record("J", &[&quoted(&j.name), &shown]);
+        self.out.record(b'J', &[&quoted(&j.name), &shown]);
         self.event(if j.survey { "Survey Shown" } else { "Journey Shown" }, &j, "");
         self.fired.push((j.name, sentence));
     }
 
     /// `u` name: the visitor closed a journey's message or survey.
     /// `U` name, score, comment: they answered a survey.
-    pub(super) fn journey_answer(&mut self, f: &[&str], answered: bool) {
-        let name = json::string(f.first().copied().unwrap_or("")).unwrap_or_default();
+    pub(super) fn journey_answer(&mut self, mut r: Rec<'_>, answered: bool) {
+        let name = json::string(r.s()).unwrap_or_default();
         let Some(j) = self.cfg.journeys.iter().find(|j| j.name == name).cloned() else { return };
         if !self.fired.iter().any(|(n, _)| *n == name) {
             return;
@@ -199,13 +200,11 @@ impl Personalizer {
             self.event(if j.survey { "Survey Dismissed" } else { "Journey Dismissed" }, &j, "");
             return;
         }
-        let score = parse_f64(f.get(1).copied().unwrap_or("")).filter(|s| (0.0..=10.0).contains(s) && *s == libm::floor(*s));
+        let score = Some(r.n()).filter(|s| (0.0..=10.0).contains(s) && *s == libm::floor(*s));
         let Some(score) = score.filter(|_| j.survey) else { return };
         let mut extra = String::from(",\"score\":");
         write_u64(&mut extra, score as u64);
-        if let Some(c) =
-            json::string(f.get(2).copied().unwrap_or("")).map(|c| c.trim().chars().take(1000).collect::<String>()).filter(|c| !c.is_empty())
-        {
+        if let Some(c) = json::string(r.s()).map(|c| c.trim().chars().take(1000).collect::<String>()).filter(|c| !c.is_empty()) {
             extra.push_str(",\"comment\":");
             write_string(&mut extra, &c);
         }
@@ -226,7 +225,7 @@ impl Personalizer {
         o.push('"');
         o.push_str(extra);
         o.push('}');
-        self.out.record("T", &[&quoted(name), &props]);
+        self.out.record(b'T', &[&quoted(name), &props]);
     }
 
     /// What `kz.explain(name)` says about a journey shown on this page.
@@ -279,6 +278,6 @@ impl Personalizer {
             write_string(o, t);
         }
         o.push_str("]}");
-        self.out.record("T", &["\"Audience Report\"", &props]);
+        self.out.record(b'T', &["\"Audience Report\"", &props]);
     }
 }

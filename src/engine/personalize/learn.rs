@@ -7,7 +7,8 @@ use crate::prelude::*;
 
 use super::profile::{topics_in, Profile, Signal, MAX_COUNT, STORAGE_KEY};
 use super::Personalizer;
-use crate::engine::io::US;
+/// Separates the fields of a signal line (the stored format of `tracker::signals`).
+const US: char = '\u{1f}';
 use crate::engine::text::json;
 use crate::engine::text::num::parse_u64;
 

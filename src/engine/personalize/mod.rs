@@ -52,9 +52,9 @@ use self::config::PersonalizeConfig;
 use self::decide::Decision;
 use self::profile::{topics_in, topics_of, Profile, STORAGE_KEY};
 use self::slots::MarkupVariant;
-use crate::engine::io::{Out, RS, US};
+use crate::engine::io::{Out, Rec};
+use crate::engine::protocol::records;
 use crate::engine::text::json;
-use crate::engine::text::num::parse_f64;
 use crate::engine::text::rng::Rng;
 
 #[derive(Clone, Debug, Default)]
@@ -119,10 +119,6 @@ pub struct Personalizer {
     out: Out,
 }
 
-fn num(s: &str) -> f64 {
-    parse_f64(s).unwrap_or(0.0)
-}
-
 impl Personalizer {
     /// Starts from the edge's first records: `n`, `p`, then `S` config,
     /// stored profile (a JSON literal, or empty), an unused field, visitor
@@ -130,33 +126,34 @@ impl Personalizer {
     /// learned on pages without this module reaches it as signals: the
     /// tracker hands its log over when the module starts listening.) `Err`: the message
     /// `init` rejects with.
-    pub fn start(text: &str) -> Result<Personalizer, String> {
-        let mut init = "";
+    pub fn start(bytes: &[u8]) -> Result<Personalizer, String> {
+        let mut init = Rec::new(b'S', &[]);
         let mut rest = Vec::new();
-        for rec in text.split(RS) {
-            if let Some(s) = rec.strip_prefix('S') {
-                init = s;
+        for r in records(bytes) {
+            if r.kind == b'S' {
+                init = r;
             } else {
-                rest.push(rec);
+                rest.push(r);
             }
         }
-        let f: Vec<&str> = init.split(US).collect();
-        let at = |i: usize| f.get(i).copied().unwrap_or("");
+        let r = &mut init;
+        let (config, stored, _, visitor, seed) = (r.s(), r.s(), r.s(), r.s(), r.s());
+        let (granted, may_store, width) = (r.flag(), r.flag(), r.n());
         let mut warnings = Vec::new();
-        let cfg = config::parse(at(0), &mut warnings).map_err(|e| e.message())?;
+        let cfg = config::parse(config, &mut warnings).map_err(|e| e.message())?;
         let mut p = Personalizer {
             cfg,
             now: 0.0,
-            rng: Rng::from_hex(at(4)),
-            granted: at(5) == "1",
-            may_store: at(6) == "1",
-            visitor: at(3).into(),
+            rng: Rng::from_hex(seed),
+            granted,
+            may_store,
+            visitor: visitor.into(),
             profile: None,
             dirty: false,
             last_write: 0.0,
             wake: None,
             page: PageInfo::default(),
-            width: num(at(7)),
+            width,
             decisions: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             rows: Vec::new(),
@@ -171,10 +168,10 @@ impl Personalizer {
         for w in warnings {
             p.log("w", &w);
         }
-        for rec in rest {
-            p.record(rec);
+        for r in rest {
+            p.record(r);
         }
-        if let Some(stored) = json::string(at(1)) {
+        if let Some(stored) = json::string(stored) {
             match Profile::parse(&stored) {
                 Ok(profile) if p.granted => p.profile = Some(profile),
                 Ok(_) => {}
@@ -189,9 +186,9 @@ impl Personalizer {
     }
 
     /// One crossing: records in, answers out.
-    pub fn run(&mut self, text: &str) -> String {
-        for rec in text.split(RS) {
-            self.record(rec);
+    pub fn run(&mut self, bytes: &[u8]) -> Vec<u8> {
+        for r in records(bytes) {
+            self.record(r);
         }
         #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
         if core::mem::take(&mut self.journeys_due) {
@@ -200,36 +197,34 @@ impl Personalizer {
         }
         // Once per crossing: a page's decisions are written together.
         self.persist(false);
-        core::mem::take(&mut self.out.text)
+        self.out.take()
     }
 
     /// What was written since the last crossing (for the first one).
-    pub fn take_output(&mut self) -> String {
-        core::mem::take(&mut self.out.text)
+    pub fn take_output(&mut self) -> Vec<u8> {
+        self.out.take()
     }
 
-    fn record(&mut self, rec: &str) {
-        let Some(kind) = rec.bytes().next() else { return };
-        let body = rec.get(1..).unwrap_or("");
-        let f: Vec<&str> = body.split(US).collect();
-        let at = |i: usize| f.get(i).copied().unwrap_or("");
+    fn record(&mut self, mut r: Rec<'_>) {
+        let kind = r.kind;
         match kind {
-            b'n' => self.now = num(body),
+            b'n' => self.now = r.n(),
             b'p' => {
-                let topics = self.allowed(topics_in(at(3)));
-                let utm_campaign = json::string(at(2)).filter(|s| !s.is_empty());
+                let (path, source, campaign, topics, content, search) = (r.s(), r.s(), r.s(), r.s(), r.s(), r.s());
+                let topics = self.allowed(topics_in(topics));
+                let utm_campaign = json::string(campaign).filter(|s| !s.is_empty());
                 let mut words = Vec::new();
                 for text in [
                     utm_campaign.clone().unwrap_or_default(),
-                    json::string(at(4)).unwrap_or_default(),
-                    json::string(at(5)).unwrap_or_default(),
+                    json::string(content).unwrap_or_default(),
+                    json::string(search).unwrap_or_default(),
                 ] {
                     words_of(&text, &mut words);
                 }
                 let words = self.allowed(words);
                 self.page = PageInfo {
-                    path: json::string(at(0)).unwrap_or_default(),
-                    utm_source: json::string(at(1)).filter(|s| !s.is_empty()),
+                    path: json::string(path).unwrap_or_default(),
+                    utm_source: json::string(source).filter(|s| !s.is_empty()),
                     utm_campaign,
                     topics,
                     words,
@@ -246,20 +241,21 @@ impl Personalizer {
                 }
             }
             b'd' => {
-                let name = json::string(at(1)).unwrap_or_default();
-                let markup: Vec<MarkupVariant> = json::items(at(2))
+                let (late, name, variants, painted) = (r.flag(), r.s(), r.s(), r.s());
+                let name = json::string(name).unwrap_or_default();
+                let markup: Vec<MarkupVariant> = json::items(variants)
                     .filter_map(|v| {
                         let id = json::items(v).next().and_then(json::string).filter(|s| !s.is_empty())?;
                         let tags = json::items(v).nth(1).and_then(json::string).map(|t| topics_of(&t)).unwrap_or_default();
                         Some(MarkupVariant { id, tags })
                     })
                     .collect();
-                let painted = json::string(at(3)).filter(|v| !v.is_empty());
-                let d = self.decide_slot(&name, &markup, at(0) == "1", painted);
+                let painted = json::string(painted).filter(|v| !v.is_empty());
+                let d = self.decide_slot(&name, &markup, late, painted);
                 self.announce(&d);
             }
             b'a' => {
-                let name = json::string(body).unwrap_or_default();
+                let name = json::string(r.s()).unwrap_or_default();
                 let d = match self.decisions.iter().find(|d| d.slot == name) {
                     Some(d) => d.clone(),
                     None => {
@@ -269,27 +265,27 @@ impl Personalizer {
                 };
                 self.announce(&d);
             }
-            b'v' | b'k' => self.exposure(&json::string(body).unwrap_or_default(), kind == b'k'),
+            b'v' | b'k' => self.exposure(&json::string(r.s()).unwrap_or_default(), kind == b'k'),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-            b'm' => self.recommend(&f),
+            b'm' => self.recommend(r),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-            b'V' | b'K' => self.rec_exposure(&f, kind == b'K'),
+            b'V' | b'K' => self.rec_exposure(r, kind == b'K'),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             b'x' => {
                 self.exit_intent = true;
                 self.journeys_due = true;
             }
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-            b'u' | b'U' => self.journey_answer(&f, kind == b'U'),
+            b'u' | b'U' => self.journey_answer(r, kind == b'U'),
             b'g' if self.granted => {
-                self.fold(body);
+                self.fold(r.s());
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 {
                     self.journeys_due = true;
                 }
             }
             b'c' => {
-                let (granted, may_store) = (at(0) == "1", at(1) == "1");
+                let (granted, may_store) = (r.flag(), r.flag());
                 if self.granted && !granted {
                     self.profile = None;
                     self.dirty = false;
@@ -298,7 +294,7 @@ impl Personalizer {
                 self.granted = granted;
                 self.may_store = may_store;
             }
-            b'i' => self.visitor = body.into(),
+            b'i' => self.visitor = r.s().into(),
             b'o' => {
                 self.profile = None;
                 self.dirty = false;
@@ -306,19 +302,19 @@ impl Personalizer {
                 self.remove(STORAGE_KEY);
             }
             b'e' => {
-                let name = json::string(body).unwrap_or_default();
+                let name = json::string(r.s()).unwrap_or_default();
                 let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone());
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 let text = text.or_else(|| self.explain_row(&name)).or_else(|| self.explain_journey(&name));
                 let text = text.unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
-                self.out.record("E", &[&text]);
+                self.out.record(b'E', &[&text]);
             }
             b'q' => {
                 let json = match &self.profile {
                     Some(p) if self.granted => p.to_api_json(self.now, self.cfg.profile.half_life_days),
                     _ => "null".into(),
                 };
-                self.out.record("Q", &[&json]);
+                self.out.record(b'Q', &[&json]);
             }
             b'h' => self.persist(true),
             b'w' => self.wake = None,

@@ -10,14 +10,12 @@ use super::Tracker;
 use crate::engine::autotrack::{may_name, view_key, Clicks, Depth, Engaged, Views};
 use crate::engine::consent::Category;
 use crate::engine::encode::segment::merge;
+use crate::engine::io::Rec;
 use crate::engine::pipeline::call::Call;
 use crate::engine::pipeline::event::Kind;
 use crate::engine::session::{self, Session, Touch};
-use crate::engine::text::fields;
 use crate::engine::text::json::{self, write_string};
-use crate::engine::text::num::{parse_u64, write_u64};
-
-const US: u8 = 0x1f;
+use crate::engine::text::num::write_u64;
 
 /// The current page view, as autotrack follows it.
 #[derive(Clone, Debug, Default)]
@@ -36,13 +34,11 @@ pub struct AutoState {
 
 impl Tracker {
     /// An input of the autotrack listeners (see [`crate::engine::io::Input::Auto`]).
-    pub(super) fn auto_input(&mut self, kind: u8, body: &str) {
-        let mut f = fields(body, US);
-        let mut next = || f.next().unwrap_or("");
+    pub(super) fn auto_input(&mut self, mut r: Rec<'_>) {
         let a = self.cfg.auto.clone();
-        match kind {
-            b'v' => {
-                let (page, time, how) = (int(next()), num(next()), next());
+        match r.kind {
+            b'P' => {
+                let (page, time, how) = (r.u(), r.n(), r.s());
                 let fragment = how == "#";
                 if a.pageviews == 2 || (a.pageviews == 1 && self.auto.page != 0 && how != "r") || (fragment && !a.hash_changes) {
                     return;
@@ -55,10 +51,10 @@ impl Tracker {
                     self.emit(Kind::Page, "", "{}", time, page);
                 }
             }
-            b'c' if a.clicks => {
-                let (page, time) = (int(next()), num(next()));
-                let (x, y) = (int(next()) as i32, int(next()) as i32);
-                let (what, name, element, props) = (next(), next(), next(), next());
+            b'C' if a.clicks => {
+                let (page, time) = (r.u(), r.n());
+                let (x, y) = (r.u() as i32, r.u() as i32);
+                let (what, name, element, props) = (r.s(), r.s(), r.s(), r.s());
                 let rage = self.auto.clicks.rage(time, x, y);
                 self.auto.engaged.active(time);
                 let mut out = String::with_capacity(element.len() + props.len() + 32);
@@ -81,8 +77,8 @@ impl Tracker {
                 };
                 self.emit(Kind::Track, name, &out, time, page);
             }
-            b's' => {
-                let (page, percent, initial) = (int(next()), int(next()).min(100) as u8, next() == "i");
+            b'D' => {
+                let (page, percent, initial) = (r.u(), r.u().min(100) as u8, r.flag());
                 if page != self.auto.page || !(a.scroll || a.engagement) {
                     return;
                 }
@@ -97,16 +93,16 @@ impl Tracker {
                     }
                 }
             }
-            b'a' => {
-                let time = num(next());
+            b'E' => {
+                let time = r.n();
                 self.auto.engaged.active(time);
                 if a.heartbeat_ms > 0.0 && a.engagement && self.auto.beat_at.is_none() {
                     self.auto.beat_at = Some(time + a.heartbeat_ms);
                 }
             }
-            b'f' if a.forms => {
-                let (page, time, started) = (int(next()), num(next()), next() == "s");
-                let (form, list) = (next(), next());
+            b'F' if a.forms => {
+                let (page, time, started) = (r.u(), r.n(), !r.flag());
+                let (form, list) = (r.s(), r.s());
                 let props = form_props(form, list);
                 self.auto.engaged.active(time);
                 match self.auto.forms.iter_mut().find(|(p, _)| *p == props) {
@@ -260,12 +256,4 @@ fn form_props(form: &str, list: &str) -> String {
     let mut out = String::with_capacity(form.len() + extra.len() + 2);
     merge(&mut out, if json::kind(form) == json::Kind::Object { form } else { "{}" }, &extra);
     out
-}
-
-fn num(s: &str) -> f64 {
-    parse_u64(s).map_or(0.0, |n| n as f64)
-}
-
-fn int(s: &str) -> u32 {
-    parse_u64(s).unwrap_or(0) as u32
 }

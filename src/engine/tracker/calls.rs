@@ -75,7 +75,7 @@ impl Tracker {
             }
         };
         if sync {
-            self.o.flag("Y", accepted);
+            self.o.flag(b'Y', accepted);
         }
     }
 
@@ -83,7 +83,7 @@ impl Tracker {
     fn refuse(&mut self, msg: &str, sync: bool) {
         self.o.log("e", msg);
         if sync {
-            self.o.flag("Y", false);
+            self.o.flag(b'Y', false);
         }
     }
 
@@ -137,19 +137,19 @@ impl Tracker {
         let limit = self.cfg.batch.max_event_bytes;
         if size > limit {
             self.o
-                .begin("Le")
-                .field("")
+                .msg("e")
+                .put("")
                 .put(&c.label())
                 .put(": the event is ")
-                .num(size as u64)
+                .put_num(size as u64)
                 .put(" bytes of JSON, over the limit of ")
-                .num(limit as u64)
+                .put_num(limit as u64)
                 .put("; event dropped")
                 .end();
             return false;
         }
         if self.cfg.debug {
-            self.o.begin("Ld").field("").put(&c.label()).put(" queued: ").put(&shown).end();
+            self.o.msg("d").put("").put(&c.label()).put(" queued: ").put(&shown).end();
         }
         match gate::admit(c.category, &self.consent) {
             Admit::Queue => {
@@ -173,7 +173,7 @@ impl Tracker {
                     } else {
                         (" not sent (no choice yet, pending: drop): ", " is unknown")
                     };
-                    self.o.begin("Ld").field("").put(&c.label()).put(what).put(c.category.name()).put(why).end();
+                    self.o.msg("d").put("").put(&c.label()).put(what).put(c.category.name()).put(why).end();
                 }
                 false
             }
@@ -194,21 +194,21 @@ impl Tracker {
             self.held_dropped += 1;
             if self.held_dropped == 1 {
                 self.o
-                    .begin("Lw")
-                    .field("waiting for consent, the buffer is full (")
-                    .num(limit as u64)
+                    .msg("w")
+                    .put("waiting for consent, the buffer is full (")
+                    .put_num(limit as u64)
                     .put(" events): the oldest are dropped until the visitor chooses")
                     .end();
             }
         }
         if self.cfg.debug {
-            self.o.begin("Ld").field("").put(&c.label()).put(" waits for a choice on ").put(event.category().name()).end();
+            self.o.msg("d").put("").put(&c.label()).put(" waits for a choice on ").put(event.category().name()).end();
         } else if self.held.is_empty() && self.held_dropped == 0 && !self.told_waiting {
             // Said once: an install that sends nothing should say why.
             self.told_waiting = true;
             self.o
-                .begin("Li")
-                .field("events wait for the visitor's consent choice (")
+                .msg("i")
+                .put("events wait for the visitor's consent choice (")
                 .put(event.category().name())
                 .put(" is not granted yet) and are sent once it is: kz.consent.set({ ")
                 .put(event.category().name())

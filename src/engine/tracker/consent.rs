@@ -23,8 +23,8 @@ impl Tracker {
     pub(super) fn set_consent(&mut self, choices: &str, options: &str) {
         if json::kind(choices) != J::Object {
             self.o
-                .begin("Le")
-                .field("consent.set(): the choices must be an object like { analytics: true }, got ")
+                .msg("e")
+                .put("consent.set(): the choices must be an object like { analytics: true }, got ")
                 .put(&json::type_name(choices))
                 .put("; nothing changed")
                 .end();
@@ -54,7 +54,7 @@ impl Tracker {
             },
         };
         if !problems.is_empty() {
-            self.o.begin("Lw").field("consent.set(): ").put(&join(&problems, ", ")).end();
+            self.o.msg("w").put("consent.set(): ").put(&join(&problems, ", ")).end();
         }
         if set.is_empty() {
             self.o.log("e", "consent.set(): no category to set; nothing changed");
@@ -87,13 +87,13 @@ impl Tracker {
                 self.forget_stored();
             }
             if self.cfg.debug {
-                self.o.begin("Ld").field(c.name()).put(" denied: waiting events purged").end();
+                self.o.msg("d").put(c.name()).put(" denied: waiting events purged").end();
             }
         }
         if change.choice {
             if let Some(record) = self.consent.record() {
                 let text = record.to_json();
-                self.o.begin("K").put(&cookie_encode(&text)).end();
+                self.o.begin(b'K').field(&cookie_encode(&text)).end();
                 self.o.store(STORAGE_KEY, Some(&text));
             }
         }
@@ -111,7 +111,7 @@ impl Tracker {
         if change.is_change() {
             let mut json = String::with_capacity(96);
             change.after.write_json(&mut json, true);
-            self.o.begin("C").put(&json).end();
+            self.o.begin(b'C').field(&json).end();
         }
         self.follow_listeners();
     }

@@ -186,7 +186,7 @@ impl Tracker {
             }
             Input::Resumed(ours) => self.resumed(ours),
             Input::ConsentRecord(text) => self.stored_consent(text),
-            Input::Auto(kind, body) => self.auto_input(kind, body),
+            Input::Auto(r) => self.auto_input(r),
             Input::Consumer(on) => {
                 if self.signals.set_consumer(on, &mut self.o) {
                     self.o.store(signals::STORAGE_KEY, None);
@@ -199,12 +199,18 @@ impl Tracker {
     /// Everything the engine asks of the edge since the last call, in
     /// order, as its records (the batch due, flushes settled, segments,
     /// the wake-up time…): one pass however many inputs came.
-    pub fn output(&mut self) -> String {
+    pub fn output(&mut self) -> Vec<u8> {
+        self.answers().take()
+    }
+
+    /// The answers written so far (after one pass, as [`Tracker::output`]),
+    /// for the edge to end with the status.
+    pub fn answers(&mut self) -> &mut Out {
         if self.dirty {
             self.dirty = false;
             self.pump();
         }
-        core::mem::take(&mut self.o.text)
+        &mut self.o
     }
 
     /// Sets the clock (the edge passes the time with every crossing).
@@ -234,7 +240,7 @@ impl Tracker {
         let needed = !self.queue.is_empty() || Category::CHOOSABLE.iter().any(|c| self.consent.get(*c) != Choice::Denied);
         if needed != self.listening {
             self.listening = needed;
-            self.o.flag("A", needed);
+            self.o.flag(b'A', needed);
         }
     }
 }

@@ -107,9 +107,9 @@ impl Tracker {
         for (id, store) in changes {
             self.queue.set_stored(id, store);
             if store {
-                self.o.begin("Hs").num(u64::from(id)).field(&segment_key(&self.store.owner, id)).end();
+                self.o.begin(b's').num(f64::from(id)).field(&segment_key(&self.store.owner, id)).end();
             } else {
-                self.o.begin("Hd").num(u64::from(id)).end();
+                self.o.begin(b'd').num(f64::from(id)).end();
             }
         }
     }
@@ -121,7 +121,7 @@ impl Tracker {
         for id in ids {
             self.queue.set_stored(id, false);
         }
-        self.o.begin("Hx").end();
+        self.o.begin(b'x').end();
         self.store.on = false;
         self.store.written = false;
         self.store.due = None;
@@ -210,7 +210,7 @@ impl Tracker {
     fn damaged(&mut self, key: &str, n: u64) {
         if n > 0 {
             self.damaged += n;
-            self.o.begin("Lw").field("").num(n).put(" stored events under ").put(key).put(" were damaged and dropped (not sent)").end();
+            self.o.msg("w").put("").put_num(n).put(" stored events under ").put(key).put(" were damaged and dropped (not sent)").end();
         }
     }
 

@@ -46,25 +46,21 @@ impl Tracker {
                 continue;
             }
             if self.cfg.debug {
-                self.o.begin("Ld").field("sending a batch of ").num(n as u64).put(" events").end();
+                self.o.msg("d").put("sending a batch of ").put_num(n as u64).put(" events").end();
             }
-            self.o.begin("P").num(u64::from(f.id)).field(if keepalive { "1" } else { "0" }).field(&self.url).field(&body).end();
+            self.o.begin(b'P').num(f64::from(f.id)).num(if keepalive { 1.0 } else { 0.0 }).field(&self.url).field(&body).end();
             break;
         }
         if !self.flushes.is_empty() {
             let (queue, pending) = (&self.queue, self.queue.len());
             for (token, s) in self.flushes.finished(|s| queue.has_before(s, true), queue.in_flight().is_some(), pending, self.held.len()) {
                 self.o
-                    .begin("F")
-                    .num(u64::from(token))
-                    .field("")
-                    .num(s.sent as u64)
-                    .field("")
-                    .num(s.failed as u64)
-                    .field("")
-                    .num(s.pending as u64)
-                    .field("")
-                    .num(s.held as u64)
+                    .begin(b'F')
+                    .num(f64::from(token))
+                    .num(s.sent as f64)
+                    .num(s.failed as f64)
+                    .num(s.pending as f64)
+                    .num(s.held as f64)
                     .end();
             }
         }
@@ -97,11 +93,11 @@ impl Tracker {
             self.split = (seqs.len() / 2).max(1);
             self.queue.return_batch(id, 0.0);
             self.o
-                .begin("Lw")
-                .field("the collector refused a batch of ")
-                .num(n)
+                .msg("w")
+                .put("the collector refused a batch of ")
+                .put_num(n)
                 .put(" events as too large (HTTP 413); sending at most ")
-                .num(self.split as u64)
+                .put_num(self.split as u64)
                 .put(" at a time")
                 .end();
             return;
@@ -114,8 +110,8 @@ impl Tracker {
             self.told_cors = true;
             let origin = self.pages.get(self.pages.current).map(|p| origin(&p.url).to_string()).unwrap_or_default();
             self.o
-                .begin("Lw")
-                .field("the collector at ")
+                .msg("w")
+                .put("the collector at ")
                 .put(&self.url)
                 .put(" answers without an Access-Control-Allow-Origin header for this page's origin (")
                 .put(&origin)
@@ -144,7 +140,7 @@ impl Tracker {
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
                 if self.cfg.debug {
-                    self.o.begin("Ld").field("batch of ").num(n).put(" events delivered (").put(&status_text(status)).put(")").end();
+                    self.o.msg("d").put("batch of ").put_num(n).put(" events delivered (").put(&status_text(status)).put(")").end();
                 }
             }
             Outcome::Retry => {
@@ -160,13 +156,13 @@ impl Tracker {
                 }
                 let secs = (delay as u64).div_ceil(1000);
                 self.o
-                    .begin("Lw")
-                    .field("sending ")
-                    .num(n)
+                    .msg("w")
+                    .put("sending ")
+                    .put_num(n)
                     .put(" events failed (")
                     .put(&status_text(status))
                     .put("); they stay queued and will be retried in ")
-                    .num(secs)
+                    .put_num(secs)
                     .put(" s")
                     .end();
             }
@@ -176,9 +172,9 @@ impl Tracker {
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
                 self.o
-                    .begin("Le")
-                    .field("the collector refused ")
-                    .num(n)
+                    .msg("e")
+                    .put("the collector refused ")
+                    .put_num(n)
                     .put(" events (")
                     .put(&status_text(status))
                     .put("); they were dropped, as resending them would fail the same way")
@@ -240,7 +236,7 @@ impl Tracker {
         let mut body = String::new();
         while i < taken.len() {
             let n = batch::encode(&mut body, taken.get(i..).unwrap_or(&[]), usize::MAX, max_bytes, &mut enc).max(1);
-            self.o.begin("B").put(&self.url).field(&body).end();
+            self.o.begin(b'B').field(&self.url).field(&body).end();
             self.unloading.push(n);
             i += n;
         }
@@ -270,9 +266,9 @@ impl Tracker {
         self.release_pages(&events);
         if !refused.is_empty() {
             self.o
-                .begin("Lw")
-                .field("the browser refused to send ")
-                .num(refused.len() as u64)
+                .msg("w")
+                .put("the browser refused to send ")
+                .put_num(refused.len() as u64)
                 .put(" events as the page was hidden; they stay queued")
                 .end();
             self.queue.restore(refused);
@@ -288,9 +284,9 @@ impl Tracker {
     pub(super) fn hand_off(&mut self) {
         for h in self.queue.handoffs() {
             match h {
-                Handoff::Keep(id, text) => self.o.begin("Hk").num(u64::from(id)).tail(&text).end(),
-                Handoff::Return(id) => self.o.begin("Hr").num(u64::from(id)).end(),
-                Handoff::Forget(id) => self.o.begin("Hf").num(u64::from(id)).end(),
+                Handoff::Keep(id, text) => self.o.begin(b'k').num(f64::from(id)).field(&text).end(),
+                Handoff::Return(id) => self.o.begin(b'r').num(f64::from(id)).end(),
+                Handoff::Forget(id) => self.o.begin(b'f').num(f64::from(id)).end(),
             }
         }
     }

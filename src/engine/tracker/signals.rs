@@ -155,7 +155,7 @@ impl Signals {
     /// Writes what waits: signals for the module (`G`), the log to store.
     pub fn flush(&mut self, o: &mut Out) {
         for line in core::mem::take(&mut self.out) {
-            o.begin("G").rest(&line).end();
+            o.begin(b'G').field(&line).end();
         }
         if let Some(text) = self.store.take() {
             o.store(STORAGE_KEY, Some(&text));

@@ -140,7 +140,7 @@ impl Tracker {
                     t.consent.apply(Signal::Stored(r), s.now);
                 }
                 Err(why) => {
-                    t.o.begin("Lw").field("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end()
+                    t.o.msg("w").put("the stored consent record was ignored because ").put(why).put("; it counts as no choice").end()
                 }
             }
         }

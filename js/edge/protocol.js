@@ -1,0 +1,82 @@
+// The edge's half of the codec of the edge protocol (the engines' is
+// src/engine/protocol/mod.rs). Records are described once, in
+// src/engine/protocol.json; records.js holds their layouts, generated from
+// it. A record is its kind (one byte), its body's length (4 bytes,
+// little-endian), then its fields: a number in 8 bytes (an f64), text as a
+// 4-byte length and UTF-8. Lengths, not separators: no text can be taken
+// for a record.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let buf = new Uint8Array(1 << 16);
+let view = new DataView(buf.buffer);
+
+function text(s, at) {
+  const { written } = encoder.encodeInto(s, buf.subarray(at + 4));
+  view.setUint32(at, written, true);
+  return at + 4 + written;
+}
+
+/**
+ * The records of `list` (each `[kind, ...fields]`) as bytes, by `layouts`
+ * (a table of records.js). The bytes are a view of a buffer the next call
+ * reuses: hand them to the engine at once.
+ */
+export function encode(list, layouts) {
+  let need = 0;
+  for (const r of list) {
+    const l = layouts[r[0]];
+    need += 5;
+    for (let i = 0; i < l.length; i++) need += l.charCodeAt(i) === 110 ? 8 : 4 + 3 * String(r[i + 1] ?? '').length;
+  }
+  if (need > buf.length) {
+    buf = new Uint8Array(Math.max(need, buf.length * 2));
+    view = new DataView(buf.buffer);
+  }
+  let at = 0;
+  for (const r of list) {
+    const l = layouts[r[0]];
+    const start = at;
+    buf[at] = r[0].charCodeAt(0);
+    at += 5;
+    for (let i = 0; i < l.length; i++) {
+      const v = r[i + 1];
+      if (l.charCodeAt(i) === 110) {
+        view.setFloat64(at, Number(v) || 0, true);
+        at += 8;
+      } else at = text(v == null ? '' : String(v), at);
+    }
+    view.setUint32(start + 1, at - start - 5, true);
+  }
+  return buf.subarray(0, at);
+}
+
+/**
+ * Calls `fn(kind, fields)` for each record of `bytes` whose kind `layouts`
+ * knows and whose body matches its layout (numbers as numbers, text as
+ * strings), in order; skips the rest.
+ */
+export function decode(bytes, layouts, fn) {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at + 5 <= bytes.length) {
+    const kind = String.fromCharCode(bytes[at]);
+    const end = at + 5 + v.getUint32(at + 1, true);
+    const l = layouts[kind];
+    let p = at + 5;
+    at = end;
+    if (l === undefined || end > bytes.length) continue;
+    const fields = [];
+    for (let i = 0; i < l.length && p <= end; i++) {
+      if (l.charCodeAt(i) === 110) {
+        fields.push(p + 8 <= end ? v.getFloat64(p, true) : 0);
+        p += 8;
+      } else {
+        const n = p + 4 <= end ? v.getUint32(p, true) : end;
+        fields.push(p + 4 + n <= end ? (n ? decoder.decode(bytes.subarray(p + 4, p + 4 + n)) : '') : '');
+        p += 4 + n;
+      }
+    }
+    if (p === end) fn(kind, fields);
+  }
+}

@@ -1,0 +1,219 @@
+//! The host tests' codec of the edge protocol, read from its one
+//! description (`src/engine/protocol.json`) at run time: what the tests
+//! write into an engine and read out of it is held to that description,
+//! independently of the tables generated for the engines.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use serde_json::Value as J;
+
+/// A field to write.
+#[derive(Clone, Debug)]
+pub enum V<'a> {
+    /// A number.
+    N(f64),
+    /// Text.
+    S(&'a str),
+}
+
+/// A field read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum F {
+    /// A number.
+    N(f64),
+    /// Text.
+    S(String),
+}
+
+impl F {
+    /// The text (panics on a number).
+    pub fn s(&self) -> &str {
+        match self {
+            F::S(s) => s,
+            F::N(n) => panic!("a number ({n}) where text was expected"),
+        }
+    }
+
+    /// The number (panics on text).
+    pub fn n(&self) -> f64 {
+        match self {
+            F::N(n) => *n,
+            F::S(s) => panic!("text ({s:?}) where a number was expected"),
+        }
+    }
+
+    /// As the text notation shows it: text as is, a number in decimal.
+    pub fn show(&self) -> String {
+        match self {
+            F::S(s) => s.clone(),
+            F::N(n) if n.fract() == 0.0 => format!("{}", *n as i64),
+            F::N(n) => format!("{n}"),
+        }
+    }
+}
+
+fn spec() -> &'static J {
+    static SPEC: OnceLock<J> = OnceLock::new();
+    SPEC.get_or_init(|| serde_json::from_str(include_str!("../../src/engine/protocol.json")).unwrap())
+}
+
+/// The layout of `kind` in `table` (`"tracker.in"`, `"personalizer.out"`…),
+/// one type letter a field; `None` when the description has no such kind.
+pub fn layout(table: &str, kind: u8) -> Option<String> {
+    let (engine, way) = table.split_once('.').unwrap();
+    spec()[engine][way]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"].as_str().unwrap().as_bytes()[0] == kind)
+        .map(|r| r["fields"].as_array().unwrap().iter().map(|f| f[1].as_str().unwrap()).collect::<String>())
+}
+
+/// Every kind of `table`.
+pub fn kinds(table: &str) -> Vec<u8> {
+    let (engine, way) = table.split_once('.').unwrap();
+    spec()[engine][way].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap().as_bytes()[0]).collect()
+}
+
+/// Writes records, each checked against its layout in `table`.
+pub fn write(table: &str, recs: &[(u8, Vec<V>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (kind, fields) in recs {
+        let l = layout(table, *kind).unwrap_or_else(|| panic!("{table} has no record {}", *kind as char));
+        assert_eq!(l.len(), fields.len(), "{table} {}: {l} fields, got {fields:?}", *kind as char);
+        let mut body = Vec::new();
+        for (t, f) in l.bytes().zip(fields) {
+            match (t, f) {
+                (b'n', V::N(n)) => body.extend_from_slice(&n.to_le_bytes()),
+                (b's', V::S(s)) => {
+                    body.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    body.extend_from_slice(s.as_bytes());
+                }
+                _ => panic!("{table} {}: field {f:?} is not a {}", *kind as char, t as char),
+            }
+        }
+        out.push(*kind);
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&body);
+    }
+    out
+}
+
+/// Records in the text notation the tests write them in (records after
+/// U+001E, fields after U+001F, the kind first: `t3␟100␟"X"␟{}`), each
+/// field as its layout says (a number field in decimal).
+pub fn from_text(table: &str, text: &str) -> Vec<u8> {
+    let mut recs = Vec::new();
+    for r in text.split('\u{1e}').filter(|r| !r.is_empty()) {
+        let kind = r.as_bytes()[0];
+        let l = layout(table, kind).unwrap_or_else(|| panic!("{table} has no record {}", kind as char));
+        let body = &r[1..];
+        let parts: Vec<&str> = if l.is_empty() {
+            vec![]
+        } else if l.len() == 1 {
+            vec![body]
+        } else {
+            body.splitn(l.len(), '\u{1f}').collect()
+        };
+        let fields = l
+            .bytes()
+            .enumerate()
+            .map(|(i, t)| {
+                let p = parts.get(i).copied().unwrap_or("");
+                if t == b'n' {
+                    V::N(p.parse().unwrap_or(0.0))
+                } else {
+                    V::S(p)
+                }
+            })
+            .collect();
+        recs.push((kind, fields));
+    }
+    write(table, &recs)
+}
+
+/// Every record of `bytes`, each held to its layout in `table` (a record
+/// the description does not have, or one that does not match, fails).
+pub fn read(table: &str, bytes: &[u8]) -> Vec<(u8, Vec<F>)> {
+    let mut at = 0;
+    let mut recs = Vec::new();
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()) as usize;
+    while at < bytes.len() {
+        let kind = bytes[at];
+        let len = u32_at(at + 1);
+        let end = at + 5 + len;
+        assert!(end <= bytes.len(), "{table} {}: cut short", kind as char);
+        let l = layout(table, kind).unwrap_or_else(|| panic!("{table} has no record {}", kind as char));
+        let mut p = at + 5;
+        let mut fields = Vec::new();
+        for t in l.bytes() {
+            if t == b'n' {
+                fields.push(F::N(f64::from_le_bytes(bytes[p..p + 8].try_into().unwrap())));
+                p += 8;
+            } else {
+                let n = u32_at(p);
+                fields.push(F::S(String::from_utf8(bytes[p + 4..p + 4 + n].to_vec()).expect("text is UTF-8")));
+                p += 4 + n;
+            }
+        }
+        assert_eq!(p, end, "{table} {}: the body does not match its layout {l}", kind as char);
+        recs.push((kind, fields));
+        at = end;
+    }
+    recs
+}
+
+/// The records of `bytes` in the text notation (see [`from_text`]), each
+/// ended by U+001E, a separator inside a field shown as U+FFFD: for
+/// assertions that read like the records.
+pub fn to_text(table: &str, bytes: &[u8]) -> String {
+    read(table, bytes)
+        .iter()
+        .map(|(k, f)| {
+            let mut s = String::from(*k as char);
+            // A separator inside a field shows as U+FFFD: the notation stays readable.
+            let shown: Vec<String> = f.iter().map(|x| x.show().replace(['\u{1e}', '\u{1f}'], "\u{fffd}")).collect();
+            s.push_str(&shown.join("\u{1f}"));
+            s.push('\u{1e}');
+            s
+        })
+        .collect()
+}
+
+/// Starts a personalizer from records in the text notation.
+pub fn pz_start(text: &str) -> Result<kizuna::engine::personalize::Personalizer, String> {
+    kizuna::engine::personalize::Personalizer::start(&from_text("personalizer.in", text))
+}
+
+/// A personalizer driven in the text notation.
+pub trait Text {
+    /// One crossing, records in and answers out in the text notation.
+    fn run_text(&mut self, text: &str) -> String;
+    /// The answers since the last crossing, in the text notation.
+    fn out_text(&mut self) -> String;
+}
+
+impl Text for kizuna::engine::personalize::Personalizer {
+    fn run_text(&mut self, text: &str) -> String {
+        to_text("personalizer.out", &self.run(&from_text("personalizer.in", text)))
+    }
+
+    fn out_text(&mut self) -> String {
+        to_text("personalizer.out", &self.take_output())
+    }
+}
+
+/// One record of `table` from its fields as text, held verbatim (a
+/// number field in decimal): hostile text stays one field, whatever it
+/// holds.
+pub fn rec(table: &str, kind: u8, fields: &[&str]) -> Vec<u8> {
+    let l = layout(table, kind).unwrap_or_else(|| panic!("{table} has no record {}", kind as char));
+    let v = l
+        .bytes()
+        .zip(fields.iter().chain(std::iter::repeat(&"")))
+        .map(|(t, f)| if t == b'n' { V::N(f.parse().unwrap_or(0.0)) } else { V::S(f) })
+        .collect();
+    write(table, &[(kind, v)])
+}
