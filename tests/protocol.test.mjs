@@ -24,7 +24,8 @@ test('the codec writes the golden bytes and reads them back', () => {
     const t = table(c.table);
     assert.equal(hex(encode([[c.kind, ...c.fields]], t)), c.hex, `${c.table} ${c.kind}`);
     const got = [];
-    decode(Buffer.from(c.hex, 'hex'), t, (k, f) => got.push([k, ...f]));
+    // A body (type b) comes back as bytes, the rest as written.
+    decode(Buffer.from(c.hex, 'hex'), t, (k, f) => got.push([k, ...f.map((x) => (x instanceof Uint8Array ? new TextDecoder().decode(x) : x))]));
     assert.deepEqual(got, [[c.kind, ...c.fields]]);
   }
 });
@@ -50,6 +51,15 @@ test('a record cut short, of an unknown kind or of the wrong layout is skipped',
   }
   const wrong = encode([['W', 'text, not a number']], { W: 's' }).slice();
   decode(wrong, t, () => assert.fail('a W whose body is not one number is skipped'));
+});
+
+test('a body (type b) is handed over as the bytes the engine wrote, never decoded', () => {
+  const body = '{"batch":[{"event":"日本 \u001e"}]}';
+  const got = [];
+  decode(encode([['P', 3, 1, '/c', body]], TABLES.TRACKER_OUT), TABLES.TRACKER_OUT, (k, f) => got.push(f));
+  assert.ok(got[0][3] instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(got[0][3]), body);
+  assert.deepEqual(got[0].slice(0, 3), [3, 1, '/c']);
 });
 
 test('every kind of the description has its layout in the tables, both engines, both ways', () => {

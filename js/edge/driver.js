@@ -26,6 +26,8 @@ const FORCE = 10000;
 // browser resend the request by itself, and a shorter timeout would race
 // that resend into a duplicate.
 const REQUEST_TIMEOUT_MS = 60000;
+// What a string body is sent as: a CORS-safelisted type, so no preflight.
+const TEXT = 'text/plain;charset=UTF-8';
 const STORED = ['kizuna:anonymousId', 'kizuna:userId', 'kizuna:traits', 'kizuna:consent', 'kizuna:signals', 'kizuna:groupId', 'kizuna:groupTraits'];
 const CALL_TYPES = { track: 'T', page: 'V', identify: 'I', group: 'U', alias: 'A' };
 
@@ -189,7 +191,9 @@ export function startEngine(glue, config) {
     // keepalive batch that still arrives a second time.
     const failed = () => setTimeout(() => answer(0, ''), 0);
     requests.set(id, { controller, answer, crossed: false });
-    const options = { method: 'POST', body, keepalive: keepalive === 1, signal: controller && controller.signal };
+    // The body as the engine wrote it, bytes (a string would be encoded
+    // again); typed as a string body is, so still no preflight.
+    const options = { method: 'POST', body, headers: { 'Content-Type': TEXT }, keepalive: keepalive === 1, signal: controller && controller.signal };
     try {
       if (opaque.has(url)) {
         // 1: the collector answered; the browser hid what (see src/engine/pipeline/transport.rs).
@@ -223,10 +227,10 @@ export function startEngine(glue, config) {
     for (const [url, body] of list) {
       let ok = false;
       try {
-        ok = navigator.sendBeacon(url, body);
+        ok = navigator.sendBeacon(url, new Blob([body], { type: TEXT }));
       } catch (_) {
         try {
-          fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {});
+          fetch(url, { method: 'POST', body, headers: { 'Content-Type': TEXT }, keepalive: true }).catch(() => {});
           ok = true;
         } catch (_) { /* nothing left to try */ }
       }

@@ -3,8 +3,8 @@
 // src/engine/protocol.json; records.js holds their layouts, generated from
 // it. A record is its kind (one byte), its body's length (4 bytes,
 // little-endian), then its fields: a number in 8 bytes (an f64), text as a
-// 4-byte length and UTF-8. Lengths, not separators: no text can be taken
-// for a record.
+// 4-byte length and UTF-8 (a body, `b`, the same on the wire, is kept as
+// bytes). Lengths, not separators: no text can be taken for a record.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,7 +54,7 @@ export function encode(list, layouts) {
 /**
  * Calls `fn(kind, fields)` for each record of `bytes` whose kind `layouts`
  * knows and whose body matches its layout (numbers as numbers, text as
- * strings), in order; skips the rest.
+ * strings, a body as a view of `bytes`), in order; skips the rest.
  */
 export function decode(bytes, layouts, fn) {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -73,7 +73,8 @@ export function decode(bytes, layouts, fn) {
         p += 8;
       } else {
         const n = p + 4 <= end ? v.getUint32(p, true) : end;
-        fields.push(p + 4 + n <= end ? (n ? decoder.decode(bytes.subarray(p + 4, p + 4 + n)) : '') : '');
+        const raw = p + 4 + n <= end ? bytes.subarray(p + 4, p + 4 + n) : bytes.subarray(0, 0);
+        fields.push(l.charCodeAt(i) === 98 ? raw : n ? decoder.decode(raw) : '');
         p += 4 + n;
       }
     }

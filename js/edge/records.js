@@ -45,8 +45,8 @@ export const TRACKER_IN = {
 export const TRACKER_OUT = {
   'N': 'n', // handle
   'X': 's', // message
-  'P': 'nnss', // id, keepalive, url, body
-  'B': 'ss', // url, body
+  'P': 'nnsb', // id, keepalive, url, body
+  'B': 'sb', // url, body
   'W': 'n', // at
   'S': 'ss', // key, value
   'D': 's', // key

@@ -87,7 +87,7 @@ pub fn write(table: &str, recs: &[(u8, Vec<V>)]) -> Vec<u8> {
         for (t, f) in l.bytes().zip(fields) {
             match (t, f) {
                 (b'n', V::N(n)) => body.extend_from_slice(&n.to_le_bytes()),
-                (b's', V::S(s)) => {
+                (b's' | b'b', V::S(s)) => {
                     body.extend_from_slice(&(s.len() as u32).to_le_bytes());
                     body.extend_from_slice(s.as_bytes());
                 }
