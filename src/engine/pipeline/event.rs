@@ -215,6 +215,12 @@ impl Event {
         crate::engine::text::num::parse_u64(self.rec.get(..end).unwrap_or("")).unwrap_or(0)
     }
 
+    /// The page id (read off the record without parsing the rest).
+    pub fn page(&self) -> u32 {
+        let page = crate::engine::text::fields(&self.rec, SEP as u8).nth(5).unwrap_or("");
+        crate::engine::text::num::parse_u64(page).unwrap_or(0) as u32
+    }
+
     /// The category (read off the record without parsing the rest).
     pub fn category(&self) -> Category {
         let b = self.rec.as_bytes();
@@ -293,12 +299,14 @@ mod tests {
         };
         let e = Event::new(42, &p, 100, 5.0);
         assert_eq!(e.seq(), 42);
+        assert_eq!((e.page(), e.category()), (7, Category::Marketing), "read off the record as parts() reads them");
         assert_eq!(e.parts(), p);
         assert_eq!(Event::from_record(&e.rec, 5.0).unwrap().parts(), p);
         assert_eq!(Event::from_record("nonsense", 0.0), None);
         let moved = Event::rebase(&e.rec, 3, |id| id + 100, 9.0).unwrap();
         assert_eq!(moved.seq(), 3);
         assert_eq!(moved.parts(), Parts { page: 107, ..p.clone() });
+        assert_eq!(moved.page(), 107);
         assert_eq!(Event::rebase("1\u{1f}t", 3, |id| id, 0.0), None);
         assert_eq!(Event::from_record("", 0.0), None);
     }

@@ -231,7 +231,7 @@ impl Tracker {
 
     fn release_pages(&mut self, events: &[Event]) {
         for e in events {
-            self.pages.release(e.parts().page);
+            self.pages.release(e.page());
         }
     }
 

@@ -178,12 +178,33 @@ fn activity_line(first: f64, last: f64, count: u64) -> String {
     l
 }
 
+/// The members of a track call's properties the profile learns from.
+const LEARNED: [&str; 6] = ["category", "tags", "revenue", "product_id", "sku", "products"];
+
+/// The values of [`LEARNED`] in `props` ("" when missing), read in one pass
+/// (a repeated key: the last one, as `JSON.parse` has it).
+fn learned(props: &str) -> [&str; 6] {
+    let mut found = [""; 6];
+    for (k, v) in json::members(props) {
+        if let Some(i) = LEARNED.iter().position(|key| json::key_is(k, key)) {
+            found[i] = v;
+        }
+    }
+    found
+}
+
+/// The product id of one product object: its `product_id`, or when it has
+/// none its `sku`, if that is a string (a JSON literal).
+fn product_id<'a>(id: &'a str, sku: &'a str) -> Option<&'a str> {
+    Some(if id.is_empty() { sku } else { id }).filter(|v| json::kind(v) == json::Kind::String)
+}
+
 /// The product ids a Segment e-commerce event names (`product_id`, or
 /// `sku`; an order's `products`), as JSON strings joined by commas.
-fn product_ids(name: &str, props: &str) -> String {
+fn product_ids(name: &str, l: &[&str; 6]) -> String {
     let mut ids = String::new();
-    let mut add = |p: &str| {
-        if let Some(v) = json::get(p, "product_id").or_else(|| json::get(p, "sku")).filter(|v| json::kind(v) == json::Kind::String) {
+    let mut add = |id: Option<&str>| {
+        if let Some(v) = id {
             if !ids.is_empty() {
                 ids.push(',');
             }
@@ -191,8 +212,11 @@ fn product_ids(name: &str, props: &str) -> String {
         }
     };
     match name {
-        "\"Order Completed\"" => json::get(props, "products").into_iter().flat_map(json::items).for_each(add),
-        "\"Product Viewed\"" | "\"Product Clicked\"" | "\"Product Added\"" => add(props),
+        "\"Order Completed\"" => json::items(l[5]).for_each(|p| {
+            let p = learned(p);
+            add(product_id(p[3], p[4]))
+        }),
+        "\"Product Viewed\"" | "\"Product Clicked\"" | "\"Product Added\"" => add(product_id(l[3], l[4])),
         _ => {}
     }
     ids
@@ -227,10 +251,11 @@ impl Tracker {
             Kind::Track => {
                 let name = c.name.as_str();
                 let order = name == "\"Order Completed\"";
-                let category = self.clean(json::get(&c.props, "category").unwrap_or(""));
-                let tags = self.clean(json::get(&c.props, "tags").unwrap_or(""));
-                let revenue = if order { json::get(&c.props, "revenue").unwrap_or("") } else { "" };
-                let products = product_ids(name, &c.props);
+                let l = learned(&c.props);
+                let category = self.clean(l[0]);
+                let tags = self.clean(l[1]);
+                let revenue = if order { l[2] } else { "" };
+                let products = product_ids(name, &l);
                 if order || !category.is_empty() || !tags.is_empty() || !products.is_empty() {
                     self.signals.push(line('e', time, &[name, &category, &tags, revenue, &products]));
                 } else {

@@ -56,6 +56,7 @@ impl Queue {
                 gone.push(e);
             } else if !self.segments.is_empty() && self.asked != Some(self.segments[0].id) {
                 let seg = self.segments.remove(0);
+                self.count_segments();
                 self.dropped += seg.len() as u64;
                 self.handoffs.push(Handoff::Forget(seg.id));
             } else {

@@ -47,6 +47,9 @@ pub struct Queue {
     /// Records gathered for the next segment, and what they hold.
     gathering: Option<(String, Segment)>,
     segments: Vec<Segment>,
+    /// Events and bytes in `segments`, summed when they change (every push
+    /// reads them; summing there cost a pass over every segment).
+    in_segments: (usize, usize),
     /// A segment asked back and not returned yet.
     asked: Option<u32>,
     handoffs: Vec<Handoff>,
@@ -74,6 +77,11 @@ impl Queue {
             drop_newest: bounds.drop_newest,
             ..Queue::default()
         }
+    }
+
+    /// Sums `in_segments` again: after every change to `segments`.
+    fn count_segments(&mut self) {
+        self.in_segments = self.segments.iter().fold((0, 0), |(n, b), s| (n + s.len(), b + s.bytes));
     }
 
     /// The sequence number the next event gets.

@@ -14,6 +14,7 @@ impl Queue {
         for s in core::mem::take(&mut self.segments) {
             self.handoffs.push(Handoff::Forget(s.id));
         }
+        self.in_segments = (0, 0);
         self.gathering = None;
         self.asked = None;
         self.in_flight = None;
@@ -46,6 +47,7 @@ impl Queue {
         let (empty, kept): (Vec<Segment>, Vec<Segment>) =
             core::mem::take(&mut self.segments).into_iter().partition(|s| s.is_empty() && self.asked != Some(s.id));
         self.segments = kept;
+        self.count_segments();
         for s in empty {
             self.handoffs.push(Handoff::Forget(s.id));
         }

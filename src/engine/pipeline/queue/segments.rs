@@ -57,6 +57,7 @@ impl Queue {
             self.next_segment += 1;
             self.handoffs.push(Handoff::Keep(seg.id, text));
             self.segments.push(seg);
+            self.count_segments();
         }
     }
 
@@ -92,6 +93,7 @@ impl Queue {
             self.asked = None;
         }
         let seg = self.segments.remove(i);
+        self.count_segments();
         self.take_back(text, seg.first_time, seg.purged)
     }
 

@@ -7,7 +7,8 @@ use crate::engine::pipeline::event::Event;
 impl Queue {
     /// Events queued, in memory or kept by the edge (in flight included).
     pub fn len(&self) -> usize {
-        self.front.len() + self.gathering.as_ref().map_or(0, |g| g.1.len()) + self.segments.iter().map(Segment::len).sum::<usize>()
+        debug_assert_eq!(self.in_segments.0, self.segments.iter().map(Segment::len).sum::<usize>());
+        self.front.len() + self.gathering.as_ref().map_or(0, |g| g.1.len()) + self.in_segments.0
     }
 
     /// Whether nothing is queued.
@@ -17,7 +18,8 @@ impl Queue {
 
     /// Record bytes queued, in memory or kept by the edge.
     pub fn bytes(&self) -> usize {
-        self.front_bytes + self.gathering.as_ref().map_or(0, |g| g.1.bytes) + self.segments.iter().map(|s| s.bytes).sum::<usize>()
+        debug_assert_eq!(self.in_segments.1, self.segments.iter().map(|s| s.bytes).sum::<usize>());
+        self.front_bytes + self.gathering.as_ref().map_or(0, |g| g.1.bytes) + self.in_segments.1
     }
 
     /// The events in memory, oldest first (the batch in flight first).
