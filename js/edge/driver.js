@@ -245,6 +245,9 @@ export function startEngine(glue, config) {
   function act(out) {
     const follow = [];
     let beaconList = null;
+    // The crossing's profile signals go to the personalization module
+    // together: one crossing there, however many came.
+    let signals = null;
     decode(out, TRACKER_OUT, (k, f) => {
       switch (k) {
         case 'P': post(f); break;
@@ -273,11 +276,12 @@ export function startEngine(glue, config) {
           break;
         case 'A': listen(f[0] === 1); break;
         case 'Y': status.accepted = f[0] === 1; break;
-        case 'G': if (consumer) deferred.push(['signal', f[0]]); break;
+        case 'G': if (consumer) (signals || (signals = [])).push(f[0]); break;
         case 'Z': readStatus(f); break;
       }
     });
     if (beaconList) follow.push(beacons(beaconList));
+    if (signals) deferred.push(['signals', signals]);
     return follow;
   }
 
@@ -372,7 +376,7 @@ export function startEngine(glue, config) {
           if (d[0] === 'log') (d[1] === 'e' ? complain : d[1] === 'w' ? warn : d[1] === 'i' ? info : debug)(d[2]);
           else if (d[0] === 'flush') { const resolve = flushes.get(d[1]); flushes.delete(d[1]); if (resolve) resolve(d[2]); }
           else if (d[0] === 'consent') { const state = JSON.parse(d[1]); for (const cb of [...watchers]) try { cb(state); } catch (e) { complain('a consent.onChange callback threw; Kizuna carried on'); } }
-          else if (d[0] === 'signal' && consumer) consumer(d[1]);
+          else if (d[0] === 'signals' && consumer) consumer(d[1]);
         } catch (e) {
           report('a callback', e);
         }
@@ -502,7 +506,7 @@ export function startEngine(glue, config) {
     },
     /** A click inside an element about these topics (for the profile). */
     topicClick(topics) { if (status.topics) { inbox.push(['k', lit(topics)]); schedule(); } },
-    /** Profile signals go to `fn` (the personalization module) from now on. */
+    /** Profile signals go to `fn` (the personalization module) from now on, a crossing's in one list. */
     consume(fn) { consumer = fn; now(['u', fn ? 1 : 0]); },
     /** An event the personalization module made (`name` a JSON literal, `json` clean). */
     inject(name, json) { inbox.push(['t', page.current(), Date.now(), name, json]); schedule(); },

@@ -247,7 +247,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     if (slot && slots.has(slot.getAttribute('data-kz-slot'))) cross([['k', lit(slot.getAttribute('data-kz-slot'))]]);
   }, true);
   life.on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') cross([['h']]); });
-  d.consume((signal) => cross([['g', signal]]));
+  d.consume((signals) => cross(signals.map((s) => ['g', s])));
   life.end(() => d.consume(null));
   life.end(d.onConsent(() => {
     if (consent() !== consentKey) decidePage();
