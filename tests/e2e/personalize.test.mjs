@@ -427,6 +427,15 @@ test('3: holdout: the default with holdout true, reason holdout, propensity 1; i
     const again = await decide(page, 'hero');
     assert.deepEqual({ variant: again.variant, holdout: again.holdout, reason: again.reason, propensity: again.propensity },
       { variant: null, holdout: true, reason: 'holdout', propensity: 1 });
+    // Asked again on the page view: the same decision, each a copy of its own.
+    const [first, second, third] = await page.evaluate(() => {
+      const a = window.kizuna.decide('hero');
+      const b = window.kizuna.decide('hero');
+      a.variant = 'changed by the app';
+      return [a, b, window.kizuna.decide('hero')];
+    });
+    assert.equal(first.variant, 'changed by the app');
+    assert.deepEqual([second, third], [again, again], 'the same decision, unchanged by what the app did to its copy');
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();
