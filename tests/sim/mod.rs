@@ -228,15 +228,24 @@ impl Sim {
                 other => panic!("unknown answer {}", other as char),
             }
         }
-        if let Some(n) = beaconed {
-            self.input(Input::Beaconed(n));
-        }
+        // What the engine asked for at once goes back in one crossing, in
+        // the driver's order (js/edge/driver.js `act`): the segments given
+        // back as they were asked for, then how many beacons were taken.
+        let mut texts = Vec::new();
         for id in returned {
             // The stored copy stays until the engine deletes its key.
             self.segment_keys.remove(&id);
-            let text = self.segments.remove(&id).unwrap_or_default();
-            self.input(Input::Segment(id, &text));
+            texts.push((id, self.segments.remove(&id).unwrap_or_default()));
         }
+        if texts.is_empty() && beaconed.is_none() {
+            return;
+        }
+        let mut follow = vec![(b'n', vec![V::N(self.now)])];
+        follow.extend(texts.iter().map(|(id, text)| (b's', vec![V::N(f64::from(*id)), V::S(text)])));
+        if let Some(n) = beaconed {
+            follow.push((b'b', vec![V::N(n as f64)]));
+        }
+        self.cross(&codec::write("tracker.in", &follow));
     }
 }
 
