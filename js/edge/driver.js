@@ -14,7 +14,7 @@ import { followStore } from './outbox.js';
 import { lifetime } from './life.js';
 import { listenForConsent } from './signals.js';
 import { openStorage, readCookie, writeCookie } from './storage.js';
-import { decode, encode } from './protocol.js';
+import { decode, encode, opened } from './protocol.js';
 import { TRACKER_IN, TRACKER_OUT } from './records.js';
 
 // Most records handed over in one crossing (bounds what the engine holds).
@@ -78,17 +78,11 @@ export function startEngine(glue, config) {
   const init = [['n', Date.now()], ...inbox.splice(0), ['S', describe(config), lit(navigator.language || ''), lit(navigator.userAgent || ''),
     (screen && screen.width) | 0, (screen && screen.height) | 0, seed(), ...stored.map((v) => (v === null ? '' : lit(v)))]];
   const started = glue.start(encode(init, TRACKER_IN));
-  // N: the handle; X: the message init rejects with.
-  let handle = -1;
-  let message;
-  decode(started, TRACKER_OUT, (k, f) => {
-    if (k === 'N') handle = f[0];
-    else if (k === 'X') message = f[0];
-  });
-  if (handle < 0) {
-    complain(message);
+  const handle = opened(started, TRACKER_OUT);
+  if (typeof handle !== 'number') {
+    complain(handle);
     life.stop();
-    throw new Error('[kizuna] ' + message);
+    throw new Error('[kizuna] ' + handle);
   }
   void first;
 
@@ -515,6 +509,7 @@ export function startEngine(glue, config) {
     /** The protocol's codec (protocol.js), shared with the personalization module's engine. */
     encode,
     decode,
+    opened,
     /**
      * Ends the engine: every listener, the lock, the timer and the hooks
      * go, and the module forgets it (a failed start, before a retried

@@ -72,7 +72,7 @@ function restore(slot) {
  */
 export function startPersonalization(glue, d, config, watchers = new Set(), extras = []) {
   // The tracker's codec: one copy on the page.
-  const { encode, decode } = d;
+  const { encode, decode, opened } = d;
   const slots = new Map();
   let wakeTimer = null;
   // Stopped (stop(), or its module trapped): slots keep their defaults.
@@ -204,16 +204,10 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
   const init = [['n', Date.now()], pageRecord(), ['S', describe(config), ...stored, visitor, d.seed(), consentKey & 1, consentKey >> 1, (screen && screen.width) | 0]];
   const started = glue.start(encode(init, PERSONALIZER_IN));
-  // N: the handle; X: the message init rejects with.
-  let handle = -1;
-  let message;
-  decode(started, PERSONALIZER_OUT, (k, f) => {
-    if (k === 'N') handle = f[0];
-    else if (k === 'X') message = f[0];
-  });
-  if (handle < 0) {
-    complain(message);
-    throw new Error('[kizuna] ' + message);
+  const handle = opened(started, PERSONALIZER_OUT);
+  if (typeof handle !== 'number') {
+    complain(handle);
+    throw new Error('[kizuna] ' + handle);
   }
   life.end(() => { dead = true; try { glue.stop(handle); } catch (_) { /* a trapped module */ } });
   announce(act(started)[1]);

@@ -52,6 +52,16 @@ export function encode(list, layouts) {
 }
 
 /**
+ * What an engine's start answered (`bytes`, read by `layouts`): its handle
+ * (an `N` record, first), or the message `init` rejects with (`X`).
+ */
+export function opened(bytes, layouts) {
+  let first = null;
+  decode(bytes, layouts, (k, f) => { if (first === null && (k === 'N' || k === 'X')) first = f[0]; });
+  return first;
+}
+
+/**
  * Calls `fn(kind, fields)` for each record of `bytes` whose kind `layouts`
  * knows and whose body matches its layout (numbers as numbers, text as
  * strings, a body as a view of `bytes`), in order; skips the rest.

@@ -105,33 +105,19 @@ pub fn write(table: &str, recs: &[(u8, Vec<V>)]) -> Vec<u8> {
 /// U+001E, fields after U+001F, the kind first: `t3␟100␟"X"␟{}`), each
 /// field as its layout says (a number field in decimal).
 pub fn from_text(table: &str, text: &str) -> Vec<u8> {
-    let mut recs = Vec::new();
+    let mut out = Vec::new();
     for r in text.split('\u{1e}').filter(|r| !r.is_empty()) {
         let kind = r.as_bytes()[0];
-        let l = layout(table, kind).unwrap_or_else(|| panic!("{table} has no record {}", kind as char));
+        let n = layout(table, kind).unwrap_or_else(|| panic!("{table} has no record {}", kind as char)).len();
         let body = &r[1..];
-        let parts: Vec<&str> = if l.is_empty() {
-            vec![]
-        } else if l.len() == 1 {
-            vec![body]
-        } else {
-            body.splitn(l.len(), '\u{1f}').collect()
+        let parts: Vec<&str> = match n {
+            0 => vec![],
+            1 => vec![body],
+            _ => body.splitn(n, '\u{1f}').collect(),
         };
-        let fields = l
-            .bytes()
-            .enumerate()
-            .map(|(i, t)| {
-                let p = parts.get(i).copied().unwrap_or("");
-                if t == b'n' {
-                    V::N(p.parse().unwrap_or(0.0))
-                } else {
-                    V::S(p)
-                }
-            })
-            .collect();
-        recs.push((kind, fields));
+        out.extend(rec(table, kind, &parts));
     }
-    write(table, &recs)
+    out
 }
 
 /// Every record of `bytes`, each held to its layout in `table` (a record
