@@ -114,6 +114,10 @@ test('scroll depth milestones once each, then Page Engagement with engaged time 
       await s.page.mouse.wheel(0, 400);
       await sleep(30);
     }
+    // The bottom reached (a busy Firefox smooth-scrolls the wheel late),
+    // and two frames after it: the depth is read once a frame.
+    await s.page.waitForFunction(() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2, null, { timeout: 15_000 });
+    await s.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await sleep(300);
     await s.page.evaluate(() => window.scrollTo(0, 0));
     await sleep(200);
