@@ -68,7 +68,7 @@ const SETS = {
 // loader) and the queue handover that remembers which messages it adopted
 // (+0.4 KiB): 69 and 111 KiB.
 // The engine work of issue #19 replaces these ceilings with 16/32 KiB.
-const BUDGET = { firstEvent: 69 * 1024, allFourJobs: 111 * 1024, engageExtra: 11 * 1024 };
+const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 108.5 * 1024, engageExtra: 11 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));
