@@ -89,6 +89,7 @@ fn read(path: &str, c: &Config, p: &PersonalizeConfig) -> Option<Value> {
         "batch.maxBytes" => json!(c.batch.max_bytes),
         "batch.flushInterval" => json!(c.batch.flush_interval_ms),
         "batch.maxEventBytes" => json!(c.batch.max_event_bytes),
+        "batch.maxRequestBytes" => json!(c.batch.max_request_bytes),
         "queue.maxEvents" => json!(c.queue.max_events),
         "queue.maxBytes" => json!(c.queue.max_bytes),
         "queue.whenFull" => json!(if c.queue.drop_newest { "drop-newest" } else { "drop-oldest" }),

@@ -102,6 +102,9 @@ export function startEngine(glue, config) {
     if (outbox) outbox.hide();
     for (const r of requests.values()) r.crossed = true;
   });
+  // Navigating away (or closing): batches stop growing past what a
+  // keepalive request carries, so none in flight must be sent again.
+  life.on(window, 'beforeunload', () => { inbox.push(['j']); schedule(); });
   life.on(window, 'pageshow', (e) => {
     if (!e.persisted) return;
     // Back from the back/forward cache: a request in flight as the page

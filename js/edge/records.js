@@ -24,6 +24,7 @@ export const TRACKER_IN = {
   'w': '', // 
   'h': '', // 
   'x': '', // 
+  'j': '', // 
   'b': 'n', // taken
   'f': 'n', // token
   's': 'ns', // id, text

@@ -48,6 +48,7 @@ pub fn read_from<'a>(r: &mut Rec<'a>) -> Option<Result<Input<'a>, f64>> {
         b'w' => Input::Timer,
         b'h' => Input::Hidden,
         b'x' => Input::Leaving,
+        b'j' => Input::LeavingSoon,
         b'b' => Input::Beaconed(r.u() as usize),
         b'f' => Input::Flush(r.u()),
         b's' => Input::Segment(r.u(), r.s()),

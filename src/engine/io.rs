@@ -69,6 +69,9 @@ pub enum Input<'a> {
     Hidden,
     /// The page is going away (`pagehide`).
     Leaving,
+    /// The page may be about to go (`beforeunload`): requests no longer
+    /// grow past what keepalive carries.
+    LeavingSoon,
     /// The browser took the first `n` beacons of the last unload.
     Beaconed(usize),
     /// `flush()` number `token`.

@@ -146,7 +146,7 @@ fn strip_page_fields(mut v: (String, J)) -> (String, J) {
 
 #[test]
 fn a_valid_stored_queue_round_trips() {
-    for (events, pad) in [(12, 0), (10, 6_000)] {
+    for (events, pad) in [(12, 0), (10, 8_000)] {
         let left = left_behind(events, pad);
         assert!(
             left.keys.len() >= if pad > 0 { 2 } else { 1 },

@@ -285,6 +285,7 @@ pub fn record_of<'a>(input: &'a Input<'a>) -> (u8, Vec<V<'a>>) {
         Input::Timer => (b'w', vec![]),
         Input::Hidden => (b'h', vec![]),
         Input::Leaving => (b'x', vec![]),
+        Input::LeavingSoon => (b'j', vec![]),
         Input::Beaconed(n) => (b'b', vec![N(*n as f64)]),
         Input::Flush(t) => (b'f', vec![N(f64::from(*t))]),
         Input::Segment(id, text) => (b's', vec![N(f64::from(*id)), S(text)]),

@@ -22,7 +22,7 @@ pub(super) enum Rule {
 /// Every field of the tracker's part of the config, with its default:
 /// one table, one loop (a hand-written check per field would be code for
 /// each). `endpoint` and `writeKey` are read on their own.
-pub(super) const FIELDS: [(&str, Rule, u32); 39] = [
+pub(super) const FIELDS: [(&str, Rule, u32); 40] = [
     ("batch", Rule::Section, 0),
     ("batch.maxEvents", Rule::Int(1, 1000), 100),
     // 32 KiB: what Firefox lets a keepalive request carry, so every batch
@@ -69,6 +69,10 @@ pub(super) const FIELDS: [(&str, Rule, u32); 39] = [
     ("privacy.userId", Rule::OneOf(&["send", "hash", "drop"]), 0),
     // Last, so the indices above stay; a section like the others.
     ("privacy", Rule::Section, 0),
+    // 256 KiB: a quarter of the fetch calls of 32 KiB batches for a
+    // burst, a fraction of Segment's 500 KB limit, and a body the wasm
+    // memory holds once (it never shrinks).
+    ("batch.maxRequestBytes", Rule::Int(1024, 500_000), 262_144),
 ];
 
 /// What a valid value of `rule` looks like, for messages.

@@ -125,6 +125,7 @@ pub fn parse_config(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
             max_bytes: v(2) as usize,
             flush_interval_ms: f64::from(v(3)),
             max_event_bytes: v(4) as usize,
+            max_request_bytes: v(39).max(v(2)) as usize,
         },
         consent: ConsentConfig {
             mode: if v(6) == 1 { Mode::OptOut } else { Mode::OptIn },

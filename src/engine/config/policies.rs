@@ -7,8 +7,11 @@
 pub struct BatchPolicy {
     /// Send when this many events are queued. Default 100.
     pub max_events: usize,
-    /// Send when a batch body would pass this many bytes. Default 60 KiB.
+    /// Send when a batch body would pass this many bytes. Default 32 KiB.
     pub max_bytes: usize,
+    /// Largest body a batch grows to while the page lives and events keep
+    /// waiting (never less than `max_bytes`). Default 256 KiB.
+    pub max_request_bytes: usize,
     /// Send this many milliseconds after the first event was queued. Default 1000.
     pub flush_interval_ms: f64,
     /// Events whose JSON is larger than this are refused. Default 32 KiB.
@@ -17,7 +20,13 @@ pub struct BatchPolicy {
 
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy { max_events: 100, max_bytes: 32 * 1024, flush_interval_ms: 1000.0, max_event_bytes: 32 * 1024 - 512 }
+        BatchPolicy {
+            max_events: 100,
+            max_bytes: 32 * 1024,
+            max_request_bytes: 256 * 1024,
+            flush_interval_ms: 1000.0,
+            max_event_bytes: 32 * 1024 - 512,
+        }
     }
 }
 

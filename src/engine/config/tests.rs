@@ -15,7 +15,10 @@ fn minimal_config_gets_the_defaults() {
     assert_eq!(c.endpoint, "http://127.0.0.1:8080/collect");
     assert_eq!(c.write_key, None);
     assert!(!c.debug);
-    assert_eq!(c.batch, BatchPolicy { max_events: 100, max_bytes: 32_768, flush_interval_ms: 1000.0, max_event_bytes: 32_256 });
+    assert_eq!(
+        c.batch,
+        BatchPolicy { max_events: 100, max_bytes: 32_768, max_request_bytes: 262_144, flush_interval_ms: 1000.0, max_event_bytes: 32_256 }
+    );
     assert_eq!(c.consent, ConsentConfig::default());
 }
 
@@ -29,7 +32,10 @@ fn every_field_is_read() {
     .unwrap();
     assert_eq!(c.write_key.as_deref(), Some("demo"));
     assert!(c.debug);
-    assert_eq!(c.batch, BatchPolicy { max_events: 10, max_bytes: 8192, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 });
+    assert_eq!(
+        c.batch,
+        BatchPolicy { max_events: 10, max_bytes: 8192, max_request_bytes: 262_144, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 }
+    );
     assert_eq!(
         c.consent,
         ConsentConfig {

@@ -39,6 +39,17 @@ pub fn is_due(q: &Queue, policy: &BatchPolicy, now: f64, force: bool) -> bool {
     full || q.has_segments() || q.oldest_waiting().is_some_and(|t| now >= t + policy.flush_interval_ms)
 }
 
+/// The largest batch the next request may carry, events and bytes. A
+/// request costs the page's main thread about the same whatever its size
+/// (docs/benchmarks.md), so while the page lives and events keep waiting,
+/// each batch delivered full doubles the next (`ramp` of them in a row),
+/// up to `max_request_bytes`. The first of a burst stays within
+/// `max_bytes`, a keepalive request that survives the page being left.
+pub fn limits(policy: &BatchPolicy, ramp: u32) -> (usize, usize) {
+    let f = 1usize << ramp.min(9);
+    (policy.max_events.saturating_mul(f), policy.max_bytes.saturating_mul(f).min(policy.max_request_bytes))
+}
+
 /// When the queue next needs a batch if nothing else happens (epoch ms).
 pub fn wake_at(q: &Queue, policy: &BatchPolicy) -> Option<f64> {
     if q.in_flight().is_some() {

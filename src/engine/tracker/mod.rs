@@ -88,6 +88,11 @@ pub struct Tracker {
     offline: bool,
     /// After a 413, batches of at most this many events (0: no limit).
     split: usize,
+    /// Full batches delivered in a row with more waiting, while the page
+    /// lives: the next request may be that many times doubled.
+    ramp: u32,
+    /// The batch in flight left events waiting behind it.
+    cut: bool,
     /// The collector's missing CORS headers were said.
     told_cors: bool,
     /// That events wait for a consent choice was said.
@@ -149,6 +154,13 @@ impl Tracker {
             Input::Leaving => {
                 self.auto_hidden(true);
                 self.unload(true);
+            }
+            Input::LeavingSoon => {
+                // A grown request in flight as the page goes would be sent
+                // again by the beacons; none starts from now on (the first
+                // answer after a navigation began comes after this).
+                self.ramp = 0;
+                self.cfg.batch.max_request_bytes = self.cfg.batch.max_bytes;
             }
             Input::Beaconed(n) => self.beaconed(n),
             Input::Flush(token) => {

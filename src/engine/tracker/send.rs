@@ -25,8 +25,11 @@ impl Tracker {
             if !batch::is_due(&self.queue, &self.cfg.batch, self.now, force) {
                 break;
             }
-            let max_events = if self.split > 0 { self.split.min(self.cfg.batch.max_events) } else { self.cfg.batch.max_events };
-            let max_bytes = self.cfg.batch.max_bytes;
+            let (max_events, max_bytes) = if self.split > 0 {
+                (self.split.min(self.cfg.batch.max_events), self.cfg.batch.max_bytes)
+            } else {
+                batch::limits(&self.cfg.batch, self.ramp)
+            };
             let mut body = String::with_capacity(max_bytes.min(64 * 1024));
             let mut enc = Encoding {
                 pages: &mut self.pages,
@@ -38,6 +41,7 @@ impl Tracker {
             };
             let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
             let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
+            self.cut = n < self.queue.waiting().len() || self.queue.has_segments();
             let f = self.queue.send(n, keepalive);
             if body.len() <= self.envelope + 2 {
                 // The gate refused every one of them: nothing to send.
@@ -91,6 +95,8 @@ impl Tracker {
             // Too large for this collector: the same events go in halves,
             // at once, until a size passes.
             self.split = (seqs.len() / 2).max(1);
+            // Nor may a request grow past its batch size again.
+            self.cfg.batch.max_request_bytes = self.cfg.batch.max_bytes;
             self.queue.return_batch(id, 0.0);
             self.o
                 .msg("w")
@@ -131,6 +137,9 @@ impl Tracker {
             Outcome::Delivered => {
                 self.failures = 0;
                 self.sent += n;
+                // A batch cut by its limits, a backlog behind it: the next
+                // may be larger.
+                self.ramp = if self.cut && !self.store.leaving { self.ramp + 1 } else { 0 };
                 if self.split > 0 {
                     self.split *= 2;
                     if self.split >= self.cfg.batch.max_events {
@@ -145,6 +154,7 @@ impl Tracker {
             }
             Outcome::Retry => {
                 self.failures += 1;
+                self.ramp = 0;
                 let delay = backoff_ms(self.failures, self.rng.unit(), parse_retry_after(retry_after));
                 self.queue.return_batch(id, self.now + delay);
                 // Consent may have been withdrawn while it was on the wire:
@@ -198,6 +208,8 @@ impl Tracker {
         }
         self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
         self.beaconed(0);
+        // Hidden, the page may be gone any moment: keepalive sizes again.
+        self.ramp = 0;
         self.store.leaving |= leaving;
         // Offline, or the last attempt failed: a beacon may well be lost
         // too. Everything is written first and stays written, so the next

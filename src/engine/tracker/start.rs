@@ -82,8 +82,11 @@ impl Tracker {
             url.push_str(crate::engine::encode::snowplow::PATH);
         }
         let envelope = envelope_size(cfg.write_key.as_deref());
-        let cfg_batch_bytes = cfg.batch.max_bytes;
-        let queue = Queue::new(cfg_batch_bytes, &cfg.queue);
+        // A front of a quarter of the largest request: records run a
+        // quarter to half of an event's bytes on the wire (the page context
+        // is added as a batch is written), so a grown request carries 128 to
+        // 256 KiB; more would cost wasm memory, which never shrinks.
+        let queue = Queue::new(cfg.batch.max_bytes.max(cfg.batch.max_request_bytes / 4), &cfg.queue);
         let owner = {
             let mut id = rng.uuid();
             id.retain(|c| c != '-');
@@ -124,6 +127,8 @@ impl Tracker {
             store: Store::new(owner),
             offline: false,
             split: 0,
+            ramp: 0,
+            cut: false,
             told_cors: false,
             told_waiting: false,
             sent: 0,
