@@ -47,16 +47,16 @@ impl Tracker {
             || self.store.due.is_some_and(|t| self.now >= t)
             || (self.store.written && self.now >= self.store.refresh_at)
             || pages != self.store.pages;
-        if due {
-            // Records still gathering for a segment are in neither the
-            // front nor a stored segment: sealed now, they can be stored.
-            self.queue.seal();
-            self.hand_off();
-        }
-        self.store_segments();
         if !due {
+            // Segments too are written when the front is: a burst's are
+            // then written once, after it, and those sent meanwhile never.
             return;
         }
+        // Records still gathering for a segment are in neither the front
+        // nor a stored segment: sealed now, they can be stored.
+        self.queue.seal();
+        self.hand_off();
+        self.store_segments();
         self.store.due = None;
         self.store.pages = pages;
         let key = front_key(&self.store.owner);
