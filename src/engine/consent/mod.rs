@@ -135,15 +135,11 @@ impl Categories {
     /// Appends `{"necessary":"granted","analytics":…,…}`: the API's shape
     /// and the `context.consent` stamp. Without `necessary` when `full` is false.
     pub fn write_json(&self, out: &mut String, full: bool) {
-        out.push('{');
-        if full {
-            out.push_str("\"necessary\":\"granted\",");
-        }
+        out.push_str(if full { "{\"necessary\":\"granted\",\"" } else { "{\"" });
         for (i, c) in Category::CHOOSABLE.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push_str(",\"");
             }
-            out.push('"');
             out.push_str(c.name());
             out.push_str("\":\"");
             out.push_str(self.get(*c).name());

@@ -28,6 +28,7 @@ use crate::prelude::*;
 
 use crate::engine::consent::{Categories, Category};
 use crate::engine::text::num::write_u64;
+use crate::engine::text::push_ascii;
 use crate::engine::text::rng::is_plausible_id;
 
 /// Which call made the event (Segment's `type`).
@@ -115,21 +116,13 @@ impl Event {
             64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.session.len() + p.props.len(),
         );
         write_u64(&mut rec, seq);
+        let [a, b, c] = p.stamp.code();
+        let sep = SEP as u8;
+        push_ascii(&mut rec, &[sep, p.kind.code() as u8, sep, b'0' + p.category.code(), sep, a, b, c, sep]);
+        write_u64(&mut rec, p.time.max(0.0) as u64);
         rec.push(SEP);
-        rec.push(p.kind.code());
-        rec.push(SEP);
-        rec.push((b'0' + p.category.code()) as char);
-        rec.push(SEP);
-        for c in p.stamp.code() {
-            rec.push(c as char);
-        }
-        for (i, f) in [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props].iter().enumerate() {
-            if i == 0 {
-                rec.push(SEP);
-                write_u64(&mut rec, p.time.max(0.0) as u64);
-                rec.push(SEP);
-                write_u64(&mut rec, u64::from(p.page));
-            }
+        write_u64(&mut rec, u64::from(p.page));
+        for f in [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props] {
             rec.push(SEP);
             rec.push_str(f);
         }

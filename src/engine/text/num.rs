@@ -19,9 +19,7 @@ pub fn write_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
+    super::push_ascii(out, buf.get(i..).unwrap_or(&[]));
 }
 
 /// Appends `n` in decimal, with a minus sign when negative.

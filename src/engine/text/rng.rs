@@ -52,13 +52,20 @@ impl Rng {
     pub fn uuid(&mut self) -> String {
         let hi = (self.next_u64() & !0xf000) | 0x4000;
         let lo = (self.next_u64() & !(0xc << 60)) | (0x8 << 60);
-        let mut s = String::with_capacity(36);
-        for (i, nibble) in (0..32).map(|i| if i < 16 { (hi >> (60 - 4 * i)) & 15 } else { (lo >> (60 - 4 * (i - 16))) & 15 }).enumerate() {
+        let mut b = [b'-'; 36];
+        let mut at = 0;
+        for i in 0..32 {
             if matches!(i, 8 | 12 | 16 | 20) {
-                s.push('-');
+                at += 1;
             }
-            s.push(super::json::HEX[nibble as usize] as char);
+            let nibble = if i < 16 { hi >> (60 - 4 * i) } else { lo >> (60 - 4 * (i - 16)) } & 15;
+            if let Some(c) = b.get_mut(at) {
+                *c = super::json::HEX[nibble as usize];
+            }
+            at += 1;
         }
+        let mut s = String::with_capacity(36);
+        super::push_ascii(&mut s, &b);
         s
     }
 }

@@ -31,9 +31,7 @@ pub fn write_iso8601(out: &mut String, ms: f64) {
             v /= 10;
         }
     }
-    for c in b {
-        out.push(c as char);
-    }
+    super::push_ascii(out, &b);
 }
 
 /// Year, month (1–12) and day of a day count since 1970-01-01 (Howard
