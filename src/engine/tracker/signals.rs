@@ -186,7 +186,16 @@ const LEARNED: [&str; 6] = ["category", "tags", "revenue", "product_id", "sku", 
 fn learned(props: &str) -> [&str; 6] {
     let mut found = [""; 6];
     for (k, v) in json::members(props) {
-        if let Some(i) = LEARNED.iter().position(|key| json::key_is(k, key)) {
+        // The key read once, not once for each name it is compared with.
+        let plain = k.get(1..k.len().saturating_sub(1)).unwrap_or("");
+        let decoded;
+        let key = if plain.bytes().any(|b| b == b'\\') {
+            decoded = json::string(k).unwrap_or_default();
+            decoded.as_str()
+        } else {
+            plain
+        };
+        if let Some(i) = LEARNED.iter().position(|name| *name == key) {
             found[i] = v;
         }
     }

@@ -32,13 +32,12 @@ pub fn write_string(out: &mut String, s: &str) {
 
 /// The length of `s` written by [`write_string`].
 pub fn literal_len(s: &str) -> usize {
-    let mut n = 2;
+    let mut n = s.len() + 2;
     for &c in s.as_bytes() {
-        n += match c {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' => 2,
-            0..=0x1f => 6,
-            _ => 1,
-        };
+        // One test for the common byte; the escapes are rare.
+        if c < 0x20 || c == b'"' || c == b'\\' {
+            n += if matches!(c, b'"' | b'\\' | b'\n' | b'\r' | b'\t') { 1 } else { 5 };
+        }
     }
     n
 }
