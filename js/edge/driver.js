@@ -297,15 +297,17 @@ export function startEngine(glue, config) {
   let depth = 0;
   // One crossing (or a few: the engine may ask for segments back at once),
   // with everything waiting in the inbox first, in order.
-  // The time zone: the browser's first Intl call is slow (~25 ms: it loads
-  // locale data), so it is read when the page is idle, or at once when
-  // something must be sent sooner (flush, the page going away).
+  // The time zone: the browser's first Intl call is slow (21-56 ms in
+  // Chromium 156: it loads locale data), so it is read when the page is
+  // idle, or at once when something must be sent sooner (flush, the page
+  // going away); where Temporal is (Chromium, Firefox), it answers the
+  // same id in microseconds (docs/benchmarks.md).
   function zone() {
     if (zoneSent) return;
     zoneSent = true;
     let z = '';
     try {
-      z = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+      z = (typeof Temporal === 'object' && Temporal.Now.timeZoneId()) || Intl.DateTimeFormat().resolvedOptions().timeZone || '';
     } catch (_) { /* no Intl */ }
     inbox.unshift(['z', lit(z)]);
   }
