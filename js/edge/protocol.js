@@ -11,15 +11,15 @@ const decoder = new TextDecoder();
 let buf = new Uint8Array(1 << 16);
 let view = new DataView(buf.buffer);
 
-// ASCII (ids, names, most properties) is copied by hand: a call of
+// Short ASCII (ids, names, most properties) is copied by hand: a call of
 // encodeInto, with the view it needs, cost ~1.6 µs in a page, two per
 // track() (docs/benchmarks.md); the rest of a string from its first other
-// character goes through it.
+// character, and long text (a queue segment), go through it.
 function text(s, at) {
   const n = s.length;
   const p = at + 4;
   let i = 0;
-  for (; i < n; i++) {
+  for (; i < n && n < 1024; i++) {
     const c = s.charCodeAt(i);
     if (c > 127) break;
     buf[p + i] = c;
