@@ -6,6 +6,7 @@ mod sim;
 
 use kizuna::engine::io::Input;
 use serde_json::Value as J;
+use sim::codec::V;
 use sim::{open, Sim, STORED_QUEUE};
 
 fn stored(s: &Sim) -> Vec<(String, String)> {
@@ -357,6 +358,170 @@ fn a_tab_closed_with_its_beacons_refused_leaves_every_event_stored() {
     got.sort_unstable();
     got.dedup();
     assert_eq!(got.len(), 5000, "missing: {:?}", (0..5000).filter(|i| !got.contains(i)).take(5).collect::<Vec<i64>>());
+}
+
+/// The `bench_seq` of each event of a request or beacon body.
+fn body_seqs(body: &str) -> Vec<i64> {
+    seqs(serde_json::from_str::<J>(body).unwrap()["batch"].as_array().unwrap())
+}
+
+/// Runs `input` as js/edge/driver.js does in one task (each record carried
+/// out as it is read, the beacons after them, what the engine asked for at
+/// once given back in a next crossing), stopping after `budget` writes,
+/// deletions, requests or beacons, as Firefox stops a closing tab's script
+/// mid-task. (Segments handed over, `k`, are always taken: they come first,
+/// and the edge only keeps them in memory.) The events that left (beacons,
+/// keepalive requests) go to `gone`; whether the task ran to its end.
+fn cut_after(s: &mut Sim, input: Input, mut budget: usize, gone: &mut Vec<i64>) -> bool {
+    let mut bytes = sim::codec::write("tracker.in", &[(b'n', vec![V::N(s.now)]), sim::record_of(&input)]);
+    let mut act = || {
+        budget = budget.checked_sub(1)?;
+        Some(())
+    };
+    loop {
+        let out = kizuna::engine::edge::run(&mut s.t, &bytes);
+        let (mut beacons, mut returned) = (Vec::new(), Vec::new());
+        for (kind, f) in sim::codec::read("tracker.out", &out) {
+            let id = || f[0].n() as u32;
+            if matches!(kind, b'S' | b'D' | b's' | b'd' | b'f' | b'r' | b'P') && act().is_none() {
+                return false;
+            }
+            match kind {
+                b'S' => drop(s.store.insert(f[0].s().into(), f[1].s().into())),
+                b'D' => drop(s.store.remove(f[0].s())),
+                b'k' => drop(s.segments.insert(id(), f[1].s().into())),
+                b's' => s.store_segment(id(), f[1].s()),
+                b'd' | b'f' => drop(s.segment_keys.remove(&id()).map(|k| s.store.remove(&k))),
+                b'r' => returned.push((id(), s.segments.remove(&id()).unwrap_or_default())),
+                b'P' if f[1].n() == 1.0 => gone.extend(body_seqs(f[3].s())),
+                b'B' => beacons.push(f[1].s().to_string()),
+                _ => {}
+            }
+        }
+        for b in &beacons {
+            if act().is_none() {
+                return false;
+            }
+            gone.extend(body_seqs(b));
+        }
+        if beacons.is_empty() && returned.is_empty() {
+            return true;
+        }
+        let mut follow = vec![(b'n', vec![V::N(s.now)])];
+        follow.extend(returned.iter().map(|(id, text)| (b's', vec![V::N(f64::from(*id)), V::S(text)])));
+        if !beacons.is_empty() {
+            follow.push((b'b', vec![V::N(beacons.len() as f64)]));
+        }
+        bytes = sim::codec::write("tracker.in", &follow);
+    }
+}
+
+/// The e2e two-tabs case, smaller: a burst of 600 events (a dozen
+/// segments), one keepalive request in flight (taken as delivered, as the
+/// engine assumes of one as the page goes), `ms` later the tab closes. What
+/// left, and the tab.
+fn burst_then(ms: f64) -> (Sim, Vec<i64>) {
+    let mut a = Sim::new(&open());
+    let pad = "x".repeat(500);
+    for i in 0..600 {
+        a.track("E", &format!("{{\"bench_seq\":{i},\"pad\":\"{pad}\"}}"));
+    }
+    let mut gone = Vec::new();
+    a.advance(ms);
+    if a.posts.is_empty() {
+        a.advance(1000.0);
+    }
+    assert!(a.posts[0].keepalive, "one keepalive request in flight");
+    gone.extend(a.posts.iter().flat_map(|p| seqs(&p.events())));
+    a.beacon_quota = usize::MAX;
+    (a, gone)
+}
+
+/// What the tab left, taken over by another; every event left or is taken.
+fn taken_over(a: &Sim, mut gone: Vec<i64>, what: &str) -> Vec<i64> {
+    gone.extend(seqs(&a.beaconed_events()));
+    let mut b = next_page(&open(), a, 100.0);
+    b.advance(1000.0);
+    let adopted = seqs(&b.deliver_all());
+    gone.extend(&adopted);
+    gone.sort_unstable();
+    gone.dedup();
+    let missing: Vec<i64> = (0..600).filter(|i| gone.binary_search(i).is_err()).collect();
+    assert!(missing.is_empty(), "{what}: {} missing, from {:?}", missing.len(), missing.first());
+    adopted
+}
+
+#[test]
+fn a_closing_tab_stopped_at_any_point_of_pagehide_loses_nothing() {
+    // Firefox stops a closing tab's script mid-task. The pagehide task is
+    // the last: whatever part of it ran, every event left or is stored.
+    for cut in 0.. {
+        let (mut a, mut gone) = burst_then(300.0);
+        a.input(Input::Hidden);
+        let done = cut_after(&mut a, Input::Leaving, cut, &mut gone);
+        taken_over(&a, gone, &format!("pagehide stopped after {cut} actions"));
+        if done {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_closing_tab_stopped_in_its_hidden_task_writes_at_pagehide_what_it_did_not() {
+    // Closed 50 ms after a burst, before the coalesced write: the burst's
+    // segments are written as the page is hidden, and that task may stop
+    // anywhere; pagehide comes after it and writes what it did not.
+    for cut in 0.. {
+        let (mut a, mut gone) = burst_then(50.0);
+        let done = cut_after(&mut a, Input::Hidden, cut, &mut gone);
+        a.input(Input::Leaving);
+        taken_over(&a, gone, &format!("hidden stopped after {cut} actions"));
+        if done {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_coalesced_write_stopped_midway_is_completed_as_the_page_goes() {
+    // The write a quarter second after a burst (its segments' first) stops
+    // midway as the tab closes: hidden and pagehide write what it did not.
+    for cut in 0.. {
+        let (mut a, mut gone) = burst_then(50.0);
+        a.now = a.wake.expect("the coalesced write is due");
+        a.wake = None;
+        let done = cut_after(&mut a, Input::Timer, cut, &mut gone);
+        a.input(Input::Hidden);
+        a.input(Input::Leaving);
+        taken_over(&a, gone, &format!("the write stopped after {cut} actions"));
+        if done {
+            break;
+        }
+    }
+}
+
+#[test]
+fn what_the_beacons_took_is_not_stored_as_well() {
+    // The stored copy keeps the beacons' events until their answer, and
+    // loses them with it: taken over later, nothing arrives twice.
+    let mut a = Sim::new(&open());
+    for i in 0..200 {
+        a.track("E", &format!("{{\"bench_seq\":{i}}}"));
+    }
+    a.advance(300.0);
+    let mut got = seqs(&a.answer(200).events());
+    a.beacon_quota = usize::MAX;
+    a.input(Input::Hidden);
+    a.input(Input::Leaving);
+    got.extend(a.posts.iter().flat_map(|p| seqs(&p.events())));
+    got.extend(seqs(&a.beaconed_events()));
+    let mut b = next_page(&open(), &a, 100.0);
+    b.advance(1000.0);
+    let adopted = seqs(&b.deliver_all());
+    assert!(adopted.is_empty(), "{} beaconed events were stored as well", adopted.len());
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got, (0..200).collect::<Vec<i64>>());
 }
 
 #[test]

@@ -259,12 +259,14 @@ export function startEngine(glue, config) {
         // Segments, and their stored copies.
         case 'k': segments.set(f[0], f[1]); break;
         case 'r':
-          // Its stored copy stays until the engine deletes its key.
+          // Its stored copy stays until the engine deletes its key (and
+          // is not written again: see 's').
           follow.push(['s', f[0], segments.get(f[0]) || '']);
           segments.delete(f[0]);
-          segmentKeys.delete(f[0]);
           break;
-        case 's': if (store.persist(f[1], segments.get(f[0]) || '')) segmentKeys.set(f[0], f[1]); break;
+        // Asked again as the page goes (a task stopped midway may not
+        // have written it): what was written is not written again.
+        case 's': if (segmentKeys.get(f[0]) !== f[1] && store.persist(f[1], segments.get(f[0]) || '')) segmentKeys.set(f[0], f[1]); break;
         case 'x': dropStored(); if (outbox) outbox.own(false); break;
         case 'f': case 'd':
           if (k === 'f') segments.delete(f[0]);

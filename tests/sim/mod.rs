@@ -202,10 +202,7 @@ impl Sim {
                     self.segments.insert(id(), f[1].s().to_string());
                 }
                 b'r' => returned.push(id()),
-                b's' => {
-                    self.store.insert(f[1].s().to_string(), self.segments[&id()].clone());
-                    self.segment_keys.insert(id(), f[1].s().to_string());
-                }
+                b's' => self.store_segment(id(), f[1].s()),
                 b'd' => {
                     if let Some(key) = self.segment_keys.remove(&id()) {
                         self.store.remove(&key);
@@ -234,7 +231,6 @@ impl Sim {
         let mut texts = Vec::new();
         for id in returned {
             // The stored copy stays until the engine deletes its key.
-            self.segment_keys.remove(&id);
             texts.push((id, self.segments.remove(&id).unwrap_or_default()));
         }
         if texts.is_empty() && beaconed.is_none() {
@@ -411,6 +407,15 @@ impl Sim {
     /// Log lines of `level`.
     pub fn lines(&self, level: Level) -> Vec<&str> {
         self.logs.iter().filter(|(l, _)| *l == level).map(|(_, m)| m.as_str()).collect()
+    }
+
+    /// Writes segment `id` under `key`, as the edge does (a segment it
+    /// wrote there already is not written again).
+    pub fn store_segment(&mut self, id: u32, key: &str) {
+        if self.segment_keys.get(&id).map(String::as_str) != Some(key) {
+            self.store.insert(key.to_string(), self.segments.get(&id).cloned().unwrap_or_default());
+            self.segment_keys.insert(id, key.to_string());
+        }
     }
 
     /// Every event delivered by beacon, in order.

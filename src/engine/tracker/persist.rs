@@ -56,7 +56,7 @@ impl Tracker {
         // nor a stored segment: sealed now, they can be stored.
         self.queue.seal();
         self.hand_off();
-        self.store_segments();
+        self.store_segments(now);
         self.store.due = None;
         self.store.pages = pages;
         let key = front_key(&self.store.owner);
@@ -87,8 +87,11 @@ impl Tracker {
 
     /// The newest segments the budget holds are stored, the rest are not
     /// (a segment a withdrawal purged waits to come back first: its stored
-    /// text would still hold what was purged).
-    fn store_segments(&mut self) {
+    /// text would still hold what was purged). With `again` (the page is
+    /// going), each is asked for again: a task Firefox stopped midway as a
+    /// tab closed may not have written (or removed) it, and the edge writes
+    /// only those it has not.
+    fn store_segments(&mut self, again: bool) {
         let (max_events, max_bytes) = (self.cfg.store.max_events, self.cfg.store.max_bytes);
         let mut events = self.queue.front().len();
         let mut bytes: usize = self.queue.front().iter().map(|e| e.rec.len()).sum();
@@ -100,7 +103,7 @@ impl Tracker {
                 events += s.len();
                 bytes += s.bytes;
             }
-            if s.stored == full {
+            if s.stored == full || again {
                 changes.push((s.id, !full));
             }
         }

@@ -211,14 +211,17 @@ impl Tracker {
         // Hidden, the page may be gone any moment: keepalive sizes again.
         self.ramp = 0;
         self.store.leaving |= leaving;
-        // Offline, or the last attempt failed: a beacon may well be lost
-        // too. Everything is written first and stays written, so the next
-        // page sends what the beacons did not carry (what they did arrives
-        // twice, under the same messageIds, which collectors deduplicate).
+        // Everything is written first, what the beacons will carry too: the
+        // edge carries out storage before it hands over the beacons, and a
+        // closing tab's script can stop between the two (Firefox ends it
+        // mid-task), so what the beacons carry leaves the stored copy only
+        // once the edge says they went (`beaconed`). Offline, or the last
+        // attempt failed, a beacon may well be lost too: everything stays
+        // written, so the next page sends what the beacons did not carry
+        // (what they did arrives twice, under the same messageIds, which
+        // collectors deduplicate).
         self.store.keep_all = self.offline || self.failures > 0;
-        if self.store.keep_all {
-            self.persist(true);
-        }
+        self.persist(true);
         if self.offline && self.persisting() {
             // A beacon cannot leave an offline device (and one an emulation
             // lets through would arrive again from the stored copy).
@@ -260,13 +263,11 @@ impl Tracker {
             return;
         }
         self.unloaded = taken;
-        // Written without what the beacons carry; what they cannot comes
-        // back with their answer, and is written again.
-        self.persist(true);
     }
 
     /// The browser took the first `n` beacons of the last unload; the rest
-    /// stay queued, in order.
+    /// stay queued, in order, and the stored copy is written without what
+    /// went.
     pub(super) fn beaconed(&mut self, n: usize) {
         let counts = core::mem::take(&mut self.unloading);
         let mut events = core::mem::take(&mut self.unloaded);
@@ -284,11 +285,13 @@ impl Tracker {
                 .put(" events as the page was hidden; they stay queued")
                 .end();
             self.queue.restore(refused);
-            if !self.store.keep_all {
-                self.persist(true);
-            }
         } else if n > 0 && self.cfg.debug {
             self.o.log("d", "page hidden: events handed to sendBeacon");
+        }
+        // An unload's beacons answered (none are left when everything was
+        // kept: see `unload`).
+        if !counts.is_empty() {
+            self.persist(true);
         }
     }
 
