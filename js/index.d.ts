@@ -131,10 +131,11 @@ export interface BatchConfig {
   /** Events whose JSON is larger are refused with a console error. Default `32256` (`batch.maxBytes` less 512). Range 256 to `batch.maxBytes` less 512. */
   maxEventBytes?: number;
   /**
-   * The largest body a batch grows to while the page is open and events
-   * keep waiting: each full batch delivered doubles the next, from
-   * `maxBytes` up to this. Default `262144` (256 KiB). Range 1024–500000;
-   * at most `maxBytes` turns growth off (set it to a collector's body limit).
+   * Opt-in: the largest body a batch grows to while the page is open and
+   * events keep waiting: each full batch delivered doubles the next, from
+   * `maxBytes` up to this (sent without keepalive: one in flight as the
+   * page goes may arrive twice, same messageId). Default `32768`
+   * (`maxBytes`: no growth). Range 1024–500000; 262144 is a good value.
    */
   maxRequestBytes?: number;
 }

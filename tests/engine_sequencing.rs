@@ -25,16 +25,13 @@ fn burst(s: &mut Sim, n: usize) {
     }
 }
 
-#[test]
-fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
-    let mut s = Sim::new(&open());
-    burst(&mut s, 10_000);
-    assert!(!s.segments.is_empty(), "the overflow went to the edge");
-    let front: usize = s.t.queue().front().iter().map(|e| e.rec.len()).sum();
-    // The front holds a quarter of the largest request (256 KiB) in records.
-    let hot = HOT_BYTES.max(64 * 1024);
-    assert!(front <= hot, "memory holds at most the hot window: {front}");
-    assert_eq!(s.t.queue().len(), 10_000);
+/// Opt-out, and batches that may grow to 256 KiB (`batch.maxRequestBytes`).
+fn growing() -> String {
+    r#"{"endpoint":"/collect","writeKey":"k","consent":{"mode":"opt-out"},"batch":{"maxRequestBytes":262144}}"#.to_string()
+}
+
+/// Delivers every request, answering each 200; the requests sent.
+fn drain(s: &mut Sim, hot: usize) -> Vec<J> {
     let mut delivered = Vec::new();
     let mut max_front = 0;
     while !s.posts.is_empty() {
@@ -50,6 +47,39 @@ fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
     assert_eq!(ids.len(), 10_000);
     assert!(max_front <= hot + 33 * 1024, "a returned segment at most on top: {max_front}");
     assert!(s.segments.is_empty() && s.t.queue().is_empty());
+    delivered
+}
+
+#[test]
+fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
+    let mut s = Sim::new(&open());
+    burst(&mut s, 10_000);
+    assert!(!s.segments.is_empty(), "the overflow went to the edge");
+    let front: usize = s.t.queue().front().iter().map(|e| e.rec.len()).sum();
+    let hot = HOT_BYTES.max(60 * 1024);
+    assert!(front <= hot, "memory holds at most the hot window: {front}");
+    assert_eq!(s.t.queue().len(), 10_000);
+    drain(&mut s, hot);
+    // By default every request is a keepalive one, full: 100 events, or
+    // the next would pass 32 KiB.
+    for p in &s.sent {
+        assert!(p.body.len() <= 32 * 1024 && p.keepalive, "every batch within what keepalive may carry");
+    }
+    for w in s.sent.windows(2) {
+        let (n, next) = (w[0].events().len(), w[1].events()[0].to_string().len());
+        assert!(n == 100 || w[0].body.len() + next + 1 > 32 * 1024, "{n} events in {} bytes", w[0].body.len());
+    }
+}
+
+#[test]
+fn with_max_request_bytes_a_burst_grows_its_requests() {
+    let mut s = Sim::new(&growing());
+    burst(&mut s, 10_000);
+    // The front holds a quarter of the largest request (256 KiB) in records.
+    let hot = HOT_BYTES.max(64 * 1024);
+    let front: usize = s.t.queue().front().iter().map(|e| e.rec.len()).sum();
+    assert!(front <= hot, "memory holds at most the hot window: {front}");
+    drain(&mut s, hot);
     // The first request is a keepalive one within 32 KiB (it survives the
     // page being left); each full one delivered doubles the next, up to
     // 256 KiB, sent without keepalive.
@@ -60,9 +90,9 @@ fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
         assert!(p.body.len() <= limit, "request {i}: {} bytes over {limit}: {sizes:?}", p.body.len());
         assert_eq!(p.keepalive, p.body.len() <= 32 * 1024, "request {i}");
     }
-    // 100 requests when every batch stays within 100 events / 32 KiB; here
-    // the front (64 KiB of records, ~117 KB of these small events on the
-    // wire) bounds each request once it has grown.
+    // 271 requests when every batch stays within 32 KiB; here the front
+    // (64 KiB of records, ~117 KB of these small events on the wire)
+    // bounds each request once it has grown.
     assert!(s.sent.len() <= 80, "{} requests for 10,000 events: {sizes:?}", s.sent.len());
     assert!(sizes[3..sizes.len() - 1].iter().all(|&b| b > 100_000), "grown requests stay large: {sizes:?}");
 }
@@ -72,7 +102,7 @@ fn a_page_about_to_go_sends_only_what_keepalive_carries() {
     // A burst, then a navigation begins (beforeunload) before the first
     // answer: no request grows, so none in flight is ever sent twice by
     // the beacons when the page goes.
-    let mut s = Sim::new(&open());
+    let mut s = Sim::new(&growing());
     burst(&mut s, 2_000);
     s.input(Input::LeavingSoon);
     for _ in 0..10 {
@@ -84,7 +114,7 @@ fn a_page_about_to_go_sends_only_what_keepalive_carries() {
 #[test]
 fn a_trickle_stays_in_keepalive_batches() {
     // Events that never build a backlog never grow a request.
-    let mut s = Sim::new(&open());
+    let mut s = Sim::new(&growing());
     for round in 0..20 {
         for i in 0..30 {
             s.track("bench_evt", &format!("{{\"round\":{round},\"i\":{i}}}"));

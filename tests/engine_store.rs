@@ -333,31 +333,39 @@ fn bursts_with_slow_answers_deliver_every_event_exactly_once() {
 
 #[test]
 fn a_tab_closed_with_its_beacons_refused_leaves_every_event_stored() {
-    // 30 events a batch: under the 32 KiB a keepalive request may carry.
-    let mut a = Sim::new(r#"{"endpoint":"/collect","writeKey":"k","consent":{"mode":"opt-out"},"batch":{"maxEvents":30}}"#);
-    for i in 0..5000 {
-        a.track("E", &format!("{{\"bench_seq\":{i},\"run\":\"two-tabs-1764601234567-abcdef\"}}"));
-    }
-    let mut got = Vec::new();
-    for _ in 0..3 {
-        a.advance(100.0);
-        if !a.posts.is_empty() {
-            got.extend(seqs(&a.answer(200).events()));
+    // 30 events a batch: under the 32 KiB a keepalive request may carry;
+    // then the same with batches that grow (`batch.maxRequestBytes`).
+    for grow in [false, true] {
+        let batch = if grow { r#"{"maxEvents":30,"maxRequestBytes":262144}"# } else { r#"{"maxEvents":30}"# };
+        let mut a = Sim::new(&format!(r#"{{"endpoint":"/collect","writeKey":"k","consent":{{"mode":"opt-out"}},"batch":{batch}}}"#));
+        for i in 0..5000 {
+            a.track("E", &format!("{{\"bench_seq\":{i},\"run\":\"two-tabs-1764601234567-abcdef\"}}"));
         }
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            a.advance(100.0);
+            if !a.posts.is_empty() {
+                got.extend(seqs(&a.answer(200).events()));
+            }
+        }
+        // Three full batches delivered. A keepalive request in flight goes
+        // on without the page; one grown past what keepalive carries is
+        // cancelled, so its events must be stored with the rest.
+        assert!(!a.posts.is_empty() && a.posts[0].keepalive != grow, "one request in flight, grown: {grow}");
+        let in_flight = seqs(&a.posts[0].events());
+        a.beacon_quota = 0;
+        a.input(Input::Hidden);
+        a.input(Input::Leaving);
+        if !grow {
+            got.extend(in_flight);
+        }
+        let mut b = next_page(&open(), &a, 100.0);
+        b.advance(1000.0);
+        got.extend(seqs(&b.deliver_all()));
+        got.sort_unstable();
+        got.dedup();
+        assert_eq!(got.len(), 5000, "grown: {grow}, missing: {:?}", (0..5000).filter(|i| !got.contains(i)).take(5).collect::<Vec<i64>>());
     }
-    // Three full batches delivered: the one in flight has grown past what
-    // keepalive carries, so leaving cancels it and its events must be
-    // stored with the rest (a keepalive one would go on without the page).
-    assert!(!a.posts.is_empty() && !a.posts[0].keepalive, "one grown request in flight");
-    a.beacon_quota = 0;
-    a.input(Input::Hidden);
-    a.input(Input::Leaving);
-    let mut b = next_page(&open(), &a, 100.0);
-    b.advance(1000.0);
-    got.extend(seqs(&b.deliver_all()));
-    got.sort_unstable();
-    got.dedup();
-    assert_eq!(got.len(), 5000, "missing: {:?}", (0..5000).filter(|i| !got.contains(i)).take(5).collect::<Vec<i64>>());
 }
 
 /// The `bench_seq` of each event of a request or beacon body.

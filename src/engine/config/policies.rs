@@ -10,7 +10,8 @@ pub struct BatchPolicy {
     /// Send when a batch body would pass this many bytes. Default 32 KiB.
     pub max_bytes: usize,
     /// Largest body a batch grows to while the page lives and events keep
-    /// waiting (never less than `max_bytes`). Default 256 KiB.
+    /// waiting (never less than `max_bytes`). Default `max_bytes`: no
+    /// growth.
     pub max_request_bytes: usize,
     /// Send this many milliseconds after the first event was queued. Default 1000.
     pub flush_interval_ms: f64,
@@ -23,7 +24,7 @@ impl Default for BatchPolicy {
         BatchPolicy {
             max_events: 100,
             max_bytes: 32 * 1024,
-            max_request_bytes: 256 * 1024,
+            max_request_bytes: 32 * 1024,
             flush_interval_ms: 1000.0,
             max_event_bytes: 32 * 1024 - 512,
         }

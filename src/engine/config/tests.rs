@@ -17,7 +17,7 @@ fn minimal_config_gets_the_defaults() {
     assert!(!c.debug);
     assert_eq!(
         c.batch,
-        BatchPolicy { max_events: 100, max_bytes: 32_768, max_request_bytes: 262_144, flush_interval_ms: 1000.0, max_event_bytes: 32_256 }
+        BatchPolicy { max_events: 100, max_bytes: 32_768, max_request_bytes: 32_768, flush_interval_ms: 1000.0, max_event_bytes: 32_256 }
     );
     assert_eq!(c.consent, ConsentConfig::default());
 }
@@ -34,7 +34,7 @@ fn every_field_is_read() {
     assert!(c.debug);
     assert_eq!(
         c.batch,
-        BatchPolicy { max_events: 10, max_bytes: 8192, max_request_bytes: 262_144, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 }
+        BatchPolicy { max_events: 10, max_bytes: 8192, max_request_bytes: 8192, flush_interval_ms: 250.0, max_event_bytes: 8192 - 512 }
     );
     assert_eq!(
         c.consent,
