@@ -72,6 +72,20 @@ fn a_burst_bigger_than_memory_arrives_whole_in_order_once() {
 }
 
 #[test]
+fn without_growth_no_batch_passes_max_events() {
+    // Ten events are far under 32 KiB, so `maxEvents` is what cuts every
+    // batch, however many were delivered full before.
+    let mut s = Sim::new(r#"{"endpoint":"/collect","writeKey":"k","consent":{"mode":"opt-out"},"batch":{"maxEvents":10}}"#);
+    for i in 0..2_000 {
+        s.track("e", &format!("{{\"i\":{i}}}"));
+    }
+    while !s.posts.is_empty() {
+        s.answer(200);
+    }
+    assert!(s.sent.iter().all(|p| p.events().len() <= 10), "{:?}", s.sent.iter().map(|p| p.events().len()).collect::<Vec<_>>());
+}
+
+#[test]
 fn with_max_request_bytes_a_burst_grows_its_requests() {
     let mut s = Sim::new(&growing());
     burst(&mut s, 10_000);

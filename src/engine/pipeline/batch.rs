@@ -45,7 +45,12 @@ pub fn is_due(q: &Queue, policy: &BatchPolicy, now: f64, force: bool) -> bool {
 /// each batch delivered full doubles the next (`ramp` of them in a row),
 /// up to `max_request_bytes`. The first of a burst stays within
 /// `max_bytes`, a keepalive request that survives the page being left.
+/// Without growth (`max_request_bytes` at most `max_bytes`), the policy's
+/// limits as they are, events included.
 pub fn limits(policy: &BatchPolicy, ramp: u32) -> (usize, usize) {
+    if policy.max_request_bytes <= policy.max_bytes {
+        return (policy.max_events, policy.max_bytes);
+    }
     let f = 1usize << ramp.min(9);
     (policy.max_events.saturating_mul(f), policy.max_bytes.saturating_mul(f).min(policy.max_request_bytes))
 }

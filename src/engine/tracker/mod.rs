@@ -159,7 +159,6 @@ impl Tracker {
                 // A grown request in flight as the page goes would be sent
                 // again by the beacons; none starts from now on (the first
                 // answer after a navigation began comes after this).
-                self.ramp = 0;
                 self.cfg.batch.max_request_bytes = self.cfg.batch.max_bytes;
             }
             Input::Beaconed(n) => self.beaconed(n),
