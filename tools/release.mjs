@@ -42,6 +42,13 @@ const untrimmed = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 
 const version = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version;
 const cargoVersion = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^\[package\][^[]*?^version\s*=\s*"([^"]+)"/m)?.[1];
 if (version !== cargoVersion) fail(`js/package.json says ${version}, Cargo.toml ${cargoVersion}: make them one version`);
+// The changelog names this release, and says when it carries more: changes
+// under "Unreleased" ship under this number too (bump the version and move
+// them under it for a real release; docs/VERSIONING.md says which number).
+const changelog = fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8');
+if (!new RegExp(`^## ${version.replace(/\./g, '\\.')}\\b`, 'm').test(changelog)) fail(`CHANGELOG.md has no "## ${version}" section: say what this release changes`);
+const unreleased = changelog.match(/^## Unreleased\n([\s\S]*?)^## /m)?.[1].trim();
+if (unreleased) console.warn(`[release] CHANGELOG.md lists unreleased changes: they ship as ${version} in this pack; for a release, bump the version and move them under it`);
 
 // The build is there, and is one build of this version.
 for (const m of MODULES) {

@@ -272,6 +272,18 @@ async function visit(w, base, p) {
 const fmt = (ms) => `${Math.floor(ms / 60000)}:${String(Math.floor((ms % 60000) / 1000)).padStart(2, '0')}`;
 const pct = (x) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
 
+/** Resolves once the collector has taken no request for 500 ms (15 s at most). */
+async function settled(base) {
+  const requests = async () => (await (await fetch(`${base}collector/stats`)).json().catch(() => null))?.stats?.requests;
+  let last = await requests();
+  for (const end = Date.now() + 15_000; Date.now() < end;) {
+    await sleep(500);
+    const now = await requests();
+    if (now === last) return;
+    last = now;
+  }
+}
+
 /** Runs the traffic; resolves a summary. */
 export async function runTraffic(options) {
   const o = { ...parseArgs([]), ...options };
@@ -318,8 +330,9 @@ export async function runTraffic(options) {
   }
   total.seconds = (Date.now() - started) / 1000;
   for (const e of errors.slice(0, 5)) log(`  ! ${e}`);
-  // The last batches land, then the dashboard's figures.
-  await sleep(1500);
+  // The last batches land (the collector's request count holds still for
+  // half a second, at most 15 s), then the dashboard's figures.
+  await settled(base);
   const k = await (await fetch(`${base}collector/kpis`)).json().catch(() => null);
   return { ...total, errors, kpis: k };
 }

@@ -27,10 +27,24 @@ before(async () => {
   collector = await startCollector({ out: path.join(dir, 'events.ndjson') });
   browser = await launchBrowser();
 });
+// Twice in clean-clone runs this file timed out after all its tests had
+// passed, with nothing saying where it hung: a slow teardown step says
+// which it is, and a process still alive 30 s later names what holds it
+// (both timers unref'd: they never keep the file running themselves).
+async function step(label, work) {
+  const t = setTimeout(() => console.log(`[dashboard] teardown: ${label} still running after 20 s`), 20_000);
+  t.unref();
+  try {
+    return await work;
+  } finally {
+    clearTimeout(t);
+  }
+}
 after(async () => {
-  await browser?.close();
-  await collector?.close();
+  await step('browser.close()', browser?.close());
+  await step('collector.close()', collector?.close());
   fs.rmSync(dir, { recursive: true, force: true });
+  setTimeout(() => console.log(`[dashboard] still running 30 s after teardown, held by ${process.getActiveResourcesInfo().join(', ')}`), 30_000).unref();
 });
 
 // A fixed pseudo-random fixture.
