@@ -89,7 +89,8 @@ if [ -z "$T" ]; then
   stage "shifted clock ($SHIFT, TZ=$SHIFT_TZ): host and node unit tests again"
   # Not release.test.mjs: it packs the release (rustc -V, which stalls under
   # libfaketime) and builds apps with Vite; it ran in the node stage above.
-  unit=$(ls tests/*.test.mjs | grep -v '/release\.test\.mjs$' | tr '\n' ' ')
+  # In reverse order: no file may depend on another having run first.
+  unit=$(ls tests/*.test.mjs | grep -v '/release\.test\.mjs$' | sort -r | tr '\n' ' ')
   run shifted 15 $shifted sh -c \
     "cargo test --quiet --lib --tests; c=\$?; $NODE_TEST $unit; exit \$((c | \$?))"
 fi
