@@ -34,12 +34,12 @@ fn reader(topics: &[&str], now: f64) -> Profile {
 fn without_a_profile_what_sells_first_and_ties_keep_the_sites_order() {
     let items = [item("a", "shoes", 5.0), item("b", "outerwear", 50.0), item("c", "kids", 5.0), item("d", "", 0.0)];
     let none = Interests::of(None, 0.0, 14.0, &[]);
-    let picks = rank(&items, None, &none, 3);
+    let picks = rank(&items, None, &none, &[], 3);
     assert_eq!(ids(&items, &picks), ["b", "a", "c"]);
     assert!(picks.iter().all(|p| p.why == Why::Popular));
     // No prior, no profile: the page's own order.
     let flat = [item("x", "", 0.0), item("y", "", 0.0), item("z", "", 0.0)];
-    assert_eq!(ids(&flat, &rank(&flat, None, &none, 5)), ["x", "y", "z"]);
+    assert_eq!(ids(&flat, &rank(&flat, None, &none, &[], 5)), ["x", "y", "z"]);
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn affinities_lift_matching_items_over_popularity_and_say_why() {
     let now = 100.0 * DAY;
     let p = reader(&["outerwear", "outerwear", "outerwear", "shoes"], now);
     let items = [item("tee", "basics", 40.0), item("parka", "outerwear", 10.0), item("boot", "shoes", 10.0)];
-    let picks = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &[]), 3);
+    let picks = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &[]), &[], 3);
     assert_eq!(ids(&items, &picks), ["parka", "boot", "tee"]);
     assert_eq!(picks[0].why, Why::Topic("outerwear".into()));
     assert_eq!(picks[2].why, Why::Popular);
@@ -58,7 +58,7 @@ fn the_page_being_viewed_counts() {
     let now = 100.0 * DAY;
     let p = reader(&["outerwear", "shoes"], now);
     let items = [item("parka", "outerwear", 10.0), item("boot", "shoes", 10.0)];
-    let on_shoes = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &["shoes".into()]), 2);
+    let on_shoes = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &["shoes".into()]), &[], 2);
     assert_eq!(ids(&items, &on_shoes), ["boot", "parka"]);
 }
 
@@ -70,9 +70,9 @@ fn bought_items_are_left_out_unless_they_repeat_and_viewed_ones_go_down() {
     p.item("sneaker", false);
     let mut items = vec![item("boot", "shoes", 10.0), item("sneaker", "shoes", 10.0), item("sandal", "shoes", 10.0)];
     let i = Interests::of(Some(&p), now, 14.0, &[]);
-    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, 5)), ["sandal", "sneaker"]);
+    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, &[], 5)), ["sandal", "sneaker"]);
     items[0].repeats = true;
-    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, 5)), ["boot", "sandal", "sneaker"]);
+    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, &[], 5)), ["boot", "sandal", "sneaker"]);
     // A purchase stays a purchase when the item is viewed again.
     p.item("boot", false);
     assert_eq!(p.seen("boot"), (true, true));
@@ -84,9 +84,9 @@ fn the_same_inputs_give_the_same_ranking() {
     let p = reader(&["a", "b", "a", "c"], now);
     let items: Vec<Candidate> = (0..200).map(|i| item(&format!("i{i}"), ["a", "b", "c", "d"][i % 4], (i * 7 % 13) as f64)).collect();
     let i = Interests::of(Some(&p), now, 14.0, &[]);
-    let first = ids(&items, &rank(&items, Some(&p), &i, 10));
+    let first = ids(&items, &rank(&items, Some(&p), &i, &[], 10));
     for _ in 0..5 {
-        assert_eq!(ids(&items, &rank(&items, Some(&p), &i, 10)), first);
+        assert_eq!(ids(&items, &rank(&items, Some(&p), &i, &[], 10)), first);
     }
     assert_eq!(first.len(), 10);
 }

@@ -34,6 +34,9 @@ fn reason(why: &Why) -> (&'static str, String) {
     match why {
         Why::Topic(t) => ("topic", ["you have been looking at ", t].concat()),
         Why::Popular => ("popular", "popular on this site".into()),
+        Why::Near(id, name) => {
+            ("viewed-together", ["visitors who viewed ", if name.is_empty() { id } else { name }, " viewed it too"].concat())
+        }
     }
 }
 
@@ -58,7 +61,7 @@ impl Personalizer {
         // Without consent the profile is not read: what sells, in the site's order.
         let profile = if self.granted { self.profile.as_ref() } else { None };
         let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
-        let picks = rank(&items, profile, &interests, n);
+        let picks = rank(&items, profile, &interests, &[], n);
         let mut row = Vec::new();
         let mut list = String::from("[");
         let o = &mut list;

@@ -41,6 +41,7 @@ pub mod hash;
 pub mod insights;
 pub mod journeys;
 mod learn;
+pub mod near;
 pub mod profile;
 pub mod recs;
 pub mod rules;

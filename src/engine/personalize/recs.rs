@@ -5,7 +5,7 @@
 //! (any non-negative number: sales, views, a rank turned into a weight) and
 //! whether it is bought repeatedly. The score is
 //!
-//! `prior(item)^POP × (FLOOR + match(item)) × seen(item)`
+//! `prior(item)^POP × (FLOOR + match(item)) × seen(item) × (1 + NEAR × near(item))`
 //!
 //! - `prior` is the item's popularity over the most popular candidate's,
 //!   plus one so that unknown items are not ruled out;
@@ -14,7 +14,11 @@
 //!   outerwear sees outerwear first, a new visitor sees what sells;
 //! - `seen`: an item bought before is never recommended again unless it
 //!   repeats; an item already viewed (not bought) goes down by
-//!   `VIEWED`, since a list of what the visitor just saw tells them nothing.
+//!   `VIEWED`, since a list of what the visitor just saw tells them nothing;
+//! - `near`: with a published model, how often everyone's visitors viewed
+//!   the item near the ones this visitor interacted with last, over the best
+//!   candidate's ([`super::near`]); 0 without one, which leaves the rest,
+//!   and 0 for an item already viewed.
 //!
 //! Ties keep the site's order, so a page with no prior and no profile shows
 //! its items as written. The weights were chosen on the MovieLens replay
@@ -22,6 +26,7 @@
 
 use crate::prelude::*;
 
+use super::near::{self, List};
 use super::profile::Profile;
 
 /// The ranker's weights.
@@ -35,10 +40,14 @@ pub struct Weights {
     pub viewed: f64,
     /// What the page being viewed adds to each of its topics' share (`PAGE`).
     pub page: f64,
+    /// How much the neighbour score counts against the rest (`NEAR`).
+    pub near: f64,
+    /// How much each older recent item counts less than the next ([`near`]).
+    pub decay: f64,
 }
 
 /// The weights Kizuna ships.
-pub const WEIGHTS: Weights = Weights { pop: 1.0, floor: 0.05, viewed: 0.25, page: 0.5 };
+pub const WEIGHTS: Weights = Weights { pop: 1.0, floor: 0.05, viewed: 0.25, page: 0.5, near: 1000.0, decay: 0.6 };
 
 /// An item that may be recommended.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +69,9 @@ pub enum Why {
     Topic(String),
     /// Nothing in the profile matches it: it is what sells.
     Popular,
+    /// Visitors who viewed this recent item of the visitor's viewed it
+    /// too: the recent item's id and name (the name may be empty).
+    Near(String, String),
 }
 
 /// A recommended item.
@@ -93,14 +105,25 @@ impl Interests {
     }
 }
 
-/// Ranks `items` for the visitor and returns the best `n`, best first.
-pub fn rank(items: &[Candidate], profile: Option<&Profile>, interests: &Interests, n: usize) -> Vec<Pick> {
-    rank_with(WEIGHTS, items, profile, interests, n)
+/// Ranks `items` for the visitor and returns the best `n`, best first;
+/// `lists` are the published neighbours of the visitor's recent items
+/// (none without a model).
+pub fn rank(items: &[Candidate], profile: Option<&Profile>, interests: &Interests, lists: &[List], n: usize) -> Vec<Pick> {
+    rank_with(WEIGHTS, items, profile, interests, lists, n)
 }
 
 /// [`rank`] with other weights (the offline evaluation tries them).
-pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, interests: &Interests, n: usize) -> Vec<Pick> {
+pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, interests: &Interests, lists: &[List], n: usize) -> Vec<Pick> {
     let top = items.iter().map(|c| sanitize(c.popularity)).fold(0.0, f64::max);
+    let near = match profile {
+        Some(p) if !lists.is_empty() => {
+            let recent: Vec<&str> = p.items.iter().map(|(id, _)| id.as_str()).collect();
+            let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
+            near::scores(lists, &recent, &ids, w.decay)
+        }
+        _ => Vec::new(),
+    };
+    let best_near = near.iter().map(|s| s.0).fold(0.0, f64::max);
     let mut picks: Vec<Pick> = Vec::new();
     for (index, c) in items.iter().enumerate() {
         let (viewed, bought) = profile.map_or((false, false), |p| p.seen(&c.id));
@@ -118,9 +141,17 @@ pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, int
         }
         let prior = (sanitize(c.popularity) + 1.0) / (top + 1.0);
         let seen = if viewed && !bought { w.viewed } else { 1.0 };
+        let (close, from) = near.get(index).copied().unwrap_or((0.0, usize::MAX));
+        // Only for what the visitor has not viewed: items viewed together
+        // are each other's neighbours, and seen ones keep today's rule.
+        let close = if viewed { 0.0 } else { close };
+        let boost = if best_near > 0.0 { 1.0 + w.near * close / best_near } else { 1.0 };
         // exp(ln): `pow` would add 2 KB to the wasm.
-        let score = libm::exp(w.pop * libm::log(prior)) * (w.floor + matched) * seen;
-        let why = best.map_or(Why::Popular, |(t, _)| Why::Topic(t.to_string()));
+        let score = libm::exp(w.pop * libm::log(prior)) * (w.floor + matched) * seen * boost;
+        let why = match lists.get(from).filter(|_| close > 0.0) {
+            Some(l) => Why::Near(l.id.clone(), l.name.clone()),
+            None => best.map_or(Why::Popular, |(t, _)| Why::Topic(t.to_string())),
+        };
         // Insertion into the kept best `n`: n is small (a row of products),
         // and this keeps the site's order on ties without a sort.
         let at = picks.iter().position(|p| p.score < score).unwrap_or(picks.len());
