@@ -190,3 +190,47 @@ fn sensitive_topics_never_reach_the_profile() {
     assert!(!names.iter().any(|n| *n == "health" || *n == "religion"), "{names:?}");
     assert!(!profile.to_json().contains("health") && !profile.to_json().contains("religion"));
 }
+
+/// The `M` answer's items as (id, reason, explanation), in order.
+fn row(out: &str) -> Vec<(String, String, String)> {
+    let m = out.split(RS).find(|r| r.starts_with('M')).unwrap_or_else(|| panic!("an M answer in {out}"));
+    let json: serde_json::Value = serde_json::from_str(m.split(US).nth(1).unwrap()).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap().into(), p["reason"].as_str().unwrap().into(), p["explanation"].as_str().unwrap().into()))
+        .collect()
+}
+
+#[test]
+fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves() {
+    let (mut p, _) = engine("{}");
+    let t = 5.0 * DAY;
+    let viewed = |id: &str, at: f64| format!("ge{}{US}\"Product Viewed\"{US}\"outerwear\"{US}{US}{US}\"{id}\"", at as u64);
+    let out = p.run_text(
+        &[format!("n{t}"), rec(&["p\"/shop\"", "\"\"", "\"\"", "\"\""]), viewed("boot", t), viewed("parka", t + 1.0)].join(&RS.to_string()),
+    );
+    assert!(out.split(RS).any(|r| r == "I[\"parka\",\"boot\"]"), "the latest items, newest first: {out}");
+    assert!(!p.run_text(&format!("n{}", t + 2.0)).contains('I'), "said again only when they change");
+    let items =
+        r#"[["tee","basics",90,false],["scarf","accessories",5,false],["sock","accessories",5,false],["hat","accessories",5,false]]"#;
+    let near = r#"[["parka","Parka",[["scarf",12],["parka",40]]],["boot","",[["sock",10],["nope",99]]],["ghost","Ghost",[["hat",50]]]]"#;
+    let with = row(&p.run_text(&rec(&["m\"also\"", "4", items, near])));
+    assert_eq!(with[0], ("scarf".into(), "viewed-together".into(), "because you viewed Parka".into()), "{with:?}");
+    assert_eq!(with[1], ("sock".into(), "viewed-together".into(), "because you viewed boot".into()), "{with:?}");
+    // Not among the visitor's items: its list counts for nothing.
+    assert_eq!(
+        &with[2..],
+        &[("tee".into(), "popular".into(), "popular on this site".into()), ("hat".into(), "popular".into(), "popular on this site".into())]
+    );
+    let without = row(&p.run_text(&rec(&["m\"also\"", "4", items, ""])));
+    assert_eq!(without.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["tee", "scarf", "sock", "hat"], "no model: what sells");
+    // A damaged list: bad entries left out, the rest still ranks.
+    let damaged = row(&p.run_text(&rec(&["m\"also\"", "4", items, r#"[["parka","Parka",[["scarf","x"],[1,2],["sock",5]]],7,[""]]"#])));
+    assert_eq!(damaged[0].0, "sock", "{damaged:?}");
+    // Consent withdrawn: no recent items, no neighbours.
+    let out = p.run_text(&format!("c0{US}0"));
+    assert!(out.split(RS).any(|r| r == "I[]"), "{out}");
+    let after = row(&p.run_text(&rec(&["m\"also\"", "4", items, near])));
+    assert_eq!(after.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["tee", "scarf", "sock", "hat"]);
+}

@@ -76,7 +76,7 @@ export const PERSONALIZER_IN = {
   'a': 's', // slot
   'v': 's', // slot
   'k': 's', // slot
-  'm': 'sns', // slot, n, items
+  'm': 'snss', // slot, n, items, near
   'V': 'ss', // slot, item
   'K': 'ss', // slot, item
   'x': '', // 
@@ -106,4 +106,5 @@ export const PERSONALIZER_OUT = {
   'L': 'ss', // level, message
   'E': 's', // text
   'Q': 's', // profile
+  'I': 's', // items
 };

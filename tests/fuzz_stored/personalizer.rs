@@ -90,7 +90,7 @@ pub fn check_answer(out: &str, events: &mut Vec<(String, String)>, stored: &mut 
         let f: Vec<&str> = body.split(US).collect();
         let json = |x: &str| parse(x).map_err(|e| format!("{kind}: {e}"));
         match kind {
-            "R" | "Q" | "M" | "J" => {
+            "R" | "Q" | "M" | "J" | "I" => {
                 for x in &f {
                     json(x)?;
                 }

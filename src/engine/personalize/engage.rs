@@ -5,16 +5,20 @@
 //!
 //! | record | input |
 //! |---|---|
-//! | `m` slot, n, items | rank `items` (`[["id","topic,topic",popularity,repeats],…]`) and answer the best `n` |
+//! | `m` slot, n, items, near | rank `items` (`[["id","topic,topic",popularity,repeats],…]`) and answer the best `n`; `near`: the published neighbours of the visitor's recent items (`[["id","name",[["id",weight],…]],…]`, or empty) |
 //! | `V` slot, id / `K` slot, id | a recommended item was seen / clicked |
 //!
 //! Answers: `M` slot, JSON `[{"id","position","reason","explanation"}…]`,
 //! and `T` exposure events (`Recommendation Viewed` / `Recommendation
-//! Clicked` with slot, item, position and reason).
+//! Clicked` with slot, item, position and reason). After a crossing that
+//! changed them, `I`: the visitor's latest items (`["id",…]`, newest
+//! first; empty without consent), whose neighbours the edge hands back
+//! with the next `m`.
 
 use crate::prelude::*;
 
 use super::journeys::{due, record_shown, Facts, Journey};
+use super::near::{List, RECENT};
 use super::profile::topics_of;
 use super::recs::{rank, Candidate, Interests, Why};
 use super::Personalizer;
@@ -23,7 +27,9 @@ use crate::engine::text::json::{self, quoted, write_string};
 use crate::engine::text::num::write_u64;
 
 /// Items a row may rank (the rest of a longer list is ignored).
-pub const MAX_ITEMS: usize = 500;
+pub const MAX_ITEMS: usize = 2000;
+/// Neighbours read per item of the model (a published list has 20).
+pub const MAX_NEAR: usize = 50;
 /// Items a row may show.
 pub const MAX_SHOWN: usize = 50;
 
@@ -34,13 +40,55 @@ fn reason(why: &Why) -> (&'static str, String) {
     match why {
         Why::Topic(t) => ("topic", ["you have been looking at ", t].concat()),
         Why::Popular => ("popular", "popular on this site".into()),
-        Why::Near(id, name) => {
-            ("viewed-together", ["visitors who viewed ", if name.is_empty() { id } else { name }, " viewed it too"].concat())
-        }
+        Why::Near(id, name) => ("viewed-together", ["because you viewed ", if name.is_empty() { id } else { name }].concat()),
     }
 }
 
+/// The neighbour lists of an `m` record (bad entries left out).
+fn neighbours(text: &str) -> Vec<List> {
+    json::items(text)
+        .take(RECENT)
+        .filter_map(|v| {
+            let mut a = json::items(v);
+            let id = a.next().and_then(json::string).filter(|s| !s.is_empty())?;
+            let name = a.next().and_then(json::string).unwrap_or_default();
+            let near = a
+                .next()
+                .map(|l| {
+                    json::items(l)
+                        .take(MAX_NEAR)
+                        .filter_map(|p| {
+                            let mut q = json::items(p);
+                            Some((q.next().and_then(json::string)?, q.next().and_then(json::number)?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(List { id, name, near })
+        })
+        .collect()
+}
+
 impl Personalizer {
+    /// `I`: the visitor's latest items, when they changed since the last
+    /// `I` (none without consent or a profile).
+    pub(super) fn announce_recent(&mut self) {
+        let mut list = String::from("[");
+        if let Some(p) = self.profile.as_ref().filter(|_| self.granted) {
+            for (i, (id, _)) in p.items.iter().rev().take(RECENT).enumerate() {
+                if i > 0 {
+                    list.push(',');
+                }
+                write_string(&mut list, id);
+            }
+        }
+        list.push(']');
+        if list != self.recent_sent {
+            self.out.record(b'I', &[&list]);
+            self.recent_sent = list;
+        }
+    }
+
     /// `m`: ranks a row.
     pub(super) fn recommend(&mut self, mut r: Rec<'_>) {
         let slot = json::string(r.s()).unwrap_or_default();
@@ -57,11 +105,12 @@ impl Personalizer {
                 Some(Candidate { id, topics, popularity, repeats })
             })
             .collect();
+        let lists = neighbours(r.s());
         let half_life = self.cfg.profile.half_life_days;
         // Without consent the profile is not read: what sells, in the site's order.
         let profile = if self.granted { self.profile.as_ref() } else { None };
         let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
-        let picks = rank(&items, profile, &interests, &[], n);
+        let picks = rank(&items, profile, &interests, &lists, n);
         let mut row = Vec::new();
         let mut list = String::from("[");
         let o = &mut list;

@@ -117,6 +117,9 @@ pub struct Personalizer {
     /// Something journeys read changed in this crossing.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     journeys_due: bool,
+    /// The last `I` record's list (the visitor's latest items).
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    recent_sent: String,
     out: Out,
 }
 
@@ -164,6 +167,8 @@ impl Personalizer {
             exit_intent: false,
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             journeys_due: false,
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            recent_sent: String::from("[]"),
             out: Out::default(),
         };
         for w in warnings {
@@ -183,6 +188,8 @@ impl Personalizer {
             }
         }
         p.persist(false);
+        #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+        p.announce_recent();
         Ok(p)
     }
 
@@ -192,9 +199,12 @@ impl Personalizer {
             self.record(r);
         }
         #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
-        if core::mem::take(&mut self.journeys_due) {
-            self.check_journeys();
-            self.audience_report();
+        {
+            if core::mem::take(&mut self.journeys_due) {
+                self.check_journeys();
+                self.audience_report();
+            }
+            self.announce_recent();
         }
         // Once per crossing: a page's decisions are written together.
         self.persist(false);
