@@ -15,6 +15,7 @@ import { broadcastClear, closeStreams, openStream } from './stream.mjs';
 import { addRule, clearRules, injectFailure, injectRule, setDelay, setFault } from './faults.mjs';
 import { defaultMounts, handleStatic, normalizeMounts } from './static.mjs';
 import { openWarehouse } from './warehouse.mjs';
+import { modelService } from './published.mjs';
 import { kpis } from './kpis.mjs';
 import { QueryError, MAX_ROWS } from './sql.mjs';
 import { controlReason, crossOriginReason, ownHost } from './guard.mjs';
@@ -29,8 +30,10 @@ const HOST = '127.0.0.1';
  * @param {{prefix: string, dir: string, headers?: object}[]} [options.mounts] static mounts.
  * @param {boolean} [options.quiet=true] suppress per-request logging on stderr.
  * @param {object} [options.headers] extra headers added to every static response.
+ * @param {object} [options.model] the learned model (model.mjs): `everyMs`
+ *   between builds (default 10 minutes, 0: on demand only), `window`, `k`, `top`.
  */
-export async function startCollector({ port = 0, out, mounts, quiet = true, headers, duckdb = true } = {}) {
+export async function startCollector({ port = 0, out, mounts, quiet = true, headers, duckdb = true, model } = {}) {
   const file = prepareOutFile(out ?? defaultOutFile());
   const ctx = {
     file,
@@ -51,6 +54,7 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
   };
   // The database next to the log (events.ndjson → events.duckdb).
   if (duckdb) ctx.warehouse = await openWarehouse(typeof duckdb === 'string' ? duckdb : file.replace(/(\.ndjson)?$/, '.duckdb'), ctx.log);
+  ctx.model = modelService(ctx, model);
 
   const server = http.createServer((req, res) => {
     handleRequest(ctx, req, res).catch((err) => failRequest(ctx, res, err));
@@ -93,9 +97,14 @@ export async function startCollector({ port = 0, out, mounts, quiet = true, head
     },
     /** The DuckDB side: `{ file, error, query(sql), select(sql), exportParquet(file), settled() }`, or null. */
     warehouse: ctx.warehouse,
+    /** Builds the learned model now; resolves `{ body, etag, builtAt, items, slots }`. */
+    buildModel() {
+      return ctx.model.rebuild();
+    },
     close() {
       clearRules(ctx);
       closing ??= closeServer(ctx, server).then(async () => {
+        await ctx.model.stop();
         await ctx.warehouse?.settled();
         ctx.warehouse?.close?.();
       });
@@ -146,6 +155,7 @@ async function handleRequest(ctx, req, res) {
     return;
   }
   if (COLLECT_PATHS.has(pathname)) return handleCollect(ctx, req, res, pathname);
+  if (pathname === '/v1/model') return ctx.model.serve(req, res);
   if (pathname === '/collector' || pathname.startsWith('/collector/')) {
     return handleCollectorApi(ctx, req, res, pathname, query, host);
   }
@@ -209,6 +219,15 @@ const API_ROUTES = {
   'POST /collector/clear': (ctx, req, res) => handleClear(ctx, req, res),
   'POST /collector/fail': (ctx, req, res, query) => injectFailure(ctx, req, res, query),
   'POST /collector/fault': (ctx, req, res, query) => injectRule(ctx, req, res, query),
+  'POST /collector/model': async (ctx, req, res) => {
+    req.resume();
+    try {
+      const m = await ctx.model.rebuild();
+      sendJson(res, 200, { etag: m.etag, builtAt: m.builtAt, items: m.items, slots: m.slots });
+    } catch (e) {
+      sendJson(res, 503, { error: String(e.message).split('\n')[0] });
+    }
+  },
 };
 
 function handleCollectorApi(ctx, req, res, pathname, query, host) {
