@@ -299,6 +299,12 @@ export interface KizunaConfig {
   };
   /** Load the engage build (recommendations) for `kz.recommend` even without a `data-kz-recs` row. Default `false`. */
   recommendations?: boolean;
+  /**
+   * The model a collector learned from every visitor (its `GET /v1/model`, an `http(s)` URL or a path):
+   * recommendations rank with the items others viewed near this visitor's latest ones. Fetched once a page,
+   * with personalization consent, where recommendations run. Default: none.
+   */
+  model?: string;
   /** Journey triggers: a message or an NPS survey when a rule over the on-device profile holds (the engage build). */
   journeys?: Record<string, JourneyConfig>;
   /**

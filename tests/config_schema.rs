@@ -151,6 +151,7 @@ fn read(path: &str, c: &Config, p: &PersonalizeConfig) -> Option<Value> {
         "insights.everyDays" => json!(insights().every_days),
         "insights.topics" => json!(insights().topics),
         "recommendations" => return None,
+        "model" => json!(p.model),
         other => panic!("no reader for schema field {other}: add one to read()"),
     })
 }

@@ -214,7 +214,7 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
     assert!(!p.run_text(&format!("n{}", t + 2.0)).contains('I'), "said again only when they change");
     let items =
         r#"[["tee","basics",90,false],["scarf","accessories",5,false],["sock","accessories",5,false],["hat","accessories",5,false]]"#;
-    let near = r#"[["parka","Parka",[["scarf",12],["parka",40]]],["boot","",[["sock",10],["nope",99]]],["ghost","Ghost",[["hat",50]]]]"#;
+    let near = r#"[["parka","Parka","scarf",12,"parka",40],["boot","","sock",10,"nope",99],["ghost","Ghost","hat",50]]"#;
     let with = row(&p.run_text(&rec(&["m\"also\"", "4", items, near])));
     assert_eq!(with[0], ("scarf".into(), "viewed-together".into(), "because you viewed Parka".into()), "{with:?}");
     assert_eq!(with[1], ("sock".into(), "viewed-together".into(), "because you viewed boot".into()), "{with:?}");
@@ -225,9 +225,10 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
     );
     let without = row(&p.run_text(&rec(&["m\"also\"", "4", items, ""])));
     assert_eq!(without.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["tee", "scarf", "sock", "hat"], "no model: what sells");
-    // A damaged list: bad entries left out, the rest still ranks.
-    let damaged = row(&p.run_text(&rec(&["m\"also\"", "4", items, r#"[["parka","Parka",[["scarf","x"],[1,2],["sock",5]]],7,[""]]"#])));
+    // A damaged list ends at its first bad pair; the rest still ranks.
+    let damaged = row(&p.run_text(&rec(&["m\"also\"", "4", items, r#"[["parka","Parka","sock",5,"scarf","x","hat",9],7,[""]]"#])));
     assert_eq!(damaged[0].0, "sock", "{damaged:?}");
+    assert_eq!(damaged[1].1, "popular", "after the bad pair, nothing: {damaged:?}");
     // Consent withdrawn: no recent items, no neighbours.
     let out = p.run_text(&format!("c0{US}0"));
     assert!(out.split(RS).any(|r| r == "I[]"), "{out}");

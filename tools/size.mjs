@@ -68,7 +68,11 @@ const SETS = {
 // loader) and the queue handover that remembers which messages it adopted
 // (+0.4 KiB): 69 and 111 KiB.
 // The engine work of issue #19 replaces these ceilings with 16/32 KiB.
-const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 108.5 * 1024, engageExtra: 11 * 1024 };
+// The learned model (issue #21, at most 2 KiB where it loads): the engage
+// build +1.6 KiB (its edge +0.5, its wasm +1.1), while the plain
+// personalization module shrank 0.55 KiB (one string join for all its
+// messages), which the engage extra is counted over: 11 -> 12.75 KiB.
+const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 108.5 * 1024, engageExtra: 12.75 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

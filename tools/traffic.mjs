@@ -334,7 +334,9 @@ export async function runTraffic(options) {
   // half a second, at most 15 s), then the dashboard's figures.
   await settled(base);
   const k = await (await fetch(`${base}collector/kpis`)).json().catch(() => null);
-  return { ...total, errors, kpis: k };
+  // The shop learns from these visitors now, not at the next scheduled build.
+  const model = await (await fetch(`${base}collector/model`, { method: 'POST', headers: { 'X-Kizuna-Collector': '1' } })).json().catch(() => null);
+  return { ...total, errors, kpis: k, model };
 }
 
 /**
@@ -396,6 +398,7 @@ export function summary(r) {
   if (ips && ips.ess > 0) lines.push(`  always-default estimate: IPS ${pct(ips.defaultIps)}, SNIPS ${pct(ips.defaultSnips)}, effective sample size ${ips.ess.toFixed(1)}`);
   lines.push(`  conversion ${pct(k.conversion.rate)}, returning visitors ${pct(k.retention.rate)}, engaged sessions ${pct(k.engagement.rate)}`);
   lines.push(`  NPS ${k.nps.score === null ? '–' : k.nps.score.toFixed(0)} (${k.nps.responses} answers), customer value ${k.clv.value.toFixed(2)}, audience reports ${k.audience.n}`);
+  if (r.model && r.model.etag) lines.push(`model (GET /v1/model): ${r.model.items} products learned from these visitors, ${r.model.slots} slots`);
   return lines.join('\n');
 }
 

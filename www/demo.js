@@ -40,6 +40,10 @@ const ready = init({
   consent: { mode },
   // The profile never learns these (the shop's first-aid kit is about health).
   profile: { sensitive: ['health'] },
+  // What the collector learned from every visitor (GET /v1/model): the
+  // "Recommended for you" row puts first what others viewed near this
+  // visitor's latest products.
+  ...(window.kizunaDemoNoModel === true ? {} : { model: '/v1/model' }),
   // A nudge a minute after something was added to the cart and not ordered
   // (or on the next visit), and an NPS survey after an order.
   ...(engage ? {

@@ -198,7 +198,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   }
 
   // The engage build's parts (recommendations…), each given the crossing.
-  const parts = extras.map((make) => make({ cross: (records) => cross(records), d, life }));
+  const parts = extras.map((make) => make({ cross: (records) => cross(records), d, life, config }));
   const store = d.storage;
   consentKey = consent();
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));

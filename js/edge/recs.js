@@ -7,17 +7,68 @@
 // shown item like a slot (half in view for a second, once per page view;
 // clicks) and answers kz.recommend(items, { n, slot }) for apps that render
 // themselves. The ranking itself is in src/engine/personalize/recs.rs.
+//
+// With `model` in the config (a collector's GET /v1/model: what everyone's
+// visitors viewed near each item, www/schemas/model.json), it fetches the
+// model once a page, where rows are ranked and personalization is granted
+// (the browser's HTTP cache keeps and revalidates it), and hands the engine
+// the lists of the visitor's latest items (which the engine names in its `I`
+// record) with each row. Rows ranked before the model arrived, and not yet
+// seen, are ranked again with it.
 
 import { lit } from './capture.js';
-import { complain } from './console.js';
+import { complain, warn } from './console.js';
 import { viewability } from './viewable.js';
+
+const isId = (x) => typeof x === 'string' && x.length > 0 && x.length <= 128;
+
+/**
+ * A model document's lists by item id (id -> [name, id, weight, id,
+ * weight…], at most 50 neighbours; bad entries left out), or why it is not
+ * one Kizuna reads.
+ */
+export function readModel(doc) {
+  const items = doc && doc.version === 1 && doc.items;
+  if (!items || typeof items !== 'object' || Array.isArray(items)) return 'not a version 1 model';
+  const lists = new Map();
+  for (const id of Object.keys(items).slice(0, 1e5)) {
+    const it = items[id];
+    if (isId(id) && it && Array.isArray(it.near)) {
+      lists.set(id, [typeof it.name === 'string' ? it.name.slice(0, 100) : '',
+        ...it.near.slice(0, 50).filter((p) => Array.isArray(p) && isId(p[0]) && p[1] > 0 && p[1] < Infinity).flatMap((p) => [p[0], p[1]])]);
+    }
+  }
+  return lists;
+}
 
 const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-kz-topic') || '',
   Number(el.getAttribute('data-kz-popularity')) || 0, el.hasAttribute('data-kz-repeats')];
 
 /** The recommendations part of the personalization edge. */
-export function recs({ cross, life }) {
-  const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids }
+export function recs({ cross, d, life, config }) {
+  const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids, n, items (JSON) }
+  const url = config && typeof config.model === 'string' ? config.model : '';
+  let model = null; // id -> [name, id, weight, id, weight…]
+  let asked = false;
+  let recent = []; // the visitor's latest items, newest first (the engine's I record)
+  // The model's lists of the visitor's latest items, for an `m` record.
+  const near = () => (model ? JSON.stringify(recent.filter((id) => model.has(id)).map((id) => [id, ...model.get(id)])) : '');
+  const rank = (row) => ['m', lit(row.name), row.n, row.items, near()];
+  // Once a page, where a row is ranked and personalization is granted.
+  function want() {
+    if (!url || asked || !d.status().topics) return;
+    asked = true;
+    fetch(url, { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))))
+      .then((doc) => {
+        const read = readModel(doc);
+        if (typeof read === 'string') throw new Error(read);
+        model = read;
+        const again = [...rows.values()].filter((row) => row.el && row.viewed.size === 0);
+        if (again.length) cross(again.map(rank));
+      })
+      .catch((e) => warn(`the model at ${url} was not used (${e && e.message}); recommendations rank without it`));
+  }
   const seen = (row, id) => {
     if (row && !row.viewed.has(id)) {
       row.viewed.add(id);
@@ -67,12 +118,18 @@ export function recs({ cross, life }) {
         const name = el.getAttribute('data-kz-recs');
         if (!name || rows.has(name)) continue;
         const items = Array.from(el.querySelectorAll('[data-kz-item]'), (i) => { i.__kzRow = name; return itemOf(i); });
-        rows.set(name, { name, el, shown: new Map(), viewed: new Set() });
-        records.push(['m', lit(name), Number(el.getAttribute('data-kz-n')) || 4, JSON.stringify(items)]);
+        const row = { name, el, shown: new Map(), viewed: new Set(), n: Number(el.getAttribute('data-kz-n')) || 4, items: JSON.stringify(items) };
+        rows.set(name, row);
+        records.push(rank(row));
       }
+      if (records.length) want();
       return records;
     },
     answer(k, f) {
+      if (k === 'I') {
+        try { recent = JSON.parse(f[0]).filter(isId); } catch (_) { recent = []; }
+        return undefined;
+      }
       if (k !== 'M') return undefined;
       const picks = JSON.parse(f[1]);
       const row = rows.get(JSON.parse(f[0]));
@@ -95,8 +152,10 @@ export function recs({ cross, life }) {
         const slot = typeof o.slot === 'string' ? o.slot : 'recommendations';
         const list = items.filter((x) => x && typeof x.id === 'string').map((x) =>
           [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
-        rows.set(slot, { name: slot, el: null, shown: new Map(), viewed: new Set() });
-        return cross([['m', lit(slot), Number(o.n) || 4, JSON.stringify(list)]]) || [];
+        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: JSON.stringify(list) };
+        rows.set(slot, row);
+        want();
+        return cross([rank(row)]) || [];
       },
       /** An app-rendered recommended item was seen (once per page view). */
       recommendationViewed(slot, id) {

@@ -121,6 +121,9 @@ export async function newPage(browser, contextOptions = {}) {
   // count events exactly would see its clicks and engagement events too
   // (tests/e2e/autotrack.test.mjs tests autotrack on its own page).
   await context.addInitScript(() => { window.kizunaDemoNoAutotrack = true; });
+  // Nor the learned model (GET /v1/model needs the DuckDB these suites run
+  // without; tests/e2e/model.test.mjs tests it with one).
+  await context.addInitScript(() => { window.kizunaDemoNoModel = true; });
   const page = await context.newPage();
   const consoleMessages = [];
   const pageErrors = [];

@@ -297,7 +297,8 @@ export async function setup(name = 'webkit') {
   try {
     env.dir = fs.mkdtempSync(path.join(os.tmpdir(), `kizuna-webkit-${name}-`));
     const mounts = defaultMounts().map((m) => (m.prefix === '/' ? { ...m, dir: servedRoot(env.dir) } : m));
-    env.collector = await startCollector({ port: 0, out: path.join(env.dir, 'batches.ndjson'), quiet: true, duckdb: false, mounts });
+    // With DuckDB: the demo shop asks for the learned model (GET /v1/model), which is built there.
+    env.collector = await startCollector({ port: 0, out: path.join(env.dir, 'batches.ndjson'), quiet: true, mounts });
     env.xvfb = await startXvfb();
     env.display = env.xvfb.display;
     env.driver = await startDriver(env.display);

@@ -34,7 +34,7 @@ fn sensitive_topics(text: &str) -> Result<Vec<String>, ConfigError> {
 }
 
 /// Top-level keys that are not in [`FIELDS`].
-const OTHER_TOP: [&str; 7] = ["endpoint", "writeKey", "profile", "recommendations", "journeys", "journeyCaps", "insights"];
+const OTHER_TOP: [&str; 8] = ["endpoint", "writeKey", "profile", "recommendations", "model", "journeys", "journeyCaps", "insights"];
 
 /// Validates the (described) object given to `init`. Returns the config
 /// and the warnings about keys it ignored.

@@ -8,6 +8,7 @@ use super::profile::{topic_name, Segment};
 use super::rules::{Device, Rules, Visitor};
 use super::slots::{SlotSettings, VariantSettings, DEFAULT_PRIOR};
 use crate::engine::config::{ConfigError, Section};
+use crate::engine::text::cat;
 use crate::engine::text::json::{self, Kind};
 
 /// `profile: { halfLifeDays, sensitive }`.
@@ -42,6 +43,9 @@ pub struct PersonalizeConfig {
     /// `insights` (the engage build only): audience reports with local
     /// differential privacy; `None`: off.
     pub insights: Option<super::insights::InsightsConfig>,
+    /// `model` (the engage build only): the learned model's URL, which the
+    /// edge fetches (www/schemas/model.json).
+    pub model: Option<String>,
 }
 
 const SLOT_KEYS: &[&str] = &["holdout", "explore", "variants"];
@@ -53,7 +57,7 @@ const RULE_KEYS: &[&str] = &["segment", "minAffinity", "pathPrefix", "utmSource"
 pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig, ConfigError> {
     // The tracker checks the top level; here only these sections count.
     let mut quiet = Vec::new();
-    let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps", "insights"], &mut quiet)?;
+    let top = Section::open(text, "", &["slots", "profile", "debug", "journeys", "journeyCaps", "insights", "model"], &mut quiet)?;
     let mut c = PersonalizeConfig {
         debug: json::field(text, "debug").and_then(json::boolean).unwrap_or(false),
         journeys_per_session: 2,
@@ -93,10 +97,15 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
 const JOURNEY_KEYS: &[&str] =
     &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
 
-/// `journeys` and `journeyCaps`.
+/// `journeys`, `journeyCaps`, `insights` and `model`: what only the engage build reads.
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
 fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
     use super::journeys::{Journey, Trigger};
+    // The learned model's URL (the engage edge fetches it; the tracker knows the key).
+    if let Some(v) = top.get("model") {
+        let url = json::string(v).filter(|s| s.len() <= 2000 && safe_link(s));
+        c.model = Some(url.ok_or_else(|| top.error("model", "a collector's model URL: a path on this site ('/…') or an http(s) URL", v))?);
+    }
     if let Some(caps) = top.get("journeyCaps") {
         let caps = Section::open(caps, "journeyCaps", &["perSession"], warnings)?;
         c.journeys_per_session = caps.number("perSession", 0.0, 100.0, true, 2.0)? as u32;
@@ -243,7 +252,7 @@ fn rules(s: &Section) -> Result<Rules, ConfigError> {
                 Some(n) if (0.0..=1.0).contains(&n) => r.min_affinity.push((name, n)),
                 _ => {
                     return Err(ConfigError::new(
-                        &[s.path("minAffinity"), ".".into(), topic].concat(),
+                        &cat(&[&s.path("minAffinity"), ".", &topic]),
                         "a share from 0 to 1",
                         &crate::engine::config::found(v),
                     ))

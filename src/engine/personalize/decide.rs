@@ -19,6 +19,7 @@ use super::rules::Context;
 use super::slots::Slot;
 use crate::engine::text::num::{round, write_fixed, write_i64};
 use crate::engine::text::rng::Rng;
+use crate::engine::text::{cat, join};
 
 /// Topic signals (decayed weight) a profile needs before its decisions stick.
 pub const CONFIDENT_EVIDENCE: f64 = 5.0;
@@ -121,14 +122,14 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     for v in &slot.variants {
         match v.rules.check(profile, ctx) {
             Ok(()) => eligible.push(v),
-            Err(why) => refusals.push([v.id.as_str(), ": ", why.as_str()].concat()),
+            Err(why) => refusals.push(cat(&[v.id.as_str(), ": ", why.as_str()])),
         }
     }
     if eligible.is_empty() {
         let mut why = String::from("no variant is eligible, so the default");
         if !refusals.is_empty() {
             why.push_str(" (");
-            why.push_str(&refusals.join("; "));
+            why.push_str(&join(&refusals, "; "));
             why.push(')');
         }
         return Decision::default_for(&slot.name, Reason::NoEligible, false, why);
@@ -223,7 +224,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     }
     why.push_str(": its topics ");
     why.push_str(if chosen.tags.is_empty() { "(none)" } else { "" });
-    why.push_str(&chosen.tags.join(", "));
+    why.push_str(&join(&chosen.tags, ", "));
     why.push_str(" match ");
     percent(&mut why, m);
     why.push_str(" of the visitor's interest; prior click rate ");

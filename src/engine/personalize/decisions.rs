@@ -8,6 +8,7 @@ use super::decide::{decide, Decision, Reason};
 use super::rules::{Context, Device};
 use super::slots::{MarkupVariant, Slot};
 use super::Personalizer;
+use crate::engine::text::cat;
 use crate::engine::text::json::{quoted, write_string};
 use crate::engine::text::num::write_fixed;
 
@@ -47,12 +48,12 @@ impl Personalizer {
         };
         self.rng = rng;
         let d = if late && d.variant.is_some() {
-            let why = ["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation].concat();
+            let why = cat(&["Kizuna loaded after the page showed the default; kept for the next page: ", &d.explanation]);
             Decision { variant: None, reason: Reason::Late, propensity: 1.0, explanation: why, topic: None, ..d }
         } else {
             match painted {
                 Some(v) if d.variant.as_deref() != Some(v.as_str()) && d.reason == Reason::Thompson && markup.iter().any(|m| m.id == v) => {
-                    let why = ["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation].concat();
+                    let why = cat(&["'", &v, "' was already shown on this page and stays until the next one: ", &d.explanation]);
                     Decision {
                         variant: Some(v),
                         reason: Reason::Late,
@@ -66,7 +67,7 @@ impl Personalizer {
             }
         };
         if self.cfg.debug {
-            let msg = ["slot '", name, "': ", &d.explanation].concat();
+            let msg = cat(&["slot '", name, "': ", &d.explanation]);
             self.log("d", &msg);
         }
         self.decisions.retain(|x| x.slot != name);

@@ -5,7 +5,7 @@
 //!
 //! | record | input |
 //! |---|---|
-//! | `m` slot, n, items, near | rank `items` (`[["id","topic,topic",popularity,repeats],…]`) and answer the best `n`; `near`: the published neighbours of the visitor's recent items (`[["id","name",[["id",weight],…]],…]`, or empty) |
+//! | `m` slot, n, items, near | rank `items` (`[["id","topic,topic",popularity,repeats],…]`) and answer the best `n`; `near`: the published neighbours of the visitor's recent items (`[["id","name","id",weight,"id",weight…],…]`, or empty) |
 //! | `V` slot, id / `K` slot, id | a recommended item was seen / clicked |
 //!
 //! Answers: `M` slot, JSON `[{"id","position","reason","explanation"}…]`,
@@ -23,6 +23,7 @@ use super::profile::topics_of;
 use super::recs::{rank, Candidate, Interests, Why};
 use super::Personalizer;
 use crate::engine::io::Rec;
+use crate::engine::text::cat;
 use crate::engine::text::json::{self, quoted, write_string};
 use crate::engine::text::num::write_u64;
 
@@ -36,37 +37,36 @@ pub const MAX_SHOWN: usize = 50;
 /// A row's picks on this page view: (slot, [(id, reason code, sentence)]).
 pub type Row = (String, Vec<(String, &'static str, String)>);
 
-fn reason(why: &Why) -> (&'static str, String) {
+fn reason(why: &Why, lists: &[List]) -> (&'static str, String) {
     match why {
-        Why::Topic(t) => ("topic", ["you have been looking at ", t].concat()),
+        Why::Topic(t) => ("topic", cat(&["you have been looking at ", t])),
+        Why::Near(i) => {
+            let l = &lists[*i];
+            ("viewed-together", cat(&["because you viewed ", if l.name.is_empty() { &l.id } else { &l.name }]))
+        }
         Why::Popular => ("popular", "popular on this site".into()),
-        Why::Near(id, name) => ("viewed-together", ["because you viewed ", if name.is_empty() { id } else { name }].concat()),
     }
 }
 
-/// The neighbour lists of an `m` record (bad entries left out).
+/// The neighbour lists of an `m` record (a list ends at its first bad pair).
 fn neighbours(text: &str) -> Vec<List> {
-    json::items(text)
-        .take(RECENT)
-        .filter_map(|v| {
-            let mut a = json::items(v);
-            let id = a.next().and_then(json::string).filter(|s| !s.is_empty())?;
-            let name = a.next().and_then(json::string).unwrap_or_default();
-            let near = a
-                .next()
-                .map(|l| {
-                    json::items(l)
-                        .take(MAX_NEAR)
-                        .filter_map(|p| {
-                            let mut q = json::items(p);
-                            Some((q.next().and_then(json::string)?, q.next().and_then(json::number)?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(List { id, name, near })
-        })
-        .collect()
+    let mut lists = Vec::new();
+    for v in json::items(text).take(RECENT) {
+        let mut a = json::items(v);
+        let (Some(id), name) = (a.next().and_then(json::string).filter(|s| !s.is_empty()), a.next().and_then(json::string)) else {
+            continue;
+        };
+        let mut near = Vec::new();
+        // Then id, weight, id, weight…
+        while let (Some(n), Some(w)) = (a.next().and_then(json::string), a.next().and_then(json::number)) {
+            if near.len() == MAX_NEAR {
+                break;
+            }
+            near.push((n, w));
+        }
+        lists.push(List { id, name: name.unwrap_or_default(), near });
+    }
+    lists
 }
 
 impl Personalizer {
@@ -115,7 +115,7 @@ impl Personalizer {
         let mut list = String::from("[");
         let o = &mut list;
         for (position, p) in picks.iter().enumerate() {
-            let (code, sentence) = reason(&p.why);
+            let (code, sentence) = reason(&p.why, &lists);
             let id = items.get(p.index).map(|c| c.id.clone()).unwrap_or_default();
             if position > 0 {
                 o.push(',');
@@ -201,7 +201,7 @@ impl Personalizer {
         };
         let Some((j, why)) = due(&self.cfg.journeys, &p.journeys, &facts, self.cfg.journeys_per_session) else { return };
         let j = j.clone();
-        let sentence = [
+        let sentence = cat(&[
             "shown because ",
             &why,
             " (",
@@ -211,8 +211,7 @@ impl Personalizer {
             " a session and ",
             &count(j.per_visitor),
             " in all, and not again for a while if you close it",
-        ]
-        .concat();
+        ]);
         if let Some(p) = self.profile_mut() {
             record_shown(&mut p.journeys, &j.name, &facts);
         }

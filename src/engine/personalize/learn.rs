@@ -7,6 +7,7 @@ use crate::prelude::*;
 
 use super::profile::{topics_in, Profile, Signal, MAX_COUNT, STORAGE_KEY};
 use super::Personalizer;
+use crate::engine::text::cat;
 /// Separates the fields of a signal line (the stored format of `tracker::signals`).
 const US: char = '\u{1f}';
 use crate::engine::text::json;
@@ -55,7 +56,7 @@ impl Personalizer {
                 p.add_topics(&all, Signal::Event, time, half_life);
                 // Product ids (`"a","b"`): what was viewed, added or bought.
                 let bought = name == "Order Completed";
-                let list = ["[", at(5), "]"].concat();
+                let list = cat(&["[", at(5), "]"]);
                 for id in json::items(&list).filter_map(json::string) {
                     p.item(&id, bought);
                 }

@@ -55,6 +55,7 @@ use self::profile::{topics_in, topics_of, Profile, STORAGE_KEY};
 use self::slots::MarkupVariant;
 use crate::engine::io::{Out, Rec};
 use crate::engine::protocol::records;
+use crate::engine::text::cat;
 use crate::engine::text::json;
 use crate::engine::text::rng::Rng;
 
@@ -182,7 +183,7 @@ impl Personalizer {
                 Ok(profile) if p.granted => p.profile = Some(profile),
                 Ok(_) => {}
                 Err(why) => {
-                    p.log("w", &["the stored profile was discarded because ", why].concat());
+                    p.log("w", &cat(&["the stored profile was discarded because ", why]));
                     p.remove(STORAGE_KEY);
                 }
             }
@@ -317,7 +318,7 @@ impl Personalizer {
                 let text = self.decisions.iter().find(|d| d.slot == name).map(|d| d.explanation.clone());
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 let text = text.or_else(|| self.explain_row(&name)).or_else(|| self.explain_journey(&name));
-                let text = text.unwrap_or_else(|| ["slot '", &name, "' has not been decided on this page"].concat());
+                let text = text.unwrap_or_else(|| cat(&["slot '", &name, "' has not been decided on this page"]));
                 self.out.record(b'E', &[&text]);
             }
             b'q' => {

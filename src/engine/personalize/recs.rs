@@ -26,7 +26,7 @@
 
 use crate::prelude::*;
 
-use super::near::{self, List};
+use super::near::{self, Index, List};
 use super::profile::Profile;
 
 /// The ranker's weights.
@@ -70,8 +70,8 @@ pub enum Why {
     /// Nothing in the profile matches it: it is what sells.
     Popular,
     /// Visitors who viewed this recent item of the visitor's viewed it
-    /// too: the recent item's id and name (the name may be empty).
-    Near(String, String),
+    /// too: the index of its list among those the ranking was given.
+    Near(usize),
 }
 
 /// A recommended item.
@@ -115,18 +115,29 @@ pub fn rank(items: &[Candidate], profile: Option<&Profile>, interests: &Interest
 /// [`rank`] with other weights (the offline evaluation tries them).
 pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, interests: &Interests, lists: &[List], n: usize) -> Vec<Pick> {
     let top = items.iter().map(|c| sanitize(c.popularity)).fold(0.0, f64::max);
+    // By id, for lookups among thousands: the visitor's items and the candidates.
+    let mut ids = Vec::new();
+    for (id, _) in profile.map_or(&[][..], |p| &p.items[..]) {
+        ids.push(id.as_str());
+    }
+    let seen_items = Index::new(ids);
     let near = match profile {
         Some(p) if !lists.is_empty() => {
-            let recent: Vec<&str> = p.items.iter().map(|(id, _)| id.as_str()).collect();
-            let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
-            near::scores(lists, &recent, &ids, w.decay)
+            let mut ids = Vec::new();
+            for c in items {
+                ids.push(c.id.as_str());
+            }
+            near::scores(lists, &p.items, &Index::new(ids), w.decay)
         }
         _ => Vec::new(),
     };
     let best_near = near.iter().map(|s| s.0).fold(0.0, f64::max);
     let mut picks: Vec<Pick> = Vec::new();
     for (index, c) in items.iter().enumerate() {
-        let (viewed, bought) = profile.map_or((false, false), |p| p.seen(&c.id));
+        let (viewed, bought) = match (profile, seen_items.find(&c.id)) {
+            (Some(p), Some(i)) => (true, p.items[i].1),
+            _ => (false, false),
+        };
         if bought && !c.repeats {
             continue;
         }
@@ -141,21 +152,24 @@ pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, int
         }
         let prior = (sanitize(c.popularity) + 1.0) / (top + 1.0);
         let seen = if viewed && !bought { w.viewed } else { 1.0 };
-        let (close, from) = near.get(index).copied().unwrap_or((0.0, usize::MAX));
         // Only for what the visitor has not viewed: items viewed together
         // are each other's neighbours, and seen ones keep today's rule.
-        let close = if viewed { 0.0 } else { close };
+        let (close, from, _) = near.get(index).copied().filter(|_| !viewed).unwrap_or((0.0, usize::MAX, 0.0));
         let boost = if best_near > 0.0 { 1.0 + w.near * close / best_near } else { 1.0 };
-        // exp(ln): `pow` would add 2 KB to the wasm.
-        let score = libm::exp(w.pop * libm::log(prior)) * (w.floor + matched) * seen * boost;
-        let why = match lists.get(from).filter(|_| close > 0.0) {
-            Some(l) => Why::Near(l.id.clone(), l.name.clone()),
-            None => best.map_or(Why::Popular, |(t, _)| Why::Topic(t.to_string())),
-        };
+        // exp(ln): `pow` would add 2 KB to the wasm; and neither for the
+        // shipped weight of 1 (they cost more than the rest of a candidate).
+        let weighed = if w.pop == 1.0 { prior } else { libm::exp(w.pop * libm::log(prior)) };
+        let score = weighed * (w.floor + matched) * seen * boost;
         // Insertion into the kept best `n`: n is small (a row of products),
-        // and this keeps the site's order on ties without a sort.
+        // and this keeps the site's order on ties without a sort. The
+        // reason is written only for what is kept.
         let at = picks.iter().position(|p| p.score < score).unwrap_or(picks.len());
         if at < n {
+            let why = match best {
+                _ if close > 0.0 && from < lists.len() => Why::Near(from),
+                Some((t, _)) => Why::Topic(t.to_string()),
+                None => Why::Popular,
+            };
             picks.insert(at, Pick { index, score, why });
             picks.truncate(n);
         }

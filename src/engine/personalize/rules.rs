@@ -3,6 +3,7 @@
 use crate::prelude::*;
 
 use super::profile::{Profile, Segment};
+use crate::engine::text::cat;
 
 /// The device class, from the screen width (no user-agent parsing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,28 +106,28 @@ impl Rules {
         if !self.segments.is_empty() {
             let seg = profile.segment(ctx.now);
             if !self.segments.contains(&seg) {
-                return Err(["segment is ", seg.name()].concat());
+                return Err(cat(&["segment is ", seg.name()]));
             }
         }
         for (topic, min) in &self.min_affinity {
             let a = profile.affinity(topic, ctx.now, ctx.half_life_days);
             if a < *min {
-                return Err(["affinity for ", topic, " is below the minimum"].concat());
+                return Err(cat(&["affinity for ", topic, " is below the minimum"]));
             }
         }
         if let Some(prefix) = &self.path_prefix {
             if !ctx.path.starts_with(prefix.as_str()) {
-                return Err(["path is not under ", prefix].concat());
+                return Err(cat(&["path is not under ", prefix]));
             }
         }
         if let Some(src) = &self.utm_source {
             if ctx.utm_source != Some(src.as_str()) {
-                return Err(["utm_source is not ", src].concat());
+                return Err(cat(&["utm_source is not ", src]));
             }
         }
         if let Some(c) = &self.utm_campaign {
             if ctx.utm_campaign != Some(c.as_str()) {
-                return Err(["utm_campaign is not ", c].concat());
+                return Err(cat(&["utm_campaign is not ", c]));
             }
         }
         if let Some(v) = self.visitor {
@@ -136,7 +137,7 @@ impl Rules {
             }
         }
         if !self.devices.is_empty() && !self.devices.contains(&ctx.device) {
-            return Err(["device is ", ctx.device.name()].concat());
+            return Err(cat(&["device is ", ctx.device.name()]));
         }
         Ok(())
     }

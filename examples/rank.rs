@@ -1,0 +1,63 @@
+//! What ranking costs on the host: 2,000 candidates (three topics each),
+//! a profile of 200 items, and the model's lists of the 15 latest (20
+//! neighbours each), ranked for 10 picks; the median of 201 runs of 100.
+//! The browser's figure, through the protocol, is in docs/personalization.md.
+//!
+//! Run: `cargo run --release --example rank`.
+
+use std::time::Instant;
+
+use kizuna::engine::personalize::near::List;
+use kizuna::engine::personalize::profile::Profile;
+use kizuna::engine::personalize::recs::{rank, Candidate, Interests};
+
+fn main() {
+    let topics = ["shoes", "outerwear", "accessories", "kids", "running", "sale"];
+    let items: Vec<Candidate> = (0..2000)
+        .map(|i| Candidate {
+            id: format!("sku-{i}"),
+            topics: (0..3).map(|t| topics[(i + t * 2) % topics.len()].to_string()).collect(),
+            popularity: ((i * 7919) % 1000) as f64,
+            repeats: false,
+        })
+        .collect();
+    let now = 1_765_000_000_000.0;
+    let mut p = Profile::new("v", now);
+    for i in 0..200 {
+        p.page_view(&[topics[i % topics.len()].to_string()], now, 14.0);
+        p.item(&format!("sku-{}", (i * 37) % 2000), i % 10 == 0);
+    }
+    let lists: Vec<List> = p
+        .items
+        .iter()
+        .rev()
+        .take(15)
+        .map(|(id, _)| List {
+            id: id.clone(),
+            name: "A product".into(),
+            near: (0..20).map(|k| (format!("sku-{}", (k * 97 + id.len() * 13) % 2000), 20.0 - k as f64)).collect(),
+        })
+        .collect();
+    let interests = Interests::of(Some(&p), now, 14.0, &["shoes".to_string()]);
+    let mut runs = Vec::new();
+    let mut sink = 0;
+    for _ in 0..201 {
+        let t = Instant::now();
+        for _ in 0..100 {
+            sink += rank(&items, Some(&p), &interests, &lists, 10).len();
+        }
+        runs.push(t.elapsed().as_secs_f64() * 1e6 / 100.0);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!("rank 2,000 candidates with 15 neighbour lists, 10 picks: {:.1} µs median ({} picks)", runs[100], sink / 20100);
+    let mut runs = Vec::new();
+    for _ in 0..201 {
+        let t = Instant::now();
+        for _ in 0..100 {
+            sink += rank(&items, Some(&p), &interests, &[], 10).len();
+        }
+        runs.push(t.elapsed().as_secs_f64() * 1e6 / 100.0);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!("the same without a model: {:.1} µs median ({} picks)", runs[100], sink / 40200);
+}
