@@ -48,8 +48,8 @@ export interface Recommendation {
   id: string;
   /** 1 for the first. */
   position: number;
-  /** `topic`, `popular`, or `no-consent`. */
-  reason: 'topic' | 'popular' | 'no-consent';
+  /** `topic`, `popular`, `viewed-together` (the learned `model`: others viewed it near this visitor's latest items), or `no-consent`. */
+  reason: 'topic' | 'popular' | 'viewed-together' | 'no-consent';
   /** Why, in a sentence. */
   explanation: string;
 }
