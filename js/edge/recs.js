@@ -9,7 +9,7 @@
 // themselves. The ranking itself is in src/engine/personalize/recs.rs.
 //
 // With `model` in the config (a collector's GET /v1/model: what everyone's
-// visitors viewed near each item, www/schemas/model.json), it fetches the
+// visitors viewed near each item, www/schemas/dev.kizuna/model/jsonschema/1-0-0), it fetches the
 // model once a page, where rows are ranked and personalization is granted
 // (the browser's HTTP cache keeps and revalidates it), and hands the engine
 // the lists of the visitor's latest items (which the engine names in its `I`

@@ -1,5 +1,5 @@
 // The model the collector learns from everyone's events and publishes for
-// the devices (www/schemas/model.json; README "Learning from every
+// the devices (www/schemas/dev.kizuna/model/jsonschema/1-0-0; README "Learning from every
 // visitor"): aggregates only, no visitor id, nothing from fewer than `k`
 // visitors.
 //

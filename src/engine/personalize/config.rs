@@ -44,7 +44,7 @@ pub struct PersonalizeConfig {
     /// differential privacy; `None`: off.
     pub insights: Option<super::insights::InsightsConfig>,
     /// `model` (the engage build only): the learned model's URL, which the
-    /// edge fetches (www/schemas/model.json).
+    /// edge fetches (www/schemas/dev.kizuna/model/jsonschema/1-0-0).
     pub model: Option<String>,
 }
 

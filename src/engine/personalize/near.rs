@@ -1,6 +1,6 @@
 //! Item neighbours: what the visitors of a site viewed near each other,
 //! learned by the collector from everyone's events and published as
-//! aggregates (`www/schemas/model.json`); the device scores its candidates
+//! aggregates (`www/schemas/dev.kizuna/model/jsonschema/1-0-0`); the device scores its candidates
 //! with the lists of the items *this* visitor interacted with last, so
 //! the history itself never leaves the device.
 //!
