@@ -42,7 +42,8 @@ export function viewSelect(sql) {
  */
 export const TEST_PAGES = ['/slots.html', '/reliable.html', '/spa.html', '/script-tag.html', '/bench.html'];
 export const TEST_PREFIXES = ['/spa/', '/csp/', '/test/'];
-const TEST_PATH = `(path IN (${TEST_PAGES.map((p) => `'${p}'`).join(', ')})${TEST_PREFIXES.map((p) => ` OR path LIKE '${p}%'`).join('')})`;
+/** SQL true for an event of a test page (over `path`; NULL where there is none). */
+export const TEST_PATH = `(path IN (${TEST_PAGES.map((p) => `'${p}'`).join(', ')})${TEST_PREFIXES.map((p) => ` OR path LIKE '${p}%'`).join('')})`;
 const SITES = {
   site: `WHERE NOT COALESCE(${TEST_PATH}, FALSE)`,
   test: `WHERE COALESCE(${TEST_PATH}, FALSE)`,

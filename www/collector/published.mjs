@@ -10,6 +10,7 @@
 // using its copy for a day while the collector is unreachable.
 
 import { buildModel, publish } from './model.mjs';
+import { sendJson } from './responses.mjs';
 
 const CACHE = 'max-age=300, stale-while-revalidate=86400';
 
@@ -45,16 +46,14 @@ export function modelService(ctx, { everyMs = 600_000, ...settings } = {}) {
     async serve(req, res) {
       req.resume();
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ error: `method ${req.method} not allowed; use GET` }));
+        sendJson(res, 405, { error: `method ${req.method} not allowed; use GET` }, { Allow: 'GET, HEAD' });
         return;
       }
       let m = current;
       try {
         m ??= await rebuild();
       } catch (e) {
-        res.writeHead(503, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' });
-        res.end(JSON.stringify({ error: `no model: ${String(e.message).split('\n')[0]}` }));
+        sendJson(res, 503, { error: `no model: ${String(e.message).split('\n')[0]}` }, { 'Access-Control-Allow-Origin': '*' });
         return;
       }
       const headers = { ETag: m.etag, 'Cache-Control': CACHE, 'Access-Control-Allow-Origin': '*', 'Last-Modified': new Date(m.builtAt).toUTCString() };
