@@ -157,7 +157,7 @@ fn site(rng: &mut Rng) -> Vec<Slot> {
                     MarkupVariant { id: format!("{name}-{i}"), tags }
                 })
                 .collect();
-            let mut slot = Slot::new(name, &markup, None);
+            let mut slot = Slot::new(name, &markup, None, &[]);
             // `--explore-percent N`: the slots' exploration floor (default 10).
             slot.explore = arg("--explore-percent", 10) as f64 / 100.0;
             // `--switch-percent N`: keep what was shown unless its chance of

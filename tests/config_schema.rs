@@ -124,7 +124,8 @@ fn read(path: &str, c: &Config, p: &PersonalizeConfig) -> Option<Value> {
         }
         "slots.<slot>.holdout" => json!(slot().holdout),
         "slots.<slot>.explore" => json!(slot().explore),
-        "slots.<slot>.variants.<id>.prior" => json!(variant().prior),
+        // Unset, the model's learned prior or else the default.
+        "slots.<slot>.variants.<id>.prior" => json!(variant().prior.unwrap_or(kizuna::engine::personalize::slots::DEFAULT_PRIOR)),
         "slots.<slot>.variants.<id>.tags" => json!(variant().tags),
         "slots.<slot>.variants.<id>.rules.segment" => json!(rules().segments.iter().map(|s| s.name()).collect::<Vec<_>>()),
         "slots.<slot>.variants.<id>.rules.minAffinity" => {

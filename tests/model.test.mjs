@@ -7,7 +7,9 @@
 // - the document validates against www/schemas/dev.kizuna/model/jsonschema/1-0-0;
 // - GET /v1/model: any origin, an ETag of what it says, 304 when unchanged,
 //   cached five minutes and revalidated after; POST /collector/model
-//   rebuilds, and needs the control header.
+//   rebuilds, and needs the control header;
+// - a remote config file's sections published with it (the last good one
+//   kept when the file breaks).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -160,6 +162,34 @@ test('GET /v1/model: any origin, an ETag of what it says, 304 when unchanged; PO
     assert.equal(changed.headers.get('etag'), next.etag);
     assert.deepEqual((await changed.json()).items.a.near, [['b', 5], ['c', 5]]);
     assert.equal((await fetch(`${c.url}/v1/model`, { method: 'POST' })).status, 405);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a remote config file: published with the model, a new ETag when it changes, a bad one logged and the last good one kept', async () => {
+  const file = path.join(dir, 'remote.json');
+  const spring = { slots: { hero: { variants: { spring: { prior: 0.08 } } } }, journeys: { thanks: { on: 'order', message: 'Thanks!' } } };
+  fs.writeFileSync(file, JSON.stringify(spring));
+  const c = await startCollector({ out: path.join(dir, 'remote.ndjson'), model: { everyMs: 0, configFile: file } });
+  const rebuild = async () => (await fetch(`${c.url}/collector/model`, { method: 'POST', headers: { 'X-Kizuna-Collector': '1' } })).json();
+  try {
+    const first = await fetch(`${c.url}/v1/model`);
+    const doc = await first.json();
+    assert.ok(validate(doc), JSON.stringify(validate.errors));
+    assert.deepEqual(doc.config, spring);
+    // The campaign changes without a deploy: the next build carries it.
+    const summer = { ...spring, slots: { hero: { variants: { summer: {} } } } };
+    fs.writeFileSync(file, JSON.stringify(summer));
+    const next = await rebuild();
+    assert.notEqual(next.etag, first.headers.get('etag'));
+    assert.deepEqual((await (await fetch(`${c.url}/v1/model`)).json()).config, summer);
+    // A broken file, or one that sets what only the page may: the last good one stays.
+    for (const bad of ['{"slots": ', JSON.stringify({ endpoint: 'https://elsewhere.example/collect' })]) {
+      fs.writeFileSync(file, bad);
+      assert.equal((await rebuild()).etag, next.etag, bad);
+      assert.deepEqual((await (await fetch(`${c.url}/v1/model`)).json()).config, summer);
+    }
   } finally {
     await c.close();
   }

@@ -72,7 +72,7 @@ const SETS = {
 // build +1.6 KiB (its edge +0.5, its wasm +1.1), while the plain
 // personalization module shrank 0.55 KiB (one string join for all its
 // messages), which the engage extra is counted over: 11 -> 12.75 KiB.
-const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 108.5 * 1024, engageExtra: 12.75 * 1024 };
+const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 109.75 * 1024, engageExtra: 12.75 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

@@ -54,10 +54,12 @@ const USAGE = `usage: node www/collector.mjs [--port 8080] [--out FILE] [--mount
   --out FILE            NDJSON file batches are appended to (default: in ${os.tmpdir()})
   --mount /prefix/=DIR  serve DIR under /prefix/ (repeatable; replaces the defaults
                         "/"=www/ and "/kizuna/"=js/)
-  --quiet               do not log requests to stderr`;
+  --quiet               do not log requests to stderr
+  --remote-config FILE  publish FILE's slots, journeys, journeyCaps and insights
+                        with the learned model (GET /v1/model), read at each build`;
 
 export function parseArgs(argv) {
-  const opts = { port: 8080, out: undefined, mounts: [], quiet: false, help: false };
+  const opts = { port: 8080, out: undefined, mounts: [], quiet: false, help: false, remoteConfig: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') ? splitFlag(argv[i]) : [argv[i], undefined];
     const value = () => {
@@ -70,6 +72,7 @@ export function parseArgs(argv) {
       case '--out': opts.out = path.resolve(value()); break;
       case '--mount': opts.mounts.push(parseMount(value())); break;
       case '--quiet': opts.quiet = true; break;
+      case '--remote-config': opts.remoteConfig = path.resolve(value()); break;
       case '--help': case '-h': opts.help = true; break;
       default: throw new Error(`unknown argument: ${argv[i]}`);
     }
@@ -117,6 +120,7 @@ async function main(argv) {
       out: opts.out,
       mounts: opts.mounts.length > 0 ? opts.mounts : undefined,
       quiet: opts.quiet,
+      model: opts.remoteConfig ? { configFile: opts.remoteConfig } : undefined,
     });
   } catch (err) {
     const hint = err.code === 'EADDRINUSE' ? ` (port ${opts.port} is in use; try --port 0)` : '';

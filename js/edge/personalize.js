@@ -12,6 +12,7 @@ import { lifetime } from './life.js';
 import { complain, debug, warn } from './console.js';
 import { pageTopics } from './page.js';
 import { viewability } from './viewable.js';
+import { overlay, printedModel, readRemote } from './remote.js';
 import { sanitize } from '../sanitize.js';
 import { PERSONALIZER_IN, PERSONALIZER_OUT } from './records.js';
 
@@ -198,11 +199,61 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   }
 
   // The engage build's parts (recommendations…), each given the crossing.
-  const parts = extras.map((make) => make({ cross: (records) => cross(records), d, life, config }));
+  const parts = extras.map((make) => make({ cross: (records) => cross(records), d, life }));
+
+  // The remote document (src/engine/personalize/remote.rs; js/edge/remote.js).
+  const url = typeof config.model === 'string' ? config.model : '';
+  let applied = null;
+  // A model document's records for the engine (`keep`: the engine stores
+  // it; none when the engine has it already), or why it is not used.
+  function remote(doc, keep) {
+    const r = readRemote(doc);
+    if (typeof r === 'string') return r;
+    const text = JSON.stringify(r);
+    if (text === applied) return [];
+    applied = text;
+    try {
+      return [['C', describe(overlay(r.config, config)), keep ? text : ''], ...r.learned.map((l) => ['l', ...l])];
+    } catch (_) {
+      return 'larger than Kizuna reads';
+    }
+  }
+  // Gives the engine and the parts a model document; why not, or ''.
+  const use = (doc) => {
+    const records = remote(doc, true);
+    if (typeof records === 'string') return records;
+    if (records.length) cross(records);
+    for (const x of parts) if (x.model) x.model(doc);
+    return '';
+  };
+  let asked = false;
+  let printedWarned = false;
+  // Once a page, with personalization granted; the browser's HTTP cache
+  // keeps and revalidates it.
+  function want() {
+    if (!url || asked || !(consent() & 1)) return;
+    asked = true;
+    fetch(url, { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))))
+      .then((doc) => { const why = use(doc); if (why) throw new Error(why); })
+      .catch((e) => warn(`the model at ${url} was not used (${clean(String(e && e.message))}); Kizuna goes on with the last good one`));
+  }
+
   const store = d.storage;
   consentKey = consent();
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
   const init = [['n', Date.now()], pageRecord(), ['S', describe(config), ...stored, visitor, d.seed(), consentKey & 1, consentKey >> 1, (screen && screen.width) | 0]];
+  // The last good remote document, for this page's first decisions (one
+  // that is damaged or no longer read goes to the engine as an empty
+  // config, which drops it).
+  const kept = consentKey === 3 ? store.get('kizuna:remote') : null;
+  if (kept !== null) {
+    let records;
+    try {
+      records = remote(JSON.parse(kept), false);
+    } catch (_) { /* damaged */ }
+    init.push(...(Array.isArray(records) ? records : [['C', '', '']]));
+  }
   const started = glue.start(encode(init, PERSONALIZER_IN));
   const handle = opened(started, PERSONALIZER_OUT);
   if (typeof handle !== 'number') {
@@ -223,6 +274,13 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     announced.clear();
     slots.clear();
     views.reset();
+    const printed = printedModel(document);
+    const why = printed !== null && use(printed);
+    if (why && !printedWarned) {
+      printedWarned = true;
+      warn(`the page's data-kz-model script was not used (${why})`);
+    }
+    want();
     const records = [pageRecord()];
     for (const el of document.querySelectorAll('[data-kz-slot]')) {
       const name = el.getAttribute('data-kz-slot');

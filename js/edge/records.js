@@ -90,6 +90,8 @@ export const PERSONALIZER_IN = {
   'w': '', // 
   'e': 's', // slot
   'q': '', // 
+  'C': 'ss', // config, keep
+  'l': 'ssnn', // slot, variant, views, clicks
 };
 
 /** The personalizer: what the engine writes. */

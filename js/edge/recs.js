@@ -8,16 +8,14 @@
 // clicks) and answers kz.recommend(items, { n, slot }) for apps that render
 // themselves. The ranking itself is in src/engine/personalize/recs.rs.
 //
-// With `model` in the config (a collector's GET /v1/model: what everyone's
-// visitors viewed near each item, www/schemas/dev.kizuna/model/jsonschema/1-0-0), it fetches the
-// model once a page, where rows are ranked and personalization is granted
-// (the browser's HTTP cache keeps and revalidates it), and hands the engine
-// the lists of the visitor's latest items (which the engine names in its `I`
-// record) with each row. Rows ranked before the model arrived, and not yet
-// seen, are ranked again with it.
+// Given a model document (the personalization edge fetches the config's
+// `model`, or reads the page's printed one: js/edge/remote.js), it hands
+// the engine what everyone's visitors viewed near the visitor's latest
+// items (which the engine names in its `I` record) with each row. Rows
+// ranked before the model arrived, and not yet seen, are ranked again with it.
 
 import { lit } from './capture.js';
-import { complain, warn } from './console.js';
+import { complain } from './console.js';
 import { viewability } from './viewable.js';
 
 const isId = (x) => typeof x === 'string' && x.length > 0 && x.length <= 128;
@@ -45,30 +43,13 @@ const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-k
   Number(el.getAttribute('data-kz-popularity')) || 0, el.hasAttribute('data-kz-repeats')];
 
 /** The recommendations part of the personalization edge. */
-export function recs({ cross, d, life, config }) {
+export function recs({ cross, life }) {
   const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids, n, items (JSON) }
-  const url = config && typeof config.model === 'string' ? config.model : '';
   let model = null; // id -> [name, id, weight, id, weight…]
-  let asked = false;
   let recent = []; // the visitor's latest items, newest first (the engine's I record)
   // The model's lists of the visitor's latest items, for an `m` record.
   const near = () => (model ? JSON.stringify(recent.filter((id) => model.has(id)).map((id) => [id, ...model.get(id)])) : '');
   const rank = (row) => ['m', lit(row.name), row.n, row.items, near()];
-  // Once a page, where a row is ranked and personalization is granted.
-  function want() {
-    if (!url || asked || !d.status().topics) return;
-    asked = true;
-    fetch(url, { credentials: 'omit' })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))))
-      .then((doc) => {
-        const read = readModel(doc);
-        if (typeof read === 'string') throw new Error(read);
-        model = read;
-        const again = [...rows.values()].filter((row) => row.el && row.viewed.size === 0);
-        if (again.length) cross(again.map(rank));
-      })
-      .catch((e) => warn(`the model at ${url} was not used (${e && e.message}); recommendations rank without it`));
-  }
   const seen = (row, id) => {
     if (row && !row.viewed.has(id)) {
       row.viewed.add(id);
@@ -122,8 +103,15 @@ export function recs({ cross, d, life, config }) {
         rows.set(name, row);
         records.push(rank(row));
       }
-      if (records.length) want();
       return records;
+    },
+    /** A model document arrived (the personalization edge read it). */
+    model(doc) {
+      const read = readModel(doc);
+      if (typeof read === 'string') return;
+      model = read;
+      const again = [...rows.values()].filter((row) => row.el && row.viewed.size === 0);
+      if (again.length) cross(again.map(rank));
     },
     answer(k, f) {
       if (k === 'I') {
@@ -154,7 +142,6 @@ export function recs({ cross, d, life, config }) {
           [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
         const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: JSON.stringify(list) };
         rows.set(slot, row);
-        want();
         return cross([rank(row)]) || [];
       },
       /** An app-rendered recommended item was seen (once per page view). */

@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use super::profile::{topic_name, Segment};
 use super::rules::{Device, Rules, Visitor};
-use super::slots::{SlotSettings, VariantSettings, DEFAULT_PRIOR};
+use super::slots::{SlotSettings, VariantSettings};
 use crate::engine::config::{ConfigError, Section};
 use crate::engine::text::cat;
 use crate::engine::text::json::{self, Kind};
@@ -43,8 +43,8 @@ pub struct PersonalizeConfig {
     /// `insights` (the engage build only): audience reports with local
     /// differential privacy; `None`: off.
     pub insights: Option<super::insights::InsightsConfig>,
-    /// `model` (the engage build only): the learned model's URL, which the
-    /// edge fetches (www/schemas/dev.kizuna/model/jsonschema/1-0-0).
+    /// `model`: the learned model's URL, which the edge fetches
+    /// (www/schemas/dev.kizuna/model/jsonschema/1-0-0).
     pub model: Option<String>,
 }
 
@@ -63,6 +63,11 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
         journeys_per_session: 2,
         ..Default::default()
     };
+    // The learned model's URL (the edge fetches it; the tracker knows the key).
+    if let Some(v) = top.get("model") {
+        let url = json::string(v).filter(|s| s.len() <= 2000 && safe_link(s));
+        c.model = Some(url.ok_or_else(|| top.error("model", "a collector's model URL: a path on this site ('/…') or an http(s) URL", v))?);
+    }
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     journeys(&top, &mut c, warnings)?;
     if let Some(p) = top.get("profile") {
@@ -97,15 +102,10 @@ pub fn parse(text: &str, warnings: &mut Vec<String>) -> Result<PersonalizeConfig
 const JOURNEY_KEYS: &[&str] =
     &["on", "message", "link", "survey", "windowMinutes", "dormantDays", "sessions", "perSession", "perVisitor", "everyDays", "quietDays"];
 
-/// `journeys`, `journeyCaps`, `insights` and `model`: what only the engage build reads.
+/// `journeys`, `journeyCaps` and `insights`: what only the engage build reads.
 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
 fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
     use super::journeys::{Journey, Trigger};
-    // The learned model's URL (the engage edge fetches it; the tracker knows the key).
-    if let Some(v) = top.get("model") {
-        let url = json::string(v).filter(|s| s.len() <= 2000 && safe_link(s));
-        c.model = Some(url.ok_or_else(|| top.error("model", "a collector's model URL: a path on this site ('/…') or an http(s) URL", v))?);
-    }
     if let Some(caps) = top.get("journeyCaps") {
         let caps = Section::open(caps, "journeyCaps", &["perSession"], warnings)?;
         c.journeys_per_session = caps.number("perSession", 0.0, 100.0, true, 2.0)? as u32;
@@ -181,20 +181,20 @@ fn journeys(top: &Section, c: &mut PersonalizeConfig, warnings: &mut Vec<String>
 /// control character anywhere: the URL parser drops tabs and newlines, so
 /// `/<TAB>/host` would become `//host`.
 pub fn safe_link(l: &str) -> bool {
+    // On bytes: str's pattern machinery would add its char decoding to the module.
     let b = l.as_bytes();
-    let plain = b.iter().all(|&c| c > 0x20 && c != 0x7f);
-    let after = |prefix: &str| l.strip_prefix(prefix).map(|rest| !rest.is_empty() && !rest.starts_with(['/', '\\']));
-    let path = l == "/" || after("/") == Some(true);
-    let url = after("https://") == Some(true) || after("http://") == Some(true);
-    plain && (path || url)
+    let host_or_path_at = |n: usize| b.len() > n && b[n] != b'/' && b[n] != b'\\';
+    let path = b == b"/" || (b.first() == Some(&b'/') && host_or_path_at(1));
+    let url = (b.starts_with(b"https://") && host_or_path_at(8)) || (b.starts_with(b"http://") && host_or_path_at(7));
+    b.iter().all(|&c| c > 0x20 && c != 0x7f) && (path || url)
 }
 
 fn variant(v: &str, path: &str, id: String, warnings: &mut Vec<String>) -> Result<VariantSettings, ConfigError> {
     let s = Section::open(v, path, VARIANT_KEYS, warnings)?;
     let prior = match s.get("prior") {
-        None => DEFAULT_PRIOR,
+        None => None,
         Some(p) => match json::number(p) {
-            Some(n) if n > 0.0 && n < 1.0 => n,
+            Some(n) if n > 0.0 && n < 1.0 => Some(n),
             _ => return Err(s.error("prior", "a click rate between 0 and 1", p)),
         },
     };
@@ -281,7 +281,7 @@ mod tests {
         let hero = &c.slots[0];
         assert_eq!((hero.name.as_str(), hero.holdout), ("hero", 0.1));
         assert_eq!(hero.variants[0].tags, ["shoes"]);
-        assert_eq!(hero.variants[0].prior, 0.08);
+        assert_eq!(hero.variants[0].prior, Some(0.08));
         let r = &hero.variants[1].rules;
         assert_eq!(r.segments, [Segment::Loyal, Segment::Engaged]);
         assert_eq!(r.min_affinity, [("shoes".to_string(), 0.3)]);

@@ -229,7 +229,7 @@ pub fn decide(slot: &Slot, profile: &mut Profile, ctx: &Context, rng: &mut Rng) 
     percent(&mut why, m);
     why.push_str(" of the visitor's interest; prior click rate ");
     write_fixed(&mut why, chosen.prior * 100.0, 1);
-    why.push('%');
+    why.push_str(if chosen.learned { "% (learned from every visitor)" } else { "%" });
     // Kept, explored or not: a pick the profile outgrows is switched away
     // from (above), so none is locked in.
     profile.assign(&slot.name, Assignment { variant: Some(chosen.id.clone()), config: slot.config_hash, propensity });
@@ -245,7 +245,8 @@ mod tests {
 
     #[test]
     fn the_exploration_floor_bounds_every_logged_propensity_and_matches_the_choices() {
-        let variant = |id: &str, prior: f64| VariantSettings { id: id.into(), prior, rules: Rules::default(), tags: Vec::new() };
+        let variant =
+            |id: &str, prior: f64| VariantSettings { id: id.into(), prior: Some(prior), rules: Rules::default(), tags: Vec::new() };
         let settings = SlotSettings {
             name: "hero".into(),
             holdout: 0.0,
@@ -253,7 +254,7 @@ mod tests {
             variants: vec![variant("default", 0.01), variant("a", 0.3), variant("b", 0.02)],
         };
         let markup: Vec<MarkupVariant> = settings.as_markup();
-        let slot = Slot::new("hero", &markup, Some(&settings));
+        let slot = Slot::new("hero", &markup, Some(&settings), &[]);
         let ctx = Context {
             now: 1.0e12,
             path: "/",
@@ -283,7 +284,7 @@ mod tests {
 
     #[test]
     fn what_was_shown_stays_until_another_variant_is_clearly_better() {
-        let variant = |id: &str, tag: &str| VariantSettings { id: id.into(), prior: 0.05, rules: Rules::default(), tags: vec![tag.into()] };
+        let variant = |id: &str, tag: &str| VariantSettings { id: id.into(), prior: None, rules: Rules::default(), tags: vec![tag.into()] };
         // Even interest at first: either pick, kept like any other.
         let settings = SlotSettings {
             name: "hero".into(),
@@ -291,7 +292,7 @@ mod tests {
             explore: 0.0,
             variants: vec![variant("shoes", "shoes"), variant("outerwear", "outerwear")],
         };
-        let slot = Slot::new("hero", &settings.as_markup(), Some(&settings));
+        let slot = Slot::new("hero", &settings.as_markup(), Some(&settings), &[]);
         let ctx = Context {
             now: 1.0e12,
             path: "/",

@@ -20,7 +20,7 @@ impl Personalizer {
     /// likewise stays for this page view when the choice switches.
     pub(super) fn decide_slot(&mut self, name: &str, markup: &[MarkupVariant], late: bool, painted: Option<String>) -> Decision {
         let settings = self.cfg.slots.iter().find(|s| s.name == name).cloned();
-        let slot = Slot::new(name, markup, settings.as_ref());
+        let slot = Slot::new(name, markup, settings.as_ref(), &self.learned);
         let page = self.page.clone();
         // This page's topics until its page view is in the profile, and the
         // campaign's or search's words that name one of this slot's topics.

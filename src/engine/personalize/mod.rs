@@ -18,6 +18,7 @@
 //! | `i` id | the visitor's anonymous id now |
 //! | `o` / `h` / `w` | `forget()` / the page is hidden / the timer |
 //! | `e` slot / `q` | explain a slot / the profile |
+//! | `C` config, keep / `l` slot, variant, views, clicks | the remote document and its counts ([`remote`]) |
 //!
 //! and answers `R` slot, variant, decision (JSON) · `T` name, properties (an
 //! exposure event for the tracker) · `S` key, value / `D` key · `W` ms ·
@@ -44,6 +45,7 @@ mod learn;
 pub mod near;
 pub mod profile;
 pub mod recs;
+mod remote;
 pub mod rules;
 pub mod slots;
 
@@ -93,6 +95,10 @@ fn words_of(text: &str, into: &mut Vec<String>) {
 /// The personalization engine.
 pub struct Personalizer {
     cfg: PersonalizeConfig,
+    /// What the collector's model says of the slots' variants.
+    learned: Vec<slots::Learned>,
+    /// The last `C` was accepted: its `l` records count.
+    taking: bool,
     now: f64,
     rng: Rng,
     granted: bool,
@@ -148,6 +154,8 @@ impl Personalizer {
         let cfg = config::parse(config, &mut warnings).map_err(|e| e.message())?;
         let mut p = Personalizer {
             cfg,
+            learned: Vec::new(),
+            taking: false,
             now: 0.0,
             rng: Rng::from_hex(seed),
             granted,
@@ -296,12 +304,17 @@ impl Personalizer {
                     self.journeys_due = true;
                 }
             }
+            b'C' => self.remote(r),
+            b'l' => self.learned(r),
             b'c' => {
                 let (granted, may_store) = (r.flag(), r.flag());
                 if self.granted && !granted {
                     self.profile = None;
                     self.dirty = false;
                     self.decisions.clear();
+                }
+                if self.granted && self.may_store && !(granted && may_store) {
+                    self.remove(remote::STORAGE_KEY);
                 }
                 self.granted = granted;
                 self.may_store = may_store;

@@ -17,8 +17,9 @@ pub const DEFAULT_PRIOR: f64 = 0.05;
 pub struct VariantSettings {
     /// The variant id (its template's `data-kz-variant`).
     pub id: String,
-    /// `prior`: the click rate the site measured for it (default 0.05).
-    pub prior: f64,
+    /// `prior`: the click rate the site measured for it. `None`: the
+    /// learned one ([`Learned`]), else [`DEFAULT_PRIOR`].
+    pub prior: Option<f64>,
     /// `rules`: who may see it.
     pub rules: Rules,
     /// `tags`: its topics, for slots an app renders itself (for slots in the
@@ -66,8 +67,38 @@ pub struct Variant {
     pub tags: Vec<String>,
     /// Its prior click rate.
     pub prior: f64,
+    /// The prior is what every visitor's views and clicks say ([`Learned`]).
+    pub learned: bool,
     /// Its rules.
     pub rules: Rules,
+}
+
+/// Pseudo-views of the default prior that a variant's published counts
+/// add to: a variant a handful of visitors saw stays near 5%, one seen
+/// ten thousand times is believed at its measured rate.
+pub const LEARNED_PSEUDO_VIEWS: f64 = 20.0;
+
+/// What a collector's model says about one variant: its views and clicks
+/// by every visitor (holdout apart), as a prior click rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Learned {
+    /// The slot.
+    pub slot: String,
+    /// The variant.
+    pub variant: String,
+    /// The click rate it starts from.
+    pub prior: f64,
+}
+
+impl Learned {
+    /// From published `views` and `clicks` (the counts behind the model's
+    /// Beta posterior): the default prior with their evidence added.
+    pub fn new(slot: String, variant: String, views: f64, clicks: f64) -> Learned {
+        // Not `clamp`: its panic message would bring float formatting into the module (+3.9 KB).
+        let views = views.max(0.0);
+        let prior = (DEFAULT_PRIOR * LEARNED_PSEUDO_VIEWS + clicks.max(0.0).min(views)) / (LEARNED_PSEUDO_VIEWS + views);
+        Learned { slot, variant, prior }
+    }
 }
 
 /// A slot ready for a decision.
@@ -99,16 +130,20 @@ impl SlotSettings {
 
 impl Slot {
     /// The markup's variants with the config's settings (a variant only in
-    /// the config cannot be shown, so it is left out).
-    pub fn new(name: &str, markup: &[MarkupVariant], settings: Option<&SlotSettings>) -> Slot {
+    /// the config cannot be shown, so it is left out); a variant without a
+    /// `prior` of the site's starts from what the model `learned`.
+    pub fn new(name: &str, markup: &[MarkupVariant], settings: Option<&SlotSettings>, learned: &[Learned]) -> Slot {
         let variants: Vec<Variant> = markup
             .iter()
             .map(|m| {
                 let s = settings.and_then(|s| s.variants.iter().find(|v| v.id == m.id));
+                let set = s.and_then(|s| s.prior);
+                let model = learned.iter().find(|l| set.is_none() && l.slot == name && l.variant == m.id);
                 Variant {
                     id: m.id.clone(),
                     tags: m.tags.clone(),
-                    prior: s.map_or(DEFAULT_PRIOR, |s| s.prior),
+                    prior: set.or(model.map(|l| l.prior)).unwrap_or(DEFAULT_PRIOR),
+                    learned: model.is_some(),
                     rules: s.map(|s| s.rules.clone()).unwrap_or_default(),
                 }
             })
@@ -125,7 +160,11 @@ impl Slot {
                 canonical.push_str(t);
             }
             canonical.push(';');
-            write_fixed(&mut canonical, v.prior, 6);
+            // A learned prior moves with every rebuild of the model: it
+            // must not undo the visitors' kept assignments.
+            if !v.learned {
+                write_fixed(&mut canonical, v.prior, 6);
+            }
             // The rules are part of the config too.
             canonical.push_str(&rules_key(&v.rules));
         }
