@@ -301,8 +301,10 @@ export interface KizunaConfig {
   recommendations?: boolean;
   /**
    * The model a collector learned from every visitor (its `GET /v1/model`, an `http(s)` URL or a path):
-   * recommendations rank with the items others viewed near this visitor's latest ones. Fetched once a page,
-   * with personalization consent, where recommendations run. Default: none.
+   * recommendations rank with the items others viewed near this visitor's latest ones, slot variants without a
+   * `prior` start from their measured click rates, and the model's remote config (`slots`, `journeys`,
+   * `journeyCaps`, `insights`) fills in what this config leaves unset. Fetched once a page, with personalization
+   * consent, where personalization runs. Default: none.
    */
   model?: string;
   /** Journey triggers: a message or an NPS survey when a rule over the on-device profile holds (the engage build). */
