@@ -163,6 +163,10 @@ pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, int
         // Insertion into the kept best `n`: n is small (a row of products),
         // and this keeps the site's order on ties without a sort. The
         // reason is written only for what is kept.
+        // A full row and nothing better: the common case, decided at once.
+        if picks.len() >= n && picks.last().is_none_or(|p| p.score >= score) {
+            continue;
+        }
         let at = picks.iter().position(|p| p.score < score).unwrap_or(picks.len());
         if at < n {
             let why = match best {
