@@ -103,7 +103,7 @@ fn a_rebuilt_model_keeps_what_visitors_were_shown_but_a_new_site_prior_does_not(
 
 #[test]
 fn a_good_document_is_kept_only_with_consent_to_store() {
-    let keep = r#"{"v":1,"config":{},"learned":[]}"#;
+    let keep = r#"{"version":1,"config":{},"slots":{}}"#;
     let mut p = start(CONFIG, 1, true);
     let out = p.run_text(&remote(CONFIG, "[]", keep));
     assert!(out.contains(&format!("Skizuna:remote{US}{keep}{RS}")), "{out}");
@@ -150,7 +150,14 @@ fn the_stored_form_is_kept_as_the_edge_wrote_it() {
         serde_json::from_str(include_str!("fixtures/stored-formats.json")).expect("the stored formats fixture");
     let keep = fixture["remote"]["value"].as_str().unwrap();
     let config = serde_json::to_string(&fixture["remote"]["reads"]["config"]).unwrap();
-    let learned = serde_json::to_string(&fixture["remote"]["reads"]["learned"]).unwrap();
+    // The l records the edge makes of it (js/edge/remote.js `learned`).
+    let mut learned = Vec::new();
+    for (slot, s) in fixture["remote"]["reads"]["slots"].as_object().unwrap() {
+        for (id, v) in s["variants"].as_object().unwrap() {
+            learned.push(serde_json::json!([slot, id, v["views"], v["clicks"]]));
+        }
+    }
+    let learned = serde_json::to_string(&learned).unwrap();
     let mut p = start(&config, 1, true);
     let out = p.run_text(&remote(&config, &learned, keep));
     assert_eq!(out.split(RS).find(|r| r.starts_with("Skizuna:remote")).unwrap(), format!("Skizuna:remote{US}{keep}"));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { overlay, readRemote } from '../js/edge/remote.js';
+import { learned, overlay, readRemote } from '../js/edge/remote.js';
 
 const FIXTURE = JSON.parse(fs.readFileSync(new URL('./fixtures/stored-formats.json', import.meta.url), 'utf8')).remote;
 
@@ -40,22 +40,25 @@ test('of a model document the engine gets the four sections and each variant\'s 
     config: { slots: { hero: {} }, journeys: {}, endpoint: 'https://elsewhere.example/collect', debug: true },
   };
   const r = readRemote(doc);
-  assert.deepEqual(r, { version: 1, config: { slots: { hero: {} }, journeys: {} }, learned: [['hero', 'spring', 1200, 96]] });
+  assert.deepEqual(r, { version: 1, config: { slots: { hero: {} }, journeys: {} }, slots: { hero: { variants: { spring: { views: 1200, clicks: 96 } } } } });
+  assert.deepEqual(learned(r), [['l', 'hero', 'spring', 1200, 96]]);
   assert.equal(readRemote({ version: 2 }), 'not a version 1 model');
   assert.equal(readRemote([]), 'not a version 1 model');
   assert.equal(readRemote(null), 'not a version 1 model');
-  assert.deepEqual(readRemote({ version: 1 }), { version: 1, config: {}, learned: [] });
-  const long = 'x'.repeat(129);
-  assert.deepEqual(readRemote({ version: 1, slots: { [long]: { variants: { a: { views: 1, clicks: 0 } } }, s: { variants: { [long]: { views: 1, clicks: 0 } } } } }).learned, []);
+  assert.deepEqual(readRemote({ version: 1 }), { version: 1, config: {}, slots: {} });
+  // The engine hears of 500 variants at most.
+  const many = { version: 1, slots: { s: { variants: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`v${i}`, { views: 1, clicks: 0 }])) } } };
+  assert.equal(learned(readRemote(many)).length, 500);
 });
 
 test('the stored form: what the fixture holds is read back as it was written', () => {
   assert.equal(FIXTURE.key, 'kizuna:remote');
   assert.deepEqual(readRemote(JSON.parse(FIXTURE.value)), FIXTURE.reads);
   assert.equal(JSON.stringify(readRemote(FIXTURE.reads)), FIXTURE.value);
-  for (const damaged of ['null', '{"version":2,"config":{},"learned":[]}', '[]']) {
+  for (const damaged of ['null', '{"version":2,"config":{},"slots":{}}', '[]']) {
     assert.equal(typeof readRemote(JSON.parse(damaged)), 'string', damaged);
   }
   // Counts that are not counts are left out, the rest kept.
-  assert.deepEqual(readRemote({ version: 1, learned: [['s', 'a', 5, 9], ['s', 'b', -1, 0], ['s', 'c', 5, 1], 'x'] }).learned, [['s', 'c', 5, 1]]);
+  const odd = { version: 1, slots: { s: { variants: { a: { views: 5, clicks: 9 }, b: { views: -1, clicks: 0 }, c: { views: 5, clicks: 1 }, d: 'x', e: { views: 2.5, clicks: 1 } } }, t: 7 } };
+  assert.deepEqual(readRemote(odd).slots, { s: { variants: { c: { views: 5, clicks: 1 } } } });
 });

@@ -12,7 +12,7 @@ import { lifetime } from './life.js';
 import { complain, debug, warn } from './console.js';
 import { pageTopics } from './page.js';
 import { viewability } from './viewable.js';
-import { overlay, printedModel, readRemote } from './remote.js';
+import { learned, overlay, printedModel, readRemote } from './remote.js';
 import { sanitize } from '../sanitize.js';
 import { PERSONALIZER_IN, PERSONALIZER_OUT } from './records.js';
 
@@ -213,7 +213,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     if (text === applied) return [];
     applied = text;
     try {
-      return [['C', describe(overlay(r.config, config)), keep ? text : ''], ...r.learned.map((l) => ['l', ...l])];
+      return [['C', describe(overlay(r.config, config)), keep ? text : ''], ...learned(r)];
     } catch (_) {
       return 'larger than Kizuna reads';
     }

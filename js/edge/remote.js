@@ -7,13 +7,13 @@
 // each slot variant's published views and clicks (the engine validates the
 // one as init does and starts each variant without a prior of the site's
 // from the other: src/engine/personalize/remote.rs). The engine keeps the
-// last good one in storage: the document as `readRemote` reduced it, which
-// `readRemote` reads back the same (tests/fixtures/stored-formats.json).
+// last good one in storage: the document as `readRemote` reduced it (a
+// model document still), which `readRemote` reads back the same
+// (tests/fixtures/stored-formats.json).
 
 const SECTIONS = ['slots', 'journeys', 'journeyCaps', 'insights'];
 const plain = (x) => x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype;
 const count = (x) => Number.isInteger(x) && x >= 0;
-const id = (x) => x.length <= 128;
 
 /**
  * `inline` laid over `remote`: where both are plain objects, each field
@@ -27,31 +27,27 @@ export function overlay(remote, inline) {
 }
 
 /**
- * What Kizuna takes of a model document (or of its stored form): `{
- * version: 1, config, learned }` (config: the sections a remote config may
- * set; learned: [[slot, variant, views, clicks], …], at most 500), or why
- * it is not one it reads.
+ * What Kizuna takes of a model document, which is also what it stores:
+ * `{ version: 1, config, slots }` (config: the sections a remote config may
+ * set; slots: each variant's `{ views, clicks }`), or why it is not one.
  */
 export function readRemote(doc) {
   if (!plain(doc) || doc.version !== 1) return 'not a version 1 model';
   const config = {};
-  const learned = [];
+  const slots = {};
   for (const k of SECTIONS) if (plain(doc.config) && doc.config[k] !== undefined) config[k] = doc.config[k];
-  // The stored form keeps the counts as they were read.
-  for (const l of Array.isArray(doc.learned) ? doc.learned : []) {
-    if (Array.isArray(l) && l.length === 4) learned.push(l);
+  for (const slot of plain(doc.slots) ? Object.keys(doc.slots) : []) {
+    const variants = plain(doc.slots[slot]) && plain(doc.slots[slot].variants) ? doc.slots[slot].variants : {};
+    for (const id of Object.keys(variants)) {
+      const { views, clicks } = plain(variants[id]) ? variants[id] : {};
+      if (count(views) && count(clicks) && clicks <= views) (slots[slot] = slots[slot] || { variants: {} }).variants[id] = { views, clicks };
+    }
   }
-  const slots = plain(doc.slots) ? doc.slots : {};
-  for (const slot of Object.keys(slots)) {
-    const variants = plain(slots[slot]) && plain(slots[slot].variants) ? slots[slot].variants : {};
-    for (const v of Object.keys(variants)) learned.push([slot, v, variants[v] && variants[v].views, variants[v] && variants[v].clicks]);
-  }
-  return {
-    version: 1,
-    config,
-    learned: learned.filter(([s, v, views, clicks]) => id(s) && id(v) && count(views) && count(clicks) && clicks <= views).slice(0, 500),
-  };
+  return { version: 1, config, slots };
 }
+
+/** The engine's `l` records of what `readRemote` read (500 at most). */
+export const learned = (r) => Object.entries(r.slots).flatMap(([slot, s]) => Object.entries(s.variants).map(([id, v]) => ['l', slot, id, v.views, v.clicks])).slice(0, 500);
 
 /** The page's printed model document (false: not JSON), or null. */
 export function printedModel(doc) {

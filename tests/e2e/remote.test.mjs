@@ -52,7 +52,7 @@ test('a variant without a prior of the page\'s starts from what every visitor cl
   try {
     await open(first, '?learn=1&model=/v1/model');
     kept = await waitUntil(() => stored(first), 5000, 'the model to be kept');
-    assert.deepEqual(JSON.parse(kept).learned, [['hero', 'shoes', 10000, 0], ['hero', 'outerwear', 10000, 3000]]);
+    assert.deepEqual(JSON.parse(kept).slots, { hero: { variants: { shoes: { views: 10000, clicks: 0 }, outerwear: { views: 10000, clicks: 3000 } } } });
     assert.equal(first.modelRequests, 1);
     // The same visitor, now forgotten: decided again, from the counts.
     const d = await first.page.evaluate(() => { window.kizuna.forget(); return window.kizuna.decide('hero'); });
