@@ -22,8 +22,8 @@ const isId = (x) => typeof x === 'string' && x.length > 0 && x.length <= 128;
 
 /**
  * A model document's lists by item id (id -> [name, id, weight, id,
- * weight…], at most 50 neighbours; bad entries left out), or why it is not
- * one Kizuna reads.
+ * weight…], at most 50 neighbours, with its `visitors`; bad entries left
+ * out), or why it is not one Kizuna reads.
  */
 export function readModel(doc) {
   const items = doc && doc.version === 1 && doc.items;
@@ -32,8 +32,11 @@ export function readModel(doc) {
   for (const id of Object.keys(items).slice(0, 1e5)) {
     const it = items[id];
     if (isId(id) && it && Array.isArray(it.near)) {
-      lists.set(id, [typeof it.name === 'string' ? it.name.slice(0, 100) : '',
-        ...it.near.slice(0, 50).filter((p) => Array.isArray(p) && isId(p[0]) && p[1] > 0 && p[1] < Infinity).flatMap((p) => [p[0], p[1]])]);
+      const list = [typeof it.name === 'string' ? it.name.slice(0, 100) : '',
+        ...it.near.slice(0, 50).filter((p) => Array.isArray(p) && isId(p[0]) && p[1] > 0 && p[1] < Infinity).flatMap((p) => [p[0], p[1]])];
+      // How many visitors it had: the popularity of an item the page gives none.
+      list.visitors = it.visitors > 0 && it.visitors < Infinity ? it.visitors : 0;
+      lists.set(id, list);
     }
   }
   return lists;
@@ -44,12 +47,15 @@ const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-k
 
 /** The recommendations part of the personalization edge. */
 export function recs({ cross, life }) {
-  const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids, n, items (JSON) }
+  const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids, n, items: [[id, topics, popularity, repeats]…] }
   let model = null; // id -> [name, id, weight, id, weight…]
   let recent = []; // the visitor's latest items, newest first (the engine's I record)
   // The model's lists of the visitor's latest items, for an `m` record.
   const near = () => (model ? JSON.stringify(recent.filter((id) => model.has(id)).map((id) => [id, ...model.get(id)])) : '');
-  const rank = (row) => ['m', lit(row.name), row.n, row.items, near()];
+  // A row's items for the engine: an item the page gives no popularity
+  // takes its visitors in the model (what sells, for a new visitor).
+  const rank = (row) => ['m', lit(row.name), row.n,
+    JSON.stringify(row.items.map(([id, topics, pop, repeats]) => [id, topics, pop || (model && model.has(id) ? model.get(id).visitors : 0), repeats])), near()];
   const seen = (row, id) => {
     if (row && !row.viewed.has(id)) {
       row.viewed.add(id);
@@ -99,7 +105,7 @@ export function recs({ cross, life }) {
         const name = el.getAttribute('data-kz-recs');
         if (!name || rows.has(name)) continue;
         const items = Array.from(el.querySelectorAll('[data-kz-item]'), (i) => { i.__kzRow = name; return itemOf(i); });
-        const row = { name, el, shown: new Map(), viewed: new Set(), n: Number(el.getAttribute('data-kz-n')) || 4, items: JSON.stringify(items) };
+        const row = { name, el, shown: new Map(), viewed: new Set(), n: Number(el.getAttribute('data-kz-n')) || 4, items };
         rows.set(name, row);
         records.push(rank(row));
       }
@@ -140,7 +146,7 @@ export function recs({ cross, life }) {
         const slot = typeof o.slot === 'string' ? o.slot : 'recommendations';
         const list = items.filter((x) => x && typeof x.id === 'string').map((x) =>
           [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
-        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: JSON.stringify(list) };
+        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: list };
         rows.set(slot, row);
         return cross([rank(row)]) || [];
       },

@@ -5,6 +5,7 @@
 //   by what they viewed; the model is fetched once a page;
 // - without personalization consent it is never fetched;
 // - a broken or unreachable model: one [kizuna] warning, the row still ranks;
+// - an item without a popularity of the page's takes the model's visitors;
 // - what the model says leaves nothing on the page but the row's order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,6 +71,19 @@ test('a product others viewed near the one this visitor viewed leads the row, ex
     assert.equal(context.pages().length, 1);
     assert.ok(await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/v1/model')).length) <= 1, 'at most one model request on this page');
     assert.deepEqual(kizunaMessages(consoleMessages).filter((m) => m.type !== 'info' && m.type !== 'debug'), []);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an item the page gives no popularity takes its visitors in the model', async () => {
+  const { context, page, pageErrors } = await shop();
+  try {
+    const recommend = () => page.evaluate(() => window.kz.recommend([{ id: 'X1' }, { id: 'G7' }, { id: 'Z9' }], { n: 3, slot: 'unranked' }).map((p) => p.id));
+    // Before the model: the page's order; once it is here, what other visitors viewed most.
+    await waitUntil(async () => (await recommend())[0] === 'G7', 5000, 'the wind shell, viewed by six visitors, to lead');
+    assert.deepEqual(await recommend(), ['G7', 'X1', 'Z9']);
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();
