@@ -102,6 +102,19 @@ fn a_rebuilt_model_keeps_what_visitors_were_shown_but_a_new_site_prior_does_not(
 }
 
 #[test]
+fn a_choice_made_before_any_model_is_kept_once_the_model_comes() {
+    // A new visitor's first page is decided before the model arrives.
+    for i in 0..20 {
+        let mut p = start(CONFIG, 100 + i, true);
+        let first = shown(&p.run_text(&[page(), HERO.into()].join(&RS.to_string())));
+        p.run_text(&remote(CONFIG, LEARNED, ""));
+        let out = p.run_text(&[page(), HERO.into()].join(&RS.to_string()));
+        assert_eq!(shown(&out), first, "visitor {i}: {out}");
+        assert!(out.contains(r#""reason":"sticky""#), "{out}");
+    }
+}
+
+#[test]
 fn a_good_document_is_kept_only_with_consent_to_store() {
     let keep = r#"{"version":1,"config":{},"slots":{}}"#;
     let mut p = start(CONFIG, 1, true);

@@ -116,6 +116,12 @@ test('slots: each variant\'s views, clicks and Beta posterior, the holdout apart
       events.push(ev(`h${v}`, 'Slot Viewed', { slot: 'hero', variant: 'default', holdout: true }, v));
     }
     for (let v = 0; v < 2; v++) events.push(ev(`r${v}`, 'Slot Viewed', { slot: 'hero', variant: 'rare', holdout: false }, v));
+    // Visitors name slots and products: Object's own names are names like any other.
+    for (let v = 0; v < 5; v++) {
+      events.push(ev(`o${v}`, 'Slot Viewed', { slot: 'constructor', variant: 'toString', holdout: false }, v));
+      events.push(ev(`o${v}`, 'Slot Viewed', { slot: '__proto__', variant: 'x', holdout: false }, v));
+      events.push(viewed(`o${v}`, 'constructor', v), viewed(`o${v}`, '__proto__', v + 1));
+    }
     await send(c, events);
     const doc = await buildModel(c.warehouse, {}, T0 + 3_600_000);
     assert.ok(validate(doc), JSON.stringify(validate.errors));
@@ -123,6 +129,9 @@ test('slots: each variant\'s views, clicks and Beta posterior, the holdout apart
       variants: { shoes: { views: 10, clicks: 3, alpha: 4, beta: 8 } },
       holdout: { default: { views: 10, clicks: 0 } },
     });
+    assert.deepEqual(doc.slots.constructor, { variants: { toString: { views: 5, clicks: 0, alpha: 1, beta: 6 } }, holdout: {} });
+    assert.equal(Object.getPrototypeOf(doc.slots), Object.prototype);
+    assert.equal(doc.items.constructor.visitors, 5);
   } finally {
     await c.close();
   }
@@ -184,8 +193,9 @@ test('a remote config file: published with the model, a new ETag when it changes
     const next = await rebuild();
     assert.notEqual(next.etag, first.headers.get('etag'));
     assert.deepEqual((await (await fetch(`${c.url}/v1/model`)).json()).config, summer);
-    // A broken file, or one that sets what only the page may: the last good one stays.
-    for (const bad of ['{"slots": ', JSON.stringify({ endpoint: 'https://elsewhere.example/collect' })]) {
+    // A broken file, one that sets what only the page may, or a section of
+    // the wrong shape: the last good one stays.
+    for (const bad of ['{"slots": ', JSON.stringify({ endpoint: 'https://elsewhere.example/collect' }), JSON.stringify({ slots: [] })]) {
       fs.writeFileSync(file, bad);
       assert.equal((await rebuild()).etag, next.etag, bad);
       assert.deepEqual((await (await fetch(`${c.url}/v1/model`)).json()).config, summer);

@@ -128,8 +128,16 @@ fn records(table: &str, out: &[u8]) -> Vec<(String, Vec<String>)> {
 }
 
 const ENDPOINT: &str = "https://collect.example/v1/batch";
-const OWN_KEYS: &[&str] =
-    &["kizuna:anonymousId", "kizuna:userId", "kizuna:traits", "kizuna:consent", "kizuna:signals", "kizuna:session", "kizuna:profile"];
+const OWN_KEYS: &[&str] = &[
+    "kizuna:anonymousId",
+    "kizuna:userId",
+    "kizuna:traits",
+    "kizuna:consent",
+    "kizuna:signals",
+    "kizuna:session",
+    "kizuna:profile",
+    "kizuna:remote",
+];
 
 /// One of Kizuna's keys; a stored queue's of `owner` (another's may be
 /// removed once taken over: `owner` empty).

@@ -46,6 +46,10 @@ test('of a model document the engine gets the four sections and each variant\'s 
   assert.equal(readRemote([]), 'not a version 1 model');
   assert.equal(readRemote(null), 'not a version 1 model');
   assert.deepEqual(readRemote({ version: 1 }), { version: 1, config: {}, slots: {} });
+  // A slot or variant named like one of Object's own properties is a name
+  // like any other; `__proto__` is left out.
+  const names = JSON.parse('{"version":1,"slots":{"constructor":{"variants":{"toString":{"views":3,"clicks":1}}},"__proto__":{"variants":{"a":{"views":1,"clicks":0}}},"s":{"variants":{"__proto__":{"views":1,"clicks":0}}}}}');
+  assert.deepEqual(learned(readRemote(names)), [['l', 'constructor', 'toString', 3, 1]]);
   // The engine hears of 500 variants at most.
   const many = { version: 1, slots: { s: { variants: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`v${i}`, { views: 1, clicks: 0 }])) } } };
   assert.equal(learned(readRemote(many)).length, 500);

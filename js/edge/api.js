@@ -81,7 +81,7 @@ export function wrap(d, late) {
     forget: guard('forget()', () => {
       d.forget();
       if (late && late.p) late.p.forget();
-      else d.storage.remove('kizuna:profile');
+      else for (const k of ['kizuna:profile', 'kizuna:remote']) d.storage.remove(k);
     }),
     onDecision: guard('onDecision()', (cb) => {
       if (late && late.p) return late.p.onDecision(cb);

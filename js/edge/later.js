@@ -76,7 +76,7 @@ export function personalizeWhenAllowed(d, late, begin) {
   late.waiting = true;
   showDefaults();
   // A profile left from before a refusal made elsewhere is not kept.
-  if (d.consent() && d.consent().personalization === 'denied') d.storage.remove('kizuna:profile');
+  if (d.consent() && d.consent().personalization === 'denied') for (const k of ['kizuna:profile', 'kizuna:remote']) d.storage.remove(k);
   let off = null;
   off = d.onConsent(() => {
     if (!d.status().topics || !late.waiting || !off) return;

@@ -204,16 +204,20 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   // The remote document (src/engine/personalize/remote.rs; js/edge/remote.js).
   const url = typeof config.model === 'string' ? config.model : '';
   let applied = null;
+  let last = null; // the last document used, given again when storage is granted later
   // A model document's records for the engine (`keep`: the engine stores
-  // it; none when the engine has it already), or why it is not used.
+  // it; none when the engine has it already), or why it is not used. Never
+  // throws: the document is untrusted (a nesting too deep to write, a
+  // config too large to describe).
   function remote(doc, keep) {
-    const r = readRemote(doc);
-    if (typeof r === 'string') return r;
-    const text = JSON.stringify(r);
-    if (text === applied) return [];
-    applied = text;
     try {
-      return [['C', describe(overlay(r.config, config)), keep ? text : ''], ...learned(r)];
+      const r = readRemote(doc);
+      if (typeof r === 'string') return r;
+      const text = JSON.stringify(r);
+      if (text === applied) return [];
+      applied = text;
+      // More than storage should carry is used on this page only.
+      return [['C', describe(overlay(r.config, config)), keep && text.length <= 65536 ? text : ''], ...learned(r)];
     } catch (_) {
       return 'larger than Kizuna reads';
     }
@@ -222,12 +226,13 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   const use = (doc) => {
     const records = remote(doc, true);
     if (typeof records === 'string') return records;
+    last = doc;
     if (records.length) cross(records);
     for (const x of parts) if (x.model) x.model(doc);
     return '';
   };
   let asked = false;
-  let printedWarned = false;
+  let printed = null;
   // Once a page, with personalization granted; the browser's HTTP cache
   // keeps and revalidates it.
   function want() {
@@ -238,15 +243,28 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       .then((doc) => { const why = use(doc); if (why) throw new Error(why); })
       .catch((e) => warn(`the model at ${url} was not used (${clean(String(e && e.message))}); Kizuna goes on with the last good one`));
   }
+  // The page's printed model, once a document (an SPA's routes do not put
+  // back what a fetched model replaced).
+  function readPrinted() {
+    const text = printedModel(document);
+    if (text === null || printed !== null) return;
+    printed = text;
+    let doc = null;
+    try {
+      doc = JSON.parse(text);
+    } catch (_) { /* said below */ }
+    const why = use(doc);
+    if (why) warn(`the page's data-kz-model script was not used (${why})`);
+  }
 
   const store = d.storage;
   consentKey = consent();
   const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
   const init = [['n', Date.now()], pageRecord(), ['S', describe(config), ...stored, visitor, d.seed(), consentKey & 1, consentKey >> 1, (screen && screen.width) | 0]];
-  // The last good remote document, for this page's first decisions (one
-  // that is damaged or no longer read goes to the engine as an empty
-  // config, which drops it).
-  const kept = consentKey === 3 ? store.get('kizuna:remote') : null;
+  // The last good remote document, for this page's first decisions, where
+  // the page still names a model (one that is damaged or no longer read
+  // goes to the engine as an empty config, which drops it).
+  const kept = consentKey === 3 && (url || printedModel(document) !== null) ? store.get('kizuna:remote') : null;
   if (kept !== null) {
     let records;
     try {
@@ -274,12 +292,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
     announced.clear();
     slots.clear();
     views.reset();
-    const printed = printedModel(document);
-    const why = printed !== null && use(printed);
-    if (why && !printedWarned) {
-      printedWarned = true;
-      warn(`the page's data-kz-model script was not used (${why})`);
-    }
+    readPrinted();
     want();
     const records = [pageRecord()];
     for (const el of document.querySelectorAll('[data-kz-slot]')) {
@@ -309,7 +322,13 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   d.consume((signals) => cross(signals.map((s) => ['g', s])));
   life.end(() => d.consume(null));
   life.end(d.onConsent(() => {
-    if (consent() !== consentKey) decidePage();
+    const changed = consent() !== consentKey;
+    // Storage granted since the document came: the engine keeps it now.
+    if (consent() === 3 && consentKey !== 3 && last) {
+      applied = null;
+      use(last);
+    }
+    if (changed) decidePage();
   }));
 
   const api = {

@@ -35,27 +35,28 @@ export function readRemote(doc) {
   if (!plain(doc) || doc.version !== 1) return 'not a version 1 model';
   const config = {};
   const slots = {};
+  let n = 0;
   for (const k of SECTIONS) if (plain(doc.config) && doc.config[k] !== undefined) config[k] = doc.config[k];
   for (const slot of plain(doc.slots) ? Object.keys(doc.slots) : []) {
     const variants = plain(doc.slots[slot]) && plain(doc.slots[slot].variants) ? doc.slots[slot].variants : {};
     for (const id of Object.keys(variants)) {
       const { views, clicks } = plain(variants[id]) ? variants[id] : {};
-      if (count(views) && count(clicks) && clicks <= views) (slots[slot] = slots[slot] || { variants: {} }).variants[id] = { views, clicks };
+      // Own keys only, and never `__proto__`: a slot named `constructor`
+      // must not find Object's. The engine hears of 500 variants at most.
+      if (count(views) && count(clicks) && clicks <= views && slot !== '__proto__' && id !== '__proto__' && n++ < 500) {
+        if (!Object.prototype.hasOwnProperty.call(slots, slot)) slots[slot] = { variants: {} };
+        slots[slot].variants[id] = { views, clicks };
+      }
     }
   }
   return { version: 1, config, slots };
 }
 
-/** The engine's `l` records of what `readRemote` read (500 at most). */
-export const learned = (r) => Object.entries(r.slots).flatMap(([slot, s]) => Object.entries(s.variants).map(([id, v]) => ['l', slot, id, v.views, v.clicks])).slice(0, 500);
+/** The engine's `l` records of what `readRemote` read. */
+export const learned = (r) => Object.entries(r.slots).flatMap(([slot, s]) => Object.entries(s.variants).map(([id, v]) => ['l', slot, id, v.views, v.clicks]));
 
-/** The page's printed model document (false: not JSON), or null. */
+/** The text of the page's printed model document, or null. */
 export function printedModel(doc) {
   const el = doc.querySelector('script[type="application/json"][data-kz-model]');
-  if (!el) return null;
-  try {
-    return JSON.parse(el.textContent);
-  } catch (_) {
-    return false;
-  }
+  return el ? el.textContent : null;
 }

@@ -76,9 +76,11 @@ test('a variant without a prior of the page\'s starts from what every visitor cl
       assert.match(d.explanation, /\(learned from every visitor\)$/);
       await waitUntil(() => warnings(h).length > 0, 5000, 'the warning');
       assert.deepEqual(warnings(h).map((m) => m.text), ['[kizuna] the model at /v1/model was not used (HTTP 503); Kizuna goes on with the last good one']);
-      // The page's own prior wins over the counts.
+      // The page's own prior wins over the counts (decided afresh: the
+      // kept choice is kept, the default prior being the hashed one).
       await open(h, '?model=/v1/model');
-      assert.match((await hero(h)).explanation, /prior click rate 5%$/);
+      const own = await h.page.evaluate(() => { window.kizuna.forget(); return window.kizuna.decide('hero'); });
+      assert.match(own.explanation, /prior click rate 5%$/);
     } finally {
       await h.context.close();
     }
@@ -101,7 +103,6 @@ test('a remote config the page conflicts with: the page wins field by field, the
     // The next build has a value init would refuse: one warning naming it;
     // the last good one stays, now and on the next page.
     config = { slots: { hero: { variants: { outerwear: { rules: { segment: 'vip' } } } } } };
-    await h.page.evaluate(() => window.kizuna.forget());
     await open(h, '?model=/v1/model');
     await waitUntil(() => warnings(h).length > 0, 5000, 'the warning');
     const said = warnings(h).map((m) => m.text);
@@ -111,6 +112,8 @@ test('a remote config the page conflicts with: the page wins field by field, the
     await open(h, '?model=/v1/model');
     d = await h.page.evaluate(() => { window.kizuna.forget(); return window.kizuna.decide('hero'); });
     assert.match(d.explanation, /the only eligible variant/);
+    // forget() takes the kept document with the profile.
+    assert.equal(await stored(h), null);
     assert.deepEqual(h.pageErrors, []);
   } finally {
     await h.context.close();

@@ -115,14 +115,19 @@ export async function buildModel(warehouse, settings = {}, until = Date.now()) {
     await warehouse.query(itemsSql(s, at)),
     await warehouse.query(slotsSql(s, at)),
   ];
+  // Ids and names come from visitors' events: own keys only, never
+  // `__proto__`, so `constructor` or `toString` is an id like any other.
+  const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
   const items = {};
-  for (const r of popular) items[r.item] = { ...(r.name ? { name: r.name } : {}), visitors: Number(r.visitors), near: [] };
-  for (const r of pairs) items[r.item]?.near.push([r.near, Number(r.visitors)]);
+  for (const r of popular) if (r.item !== '__proto__') items[r.item] = { ...(r.name ? { name: r.name } : {}), visitors: Number(r.visitors), near: [] };
+  for (const r of pairs) if (own(items, r.item)) items[r.item].near.push([r.near, Number(r.visitors)]);
   const slots = {};
   for (const r of variants) {
     const views = Number(r.views);
     const clicks = Math.min(Number(r.clicks), views);
-    const slot = (slots[r.slot] ??= { variants: {}, holdout: {} });
+    if (r.slot === '__proto__' || r.variant === '__proto__') continue;
+    if (!own(slots, r.slot)) slots[r.slot] = { variants: {}, holdout: {} };
+    const slot = slots[r.slot];
     if (r.holdout) slot.holdout[r.variant] = { views, clicks };
     else slot.variants[r.variant] = { views, clicks, alpha: 1 + clicks, beta: 1 + views - clicks };
   }

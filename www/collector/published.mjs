@@ -29,6 +29,8 @@ export async function readRemoteConfig(file) {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not a JSON object');
   const other = Object.keys(doc).filter((k) => !REMOTE_SECTIONS.includes(k));
   if (other.length) throw new Error(`only ${REMOTE_SECTIONS.join(', ')} may be set remotely, not ${other.join(', ')}`);
+  const wrong = REMOTE_SECTIONS.filter((k) => k in doc && (!doc[k] || typeof doc[k] !== 'object' || Array.isArray(doc[k])));
+  if (wrong.length) throw new Error(`${wrong.join(', ')} must be an object, as in the config`);
   return doc;
 }
 

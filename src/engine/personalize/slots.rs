@@ -160,11 +160,11 @@ impl Slot {
                 canonical.push_str(t);
             }
             canonical.push(';');
-            // A learned prior moves with every rebuild of the model: it
-            // must not undo the visitors' kept assignments.
-            if !v.learned {
-                write_fixed(&mut canonical, v.prior, 6);
-            }
+            // A learned prior moves with every rebuild of the model (and is
+            // absent until the first one arrives): the hash has the site's
+            // prior or the default, so a model never undoes the visitors'
+            // kept assignments, and hashes made before models stay.
+            write_fixed(&mut canonical, if v.learned { DEFAULT_PRIOR } else { v.prior }, 6);
             // The rules are part of the config too.
             canonical.push_str(&rules_key(&v.rules));
         }

@@ -12,8 +12,9 @@ use crate::engine::pipeline::event::{Event, Kind, Parts};
 use crate::engine::pipeline::gate::{self, Admit};
 use crate::engine::text::json;
 
-/// Storage keys of the personalization module, deleted with the profile.
-pub const PROFILE_KEYS: [&str; 2] = ["kizuna:profile", "kizuna:signals"];
+/// Storage keys of the personalization module, deleted with the profile
+/// (the last good remote document too: it was kept under the same consent).
+pub const PROFILE_KEYS: [&str; 3] = ["kizuna:profile", "kizuna:signals", "kizuna:remote"];
 
 impl Tracker {
     /// A call made at `time` on page `page`.
