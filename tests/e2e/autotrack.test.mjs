@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { setup, teardown, newPage, sleep, UUID_V4 } from './helpers.mjs';
+import { setup, teardown, newPage, sleep, waitUntil, UUID_V4 } from './helpers.mjs';
 
 // Segment's own validator (it wants the timestamp as a Date, as before serialization).
 const looselyValidate = createRequire(import.meta.url)('@segment/loosely-validate-event');
@@ -152,7 +152,10 @@ test('forms: started, submitted, abandoned; names and types only, never a value,
     await sleep(200);
     await s.page.fill('input[name=newsletterEmail]', 'grace@example.com');
     await s.page.goto('about:blank');
-    await sleep(1500);
+    // The abandonment leaves with the page (a beacon): wait for it, however
+    // busy the machine; then a moment more, so a duplicate would show.
+    await waitUntil(() => named(s.events(), 'Form Abandoned').length > 0, 15_000, 'Form Abandoned');
+    await sleep(300);
     const ev = s.events();
     ev.forEach(segmentValid);
     const started = named(ev, 'Form Started');
