@@ -37,6 +37,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use kizuna::engine::personalize::catalog::Catalog;
 use kizuna::engine::personalize::near::List;
 use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::personalize::recs::{rank_with, Candidate, Interests, Weights, WEIGHTS};
@@ -244,10 +245,12 @@ fn replay(d: &Data, w: Weights, m: Model, every: usize, offset: usize, users: f6
                     .take(kizuna::engine::personalize::near::RECENT)
                     .filter_map(|(id, _)| d.index.get(id).map(|&i| model.lists[i].clone()))
                     .collect();
-                let list: Vec<usize> = rank_with(w, &items, Some(p), &interests, &recent, N).into_iter().map(|p| p.index).collect();
+                // The popularity prior moves with every view: a catalog of now.
+                let mut catalog = Catalog::new(items.clone());
+                let list: Vec<usize> = rank_with(w, &mut catalog, Some(p), &interests, &recent, N).into_iter().map(|p| p.index).collect();
                 kz.add(&list, r.item);
                 if all {
-                    let list: Vec<usize> = rank_with(w, &items, Some(p), &interests, &[], N).into_iter().map(|p| p.index).collect();
+                    let list: Vec<usize> = rank_with(w, &mut catalog, Some(p), &interests, &[], N).into_iter().map(|p| p.index).collect();
                     topic.add(&list, r.item);
                 }
                 // Popularity: most viewed first, ties by id, unseen only.

@@ -6,6 +6,7 @@
 mod codec;
 use codec::Text;
 
+use kizuna::engine::personalize::catalog::Catalog;
 use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::personalize::recs::{rank, Candidate, Interests, Why};
 use kizuna::engine::personalize::Personalizer;
@@ -16,6 +17,10 @@ const DAY: f64 = 86_400_000.0;
 
 fn item(id: &str, topics: &str, popularity: f64) -> Candidate {
     Candidate { id: id.into(), topics: topics.split(',').filter(|t| !t.is_empty()).map(String::from).collect(), popularity, repeats: false }
+}
+
+fn cat(items: &[Candidate]) -> Catalog {
+    Catalog::new(items.to_vec())
 }
 
 fn ids(items: &[Candidate], picks: &[kizuna::engine::personalize::recs::Pick]) -> Vec<String> {
@@ -34,12 +39,12 @@ fn reader(topics: &[&str], now: f64) -> Profile {
 fn without_a_profile_what_sells_first_and_ties_keep_the_sites_order() {
     let items = [item("a", "shoes", 5.0), item("b", "outerwear", 50.0), item("c", "kids", 5.0), item("d", "", 0.0)];
     let none = Interests::of(None, 0.0, 14.0, &[]);
-    let picks = rank(&items, None, &none, &[], 3);
+    let picks = rank(&mut cat(&items), None, &none, &[], 3);
     assert_eq!(ids(&items, &picks), ["b", "a", "c"]);
     assert!(picks.iter().all(|p| p.why == Why::Popular));
     // No prior, no profile: the page's own order.
     let flat = [item("x", "", 0.0), item("y", "", 0.0), item("z", "", 0.0)];
-    assert_eq!(ids(&flat, &rank(&flat, None, &none, &[], 5)), ["x", "y", "z"]);
+    assert_eq!(ids(&flat, &rank(&mut cat(&flat), None, &none, &[], 5)), ["x", "y", "z"]);
 }
 
 #[test]
@@ -47,7 +52,7 @@ fn affinities_lift_matching_items_over_popularity_and_say_why() {
     let now = 100.0 * DAY;
     let p = reader(&["outerwear", "outerwear", "outerwear", "shoes"], now);
     let items = [item("tee", "basics", 40.0), item("parka", "outerwear", 10.0), item("boot", "shoes", 10.0)];
-    let picks = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &[]), &[], 3);
+    let picks = rank(&mut cat(&items), Some(&p), &Interests::of(Some(&p), now, 14.0, &[]), &[], 3);
     assert_eq!(ids(&items, &picks), ["parka", "boot", "tee"]);
     assert_eq!(picks[0].why, Why::Topic("outerwear".into()));
     assert_eq!(picks[2].why, Why::Popular);
@@ -58,7 +63,7 @@ fn the_page_being_viewed_counts() {
     let now = 100.0 * DAY;
     let p = reader(&["outerwear", "shoes"], now);
     let items = [item("parka", "outerwear", 10.0), item("boot", "shoes", 10.0)];
-    let on_shoes = rank(&items, Some(&p), &Interests::of(Some(&p), now, 14.0, &["shoes".into()]), &[], 2);
+    let on_shoes = rank(&mut cat(&items), Some(&p), &Interests::of(Some(&p), now, 14.0, &["shoes".into()]), &[], 2);
     assert_eq!(ids(&items, &on_shoes), ["boot", "parka"]);
 }
 
@@ -70,9 +75,9 @@ fn bought_items_are_left_out_unless_they_repeat_and_viewed_ones_go_down() {
     p.item("sneaker", false);
     let mut items = vec![item("boot", "shoes", 10.0), item("sneaker", "shoes", 10.0), item("sandal", "shoes", 10.0)];
     let i = Interests::of(Some(&p), now, 14.0, &[]);
-    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, &[], 5)), ["sandal", "sneaker"]);
+    assert_eq!(ids(&items, &rank(&mut cat(&items), Some(&p), &i, &[], 5)), ["sandal", "sneaker"]);
     items[0].repeats = true;
-    assert_eq!(ids(&items, &rank(&items, Some(&p), &i, &[], 5)), ["boot", "sandal", "sneaker"]);
+    assert_eq!(ids(&items, &rank(&mut cat(&items), Some(&p), &i, &[], 5)), ["boot", "sandal", "sneaker"]);
     // A purchase stays a purchase when the item is viewed again.
     p.item("boot", false);
     assert_eq!(p.seen("boot"), (true, true));
@@ -84,9 +89,9 @@ fn the_same_inputs_give_the_same_ranking() {
     let p = reader(&["a", "b", "a", "c"], now);
     let items: Vec<Candidate> = (0..200).map(|i| item(&format!("i{i}"), ["a", "b", "c", "d"][i % 4], (i * 7 % 13) as f64)).collect();
     let i = Interests::of(Some(&p), now, 14.0, &[]);
-    let first = ids(&items, &rank(&items, Some(&p), &i, &[], 10));
+    let first = ids(&items, &rank(&mut cat(&items), Some(&p), &i, &[], 10));
     for _ in 0..5 {
-        assert_eq!(ids(&items, &rank(&items, Some(&p), &i, &[], 10)), first);
+        assert_eq!(ids(&items, &rank(&mut cat(&items), Some(&p), &i, &[], 10)), first);
     }
     assert_eq!(first.len(), 10);
 }
@@ -234,4 +239,22 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
     assert!(out.split(RS).any(|r| r == "I[]"), "{out}");
     let after = row(&p.run_text(&rec(&["m\"also\"", "4", items, near])));
     assert_eq!(after.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["tee", "scarf", "sock", "hat"]);
+}
+
+#[test]
+fn a_row_ranked_again_keeps_its_catalog_until_its_items_or_the_config_change() {
+    let (mut p, _) = engine("{}");
+    let t = 5.0 * DAY;
+    p.run_text(&[format!("n{t}"), rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""])].join(&RS.to_string()));
+    let items = r#"[["parka","outerwear",10,false],["tee","basics",90,false],["parka","basics",99,false]]"#;
+    let ids = |out: &str| row(out).into_iter().map(|r| r.0).collect::<Vec<_>>();
+    let first = ids(&p.run_text(&rec(&["m\"also\"", "4", items, ""])));
+    assert_eq!(first, ["parka", "tee"], "the page is about outerwear; an id listed twice shows once, at its first place");
+    assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", items, ""]))), first, "the kept catalog ranks the same");
+    let other = r#"[["tee","basics",90,false],["coat","outerwear",30,false]]"#;
+    assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", other, ""]))), ["coat", "tee"], "new items, a new catalog");
+    // A config that makes outerwear sensitive: the catalog read under the
+    // old one is not used again.
+    p.run_text(&rec(&["C{\"profile\":{\"sensitive\":[\"outerwear\"]}}", ""]));
+    assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", other, ""]))), ["tee", "coat"], "outerwear no longer counts");
 }

@@ -5,6 +5,8 @@
 //   - track: median µs per track(event, 5 small properties) over 10,000 calls
 //   - delivery: all 10,000 at the collector, requests, requests the browser
 //     refused (each a "failed (no response)" warning), bytes per event, time to flush
+//   - with --recs, only kz.recommend over 2,000 items in the engage build:
+//     the first call and the median of calls again with the same items
 // Medians over RUNS page loads. Run with tools/bench.sh (builds first).
 import { chromium, firefox } from 'playwright-core';
 import { startCollector } from '../www/collector.mjs';
@@ -28,9 +30,26 @@ const browser = BROWSER === 'firefox'
   });
 const version = browser.version();
 
+const RECS = process.argv.includes('--recs');
 const results = [];
 try {
-  for (let run = 0; run < RUNS; run++) {
+  if (RECS) {
+    for (let run = 0; run < RUNS; run++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${collector.url}/bench.html?recs`);
+      await page.waitForFunction(() => document.title === 'ready');
+      // The engage build loads beside init: wait until recommend answers.
+      await page.waitForFunction(() => window.kzBench.recommend([{ id: 'x' }]).length === 1);
+      results.push(await page.evaluate(() => window.bench.recommend()));
+      await context.close();
+    }
+    const m = (f) => median(results.map(f));
+    console.log(`Kizuna kz.recommend, headless ${BROWSER} ${version}, medians of ${RUNS} page loads`);
+    console.log(`  2,000 items, first call    ${m((r) => r.firstMs).toFixed(2)} ms (${results[0].picks} picks)`);
+    console.log(`  the same items again       ${m((r) => r.againMedianUs).toFixed(0)} µs median per call`);
+  }
+  for (let run = 0; run < (RECS ? 0 : RUNS); run++) {
     const context = await browser.newContext();
     const page = await context.newPage();
     let refused = 0;
@@ -57,6 +76,7 @@ try {
   await collector.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }
+if (RECS) process.exit(0);
 
 const m = (f) => median(results.map(f));
 const summary = {

@@ -17,10 +17,11 @@
 
 use crate::prelude::*;
 
+use super::catalog::Catalog;
 use super::journeys::{due, record_shown, Facts, Journey};
 use super::near::{List, RECENT};
 use super::profile::topics_of;
-use super::recs::{rank, Candidate, Interests, Why};
+use super::recs::{rank, Interests, Why};
 use super::Personalizer;
 use crate::engine::io::Rec;
 use crate::engine::text::cat;
@@ -33,6 +34,10 @@ pub const MAX_ITEMS: usize = 2000;
 pub const MAX_NEAR: usize = 50;
 /// Items a row may show.
 pub const MAX_SHOWN: usize = 50;
+/// Rows whose catalogs are kept (one more, and they start again).
+pub const MAX_CATALOGS: usize = 8;
+/// Kept catalogs: (slot, the items' text they were read from, the catalog).
+pub type Kept = (String, String, Catalog);
 
 /// A row's picks on this page view: (slot, [(id, reason code, sentence)]).
 pub type Row = (String, Vec<(String, &'static str, String)>);
@@ -94,29 +99,51 @@ impl Personalizer {
         let slot = json::string(r.s()).unwrap_or_default();
         let n = r.n();
         let n = if n.is_finite() && n > 0.0 { (n.max(1.0) as usize).min(MAX_SHOWN) } else { 4 };
-        let items: Vec<Candidate> = json::items(r.s())
-            .take(MAX_ITEMS)
-            .filter_map(|v| {
-                let mut a = json::items(v);
-                let id = a.next().and_then(json::string).filter(|s| !s.is_empty())?;
-                let topics = a.next().and_then(json::string).map(|t| self.allowed(topics_of(&t))).unwrap_or_default();
-                let popularity = a.next().and_then(json::number).unwrap_or(0.0);
-                let repeats = a.next().and_then(json::boolean).unwrap_or(false);
-                Some(Candidate { id, topics, popularity, repeats })
-            })
-            .collect();
+        let text = r.s();
+        // The same items as the row's last ranking (a row ranked again when
+        // the model comes, an app rendering again): its catalog is kept.
+        let kept = self.catalogs.iter().position(|(s, t, _)| *s == slot && t == text);
+        let at = match kept {
+            Some(at) => at,
+            None => {
+                let mut catalog = Catalog::with_room(MAX_ITEMS);
+                for v in json::items(text).take(MAX_ITEMS) {
+                    let mut a = json::items(v);
+                    let Some(id) = a.next().and_then(json::string).filter(|s| !s.is_empty()) else { continue };
+                    let topics = a.next().and_then(json::string).map(|t| self.allowed(topics_of(&t))).unwrap_or_default();
+                    let popularity = a.next().and_then(json::number).unwrap_or(0.0);
+                    catalog.push(id, topics, popularity, a.next().and_then(json::boolean).unwrap_or(false));
+                }
+                let kept = (slot.clone(), text.to_string(), catalog);
+                match self.catalogs.iter().position(|(s, _, _)| *s == slot) {
+                    Some(at) => {
+                        self.catalogs[at] = kept;
+                        at
+                    }
+                    None => {
+                        // More rows than that on a page: they start again.
+                        if self.catalogs.len() == MAX_CATALOGS {
+                            self.catalogs.clear();
+                        }
+                        self.catalogs.push(kept);
+                        self.catalogs.len() - 1
+                    }
+                }
+            }
+        };
         let lists = neighbours(r.s());
         let half_life = self.cfg.profile.half_life_days;
         // Without consent the profile is not read: what sells, in the site's order.
         let profile = if self.granted { self.profile.as_ref() } else { None };
         let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
-        let picks = rank(&items, profile, &interests, &lists, n);
+        let catalog = &mut self.catalogs[at].2;
+        let picks = rank(catalog, profile, &interests, &lists, n);
         let mut row = Vec::new();
         let mut list = String::from("[");
         let o = &mut list;
         for (position, p) in picks.iter().enumerate() {
             let (code, sentence) = reason(&p.why, &lists);
-            let id = items.get(p.index).map(|c| c.id.clone()).unwrap_or_default();
+            let id = catalog.id(p.index).to_string();
             if position > 0 {
                 o.push(',');
             }

@@ -33,6 +33,7 @@
 //! page's slots, [`engage`] does recommendations and journeys.
 
 pub mod bandit;
+pub mod catalog;
 pub mod config;
 pub mod decide;
 mod decisions;
@@ -115,6 +116,9 @@ pub struct Personalizer {
     /// This page view's recommendation rows.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     rows: Vec<engage::Row>,
+    /// The catalogs of the rows ranked last, kept while their items stay the same.
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    catalogs: Vec<engage::Kept>,
     /// Journeys shown since the page loaded, with their explanations.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     fired: Vec<(String, String)>,
@@ -170,6 +174,8 @@ impl Personalizer {
             decisions: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             rows: Vec::new(),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            catalogs: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             fired: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]

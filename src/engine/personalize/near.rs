@@ -15,10 +15,18 @@
 
 use crate::prelude::*;
 
-use super::hash::fnv1a32;
+use super::catalog::Catalog;
 
 /// How many of the visitor's latest items count.
 pub const RECENT: usize = 15;
+
+/// Candidates the lists may name (far more than the edge hands over:
+/// [`RECENT`] lists of at most 50).
+pub const MAX_HITS: usize = 60_000;
+
+/// Where a candidate's place among the scores starts in its mark (the
+/// bits below are the ranker's).
+pub const HIT_SHIFT: u32 = 2;
 
 /// One item's published neighbours, as the edge hands them over.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -31,73 +39,40 @@ pub struct List {
     pub near: Vec<(String, f64)>,
 }
 
-/// Ids to the index of their first occurrence: an open-addressing table
-/// over FNV-1a, so a lookup among thousands of ids costs a hash, not a
-/// scan (a sort would add kilobytes of wasm).
-pub struct Index<'a> {
-    ids: Vec<&'a str>,
-    slots: Vec<usize>,
-}
-
-impl<'a> Index<'a> {
-    /// The index of `ids`.
-    pub fn new(ids: Vec<&'a str>) -> Index<'a> {
-        // Pushed, not `vec![x; n]`: one generic instantiation fewer in the wasm.
-        let mut slots = Vec::new();
-        for _ in 0..(ids.len() * 2).next_power_of_two() {
-            slots.push(usize::MAX);
-        }
-        for (i, id) in ids.iter().enumerate() {
-            let at = Self::slot(&ids, &slots, id);
-            // Equal ids (a site listing one twice): the first keeps the slot.
-            if slots[at] == usize::MAX {
-                slots[at] = i;
-            }
-        }
-        Index { ids, slots }
-    }
-
-    /// Where `id` is, or the free slot it would take.
-    fn slot(ids: &[&str], slots: &[usize], id: &str) -> usize {
-        let mask = slots.len() - 1;
-        // FNV's low bits cluster for ids that differ in their last
-        // characters (sku-1, sku-2…): Fibonacci hashing spreads them.
-        let mut at = (u64::from(fnv1a32(id.as_bytes())).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask;
-        while slots[at] != usize::MAX && ids[slots[at]] != id {
-            at = (at + 1) & mask;
-        }
-        at
-    }
-
-    /// The index of `id`'s first occurrence.
-    pub fn find(&self, id: &str) -> Option<usize> {
-        Some(self.slots[Self::slot(&self.ids, &self.slots, id)]).filter(|i| *i != usize::MAX)
-    }
-}
-
-/// Each candidate's neighbour score (0 for none) and the index in
-/// `lists` of the recent item that gave it the most.
+/// The candidates the lists name, each once, in the order first named:
+/// (its index among the candidates, its neighbour score, the index in
+/// `lists` of the recent item that gave it the most, what that item
+/// gave). Sparse: a few hundred at most where a row has thousands of
+/// candidates. Each one's place in the result, plus one, goes into the
+/// high bits of its mark (from [`HIT_SHIFT`] on); the marks must be clear
+/// of them before.
 ///
 /// `recent` is the visitor's items, oldest first (the profile's order);
-/// `candidates` the candidates' ids; each older item counts `decay` times
-/// the one after it. Lists of items that are not among the latest
-/// [`RECENT`] count for nothing.
-pub fn scores(lists: &[List], recent: &[(String, bool)], candidates: &Index, decay: f64) -> Vec<(f64, usize, f64)> {
-    // (score, the list that gave the most, what it gave)
-    let mut out = Vec::new();
-    for _ in 0..candidates.ids.len() {
-        out.push((0.0, usize::MAX, 0.0));
-    }
+/// each older item counts `decay` times the one after it. Lists of items
+/// that are not among the latest [`RECENT`] count for nothing.
+pub fn scores(lists: &[List], recent: &[(String, bool)], candidates: &mut Catalog, decay: f64) -> Vec<(usize, f64, usize, f64)> {
+    // (candidate, score, the list that gave the most, what it gave)
+    let mut hits: Vec<(usize, f64, usize, f64)> = Vec::new();
     let mut weight = 1.0;
     for (j, _) in recent.iter().rev().take(RECENT) {
         if let Some(li) = lists.iter().position(|l| l.id == *j) {
             for (n, w) in &lists[li].near {
-                if let Some(c) = candidates.find(n).filter(|_| w.is_finite() && *w > 0.0) {
+                if let Some((c, mark)) = candidates.mark(n).filter(|_| w.is_finite() && *w > 0.0) {
                     let add = weight * w;
-                    let o = &mut out[c];
-                    o.0 += add;
-                    if add > o.2 {
-                        *o = (o.0, li, add);
+                    // The candidate's place in `hits`, plus one, in its mark's high bits.
+                    let mut at = *mark >> HIT_SHIFT;
+                    if at == 0 {
+                        if hits.len() == MAX_HITS {
+                            continue;
+                        }
+                        hits.push((c, 0.0, li, 0.0));
+                        at = hits.len() as u32;
+                        *mark |= at << HIT_SHIFT;
+                    }
+                    let h = &mut hits.as_mut_slice()[at as usize - 1];
+                    h.1 += add;
+                    if add > h.3 {
+                        (h.2, h.3) = (li, add);
                     }
                 }
             }
@@ -105,12 +80,13 @@ pub fn scores(lists: &[List], recent: &[(String, bool)], candidates: &Index, dec
         // A multiplication a step: `pow` would add 2 KB to the wasm.
         weight *= decay;
     }
-    out
+    hits
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::personalize::recs::Candidate;
 
     fn list(id: &str, near: &[(&str, f64)]) -> List {
         List { id: id.into(), name: String::new(), near: near.iter().map(|(n, w)| ((*n).into(), *w)).collect() }
@@ -120,8 +96,18 @@ mod tests {
         ids.iter().map(|id| ((*id).to_string(), false)).collect()
     }
 
+    fn catalog(ids: &[&str]) -> Catalog {
+        Catalog::new(ids.iter().map(|id| Candidate { id: (*id).into(), topics: Vec::new(), popularity: 0.0, repeats: false }).collect())
+    }
+
+    /// Each candidate's (score, list), (0, MAX) for those not named.
     fn run(lists: &[List], seen: &[&str], ids: &[&str], decay: f64) -> Vec<(f64, usize)> {
-        scores(lists, &recent(seen), &Index::new(ids.to_vec()), decay).into_iter().map(|(s, l, _)| (s, l)).collect()
+        let mut all = vec![(0.0, usize::MAX); ids.len()];
+        for (c, s, l, _) in scores(lists, &recent(seen), &mut catalog(ids), decay) {
+            assert_eq!(all[c], (0.0, usize::MAX), "each candidate named once");
+            all[c] = (s, l);
+        }
+        all
     }
 
     #[test]
@@ -146,9 +132,6 @@ mod tests {
         assert_eq!(s[7].0, 2.0, "listed twice in the model: counted twice for the first");
         assert_eq!(s[3000].0, 0.0, "the site's second item-7 is not another candidate");
         assert_eq!(run(&[list("r", &[("x", 1.0)])], &["r"], &[], 0.5), vec![]);
-        let index = Index::new(refs.clone());
-        assert_eq!(index.find("item-2999"), Some(2999));
-        assert_eq!(index.find("item-3000"), None);
     }
 
     #[test]

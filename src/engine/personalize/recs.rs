@@ -21,12 +21,15 @@
 //!   and 0 for an item already viewed.
 //!
 //! Ties keep the site's order, so a page with no prior and no profile shows
-//! its items as written. The weights were chosen on the MovieLens replay
+//! its items as written; an id listed twice is ranked once, at its first
+//! place. The candidates come prepared ([`Catalog`]): a row ranked again
+//! with the same items costs the ranking alone. The weights were chosen on the MovieLens replay
 //! (`cargo run --release --example movielens`, README).
 
 use crate::prelude::*;
 
-use super::near::{self, Index, List};
+use super::catalog::Catalog;
+use super::near::{self, List, HIT_SHIFT};
 use super::profile::Profile;
 
 /// The ranker's weights.
@@ -105,86 +108,116 @@ impl Interests {
     }
 }
 
-/// Ranks `items` for the visitor and returns the best `n`, best first;
-/// `lists` are the published neighbours of the visitor's recent items
-/// (none without a model).
-pub fn rank(items: &[Candidate], profile: Option<&Profile>, interests: &Interests, lists: &[List], n: usize) -> Vec<Pick> {
-    rank_with(WEIGHTS, items, profile, interests, lists, n)
+/// Ranks the `catalog`'s candidates for the visitor and returns the best
+/// `n`, best first; `lists` are the published neighbours of the visitor's
+/// recent items (none without a model).
+pub fn rank(catalog: &mut Catalog, profile: Option<&Profile>, interests: &Interests, lists: &[List], n: usize) -> Vec<Pick> {
+    rank_with(WEIGHTS, catalog, profile, interests, lists, n)
 }
 
 /// [`rank`] with other weights (the offline evaluation tries them).
-pub fn rank_with(w: Weights, items: &[Candidate], profile: Option<&Profile>, interests: &Interests, lists: &[List], n: usize) -> Vec<Pick> {
-    let top = items.iter().map(|c| sanitize(c.popularity)).fold(0.0, f64::max);
-    // By id, for lookups among thousands: the visitor's items and the candidates.
-    let mut ids = Vec::new();
-    for (id, _) in profile.map_or(&[][..], |p| &p.items[..]) {
-        ids.push(id.as_str());
+pub fn rank_with(
+    w: Weights,
+    catalog: &mut Catalog,
+    profile: Option<&Profile>,
+    interests: &Interests,
+    lists: &[List],
+    n: usize,
+) -> Vec<Pick> {
+    let c = catalog;
+    // Each topic's share once, not once per candidate that has it.
+    let mut shares = Vec::new();
+    for t in &c.topics {
+        shares.push(interests.share(&w, t));
     }
-    let seen_items = Index::new(ids);
-    let near = match profile {
-        Some(p) if !lists.is_empty() => {
-            let mut ids = Vec::new();
-            for c in items {
-                ids.push(c.id.as_str());
+    // What the visitor did with each candidate: their few hundred items
+    // looked up among the candidates, not the other way round.
+    for m in c.marks.iter_mut() {
+        *m = NOTHING;
+    }
+    let mut near = Vec::new();
+    if let Some(p) = profile {
+        for (id, bought) in &p.items {
+            if let Some((_, m)) = c.mark(id) {
+                *m = if *bought { BOUGHT } else { VIEWED };
             }
-            near::scores(lists, &p.items, &Index::new(ids), w.decay)
         }
-        _ => Vec::new(),
-    };
-    let best_near = near.iter().map(|s| s.0).fold(0.0, f64::max);
+        if !lists.is_empty() {
+            near = near::scores(lists, &p.items, c, w.decay);
+        }
+    }
+    // Slices, not vectors, from here on: at `opt-level = "z"` a vector's
+    // index is a call, a slice's is inlined.
+    let (shares, near) = (shares.as_slice(), near.as_slice());
+    let mut best_near = 0.0;
+    for &(_, score, _, _) in near {
+        best_near = if score > best_near { score } else { best_near };
+    }
     let mut picks: Vec<Pick> = Vec::new();
-    for (index, c) in items.iter().enumerate() {
-        let (viewed, bought) = match (profile, seen_items.find(&c.id)) {
-            (Some(p), Some(i)) => (true, p.items[i].1),
-            _ => (false, false),
-        };
-        if bought && !c.repeats {
+    // The priors' denominator, as a factor: a multiplication a candidate.
+    let scale = 1.0 / (c.top + 1.0);
+    // The score to beat once the row is full.
+    let mut bar = f64::NEG_INFINITY;
+    let mut start = 0;
+    // Zipped, not indexed: at `opt-level = "z"` an index is a call.
+    for (index, (it, &m)) in c.items.iter().zip(&c.marks).enumerate() {
+        // `get`: no bounds-check panic in the wasm (the ends only grow).
+        let topics = c.of.get(start..it.end as usize).unwrap_or(&[]);
+        start = it.end as usize;
+        let (d, hit) = (m & DID, (m >> HIT_SHIFT) as usize);
+        if it.again || (d == BOUGHT && !it.repeats) {
             continue;
         }
-        let mut best: Option<(&str, f64)> = None;
         let mut matched = 0.0;
-        for t in &c.topics {
-            let s = interests.share(&w, t);
-            matched += s;
-            if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
-                best = Some((t, s));
-            }
+        for &t in topics {
+            matched += shares[t as usize];
         }
-        let prior = (sanitize(c.popularity) + 1.0) / (top + 1.0);
-        let seen = if viewed && !bought { w.viewed } else { 1.0 };
-        // Only for what the visitor has not viewed: items viewed together
-        // are each other's neighbours, and seen ones keep today's rule.
-        let (close, from, _) = near.get(index).copied().filter(|_| !viewed).unwrap_or((0.0, usize::MAX, 0.0));
-        let boost = if best_near > 0.0 { 1.0 + w.near * close / best_near } else { 1.0 };
         // exp(ln): `pow` would add 2 KB to the wasm; and neither for the
         // shipped weight of 1 (they cost more than the rest of a candidate).
+        let prior = (it.prior + 1.0) * scale;
         let weighed = if w.pop == 1.0 { prior } else { libm::exp(w.pop * libm::log(prior)) };
-        let score = weighed * (w.floor + matched) * seen * boost;
-        // Insertion into the kept best `n`: n is small (a row of products),
-        // and this keeps the site's order on ties without a sort. The
-        // reason is written only for what is kept.
+        let mut score = weighed * (w.floor + matched);
+        if d == VIEWED {
+            score *= w.viewed;
+        } else if d == NOTHING && hit > 0 {
+            // Only for what the visitor has not viewed: items viewed together
+            // are each other's neighbours, and seen ones keep today's rule.
+            score *= 1.0 + w.near * near[hit - 1].1 / best_near;
+        }
         // A full row and nothing better: the common case, decided at once.
-        if picks.len() >= n && picks.last().is_none_or(|p| p.score >= score) {
+        if score <= bar {
             continue;
         }
+        // Insertion into the kept best `n`: n is small (a row of products),
+        // and this keeps the site's order on ties without a sort. The
+        // reason is found only for what is kept.
         let at = picks.iter().position(|p| p.score < score).unwrap_or(picks.len());
         if at < n {
+            let mut best: Option<(u32, f64)> = None;
+            for &t in topics {
+                let s = shares[t as usize];
+                if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
+                    best = Some((t, s));
+                }
+            }
             let why = match best {
-                _ if close > 0.0 && from < lists.len() => Why::Near(from),
-                Some((t, _)) => Why::Topic(t.to_string()),
+                _ if d == NOTHING && hit > 0 => Why::Near(near[hit - 1].2),
+                Some((t, _)) => Why::Topic(c.topics[t as usize].clone()),
                 None => Why::Popular,
             };
             picks.insert(at, Pick { index, score, why });
             picks.truncate(n);
+            if picks.len() == n {
+                bar = picks[n - 1].score;
+            }
         }
     }
     picks
 }
 
-fn sanitize(x: f64) -> f64 {
-    if x.is_finite() && x > 0.0 {
-        x
-    } else {
-        0.0
-    }
-}
+/// What the visitor did with a candidate: the low bits of its mark (the
+/// high ones are its place among the neighbour scores, [`near::scores`]).
+const DID: u32 = (1 << HIT_SHIFT) - 1;
+const NOTHING: u32 = 0;
+const VIEWED: u32 = 1;
+const BOUGHT: u32 = 2;

@@ -30,6 +30,9 @@ impl Personalizer {
         match config::parse(text, &mut warnings) {
             Ok(cfg) => {
                 self.cfg = cfg;
+                // A catalog holds the topics the old config allowed.
+                #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+                self.catalogs.clear();
                 self.learned.clear();
                 self.taking = true;
                 for w in warnings {
