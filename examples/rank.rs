@@ -8,10 +8,12 @@
 
 use std::time::Instant;
 
+use kizuna::engine::io::Out;
 use kizuna::engine::personalize::catalog::Catalog;
 use kizuna::engine::personalize::near::List;
 use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::personalize::recs::{rank, Candidate, Interests};
+use kizuna::engine::personalize::Personalizer;
 
 fn main() {
     let topics = ["shoes", "outerwear", "accessories", "kids", "running", "sale"];
@@ -62,4 +64,45 @@ fn main() {
     median("prepare the catalog (a row's first ranking, or new items)", &mut || Catalog::new(items.clone()).len());
     median("the items cloned, which that figure includes", &mut || items.clone().len());
     std::hint::black_box(sink);
+    through_the_protocol(&items);
+}
+
+/// The same 2,000 items as the edge hands them over (an `m` record of
+/// JSON text, src/engine/protocol.json), to a personalizer that has none
+/// of them yet (the first ranking of a row: read and prepared) and to one
+/// that ranked them before (the kept catalog). No profile, no model.
+fn through_the_protocol(items: &[Candidate]) {
+    let mut w = Out::default();
+    w.begin(b'n').num(1_765_000_000_000.0).end();
+    w.begin(b'S').field("{}").field("").field("").field("\"v\"").field("00112233").num(1.0).num(1.0).num(1200.0).end();
+    let mut p = Personalizer::start(&w.take()).expect("starts");
+    let text: Vec<String> = items.iter().map(|c| format!("[\"{}\",\"{}\",{},false]", c.id, c.topics.join(","), c.popularity)).collect();
+    let text = format!("[{}]", text.join(","));
+    let record = |slot: &str| {
+        let mut w = Out::default();
+        w.begin(b'm').field(&format!("\"{slot}\"")).num(10.0).field(&text).field("").end();
+        w.take()
+    };
+    let (a, b) = (record("a"), record("b"));
+    let time = |what: &str, f: &mut dyn FnMut(usize)| {
+        let mut runs = Vec::new();
+        for run in 0..41 {
+            let t = Instant::now();
+            for i in 0..10 {
+                f(run * 10 + i);
+            }
+            runs.push(t.elapsed().as_secs_f64() * 1e6 / 10.0);
+        }
+        runs.sort_by(f64::total_cmp);
+        println!("{what}: {:.1} µs median", runs[20]);
+    };
+    // Two rows taking turns, with a kept catalog each.
+    time("an `m` record of 2,000 items, ranked again (kept catalog)", &mut |i| {
+        p.run(if i % 2 == 0 { &a } else { &b });
+    });
+    // More rows than the personalizer keeps: each is read again.
+    let rows: Vec<Vec<u8>> = (0..9).map(|i| record(&format!("r{i}"))).collect();
+    time("an `m` record of 2,000 items, read and prepared first", &mut |i| {
+        p.run(&rows[i % rows.len()]);
+    });
 }
