@@ -72,7 +72,10 @@ const SETS = {
 // build +1.6 KiB (its edge +0.5, its wasm +1.1), while the plain
 // personalization module shrank 0.55 KiB (one string join for all its
 // messages), which the engage extra is counted over: 11 -> 12.75 KiB.
-const BUDGET = { firstEvent: 67 * 1024, allFourJobs: 109.75 * 1024, engageExtra: 12.75 * 1024 };
+// A deferred request (fetchLater, issue #19's design) for what storage
+// does not hold yet, so a crashed tab loses nothing in Chromium: +0.35 KiB
+// of tracking wasm, +0.1 KiB of loader: 67.5 and 110.25 KiB.
+const BUDGET = { firstEvent: 67.5 * 1024, allFourJobs: 110.25 * 1024, engageExtra: 12.75 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

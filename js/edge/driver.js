@@ -121,6 +121,18 @@ export function startEngine(glue, config) {
   life.on(window, 'online', online(1));
   life.on(window, 'offline', online(0));
   if (navigator.onLine === false) inbox.push(['l', 0]);
+  // A deferred request covers what storage does not hold yet (Chromium
+  // 135+): the engine arms it (Q) and aborts it (q); src/engine/tracker/deferred.rs.
+  if (typeof fetchLater === 'function') inbox.push(['L']);
+  let armed = null;
+  // Aborting one the browser already sent does nothing.
+  const disarm = () => { if (armed) armed.abort(); armed = null; };
+  function arm(url, body) {
+    disarm();
+    armed = new AbortController();
+    // Over the browser's quota it throws: storage covers them a moment later.
+    try { fetchLater(url, { method: 'POST', body: new Blob([body], { type: TEXT }), signal: armed.signal }); } catch (_) { armed = null; }
+  }
 
   function listen(on) {
     if (on === listening) return;
@@ -129,6 +141,7 @@ export function startEngine(glue, config) {
   }
   life.end(() => {
     listen(false);
+    disarm();
     if (wakeTimer !== null) clearTimeout(wakeTimer);
     wakeTimer = null;
   });
@@ -249,6 +262,8 @@ export function startEngine(glue, config) {
       switch (k) {
         case 'P': post(f); break;
         case 'B': (beaconList || (beaconList = [])).push(f); break;
+        case 'Q': arm(f[0], f[1]); break;
+        case 'q': disarm(); break;
         case 'W': wake(f[0]); break;
         case 'S': store.set(f[0], f[1]); if (outbox && f[0] === front) outbox.own(true); break;
         case 'D': store.remove(f[0]); if (outbox && f[0] === front) outbox.own(false); break;

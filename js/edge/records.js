@@ -35,6 +35,7 @@ export const TRACKER_IN = {
   'l': 'n', // online
   'y': 'n', // ours
   'R': 's', // record
+  'L': '', // 
   'P': 'nns', // page, time, how
   'C': 'nnnnssss', // page, time, x, y, what, name, element, properties
   'D': 'nnn', // page, percent, initial
@@ -61,6 +62,8 @@ export const TRACKER_OUT = {
   's': 'ns', // id, key
   'd': 'n', // id
   'x': '', // 
+  'Q': 'sb', // url, body
+  'q': '', // 
   'A': 'n', // on
   'Y': 'n', // accepted
   'G': 's', // signal

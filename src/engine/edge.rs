@@ -59,6 +59,7 @@ pub fn read_from<'a>(r: &mut Rec<'a>) -> Option<Result<Input<'a>, f64>> {
         b'l' => Input::Online(r.flag()),
         b'y' => Input::Resumed(r.flag()),
         b'R' => Input::ConsentRecord(r.s()),
+        b'L' => Input::DeferAble,
         b'P' | b'C' | b'D' | b'E' | b'F' => Input::Auto(r.clone()),
         _ => return None,
     }))

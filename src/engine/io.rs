@@ -96,6 +96,9 @@ pub enum Input<'a> {
     Resumed(bool),
     /// Another tab wrote the consent record (a JSON literal, or empty).
     ConsentRecord(&'a str),
+    /// The browser has `fetchLater()`: what storage does not hold yet may
+    /// ride a deferred request.
+    DeferAble,
     /// What the autotrack listeners saw: a `P`, `C`, `D`, `E` or `F`
     /// record (a URL change or the load, a click, scroll depth, input, a
     /// form; their fields are in `src/engine/protocol.json`).

@@ -215,6 +215,40 @@ export const CASES = [
     },
   },
   {
+    name: 'renderer crash right after 20 events, before they reach storage, site reopened',
+    tracked: 20,
+    chromiumOnly: 'fetchLater() is Chromium\'s (135 and later), and the renderer is crashed with CDP\'s Page.crash',
+    async run({ browser, collector }) {
+      const run = runId('crash-now');
+      const { context, page } = await newPage(browser);
+      try {
+        // Counts the deferred requests the SDK arms (it calls the global).
+        await context.addInitScript(() => {
+          const real = window.fetchLater;
+          window.kzArmed = 0;
+          if (real) window.fetchLater = function (...args) { window.kzArmed++; return real.apply(this, args); };
+        });
+        await (await context.newPage()).goto('about:blank');
+        await openReliable(page, collector);
+        await track(page, run, 20);
+        // Armed at the next timer (a few ms): wait for it, then crash well
+        // inside the 250 ms before storage would have held the events.
+        await page.waitForFunction(() => window.kzArmed > 0, null, { timeout: 5000 });
+        const stored = await page.evaluate((r) => Object.keys(localStorage).some((k) => (localStorage.getItem(k) || '').includes(r)), run);
+        const cdp = await context.newCDPSession(page);
+        cdp.send('Page.crash').catch(() => {});
+        await sleep(500);
+        const again = await context.newPage();
+        await openReliable(again, collector);
+        const counts = await waitFor(collector, run, 20, 10_000);
+        // Not yet in storage as it crashed: the deferred request carried them.
+        return stored ? { ...counts, arrived: -1, missing: 'the events were in storage before the crash: the case did not test the window' } : counts;
+      } finally {
+        await context.close();
+      }
+    },
+  },
+  {
     name: 'collector hangs 30 s while 26,000 events are tracked',
     tracked: 26000,
     async run({ browser, collector }) {

@@ -58,6 +58,9 @@ pub struct Sim {
     /// Every request body ever sent, with its events.
     pub sent: Vec<Post>,
     pub beacons: Vec<String>,
+    /// The deferred request armed now (`fetchLater`), and how many were armed.
+    pub deferred: Option<String>,
+    pub armed: usize,
     /// Bytes of beacons the browser accepts per unload.
     pub beacon_quota: usize,
     pub wake: Option<f64>,
@@ -118,6 +121,8 @@ impl Sim {
             posts: Vec::new(),
             sent: Vec::new(),
             beacons: Vec::new(),
+            deferred: None,
+            armed: 0,
             beacon_quota: 64 * 1024,
             wake: None,
             segments: BTreeMap::new(),
@@ -222,6 +227,11 @@ impl Sim {
                 b'Y' => self.accepted.push(f[0].n() == 1.0),
                 b'G' => self.signals.push(f[0].s().to_string()),
                 b'Z' => {}
+                b'Q' => {
+                    self.deferred = Some(f[1].s().to_string());
+                    self.armed += 1;
+                }
+                b'q' => self.deferred = None,
                 other => panic!("unknown answer {}", other as char),
             }
         }
@@ -292,6 +302,7 @@ pub fn record_of<'a>(input: &'a Input<'a>) -> (u8, Vec<V<'a>>) {
         Input::Online(on) => (b'l', vec![flag(*on)]),
         Input::Resumed(on) => (b'y', vec![flag(*on)]),
         Input::ConsentRecord(r) => (b'R', vec![S(r)]),
+        Input::DeferAble => (b'L', vec![]),
         Input::Auto(_) => panic!("autotrack records are written with codec::from_text"),
     }
 }

@@ -263,6 +263,7 @@ impl Tracker {
     /// "forget me" leaves nothing of them on the device to send later.
     pub(super) fn forget(&mut self) {
         self.drop_profile();
+        self.defer_abort();
         let gone = self.queue.clear();
         self.queue.dropped += gone.len() as u64;
         self.release_pages(&gone);

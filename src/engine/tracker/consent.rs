@@ -66,6 +66,8 @@ impl Tracker {
     /// Applies a consent signal and everything the change sets off.
     pub(super) fn signal(&mut self, signal: Signal) {
         let Some(change) = self.consent.apply(signal, self.now) else { return };
+        // What the armed request carries was encoded under the old consent.
+        self.defer_abort();
         for c in Category::CHOOSABLE {
             if !change.denied(c) {
                 continue;

@@ -21,6 +21,7 @@
 mod auto;
 mod calls;
 mod consent;
+mod deferred;
 mod persist;
 mod send;
 mod signals;
@@ -68,6 +69,8 @@ pub struct Tracker {
     /// The events of the last unload's beacons, until the edge says which
     /// went, and how many each beacon holds.
     unloaded: Vec<Event>,
+    /// The deferred request for what storage does not hold yet.
+    deferred: deferred::Deferred,
     unloading: Vec<usize>,
     /// An unload waits for a segment to come back first (leaving or not).
     unload_waits: Option<bool>,
@@ -144,7 +147,11 @@ impl Tracker {
                 }
             }
             Input::Answer(id, status, retry_after) => self.answered(id, status, retry_after),
-            Input::Timer => self.wake = None,
+            Input::Timer => {
+                self.wake = None;
+                self.deferred.woke = true;
+            }
+            Input::DeferAble => self.deferred.able = true,
             Input::Hidden => {
                 if !self.store.leaving {
                     self.auto_hidden(false);

@@ -66,6 +66,8 @@ impl Tracker {
         } else {
             0
         };
+        // Storage holds everything queued from here on: no deferred request.
+        self.defer_stored();
         let front = self.queue.front().get(skip..).unwrap_or(&[]);
         if front.is_empty() && !has_segments {
             if self.store.written {
@@ -225,6 +227,7 @@ impl Tracker {
         self.store.keep_all = false;
         if !ours && self.store.written {
             self.store.written = false;
+            self.defer_abort();
             let gone = self.queue.clear();
             self.release_pages(&gone);
         }

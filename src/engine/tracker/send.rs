@@ -30,16 +30,7 @@ impl Tracker {
             } else {
                 batch::limits(&self.cfg.batch, self.ramp)
             };
-            let mut body = String::with_capacity(max_bytes.min(64 * 1024));
-            let mut enc = Encoding {
-                pages: &mut self.pages,
-                env: &self.env,
-                consent: &self.consent,
-                write_key: self.cfg.write_key.as_deref(),
-                now: self.now,
-                snowplow: self.cfg.snowplow,
-            };
-            let n = batch::encode(&mut body, self.queue.waiting(), max_events, max_bytes, &mut enc);
+            let (body, n) = self.encode_waiting(0, max_events, max_bytes);
             let keepalive = body.len() <= KEEPALIVE_MAX_BYTES;
             self.cut = n < self.queue.waiting().len() || self.queue.has_segments();
             let f = self.queue.send(n, keepalive);
@@ -70,7 +61,8 @@ impl Tracker {
         }
         self.hand_off();
         self.persist(false);
-        let wake = [batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at(), self.auto.beat_at]
+        let arm = self.defer();
+        let wake = [batch::wake_at(&self.queue, &self.cfg.batch), self.store.wake_at(), self.auto.beat_at, arm]
             .into_iter()
             .flatten()
             .reduce(f64::min)
@@ -148,6 +140,8 @@ impl Tracker {
                 }
                 let gone = self.queue.remove_batch(id);
                 self.release_pages(&gone);
+                // The armed request may carry what was just delivered.
+                self.defer_abort();
                 if self.cfg.debug {
                     self.o.msg("d").put("batch of ").put_num(n).put(" events delivered (").put(&status_text(status)).put(")").end();
                 }
@@ -207,6 +201,8 @@ impl Tracker {
             return;
         }
         self.signals.persist_if(self.consent.may_store(Category::Personalization), self.now, true);
+        // The beacons carry what the armed request does: it goes first.
+        self.defer_abort();
         self.beaconed(0);
         // Hidden, the page may be gone any moment: keepalive sizes again.
         self.ramp = 0;
@@ -293,6 +289,16 @@ impl Tracker {
         if !counts.is_empty() {
             self.persist(true);
         }
+    }
+
+    /// A batch body of the waiting events from `from` on, within the
+    /// limits; how many it holds (the rest stays for another).
+    pub(super) fn encode_waiting(&mut self, from: usize, max_events: usize, max_bytes: usize) -> (String, usize) {
+        let Tracker { queue, pages, env, consent, cfg, now, .. } = self;
+        let mut body = String::with_capacity(max_bytes.min(64 * 1024));
+        let mut enc = Encoding { pages, env, consent, write_key: cfg.write_key.as_deref(), now: *now, snowplow: cfg.snowplow };
+        let n = batch::encode(&mut body, queue.waiting().get(from..).unwrap_or(&[]), max_events, max_bytes, &mut enc);
+        (body, n)
     }
 
     /// Tells the edge which segments to keep, give back or forget.

@@ -115,6 +115,7 @@ impl Tracker {
             flushes: Flushes::default(),
             failures: 0,
             unloaded: Vec::new(),
+            deferred: Default::default(),
             unloading: Vec::new(),
             unload_waits: None,
             signals: signals::Signals::load(s.stored.signals),
