@@ -1,7 +1,8 @@
 //! The deferred request (`fetchLater`) on the host with a fake clock: armed
 //! from a timer with what storage does not hold yet, never inside a call,
-//! aborted once storage holds it, before the beacons, on a consent change
-//! and after a delivered batch (src/engine/tracker/deferred.rs).
+//! aborted once storage holds it, before the beacons, on a consent change,
+//! when a keepalive batch goes and after a delivered batch
+//! (src/engine/tracker/deferred.rs).
 
 mod sim;
 
@@ -105,4 +106,18 @@ fn a_consent_change_and_a_delivered_batch_take_it_back() {
     assert_eq!(s.deferred, None, "delivered: the deferred request carried them too");
     s.advance(50.0);
     assert_eq!(seqs(s.deferred.as_deref().unwrap()), [2], "armed again for what still waits");
+}
+
+#[test]
+fn a_keepalive_batch_takes_its_events_out_of_it() {
+    let mut s = able(r#"{"endpoint":"/collect","writeKey":"k","consent":{"mode":"opt-out"},"store":{"persist":false}}"#);
+    track(&mut s, 0, 2);
+    s.advance(50.0);
+    assert_eq!(seqs(s.deferred.as_deref().unwrap()), [-1, 0, 1]);
+    s.advance(1000.0);
+    assert!(s.posts[0].keepalive);
+    assert_eq!(s.deferred, None, "the request in flight survives a crash on its own");
+    track(&mut s, 2, 1);
+    s.advance(50.0);
+    assert_eq!(seqs(s.deferred.as_deref().unwrap()), [2], "what still waits, not what is in flight");
 }

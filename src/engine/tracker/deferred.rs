@@ -7,8 +7,9 @@
 //! edge says the browser has `fetchLater`, the engine arms one deferred
 //! request with those events: the browser sends it if the page dies first,
 //! and the engine aborts it once storage holds them, before the page's own
-//! beacons go, when consent changes, and after a delivered batch (then
-//! arms it again for what is still not stored). One is armed at a time; it
+//! beacons go, when consent changes, when a keepalive batch goes (that
+//! request outlives a crashed page) and after a delivered batch (then arms
+//! it again for what is still not stored). One is armed at a time; it
 //! is armed from a timer crossing only (arming costs the page ~0.16 ms,
 //! which a `track()` call must not pay), at most every [`GAP_MS`], and it
 //! carries at most [`MAX_BYTES`] (the browser's quota is 64 KiB an origin).

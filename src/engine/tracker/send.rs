@@ -44,6 +44,12 @@ impl Tracker {
                 self.o.msg("d").put("sending a batch of ").put_num(n as u64).put(" events").end();
             }
             self.o.begin(b'P').num(f64::from(f.id)).num(if keepalive { 1.0 } else { 0.0 }).field(&self.url).field(&body).end();
+            if keepalive {
+                // A keepalive request outlives a crashed page: the armed
+                // one would carry its events a second time (armed again,
+                // it holds only what still waits).
+                self.defer_abort();
+            }
             break;
         }
         if !self.flushes.is_empty() {
