@@ -70,6 +70,15 @@ const heapGrowth = (before, after) => (after.heap === null
   ? 'JS heap not measured (CDP only)'
   : `+${(after.heap - before.heap).toFixed(2)} MiB JS heap`);
 
+/** Crashes `page`'s renderer (CDP), then opens the site again in `context`. */
+async function crashAndReopen(context, page, collector) {
+  const cdp = await context.newCDPSession(page);
+  // The renderer dies at once; the command itself never answers.
+  cdp.send('Page.crash').catch(() => {});
+  await sleep(500);
+  await openReliable(await context.newPage(), collector);
+}
+
 const runId = (name) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 /**
@@ -202,12 +211,7 @@ export const CASES = [
         await openReliable(page, collector);
         await track(page, run, 20);
         await sleep(500);
-        const cdp = await context.newCDPSession(page);
-        // The renderer dies at once; the command itself never answers.
-        cdp.send('Page.crash').catch(() => {});
-        await sleep(500);
-        const again = await context.newPage();
-        await openReliable(again, collector);
+        await crashAndReopen(context, page, collector);
         return await waitFor(collector, run, 20, 10_000);
       } finally {
         await context.close();
@@ -235,11 +239,7 @@ export const CASES = [
         // inside the 250 ms before storage would have held the events.
         await page.waitForFunction(() => window.kzArmed > 0, null, { timeout: 5000 });
         const stored = await page.evaluate((r) => Object.keys(localStorage).some((k) => (localStorage.getItem(k) || '').includes(r)), run);
-        const cdp = await context.newCDPSession(page);
-        cdp.send('Page.crash').catch(() => {});
-        await sleep(500);
-        const again = await context.newPage();
-        await openReliable(again, collector);
+        await crashAndReopen(context, page, collector);
         const counts = await waitFor(collector, run, 20, 10_000);
         // Not yet in storage as it crashed: the deferred request carried them.
         return stored ? { ...counts, arrived: -1, missing: 'the events were in storage before the crash: the case did not test the window' } : counts;

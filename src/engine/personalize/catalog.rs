@@ -25,7 +25,7 @@ pub(super) struct Item {
     /// Its popularity (≥ 0): the ranker's prior is this plus one over
     /// the most popular candidate's plus one, so that an item without one
     /// is not ruled out.
-    pub prior: f64,
+    pub popularity: f64,
     /// Where its topics end in [`Catalog::of`] (they start where the
     /// previous item's end).
     pub end: u32,
@@ -110,7 +110,7 @@ impl Catalog {
         let popularity = if popularity.is_finite() && popularity > 0.0 { popularity } else { 0.0 };
         self.top = self.top.max(popularity);
         self.marks.push(0);
-        self.items.push(Item { prior: popularity, end: self.of.len() as u32, repeats, again });
+        self.items.push(Item { popularity, end: self.of.len() as u32, repeats, again });
     }
 
     /// How many candidates (an id listed again counted again).
@@ -186,8 +186,8 @@ mod tests {
         assert_eq!(c.find(""), None);
         assert!(c.items[3000].again && !c.items[7].again, "the second item-7 is not another candidate");
         assert_eq!(c.id(3000), "item-7");
-        assert_eq!((c.top, c.items[2999].prior), (2999.0, 2999.0));
-        assert_eq!(c.items[3000].prior, 0.0, "a popularity that is not a number counts as none");
+        assert_eq!((c.top, c.items[2999].popularity), (2999.0, 2999.0));
+        assert_eq!(c.items[3000].popularity, 0.0, "a popularity that is not a number counts as none");
     }
 
     #[test]

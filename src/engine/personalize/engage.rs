@@ -102,10 +102,10 @@ impl Personalizer {
         let text = r.s();
         // The same items as the row's last ranking (a row ranked again when
         // the model comes, an app rendering again): its catalog is kept.
-        let kept = self.catalogs.iter().position(|(s, t, _)| *s == slot && t == text);
-        let at = match kept {
-            Some(at) => at,
-            None => {
+        let found = self.catalogs.iter().position(|(s, _, _)| *s == slot);
+        let at = match found {
+            Some(at) if self.catalogs[at].1 == text => at,
+            _ => {
                 let mut catalog = Catalog::with_room(MAX_ITEMS);
                 for v in json::items(text).take(MAX_ITEMS) {
                     let mut a = json::items(v);
@@ -115,7 +115,8 @@ impl Personalizer {
                     catalog.push(id, topics, popularity, a.next().and_then(json::boolean).unwrap_or(false));
                 }
                 let kept = (slot.clone(), text.to_string(), catalog);
-                match self.catalogs.iter().position(|(s, _, _)| *s == slot) {
+                match found {
+                    // The row's items changed: its catalog is replaced.
                     Some(at) => {
                         self.catalogs[at] = kept;
                         at

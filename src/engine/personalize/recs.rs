@@ -23,8 +23,8 @@
 //! Ties keep the site's order, so a page with no prior and no profile shows
 //! its items as written; an id listed twice is ranked once, at its first
 //! place. The candidates come prepared ([`Catalog`]): a row ranked again
-//! with the same items costs the ranking alone. The weights were chosen on the MovieLens replay
-//! (`cargo run --release --example movielens`, README).
+//! with the same items costs the ranking alone. The weights were chosen on
+//! the MovieLens replay (`cargo run --release --example movielens`, README).
 
 use crate::prelude::*;
 
@@ -174,7 +174,7 @@ pub fn rank_with(
         }
         // exp(ln): `pow` would add 2 KB to the wasm; and neither for the
         // shipped weight of 1 (they cost more than the rest of a candidate).
-        let prior = (it.prior + 1.0) * scale;
+        let prior = (it.popularity + 1.0) * scale;
         let weighed = if w.pop == 1.0 { prior } else { libm::exp(w.pop * libm::log(prior)) };
         let mut score = weighed * (w.floor + matched);
         if d == VIEWED {

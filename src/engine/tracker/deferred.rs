@@ -81,7 +81,6 @@ impl Tracker {
     /// Storage holds every event queued so far: the armed request goes.
     pub(super) fn defer_stored(&mut self) {
         self.deferred.stored = self.queue.peek_seq();
-        self.deferred.covered = self.deferred.stored;
         self.defer_abort();
     }
 
