@@ -1,16 +1,23 @@
-//! The engines' config parsers against the one config schema
-//! (tests/fixtures/config-schema.json): every field it lists is accepted
-//! with a value of its type and read back as given, a wrong value is an
-//! error naming the field, an unknown key is a warning, an unset field
-//! takes the schema's default, and the `Default` impls agree.
+//! The engines' config against the one config schema
+//! (tests/fixtures/config-schema.json): every field it lists is read back
+//! as given, an unset field takes the schema's default, and the `Default`
+//! impls agree; for the personalization module's sections, which its
+//! engine validates, a wrong value is also an error naming the field and an
+//! unknown key a warning.
 //!
-//! The config goes through both parsers as `init` does: the tracker's
-//! (`parse_config`) and the personalization module's (`config::parse`).
-//! tests/types.test.mjs holds js/index.d.ts and the README to the same file.
+//! The tracker's part is validated by the edge (js/edge/config.js, held to
+//! the same schema by tests/config.test.mjs) and crosses as the `K` record:
+//! here it is written by the test codec and read by the engine's reader
+//! (`read_config`), the personalization module's part parsed as `init`
+//! does. tests/types.test.mjs holds js/index.d.ts and the README to the
+//! same file.
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use kizuna::engine::config::{parse_config, BatchPolicy, Config, ConfigError, Privacy, QueuePolicy, StorePolicy};
+#[path = "codec/mod.rs"]
+mod codec;
+
+use kizuna::engine::config::{BatchPolicy, Config, ConfigError, Privacy, QueuePolicy, StorePolicy};
 use kizuna::engine::consent::state::{ConsentConfig, Mode, Pending};
 use kizuna::engine::personalize::config::{parse as parse_personalize, PersonalizeConfig, ProfileConfig};
 use kizuna::engine::personalize::rules::Visitor;
@@ -60,12 +67,23 @@ fn put(root: &mut Value, path: &str, value: Option<Value>) {
     }
 }
 
-/// Both parsers over `config`, as `init` runs them; the warnings of both.
+/// `config` as `init` reads it: the personalization module's parser, and
+/// the tracker's part as it crosses (the edge has validated it); the
+/// personalization module's warnings.
 fn parse(config: &Value) -> Result<(Config, PersonalizeConfig, Vec<String>), ConfigError> {
     let text = config.to_string();
-    let (c, mut warnings) = parse_config(&text)?;
+    let mut warnings = Vec::new();
     let p = parse_personalize(&text, &mut warnings)?;
-    Ok((c, p, warnings))
+    Ok((codec::config(&text), p, warnings))
+}
+
+/// Whether the edge validates `path` (a field of the tracker's part, or
+/// the top level): the parts the `K` record's fields are in.
+fn edge_checks(path: &str) -> bool {
+    let spec: Value = serde_json::from_str(include_str!("../src/engine/protocol.json")).unwrap();
+    let k = spec["tracker"]["in"].as_array().unwrap().iter().find(|r| r["kind"] == "K").unwrap().clone();
+    let top = path.split('.').next().unwrap_or(path);
+    path.is_empty() || k["fields"].as_array().unwrap().iter().any(|f| f[0].as_str().unwrap().split('.').next() == Some(top))
 }
 
 /// What the engines read for `path`, in the schema's units (`None`: no
@@ -259,7 +277,7 @@ fn wrong_values(fields: &[(String, Value)], f: &Value) -> Vec<Value> {
 #[test]
 fn a_wrong_value_is_an_error_naming_the_field() {
     let fields = schema();
-    for (path, f) in fields.iter().filter(|(_, f)| f["readBy"] != "edge") {
+    for (path, f) in fields.iter().filter(|(p, f)| f["readBy"] != "edge" && !edge_checks(p)) {
         let name = concrete(path);
         for v in wrong_values(&fields, f) {
             let config = build(&fields, path, Some(v.clone()));
@@ -282,7 +300,7 @@ fn a_wrong_value_is_an_error_naming_the_field() {
 #[test]
 fn the_bounds_themselves_are_accepted() {
     let fields = schema();
-    for (path, f) in fields.iter().filter(|(_, f)| f.get("min").is_some()) {
+    for (path, f) in fields.iter().filter(|(p, f)| f.get("min").is_some() && !edge_checks(p)) {
         let (min, max) = (bound(&fields, &f["min"]).unwrap(), bound(&fields, &f["max"]).unwrap());
         let inside = if f["exclusive"] == true { vec![min + 0.01, max - 0.01] } else { vec![min, max] };
         let mut values: Vec<Value> = inside.into_iter().map(num).collect();
@@ -303,7 +321,7 @@ fn the_bounds_themselves_are_accepted() {
 #[test]
 fn an_unknown_key_warns_in_every_section() {
     let fields = schema();
-    let sections = std::iter::once(String::new()).chain(fields.iter().filter(|(_, f)| f["type"] == "object").map(|(p, _)| p.clone()));
+    let sections = fields.iter().filter(|(p, f)| f["type"] == "object" && !edge_checks(p)).map(|(p, _)| p.clone());
     for path in sections {
         let typo = if path.is_empty() { "zzUnknown".to_string() } else { format!("{path}.zzUnknown") };
         let config = build(&fields, &typo, Some(json!(1)));
@@ -317,7 +335,7 @@ fn an_unknown_key_warns_in_every_section() {
 fn a_key_of_another_section_is_unknown_here() {
     let fields = schema();
     let key = |p: &str| p.rsplit('.').next().unwrap_or(p).to_string();
-    for (section, _) in fields.iter().filter(|(_, f)| f["type"] == "object") {
+    for (section, _) in fields.iter().filter(|(p, f)| f["type"] == "object" && !edge_checks(p)) {
         let own: Vec<String> = fields
             .iter()
             .filter(|(p, _)| p.strip_prefix(section.as_str()).is_some_and(|r| r.starts_with('.') && !r[1..].contains('.')))
@@ -337,7 +355,7 @@ fn a_key_of_another_section_is_unknown_here() {
 #[test]
 fn a_missing_required_field_is_an_error_naming_it() {
     let fields = schema();
-    for (path, f) in fields.iter().filter(|(_, f)| f["required"] == true || f["requiredUnless"].is_string()) {
+    for (path, f) in fields.iter().filter(|(p, f)| (f["required"] == true || f["requiredUnless"].is_string()) && !edge_checks(p)) {
         let mut config = build(&fields, path, None);
         let (parent, key) = concrete(path).rsplit_once('.').map_or((String::new(), concrete(path)), |(a, b)| (a.into(), b.into()));
         let holder = parent.split('.').filter(|k| !k.is_empty()).fold(&mut config, |at, k| &mut at[k]);
@@ -365,5 +383,26 @@ fn autotrack_false_switches_every_part_off() {
     let (c, p, _) = parse(&json!({ "endpoint": "/c", "autotrack": false })).unwrap();
     for (path, _) in fields.iter().filter(|(p, f)| p.starts_with("autotrack.") && f["type"] != "integer") {
         assert_eq!(read(path, &c, &p), Some(json!(false)), "{path}");
+    }
+}
+
+#[test]
+fn the_test_codec_writes_the_records_the_edge_writes() {
+    let doc: Value = serde_json::from_str(include_str!("fixtures/config-records.json")).unwrap();
+    let spec: Value = serde_json::from_str(include_str!("../src/engine/protocol.json")).unwrap();
+    let k = spec["tracker"]["in"].as_array().unwrap().iter().find(|r| r["kind"] == "K").unwrap().clone();
+    let names: Vec<&str> = k["fields"].as_array().unwrap().iter().map(|f| f[0].as_str().unwrap()).collect();
+    let show = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    for case in doc["cases"].as_array().unwrap() {
+        let mut want: Vec<String> = doc["unset"].as_array().unwrap().iter().map(show).collect();
+        for (name, v) in case["set"].as_object().unwrap() {
+            let i = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} is not a field of K"));
+            want[i] = show(v);
+        }
+        let mut text = format!("K{}", want.join("\u{1f}"));
+        for t in case["sensitive"].as_array().into_iter().flatten() {
+            text.push_str(&format!("\u{1e}H{}", t.as_str().unwrap()));
+        }
+        assert_eq!(codec::config_text(&case["config"].to_string()), text, "{}", case["config"]);
     }
 }

@@ -274,7 +274,8 @@ fn the_protocol_end_to_end() {
     let init = [
         "n1795363980000".to_string(),
         format!("p1{us}1{us}https://shop.example/?utm_source=x{us}{us}\"Shop\"{us}{{\"utm_source\":\"x\"}}{us}\"shoes\""),
-        format!("S{{\"endpoint\":\"/collect\",\"consent\":{{\"mode\":\"opt-out\"}}}}{us}\"en-US\"{us}\"UA\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
+        codec::config_text(r#"{"endpoint":"/collect","consent":{"mode":"opt-out"}}"#),
+        format!("S\"en-US\"{us}\"UA\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
     ]
     .join(&rs.to_string());
     let mut t = edge::start(&codec::from_text("tracker.in", &init)).unwrap();
@@ -295,7 +296,7 @@ fn the_protocol_end_to_end() {
     let answer = format!("n1795363980050{rs}a{}{us}200{us}", post[0].show());
     let out = codec::to_text("tracker.out", &edge::run(&mut t, &codec::from_text("tracker.in", &answer)));
     assert!(out.contains(&format!("F0{us}1{us}0{us}0")), "the flush resolved: {out}");
-    assert!(edge::start(&codec::from_text("tracker.in", "S{}")).err().unwrap().contains("endpoint"), "a bad config is refused");
+    assert!(edge::start(&codec::from_text("tracker.in", "S")).err().unwrap().starts_with("invalid config"), "no start without a config");
 }
 
 #[test]

@@ -28,7 +28,13 @@ fn the_tracker_reads_every_described_input_whole_and_nothing_else() {
         let got = read_from(&mut r);
         match kind {
             // Start only: read by edge::start.
-            b'S' => assert!(got.is_none()),
+            b'S' | b'H' => assert!(got.is_none()),
+            b'K' => {
+                assert!(got.is_none());
+                let mut r = records(&bytes).next().unwrap();
+                kizuna::engine::config::read_config(&mut r);
+                assert_eq!(r.left(), 0, "K is read short of its layout");
+            }
             // Autotrack's: passed on whole, read by tracker::auto.
             b'P' | b'C' | b'D' | b'E' | b'F' => assert!(matches!(got, Some(Ok(Input::Auto(_))))),
             _ => {

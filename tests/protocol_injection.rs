@@ -268,10 +268,10 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
         let init = [
             rec("n", &["1795363980000"]),
             rec("p", &["1", "1", "https://shop.example/p?utm_source=x", "", &lit(&mut r, &title), "{}", &lit(&mut r, &topics)]),
+            codec::from_text("tracker.in", &codec::config_text(&config)),
             rec(
                 "S",
                 &[
-                    &config,
                     "\"ja\"",
                     "\"UA\"",
                     "1440",

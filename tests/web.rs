@@ -113,7 +113,8 @@ fn init_text(config: &str) -> String {
     [
         format!("n{}", Date::now()),
         format!("p1{us}1{us}https://shop.example/p?utm_source=news{us}{us}\"P\"{us}{{\"utm_source\":\"news\"}}{us}\"shoes\""),
-        format!("S{config}{us}\"en\"{us}\"UA\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
+        codec::config_text(config),
+        format!("S\"en\"{us}\"UA\"{us}1280{us}720{us}00112233445566778899aabbccddeeff{us}{us}{us}{us}{us}"),
     ]
     .join(&rs.to_string())
 }
@@ -140,9 +141,9 @@ fn the_tracker_exports_run_a_whole_crossing() {
     let first_event = Array::from(&get(&parsed, "batch")).get(0);
     assert_eq!(get(&first_event, "event").as_string().as_deref(), Some("Viewed"));
     assert_eq!(get(&get(&get(&first_event, "context"), "campaign"), "source").as_string().as_deref(), Some("news"));
-    let refused = answers("tracker.out", &start(&codec::from_text("tracker.in", "S{}")));
+    let refused = answers("tracker.out", &start(&codec::from_text("tracker.in", "S")));
     assert_eq!(refused[0].0, b'X');
-    assert!(refused[0].1[0].s().starts_with("invalid config: endpoint"), "a bad config is refused with its message");
+    assert!(refused[0].1[0].s().starts_with("invalid config"), "a start without a config is refused with a message");
     stop(handle);
     assert!(run(handle, &codec::from_text("tracker.in", "w")).is_empty(), "a stopped engine answers nothing");
 }

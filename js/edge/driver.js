@@ -7,6 +7,7 @@
 // [kind, ...fields].
 
 import { clean, describe, flat, lit } from './capture.js';
+import { readConfig } from './config.js';
 import { complain, debug, info, report, warn } from './console.js';
 import { followPage } from './page.js';
 import { autotrack } from './autotrack.js';
@@ -75,7 +76,16 @@ export function startEngine(glue, config) {
   const stored = STORED.map((k) => store.get(k));
   if (stored[3] === null) stored[3] = readCookie();
   const first = page.page();
-  const init = [['n', Date.now()], ...inbox.splice(0), ['S', describe(config), lit(navigator.language || ''), lit(navigator.userAgent || ''),
+  let read;
+  try {
+    read = readConfig(config);
+  } catch (e) {
+    const message = String(e && e.message).startsWith('invalid config') ? e.message : 'invalid config: config could not be read (' + clean(String(e)) + ')';
+    complain(message);
+    life.stop();
+    throw new Error('[kizuna] ' + message);
+  }
+  const init = [['n', Date.now()], ...inbox.splice(0), ...read.records, ['S', lit(navigator.language || ''), lit(navigator.userAgent || ''),
     (screen && screen.width) | 0, (screen && screen.height) | 0, seed(), ...stored.map((v) => (v === null ? '' : lit(v)))]];
   const started = glue.start(encode(init, TRACKER_IN));
   const handle = opened(started, TRACKER_OUT);
@@ -84,6 +94,7 @@ export function startEngine(glue, config) {
     life.stop();
     throw new Error('[kizuna] ' + handle);
   }
+  for (const w of read.warnings) warn(w);
   void first;
 
   // Whether the browser is online decides if beacons are worth sending (the

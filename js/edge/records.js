@@ -4,7 +4,9 @@
 /** The tracker: what the edge writes. */
 export const TRACKER_IN = {
   'n': 'n', // now
-  'S': 'sssnnssssssss', // config, locale, userAgent, width, height, seed, anonymousId, userId, traits, consent, signals, groupId, groupTraits
+  'K': 'sssnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn', // endpoint, writeKey, privacy.userIdSalt, format, debug, batch.maxEvents, batch.maxBytes, batch.flushInterval, batch.maxEventBytes, batch.maxRequestBytes, consent.mode, consent.pending, consent.bufferLimit, consent.gpc, consent.tcf, consent.googleConsentMode, consent.gpp, queue.maxEvents, queue.maxBytes, queue.whenFull, store.persist, store.maxEvents, store.maxBytes, store.maxAgeDays, autotrack.pageviews, autotrack.hashChanges, autotrack.sessions, autotrack.sessionMinutes, autotrack.clicks, autotrack.scroll, autotrack.engagement, autotrack.heartbeatSeconds, autotrack.forms, privacy.userAgent, privacy.referrer, privacy.userId
+  'H': 's', // topic
+  'S': 'ssnnssssssss', // locale, userAgent, width, height, seed, anonymousId, userId, traits, consent, signals, groupId, groupTraits
   'p': 'nnsssss', // id, current, url, referrer, title, utm, topics
   't': 'nnss', // page, time, name, properties
   'v': 'nnss', // page, time, name, properties
@@ -113,3 +115,60 @@ export const PERSONALIZER_OUT = {
   'Q': 's', // profile
   'I': 's', // items
 };
+
+/**
+ * The tracker's config fields that cross as numbers (K), with their rules
+ * from tests/fixtures/config-schema.json: [path, unset, min, max] for an
+ * integer (max [path, less] where it follows another field), [path,
+ * unset] for a boolean (0 or 1), [path, unset, values] for an enum (an
+ * index crosses).
+ */
+export const CONFIG_RULES = [
+  ['format',0,['segment','snowplow']],
+  ['debug',0],
+  ['batch.maxEvents',100,1,1000],
+  ['batch.maxBytes',32768,1024,500000],
+  ['batch.flushInterval',1000,0,60000],
+  ['batch.maxEventBytes',32256,256,['batch.maxBytes',512]],
+  ['batch.maxRequestBytes',0,1024,500000],
+  ['consent.mode',0,['opt-in','opt-out']],
+  ['consent.pending',0,['buffer','drop']],
+  ['consent.bufferLimit',100,0,10000],
+  ['consent.gpc',1],
+  ['consent.tcf',1],
+  ['consent.googleConsentMode',1],
+  ['consent.gpp',1],
+  ['queue.maxEvents',50000,100,1000000],
+  ['queue.maxBytes',8388608,65536,67108864],
+  ['queue.whenFull',0,['drop-oldest','drop-newest']],
+  ['store.persist',1],
+  ['store.maxEvents',5000,0,100000],
+  ['store.maxBytes',2097152,0,2097152],
+  ['store.maxAgeDays',7,1,365],
+  ['autotrack.pageviews',0,['history','load',false]],
+  ['autotrack.hashChanges',0],
+  ['autotrack.sessions',1],
+  ['autotrack.sessionMinutes',30,1,1440],
+  ['autotrack.clicks',1],
+  ['autotrack.scroll',1],
+  ['autotrack.engagement',1],
+  ['autotrack.heartbeatSeconds',0,0,3600],
+  ['autotrack.forms',1],
+  ['privacy.userAgent',0,['full','browser','none']],
+  ['privacy.referrer',0,['full','no-query','origin','none']],
+  ['privacy.userId',0,['send','hash','drop']],
+];
+
+/** The keys the top level and each of the tracker's sections know. */
+export const CONFIG_KEYS = {
+  '': ['endpoint','writeKey','format','debug','batch','queue','store','autotrack','consent','privacy','profile','slots','recommendations','model','journeys','journeyCaps','insights'],
+  'batch': ['maxEvents','maxBytes','flushInterval','maxEventBytes','maxRequestBytes'],
+  'queue': ['maxEvents','maxBytes','whenFull'],
+  'store': ['persist','maxEvents','maxBytes','maxAgeDays'],
+  'autotrack': ['pageviews','hashChanges','sessions','sessionMinutes','clicks','scroll','engagement','heartbeatSeconds','forms'],
+  'consent': ['mode','pending','bufferLimit','gpc','tcf','googleConsentMode','gpp'],
+  'privacy': ['userAgent','referrer','userId','userIdSalt'],
+};
+
+/** The sections that must be objects (1: or false). */
+export const CONFIG_SECTIONS = {'batch':0,'queue':0,'store':0,'autotrack':1,'consent':0,'privacy':0,'profile':0,'slots':0,'journeys':0,'journeyCaps':0,'insights':0};

@@ -7,6 +7,7 @@
 
 use crate::prelude::*;
 
+use super::config::read_config;
 use super::io::{Input, Out, Rec};
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
@@ -73,15 +74,29 @@ fn call<'a>(kind: Kind, fast: bool, r: &mut Rec<'a>) -> Input<'a> {
 }
 
 /// Starts the engine from the edge's first crossing: `n` now, the first
-/// page (`p`), then `S` (see `src/engine/protocol.json`).
+/// page (`p`), the config (`K`, then an `H` for each sensitive topic), then
+/// `S` (see `src/engine/protocol.json`).
 pub fn start(bytes: &[u8]) -> Result<Tracker, String> {
     let mut now = 0.0;
     let mut page = Page::default();
     let mut init = None;
-    for r in records(bytes) {
-        if r.kind == b'S' {
-            init = Some(r);
-            continue;
+    let mut config = None;
+    let mut sensitive = Vec::new();
+    for mut r in records(bytes) {
+        match r.kind {
+            b'S' => {
+                init = Some(r);
+                continue;
+            }
+            b'K' => {
+                config = Some(read_config(&mut r));
+                continue;
+            }
+            b'H' => {
+                sensitive.push(r.s().to_string());
+                continue;
+            }
+            _ => {}
         }
         match read(r) {
             Some(Err(t)) => now = t,
@@ -91,8 +106,11 @@ pub fn start(bytes: &[u8]) -> Result<Tracker, String> {
             _ => {}
         }
     }
+    // The edge writes K only for a config it validated.
+    let Some(mut config) = config else { return Err("invalid config: it did not reach the engine".into()) };
+    config.sensitive = sensitive;
     let mut r = init.unwrap_or(Rec::new(b'S', &[]));
-    let (config, locale, user_agent, width, height, seed) = (r.s(), r.s(), r.s(), r.u(), r.u(), r.s());
+    let (locale, user_agent, width, height, seed) = (r.s(), r.s(), r.u(), r.u(), r.s());
     let stored: Vec<Option<String>> = (0..7).map(|_| json::string(r.s())).collect();
     let env = Env { locale: locale.into(), user_agent: user_agent.into(), screen: (width, height), timezone: String::new() };
     Tracker::start(Start {

@@ -203,3 +203,80 @@ pub fn rec(table: &str, kind: u8, fields: &[&str]) -> Vec<u8> {
         .collect();
     write(table, &[(kind, v)])
 }
+
+fn schema() -> &'static J {
+    static SCHEMA: OnceLock<J> = OnceLock::new();
+    SCHEMA.get_or_init(|| serde_json::from_str(include_str!("../fixtures/config-schema.json")).unwrap())
+}
+
+/// The config records the edge writes for `config` (a JSON object), in the
+/// text notation: `K` with each field by its rule in
+/// `tests/fixtures/config-schema.json`, then an `H` for each sensitive
+/// topic. The configs the host tests give are valid ones: checking them is
+/// the edge's (`js/edge/config.js`, tests/config.test.mjs), and what both
+/// write for the same configs is held to tests/fixtures/config-records.json.
+pub fn config_text(config: &str) -> String {
+    let c: J = serde_json::from_str(config).unwrap_or_else(|e| panic!("{config}: {e}"));
+    let at = |path: &str| path.split('.').try_fold(&c, |v, k| v.get(k)).filter(|v| !v.is_null());
+    let fields = &schema()["fields"];
+    let k = spec()["tracker"]["in"].as_array().unwrap().iter().find(|r| r["kind"] == "K").unwrap();
+    let off = c.get("autotrack") == Some(&J::Bool(false));
+    let mut values: Vec<String> = Vec::new();
+    let mut max_bytes = 0.0;
+    for f in k["fields"].as_array().unwrap() {
+        let (path, t) = (f[0].as_str().unwrap(), f[1].as_str().unwrap());
+        let rule = &fields[path];
+        let v = at(path);
+        if t == "s" {
+            values.push(v.and_then(J::as_str).unwrap_or("").to_string());
+            continue;
+        }
+        let auto_off = off && path.starts_with("autotrack.");
+        let n = match rule["type"].as_str().unwrap() {
+            "boolean" if auto_off => 0.0,
+            "boolean" => f64::from(u8::from(v.unwrap_or(&rule["default"]).as_bool().unwrap())),
+            "enum" => {
+                let values = rule["values"].as_array().unwrap();
+                let want = if auto_off { &J::Bool(false) } else { v.unwrap_or(&rule["default"]) };
+                values.iter().position(|x| x == want).unwrap_or_else(|| panic!("{path}: {want} is not one of {values:?}")) as f64
+            }
+            _ => match v {
+                Some(v) => v.as_f64().unwrap(),
+                None if path == "batch.maxRequestBytes" => 0.0,
+                None if path == "batch.maxEventBytes" => rule["default"].as_f64().unwrap().min(max_bytes - 512.0),
+                None => rule["default"].as_f64().unwrap(),
+            },
+        };
+        if path == "batch.maxBytes" {
+            max_bytes = n;
+        }
+        values.push(F::N(n).show());
+    }
+    let mut text = format!("K{}", values.join("\u{1f}"));
+    let topics = match at("profile.sensitive") {
+        Some(J::Array(list)) => list.iter().map(|t| t.as_str().unwrap().to_string()).collect(),
+        Some(J::String(t)) => vec![t.clone()],
+        _ => vec![],
+    };
+    for t in topics {
+        text.push_str(&format!("\u{1e}H{t}"));
+    }
+    text
+}
+
+/// The tracker's config of `config` (a JSON object): its records written
+/// as the edge writes them ([`config_text`]), read by the engine's reader.
+pub fn config(config: &str) -> kizuna::engine::config::Config {
+    let bytes = from_text("tracker.in", &config_text(config));
+    let mut c = None;
+    let mut sensitive = Vec::new();
+    for mut r in kizuna::engine::protocol::records(&bytes) {
+        match r.kind {
+            b'K' => c = Some(kizuna::engine::config::read_config(&mut r)),
+            _ => sensitive.push(r.s().to_string()),
+        }
+    }
+    let mut c = c.unwrap();
+    c.sensitive = sensitive;
+    c
+}

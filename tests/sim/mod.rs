@@ -97,7 +97,7 @@ impl Sim {
     pub fn try_start(config: &str, store: BTreeMap<String, String>) -> Result<Sim, String> {
         let get = |k: &str| store.get(k).map(String::as_str);
         let t = Tracker::start(Start {
-            config,
+            config: codec::config(config),
             env: env(),
             page: Page::new(1, URL, "https://www.google.com/", "\"Land\"", UTM, "shoes"),
             stored: Stored {

@@ -1,30 +1,30 @@
-//! The configuration a site passes to `init`, validated field by field from
-//! the edge's description of it.
+//! The configuration a site passes to `init`. The tracker's part is
+//! validated by the edge (`js/edge/config.js`) and crosses as numbers
+//! ([`read_config`]); the personalization module reads its sections from
+//! the edge's description of them.
 //!
-//! One convention for every section, the personalization module's included
-//! ([`Section`]): a wrong value is an error that names the field (`init`
-//! rejects with it); an unknown key is a warning, with a suggestion when it
-//! looks like a typo, so a config written for a newer version still starts.
+//! One convention for every section ([`Section`], and the edge's validator
+//! alike): a wrong value is an error that names the field (`init` rejects
+//! with it); an unknown key is a warning, with a suggestion when it looks
+//! like a typo, so a config written for a newer version still starts.
 //!
 //! - `policies`: the batch, queue, store and autotrack settings
 //! - `privacy`: the data-minimization switches and what they do to a value
 //! - `section`: the shared convention: sections, errors, unknown-key warnings
-//! - `fields`: the table of the tracker's fields, their rules and defaults
-//! - `parse`: [`parse_config`], the tracker's config read with that table
+//! - `record`: [`read_config`], the tracker's config from its `K` record
 
-mod fields;
-mod parse;
 mod policies;
 mod privacy;
+mod record;
 mod section;
 
 use crate::prelude::*;
 
 use super::consent::state::ConsentConfig;
 
-pub use self::parse::parse_config;
 pub use self::policies::{AutoPolicy, BatchPolicy, QueuePolicy, StorePolicy};
 pub use self::privacy::Privacy;
+pub use self::record::read_config;
 pub use self::section::{found, one_of_text, warn_unknown, ConfigError, Section};
 
 /// A validated configuration (the tracker's part; `slots` and `profile`
@@ -56,6 +56,3 @@ pub struct Config {
     /// and surrounding spaces).
     pub sensitive: Vec<String>,
 }
-
-#[cfg(test)]
-mod tests;

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 
 use super::{auto, signals, Tracker};
-use crate::engine::config::parse_config;
+use crate::engine::config::Config;
 use crate::engine::consent::record::Record;
 use crate::engine::consent::state::{ConsentState, Signal};
 use crate::engine::encode::segment::envelope_size;
@@ -40,8 +40,8 @@ pub struct Stored<'a> {
 /// Everything the engine starts from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Start<'a> {
-    /// The config, described by the edge.
-    pub config: &'a str,
+    /// The config, as the edge validated it.
+    pub config: Config,
     /// The device.
     pub env: Env,
     /// The first page.
@@ -55,11 +55,11 @@ pub struct Start<'a> {
 }
 
 impl Tracker {
-    /// Validates the config and starts: reads the stored consent record and
-    /// identity, writes nothing the stored choice does not allow. `Err` is
-    /// the message `init` rejects with.
+    /// Starts: reads the stored consent record and identity, writes
+    /// nothing the stored choice does not allow. `Err` is the message
+    /// `init` rejects with.
     pub fn start(s: Start) -> Result<Tracker, String> {
-        let (cfg, warnings) = parse_config(s.config).map_err(|e| e.message())?;
+        let cfg = s.config;
         let mut rng = Rng::from_hex(s.seed);
         // A user id stored before `privacy.userId` was set is hashed or
         // dropped now (one stored already hashed is 64 hex digits).
@@ -137,9 +137,6 @@ impl Tracker {
             rejected: 0,
             damaged: 0,
         };
-        for w in warnings {
-            t.o.log("w", &w);
-        }
         if let Some(text) = s.stored.consent {
             match Record::parse(text) {
                 Ok(r) => {
