@@ -147,12 +147,7 @@ fn rule3_withdrawing_marketing_strips_its_data_from_queued_events() {
         topics: "\"\"",
         current: false,
     });
-    s.input(Input::Call {
-        call: Call { kind: Kind::Track, fast: true, args: ["\"Replayed\"", "{}", "!v"] },
-        time: s.now,
-        page: 7,
-        sync: false,
-    });
+    s.input(Input::Call { call: Call::plain(Kind::Track, "\"Replayed\"", "{}"), time: s.now, page: 7, sync: false });
     s.consent(r#"{"marketing":false}"#, "banner");
     assert_eq!(on_wire.events()[0]["context"]["campaign"]["source"], "ads", "the batch on the wire went as it was");
     s.answer(200);

@@ -250,11 +250,7 @@ fn inputs_in_one_crossing_are_answered_in_their_order() {
     let mut t = sim::Sim::new(&sim::config("{}")).t;
     t.handle(Input::Consent(r#"{"analytics":true}"#, "!v"));
     t.handle(Input::Call {
-        call: kizuna::engine::pipeline::call::Call {
-            kind: kizuna::engine::pipeline::event::Kind::Track,
-            fast: true,
-            args: ["\"From callback\"", "{}", "!v"],
-        },
+        call: kizuna::engine::pipeline::call::Call::plain(kizuna::engine::pipeline::event::Kind::Track, "\"From callback\"", "{}"),
         time: T0,
         page: 1,
         sync: true,

@@ -313,9 +313,9 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
             let t_ = now.to_string();
             let record = match r.below(12) {
                 0..=3 => rec("t", &["1", &t_, &n, &p]),
-                4 => rec("T", &["1", &t_, "1", &n, &p, &format!("{{\"category\":{}}}", hlit(&mut r))]),
-                5 => rec("I", &["1", &t_, "1", &n, &p, "!v"]),
-                6 => rec("V", &["1", &t_, "1", &n, &p, "!v"]),
+                4 => rec("T", &["1", &t_, "1", &n, "", &p, &text(&mut r), "1"]),
+                5 => rec("I", &["1", &t_, "1", "", &name, &p, "", "1"]),
+                6 => rec("V", &["1", &t_, "1", &n, "", &p, &hlit(&mut r), "1"]),
                 7 => rec("c", &[&p, &format!("{{\"source\":{}}}", n)]),
                 8 => {
                     let key = ["kizuna:q.", &text(&mut r)].concat().replace(RS, "");

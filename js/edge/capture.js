@@ -34,7 +34,7 @@ export function flat(o) {
 
 // Whether `proto` is some realm's Object.prototype: an object from a
 // same-origin iframe, or a test driver's sandbox, is as plain as one of ours.
-function plainProto(proto) {
+export function plainProto(proto) {
   if (proto === null || proto === OP) return true;
   try {
     return Object.getPrototypeOf(proto) === null && name(proto) === 'Object';
@@ -45,7 +45,7 @@ function plainProto(proto) {
 
 // Whether `v` is a Date of any realm (its internal date value, not its
 // prototype, says so).
-function isDate(v) {
+export function isDate(v) {
   try {
     DP.getTime.call(v);
     return true;
@@ -54,7 +54,7 @@ function isDate(v) {
   }
 }
 
-function name(proto) {
+export function name(proto) {
   try {
     const n = proto.constructor.name;
     return typeof n === 'string' ? n : '';
@@ -63,8 +63,19 @@ function name(proto) {
   }
 }
 
-/** `v` described; `!l` when it would be longer than `budget` characters. */
-export function describe(v, budget = 1 << 20) {
+/** What a marker stands for, in messages. */
+export const MARKS = {
+  '!v': 'undefined', '!f': 'a function', '!s': 'a symbol', '!b': 'a BigInt', '!n': 'NaN', '!i': 'an infinite number',
+  '!c': 'a circular reference', '!d': 'nested too deeply', '!u': 'unreadable (reading it threw)', '!t': 'an invalid Date',
+};
+
+/**
+ * `v` described; `!l` when it would be longer than `budget` characters.
+ * Given `problems`, `v` cleaned instead: plain JSON, every value JSON
+ * cannot hold left out (null in an array) and, but for `undefined`, named
+ * by its path from `path` in `problems`.
+ */
+export function describe(v, budget = 1 << 20, problems, path) {
   const seen = [];
   let size = 0;
   const out = (s) => {
@@ -72,24 +83,38 @@ export function describe(v, budget = 1 << 20) {
     if (size > budget) throw TOO_LARGE;
     return s;
   };
-  const walk = (v) => {
+  const mark = (m, at, what) => {
+    if (!problems) return m;
+    if (m !== '!v') problems.push(at + ' is ' + (MARKS[m] || 'a ' + (what || 'class instance') + ', not a plain object'));
+    return undefined;
+  };
+  // One member: a getter that throws is unreadable, not thrown.
+  const member = (o, k, at) => {
+    try {
+      return walk(o[k], at);
+    } catch (e) {
+      if (e === TOO_LARGE) throw e;
+      return mark('!u', at);
+    }
+  };
+  const walk = (v, at) => {
     switch (typeof v) {
-      case 'undefined': return '!v';
+      case 'undefined': return mark('!v', at);
       case 'boolean': return v ? 'true' : 'false';
-      case 'number': return v - v === 0 ? out(String(v)) : v !== v ? '!n' : '!i';
+      case 'number': return v - v === 0 ? out(String(v)) : mark(v !== v ? '!n' : '!i', at);
       case 'string': return out(JSON.stringify(v));
-      case 'bigint': return '!b';
-      case 'symbol': return '!s';
-      case 'function': return '!f';
+      case 'bigint': return mark('!b', at);
+      case 'symbol': return mark('!s', at);
+      case 'function': return mark('!f', at);
     }
     if (v === null) return 'null';
-    if (seen.includes(v)) return '!c';
-    if (seen.length >= MAX_DEPTH) return '!d';
+    if (seen.includes(v)) return mark('!c', at);
+    if (seen.length >= MAX_DEPTH) return mark('!d', at);
     let proto;
     try {
       proto = Object.getPrototypeOf(v);
     } catch (_) {
-      return '!u';
+      return mark('!u', at);
     }
     seen.push(v);
     try {
@@ -98,44 +123,29 @@ export function describe(v, budget = 1 << 20) {
         // Each item takes a character at least: a longer array cannot fit.
         if (n > budget - size) throw TOO_LARGE;
         const items = [];
-        for (let i = 0; i < n; i++) {
-          let item;
-          try {
-            item = walk(v[i]);
-          } catch (e) {
-            if (e === TOO_LARGE) throw e;
-            item = '!u';
-          }
-          items.push(item);
-        }
+        for (let i = 0; i < n; i++) items.push(member(v, i, problems && at + '[' + i + ']') ?? 'null');
         return out('[' + items.join(',') + ']');
       }
       if (proto === DP || (proto !== OP && isDate(v))) {
         const t = DP.getTime.call(v);
-        return t - t === 0 && Math.abs(t) <= 864e13 ? out(JSON.stringify(DP.toISOString.call(v))) : '!t';
+        return t - t === 0 && Math.abs(t) <= 864e13 ? out(JSON.stringify(DP.toISOString.call(v))) : mark('!t', at);
       }
-      if (!plainProto(proto)) return out('!o' + JSON.stringify(name(proto)));
+      if (!plainProto(proto)) return problems ? mark('!o', at, name(proto)) : out('!o' + JSON.stringify(name(proto)));
       const members = [];
       for (const k of Object.keys(v)) {
-        let item;
-        try {
-          item = walk(v[k]);
-        } catch (e) {
-          if (e === TOO_LARGE) throw e;
-          item = '!u';
-        }
-        members.push(out(JSON.stringify(k)) + ':' + item);
+        const item = member(v, k, problems && at + '.' + k);
+        if (item !== undefined) members.push(out(JSON.stringify(k)) + ':' + item);
       }
       return out('{' + members.join(',') + '}');
     } catch (e) {
       if (e === TOO_LARGE) throw e;
-      return '!u';
+      return mark('!u', at);
     } finally {
       seen.pop();
     }
   };
   try {
-    return walk(v);
+    return walk(v, path);
   } catch (_) {
     return '!l';
   }

@@ -8,6 +8,7 @@
 
 import { clean, describe, flat, lit } from './capture.js';
 import { readConfig } from './config.js';
+import { checkCall } from './call.js';
 import { complain, debug, info, report, warn } from './console.js';
 import { followPage } from './page.js';
 import { autotrack } from './autotrack.js';
@@ -498,14 +499,16 @@ export function startEngine(glue, config) {
         }
       }
       const id = kind === 'page' ? page.page() : page.current();
-      const budget = Math.max(status.fits || 0, 65536);
-      return now([CALL_TYPES[kind], id, Date.now(), 1, describe(a, 4096), describe(b, budget), describe(c, 4096)]).accepted;
+      const checked = checkCall(kind, a, b, c, Math.max(status.fits || 0, 65536));
+      return checked !== null && now([CALL_TYPES[kind], id, Date.now(), 1, ...checked]).accepted;
     },
     /** A call the snippet queued before the SDK loaded, with its own context. */
     replay(kind, args, time, url, referrer, title) {
+      const checked = checkCall(kind, args[0], args[1], args[2], Math.max(status.fits || 0, 65536));
+      if (checked === null) return;
       const id = page.replay(url, referrer, title, kind === 'page');
       const t = Number(time) > 0 ? Number(time) : Date.now();
-      inbox.push([CALL_TYPES[kind], id, t, 0, describe(args[0], 512), describe(args[1]), describe(args[2], 4096)]);
+      inbox.push([CALL_TYPES[kind], id, t, 0, ...checked]);
       schedule();
     },
     reset() { now(['r']); },

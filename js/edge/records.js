@@ -10,11 +10,11 @@ export const TRACKER_IN = {
   'p': 'nnsssss', // id, current, url, referrer, title, utm, topics
   't': 'nnss', // page, time, name, properties
   'v': 'nnss', // page, time, name, properties
-  'T': 'nnnsss', // page, time, sync, a, b, c
-  'V': 'nnnsss', // page, time, sync, a, b, c
-  'I': 'nnnsss', // page, time, sync, a, b, c
-  'U': 'nnnsss', // page, time, sync, a, b, c
-  'A': 'nnnsss', // page, time, sync, a, b, c
+  'T': 'nnnssssn', // page, time, sync, name, id, properties, messageId, category
+  'V': 'nnnssssn', // page, time, sync, name, id, properties, messageId, category
+  'I': 'nnnssssn', // page, time, sync, name, id, properties, messageId, category
+  'U': 'nnnssssn', // page, time, sync, name, id, properties, messageId, category
+  'A': 'nnnssssn', // page, time, sync, name, id, properties, messageId, category
   'r': '', // 
   'o': '', // 
   'c': 'ss', // choices, options

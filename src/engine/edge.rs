@@ -8,6 +8,7 @@
 use crate::prelude::*;
 
 use super::config::read_config;
+use super::consent::Category;
 use super::io::{Input, Out, Rec};
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
@@ -68,9 +69,13 @@ pub fn read_from<'a>(r: &mut Rec<'a>) -> Option<Result<Input<'a>, f64>> {
 
 fn call<'a>(kind: Kind, fast: bool, r: &mut Rec<'a>) -> Input<'a> {
     let (page, time) = (r.u(), r.n());
-    let sync = !fast && r.flag();
-    let args = if fast { [r.s(), r.s(), "!v"] } else { [r.s(), r.s(), r.s()] };
-    Input::Call { call: Call { kind, fast, args }, time, page, sync }
+    if fast {
+        return Input::Call { call: Call::plain(kind, r.s(), r.s()), time, page, sync: false };
+    }
+    let sync = r.flag();
+    let (name, id, props, message_id) = (r.s(), r.s(), r.s(), r.s());
+    let call = Call { kind, name, id, props, message_id, category: Category::from_code(r.u().min(3) as u8) };
+    Input::Call { call, time, page, sync }
 }
 
 /// Starts the engine from the edge's first crossing: `n` now, the first
@@ -182,16 +187,20 @@ mod tests {
         let mut w = Out::default();
         w.begin(b'n').num(1_795_363_980_123.0).end();
         w.begin(b't').num(3.0).num(100.0).field("\"X\"").field("{}").end();
-        w.begin(b'I').num(1.0).num(5.0).num(1.0).field("\"u\"").field("!v").field("!v").end();
+        w.begin(b'I').num(1.0).num(5.0).num(1.0).field("").field("u").field("{}").field("m-1").num(9.0).end();
         w.begin(b'a').num(7.0).num(503.0).field("3").end();
         w.begin(b's').num(2.0).field("r1\u{1f}x\u{1d}r2").end();
         let b = one(&mut w);
         let got: Vec<_> = records(&b).map(read).collect();
         assert_eq!(got[0], Some(Err(1_795_363_980_123.0)));
         assert!(
-            matches!(&got[1], Some(Ok(Input::Call { page: 3, time, sync: false, call })) if *time == 100.0 && call.fast && call.args == ["\"X\"", "{}", "!v"])
+            matches!(&got[1], Some(Ok(Input::Call { page: 3, time, sync: false, call })) if *time == 100.0 && *call == Call::plain(Kind::Track, "\"X\"", "{}"))
         );
-        assert!(matches!(&got[2], Some(Ok(Input::Call { sync: true, call, .. })) if call.kind == Kind::Identify && !call.fast));
+        assert!(
+            matches!(&got[2], Some(Ok(Input::Call { sync: true, call, .. }))
+            if *call == Call { kind: Kind::Identify, name: "", id: "u", props: "{}", message_id: "m-1", category: Category::Marketing }),
+            "a category past the last is the last"
+        );
         assert_eq!(got[3], Some(Ok(Input::Answer(7, 503, "3"))));
         assert_eq!(got[4], Some(Ok(Input::Segment(2, "r1\u{1f}x\u{1d}r2"))));
     }

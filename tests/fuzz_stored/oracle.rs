@@ -166,12 +166,7 @@ pub fn run(given: &Given) -> Result<Ran, String> {
     }
     for (name, props) in &given.inject {
         let page = sim.page;
-        sim.input(Input::Call {
-            call: Call { kind: Kind::Track, fast: true, args: [name, props, "!v"] },
-            time: sim.now,
-            page,
-            sync: false,
-        });
+        sim.input(Input::Call { call: Call::plain(Kind::Track, name, props), time: sim.now, page, sync: false });
     }
     // Stored traits merged with these may be over the per-event limit:
     // then the call is refused, and says so (see the report of fuzz_stored).

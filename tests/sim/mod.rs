@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use kizuna::engine::consent::Category;
 use kizuna::engine::edge;
 use kizuna::engine::flush::Summary;
 use kizuna::engine::io::Input;
@@ -18,6 +19,57 @@ use serde_json::Value as J;
 #[path = "../codec/mod.rs"]
 pub mod codec;
 use codec::V;
+
+/// A call's arguments (JSON text, `!v` for undefined) as the edge checks
+/// them into its record (js/edge/call.js): name, id, properties, message
+/// id, category. Valid calls only: what the edge does with the others is
+/// tests/call.test.mjs's.
+pub fn checked(kind: Kind, a: &str, b: &str, c: &str) -> (String, String, String, String, Category) {
+    let arg =
+        |s: &str| (s != "!v").then(|| serde_json::from_str::<J>(s).unwrap_or_else(|e| panic!("{s}: not JSON ({e}): the edge checks it")));
+    let id_of = |v: &Option<J>| match v {
+        Some(J::String(s)) => s.clone(),
+        Some(J::Number(n)) => n.to_string(),
+        None | Some(J::Null) => String::new(),
+        Some(other) => panic!("{other} is not an id: the edge drops the call"),
+    };
+    let quoted = |s: &str| if s.is_empty() { String::new() } else { serde_json::to_string(s).unwrap() };
+    let (va, vb, vc) = (arg(a), arg(b), arg(c));
+    let (mut name, mut id, mut props, mut options) = (String::new(), String::new(), b, vc);
+    match kind {
+        Kind::Track | Kind::Page => match &va {
+            Some(J::String(s)) => name = quoted(s),
+            Some(J::Object(_)) if kind == Kind::Page => (props, options) = (a, vb),
+            None | Some(J::Null) if kind == Kind::Page => {}
+            Some(other) => panic!("{other} is not a name: the edge drops the call"),
+            None => panic!("no name: the edge drops the call"),
+        },
+        Kind::Identify | Kind::Group => {
+            if matches!(va, Some(J::Object(_))) {
+                (props, options) = (a, vb);
+            } else {
+                id = id_of(&va);
+            }
+            if kind == Kind::Group {
+                name = quoted(&id);
+                id.clear();
+            }
+        }
+        Kind::Alias => {
+            id = id_of(&va);
+            props = "{}";
+            if matches!(vb, Some(J::Object(_))) {
+                options = vb;
+            } else {
+                name = quoted(&id_of(&vb));
+            }
+        }
+    }
+    let props = if props == "!v" || props == "null" { "{}".to_string() } else { props.to_string() };
+    let text = |k: &str| options.as_ref().and_then(|o| o.get(k)).and_then(J::as_str).unwrap_or("").to_string();
+    let category = Category::parse(&text("category")).unwrap_or(Category::Analytics);
+    (name, id, props, text("messageId"), category)
+}
 
 /// Every stored queue's key starts so.
 pub const STORED_QUEUE: &str = "kizuna:q.";
@@ -264,7 +316,9 @@ pub fn record_of<'a>(input: &'a Input<'a>) -> (u8, Vec<V<'a>>) {
             (b'p', vec![N(f64::from(*id)), flag(*current), S(url), S(referrer), S(title), S(utm), S(topics)])
         }
         Input::Call { call, time, page, sync } => {
-            let kind = match (call.kind, call.fast) {
+            // The edge's fast path: track or page, a name and properties only.
+            let fast = !*sync && *call == Call::plain(call.kind, call.name, call.props);
+            let kind = match (call.kind, fast) {
                 (Kind::Track, true) => b't',
                 (Kind::Page, true) => b'v',
                 (Kind::Track, false) => b'T',
@@ -274,10 +328,11 @@ pub fn record_of<'a>(input: &'a Input<'a>) -> (u8, Vec<V<'a>>) {
                 (Kind::Alias, _) => b'A',
             };
             let mut f = vec![N(f64::from(*page)), N(*time)];
-            if !call.fast {
-                f.push(flag(*sync));
+            if fast {
+                f.extend([S(call.name), S(call.props)]);
+            } else {
+                f.extend([flag(*sync), S(call.name), S(call.id), S(call.props), S(call.message_id), N(f64::from(call.category.code()))]);
             }
-            f.extend(call.args.iter().take(if call.fast { 2 } else { 3 }).map(|a| S(a)));
             (kind, f)
         }
         Input::Reset => (b'r', vec![]),
@@ -343,18 +398,16 @@ impl Sim {
     pub fn track(&mut self, name: &str, props: &str) {
         let lit = serde_json::to_string(name).unwrap();
         let page = self.page;
-        self.input(Input::Call {
-            call: Call { kind: Kind::Track, fast: true, args: [&lit, props, "!v"] },
-            time: self.now,
-            page,
-            sync: false,
-        });
+        self.input(Input::Call { call: Call::plain(Kind::Track, &lit, props), time: self.now, page, sync: false });
     }
 
-    /// A call with described arguments; whether it was accepted.
+    /// A call with its arguments as JSON text (`!v` for undefined), as the
+    /// edge checks them into its record ([`checked`]); whether it was accepted.
     pub fn call(&mut self, kind: Kind, a: &str, b: &str, c: &str) -> bool {
         let page = self.page;
-        self.input(Input::Call { call: Call { kind, fast: false, args: [a, b, c] }, time: self.now, page, sync: true });
+        let (name, id, props, message_id, category) = checked(kind, a, b, c);
+        let call = Call { kind, name: &name, id: &id, props: &props, message_id: &message_id, category };
+        self.input(Input::Call { call, time: self.now, page, sync: true });
         self.accepted.pop().expect("an answer")
     }
 

@@ -190,7 +190,7 @@ impl Tracker {
 
     /// An event Kizuna makes itself, through the same path as a call.
     fn emit(&mut self, kind: Kind, name: &str, props: &str, time: f64, page: u32) {
-        let call = Call { kind, fast: true, args: [name, props, "!v"] };
+        let call = Call::plain(kind, name, props);
         self.record(&call, time, page, false);
     }
 

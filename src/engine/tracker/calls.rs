@@ -7,7 +7,7 @@ use super::Tracker;
 use crate::engine::consent::Category;
 use crate::engine::encode::segment::{event_size, write_event};
 use crate::engine::identity::KEYS as IDENTITY_KEYS;
-use crate::engine::pipeline::call::{check, Call, Checked};
+use crate::engine::pipeline::call::{Call, Checked};
 use crate::engine::pipeline::event::{Event, Kind, Parts};
 use crate::engine::pipeline::gate::{self, Admit};
 use crate::engine::text::json;
@@ -19,62 +19,52 @@ pub const PROFILE_KEYS: [&str; 3] = ["kizuna:profile", "kizuna:signals", "kizuna
 impl Tracker {
     /// A call made at `time` on page `page`.
     pub(super) fn record(&mut self, call: &Call, time: f64, page: u32, sync: bool) {
-        let accepted = match check(call) {
-            Err(msg) => {
-                self.o.log("e", &msg);
-                false
+        let mut c = Checked::of(call);
+        match c.kind {
+            Kind::Identify => {
+                self.identity.identify(c.user_id.clone().and_then(|u| self.cfg.privacy.user_id(u)), &c.props);
+                self.save_identity();
             }
-            Ok(mut c) => {
-                if let Some(w) = &c.warning {
-                    self.o.log("w", w);
-                }
-                match c.kind {
-                    Kind::Identify => {
-                        self.identity.identify(c.user_id.clone().and_then(|u| self.cfg.privacy.user_id(u)), &c.props);
-                        self.save_identity();
-                    }
-                    Kind::Group => {
-                        if c.name.is_empty() {
-                            match &self.identity.group_id {
-                                Some(g) => c.name = json::quoted(g),
-                                None => return self.refuse(
-                                    "group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped",
-                                    sync,
-                                ),
-                            }
-                        }
-                        self.identity.group(json::string(&c.name), &c.props);
-                        self.save_identity();
-                    }
-                    Kind::Alias => {
-                        // Both ids are user ids: hashed or dropped as
-                        // `privacy.userId` says (the anonymous id and the
-                        // current user id, already done, as they are).
-                        let (anon, current) = (&self.identity.anonymous_id, &self.identity.user_id);
-                        let previous = match json::string(&c.name) {
-                            Some(p) if p != *anon && Some(&p) != current.as_ref() => self.cfg.privacy.user_id(p),
-                            Some(p) => Some(p),
-                            None => Some(current.clone().unwrap_or_else(|| anon.clone())),
-                        };
-                        match (c.user_id.take().and_then(|u| self.cfg.privacy.user_id(u)), previous) {
-                            (Some(u), Some(p)) => {
-                                c.user_id = Some(u);
-                                c.name = json::quoted(&p);
-                            }
-                            _ => {
-                                return self.refuse("alias(): privacy.userId is 'drop', so no user id leaves the page; event dropped", sync)
-                            }
+            Kind::Group => {
+                if c.name.is_empty() {
+                    match &self.identity.group_id {
+                        Some(g) => c.name = json::quoted(g),
+                        None => {
+                            return self.refuse(
+                                "group(): the group id is missing (none given, and no earlier group() to keep it from); event dropped",
+                                sync,
+                            )
                         }
                     }
-                    _ => {}
                 }
-                self.observe(&c, time, page);
-                if c.kind == Kind::Page {
-                    self.page_seen(if self.pages.peek(page).is_some() { page } else { self.pages.current }, time);
-                }
-                self.admit(&c, time, page)
+                self.identity.group(json::string(&c.name), &c.props);
+                self.save_identity();
             }
-        };
+            Kind::Alias => {
+                // Both ids are user ids: hashed or dropped as
+                // `privacy.userId` says (the anonymous id and the
+                // current user id, already done, as they are).
+                let (anon, current) = (&self.identity.anonymous_id, &self.identity.user_id);
+                let previous = match json::string(&c.name) {
+                    Some(p) if p != *anon && Some(&p) != current.as_ref() => self.cfg.privacy.user_id(p),
+                    Some(p) => Some(p),
+                    None => Some(current.clone().unwrap_or_else(|| anon.clone())),
+                };
+                match (c.user_id.take().and_then(|u| self.cfg.privacy.user_id(u)), previous) {
+                    (Some(u), Some(p)) => {
+                        c.user_id = Some(u);
+                        c.name = json::quoted(&p);
+                    }
+                    _ => return self.refuse("alias(): privacy.userId is 'drop', so no user id leaves the page; event dropped", sync),
+                }
+            }
+            _ => {}
+        }
+        self.observe(&c, time, page);
+        if c.kind == Kind::Page {
+            self.page_seen(if self.pages.peek(page).is_some() { page } else { self.pages.current }, time);
+        }
+        let accepted = self.admit(&c, time, page);
         if sync {
             self.o.flag(b'Y', accepted);
         }

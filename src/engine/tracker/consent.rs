@@ -143,7 +143,6 @@ impl Tracker {
             props,
             message_id: None,
             category: Category::Analytics,
-            warning: None,
         };
         let (now, page) = (self.now, self.pages.current);
         self.admit(&c, now, page);
