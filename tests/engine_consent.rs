@@ -7,6 +7,8 @@ mod sim;
 
 use std::collections::BTreeMap;
 
+use kizuna::engine::consent::gcm::{GcmCommand, KEYS};
+use kizuna::engine::consent::tcf::TcfConsent;
 use kizuna::engine::consent::{Category, Choice};
 use kizuna::engine::io::Input;
 use kizuna::engine::pipeline::call::Call;
@@ -14,6 +16,17 @@ use kizuna::engine::pipeline::event::Kind;
 use serde_json::{json, Value as J};
 use sim::Level;
 use sim::{config, names, Sim};
+
+/// A TCData the edge read as GDPR applying, the choice made, these purposes consented.
+fn tcf(purposes: &[u32]) -> Input<'static> {
+    Input::Tcf(kizuna::engine::consent::tcf::of(true, true, purposes.iter().map(|n| 1 << n).sum()))
+}
+
+/// A Consent Mode command the edge read: `update` or a default, these keys granted (true) or denied.
+fn gcm(update: bool, keys: &[(&str, bool)]) -> Input<'static> {
+    let fields = KEYS.map(|k| keys.iter().find(|(name, _)| *name == k).map(|(_, on)| *on));
+    Input::Gcm(GcmCommand { update, fields })
+}
 
 fn keys(s: &Sim) -> Vec<&str> {
     s.store.keys().map(String::as_str).collect()
@@ -217,39 +230,29 @@ fn rule5_gpc_denies_marketing_until_an_explicit_grant() {
 fn rule6_tcf_maps_purposes_and_purpose_one_rules_storage() {
     let mut s = Sim::new(&config("{}"));
     s.track_in("Waiting", "analytics");
-    s.input(Input::Tcf(
-        r#"{"gdprApplies":true,"eventStatus":"useractioncomplete","purpose":{"consents":{"7":true,"8":true,"9":true,"10":true}}}"#,
-    ));
+    s.input(tcf(&[7, 8, 9, 10]));
     assert_eq!(choice(&s, Category::Analytics), Choice::Granted);
     assert_eq!(names(&drain(&mut s)), ["Waiting", "Consent Updated"], "sent: analytics is granted");
     assert!(keys(&s).is_empty(), "without purpose 1 nothing is written, not even the record");
     assert_eq!(s.cookie, None);
-    s.input(Input::Tcf(
-        r#"{"gdprApplies":true,"eventStatus":"useractioncomplete","purpose":{"consents":{"1":true,"7":true,"8":true,"9":true,"10":true}}}"#,
-    ));
+    s.input(tcf(&[1, 7, 8, 9, 10]));
     assert!(s.store.contains_key("kizuna:anonymousId"), "purpose 1 given: ids stored");
     assert!(s.store["kizuna:consent"].contains("\"source\":\"tcf\""));
-    s.input(Input::Tcf(r#"{"gdprApplies":true,"eventStatus":"cmpuishown"}"#));
+    s.input(Input::Tcf(TcfConsent::Pending));
     assert_eq!(choice(&s, Category::Analytics), Choice::Granted, "a CMP showing its UI again changes nothing");
-    s.input(Input::Tcf(r#"{"cmpStatus":"error"}"#));
-    s.input(Input::Tcf("!f"));
-    assert_eq!(choice(&s, Category::Analytics), Choice::Granted);
 }
 
 #[test]
 fn rule7_consent_mode_defaults_fill_in_and_updates_choose() {
     let mut s = Sim::new(&config("{}"));
-    s.input(Input::Gcm(r#"{"0":"consent","1":"default","2":{"analytics_storage":"denied","ad_storage":"denied"}}"#));
+    s.input(gcm(false, &[("analytics_storage", false), ("ad_storage", false)]));
     assert_eq!(choice(&s, Category::Analytics), Choice::Denied);
     assert!(keys(&s).is_empty(), "a default is not a choice: nothing stored");
-    s.input(Input::Gcm(r#"["consent","update",{"analytics_storage":"granted"}]"#));
+    s.input(gcm(true, &[("analytics_storage", true)]));
     assert_eq!(choice(&s, Category::Analytics), Choice::Granted);
     assert_eq!(choice(&s, Category::Marketing), Choice::Denied);
-    s.input(Input::Gcm(r#"["consent","update",{"ad_storage":"granted","ad_user_data":"granted","ad_personalization":"granted"}]"#));
+    s.input(gcm(true, &[("ad_storage", true), ("ad_user_data", true), ("ad_personalization", true)]));
     assert_eq!(choice(&s, Category::Marketing), Choice::Granted, "marketing needs all three ad keys");
-    s.input(Input::Gcm(r#"["consent","default",{"analytics_storage":"denied","region":["DE"]}]"#));
-    assert_eq!(choice(&s, Category::Analytics), Choice::Granted, "region-scoped defaults are skipped");
-    s.input(Input::Gcm(r#"["event","purchase",{}]"#));
     assert!(s.store["kizuna:consent"].contains("\"source\":\"gcm\""));
 }
 
@@ -283,17 +286,18 @@ fn a_stored_record_is_the_choice_and_a_broken_one_counts_as_none() {
 }
 
 #[test]
-fn the_consent_api_reports_bad_input() {
+fn the_consent_api_takes_what_the_edge_checked() {
+    // The checks of consent.set()'s arguments are the edge's (tests/consent-input.test.mjs).
     let mut s = Sim::new(&config("{}"));
-    s.input(Input::Consent("\"yes\"", "!v"));
-    assert!(s.lines(Level::Error)[0].contains("the choices must be an object"));
-    s.input(Input::Consent(r#"{"analytic":true}"#, "!v"));
-    assert!(s.lines(Level::Warn)[0].contains("analytic is not a category"));
-    s.input(Input::Consent(r#"{"analytics":"yes","marketing":false}"#, r#"{"source":42}"#));
+    s.input(Input::Consent([0, 0, 2], ""));
     assert_eq!(choice(&s, Category::Marketing), Choice::Denied);
-    assert_eq!(choice(&s, Category::Analytics), Choice::Unknown, "the bad value changed nothing");
+    assert_eq!(choice(&s, Category::Analytics), Choice::Unknown, "left as it is");
     assert_eq!(choice(&s, Category::Necessary), Choice::Granted);
-    assert!(s.lines(Level::Warn).iter().any(|w| w.contains("options.source must be a non-empty string")));
+    assert!(s.store.is_empty() || !s.store.contains_key("kizuna:anonymousId"));
+    s.input(Input::Consent([0, 0, 0], "banner"));
+    assert_eq!(choice(&s, Category::Marketing), Choice::Denied, "nothing to set changes nothing");
+    s.input(Input::Consent([1, 0, 0], &"b".repeat(100)));
+    assert!(s.store["kizuna:consent"].contains(&format!("\"source\":\"{}\"", "b".repeat(64))), "the source cut to 64 characters");
 }
 
 #[test]
@@ -313,7 +317,7 @@ fn withdrawing_analytics_forgets_the_user_too() {
 #[test]
 fn only_choices_are_stored_timestamped_and_audited() {
     let mut s = Sim::new(&config("{}"));
-    s.input(Input::Tcf(r#"{"gdprApplies":false,"eventStatus":"tcloaded"}"#));
+    s.input(Input::Tcf(TcfConsent::NotApplicable));
     assert_eq!(choice(&s, Category::Analytics), Choice::Granted);
     assert!(drain(&mut s).is_empty(), "gdprApplies: false is not a choice: no Consent Updated");
     assert_eq!(s.store.get("kizuna:consent"), None);
@@ -323,7 +327,7 @@ fn only_choices_are_stored_timestamped_and_audited() {
     let before = s.store["kizuna:consent"].clone();
     let mut next = Sim::with_store(&config("{}"), s.store.clone());
     next.advance(60_000.0);
-    next.input(Input::Gcm(r#"["consent","default",{"analytics_storage":"denied"}]"#));
+    next.input(gcm(false, &[("analytics_storage", false)]));
     assert_eq!(next.store["kizuna:consent"], before, "a default does not rewrite a stored choice, byte for byte");
 }
 

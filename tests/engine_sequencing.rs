@@ -248,7 +248,7 @@ fn inputs_in_one_crossing_are_answered_in_their_order() {
     // what a callback calls back into Kizuna is the next crossing, and
     // within a crossing the answers follow the inputs' order.
     let mut t = sim::Sim::new(&sim::config("{}")).t;
-    t.handle(Input::Consent(r#"{"analytics":true}"#, "!v"));
+    t.handle(Input::Consent([1, 0, 0], ""));
     t.handle(Input::Call {
         call: kizuna::engine::pipeline::call::Call::plain(kizuna::engine::pipeline::event::Kind::Track, "\"From callback\"", "{}"),
         time: T0,

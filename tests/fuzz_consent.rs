@@ -4,8 +4,8 @@
 //! `tools/gpp-fuzz-fixtures.mjs`), and mutations of every fixture string
 //! (cut, characters replaced within and outside base64url, sections
 //! added, runs of one character, huge lengths) must decode without a
-//! panic. TCF (`consent::tcf`): random `TCData` objects, mutated too, read
-//! as the mapping in `tcf.rs` says, with `serde_json` reading the JSON.
+//! panic. (A CMP's `TCData` objects are read by the edge: their fuzz test is
+//! tests/consent-input.test.mjs's.)
 //! Kept inputs: `tests/fixtures/fuzz/gpp.json`.
 
 #![cfg(not(target_arch = "wasm32"))]
@@ -14,7 +14,7 @@ mod fuzzing;
 
 use fuzzing::{corpus, report, scale, Rng};
 use kizuna::engine::consent::gpp::{self, GppConsent};
-use kizuna::engine::consent::tcf::{self, TcfConsent};
+use kizuna::engine::consent::tcf::TcfConsent;
 use serde_json::Value;
 
 /// The cases of a GPP fixture (`tests/fixtures/gpp.json`'s shape).
@@ -139,85 +139,4 @@ fn mutated_gpp_strings_never_panic() {
         n += 1;
     }
     report("gpp mutations", n, started);
-}
-
-/// What `tcf::read` must say of `tc`, from `serde_json`'s reading and the
-/// mapping in `tcf.rs`.
-fn tcf_oracle(tc: &Value) -> Option<TcfConsent> {
-    let o = tc.as_object()?;
-    if o.get("cmpStatus").and_then(Value::as_str) == Some("error") {
-        return None;
-    }
-    if o.get("gdprApplies").and_then(Value::as_bool) == Some(false) {
-        return Some(TcfConsent::NotApplicable);
-    }
-    match o.get("eventStatus").and_then(Value::as_str) {
-        None | Some("tcloaded" | "useractioncomplete") => {}
-        Some(_) => return Some(TcfConsent::Pending),
-    }
-    let has = |n: u32| tc["purpose"]["consents"][n.to_string()].as_bool() == Some(true);
-    let all = |ns: &[u32]| ns.iter().all(|&n| has(n));
-    Some(TcfConsent::Decided { storage: has(1), granted: [all(&[7, 8, 9, 10]), all(&[5, 6]), all(&[2, 3, 4])] })
-}
-
-/// A random `TCData`, as a CMP hands it to `__tcfapi` listeners (with keys
-/// written as escapes, repeated, or of the wrong type now and then).
-fn tcdata(r: &mut Rng) -> String {
-    let mut members = Vec::new();
-    let status = *r.pick(&["\"tcloaded\"", "\"useractioncomplete\"", "\"cmpuishown\"", "\"tclo\\u0061ded\"", "null", "1"]);
-    if !r.one_in(5) {
-        members.push(format!("\"eventStatus\":{status}"));
-    }
-    if r.one_in(4) {
-        members.push(format!("\"cmpStatus\":{}", r.pick(&["\"loaded\"", "\"error\"", "\"err\\u006fr\""])));
-    }
-    if r.one_in(3) {
-        members.push(format!("\"gdprApplies\":{}", r.pick(&["true", "false", "\"false\"", "0"])));
-    }
-    let mut consents = Vec::new();
-    for n in 1..=11 {
-        if !r.one_in(6) {
-            consents.push(format!(
-                "\"{n}\":{}",
-                if r.one_in(9) {
-                    "1"
-                } else if r.one_in(4) {
-                    "false"
-                } else {
-                    "true"
-                }
-            ));
-        }
-    }
-    let consents = consents.join(",");
-    members.push(format!("\"purpose\":{{\"consents\":{{{consents}}},\"legitimateInterests\":{{\"1\":true}}}}"));
-    if r.one_in(6) {
-        // The same key twice: the last one is the value.
-        members.push(format!("\"purpose\":{{\"consents\":{{{consents},\"1\":{}}}}}", r.pick(&["true", "false"])));
-    }
-    if r.one_in(5) {
-        members.push("\"addEventListener\":!f,\"vendor\":!o\"Map\"".to_string());
-    }
-    format!("{{{}}}", members.join(","))
-}
-
-#[test]
-fn tcdata_reads_as_its_mapping_says() {
-    let started = std::time::Instant::now();
-    let mut r = Rng::new(0x7463_6621);
-    let n = 10_000 * scale();
-    let mut checked = 0;
-    for i in 0..n {
-        let text = tcdata(&mut r);
-        let text = if i % 2 == 1 { mutate(&mut r, &text) } else { text };
-        let got = tcf::read(&text);
-        // Markers are the edge's, not JSON: the oracle reads the rest.
-        let json = text.replace("!f", "null").replace("!o\"Map\"", "null");
-        if let Ok(v) = serde_json::from_str::<Value>(&json) {
-            assert_eq!(got, tcf_oracle(&v), "{text}");
-            checked += 1;
-        }
-    }
-    report("tcdata", n, started);
-    eprintln!("tcdata: {checked} of them JSON, checked against the mapping");
 }

@@ -316,7 +316,7 @@ fn no_text_from_a_site_or_from_storage_becomes_a_tracker_record() {
                 4 => rec("T", &["1", &t_, "1", &n, "", &p, &text(&mut r), "1"]),
                 5 => rec("I", &["1", &t_, "1", "", &name, &p, "", "1"]),
                 6 => rec("V", &["1", &t_, "1", &n, "", &p, &hlit(&mut r), "1"]),
-                7 => rec("c", &[&p, &format!("{{\"source\":{}}}", n)]),
+                7 => rec("c", &[["0", "1"][r.below(2)], ["0", "1", "2", "7"][r.below(4)], "1", &name]),
                 8 => {
                     let key = ["kizuna:q.", &text(&mut r)].concat().replace(RS, "");
                     rec("e", &[&key, &text(&mut r).replace(RS, "")])

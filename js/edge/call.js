@@ -18,7 +18,7 @@ const proto = (v) => Object.getPrototypeOf(v);
 const chars = (s) => { let n = 0; for (const _ of s) n++; return n; };
 // Rust's trim_ascii: space, tab, line feed, form feed, carriage return.
 const blank = (s) => /^[ \t\n\f\r]*$/.test(s);
-const isPlain = (v) => { try { return v !== null && typeof v === 'object' && !Array.isArray(v) && plainProto(proto(v)) && !isDate(v); } catch (_) { return false; } };
+export const isPlain = (v) => { try { return v !== null && typeof v === 'object' && !Array.isArray(v) && plainProto(proto(v)) && !isDate(v); } catch (_) { return false; } };
 
 /** How messages name a call: `track('Signed Up')`, `page()`. */
 export const label = (call, name) => call + '(' + (name === undefined ? '' : "'" + Array.from(name).slice(0, 60).join('') + "'") + ')';

@@ -6,9 +6,10 @@
 // described in src/engine/protocol.json; the inbox holds them as arrays,
 // [kind, ...fields].
 
-import { clean, describe, flat, lit } from './capture.js';
+import { clean, flat, lit } from './capture.js';
 import { readConfig } from './config.js';
 import { checkCall } from './call.js';
+import { consentRecord } from './consent.js';
 import { complain, debug, info, report, warn } from './console.js';
 import { followPage } from './page.js';
 import { autotrack } from './autotrack.js';
@@ -527,7 +528,8 @@ export function startEngine(glue, config) {
       return consentValue && { ...consentValue };
     },
     setConsent(choices, options) {
-      now(['c', describe(choices, 4096), describe(options, 4096)]);
+      const record = consentRecord(choices, options);
+      if (record) now(record);
       return this.consent();
     },
     onConsent(cb) {

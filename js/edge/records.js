@@ -17,11 +17,11 @@ export const TRACKER_IN = {
   'A': 'nnnssssn', // page, time, sync, name, id, properties, messageId, category
   'r': '', // 
   'o': '', // 
-  'c': 'ss', // choices, options
+  'c': 'nnns', // analytics, personalization, marketing, source
   'g': '', // 
-  'q': 's', // tcData
-  'G': 's', // gpp
-  'm': 's', // entry
+  'q': 'nnn', // applies, ready, purposes
+  'G': 'ss', // sections, gpp
+  'm': 'nnnnnn', // update, ad_storage, ad_user_data, ad_personalization, analytics_storage, personalization_storage
   'a': 'nns', // id, status, retryAfter
   'w': '', // 
   'h': '', // 

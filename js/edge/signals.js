@@ -1,11 +1,45 @@
-// The page's consent signals, passed to the engine as they are (it decides
+// The page's consent signals, read into numbers for the engine (it decides
 // what they mean): Global Privacy Control, an IAB TCF v2.2 CMP
-// (`__tcfapi('addEventListener')`), an IAB GPP CMP (`__gpp`: its string
-// and the sections that apply) and Google Consent Mode commands in
-// `dataLayer`, those already there and those pushed later.
+// (`__tcfapi('addEventListener')`: whether GDPR applies, whether the choice
+// is made, the purposes consented), an IAB GPP CMP (`__gpp`: its string and
+// the sections that apply; the engine decodes the string) and Google
+// Consent Mode commands in `dataLayer`, those already there and those
+// pushed later (each key granted, denied or not set).
 
-import { describe } from './capture.js';
 import { hook } from './life.js';
+
+const GCM_KEYS = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage', 'personalization_storage'];
+
+/** The `q` record of a TCData; null for a CMP error or what is not one. */
+export function tcfRecord(tc) {
+  try {
+    if (!tc || typeof tc !== 'object' || tc.cmpStatus === 'error') return null;
+    const status = tc.eventStatus;
+    const consents = tc.purpose && tc.purpose.consents;
+    let purposes = 0;
+    for (let n = 1; n <= 10; n++) if (consents && consents[n] === true) purposes += 2 ** n;
+    return ['q', tc.gdprApplies === false ? 0 : 1, typeof status !== 'string' || status === 'tcloaded' || status === 'useractioncomplete' ? 1 : 0, purposes];
+  } catch (_) {
+    return null;
+  }
+}
+
+/**
+ * The `m` record of a dataLayer entry; null when it is not a consent
+ * command or is scoped to regions (the page cannot know which region
+ * Google would apply, and guessing could grant). gtag pushes its
+ * `arguments` object; a plain array is read alike.
+ */
+export function gcmRecord(entry) {
+  try {
+    if (!entry || typeof entry !== 'object' || entry[0] !== 'consent' || (entry[1] !== 'default' && entry[1] !== 'update')) return null;
+    const p = entry[2];
+    if (p === undefined || (p && p.region != null)) return null;
+    return ['m', entry[1] === 'update' ? 1 : 0, ...GCM_KEYS.map((k) => (p && p[k] === 'granted' ? 1 : p && p[k] === 'denied' ? 2 : 0))];
+  } catch (_) {
+    return null;
+  }
+}
 
 /**
  * Listens as `config.consent` allows, for as long as `life` lasts;
@@ -23,9 +57,8 @@ export function listenForConsent(config, push, life) {
       window.__tcfapi('addEventListener', 2, (tc, success) => {
         if (life.over || success === false || !tc) return;
         if (id === null && typeof tc.listenerId === 'number') id = tc.listenerId;
-        // What the engine reads of a TCData (vendor lists can be large).
-        const purpose = tc.purpose ? { consents: tc.purpose.consents } : undefined;
-        push(['q', describe({ gdprApplies: tc.gdprApplies, eventStatus: tc.eventStatus, cmpStatus: tc.cmpStatus, purpose }, 65536)]);
+        const record = tcfRecord(tc);
+        if (record) push(record);
       });
       life.end(() => { if (id !== null) tcfapi('removeEventListener', 2, () => {}, id); });
     }
@@ -38,8 +71,9 @@ export function listenForConsent(config, push, life) {
         if (!p || p.signalStatus !== 'ready' || typeof p.gppString !== 'string') return;
         // Numbers only: a section id is a CMP's value, not text to pass on.
         const ids = Array.isArray(p.applicableSections) ? p.applicableSections.filter((n) => Number.isInteger(n) && n >= 0).join(',') : '';
-        const text = ids + '\x1f' + p.gppString.replace(/[^\w~.-]/g, '').slice(0, 65536);
-        if (text !== last) push(['G', last = text]);
+        const text = p.gppString.replace(/[^\w~.-]/g, '').slice(0, 65536);
+        if (ids + ' ' + text !== last) push(['G', ids, text]);
+        last = ids + ' ' + text;
       };
       const gpp = window.__gpp;
       let id = null;
@@ -57,9 +91,10 @@ export function listenForConsent(config, push, life) {
       let layer = window.dataLayer;
       if (layer === undefined) layer = window.dataLayer = [];
       if (Array.isArray(layer)) {
-        for (const entry of layer) push(['m', describe(entry, 65536)]);
+        const read = (entry) => { const record = gcmRecord(entry); if (record) push(record); };
+        for (const entry of layer) read(entry);
         hook(layer, 'push', life, (args) => {
-          for (let i = 0; i < args.length; i++) push(['m', describe(args[i], 65536)]);
+          for (let i = 0; i < args.length; i++) read(args[i]);
         });
       }
     }

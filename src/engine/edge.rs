@@ -8,7 +8,7 @@
 use crate::prelude::*;
 
 use super::config::read_config;
-use super::consent::Category;
+use super::consent::{gcm, gcm::GcmCommand, tcf, Category};
 use super::io::{Input, Out, Rec};
 use super::page::{Env, Page};
 use super::pipeline::call::Call;
@@ -41,11 +41,11 @@ pub fn read_from<'a>(r: &mut Rec<'a>) -> Option<Result<Input<'a>, f64>> {
         b'A' => call(Kind::Alias, false, r),
         b'r' => Input::Reset,
         b'o' => Input::Forget,
-        b'c' => Input::Consent(r.s(), r.s()),
+        b'c' => Input::Consent([r.u().min(2) as u8, r.u().min(2) as u8, r.u().min(2) as u8], r.s()),
         b'g' => Input::Gpc,
-        b'q' => Input::Tcf(r.s()),
-        b'G' => Input::Gpp(r.s()),
-        b'm' => Input::Gcm(r.s()),
+        b'q' => Input::Tcf(tcf::of(r.flag(), r.flag(), r.u())),
+        b'G' => Input::Gpp(r.s(), r.s()),
+        b'm' => Input::Gcm(GcmCommand { update: r.flag(), fields: [(); 5].map(|_| gcm::choice(r.u())) }),
         b'a' => Input::Answer(r.u(), r.u().min(999) as u16, r.s()),
         b'w' => Input::Timer,
         b'h' => Input::Hidden,

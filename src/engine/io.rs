@@ -8,6 +8,8 @@
 //! (every record is described in `src/engine/protocol.json`): no second
 //! representation of them is ever built.
 
+use super::consent::gcm::GcmCommand;
+use super::consent::tcf::TcfConsent;
 use super::pipeline::call::Call;
 pub use super::protocol::{Rec, Writer};
 
@@ -50,16 +52,19 @@ pub enum Input<'a> {
     Reset,
     /// `forget()`.
     Forget,
-    /// `consent.set(choices, options)`, both described.
-    Consent(&'a str, &'a str),
+    /// `consent.set(choices, options)` as the edge checked it: analytics,
+    /// personalization and marketing each 0 left as it is, 1 granted, 2
+    /// denied; and the source.
+    Consent([u8; 3], &'a str),
     /// `navigator.globalPrivacyControl` is true.
     Gpc,
-    /// A TCF `TCData`, described.
-    Tcf(&'a str),
-    /// A GPP CMP's string and the ids of the sections that apply (`__gpp`).
-    Gpp(&'a str),
-    /// A Google Consent Mode command (a `dataLayer` entry), described.
-    Gcm(&'a str),
+    /// What a TCF `TCData` says.
+    Tcf(TcfConsent),
+    /// The ids of the GPP sections that apply (comma-separated) and the
+    /// GPP string (`__gpp`).
+    Gpp(&'a str, &'a str),
+    /// A Google Consent Mode command (a `dataLayer` entry).
+    Gcm(GcmCommand),
     /// Batch `id` was answered with `status` (0: no answer) and a
     /// `Retry-After` header (empty when none or not exposed).
     Answer(u32, u16, &'a str),

@@ -146,11 +146,16 @@ fn signal(raw: &J) -> Option<Signal> {
     if raw.get("gpc").is_some() {
         return Some(Signal::Gpc);
     }
-    if let Some(tc) = raw.get("tcf") {
-        return tcf::read(&tc.to_string()).map(Signal::Tcf);
+    // A CMP's TCData and a Consent Mode command as the edge reads them (null: nothing crosses).
+    let n = |v: &J, i: usize| v[i].as_f64().unwrap() as u32;
+    if raw.get("tcf").is_some() {
+        let q = &raw["q"];
+        return (!q.is_null()).then(|| Signal::Tcf(tcf::of(n(q, 0) == 1, n(q, 1) == 1, n(q, 2))));
     }
-    if let Some(cmd) = raw.get("gcm") {
-        return gcm::read(&cmd.to_string()).map(Signal::Gcm);
+    if raw.get("gcm").is_some() {
+        let m = &raw["m"];
+        return (!m.is_null())
+            .then(|| Signal::Gcm(gcm::GcmCommand { update: n(m, 0) == 1, fields: [1, 2, 3, 4, 5].map(|i| gcm::choice(n(m, i))) }));
     }
     panic!("unknown fixture signal {raw}");
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use kizuna::engine::consent::tcf::TcfConsent;
 use kizuna::engine::consent::Category;
 use kizuna::engine::edge;
 use kizuna::engine::flush::Summary;
@@ -69,6 +70,33 @@ pub fn checked(kind: Kind, a: &str, b: &str, c: &str) -> (String, String, String
     let text = |k: &str| options.as_ref().and_then(|o| o.get(k)).and_then(J::as_str).unwrap_or("").to_string();
     let category = Category::parse(&text("category")).unwrap_or(Category::Analytics);
     (name, id, props, text("messageId"), category)
+}
+
+/// `consent.set`'s choices (a JSON object of categories to booleans) as
+/// the edge writes them: analytics, personalization, marketing, each 0
+/// left as it is, 1 granted, 2 denied. Valid choices only: the edge's
+/// checks are tests/consent-input.test.mjs's.
+pub fn choices_of(choices: &str) -> [u8; 3] {
+    let v: J = serde_json::from_str(choices).unwrap();
+    let mut out = [0; 3];
+    for (k, v) in v.as_object().expect("choices are an object") {
+        let i = ["analytics", "personalization", "marketing"].iter().position(|c| c == k).unwrap_or_else(|| panic!("{k}: the edge's"));
+        out[i] = if v.as_bool().expect("a boolean") { 1 } else { 2 };
+    }
+    out
+}
+
+/// A TCF reading as the edge writes it: whether GDPR applies, whether the
+/// choice is made, the purposes consented (bit n: purpose n).
+pub fn tcf_fields(t: &TcfConsent) -> (bool, bool, u32) {
+    match t {
+        TcfConsent::NotApplicable => (false, true, 0),
+        TcfConsent::Pending => (true, false, 0),
+        TcfConsent::Decided { storage, granted } => {
+            let bits = |on: bool, ns: &[u32]| if on { ns.iter().map(|n| 1u32 << n).sum() } else { 0 };
+            (true, true, bits(*storage, &[1]) | bits(granted[0], &[7, 8, 9, 10]) | bits(granted[1], &[5, 6]) | bits(granted[2], &[2, 3, 4]))
+        }
+    }
 }
 
 /// Every stored queue's key starts so.
@@ -337,11 +365,23 @@ pub fn record_of<'a>(input: &'a Input<'a>) -> (u8, Vec<V<'a>>) {
         }
         Input::Reset => (b'r', vec![]),
         Input::Forget => (b'o', vec![]),
-        Input::Consent(a, b) => (b'c', vec![S(a), S(b)]),
+        Input::Consent(c, source) => (b'c', vec![N(f64::from(c[0])), N(f64::from(c[1])), N(f64::from(c[2])), S(source)]),
         Input::Gpc => (b'g', vec![]),
-        Input::Tcf(t) => (b'q', vec![S(t)]),
-        Input::Gpp(t) => (b'G', vec![S(t)]),
-        Input::Gcm(t) => (b'm', vec![S(t)]),
+        Input::Tcf(t) => {
+            let (applies, ready, purposes) = tcf_fields(t);
+            (b'q', vec![flag(applies), flag(ready), N(f64::from(purposes))])
+        }
+        Input::Gpp(ids, gpp) => (b'G', vec![S(ids), S(gpp)]),
+        Input::Gcm(cmd) => {
+            let code = |f: Option<bool>| {
+                N(match f {
+                    Some(true) => 1.0,
+                    Some(false) => 2.0,
+                    None => 0.0,
+                })
+            };
+            (b'm', [flag(cmd.update)].into_iter().chain(cmd.fields.map(code)).collect())
+        }
         Input::Answer(id, status, retry) => (b'a', vec![N(f64::from(*id)), N(f64::from(*status)), S(retry)]),
         Input::Timer => (b'w', vec![]),
         Input::Hidden => (b'h', vec![]),
@@ -421,8 +461,7 @@ impl Sim {
 
     /// `consent.set({…}, { source })`.
     pub fn consent(&mut self, choices: &str, source: &str) {
-        let opts = format!("{{\"source\":\"{source}\"}}");
-        self.input(Input::Consent(choices, &opts));
+        self.input(Input::Consent(choices_of(choices), source));
     }
 
     /// Navigates (an SPA route): a new page context, current from now on.

@@ -1,5 +1,6 @@
-//! Google Consent Mode v2: reading `gtag('consent', 'default' | 'update', {…})`
-//! commands from the page's `dataLayer` (described by the edge).
+//! Google Consent Mode v2: what `gtag('consent', 'default' | 'update', {…})`
+//! commands in the page's `dataLayer` say (the edge reads each command into
+//! numbers: `js/edge/signals.js`).
 //!
 //! | Consent Mode key | Kizuna category |
 //! |---|---|
@@ -11,7 +12,6 @@
 //! know which region Google would apply, and guessing could grant.
 
 use super::{Category, Choice};
-use crate::engine::text::json;
 
 /// The Consent Mode keys Kizuna reads.
 pub const KEYS: [&str; 5] = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage", "personalization_storage"];
@@ -38,38 +38,13 @@ impl GcmCommand {
     }
 }
 
-/// Reads a dataLayer entry; `None` when it is not a consent command.
-/// gtag pushes its `arguments` object, which describes as `{"0": …, "1": …}`;
-/// a plain array is accepted too.
-pub fn read(entry: &str) -> Option<GcmCommand> {
-    let arg = |i: usize| -> Option<&str> {
-        match json::kind(entry) {
-            json::Kind::Array => json::items(entry).nth(i),
-            json::Kind::Object => json::get(entry, ["0", "1", "2"][i]),
-            _ => None,
-        }
-    };
-    if json::string(arg(0)?)? != "consent" {
-        return None;
+/// A key's state as the edge writes it: 1 granted, 2 denied, else not set.
+pub fn choice(code: u32) -> Option<bool> {
+    match code {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
     }
-    let update = match json::string(arg(1)?)?.as_str() {
-        "update" => true,
-        "default" => false,
-        _ => return None,
-    };
-    let params = arg(2)?;
-    if json::field(params, "region").is_some() {
-        return None;
-    }
-    let mut fields = [None; 5];
-    for (i, k) in KEYS.iter().enumerate() {
-        fields[i] = match json::get(params, k).and_then(json::string).as_deref() {
-            Some("granted") => Some(true),
-            Some("denied") => Some(false),
-            _ => None,
-        };
-    }
-    Some(GcmCommand { update, fields })
 }
 
 /// The Consent Mode keys as merged from every command so far.

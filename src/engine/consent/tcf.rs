@@ -1,5 +1,6 @@
-//! IAB TCF v2.2: reading the `TCData` a CMP passes to `__tcfapi`
-//! `addEventListener` callbacks (described by the edge).
+//! IAB TCF v2.2: what the `TCData` a CMP passes to `__tcfapi`
+//! `addEventListener` callbacks says (the edge reads the object into
+//! numbers: `js/edge/signals.js`).
 //!
 //! | TCF purpose | Kizuna category |
 //! |---|---|
@@ -12,7 +13,6 @@
 //! of its purposes: when in doubt, Kizuna does less.
 
 use super::Category;
-use crate::engine::text::json;
 
 /// What one `TCData` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,24 +41,36 @@ impl TcfConsent {
     }
 }
 
-/// Reads a `TCData` object; `None` when it is not one (or reports a CMP error).
-pub fn read(tc: &str) -> Option<TcfConsent> {
-    if json::kind(tc) != json::Kind::Object {
-        return None;
+/// What a `TCData` says, from what the edge read of it: whether GDPR
+/// applies, whether the CMP has the visitor's choice, and the purposes
+/// consented (bit n: purpose n).
+pub fn of(applies: bool, ready: bool, purposes: u32) -> TcfConsent {
+    if !applies {
+        return TcfConsent::NotApplicable;
     }
-    let text = |k: &str| json::get(tc, k).and_then(json::string);
-    if text("cmpStatus").as_deref() == Some("error") {
-        return None;
+    if !ready {
+        return TcfConsent::Pending;
     }
-    if json::get(tc, "gdprApplies").and_then(json::boolean) == Some(false) {
-        return Some(TcfConsent::NotApplicable);
+    let all = |ns: &[u32]| ns.iter().all(|n| purposes >> n & 1 == 1);
+    TcfConsent::Decided { storage: all(&[1]), granted: [all(&[7, 8, 9, 10]), all(&[5, 6]), all(&[2, 3, 4])] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_category_needs_every_one_of_its_purposes() {
+        let bits = |ns: &[u32]| ns.iter().map(|n| 1 << n).sum::<u32>();
+        assert_eq!(of(false, true, u32::MAX), TcfConsent::NotApplicable);
+        assert_eq!(of(true, false, u32::MAX), TcfConsent::Pending);
+        assert_eq!(of(true, true, 0), TcfConsent::Decided { storage: false, granted: [false; 3] });
+        assert_eq!(of(true, true, bits(&[1, 7, 8, 9, 10, 5])), TcfConsent::Decided { storage: true, granted: [true, false, false] });
+        assert_eq!(of(true, true, bits(&[2, 3, 4, 5, 6])), TcfConsent::Decided { storage: false, granted: [false, true, true] });
+        assert_eq!(
+            of(true, true, bits(&[0, 11, 12])),
+            TcfConsent::Decided { storage: false, granted: [false; 3] },
+            "no purpose 0 or past 10"
+        );
     }
-    match text("eventStatus").as_deref() {
-        Some("tcloaded") | Some("useractioncomplete") | None => {}
-        Some(_) => return Some(TcfConsent::Pending),
-    }
-    let consents = json::get(tc, "purpose").and_then(|p| json::get(p, "consents"));
-    let has = |n: &str| consents.and_then(|c| json::get(c, n)).and_then(json::boolean).unwrap_or(false);
-    let all = |ns: &[&str]| ns.iter().all(|n| has(n));
-    Some(TcfConsent::Decided { storage: has("1"), granted: [all(&["7", "8", "9", "10"]), all(&["5", "6"]), all(&["2", "3", "4"])] })
 }

@@ -11,56 +11,23 @@ use crate::engine::consent::{Category, Choice};
 use crate::engine::identity::KEYS as IDENTITY_KEYS;
 use crate::engine::pipeline::call::Checked;
 use crate::engine::pipeline::event::Kind;
-use crate::engine::text::json::{self, write_string, Kind as J};
-use crate::engine::text::{cat, join};
+use crate::engine::text::chars_prefix;
+use crate::engine::text::json::{self, write_string};
 
 /// Longest `options.source` kept.
 const MAX_SOURCE_CHARS: usize = 64;
 
 impl Tracker {
-    /// `kz.consent.set(choices, options)`: `choices` maps categories to
-    /// true/false; `options.source` names the banner (default `api`).
-    pub(super) fn set_consent(&mut self, choices: &str, options: &str) {
-        if json::kind(choices) != J::Object {
-            self.o
-                .msg("e")
-                .put("consent.set(): the choices must be an object like { analytics: true }, got ")
-                .put(&json::type_name(choices))
-                .put("; nothing changed")
-                .end();
-            return;
-        }
-        let mut problems: Vec<String> = Vec::new();
-        let mut set = Vec::new();
-        for (k, v) in json::members(choices) {
-            let key = json::string(k).unwrap_or_default();
-            match (Category::parse(&key), json::kind(v)) {
-                (Some(Category::Necessary), _) => problems.push("necessary is always granted and was left as it is".into()),
-                (Some(c), J::Bool) => set.push((c, json::boolean(v) == Some(true))),
-                (Some(_), J::Marker(b'v')) => {}
-                (Some(c), _) => problems.push(cat(&[c.name(), " must be true or false, got ", &json::type_name(v)])),
-                (None, _) => problems.push(cat(&[&key, " is not a category (necessary, analytics, personalization, marketing)"])),
-            }
-        }
-        let source = match json::get(options, "source") {
-            None => String::from("api"),
-            Some(v) if json::kind(v) == J::Marker(b'v') => String::from("api"),
-            Some(v) => match json::string(v) {
-                Some(s) if !s.is_empty() => crate::engine::text::chars_prefix(&s, MAX_SOURCE_CHARS).into(),
-                _ => {
-                    problems.push("options.source must be a non-empty string (api used)".into());
-                    String::from("api")
-                }
-            },
-        };
-        if !problems.is_empty() {
-            self.o.msg("w").put("consent.set(): ").put(&join(&problems, ", ")).end();
-        }
+    /// `kz.consent.set(choices, options)`, as the edge checked it: each
+    /// choosable category 0 left as it is, 1 granted, 2 denied.
+    pub(super) fn set_consent(&mut self, choices: [u8; 3], source: &str) {
+        let set: Vec<(Category, bool)> =
+            Category::CHOOSABLE.into_iter().zip(choices).filter(|(_, c)| *c != 0).map(|(k, c)| (k, c == 1)).collect();
         if set.is_empty() {
-            self.o.log("e", "consent.set(): no category to set; nothing changed");
             return;
         }
-        self.signal(Signal::Api { choices: set, source });
+        let source = if source.is_empty() { "api" } else { chars_prefix(source, MAX_SOURCE_CHARS) };
+        self.signal(Signal::Api { choices: set, source: source.into() });
     }
 
     /// Applies a consent signal and everything the change sets off.

@@ -125,27 +125,17 @@ impl Tracker {
             Input::Call { call, time, page, sync } => self.record(&call, time, page, sync),
             Input::Reset => self.reset(),
             Input::Forget => self.forget(),
-            Input::Consent(choices, options) => self.set_consent(choices, options),
+            Input::Consent(choices, source) => self.set_consent(choices, source),
             Input::Gpc => self.signal(Signal::Gpc),
-            Input::Tcf(tc) => {
-                if let Some(tc) = super::consent::tcf::read(tc) {
-                    self.signal(Signal::Tcf(tc));
-                }
-            }
-            Input::Gpp(body) => {
-                // Section ids that apply (comma-separated), U+001F, the string.
-                let (ids, gpp) = crate::engine::text::cut(body, 0x1f);
+            Input::Tcf(tc) => self.signal(Signal::Tcf(tc)),
+            Input::Gpp(ids, gpp) => {
                 let applicable: Vec<u32> =
                     crate::engine::text::fields(ids, b',').filter_map(crate::engine::text::num::parse_u64).map(|i| i as u32).collect();
                 if let Some(g) = super::consent::gpp::read(gpp, &applicable) {
                     self.signal(Signal::Gpp(g));
                 }
             }
-            Input::Gcm(entry) => {
-                if let Some(cmd) = super::consent::gcm::read(entry) {
-                    self.signal(Signal::Gcm(cmd));
-                }
-            }
+            Input::Gcm(cmd) => self.signal(Signal::Gcm(cmd)),
             Input::Answer(id, status, retry_after) => self.answered(id, status, retry_after),
             Input::Timer => {
                 self.wake = None;
