@@ -10,11 +10,13 @@
 // suggestion when it looks like a typo, so a config written for a newer
 // version still starts.
 
+import { MARKS } from './capture.js';
+import { isPlain, typeName } from './call.js';
 import { CONFIG_KEYS, CONFIG_RULES, CONFIG_SECTIONS } from './records.js';
 
 // A value whose reading threw (a getter, a revoked proxy); a field not set.
-const UNREADABLE = {};
-const NOTHING = {};
+const UNREADABLE = Symbol('unreadable');
+const NOTHING = Symbol('nothing');
 const bytes = (s) => new TextEncoder().encode(s).length;
 
 function get(o, k) {
@@ -26,37 +28,11 @@ function get(o, k) {
   }
 }
 
-function isObject(v) {
-  if (v === null || typeof v !== 'object' || v === UNREADABLE || Array.isArray(v)) return false;
-  try {
-    const p = Object.getPrototypeOf(v);
-    return p === null || Object.getPrototypeOf(p) === null;
-  } catch (_) {
-    return false;
-  }
-}
-
-/** A value found where another was expected, for messages. */
+/** A value found where another was expected, for messages: text quoted (80 characters at most), numbers as written, the rest named as call.js names it. */
 export function found(v) {
-  switch (typeof v) {
-    case 'string': return '"' + Array.from(v).slice(0, 80).join('') + '"';
-    case 'number': return v - v === 0 ? String(v) : v !== v ? 'NaN' : 'an infinite number';
-    case 'boolean': return 'a boolean';
-    case 'undefined': return 'undefined';
-    case 'function': return 'a function';
-    case 'symbol': return 'a symbol';
-    case 'bigint': return 'a BigInt';
-  }
-  if (v === null) return 'null';
-  if (v === UNREADABLE) return 'unreadable (reading it threw)';
-  if (v === NOTHING) return 'nothing';
-  if (Array.isArray(v)) return 'an array';
-  if (isObject(v)) return 'an object';
-  try {
-    return v.constructor.name || 'class instance';
-  } catch (_) {
-    return 'class instance';
-  }
+  if (typeof v === 'string') return '"' + Array.from(v).slice(0, 80).join('') + '"';
+  if (typeof v === 'number' && v - v === 0) return String(v);
+  return v === UNREADABLE ? MARKS['!u'] : v === NOTHING ? 'nothing' : typeName(v);
 }
 
 function fail(field, expected, v) {
@@ -88,11 +64,11 @@ const oneOf = (values) => values.map((v, i) => (i ? (i + 1 === values.length ? '
  * whose message names the first wrong field.
  */
 export function readConfig(config) {
-  if (!isObject(config)) fail('config', 'an object', config);
+  if (!isPlain(config)) fail('config', 'an object', config);
   const warnings = [];
   for (const part in CONFIG_KEYS) {
     const o = part ? get(config, part) : config;
-    if (!isObject(o)) continue;
+    if (!isPlain(o)) continue;
     const known = CONFIG_KEYS[part];
     const prefix = part ? part + '.' : '';
     for (const key of Object.keys(o)) {
@@ -112,14 +88,14 @@ export function readConfig(config) {
   if (key !== undefined && (typeof key !== 'string' || !key || bytes(key) > 256)) fail('writeKey', 'a non-empty string of at most 256 characters', key);
   for (const s in CONFIG_SECTIONS) {
     const v = get(config, s);
-    if (v !== undefined && !isObject(v) && !(CONFIG_SECTIONS[s] && v === false)) fail(s, 'an object', v);
+    if (v !== undefined && !isPlain(v) && !(CONFIG_SECTIONS[s] && v === false)) fail(s, 'an object', v);
   }
   const off = get(config, 'autotrack') === false;
   const values = {};
   const numbers = CONFIG_RULES.map(([path, unset, a, b]) => {
     const [section, name] = path.includes('.') ? path.split('.') : ['', path];
     const holder = section ? get(config, section) : config;
-    const v = isObject(holder) ? get(holder, name) : undefined;
+    const v = isPlain(holder) ? get(holder, name) : undefined;
     let n = unset;
     if (Array.isArray(a)) {
       if (v !== undefined && (n = a.indexOf(v)) < 0) fail(path, oneOf(a), v);
@@ -138,11 +114,11 @@ export function readConfig(config) {
     return n;
   });
   const profile = get(config, 'profile');
-  const sensitive = isObject(profile) ? get(profile, 'sensitive') : undefined;
+  const sensitive = isPlain(profile) ? get(profile, 'sensitive') : undefined;
   const topics = sensitive === undefined ? [] : Array.isArray(sensitive) ? sensitive : [sensitive];
   for (const t of topics) if (typeof t !== 'string' || !t.trim()) fail('profile.sensitive', 'topic names', t);
   const privacy = get(config, 'privacy');
-  const salt = isObject(privacy) ? get(privacy, 'userIdSalt') : undefined;
+  const salt = isPlain(privacy) ? get(privacy, 'userIdSalt') : undefined;
   if (salt !== undefined && (typeof salt !== 'string' || bytes(salt) > 256)) fail('privacy.userIdSalt', 'a string of at most 256 characters', salt);
   return {
     records: [['K', endpoint, key || '', salt || '', ...numbers], ...topics.map((t) => ['H', t])],

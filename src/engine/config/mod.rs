@@ -25,7 +25,7 @@ use super::consent::state::ConsentConfig;
 pub use self::policies::{AutoPolicy, BatchPolicy, QueuePolicy, StorePolicy};
 pub use self::privacy::Privacy;
 pub use self::record::read_config;
-pub use self::section::{found, one_of_text, warn_unknown, ConfigError, Section};
+pub use self::section::{found, ConfigError, Section};
 
 /// A validated configuration (the tracker's part; `slots` and `profile`
 /// are the personalization module's).
