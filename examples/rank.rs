@@ -74,8 +74,9 @@ fn main() {
 fn through_the_protocol(items: &[Candidate]) {
     let mut w = Out::default();
     w.begin(b'n').num(1_765_000_000_000.0).end();
-    w.begin(b'S').field("{}").field("").field("").field("\"v\"").field("00112233").num(1.0).num(1.0).num(1200.0).end();
-    let mut p = Personalizer::start(&w.take()).expect("starts");
+    // No config records: the defaults.
+    w.begin(b'S').field("").field("v").field("00112233").num(1.0).num(1.0).num(1200.0).end();
+    let mut p = Personalizer::start(&w.take());
     let text: Vec<String> = items.iter().map(|c| format!("[\"{}\",\"{}\",{},false]", c.id, c.topics.join(","), c.popularity)).collect();
     let text = format!("[{}]", text.join(","));
     let record = |slot: &str| {

@@ -5,8 +5,8 @@
 // the field, the bounds are accepted, an unknown key is a warning (with a
 // suggestion for a typo), and the records are those of
 // tests/fixtures/config-records.json, which the host tests' codec writes too.
-// The personalization module's sections are its engine's
-// (tests/config_schema.rs).
+// The personalization module's sections are js/edge/personal.js's
+// (tests/personal-config.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -103,10 +103,8 @@ fn the_personalizer_reports_once_per_period_and_only_randomized_values() {
     const RS: char = '\u{1e}';
     let t0 = 1_700_000_000_000.0f64;
     let cfg = r#"{"insights":{"epsilon":2,"everyDays":7,"topics":["outerwear","shoes"]}}"#;
-    let init =
-        [format!("n{t0}"), ["S", cfg, "", "", "v", "0a0b", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1)]
-            .join(&RS.to_string());
-    let mut p = codec::pz_start(&init).unwrap();
+    let init = [format!("n{t0}"), codec::pz_init(cfg, &["", "v", "0a0b", "1", "1", "1200"])].join(&RS.to_string());
+    let mut p = codec::pz_start(&init);
     p.out_text();
     let page = |p: &mut Personalizer, t: f64| {
         p.run_text(

@@ -141,12 +141,8 @@ struct Site {
 
 fn start(config: &str, stored: &str, now: f64) -> Personalizer {
     let stored = if stored.is_empty() { String::new() } else { serde_json::to_string(stored).unwrap() };
-    let init = [
-        format!("n{now}"),
-        ["S", config, &stored, "", "vid", "0011", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1),
-    ]
-    .join(&RS.to_string());
-    let mut p = codec::pz_start(&init).expect("starts");
+    let init = [format!("n{now}"), codec::pz_init(config, &[&stored, "vid", "0011", "1", "1", "1200"])].join(&RS.to_string());
+    let mut p = codec::pz_start(&init);
     p.out_text();
     p
 }

@@ -19,12 +19,10 @@ fn first_view_share(page: &str, variant: &str, n: u32) -> f64 {
     for i in 0..n {
         let init = [
             format!("n{T0}"),
-            ["S", CONFIG, "", "", &format!("v{i}"), &format!("{:08x}", i.wrapping_mul(2_654_435_761u32)), "1", "1", "1200"]
-                .join(&US.to_string())
-                .replacen(&format!("S{US}"), "S", 1),
+            codec::pz_init(CONFIG, &["", &format!("v{i}"), &format!("{:08x}", i.wrapping_mul(2_654_435_761u32)), "1", "1", "1200"]),
         ]
         .join(&RS.to_string());
-        let mut p = codec::pz_start(&init).expect("starts");
+        let mut p = codec::pz_start(&init);
         p.out_text();
         let out = p.run_text(
             &[page.to_string(), format!("d0{US}\"hero\"{US}[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]")]
@@ -60,12 +58,8 @@ fn a_first_view_uses_the_pages_topic_its_campaign_and_the_search() {
 
 #[test]
 fn the_page_is_not_counted_twice_once_its_page_view_reaches_the_profile() {
-    let init = [
-        format!("n{T0}"),
-        ["S", CONFIG, "", "", "v", "00c0ffee", "1", "1", "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1),
-    ]
-    .join(&RS.to_string());
-    let mut p = codec::pz_start(&init).unwrap();
+    let init = [format!("n{T0}"), codec::pz_init(CONFIG, &["", "v", "00c0ffee", "1", "1", "1200"])].join(&RS.to_string());
+    let mut p = codec::pz_start(&init);
     p.out_text();
     p.run_text(
         &[
@@ -87,25 +81,19 @@ fn what_the_pre_paint_script_painted_stays_for_the_page_view_when_the_choice_swi
     // A kept 'shoes' for a visitor who has since read only about outerwear.
     let stored = r#"{"v":1,"vid":"v","firstSeen":1700000000000,"lastSeen":1700000000000,"sessions":1,"gapDays":0,"pageViews":12,"events":0,"orders":0,"revenue":0,"lastOrder":0,"topics":[["outerwear",12,1700000000000]],"slots":[["hero","shoes",HASH,0.5,false]],"outcomes":[]}"#;
     let variants = "[[\"shoes\",\"shoes\"],[\"outerwear\",\"outerwear\"],[\"kids\",\"kids\"]]";
-    let init =
-        |stored: &str| {
-            [
-                format!("n{T0}"),
-                ["S", CONFIG, &serde_json::to_string(stored).unwrap(), "", "v", "00c0ffee", "1", "1", "1200"]
-                    .join(&US.to_string())
-                    .replacen(&format!("S{US}"), "S", 1),
-            ]
+    let init = |stored: &str| {
+        [format!("n{T0}"), codec::pz_init(CONFIG, &[&serde_json::to_string(stored).unwrap(), "v", "00c0ffee", "1", "1", "1200"])]
             .join(&RS.to_string())
-        };
+    };
     // The slot's config hash, as the engine computes it: read from a first decision.
-    let mut probe = codec::pz_start(&init("")).unwrap();
+    let mut probe = codec::pz_start(&init(""));
     probe.out_text();
     let out = probe.run_text(&format!("d0{US}\"hero\"{US}{variants}"));
     let hash = probe.profile().unwrap().slots[0].1.config;
     assert!(out.contains("R\"hero\""));
     let stored = stored.replace("HASH", &hash.to_string());
     for (painted, expect) in [("\"shoes\"", "\"shoes\""), ("\"\"", "\"outerwear\"")] {
-        let mut p = codec::pz_start(&init(&stored)).unwrap();
+        let mut p = codec::pz_start(&init(&stored));
         p.out_text();
         let out = p.run_text(&[page("", "", "", ""), format!("d0{US}\"hero\"{US}{variants}{US}{painted}")].join(&RS.to_string()));
         let r = out.split(RS).find(|r| r.starts_with("R\"hero\"")).unwrap();

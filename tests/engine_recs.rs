@@ -113,29 +113,8 @@ fn a_profile_keeps_its_items_through_storage_and_old_profiles_still_load() {
 }
 
 fn engine(config: &str) -> (Personalizer, String) {
-    let init = [
-        "n",
-        "1000",
-        &RS.to_string(),
-        "S",
-        config,
-        &US.to_string(),
-        "",
-        &US.to_string(),
-        "",
-        &US.to_string(),
-        "vid",
-        &US.to_string(),
-        "00112233",
-        &US.to_string(),
-        "1",
-        &US.to_string(),
-        "1",
-        &US.to_string(),
-        "1200",
-    ]
-    .concat();
-    let mut p = codec::pz_start(&init).expect("starts");
+    let init = format!("n1000{RS}{}", codec::pz_init(config, &["", "vid", "00112233", "1", "1", "1200"]));
+    let mut p = codec::pz_start(&init);
     let first = p.out_text();
     (p, first)
 }
@@ -255,6 +234,6 @@ fn a_row_ranked_again_keeps_its_catalog_until_its_items_or_the_config_change() {
     assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", other, ""]))), ["coat", "tee"], "new items, a new catalog");
     // A config that makes outerwear sensitive: the catalog read under the
     // old one is not used again.
-    p.run_text(&rec(&["C{\"profile\":{\"sensitive\":[\"outerwear\"]}}", ""]));
+    p.run_text(&format!("{}{RS}C1{US}", codec::personal_text(r#"{"profile":{"sensitive":["outerwear"]}}"#)));
     assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", other, ""]))), ["tee", "coat"], "outerwear no longer counts");
 }

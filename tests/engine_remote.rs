@@ -20,16 +20,22 @@ const LEARNED: &str = r#"[["hero","a",10000,200],["hero","b",10000,1500],["hero"
 fn start(config: &str, visitor: u32, may_store: bool) -> kizuna::engine::personalize::Personalizer {
     let seed = format!("{:08x}", visitor.wrapping_mul(2_654_435_761));
     let store = if may_store { "1" } else { "0" };
-    let s =
-        ["S", config, "", "", &format!("v{visitor}"), &seed, "1", store, "1200"].join(&US.to_string()).replacen(&format!("S{US}"), "S", 1);
-    let mut p = codec::pz_start(&[format!("n{T0}"), s].join(&RS.to_string())).expect("starts");
+    let s = codec::pz_init(config, &["", &format!("v{visitor}"), &seed, "1", store, "1200"]);
+    let mut p = codec::pz_start(&[format!("n{T0}"), s].join(&RS.to_string()));
     p.out_text();
     p
 }
 
-/// A `C` record and its `l` records (`learned`: [[slot, variant, views, clicks], …]).
+/// The records of a remote document: its config's (the edge validated it),
+/// `C` and its `l` records (`learned`: [[slot, variant, views, clicks], …]).
 fn remote(config: &str, learned: &str, keep: &str) -> String {
-    let mut records = vec![format!("C{config}{US}{keep}")];
+    [codec::personal_text(config), document(true, learned, keep)].join(&RS.to_string())
+}
+
+/// `C` and its `l` records; `ok`: the edge validated the config (whose
+/// records came before), or not.
+fn document(ok: bool, learned: &str, keep: &str) -> String {
+    let mut records = vec![format!("C{}{US}{keep}", u8::from(ok))];
     let learned: Vec<(String, String, f64, f64)> = serde_json::from_str(if learned.is_empty() { "[]" } else { learned }).unwrap();
     for (slot, variant, views, clicks) in learned {
         records.push(format!("l{slot}{US}{variant}{US}{views}{US}{clicks}"));
@@ -130,31 +136,30 @@ fn a_good_document_is_kept_only_with_consent_to_store() {
 
 #[test]
 fn a_document_that_fails_validation_keeps_the_last_good_one() {
+    // The edge found the document's config wrong (and said why): `C` 0.
     let mut p = start(CONFIG, 5, true);
-    let bad = r#"{"slots":{"hero":{"holdout":5,"variants":{"a":{},"b":{},"c":{}}}}}"#;
-    let out = p.run_text(&remote(bad, "[]", r#"{"v":1}"#));
-    assert!(out.contains("the fetched remote config was not used ("), "{out}");
-    assert!(out.contains("slots.hero.holdout"), "the field is named: {out}");
-    assert!(out.contains("the last good one stays"), "{out}");
-    assert!(!out.contains(&format!("S{}", "kizuna:remote")), "{out}");
-    // Still deciding with the page's own config: no holdout of 500%.
+    let out = p.run_text(&document(false, "[]", r#"{"v":1}"#));
+    assert!(!out.contains("kizuna:remote"), "neither kept nor removed: {out}");
+    // Still deciding with the page's own config.
     let out = p.run_text(&[page(), HERO.into()].join(&RS.to_string()));
     assert!(out.contains(r#""holdout":false"#), "{out}");
     // A stored copy that fails is removed.
-    let out = p.run_text(&remote("", "", ""));
-    assert!(out.contains("the stored remote config was not used ("), "{out}");
+    let out = p.run_text(&document(false, "", ""));
     assert!(out.contains(&format!("Dkizuna:remote{RS}")), "{out}");
 }
 
 #[test]
-fn a_remote_document_carries_journeys_validated_as_init_validates_them() {
-    let with = r#"{"journeys":{"thanks":{"on":"order","message":"Thanks!"}},"slots":{}}"#;
-    let mut p = start(CONFIG, 1, true);
-    let out = p.run_text(&remote(with, "[]", ""));
-    assert!(!out.contains('L'), "accepted quietly: {out}");
-    let unknown = r#"{"journeys":{"thanks":{"on":"order","message":"Thanks!","colour":"red"}}}"#;
-    let out = p.run_text(&remote(unknown, "[]", ""));
-    assert!(out.contains("the remote config: unknown config key journeys.thanks.colour"), "{out}");
+fn config_records_without_their_c_change_nothing() {
+    // A remote config's records, and no `C` to end them: the page's own
+    // config decides (everyone in the holdout would show otherwise).
+    let mut p = start(CONFIG, 5, true);
+    let all_held_out = r#"{"slots":{"hero":{"holdout":1,"variants":{"a":{},"b":{},"c":{}}}}}"#;
+    p.run_text(&codec::personal_text(all_held_out));
+    let out = p.run_text(&[page(), HERO.into()].join(&RS.to_string()));
+    assert!(out.contains(r#""holdout":false"#), "{out}");
+    p.run_text(&document(true, "[]", ""));
+    let out = p.run_text(&[page(), HERO.into()].join(&RS.to_string()));
+    assert!(out.contains(r#""holdout":true"#), "taken once its C came: {out}");
 }
 
 #[test]
@@ -189,8 +194,7 @@ fn the_counts_of_a_rejected_document_do_not_count() {
     for i in 0..n {
         let mut p = start(CONFIG, i, true);
         p.run_text(&remote(CONFIG, LEARNED, ""));
-        let bad = r#"{"slots":{"hero":{"explore":2}}}"#;
-        p.run_text(&remote(bad, r#"[["hero","c",10000,3000]]"#, "{}"));
+        p.run_text(&document(false, r#"[["hero","c",10000,3000]]"#, "{}"));
         if shown(&p.run_text(&[page(), HERO.into()].join(&RS.to_string()))) == "\"b\"" {
             b += 1;
         }

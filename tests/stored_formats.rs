@@ -17,7 +17,6 @@ use kizuna::engine::consent::record::Record;
 use kizuna::engine::consent::{Category, Choice};
 use kizuna::engine::io::Input;
 const RS: char = '\u{1e}';
-const US: char = '\u{1f}';
 use kizuna::engine::personalize::profile::Profile;
 use kizuna::engine::session::{Session, KEY as SESSION_KEY};
 use serde_json::Value as J;
@@ -176,8 +175,8 @@ fn the_signal_log_is_read_line_by_line_and_folds_into_the_profile() {
     let p = page(BTreeMap::from([("kizuna:signals".to_string(), text.to_string())]));
     let lines: Vec<&str> = text.split('\n').skip(1).collect();
     assert_eq!(p.t.signal_log(), lines);
-    let init = [format!("n{T0}"), ["S{}", "", "", "vid-1", "0011", "1", "1", "1280"].join(&US.to_string())].join(&RS.to_string());
-    let mut z = codec::pz_start(&init).unwrap();
+    let init = [format!("n{T0}"), codec::pz_init("{}", &["", "vid-1", "0011", "1", "1", "1280"])].join(&RS.to_string());
+    let mut z = codec::pz_start(&init);
     z.run_text(&lines.iter().map(|l| format!("g{l}")).collect::<Vec<_>>().join(&RS.to_string()));
     let got = z.profile().expect("a profile");
     let w = &f["profile"];

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Generates the edge's tables of the edge protocol (js/edge/records.js: each
 // record's layout) from its one description, src/engine/protocol.json, and
-// the rules of the config fields the tracker's K record carries from the one
-// config schema, tests/fixtures/config-schema.json. The
+// from the one config schema, tests/fixtures/config-schema.json, the rules
+// of the config fields the tracker's K record carries and those of the
+// sections the personalization module's records carry. The
 // engines' reader and writer are held to the same description by the host
 // tests (tests/codec, tests/protocol.rs).
 //   node tools/protocol.mjs           write it
@@ -77,6 +78,32 @@ export function configTables(spec, schema) {
   return { rules, keys, sections };
 }
 
+// The personalization config's records: their fields name its schema paths.
+const PERSONAL_KINDS = ['P', 'H', 'I', 'Y', 'Z', 't', 'f', 'J'];
+
+/**
+ * The rules of the sections the personalization edge validates
+ * (js/edge/personal.js): the schema's fields under the top-level keys its
+ * records name, and `model`, which that edge fetches. Examples stay out.
+ */
+export function personalSchema(spec, schema) {
+  const tops = new Set(['model']);
+  for (const r of spec.personalizer.in.filter((r) => PERSONAL_KINDS.includes(r.kind))) {
+    // f's second field is the share of the minAffinity its first names.
+    for (const [name] of r.fields.filter((f) => f[0] !== 'share')) {
+      if (!(name in schema.fields)) throw new Error(`${r.kind}.${name} is not in the config schema`);
+      tops.add(name.split('.')[0]);
+    }
+  }
+  const out = {};
+  for (const [p, f] of Object.entries(schema.fields)) {
+    if (!tops.has(p.split('.')[0])) continue;
+    const { example, readBy, ...rule } = f;
+    out[p] = rule;
+  }
+  return out;
+}
+
 export function generate(spec, schema = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'))) {
   const t = layouts(spec);
   const esc = (s) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
@@ -98,6 +125,10 @@ export function generate(spec, schema = JSON.parse(fs.readFileSync(SCHEMA, 'utf8
   js += '];\n\n/** The keys the top level and each of the tracker\'s sections know. */\nexport const CONFIG_KEYS = {\n';
   for (const [part, keys] of Object.entries(c.keys)) js += `  ${j(part)}: ${j(keys)},\n`;
   js += '};\n\n/** The sections that must be objects (1: or false). */\nexport const CONFIG_SECTIONS = ' + j(c.sections) + ';\n';
+  js += '\n/**\n * The rules of the personalization sections (tests/fixtures/config-schema.json\n' +
+    ' * without examples), for js/edge/personal.js; <slot>, <id> and <name> stand\n * for any name.\n */\nexport const PERSONAL_SCHEMA = {\n';
+  for (const [p, rule] of Object.entries(personalSchema(spec, schema))) js += `  ${j(p)}: ${j(rule)},\n`;
+  js += '};\n';
   return { js };
 }
 

@@ -3,7 +3,7 @@
 // (tests/fixtures/config-schema.json, tabled in records.js), into the K and
 // H records the engine starts from. The engine gets numbers and checked
 // text, never the site's object. The personalization module's sections are
-// checked by that module, when it loads.
+// checked by js/edge/personal.js, when that module loads.
 //
 // One convention for every field: a wrong value is an error that names the
 // field (init rejects with it); an unknown key is a warning, with a
@@ -14,12 +14,15 @@ import { MARKS } from './capture.js';
 import { isPlain, typeName } from './call.js';
 import { CONFIG_KEYS, CONFIG_RULES, CONFIG_SECTIONS } from './records.js';
 
-// A value whose reading threw (a getter, a revoked proxy); a field not set.
-const UNREADABLE = Symbol('unreadable');
-const NOTHING = Symbol('nothing');
-const bytes = (s) => new TextEncoder().encode(s).length;
+/** A value whose reading threw, as messages name it. */
+export const UNREADABLE = Symbol('unreadable');
+/** A field not set, as messages name it. */
+export const NOTHING = Symbol('nothing');
+/** The UTF-8 length of `s`: the schema's lengths are in bytes, as the engines count them. */
+export const bytes = (s) => new TextEncoder().encode(s).length;
 
-function get(o, k) {
+/** `o[k]`, undefined for null, UNREADABLE when reading it threw. */
+export function get(o, k) {
   try {
     const v = o[k];
     return v === null ? undefined : v;
@@ -35,7 +38,8 @@ export function found(v) {
   return v === UNREADABLE ? MARKS['!u'] : v === NOTHING ? 'nothing' : typeName(v);
 }
 
-function fail(field, expected, v) {
+/** Throws the Error init rejects with: `field` must be `expected` (got `v`). */
+export function fail(field, expected, v) {
   throw new Error('invalid config: ' + field + ' must be ' + expected + ' (got ' + found(v) + ')');
 }
 
@@ -56,7 +60,17 @@ function close(a, b) {
   return prev[b.length] <= 2;
 }
 
-const oneOf = (values) => values.map((v, i) => (i ? (i + 1 === values.length ? ' or ' : ', ') : '') + "'" + v + "'").join('');
+/** 'a', 'b' or 'c'. */
+export const oneOf = (values) => values.map((v, i) => (i ? (i + 1 === values.length ? ' or ' : ', ') : '') + "'" + v + "'").join('');
+
+/** Warns of each key of `o` that `known` does not list, `prefix` before it. */
+export function unknownKeys(o, prefix, known, warnings) {
+  for (const key of Object.keys(o)) {
+    if (known.includes(key)) continue;
+    const like = known.find((c) => close(key, c));
+    warnings.push('unknown config key ' + prefix + key + ' ignored' + (like ? ' (did you mean ' + prefix + like + '?)' : ''));
+  }
+}
 
 /**
  * Reads `config` into `{ records, warnings }`: the K record, an H record
@@ -69,13 +83,7 @@ export function readConfig(config) {
   for (const part in CONFIG_KEYS) {
     const o = part ? get(config, part) : config;
     if (!isPlain(o)) continue;
-    const known = CONFIG_KEYS[part];
-    const prefix = part ? part + '.' : '';
-    for (const key of Object.keys(o)) {
-      if (known.includes(key)) continue;
-      const like = known.find((c) => close(key, c));
-      warnings.push('unknown config key ' + prefix + key + ' ignored' + (like ? ' (did you mean ' + prefix + like + '?)' : ''));
-    }
+    unknownKeys(o, part ? part + '.' : '', CONFIG_KEYS[part], warnings);
   }
   const endpoint = get(config, 'endpoint');
   if (endpoint === undefined) fail('endpoint', 'set to the collector\'s URL', NOTHING);

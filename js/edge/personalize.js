@@ -7,12 +7,13 @@
 // in view for a second, once per page view) and clicks, and answers
 // decide / explain / profile / onDecision.
 
-import { clean, describe, lit } from './capture.js';
+import { clean, lit } from './capture.js';
 import { lifetime } from './life.js';
 import { complain, debug, warn } from './console.js';
 import { pageTopics } from './page.js';
 import { viewability } from './viewable.js';
 import { learned, overlay, printedModel, readRemote } from './remote.js';
+import { readPersonal } from './personal.js';
 import { sanitize } from '../sanitize.js';
 import { PERSONALIZER_IN, PERSONALIZER_OUT } from './records.js';
 
@@ -72,6 +73,15 @@ function restore(slot) {
  * before it started). Throws an Error naming a bad slots/profile field.
  */
 export function startPersonalization(glue, d, config, watchers = new Set(), extras = []) {
+  // The config's sections, validated before anything starts (js/edge/personal.js).
+  let own;
+  try {
+    own = readPersonal(config);
+  } catch (e) {
+    complain(e.message);
+    throw new Error('[kizuna] ' + e.message);
+  }
+  for (const w of own.warnings) warn(w);
   // The tracker's codec: one copy on the page.
   const { encode, decode, opened } = d;
   const slots = new Map();
@@ -202,13 +212,14 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
   const parts = extras.map((make) => make({ cross: (records) => cross(records), d, life }));
 
   // The remote document (src/engine/personalize/remote.rs; js/edge/remote.js).
-  const url = typeof config.model === 'string' ? config.model : '';
+  const url = own.model;
   let applied = null;
   let last = null; // the last document used, given again when storage is granted later
-  // A model document's records for the engine (`keep`: the engine stores
-  // it; none when the engine has it already), or why it is not used. Never
-  // throws: the document is untrusted (a nesting too deep to write, a
-  // config too large to describe).
+  // A model document's records for the engine (`keep`: it was fetched, and
+  // the engine stores it; none when it came from storage), or why it is not
+  // used. Its config (the page's own laid over it) is validated as init's
+  // is; one that fails keeps the last good one. Never throws: the document
+  // is untrusted (a nesting too deep to write).
   function remote(doc, keep) {
     try {
       const r = readRemote(doc);
@@ -216,8 +227,17 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       const text = JSON.stringify(r);
       if (text === applied) return [];
       applied = text;
+      let read;
+      try {
+        read = readPersonal(overlay(r.config, config));
+      } catch (e) {
+        warn(`the ${keep ? 'fetched' : 'stored'} remote config was not used (${e.message}); ${keep ? 'the last good one' : "the page's own"} stays`);
+        // Its counts do not count either; a stored one is removed.
+        return [['C', 0, keep ? text : '']];
+      }
+      for (const w of read.warnings) warn('the remote config: ' + w);
       // More than storage should carry is used on this page only.
-      return [['C', describe(overlay(r.config, config)), keep && text.length <= 65536 ? text : ''], ...learned(r)];
+      return [...read.records, ['C', 1, keep && text.length <= 65536 ? text : ''], ...learned(r)];
     } catch (_) {
       return 'larger than Kizuna reads';
     }
@@ -259,25 +279,23 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
 
   const store = d.storage;
   consentKey = consent();
-  const stored = [store.get('kizuna:profile'), null].map((v) => (v === null ? '' : lit(v)));
-  const init = [['n', Date.now()], pageRecord(), ['S', describe(config), ...stored, visitor, d.seed(), consentKey & 1, consentKey >> 1, (screen && screen.width) | 0]];
+  const profile = store.get('kizuna:profile');
+  const init = [['n', Date.now()], pageRecord(), ...own.records,
+    ['S', profile === null ? '' : lit(profile), visitor, d.seed(), consentKey & 1, consentKey >> 1, (screen && screen.width) | 0]];
   // The last good remote document, for this page's first decisions, where
-  // the page still names a model (one that is damaged or no longer read
-  // goes to the engine as an empty config, which drops it).
+  // the page still names a model (the engine drops one that is damaged or
+  // no longer read: C 0).
   const kept = consentKey === 3 && (url || printedModel(document) !== null) ? store.get('kizuna:remote') : null;
   if (kept !== null) {
     let records;
     try {
       records = remote(JSON.parse(kept), false);
     } catch (_) { /* damaged */ }
-    init.push(...(Array.isArray(records) ? records : [['C', '', '']]));
+    if (!Array.isArray(records)) warn(`the stored remote config was not used (${records || 'damaged'}); the page's own stays`);
+    init.push(...(Array.isArray(records) ? records : [['C', 0, '']]));
   }
   const started = glue.start(encode(init, PERSONALIZER_IN));
   const handle = opened(started, PERSONALIZER_OUT);
-  if (typeof handle !== 'number') {
-    complain(handle);
-    throw new Error('[kizuna] ' + handle);
-  }
   life.end(() => { dead = true; try { glue.stop(handle); } catch (_) { /* a trapped module */ } });
   announce(act(started)[1]);
 

@@ -75,7 +75,15 @@ export const TRACKER_OUT = {
 /** The personalizer: what the edge writes. */
 export const PERSONALIZER_IN = {
   'n': 'n', // now
-  'S': 'sssssnnn', // config, profile, unused, visitor, seed, granted, mayStore, width
+  'P': 'nnnnnn', // profile.halfLifeDays, debug, journeyCaps.perSession, insights, insights.epsilon, insights.everyDays
+  'H': 's', // profile.sensitive
+  'I': 's', // insights.topics
+  'Y': 'snn', // slots.<slot>, slots.<slot>.holdout, slots.<slot>.explore
+  'Z': 'snnnnsss', // slots.<slot>.variants.<id>, slots.<slot>.variants.<id>.prior, slots.<slot>.variants.<id>.rules.segment, slots.<slot>.variants.<id>.rules.device, slots.<slot>.variants.<id>.rules.visitor, slots.<slot>.variants.<id>.rules.pathPrefix, slots.<slot>.variants.<id>.rules.utmSource, slots.<slot>.variants.<id>.rules.utmCampaign
+  't': 's', // slots.<slot>.variants.<id>.tags
+  'f': 'sn', // slots.<slot>.variants.<id>.rules.minAffinity, share
+  'J': 'snssnnnnnnnn', // journeys.<name>, journeys.<name>.on, journeys.<name>.message, journeys.<name>.link, journeys.<name>.survey, journeys.<name>.windowMinutes, journeys.<name>.dormantDays, journeys.<name>.sessions, journeys.<name>.perSession, journeys.<name>.perVisitor, journeys.<name>.everyDays, journeys.<name>.quietDays
+  'S': 'sssnnn', // profile, visitor, seed, granted, mayStore, width
   'p': 'ssssss', // path, utmSource, utmCampaign, topics, utmContent, search
   'd': 'nsss', // late, slot, variants, painted
   'a': 's', // slot
@@ -95,7 +103,7 @@ export const PERSONALIZER_IN = {
   'w': '', // 
   'e': 's', // slot
   'q': '', // 
-  'C': 'ss', // config, keep
+  'C': 'ns', // ok, keep
   'l': 'ssnn', // slot, variant, views, clicks
 };
 
@@ -172,3 +180,51 @@ export const CONFIG_KEYS = {
 
 /** The sections that must be objects (1: or false). */
 export const CONFIG_SECTIONS = {'batch':0,'queue':0,'store':0,'autotrack':1,'consent':0,'privacy':0,'profile':0,'slots':0,'journeys':0,'journeyCaps':0,'insights':0};
+
+/**
+ * The rules of the personalization sections (tests/fixtures/config-schema.json
+ * without examples), for js/edge/personal.js; <slot>, <id> and <name> stand
+ * for any name.
+ */
+export const PERSONAL_SCHEMA = {
+  'debug': {'type':'boolean','default':false},
+  'profile': {'type':'object'},
+  'profile.halfLifeDays': {'type':'number','min':0.1,'max':3650,'default':14},
+  'profile.sensitive': {'type':'topics','default':[]},
+  'slots': {'type':'map'},
+  'slots.<slot>': {'type':'object'},
+  'slots.<slot>.holdout': {'type':'number','min':0,'max':1,'default':0},
+  'slots.<slot>.explore': {'type':'number','min':0,'max':1,'default':0.1},
+  'slots.<slot>.variants': {'type':'map'},
+  'slots.<slot>.variants.<id>': {'type':'object'},
+  'slots.<slot>.variants.<id>.prior': {'type':'number','min':0,'max':1,'exclusive':true,'default':0.05},
+  'slots.<slot>.variants.<id>.tags': {'type':'topics','default':[]},
+  'slots.<slot>.variants.<id>.rules': {'type':'object'},
+  'slots.<slot>.variants.<id>.rules.segment': {'type':'enums','values':['new','returning','engaged','loyal','dormant'],'default':[]},
+  'slots.<slot>.variants.<id>.rules.minAffinity': {'type':'shares','min':0,'max':1,'default':{}},
+  'slots.<slot>.variants.<id>.rules.pathPrefix': {'type':'string','nonEmpty':true,'default':null},
+  'slots.<slot>.variants.<id>.rules.utmSource': {'type':'string','nonEmpty':true,'default':null},
+  'slots.<slot>.variants.<id>.rules.utmCampaign': {'type':'string','nonEmpty':true,'default':null},
+  'slots.<slot>.variants.<id>.rules.visitor': {'type':'enum','values':['new','returning'],'default':null},
+  'slots.<slot>.variants.<id>.rules.device': {'type':'enums','values':['mobile','tablet','desktop'],'default':[]},
+  'model': {'type':'string','nonEmpty':true,'link':true,'maxLength':2000,'default':null},
+  'journeys': {'type':'map'},
+  'journeys.<name>': {'type':'object'},
+  'journeys.<name>.on': {'type':'enum','values':['cart-abandoned','dormant-return','first-purchase','order','nth-session','exit-intent'],'required':true},
+  'journeys.<name>.message': {'type':'string','nonEmpty':true,'maxLength':300,'requiredUnless':'survey'},
+  'journeys.<name>.link': {'type':'string','nonEmpty':true,'link':true,'maxLength':2000,'default':null},
+  'journeys.<name>.survey': {'type':'boolean','default':false},
+  'journeys.<name>.windowMinutes': {'type':'number','min':1,'max':10080,'default':30},
+  'journeys.<name>.dormantDays': {'type':'number','min':1,'max':3650,'default':30},
+  'journeys.<name>.sessions': {'type':'integer','min':1,'max':1000,'default':3},
+  'journeys.<name>.perSession': {'type':'integer','min':1,'max':100,'default':1},
+  'journeys.<name>.perVisitor': {'type':'integer','min':1,'max':1000,'default':3},
+  'journeys.<name>.everyDays': {'type':'number','min':0,'max':3650,'default':1},
+  'journeys.<name>.quietDays': {'type':'number','min':0,'max':3650,'default':14},
+  'journeyCaps': {'type':'object'},
+  'journeyCaps.perSession': {'type':'integer','min':0,'max':100,'default':2},
+  'insights': {'type':'object'},
+  'insights.epsilon': {'type':'number','min':0.1,'max':10,'default':2},
+  'insights.everyDays': {'type':'number','min':1,'max':3650,'default':7},
+  'insights.topics': {'type':'topics','default':[]},
+};

@@ -4,9 +4,9 @@
 // <script type="application/json" data-kz-model>. Of it the personalization
 // engine gets the `slots`, `journeys`, `journeyCaps` and `insights` of its
 // `config` with the page's own config laid over them field by field, and
-// each slot variant's published views and clicks (the engine validates the
-// one as init does and starts each variant without a prior of the site's
-// from the other: src/engine/personalize/remote.rs). The engine keeps the
+// each slot variant's published views and clicks (the config validated as
+// init's is, by js/edge/personal.js; the engine starts each variant without
+// a prior of the site's from the counts: src/engine/personalize/remote.rs). The engine keeps the
 // last good one in storage: the document as `readRemote` reduced it (a
 // model document still), which `readRemote` reads back the same
 // (tests/fixtures/stored-formats.json).

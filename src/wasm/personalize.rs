@@ -12,24 +12,16 @@ use crate::prelude::*;
 static ENGINES: Table<Personalizer> = Table::new();
 
 /// Starts an engine from the edge's first records. Returns an `N` record
-/// with its handle and its first answers, or an `X` record with the
-/// message `init` rejects with.
+/// with its handle and its first answers.
 #[wasm_bindgen]
 pub fn personalize_start(init: &[u8]) -> Vec<u8> {
+    let mut p = Personalizer::start(init);
+    let first = p.take_output();
     let mut o = Out::default();
-    match Personalizer::start(init) {
-        Ok(mut p) => {
-            let first = p.take_output();
-            o.begin(b'N').num(f64::from(ENGINES.put(p))).end();
-            let mut out = o.take();
-            out.extend_from_slice(&first);
-            out
-        }
-        Err(msg) => {
-            o.begin(b'X').field(&msg).end();
-            o.take()
-        }
-    }
+    o.begin(b'N').num(f64::from(ENGINES.put(p))).end();
+    let mut out = o.take();
+    out.extend_from_slice(&first);
+    out
 }
 
 /// One crossing: records in, answers out.

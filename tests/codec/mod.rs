@@ -9,6 +9,10 @@ use std::sync::OnceLock;
 
 use serde_json::Value as J;
 
+mod personal;
+#[allow(unused_imports)]
+pub use personal::{personal_records, personal_text};
+
 /// A field to write.
 #[derive(Clone, Debug)]
 pub enum V<'a> {
@@ -169,8 +173,15 @@ pub fn to_text(table: &str, bytes: &[u8]) -> String {
 }
 
 /// Starts a personalizer from records in the text notation.
-pub fn pz_start(text: &str) -> Result<kizuna::engine::personalize::Personalizer, String> {
+pub fn pz_start(text: &str) -> kizuna::engine::personalize::Personalizer {
     kizuna::engine::personalize::Personalizer::start(&from_text("personalizer.in", text))
+}
+
+/// A personalizer's start records in the text notation: those of `config`
+/// (a JSON object, [`personal_text`]), then `S` with `fields` (stored
+/// profile, visitor, seed, granted, may store, width).
+pub fn pz_init(config: &str, fields: &[&str]) -> String {
+    format!("{}\u{1e}S{}", personal_text(config), fields.join("\u{1f}"))
 }
 
 /// A personalizer driven in the text notation.
@@ -262,6 +273,14 @@ pub fn config_text(config: &str) -> String {
         text.push_str(&format!("\u{1e}H{t}"));
     }
     text
+}
+
+/// The personalization config of `config` (a valid one, a JSON object): its
+/// records written as the edge writes them ([`personal_text`]), read by the
+/// engine's reader.
+pub fn personal_config(config: &str) -> kizuna::engine::personalize::config::PersonalizeConfig {
+    let bytes = from_text("personalizer.in", &personal_text(config));
+    kizuna::engine::personalize::config::PersonalizeConfig::of(kizuna::engine::protocol::records(&bytes))
 }
 
 /// The tracker's config of `config` (a JSON object): its records written

@@ -209,7 +209,7 @@ test('npm: the packed package holds only what it needs, and a Vite app built wit
   fs.mkdirSync(packDir);
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: path.join(ROOT, 'js'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0];
   assert.deepEqual(packed.files.map((f) => f.path).sort(),
-    ['edge/api.js', 'edge/autotrack.js', 'edge/call.js', 'edge/capture.js', 'edge/config.js', 'edge/consent.js', 'edge/console.js', 'edge/driver.js', 'edge/journeys.js', 'edge/later.js', 'edge/life.js', 'edge/outbox.js', 'edge/page.js', 'edge/personalize.js', 'edge/protocol.js', 'edge/records.js',
+    ['edge/api.js', 'edge/autotrack.js', 'edge/call.js', 'edge/capture.js', 'edge/config.js', 'edge/consent.js', 'edge/console.js', 'edge/driver.js', 'edge/journeys.js', 'edge/later.js', 'edge/life.js', 'edge/outbox.js', 'edge/page.js', 'edge/personal.js', 'edge/personalize.js', 'edge/protocol.js', 'edge/records.js',
       'edge/recs.js', 'edge/remote.js', 'edge/signals.js', 'edge/storage.js', 'edge/viewable.js', 'index.d.ts', 'index.js', 'package.json', 'pkg/engage.js', 'pkg/engage_bg.wasm', 'pkg/kizuna.js', 'pkg/kizuna_bg.wasm',
       'pkg/personalize.js', 'pkg/personalize_bg.wasm', 'sanitize.js']);
   console.log(`# npm tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);

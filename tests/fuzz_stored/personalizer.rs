@@ -31,16 +31,9 @@ const MIN: f64 = 60_000.0;
 /// none), and its first answer.
 pub fn start(stored: Option<&str>, now: f64) -> (Personalizer, String) {
     let lit = stored.map(quoted).unwrap_or_default();
-    let init = [
-        format!("n{now}"),
-        ["S", CONFIG, &lit, "", "vid-1", "00112233445566778899aabbccddeeff", "1", "1", "1280"].join(&US.to_string()).replacen(
-            &format!("S{US}"),
-            "S",
-            1,
-        ),
-    ]
-    .join(&RS.to_string());
-    let mut p = codec::pz_start(&init).unwrap_or_else(|e| panic!("start: {e}"));
+    let init = [format!("n{now}"), codec::pz_init(CONFIG, &[&lit, "vid-1", "00112233445566778899aabbccddeeff", "1", "1", "1280"])]
+        .join(&RS.to_string());
+    let mut p = codec::pz_start(&init);
     let first = p.out_text();
     (p, first)
 }

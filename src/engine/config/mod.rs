@@ -1,22 +1,18 @@
-//! The configuration a site passes to `init`. The tracker's part is
-//! validated by the edge (`js/edge/config.js`) and crosses as numbers
-//! ([`read_config`]); the personalization module reads its sections from
-//! the edge's description of them.
-//!
-//! One convention for every section ([`Section`], and the edge's validator
-//! alike): a wrong value is an error that names the field (`init` rejects
-//! with it); an unknown key is a warning, with a suggestion when it looks
-//! like a typo, so a config written for a newer version still starts.
+//! The configuration a site passes to `init`, as the tracker reads it. The
+//! edge validates the whole object by the one config schema
+//! (`js/edge/config.js` the tracker's part, `js/edge/personal.js` the
+//! personalization module's, when it loads) and both cross as numbers and
+//! checked text: the tracker's part in a `K` record ([`read_config`]), the
+//! personalization module's in its own records
+//! ([`crate::engine::personalize::config`]).
 //!
 //! - `policies`: the batch, queue, store and autotrack settings
 //! - `privacy`: the data-minimization switches and what they do to a value
-//! - `section`: the shared convention: sections, errors, unknown-key warnings
 //! - `record`: [`read_config`], the tracker's config from its `K` record
 
 mod policies;
 mod privacy;
 mod record;
-mod section;
 
 use crate::prelude::*;
 
@@ -25,7 +21,6 @@ use super::consent::state::ConsentConfig;
 pub use self::policies::{AutoPolicy, BatchPolicy, QueuePolicy, StorePolicy};
 pub use self::privacy::Privacy;
 pub use self::record::read_config;
-pub use self::section::{found, ConfigError, Section};
 
 /// A validated configuration (the tracker's part; `slots` and `profile`
 /// are the personalization module's).

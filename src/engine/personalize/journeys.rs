@@ -55,13 +55,6 @@ impl Trigger {
             Trigger::ExitIntent => "exit-intent",
         }
     }
-
-    /// The trigger called `name`.
-    pub fn parse(name: &str) -> Option<Trigger> {
-        [Trigger::CartAbandoned, Trigger::DormantReturn, Trigger::FirstPurchase, Trigger::Order, Trigger::NthSession, Trigger::ExitIntent]
-            .into_iter()
-            .find(|t| t.name() == name)
-    }
 }
 
 /// One configured journey.

@@ -18,7 +18,7 @@
 //! | `i` id | the visitor's anonymous id now |
 //! | `o` / `h` / `w` | `forget()` / the page is hidden / the timer |
 //! | `e` slot / `q` | explain a slot / the profile |
-//! | `C` config, keep / `l` slot, variant, views, clicks | the remote document and its counts ([`remote`]) |
+//! | `P` … / `C` ok, keep / `l` slot, variant, views, clicks | a remote config ([`config`]), the remote document and its counts ([`remote`]) |
 //!
 //! and answers `R` slot, variant, decision (JSON) · `T` name, properties (an
 //! exposure event for the tracker) · `S` key, value / `D` key · `W` ms ·
@@ -96,6 +96,9 @@ fn words_of(text: &str, into: &mut Vec<String>) {
 /// The personalization engine.
 pub struct Personalizer {
     cfg: PersonalizeConfig,
+    /// A remote config read so far (its `P` and the records after it),
+    /// taken by the `C` that ends it.
+    next: Option<PersonalizeConfig>,
     /// What the collector's model says of the slots' variants.
     learned: Vec<slots::Learned>,
     /// The last `C` was accepted: its `l` records count.
@@ -135,29 +138,32 @@ pub struct Personalizer {
 }
 
 impl Personalizer {
-    /// Starts from the edge's first records: `n`, `p`, then `S` config,
-    /// stored profile (a JSON literal, or empty), an unused field, visitor
-    /// id, seed, granted, may store, screen width. (What the tracker
-    /// learned on pages without this module reaches it as signals: the
-    /// tracker hands its log over when the module starts listening.) `Err`: the message
-    /// `init` rejects with.
-    pub fn start(bytes: &[u8]) -> Result<Personalizer, String> {
-        let mut init = Rec::new(b'S', &[]);
+    /// Starts from the edge's first records: `n`, `p`, the page's config
+    /// (`P` and the records after it, [`config`]), then `S`: the stored
+    /// profile (a JSON literal, or empty), visitor id, seed, granted, may
+    /// store, screen width. (What the tracker learned on pages without this
+    /// module reaches it as signals: the tracker hands its log over when
+    /// the module starts listening.) The edge has validated the config: a
+    /// bad one never reaches it.
+    pub fn start(bytes: &[u8]) -> Personalizer {
+        let mut init = None;
+        let mut config = Vec::new();
         let mut rest = Vec::new();
         for r in records(bytes) {
-            if r.kind == b'S' {
-                init = r;
-            } else {
-                rest.push(r);
+            match (&init, r.kind) {
+                (None, b'S') => init = Some(r),
+                // The page's own config comes before S; a remote one's after it.
+                (None, k) if k == b'P' || PersonalizeConfig::is_part(k) => config.push(r),
+                _ => rest.push(r),
             }
         }
-        let r = &mut init;
-        let (config, stored, _, visitor, seed) = (r.s(), r.s(), r.s(), r.s(), r.s());
+        let r = &mut init.unwrap_or(Rec::new(b'S', &[]));
+        let (stored, visitor, seed) = (r.s(), r.s(), r.s());
         let (granted, may_store, width) = (r.flag(), r.flag(), r.n());
-        let mut warnings = Vec::new();
-        let cfg = config::parse(config, &mut warnings).map_err(|e| e.message())?;
+        let cfg = PersonalizeConfig::of(config);
         let mut p = Personalizer {
             cfg,
+            next: None,
             learned: Vec::new(),
             taking: false,
             now: 0.0,
@@ -186,9 +192,6 @@ impl Personalizer {
             recent_sent: String::from("[]"),
             out: Out::default(),
         };
-        for w in warnings {
-            p.log("w", &w);
-        }
         for r in rest {
             p.record(r);
         }
@@ -205,7 +208,7 @@ impl Personalizer {
         p.persist(false);
         #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
         p.announce_recent();
-        Ok(p)
+        p
     }
 
     /// One crossing: records in, answers out.
@@ -308,6 +311,12 @@ impl Personalizer {
                 #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
                 {
                     self.journeys_due = true;
+                }
+            }
+            b'P' => self.next = Some(PersonalizeConfig::from_p(&mut r)),
+            k if PersonalizeConfig::is_part(k) => {
+                if let Some(next) = &mut self.next {
+                    next.read(&mut r)
                 }
             }
             b'C' => self.remote(r),

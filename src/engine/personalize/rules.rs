@@ -36,11 +36,6 @@ impl Device {
             Device::Desktop => "desktop",
         }
     }
-
-    /// The class called `name`.
-    pub fn parse(name: &str) -> Option<Device> {
-        [Device::Mobile, Device::Tablet, Device::Desktop].into_iter().find(|d| d.name() == name)
-    }
 }
 
 /// New or returning visitor (first session or not).

@@ -30,11 +30,6 @@ impl Segment {
             Segment::Dormant => "dormant",
         }
     }
-
-    /// The segment called `name`.
-    pub fn parse(name: &str) -> Option<Segment> {
-        [Segment::New, Segment::Returning, Segment::Engaged, Segment::Loyal, Segment::Dormant].into_iter().find(|s| s.name() == name)
-    }
 }
 
 impl Profile {
