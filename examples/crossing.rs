@@ -9,6 +9,10 @@ use kizuna::engine::edge;
 use kizuna::engine::io::Out;
 use kizuna::engine::protocol::records;
 
+// The tests' codec: the K record as the edge writes it from a config.
+#[path = "../tests/codec/mod.rs"]
+mod codec;
+
 /// Carries out the answers the timing needs (requests, segments kept and
 /// given back); returns the records to hand back at once.
 fn act(out: &[u8], posts: &mut Vec<u32>, segments: &mut HashMap<u32, String>) -> Vec<u8> {
@@ -35,14 +39,17 @@ fn main() {
     w.begin(b'n').num(1_795_363_980_000.0).end();
     w.begin(b'p').num(1.0).num(1.0).field("https://shop.example/p?utm_source=news").field("").field("\"P\"");
     w.field("{\"utm_source\":\"news\"}").field("\"shoes\"").end();
-    w.begin(b'S').field("{\"endpoint\":\"/collect\",\"consent\":{\"mode\":\"opt-out\"}}").field("\"en\"");
+    let mut start = codec::from_text("tracker.in", &codec::config_text(r#"{"endpoint":"/collect","consent":{"mode":"opt-out"}}"#));
+    start.extend(w.take());
+    w.begin(b'S').field("\"en\"");
     w.field("\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\"");
     w.num(1280.0).num(720.0).field("00112233445566778899aabbccddeeff");
-    for _ in 0..7 {
+    for _ in 0..6 {
         w.field("");
     }
     w.end();
-    let mut t = edge::start(&w.take()).unwrap();
+    start.extend(w.take());
+    let mut t = edge::start(&start).unwrap();
     edge::actions(&mut t);
     let t0 = Instant::now();
     let mut posts = Vec::new();
