@@ -67,24 +67,29 @@ fn main() {
     through_the_protocol(&items);
 }
 
-/// The same 2,000 items as the edge hands them over (an `m` record of
-/// JSON text, src/engine/protocol.json), to a personalizer that has none
-/// of them yet (the first ranking of a row: read and prepared) and to one
-/// that ranked them before (the kept catalog). No profile, no model.
+/// The same 2,000 items as the edge hands them over (`j` records, then
+/// `m`: src/engine/protocol.json), to a personalizer that has none of them
+/// yet (the first ranking of a row: read and prepared) and to one that
+/// ranked them before (`m` alone, `same`: the kept catalog). No profile,
+/// no model.
 fn through_the_protocol(items: &[Candidate]) {
     let mut w = Out::default();
     w.begin(b'n').num(1_765_000_000_000.0).end();
     // No config records: the defaults.
     w.begin(b'S').field("").field("v").field("00112233").num(1.0).num(1.0).num(1200.0).end();
     let mut p = Personalizer::start(&w.take());
-    let text: Vec<String> = items.iter().map(|c| format!("[\"{}\",\"{}\",{},false]", c.id, c.topics.join(","), c.popularity)).collect();
-    let text = format!("[{}]", text.join(","));
-    let record = |slot: &str| {
+    let record = |slot: &str, same: bool| {
         let mut w = Out::default();
-        w.begin(b'm').field(&format!("\"{slot}\"")).num(10.0).field(&text).field("").end();
+        for c in items.iter().filter(|_| !same) {
+            w.begin(b'j').field(&c.id).field(&c.topics.join(",")).num(c.popularity).num(0.0).end();
+        }
+        w.begin(b'm').field(slot).num(10.0).num(f64::from(u8::from(same))).end();
         w.take()
     };
-    let (a, b) = (record("a"), record("b"));
+    // Each row read once, then ranked again from its kept catalog.
+    p.run(&record("a", false));
+    p.run(&record("b", false));
+    let (a, b) = (record("a", true), record("b", true));
     let time = |what: &str, f: &mut dyn FnMut(usize)| {
         let mut runs = Vec::new();
         for run in 0..41 {
@@ -98,12 +103,12 @@ fn through_the_protocol(items: &[Candidate]) {
         println!("{what}: {:.1} µs median", runs[20]);
     };
     // Two rows taking turns, with a kept catalog each.
-    time("an `m` record of 2,000 items, ranked again (kept catalog)", &mut |i| {
+    time("an `m` record of a row of 2,000 items ranked again (kept catalog)", &mut |i| {
         p.run(if i % 2 == 0 { &a } else { &b });
     });
     // More rows than the personalizer keeps: each is read again.
-    let rows: Vec<Vec<u8>> = (0..9).map(|i| record(&format!("r{i}"))).collect();
-    time("an `m` record of 2,000 items, read and prepared first", &mut |i| {
+    let rows: Vec<Vec<u8>> = (0..9).map(|i| record(&format!("r{i}"), false)).collect();
+    time("2,000 `j` records and their `m`, read and prepared first", &mut |i| {
         p.run(&rows[i % rows.len()]);
     });
 }

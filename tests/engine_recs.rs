@@ -123,6 +123,28 @@ fn rec(parts: &[&str]) -> String {
     parts.join(&US.to_string())
 }
 
+/// The records of a row as the edge writes them (js/edge/recs.js): `items`
+/// (`[[id, topics, popularity, repeats]…]`) as `j` records, unless `same`;
+/// the neighbour lists `near` (`[[id, name, id, weight…]…]`) as `y` and `z`
+/// records; then `m`.
+fn m(slot: &str, n: u32, items: &str, near: &str, same: bool) -> String {
+    let mut out = Vec::new();
+    let items: Vec<serde_json::Value> = if same { Vec::new() } else { serde_json::from_str(items).unwrap() };
+    for it in items {
+        let repeats = u8::from(it[3] == true);
+        out.push(format!("j{}{US}{}{US}{}{US}{repeats}", it[0].as_str().unwrap(), it[1].as_str().unwrap(), it[2]));
+    }
+    let lists: Vec<Vec<serde_json::Value>> = if near.is_empty() { Vec::new() } else { serde_json::from_str(near).unwrap() };
+    for l in lists {
+        out.push(format!("y{}{US}{}", l[0].as_str().unwrap(), l[1].as_str().unwrap()));
+        for pair in l[2..].chunks(2) {
+            out.push(format!("z{}{US}{}", pair[0].as_str().unwrap(), pair[1]));
+        }
+    }
+    out.push(format!("m{slot}{US}{n}{US}{}", u8::from(same)));
+    out.join(&RS.to_string())
+}
+
 #[test]
 fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
     let (mut p, _) = engine("{}");
@@ -136,7 +158,7 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
                 &format!("ge{}", t as u64),
                 1,
             ),
-            rec(&["m\"also\"", "2", r#"[["parka","outerwear",10,false],["coat","outerwear",5,false],["tee","basics",90,false]]"#]),
+            m("also", 2, r#"[["parka","outerwear",10,false],["coat","outerwear",5,false],["tee","basics",90,false]]"#, "", false),
         ]
         .join(&RS.to_string()),
     );
@@ -199,7 +221,7 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
     let items =
         r#"[["tee","basics",90,false],["scarf","accessories",5,false],["sock","accessories",5,false],["hat","accessories",5,false]]"#;
     let near = r#"[["parka","Parka","scarf",12,"parka",40],["boot","","sock",10,"nope",99],["ghost","Ghost","hat",50]]"#;
-    let with = row(&p.run_text(&rec(&["m\"also\"", "4", items, near])));
+    let with = row(&p.run_text(&m("also", 4, items, near, false)));
     assert_eq!(with[0], ("scarf".into(), "viewed-together".into(), "because you viewed Parka".into()), "{with:?}");
     assert_eq!(with[1], ("sock".into(), "viewed-together".into(), "because you viewed boot".into()), "{with:?}");
     // Not among the visitor's items: its list counts for nothing.
@@ -207,16 +229,17 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
         &with[2..],
         &[("tee".into(), "popular".into(), "popular on this site".into()), ("hat".into(), "popular".into(), "popular on this site".into())]
     );
-    let without = row(&p.run_text(&rec(&["m\"also\"", "4", items, ""])));
+    let without = row(&p.run_text(&m("also", 4, items, "", false)));
     assert_eq!(without.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["tee", "scarf", "sock", "hat"], "no model: what sells");
-    // A damaged list ends at its first bad pair; the rest still ranks.
-    let damaged = row(&p.run_text(&rec(&["m\"also\"", "4", items, r#"[["parka","Parka","sock",5,"scarf","x","hat",9],7,[""]]"#])));
-    assert_eq!(damaged[0].0, "sock", "{damaged:?}");
-    assert_eq!(damaged[1].1, "popular", "after the bad pair, nothing: {damaged:?}");
+    // A neighbour before any list, or of no weight, is left out.
+    let stray = format!("zscarf{US}50{RS}yparka{US}Parka{RS}zsock{US}0{RS}zhat{US}-3{RS}zscarf{US}2{RS}");
+    let strays = row(&p.run_text(&format!("{stray}{}", m("also", 4, items, "", false))));
+    assert_eq!(strays[0], ("scarf".into(), "viewed-together".into(), "because you viewed Parka".into()), "{strays:?}");
+    assert_eq!(strays[1].1, "popular", "sock and hat weigh nothing: {strays:?}");
     // Consent withdrawn: no recent items, no neighbours.
     let out = p.run_text(&format!("c0{US}0"));
     assert!(out.split(RS).any(|r| r == "I[]"), "{out}");
-    let after = row(&p.run_text(&rec(&["m\"also\"", "4", items, near])));
+    let after = row(&p.run_text(&m("also", 4, items, near, false)));
     assert_eq!(after.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["tee", "scarf", "sock", "hat"]);
 }
 
@@ -227,13 +250,15 @@ fn a_row_ranked_again_keeps_its_catalog_until_its_items_or_the_config_change() {
     p.run_text(&[format!("n{t}"), rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""])].join(&RS.to_string()));
     let items = r#"[["parka","outerwear",10,false],["tee","basics",90,false],["parka","basics",99,false]]"#;
     let ids = |out: &str| row(out).into_iter().map(|r| r.0).collect::<Vec<_>>();
-    let first = ids(&p.run_text(&rec(&["m\"also\"", "4", items, ""])));
+    let first = ids(&p.run_text(&m("also", 4, items, "", false)));
     assert_eq!(first, ["parka", "tee"], "the page is about outerwear; an id listed twice shows once, at its first place");
-    assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", items, ""]))), first, "the kept catalog ranks the same");
+    assert_eq!(ids(&p.run_text(&m("also", 4, items, "", true))), first, "the kept catalog ranks the same");
     let other = r#"[["tee","basics",90,false],["coat","outerwear",30,false]]"#;
-    assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", other, ""]))), ["coat", "tee"], "new items, a new catalog");
+    assert_eq!(ids(&p.run_text(&m("also", 4, other, "", false))), ["coat", "tee"], "new items, a new catalog");
     // A config that makes outerwear sensitive: the catalog read under the
     // old one is not used again.
     p.run_text(&format!("{}{RS}C1{US}", codec::personal_text(r#"{"profile":{"sensitive":["outerwear"]}}"#)));
-    assert_eq!(ids(&p.run_text(&rec(&["m\"also\"", "4", other, ""]))), ["tee", "coat"], "outerwear no longer counts");
+    // The edge believes the engine still has the items: it is asked for them.
+    assert_eq!(p.run_text(&m("also", 4, other, "", true)), format!("Aalso{RS}"));
+    assert_eq!(ids(&p.run_text(&m("also", 4, other, "", false))), ["tee", "coat"], "outerwear no longer counts");
 }

@@ -48,6 +48,7 @@ try {
     console.log(`Kizuna kz.recommend, headless ${BROWSER} ${version}, medians of ${RUNS} page loads`);
     console.log(`  2,000 items, first call    ${m((r) => r.firstMs).toFixed(2)} ms (${results[0].picks} picks)`);
     console.log(`  the same items again       ${m((r) => r.againMedianUs).toFixed(0)} µs median per call`);
+    console.log(`  equal items, new objects   ${m((r) => r.copiesMedianUs).toFixed(0)} µs median per call`);
   }
   for (let run = 0; run < (RECS ? 0 : RUNS); run++) {
     const context = await browser.newContext();

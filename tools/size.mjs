@@ -78,8 +78,10 @@ const SETS = {
 // The edge validating the config, calls and consent inputs (issue #19):
 // 63.25 and 106.25 KiB. Then the personalization config too: its engine
 // -5.7 KiB, its edge +2.2: 102.75 KiB for all four, and the engage build's
-// extra 11.25 KiB.
-const BUDGET = { firstEvent: 63.25 * 1024, allFourJobs: 102.75 * 1024, engageExtra: 11.25 * 1024 };
+// extra 11.25 KiB. A row's items crossing as records, kept on both sides
+// (the edge compares what it sent, the engine asks again when it dropped
+// them): engage edge +0.4 KiB, wasm -0.15: 11.5 KiB.
+const BUDGET = { firstEvent: 63.25 * 1024, allFourJobs: 102.75 * 1024, engageExtra: 11.5 * 1024 };
 
 function measure(file) {
   const data = fs.readFileSync(rel(file));

@@ -89,7 +89,10 @@ export const PERSONALIZER_IN = {
   'a': 's', // slot
   'v': 's', // slot
   'k': 's', // slot
-  'm': 'snss', // slot, n, items, near
+  'j': 'ssnn', // id, topics, popularity, repeats
+  'y': 'ss', // id, name
+  'z': 'sn', // id, weight
+  'm': 'snn', // slot, n, same
   'V': 'ss', // slot, item
   'K': 'ss', // slot, item
   'x': '', // 
@@ -113,6 +116,7 @@ export const PERSONALIZER_OUT = {
   'X': 's', // message
   'R': 'sss', // slot, variant, decision
   'M': 'ss', // slot, items
+  'A': 's', // slot
   'J': 'ss', // journey, shown
   'T': 'ss', // name, properties
   'S': 'ss', // key, value

@@ -49,13 +49,47 @@ const itemOf = (el) => [el.getAttribute('data-kz-item'), el.getAttribute('data-k
 export function recs({ cross, life }) {
   const rows = new Map(); // name -> { el, shown: Map id -> element, viewed: Set of ids, n, items: [[id, topics, popularity, repeats]…] }
   let model = null; // id -> [name, id, weight, id, weight…]
+  let models = 0; // model documents read (a new one may change the items' popularity)
+  // kz.recommend's last items by slot, each with the values it was read
+  // from: the same items again cost a comparison, not a copy.
+  const inputs = new Map();
   let recent = []; // the visitor's latest items, newest first (the engine's I record)
-  // The model's lists of the visitor's latest items, for an `m` record.
-  const near = () => (model ? JSON.stringify(recent.filter((id) => model.has(id)).map((id) => [id, ...model.get(id)])) : '');
-  // A row's items for the engine: an item the page gives no popularity
-  // takes its visitors in the model (what sells, for a new visitor).
-  const rank = (row) => ['m', lit(row.name), row.n,
-    JSON.stringify(row.items.map(([id, topics, pop, repeats]) => [id, topics, pop || (model && model.has(id) ? model.get(id).visitors : 0), repeats])), near()];
+  // Each row's items as the engine last had them: the same again cross as
+  // `same` (the engine kept them), not item by item.
+  const sent = new Map();
+  // Rows whose kept items the engine no longer has (its A record).
+  const again = new Set();
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x[0] === b[i][0] && x[1] === b[i][1] && x[2] === b[i][2] && x[3] === b[i][3]);
+  // A row's records for the engine: its items (`j`; an item the page gives
+  // no popularity takes its visitors in the model: what sells, for a new
+  // visitor) unless they are those it last had, the model's lists of the
+  // visitor's latest items (`y`, `z`), then `m`.
+  function rank(row, anew) {
+    // The same list of items as last time, the model unchanged: nothing to compare.
+    let kept = !anew && row.unchanged && sent.has(row.name) && sent.get(row.name).from === row.items;
+    if (!kept) {
+      const items = row.items.map(([id, topics, pop, repeats]) => [id, topics, pop || (model && model.has(id) ? model.get(id).visitors : 0), repeats ? 1 : 0]);
+      kept = !anew && sent.has(row.name) && same(sent.get(row.name), items);
+      items.from = row.items;
+      sent.set(row.name, items);
+    }
+    const items = sent.get(row.name);
+    const records = kept ? [] : items.map((it) => ['j', ...it]);
+    for (const id of model ? recent : []) {
+      const l = model.get(id);
+      if (!l) continue;
+      records.push(['y', id, l[0]]);
+      for (let i = 1; i + 1 < l.length; i += 2) records.push(['z', l[i], l[i + 1]]);
+    }
+    records.push(['m', row.name, row.n, kept ? 1 : 0]);
+    return records;
+  }
+  // The rows the engine asked for again, with their items.
+  function rankAgain() {
+    const asked = [...again].map((name) => rows.get(name)).filter(Boolean);
+    again.clear();
+    if (asked.length) cross(asked.flatMap((row) => rank(row, true)));
+  }
   const seen = (row, id) => {
     if (row && !row.viewed.has(id)) {
       row.viewed.add(id);
@@ -107,7 +141,7 @@ export function recs({ cross, life }) {
         const items = Array.from(el.querySelectorAll('[data-kz-item]'), (i) => { i.__kzRow = name; return itemOf(i); });
         const row = { name, el, shown: new Map(), viewed: new Set(), n: Number(el.getAttribute('data-kz-n')) || 4, items };
         rows.set(name, row);
-        records.push(rank(row));
+        records.push(...rank(row));
       }
       return records;
     },
@@ -116,12 +150,21 @@ export function recs({ cross, life }) {
       const read = readModel(doc);
       if (typeof read === 'string') return;
       model = read;
-      const again = [...rows.values()].filter((row) => row.el && row.viewed.size === 0);
-      if (again.length) cross(again.map(rank));
+      models++;
+      const unseen = [...rows.values()].filter((row) => row.el && row.viewed.size === 0);
+      // Their items' popularity may come from the new model: compared again.
+      for (const row of rows.values()) row.unchanged = false;
+      if (unseen.length) cross(unseen.flatMap((row) => rank(row)));
     },
     answer(k, f) {
       if (k === 'I') {
         try { recent = JSON.parse(f[0]).filter(isId); } catch (_) { recent = []; }
+        return undefined;
+      }
+      if (k === 'A') {
+        // After this crossing (a call waiting for its answer does it at once).
+        if (!again.size) queueMicrotask(rankAgain);
+        again.add(f[0]);
         return undefined;
       }
       if (k !== 'M') return undefined;
@@ -144,11 +187,17 @@ export function recs({ cross, life }) {
           return [];
         }
         const slot = typeof o.slot === 'string' ? o.slot : 'recommendations';
-        const list = items.filter((x) => x && typeof x.id === 'string').map((x) =>
-          [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats]);
-        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: list };
+        const last = inputs.get(slot);
+        const unchanged = last && last.models === models && last.list.length === items.length &&
+          items.every((x, i) => x && x.id === last.list[i][0] && x.topics === last.list[i][4] && x.popularity === last.list[i][5] && x.repeats === last.list[i][6]);
+        const list = unchanged ? last.list : items.filter((x) => x && typeof x.id === 'string').map((x) =>
+          [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats, x.topics, x.popularity, x.repeats]);
+        if (!unchanged) inputs.set(slot, { models, list });
+        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: list, unchanged };
         rows.set(slot, row);
-        return cross([rank(row)]) || [];
+        let picks = cross(rank(row));
+        if (again.delete(slot)) picks = cross(rank(row, true));
+        return picks || [];
       },
       /** An app-rendered recommended item was seen (once per page view). */
       recommendationViewed(slot, id) {

@@ -5,15 +5,19 @@
 //!
 //! | record | input |
 //! |---|---|
-//! | `m` slot, n, items, near | rank `items` (`[["id","topic,topic",popularity,repeats],…]`) and answer the best `n`; `near`: the published neighbours of the visitor's recent items (`[["id","name","id",weight,"id",weight…],…]`, or empty) |
+//! | `j` id, topics, popularity, repeats | an item of the next `m`'s row (topics comma-separated) |
+//! | `y` id, name / `z` id, weight | for the next `m`: the published neighbours of one of the visitor's recent items (`y`), each neighbour a `z` after it |
+//! | `m` slot, n, same | rank the row of the `j` records since the last `m` and answer the best `n`; `same`: the items of this slot's last ranking, which the engine kept (no `j` records come) |
 //! | `V` slot, id / `K` slot, id | a recommended item was seen / clicked |
 //!
-//! Answers: `M` slot, JSON `[{"id","position","reason","explanation"}…]`,
-//! and `T` exposure events (`Recommendation Viewed` / `Recommendation
-//! Clicked` with slot, item, position and reason). After a crossing that
-//! changed them, `I`: the visitor's latest items (`["id",…]`, newest
-//! first; empty without consent), whose neighbours the edge hands back
-//! with the next `m`.
+//! Answers: `M` slot, JSON `[{"id","position","reason","explanation"}…]`;
+//! `A` slot when `same` finds no kept catalog (a config change dropped
+//! it): the edge hands that row over again with its items; and `T`
+//! exposure events (`Recommendation Viewed` / `Recommendation Clicked`
+//! with slot, item, position and reason). After a crossing that changed
+//! them, `I`: the visitor's latest items (`["id",…]`, newest first; empty
+//! without consent), whose neighbours the edge hands back with the next
+//! `m`.
 
 use crate::prelude::*;
 
@@ -36,8 +40,15 @@ pub const MAX_NEAR: usize = 50;
 pub const MAX_SHOWN: usize = 50;
 /// Rows whose catalogs are kept (one more, and they start again).
 pub const MAX_CATALOGS: usize = 8;
-/// Kept catalogs: (slot, the items' text they were read from, the catalog).
-pub type Kept = (String, String, Catalog);
+/// Kept catalogs: (slot, the catalog of its last ranking).
+pub type Kept = (String, Catalog);
+
+/// The next `m`'s row as its records come: its items and neighbour lists.
+#[derive(Default)]
+pub struct NextRow {
+    items: Option<Catalog>,
+    lists: Vec<List>,
+}
 
 /// A row's picks on this page view: (slot, [(id, reason code, sentence)]).
 pub type Row = (String, Vec<(String, &'static str, String)>);
@@ -51,27 +62,6 @@ fn reason(why: &Why, lists: &[List]) -> (&'static str, String) {
         }
         Why::Popular => ("popular", "popular on this site".into()),
     }
-}
-
-/// The neighbour lists of an `m` record (a list ends at its first bad pair).
-fn neighbours(text: &str) -> Vec<List> {
-    let mut lists = Vec::new();
-    for v in json::items(text).take(RECENT) {
-        let mut a = json::items(v);
-        let (Some(id), name) = (a.next().and_then(json::string).filter(|s| !s.is_empty()), a.next().and_then(json::string)) else {
-            continue;
-        };
-        let mut near = Vec::new();
-        // Then id, weight, id, weight…
-        while let (Some(n), Some(w)) = (a.next().and_then(json::string), a.next().and_then(json::number)) {
-            if near.len() == MAX_NEAR {
-                break;
-            }
-            near.push((n, w));
-        }
-        lists.push(List { id, name: name.unwrap_or_default(), near });
-    }
-    lists
 }
 
 impl Personalizer {
@@ -94,27 +84,53 @@ impl Personalizer {
         }
     }
 
+    /// `j`, `y`, `z`: the next `m`'s items and neighbour lists (more than
+    /// a row ranks, or a neighbour before any list, are left out).
+    pub(super) fn row_part(&mut self, mut r: Rec<'_>) {
+        match r.kind {
+            b'j' => {
+                let id = r.s();
+                let topics = self.allowed(topics_of(r.s()));
+                let (popularity, repeats) = (r.n(), r.flag());
+                let items = self.next_row.items.get_or_insert_with(|| Catalog::with_room(MAX_ITEMS));
+                if !id.is_empty() && items.len() < MAX_ITEMS {
+                    items.push(id.into(), topics, popularity, repeats);
+                }
+            }
+            b'y' if self.next_row.lists.len() < RECENT => {
+                let id = r.s();
+                if !id.is_empty() {
+                    self.next_row.lists.push(List { id: id.into(), name: r.s().into(), near: Vec::new() });
+                }
+            }
+            b'z' => {
+                let (id, weight) = (r.s(), r.n());
+                if let Some(l) = self.next_row.lists.last_mut().filter(|l| l.near.len() < MAX_NEAR && weight > 0.0) {
+                    l.near.push((id.into(), weight));
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// `m`: ranks a row.
     pub(super) fn recommend(&mut self, mut r: Rec<'_>) {
-        let slot = json::string(r.s()).unwrap_or_default();
+        let slot: String = r.s().into();
         let n = r.n();
         let n = if n.is_finite() && n > 0.0 { (n.max(1.0) as usize).min(MAX_SHOWN) } else { 4 };
-        let text = r.s();
-        // The same items as the row's last ranking (a row ranked again when
-        // the model comes, an app rendering again): its catalog is kept.
-        let found = self.catalogs.iter().position(|(s, _, _)| *s == slot);
-        let at = match found {
-            Some(at) if self.catalogs[at].1 == text => at,
-            _ => {
-                let mut catalog = Catalog::with_room(MAX_ITEMS);
-                for v in json::items(text).take(MAX_ITEMS) {
-                    let mut a = json::items(v);
-                    let Some(id) = a.next().and_then(json::string).filter(|s| !s.is_empty()) else { continue };
-                    let topics = a.next().and_then(json::string).map(|t| self.allowed(topics_of(&t))).unwrap_or_default();
-                    let popularity = a.next().and_then(json::number).unwrap_or(0.0);
-                    catalog.push(id, topics, popularity, a.next().and_then(json::boolean).unwrap_or(false));
-                }
-                let kept = (slot.clone(), text.to_string(), catalog);
+        let same = r.flag();
+        let NextRow { items, lists } = core::mem::take(&mut self.next_row);
+        let found = self.catalogs.iter().position(|(s, _)| *s == slot);
+        let at = match (found, same) {
+            // The same items as the row's last ranking (a row ranked again
+            // when the model comes, an app rendering again): its catalog.
+            (Some(at), true) => at,
+            (None, true) => {
+                self.out.record(b'A', &[&slot]);
+                return;
+            }
+            (found, false) => {
+                let kept = (slot.clone(), items.unwrap_or_else(|| Catalog::with_room(0)));
                 match found {
                     // The row's items changed: its catalog is replaced.
                     Some(at) => {
@@ -132,12 +148,11 @@ impl Personalizer {
                 }
             }
         };
-        let lists = neighbours(r.s());
         let half_life = self.cfg.profile.half_life_days;
         // Without consent the profile is not read: what sells, in the site's order.
         let profile = if self.granted { self.profile.as_ref() } else { None };
         let interests = Interests::of(profile, self.now, half_life, &self.page.topics);
-        let catalog = &mut self.catalogs[at].2;
+        let catalog = &mut self.catalogs[at].1;
         let picks = rank(catalog, profile, &interests, &lists, n);
         let mut row = Vec::new();
         let mut list = String::from("[");

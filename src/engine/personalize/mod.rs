@@ -122,6 +122,9 @@ pub struct Personalizer {
     /// The catalogs of the rows ranked last, kept while their items stay the same.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     catalogs: Vec<engage::Kept>,
+    /// The next row to rank, as its records come.
+    #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+    next_row: engage::NextRow,
     /// Journeys shown since the page loaded, with their explanations.
     #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
     fired: Vec<(String, String)>,
@@ -182,6 +185,8 @@ impl Personalizer {
             rows: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             catalogs: Vec::new(),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            next_row: engage::NextRow::default(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             fired: Vec::new(),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
@@ -297,6 +302,8 @@ impl Personalizer {
             b'v' | b'k' => self.exposure(&json::string(r.s()).unwrap_or_default(), kind == b'k'),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             b'm' => self.recommend(r),
+            #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
+            b'j' | b'y' | b'z' => self.row_part(r),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
             b'V' | b'K' => self.rec_exposure(r, kind == b'K'),
             #[cfg(any(feature = "engage", not(target_arch = "wasm32")))]
