@@ -30,6 +30,23 @@ async function openSpa(cfg = {}) {
 }
 
 const named = (events, name) => events.filter((e) => e.event === name);
+
+/**
+ * Leaves the page as a visitor does: a click on a link to another
+ * document. (Playwright's `page.goto` in Firefox now and then stops the
+ * leaving page's `pagehide` listener partway, which no visitor's
+ * navigation was seen to do: docs/reliability.md.)
+ */
+async function leave(s) {
+  await s.page.evaluate(() => {
+    const a = document.createElement('a');
+    a.href = '/favicon.svg';
+    a.id = 'kz-test-away';
+    a.textContent = 'away';
+    document.body.prepend(a);
+  });
+  await s.page.click('#kz-test-away');
+}
 const views = (events) => events.filter((e) => e.type === 'page');
 
 test('page views: one on load, one per history change of the URL, the SPA referrer is the previous URL', async () => {
@@ -121,16 +138,22 @@ test('scroll depth milestones once each, then Page Engagement with engaged time 
     await sleep(300);
     await s.page.evaluate(() => window.scrollTo(0, 0));
     await sleep(200);
-    await s.page.goto('about:blank');
-    await sleep(1500);
+    await leave(s);
+    // What leaves with the page (a beacon): wait for it, however busy the machine.
+    await waitUntil(() => named(s.events(), 'Page Engagement').length > 0 && named(s.events(), 'Scroll Depth').some((e) => e.properties.depth === 100),
+      15_000, 'the last milestone and Page Engagement');
     const ev = s.events();
     const depths = named(ev, 'Scroll Depth').map((e) => e.properties.depth);
     assert.deepEqual(depths.filter((d) => d !== undefined).slice(-5), [25, 50, 75, 90, 100], JSON.stringify(depths));
     const engagement = named(ev, 'Page Engagement');
     assert.ok(engagement.length >= 1, 'Page Engagement sent on leaving');
-    const last = engagement[engagement.length - 1];
-    assert.ok(last.properties.engagedMs > 500 && last.properties.engagedMs < 20_000, JSON.stringify(last.properties));
-    assert.equal(last.properties.scrollDepth, 100);
+    // The view's: its depth and the time engaged on it. (In Firefox a
+    // second one now and then follows, of the few hundred milliseconds
+    // between the view's end and the page going: docs/reliability.md.)
+    const all = JSON.stringify(engagement.map((e) => e.properties));
+    const view = engagement.find((e) => e.properties.scrollDepth === 100);
+    assert.ok(view, all);
+    assert.ok(view.properties.engagedMs > 500 && view.properties.engagedMs < 20_000, all);
   } finally {
     await s.context.close();
   }
@@ -151,7 +174,7 @@ test('forms: started, submitted, abandoned; names and types only, never a value,
     await s.page.click('#to-signup');
     await sleep(200);
     await s.page.fill('input[name=newsletterEmail]', 'grace@example.com');
-    await s.page.goto('about:blank');
+    await leave(s);
     // The abandonment leaves with the page (a beacon): wait for it, however
     // busy the machine; then a moment more, so a duplicate would show.
     await waitUntil(() => named(s.events(), 'Form Abandoned').length > 0, 15_000, 'Form Abandoned');
