@@ -106,3 +106,45 @@ fn a_page_back_from_the_back_forward_cache_is_a_view_again() {
     let views = deliver(&mut s).into_iter().filter(|e| e["type"] == "page").count();
     assert_eq!(views, 2, "the load's view, and the restored page's; the same URL again without a restore is no view");
 }
+
+#[test]
+fn input_after_the_page_was_left_is_no_views_engaged_time() {
+    let mut s = Sim::new(&open());
+    view(&mut s, false);
+    s.record(&format!("E{}", s.now as u64));
+    s.record(&format!("D{}\u{1f}100\u{1f}0", s.page));
+    s.advance(3000.0);
+    s.beacon_quota = usize::MAX;
+    s.input(Input::Leaving);
+    // Input, then a second pagehide: nothing more to report.
+    s.record(&format!("E{}", s.now as u64));
+    s.advance(340.0);
+    s.input(Input::Leaving);
+    let mut got = s.deliver_all();
+    got.extend(s.beaconed_events());
+    let engaged: Vec<&serde_json::Value> = got.iter().filter(|e| e["event"] == "Page Engagement").map(|e| &e["properties"]).collect();
+    assert_eq!(engaged, [&serde_json::json!({ "engagedMs": 3000, "scrollDepth": 100 })]);
+}
+
+#[test]
+fn a_page_back_from_the_back_forward_cache_has_engaged_time_again() {
+    let mut s = Sim::new(&open());
+    view(&mut s, false);
+    s.record(&format!("E{}", s.now as u64));
+    s.advance(3000.0);
+    s.beacon_quota = usize::MAX;
+    s.input(Input::Leaving);
+    s.advance(60_000.0);
+    // Back: the store's front is still this tab's, and autotrack's view.
+    s.input(Input::Resumed(true));
+    let restored = format!("P{}\u{1f}{}\u{1f}r", s.page, s.now as u64);
+    s.record(&restored);
+    s.record(&format!("E{}", s.now as u64));
+    s.advance(2000.0);
+    s.input(Input::Hidden);
+    let mut got = s.deliver_all();
+    got.extend(s.beaconed_events());
+    let ms: Vec<u64> =
+        got.iter().filter(|e| e["event"] == "Page Engagement").map(|e| e["properties"]["engagedMs"].as_u64().unwrap()).collect();
+    assert_eq!(ms, [3000, 2000], "the view left, then the restored one");
+}

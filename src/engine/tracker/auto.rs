@@ -173,6 +173,10 @@ impl Tracker {
     pub(super) fn auto_hidden(&mut self, leaving: bool) {
         if leaving {
             self.end_view(self.now);
+            // A view left is over: input after it (a second `pagehide`
+            // came after some in Firefox) is no view's engaged time. A page
+            // back from the back/forward cache is a view again.
+            self.auto.page = 0;
         } else {
             self.auto.engaged.hidden(self.now);
             self.engagement(self.now, false);
