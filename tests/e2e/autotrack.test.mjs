@@ -139,21 +139,21 @@ test('scroll depth milestones once each, then Page Engagement with engaged time 
     await s.page.evaluate(() => window.scrollTo(0, 0));
     await sleep(200);
     await leave(s);
-    // What leaves with the page (a beacon): wait for it, however busy the machine.
-    await waitUntil(() => named(s.events(), 'Page Engagement').length > 0 && named(s.events(), 'Scroll Depth').some((e) => e.properties.depth === 100),
-      15_000, 'the last milestone and Page Engagement');
+    // What leaves with the page (beacons): wait for it, however busy the
+    // machine. The view's engaged time may come in two parts (hidden, then
+    // shown again and left: Firefox did so now and then, about 340 ms apart).
+    const engagedMs = () => named(s.events(), 'Page Engagement').reduce((sum, e) => sum + e.properties.engagedMs, 0);
+    await waitUntil(() => engagedMs() > 500 && named(s.events(), 'Scroll Depth').some((e) => e.properties.depth === 100),
+      15_000, 'the last milestone and the engaged time');
     const ev = s.events();
     const depths = named(ev, 'Scroll Depth').map((e) => e.properties.depth);
     assert.deepEqual(depths.filter((d) => d !== undefined).slice(-5), [25, 50, 75, 90, 100], JSON.stringify(depths));
     const engagement = named(ev, 'Page Engagement');
     assert.ok(engagement.length >= 1, 'Page Engagement sent on leaving');
-    // The view's: its depth and the time engaged on it. (In Firefox a
-    // second one now and then follows, of the few hundred milliseconds
-    // between the view's end and the page going: docs/reliability.md.)
+    // The view's depth, and the time engaged on it in all.
     const all = JSON.stringify(engagement.map((e) => e.properties));
-    const view = engagement.find((e) => e.properties.scrollDepth === 100);
-    assert.ok(view, all);
-    assert.ok(view.properties.engagedMs > 500 && view.properties.engagedMs < 20_000, all);
+    assert.ok(engagement.some((e) => e.properties.scrollDepth === 100), all);
+    assert.ok(engagedMs() > 500 && engagedMs() < 20_000, all);
   } finally {
     await s.context.close();
   }
