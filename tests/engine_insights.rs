@@ -107,10 +107,7 @@ fn the_personalizer_reports_once_per_period_and_only_randomized_values() {
     let mut p = codec::pz_start(&init);
     p.out_text();
     let page = |p: &mut Personalizer, t: f64| {
-        p.run_text(
-            &[format!("n{t}"), format!("p\"/\"{US}\"\"{US}\"\"{US}\"outerwear\""), format!("gp{}{US}\"outerwear\"", t as u64)]
-                .join(&RS.to_string()),
-        )
+        p.run_text(&[format!("n{t}"), format!("p/{US}{US}{US}outerwear"), format!("gp{}{US}\"outerwear\"", t as u64)].join(&RS.to_string()))
     };
     let first = page(&mut p, t0);
     let report = first.split(RS).find(|r| r.starts_with("T\"Audience Report\"")).expect("a report");

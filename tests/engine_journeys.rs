@@ -165,7 +165,7 @@ impl Site {
 fn page(s: &mut Site, now: f64) -> String {
     let stored = s.p.profile().map(|p| p.to_json()).unwrap_or_default();
     s.p = start(&s.config, &stored, now);
-    s.p.run_text(&[format!("n{now}"), rec(&["p\"/\"", "\"\"", "\"\"", "\"\""]), format!("gp{}{US}\"\"", now as u64)].join(&RS.to_string()))
+    s.p.run_text(&[format!("n{now}"), rec(&["p/", "", "", ""]), format!("gp{}{US}\"\"", now as u64)].join(&RS.to_string()))
 }
 
 const CART: &str = r#"{"journeys":{"cart":{"on":"cart-abandoned","message":"Your cart misses you","link":"/cart"}}}"#;
@@ -268,7 +268,7 @@ fn one_journey_a_document_even_across_an_spas_routes() {
     let mut s = engine(cfg, T0);
     let first = page(&mut s, T0);
     assert_eq!(first.matches("\u{1e}J").count() + usize::from(first.starts_with('J')), 1, "{first}");
-    let route = s.run(&[format!("n{}", T0 + MIN), rec(&["p\"/next\"", "\"\"", "\"\"", "\"\""])].join(&RS.to_string()));
+    let route = s.run(&[format!("n{}", T0 + MIN), rec(&["p/next", "", "", ""])].join(&RS.to_string()));
     assert!(!route.contains("J\""), "a route change: not a second one: {route}");
     assert!(!s.run("x").contains("J\""), "nor on exit intent");
     let next = page(&mut s, T0 + 2.0 * MIN);

@@ -36,8 +36,7 @@ fn first_view_share(page: &str, variant: &str, n: u32) -> f64 {
 }
 
 fn page(topics: &str, campaign: &str, content: &str, search: &str) -> String {
-    let lit = |s: &str| serde_json::to_string(s).unwrap();
-    ["p".to_string() + &lit("/"), lit(""), lit(campaign), lit(topics), lit(content), lit(search)].join(&US.to_string())
+    ["p/", "", campaign, topics, content, search].join(&US.to_string())
 }
 
 #[test]

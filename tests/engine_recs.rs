@@ -152,7 +152,7 @@ fn the_personalizer_ranks_a_row_counts_its_exposures_and_explains_it() {
     let out = p.run_text(
         &[
             format!("n{t}"),
-            rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""]),
+            rec(&["p/shop", "", "", "outerwear"]),
             rec(&["g\u{65}5", "\"Product Viewed\"", "\"outerwear\"", "", "", "\"parka\""]).replacen(
                 "g\u{65}5",
                 &format!("ge{}", t as u64),
@@ -182,7 +182,7 @@ fn sensitive_topics_never_reach_the_profile() {
     p.run_text(
         &[
             format!("n{t}"),
-            rec(&["p\"/clinic\"", "\"\"", "\"\"", "\"health,outerwear\""]),
+            rec(&["p/clinic", "", "", "health,outerwear"]),
             format!("gp{}{US}\"health,outerwear\"", t as u64),
             format!("ge{}{US}\"Article Read\"{US}\"religion\"{US}[\"health\",\"running\"]{US}{US}", t as u64),
             format!("gc{}{US}\"health\"", t as u64),
@@ -213,9 +213,8 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
     let (mut p, _) = engine("{}");
     let t = 5.0 * DAY;
     let viewed = |id: &str, at: f64| format!("ge{}{US}\"Product Viewed\"{US}\"outerwear\"{US}{US}{US}\"{id}\"", at as u64);
-    let out = p.run_text(
-        &[format!("n{t}"), rec(&["p\"/shop\"", "\"\"", "\"\"", "\"\""]), viewed("boot", t), viewed("parka", t + 1.0)].join(&RS.to_string()),
-    );
+    let out =
+        p.run_text(&[format!("n{t}"), rec(&["p/shop", "", "", ""]), viewed("boot", t), viewed("parka", t + 1.0)].join(&RS.to_string()));
     assert!(out.split(RS).any(|r| r == "I[\"parka\",\"boot\"]"), "the latest items, newest first: {out}");
     assert!(!p.run_text(&format!("n{}", t + 2.0)).contains('I'), "said again only when they change");
     let items =
@@ -247,7 +246,7 @@ fn published_neighbours_of_the_latest_items_lead_the_row_and_explain_themselves(
 fn a_row_ranked_again_keeps_its_catalog_until_its_items_or_the_config_change() {
     let (mut p, _) = engine("{}");
     let t = 5.0 * DAY;
-    p.run_text(&[format!("n{t}"), rec(&["p\"/shop\"", "\"\"", "\"\"", "\"outerwear\""])].join(&RS.to_string()));
+    p.run_text(&[format!("n{t}"), rec(&["p/shop", "", "", "outerwear"])].join(&RS.to_string()));
     let items = r#"[["parka","outerwear",10,false],["tee","basics",90,false],["parka","basics",99,false]]"#;
     let ids = |out: &str| row(out).into_iter().map(|r| r.0).collect::<Vec<_>>();
     let first = ids(&p.run_text(&m("also", 4, items, "", false)));

@@ -44,7 +44,7 @@ fn document(ok: bool, learned: &str, keep: &str) -> String {
 }
 
 fn page() -> String {
-    ["p\"/\"", "\"\"", "\"\"", "\"\"", "\"\"", "\"\""].join(&US.to_string())
+    ["p/", "", "", "", "", ""].join(&US.to_string())
 }
 
 /// The variant `hero` shows (its R record's second field).

@@ -407,7 +407,7 @@ fn no_slot_name_variant_or_stored_profile_becomes_a_personalizer_record() {
         let markup =
             format!("[{}]", variants.iter().map(|v| format!("[{},{}]", lit(&mut r, v), hlit(&mut r))).collect::<Vec<_>>().join(","));
         let s = lit(&mut r, &slot);
-        let page = prec("p", &[&hlit(&mut r), &hlit(&mut r), &hlit(&mut r), &hlit(&mut r), "\"\"", "\"\""]);
+        let page = prec("p", &[&text(&mut r), &text(&mut r), &text(&mut r), &text(&mut r), &text(&mut r), &text(&mut r)]);
         for input in [
             page,
             prec("d", &["0", &s, &markup, &lit(&mut r, &variants[0])]),

@@ -147,7 +147,7 @@ fn the_personalization_exports_decide_and_keep_decisions_for_the_page_view() {
     let (rs, us) = ('\u{1e}', '\u{1f}');
     let config = r#"{"slots":{"hero":{"variants":{"a":{"tags":"shoes"},"b":{"tags":"hats"}}}}}"#;
     let init = format!(
-        "n{}{rs}p\"/\"{us}\"\"{us}\"\"{us}\"\"{rs}{}",
+        "n{}{rs}p/{us}{us}{us}{rs}{}",
         Date::now(),
         codec::pz_init(config, &["", "visitor-1", "0123456789abcdef0123456789abcdef", "1", "1", "1280"])
     );

@@ -111,7 +111,7 @@ export function startPersonalization(glue, d, config, watchers = new Set(), extr
       const r = document.referrer && new URL(document.referrer);
       if (r && r.origin !== location.origin) search = ['q', 'p', 'query', 'text', 'wd'].map((k) => r.searchParams.get(k)).find(Boolean) || '';
     } catch (_) { /* no campaign */ }
-    return ['p', lit(location.pathname), lit(source), lit(campaign), lit(pageTopics()), lit(content), lit(search)];
+    return ['p', location.pathname, source, campaign, pageTopics(), content, search];
   };
 
   // Carries out one crossing's answers; returns the value asked for (a

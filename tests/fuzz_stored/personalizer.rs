@@ -49,7 +49,7 @@ pub fn visit(p: &mut Personalizer, now: f64, signals: &[String]) -> Vec<String> 
     let mut answers = vec![codec::to_text("personalizer.out", &p.run(&codec::write("personalizer.in", &first)))];
     let mut crossings: Vec<Vec<String>> = vec![];
     crossings.push(vec![
-        rec(&["p\"/shop\"", "\"ads\"", "\"fall shoes\"", "\"shoes,outerwear\"", "\"\"", "\"\""]),
+        rec(&["p/shop", "ads", "fall shoes", "shoes,outerwear", "", ""]),
         format!("gp{t}{US}\"shoes,outerwear\""),
         rec(&["d0", "\"hero\"", r#"[["shoes","shoes"],["outerwear","outerwear"],["kids","kids"]]"#, "\"\""]),
         "a\"cta\"".into(),

@@ -9,7 +9,7 @@
 //! | record | input |
 //! |---|---|
 //! | `n` ms | the time now |
-//! | `p` path, utm_source, utm_campaign, topics, utm_content, search | the page (each a JSON literal; search: the terms of the search that led here); a new page view |
+//! | `p` path, utm_source, utm_campaign, topics, utm_content, search | the page (topics comma-separated; search: the terms of the search that led here); a new page view |
 //! | `d` late, slot, variants, painted | decide a slot of the page; variants `[["id","tag,tag"],…]` from its markup; painted: the variant the pre-paint script rendered (or empty) |
 //! | `a` slot | decide a slot the app renders (`kz.decide`): stable for the page view |
 //! | `v` slot / `k` slot | the slot was viewed / clicked |
@@ -54,7 +54,7 @@ use crate::prelude::*;
 
 use self::config::PersonalizeConfig;
 use self::decide::Decision;
-use self::profile::{topics_in, topics_of, Profile, STORAGE_KEY};
+use self::profile::{topics_of, Profile, STORAGE_KEY};
 use self::slots::MarkupVariant;
 use crate::engine::io::{Out, Rec};
 use crate::engine::protocol::records;
@@ -245,20 +245,16 @@ impl Personalizer {
             b'n' => self.now = r.n(),
             b'p' => {
                 let (path, source, campaign, topics, content, search) = (r.s(), r.s(), r.s(), r.s(), r.s(), r.s());
-                let topics = self.allowed(topics_in(topics));
-                let utm_campaign = json::string(campaign).filter(|s| !s.is_empty());
+                let topics = self.allowed(topics_of(topics));
+                let utm_campaign = (!campaign.is_empty()).then(|| campaign.to_string());
                 let mut words = Vec::new();
-                for text in [
-                    utm_campaign.clone().unwrap_or_default(),
-                    json::string(content).unwrap_or_default(),
-                    json::string(search).unwrap_or_default(),
-                ] {
-                    words_of(&text, &mut words);
+                for text in [campaign, content, search] {
+                    words_of(text, &mut words);
                 }
                 let words = self.allowed(words);
                 self.page = PageInfo {
-                    path: json::string(path).unwrap_or_default(),
-                    utm_source: json::string(source).filter(|s| !s.is_empty()),
+                    path: path.into(),
+                    utm_source: (!source.is_empty()).then(|| source.into()),
                     utm_campaign,
                     topics,
                     words,
