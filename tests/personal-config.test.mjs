@@ -180,6 +180,9 @@ test('the messages say what the field needs and what it got', () => {
   // A list that throws as it is walked is named as the config.
   const trap = new Proxy([], { get(t, k) { if (k === 'length') throw new Error('no'); return Reflect.get(t, k); } });
   assert.match(message({ slots: { hero: { variants: { a: { tags: trap } } } } }), /^invalid config: .* must be /);
+  // A list too long to be one is refused at once, not walked.
+  assert.equal(message({ slots: { hero: { variants: { a: { tags: new Array(1e9) } } } } }),
+    'invalid config: slots.hero.variants.a.tags must be a list of at most 1000 (got an array)');
   // A config from another realm (an iframe) is as plain as one of ours.
   assert.equal(message(vm.runInNewContext('({ slots: { hero: { holdout: 0.5, variants: { a: { tags: ["x"] } } } } })')), null);
 });

@@ -60,9 +60,14 @@ function expected(r) {
   }
 }
 
-// A value or a list of them, each read as `get` reads (a throwing getter
-// is a value found, not an exception).
-const list = (v) => (Array.isArray(v) ? Array.from({ length: v.length }, (_, i) => get(v, i)) : [v]);
+// A value or a list of them (1,000 at most: a sparse array of a billion is
+// refused at once, not walked), each read as `get` reads (a throwing
+// getter is a value found, not an exception).
+function list(v, path) {
+  if (!Array.isArray(v)) return [v];
+  if (v.length > 1000) fail(path, 'a list of at most 1000', v);
+  return Array.from({ length: v.length }, (_, i) => get(v, i));
+}
 
 // The value `v` of the field at schema path `at` (`path` in messages), as
 // it crosses: a boolean 0 or 1, an enum its index (1 + it where the field
@@ -93,14 +98,14 @@ function field(at, path, v, warnings, holder) {
       return i < 0 ? bad() : r.default === null || r.default === undefined ? i + 1 : i;
     }
     case 'enums':
-      return list(v).reduce((mask, x) => {
+      return list(v, path).reduce((mask, x) => {
         const i = r.values.indexOf(x);
         return i < 0 ? fail(path, expected(r), x) : mask | (1 << i);
       }, 0);
     case 'string':
       return typeof v === 'string' && v && (!r.maxLength || bytes(v) <= r.maxLength) && (!r.link || safeLink(v)) ? v : bad();
     case 'topics':
-      return list(v).map((t) => topicName(t) ?? fail(path, expected(r), t));
+      return list(v, path).map((t) => topicName(t) ?? fail(path, expected(r), t));
     case 'shares':
       if (!isPlain(v)) bad();
       return Object.keys(v).map((k) => {
