@@ -8,7 +8,7 @@
 // engine decides the rest (identity, consent, the queue).
 
 import { complain, warn } from './console.js';
-import { describe, isDate, MARKS, name as nameOf, plainProto } from './capture.js';
+import { cleanJson, isDate, MARKS, name as nameOf, plainProto } from './capture.js';
 
 const DP = Date.prototype;
 const MAX_CHARS = 255;
@@ -47,7 +47,7 @@ export function typeName(v) {
 /** Properties or traits as clean JSON (`{}` for none, `!l` too large); null when not a plain object. */
 function object(v, path, problems, budget) {
   if (v == null) return '{}';
-  return isPlain(v) ? describe(v, budget, problems, path) : null;
+  return isPlain(v) ? cleanJson(v, budget, problems, path) : null;
 }
 
 /**

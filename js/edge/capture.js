@@ -1,12 +1,13 @@
-// Capture: what a call hands to Kizuna, snapshotted at call time as text
-// for the engine (src/engine/text/json.rs has the format).
+// Capture: what a call hands to Kizuna, snapshotted at call time as JSON
+// text for the engine.
 //
 // The fast path is JSON.stringify of a flat plain object: nothing in it
-// needs a decision. Anything else is *described*: JSON where every value
-// JSON cannot hold is a marker (`!f` a function, `!c` a circular reference,
-// `!o"Map"` an object that is not plain…), so the engine can say exactly
-// what was left out and where. The describer never throws and never walks
-// more than `budget` characters of output (a huge array stops it at once).
+// needs a decision. Anything else is *cleaned* (`cleanJson`): JSON with
+// every value JSON cannot hold left out (a function, a circular reference,
+// an object that is not plain…) and named by its path, so the call's
+// message says exactly what was left out and where. The cleaner never
+// throws and never writes more than `budget` characters (a huge array
+// stops it at once).
 
 const OP = Object.prototype;
 const DP = Date.prototype;
@@ -70,12 +71,11 @@ export const MARKS = {
 };
 
 /**
- * `v` described; `!l` when it would be longer than `budget` characters.
- * Given `problems`, `v` cleaned instead: plain JSON, every value JSON
- * cannot hold left out (null in an array) and, but for `undefined`, named
- * by its path from `path` in `problems`.
+ * `v` as plain JSON, every value JSON cannot hold left out (null in an
+ * array) and, but for `undefined`, named by its path from `path` in
+ * `problems`; `!l` when it would be longer than `budget` characters.
  */
-export function describe(v, budget = 1 << 20, problems, path) {
+export function cleanJson(v, budget, problems, path) {
   const seen = [];
   let size = 0;
   const out = (s) => {
@@ -84,7 +84,6 @@ export function describe(v, budget = 1 << 20, problems, path) {
     return s;
   };
   const mark = (m, at, what) => {
-    if (!problems) return m;
     if (m !== '!v') problems.push(at + ' is ' + (MARKS[m] || 'a ' + (what || 'class instance') + ', not a plain object'));
     return undefined;
   };
@@ -123,17 +122,17 @@ export function describe(v, budget = 1 << 20, problems, path) {
         // Each item takes a character at least: a longer array cannot fit.
         if (n > budget - size) throw TOO_LARGE;
         const items = [];
-        for (let i = 0; i < n; i++) items.push(member(v, i, problems && at + '[' + i + ']') ?? 'null');
+        for (let i = 0; i < n; i++) items.push(member(v, i, at + '[' + i + ']') ?? 'null');
         return out('[' + items.join(',') + ']');
       }
       if (proto === DP || (proto !== OP && isDate(v))) {
         const t = DP.getTime.call(v);
         return t - t === 0 && Math.abs(t) <= 864e13 ? out(JSON.stringify(DP.toISOString.call(v))) : mark('!t', at);
       }
-      if (!plainProto(proto)) return problems ? mark('!o', at, name(proto)) : out('!o' + JSON.stringify(name(proto)));
+      if (!plainProto(proto)) return mark('!o', at, name(proto));
       const members = [];
       for (const k of Object.keys(v)) {
-        const item = member(v, k, problems && at + '.' + k);
+        const item = member(v, k, at + '.' + k);
         if (item !== undefined) members.push(out(JSON.stringify(k)) + ':' + item);
       }
       return out('{' + members.join(',') + '}');
