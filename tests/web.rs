@@ -1,8 +1,8 @@
 //! Browser tests, run by wasm-bindgen-test in headless Chromium: the engine
 //! compiled to wasm, held to the same golden fixtures as on the host, its
-//! numbers and times against the browser's own, the edge's real describer
-//! (js/edge/capture.js) on real JavaScript values, and both modules'
-//! exports end to end.
+//! numbers and times against the browser's own, the edge's real cleaner
+//! of a call's properties (js/edge/capture.js) on real JavaScript values,
+//! and both modules' exports end to end.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -23,7 +23,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(module = "/js/edge/capture.js")]
 extern "C" {
-    fn describe(v: &JsValue, budget: f64) -> String;
+    #[wasm_bindgen(js_name = cleanJson)]
+    fn clean_json(v: &JsValue, budget: f64, problems: &Array, path: &str) -> JsValue;
     fn flat(v: &JsValue) -> JsValue;
 }
 
@@ -73,33 +74,45 @@ fn numbers_and_times_print_as_the_browser_prints_them() {
 }
 
 #[wasm_bindgen_test]
-fn the_edges_describer_on_real_values() {
-    // What consent.set() and the CMP signals hand the engine (a call's
-    // arguments are checked by js/edge/call.js: tests/call.test.mjs, and
-    // in every browser by tests/e2e/bad-input.test.mjs).
+fn the_edges_cleaner_on_real_values() {
+    // What a call's properties become (js/edge/call.js, whose messages
+    // tests/call.test.mjs checks in node and tests/e2e/bad-input.test.mjs
+    // in every browser): plain JSON, what JSON cannot hold left out and
+    // named by its path.
     let v = values();
-    let described = describe(&get(&v, "bad"), 65536.0);
-    for marker in [
-        r#""fn":!f"#,
-        r#""sym":!s"#,
-        r#""big":!b"#,
-        r#""nan":!n"#,
-        r#""inf":!i"#,
-        r#""map":!o"Map""#,
-        r#""self":!c"#,
-        r#""never":!t"#,
-        r#""boom":!u"#,
+    let problems = Array::new();
+    let json = clean_json(&get(&v, "bad"), 65536.0, &problems, "properties").as_string().expect("JSON");
+    let said: Vec<String> = problems.iter().filter_map(|p| p.as_string()).collect();
+    for (path, what) in [
+        ("fn", "a function"),
+        ("sym", "a symbol"),
+        ("big", "a BigInt"),
+        ("nan", "NaN"),
+        ("inf", "an infinite number"),
+        ("map", "a Map, not a plain object"),
+        ("cyclic.self", "a circular reference"),
+        ("never", "an invalid Date"),
+        ("boom", "unreadable (reading it threw)"),
+        ("list[1]", "a function"),
     ] {
-        assert!(described.contains(marker), "{marker}: {described}");
+        let line = format!("properties.{path} is {what}");
+        assert!(said.contains(&line), "{line}: {said:?}");
     }
-    assert!(described.contains(r#""when":"1970-01-01T00:00:00.000Z""#), "{described}");
-    assert_eq!(describe(&get(&v, "proxy"), 65536.0), "!u", "a revoked proxy cannot be read");
+    assert_eq!(said.len(), 10, "undefined is left out without a word: {said:?}");
+    assert_eq!(json, r#"{"cyclic":{"ok":true},"when":"1970-01-01T00:00:00.000Z","list":[1,null,null]}"#);
+    let unreadable = Array::new();
+    assert!(clean_json(&get(&v, "proxy"), 65536.0, &unreadable, "p").is_undefined(), "a revoked proxy cannot be read");
+    assert_eq!(unreadable.get(0).as_string().as_deref(), Some("p is unreadable (reading it threw)"));
     let t0 = Date::now();
-    assert_eq!(describe(&get(&v, "huge"), 65536.0), "!l", "a huge array is refused without walking it");
+    assert_eq!(
+        clean_json(&get(&v, "huge"), 65536.0, &Array::new(), "h").as_string().as_deref(),
+        Some("!l"),
+        "a huge array is refused without walking it"
+    );
     assert!(Date::now() - t0 < 1000.0);
     let flat_json = flat(&get(&v, "flat")).as_string().expect("a flat object takes the fast path");
     assert_eq!(flat_json, r#"{"sku":"A1","price":19.9,"qty":2,"ok":true,"none":null}"#);
-    assert!(flat(&get(&v, "bad")).is_null(), "anything else is described");
+    assert!(flat(&get(&v, "bad")).is_null(), "anything else is cleaned");
 }
 
 fn init_text(config: &str) -> String {
