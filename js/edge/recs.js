@@ -63,10 +63,11 @@ export function recs({ cross, life }) {
   // A row's records for the engine: its items (`j`; an item the page gives
   // no popularity takes its visitors in the model: what sells, for a new
   // visitor) unless they are those it last had, the model's lists of the
-  // visitor's latest items (`y`, `z`), then `m`.
-  function rank(row, anew) {
-    // The same list of items as last time, the model unchanged: nothing to compare.
-    let kept = !anew && row.unchanged && sent.has(row.name) && sent.get(row.name).from === row.items;
+  // visitor's latest items (`y`, `z`), then `m`. `anew`: the engine asked
+  // for the items; `unchanged`: kz.recommend's items are those of its last
+  // call, the model the same (nothing to compare when they are what was sent).
+  function rank(row, anew, unchanged) {
+    let kept = !anew && unchanged && sent.has(row.name) && sent.get(row.name).from === row.items;
     if (!kept) {
       const items = row.items.map(([id, topics, pop, repeats]) => [id, topics, pop || (model && model.has(id) ? model.get(id).visitors : 0), repeats ? 1 : 0]);
       kept = !anew && sent.has(row.name) && same(sent.get(row.name), items);
@@ -152,8 +153,6 @@ export function recs({ cross, life }) {
       model = read;
       models++;
       const unseen = [...rows.values()].filter((row) => row.el && row.viewed.size === 0);
-      // Their items' popularity may come from the new model: compared again.
-      for (const row of rows.values()) row.unchanged = false;
       if (unseen.length) cross(unseen.flatMap((row) => rank(row)));
     },
     answer(k, f) {
@@ -193,9 +192,9 @@ export function recs({ cross, life }) {
         const list = unchanged ? last.list : items.filter((x) => x && typeof x.id === 'string').map((x) =>
           [x.id, Array.isArray(x.topics) ? x.topics.join(',') : (typeof x.topics === 'string' ? x.topics : ''), Number(x.popularity) || 0, !!x.repeats, x.topics, x.popularity, x.repeats]);
         if (!unchanged) inputs.set(slot, { models, list });
-        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: list, unchanged };
+        const row = { name: slot, el: null, shown: new Map(), viewed: new Set(), n: Number(o.n) || 4, items: list };
         rows.set(slot, row);
-        let picks = cross(rank(row));
+        let picks = cross(rank(row, false, unchanged));
         if (again.delete(slot)) picks = cross(rank(row, true));
         return picks || [];
       },
