@@ -1,6 +1,6 @@
 //! Times the engine on the host: 10,000 `track` calls through the edge
 //! protocol (src/engine/protocol.json) in crossings of 200, then every
-//! batch answered.
+//! batch answered. Medians of 9 runs, each on a fresh engine.
 //! `cargo run --release --example crossing`
 use std::collections::HashMap;
 use std::time::Instant;
@@ -35,6 +35,20 @@ fn act(out: &[u8], posts: &mut Vec<u32>, segments: &mut HashMap<u32, String>) ->
 }
 
 fn main() {
+    let mut runs: Vec<(f64, f64)> = (0..9).map(|_| once()).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ingest = runs[4].0;
+    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let all = runs[4].1;
+    println!(
+        "ingest 10,000: {ingest:.2} ms ({:.2} µs an event); then every batch answered: {all:.2} ms in all ({:.2} µs an event)",
+        ingest / 10.0,
+        all / 10.0
+    );
+}
+
+/// One run: ms to ingest, ms until every batch is answered.
+fn once() -> (f64, f64) {
     let mut w = Out::default();
     w.begin(b'n').num(1_795_363_980_000.0).end();
     w.begin(b'p').num(1.0).num(1.0).field("https://shop.example/p?utm_source=news").field("").field("\"P\"");
@@ -81,5 +95,6 @@ fn main() {
             follow = act(&edge::run(&mut t, &follow), &mut posts, &mut segments);
         }
     }
-    println!("ingest 10,000: {:?}; then {} batches answered: {:?} in all", ingest, answered, t0.elapsed());
+    assert_eq!(answered, 256, "10,000 events in batches of 100 and at most 32 KiB");
+    (ingest.as_secs_f64() * 1e3, t0.elapsed().as_secs_f64() * 1e3)
 }

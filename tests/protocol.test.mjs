@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { generate, OUTPUTS } from '../tools/protocol.mjs';
-import { decode, encode } from '../js/edge/protocol.js';
+import { decode, encode, utf8 } from '../js/edge/protocol.js';
 import * as TABLES from '../js/edge/records.js';
 
 const spec = JSON.parse(fs.readFileSync(new URL('../src/engine/protocol.json', import.meta.url), 'utf8'));
@@ -60,6 +60,19 @@ test('a body (type b) is handed over as the bytes the engine wrote, never decode
   assert.ok(got[0][3] instanceof Uint8Array);
   assert.equal(new TextDecoder().decode(got[0][3]), body);
   assert.deepEqual(got[0].slice(0, 3), [3, 1, '/c']);
+});
+
+test('a kept segment crosses back as the bytes it came as, and is text only for storage', () => {
+  const text = '1\u001ft\u001f{"name":"日本 \u001e"}\u001d2\u001fp\u001f{}';
+  let kept = null;
+  decode(encode([['k', 4, text]], TABLES.TRACKER_OUT), TABLES.TRACKER_OUT, (k, f) => { kept = f[1].slice(); });
+  assert.ok(kept instanceof Uint8Array);
+  assert.equal(utf8(kept), text);
+  // Given back: the same bytes as text would have been written, both ways.
+  const back = encode([['s', 4, kept], ['s', 5, new Uint8Array(0)]], TABLES.TRACKER_IN).slice();
+  assert.equal(hex(back), hex(encode([['s', 4, text], ['s', 5, '']], TABLES.TRACKER_IN)));
+  assert.equal(utf8(new Uint8Array(0)), '');
+  assert.equal(utf8(undefined), '');
 });
 
 test('every kind of the description has its layout in the tables, both engines, both ways', () => {

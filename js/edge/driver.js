@@ -17,7 +17,7 @@ import { followStore } from './outbox.js';
 import { lifetime } from './life.js';
 import { listenForConsent } from './signals.js';
 import { openStorage, readCookie, writeCookie } from './storage.js';
-import { decode, encode, opened } from './protocol.js';
+import { decode, encode, opened, utf8 } from './protocol.js';
 import { TRACKER_IN, TRACKER_OUT } from './records.js';
 
 // Most records handed over in one crossing (bounds what the engine holds).
@@ -285,7 +285,8 @@ export function startEngine(glue, config) {
         case 'F': deferred.push(['flush', f[0], { sent: f[1], failed: f[2], pending: f[3], waitingForConsent: f[4] }]); break;
         case 'C': deferred.push(['consent', f[0]]); break;
         // Segments, and their stored copies.
-        case 'k': segments.set(f[0], f[1]); break;
+        // Kept as bytes (a copy: `out` is reused), decoded only to be stored.
+        case 'k': segments.set(f[0], f[1].slice()); break;
         case 'r':
           // Its stored copy stays until the engine deletes its key (and
           // is not written again: see 's').
@@ -294,7 +295,7 @@ export function startEngine(glue, config) {
           break;
         // Asked again as the page goes (a task stopped midway may not
         // have written it): what was written is not written again.
-        case 's': if (segmentKeys.get(f[0]) !== f[1] && store.persist(f[1], segments.get(f[0]) || '')) segmentKeys.set(f[0], f[1]); break;
+        case 's': if (segmentKeys.get(f[0]) !== f[1] && store.persist(f[1], utf8(segments.get(f[0])))) segmentKeys.set(f[0], f[1]); break;
         case 'x': dropStored(); if (outbox) outbox.own(false); break;
         case 'f': case 'd':
           if (k === 'f') segments.delete(f[0]);
@@ -387,7 +388,7 @@ export function startEngine(glue, config) {
       '); calls on this page are ignored from now on, and events already queued are kept for the next page');
     try {
       if (status.owner && store.get('kizuna:q.' + status.owner) !== null) {
-        for (const [id, text] of segments) if (!segmentKeys.has(id)) store.persist('kizuna:q.' + status.owner + '.' + id, text);
+        for (const [id, bytes] of segments) if (!segmentKeys.has(id)) store.persist('kizuna:q.' + status.owner + '.' + id, utf8(bytes));
       }
     } catch (_) { /* storage gone: nothing more to keep */ }
     life.stop();

@@ -4,7 +4,7 @@
 // it. A record is its kind (one byte), its body's length (4 bytes,
 // little-endian), then its fields: a number in 8 bytes (an f64), text as a
 // 4-byte length and UTF-8 (a body, `b`, the same on the wire, is kept as
-// bytes). Lengths, not separators: no text can be taken for a record.
+// bytes; bytes given back to an engine are written as they are). Lengths, not separators: no text can be taken for a record.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -39,7 +39,10 @@ export function encode(list, layouts) {
   for (const r of list) {
     const l = layouts[r[0]];
     need += 5;
-    for (let i = 0; i < l.length; i++) need += l.charCodeAt(i) === 110 ? 8 : 4 + 3 * String(r[i + 1] ?? '').length;
+    for (let i = 0; i < l.length; i++) {
+      const v = r[i + 1];
+      need += l.charCodeAt(i) === 110 ? 8 : 4 + (v instanceof Uint8Array ? v.length : 3 * String(v ?? '').length);
+    }
   }
   if (need > buf.length) {
     buf = new Uint8Array(Math.max(need, buf.length * 2));
@@ -56,11 +59,21 @@ export function encode(list, layouts) {
       if (l.charCodeAt(i) === 110) {
         view.setFloat64(at, Number(v) || 0, true);
         at += 8;
+      } else if (v instanceof Uint8Array) {
+        // Bytes an engine wrote (a segment it handed over): back as they are.
+        view.setUint32(at, v.length, true);
+        buf.set(v, at + 4);
+        at += 4 + v.length;
       } else at = text(v == null ? '' : String(v), at);
     }
     view.setUint32(start + 1, at - start - 5, true);
   }
   return buf.subarray(0, at);
+}
+
+/** The text of UTF-8 `bytes` an engine wrote (`''` for none). */
+export function utf8(bytes) {
+  return bytes ? decoder.decode(bytes) : '';
 }
 
 /**

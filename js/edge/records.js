@@ -58,7 +58,7 @@ export const TRACKER_OUT = {
   'L': 'ss', // level, message
   'F': 'nnnnn', // token, sent, failed, pending, waitingForConsent
   'C': 's', // state
-  'k': 'ns', // id, text
+  'k': 'nb', // id, text
   'r': 'n', // id
   'f': 'n', // id
   's': 'ns', // id, key

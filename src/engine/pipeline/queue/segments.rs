@@ -5,6 +5,7 @@ use crate::prelude::*;
 
 use super::{Queue, RECORD_SEP};
 use crate::engine::pipeline::event::Event;
+use crate::engine::pipeline::transport::BEACON_MAX_BYTES;
 
 /// A segment the edge keeps.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +25,9 @@ pub struct Segment {
     pub purged: u8,
     /// The edge keeps a copy in storage too.
     pub stored: bool,
+    /// Each record's size (as [`Event::size`]), in order: what comes back
+    /// is the engine's own text, not read again to size it.
+    pub sizes: Vec<u32>,
 }
 
 impl Segment {
@@ -67,12 +71,16 @@ impl Queue {
         core::mem::take(&mut self.handoffs)
     }
 
-    /// Asks for the oldest segment back when the front runs low (or a flush
-    /// or an unload wants it now: `urgent`); gathered records move to the
-    /// front directly.
+    /// Asks for the oldest segment back when the front runs low, or, when a
+    /// flush or an unload wants more now (`urgent`), until what waits in
+    /// memory fills the unload's beacons; gathered records move to the front
+    /// directly. Never the whole queue at once: a flush after a burst of
+    /// 10,000 events took every segment back, and wasm memory, which never
+    /// shrinks, held the burst (and its stored copy was written whole, 2 MB
+    /// each time).
     pub fn refill(&mut self, urgent: bool) {
         let waiting = self.front_bytes - self.front.iter().take(self.in_flight.map_or(0, |f| f.count)).map(|e| e.rec.len()).sum::<usize>();
-        if !urgent && waiting > self.hot / 2 {
+        if waiting > if urgent { self.hot.max(BEACON_MAX_BYTES) } else { self.hot / 2 } {
             return;
         }
         if let Some(seg) = self.segments.first() {
@@ -81,7 +89,7 @@ impl Queue {
                 self.handoffs.push(Handoff::Return(seg.id));
             }
         } else if let Some((text, seg)) = self.gathering.take() {
-            self.take_back(&text, seg.first_time, seg.purged);
+            self.take_back(&text, &seg);
         }
     }
 
@@ -94,14 +102,23 @@ impl Queue {
         }
         let seg = self.segments.remove(i);
         self.count_segments();
-        self.take_back(text, seg.first_time, seg.purged)
+        self.take_back(text, &seg)
     }
 
-    fn take_back(&mut self, text: &str, time: f64, purged: u8) -> Vec<Event> {
+    fn take_back(&mut self, text: &str, seg: &Segment) -> Vec<Event> {
         let mut gone = Vec::new();
-        for rec in crate::engine::text::fields(text, RECORD_SEP as u8) {
-            let Some(e) = Event::from_record(rec, time) else { continue };
-            if purged & (1 << e.category().code()) != 0 {
+        // The text handed over comes back as it went: each record's size
+        // is the one kept. Anything else is read and sized again.
+        let same = text.len() == seg.bytes;
+        for (i, rec) in crate::engine::text::fields(text, RECORD_SEP as u8).enumerate() {
+            let e = match seg.sizes.get(i) {
+                Some(&size) if same => Event { rec: rec.into(), size, queued: seg.first_time },
+                _ => match Event::from_record(rec, seg.first_time) {
+                    Some(e) => e,
+                    None => continue,
+                },
+            };
+            if seg.purged & (1 << e.category().code()) != 0 {
                 gone.push(e);
                 continue;
             }

@@ -5,6 +5,7 @@ use super::*;
 use crate::engine::consent::Category;
 use crate::engine::consent::{Categories, Choice};
 use crate::engine::pipeline::event::{Kind, Parts};
+use crate::engine::pipeline::transport::BEACON_MAX_BYTES;
 
 fn ev(q: &mut Queue, cat: Category, pad: usize) -> Event {
     let props = ["{\"p\":\"", &"x".repeat(pad), "\"}"].concat();
@@ -60,6 +61,64 @@ fn a_burst_goes_to_segments_and_comes_back_in_order() {
     }
     assert_eq!(seqs, (0..1000).collect::<Vec<u64>>(), "every event once, in order");
     assert!(q.is_empty());
+}
+
+#[test]
+fn a_segment_given_back_as_it_went_keeps_its_sizes_and_another_text_is_read_again() {
+    let mut q = Queue::new(0, &QueuePolicy::default());
+    // Sizes no record would be estimated at: they can only be the kept ones.
+    for i in 0..400u32 {
+        let mut e = ev(&mut q, Category::Analytics, 200);
+        e.size = 7_000 + i;
+        q.push(e);
+    }
+    q.seal();
+    let kept: Vec<(u32, String)> =
+        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    let ((a, same), (b, other)) = (&kept[0], &kept[1]);
+    let f = q.send(q.front().len(), true);
+    q.remove_batch(f.id);
+    q.returned(*a, same);
+    assert!(q.front().iter().all(|e| e.size >= 7_000), "the sizes it went with");
+    let f = q.send(q.front().len(), true);
+    q.remove_batch(f.id);
+    // Not the text handed over (one record less): every record is read
+    // and sized again, none takes another's size.
+    let cut = &other[..other.rfind(RECORD_SEP).unwrap()];
+    q.returned(*b, cut);
+    assert!(!q.front().is_empty());
+    assert!(q.front().iter().all(|e| e.size < 7_000 && Some(e.clone()) == Event::from_record(&e.rec, e.queued)));
+}
+
+#[test]
+fn a_flush_takes_back_what_the_next_batches_need_not_the_whole_burst() {
+    let mut q = Queue::new(0, &QueuePolicy::default());
+    for _ in 0..2000 {
+        let e = ev(&mut q, Category::Analytics, 200);
+        q.push(e);
+    }
+    q.seal();
+    let mut kept: Vec<(u32, String)> =
+        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    assert!(kept.len() > 10);
+    // What the pump does while a flush waits: ask, take back, send a batch.
+    let (mut sent, mut most) = (0, 0);
+    while !q.is_empty() {
+        q.refill(true);
+        for h in q.handoffs() {
+            if let Handoff::Return(id) = h {
+                let i = kept.iter().position(|(k, _)| *k == id).unwrap();
+                let (id, text) = kept.remove(i);
+                q.returned(id, &text);
+            }
+        }
+        most = most.max(q.front_bytes);
+        let n = q.waiting().len().min(100);
+        let f = q.send(n, true);
+        sent += q.remove_batch(f.id).len();
+    }
+    assert_eq!(sent, 2000);
+    assert!(most <= BEACON_MAX_BYTES + SEGMENT_BYTES + 1024, "{most} bytes in memory at most");
 }
 
 #[test]
