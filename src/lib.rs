@@ -34,8 +34,12 @@ fn panic(_: &::core::panic::PanicInfo) -> ! {
 
 pub mod engine;
 
-#[cfg(any(test, target_arch = "wasm32"))]
-mod heap;
+/// The wasm build's allocator; public on the host only for
+/// `examples/memory.rs`, which runs the engine on it to count the wasm
+/// memory a scenario grows.
+#[cfg(any(test, target_arch = "wasm32", feature = "std"))]
+#[doc(hidden)]
+pub mod heap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -82,6 +82,15 @@ pub struct Event {
     pub queued: f64,
 }
 
+/// [`Event::size`] for a record of `len` bytes that is not read again (one
+/// a segment brings back): its fields, what the wire adds around them (the
+/// keys, the consent stamp, the timestamp; 690 bytes for a track call's)
+/// and a page context of 480 bytes. Sizes only tell when a batch is full;
+/// bodies are cut by what they hold when written.
+pub fn estimated_size(len: usize) -> u32 {
+    (len + 690) as u32
+}
+
 /// What an event is made of, before it becomes a record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parts<'a> {
@@ -112,17 +121,21 @@ pub struct Parts<'a> {
 impl Event {
     /// The record of `parts`, queue sequence number `seq`, queued at `now`.
     pub fn new(seq: u64, p: &Parts, size: usize, now: f64) -> Event {
-        let mut rec = String::with_capacity(
-            64 + p.message_id.len() + p.anonymous_id.len() + p.user_id.len() + p.name.len() + p.session.len() + p.props.len(),
-        );
-        write_u64(&mut rec, seq);
+        let mut head = String::with_capacity(64);
+        write_u64(&mut head, seq);
         let [a, b, c] = p.stamp.code();
         let sep = SEP as u8;
-        push_ascii(&mut rec, &[sep, p.kind.code() as u8, sep, b'0' + p.category.code(), sep, a, b, c, sep]);
-        write_u64(&mut rec, p.time.max(0.0) as u64);
-        rec.push(SEP);
-        write_u64(&mut rec, u64::from(p.page));
-        for f in [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props] {
+        push_ascii(&mut head, &[sep, p.kind.code() as u8, sep, b'0' + p.category.code(), sep, a, b, c, sep]);
+        write_u64(&mut head, p.time.max(0.0) as u64);
+        head.push(SEP);
+        write_u64(&mut head, u64::from(p.page));
+        let fields = [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props];
+        // The exact length: a block of the allocator's next size class up
+        // would hold a typical record (~230 bytes) twice over, and the
+        // front holds 48 KiB of them.
+        let mut rec = String::with_capacity(head.len() + fields.iter().map(|f| f.len() + 1).sum::<usize>());
+        rec.push_str(&head);
+        for f in fields {
             rec.push(SEP);
             rec.push_str(f);
         }

@@ -26,23 +26,13 @@ impl Queue {
             let (text, seg) = self.gathering.get_or_insert_with(|| {
                 (
                     String::with_capacity(SEGMENT_BYTES + 1024),
-                    Segment {
-                        id: 0,
-                        counts: [0; 4],
-                        bytes: 0,
-                        seqs: (seq, seq),
-                        first_time: now,
-                        purged: 0,
-                        stored: false,
-                        sizes: Vec::new(),
-                    },
+                    Segment { id: 0, counts: [0; 4], bytes: 0, seqs: (seq, seq), first_time: now, purged: 0, stored: false },
                 )
             });
             if !text.is_empty() {
                 text.push(RECORD_SEP);
             }
             text.push_str(&e.rec);
-            seg.sizes.push(e.size);
             seg.counts[cat] += 1;
             seg.bytes = text.len();
             seg.seqs.1 = seq;

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 
 use super::{Queue, RECORD_SEP};
-use crate::engine::pipeline::event::Event;
+use crate::engine::pipeline::event::{estimated_size, Event};
 use crate::engine::pipeline::transport::BEACON_MAX_BYTES;
 
 /// A segment the edge keeps.
@@ -25,9 +25,6 @@ pub struct Segment {
     pub purged: u8,
     /// The edge keeps a copy in storage too.
     pub stored: bool,
-    /// Each record's size (as [`Event::size`]), in order: what comes back
-    /// is the engine's own text, not read again to size it.
-    pub sizes: Vec<u32>,
 }
 
 impl Segment {
@@ -107,16 +104,18 @@ impl Queue {
 
     fn take_back(&mut self, text: &str, seg: &Segment) -> Vec<Event> {
         let mut gone = Vec::new();
-        // The text handed over comes back as it went: each record's size
-        // is the one kept. Anything else is read and sized again.
+        // The text handed over comes back as it went: its records are the
+        // engine's own, split, not read and sized again. Anything else is
+        // read record by record.
         let same = text.len() == seg.bytes;
-        for (i, rec) in crate::engine::text::fields(text, RECORD_SEP as u8).enumerate() {
-            let e = match seg.sizes.get(i) {
-                Some(&size) if same => Event { rec: rec.into(), size, queued: seg.first_time },
-                _ => match Event::from_record(rec, seg.first_time) {
+        for rec in crate::engine::text::fields(text, RECORD_SEP as u8) {
+            let e = if same {
+                Event { rec: rec.into(), size: estimated_size(rec.len()), queued: seg.first_time }
+            } else {
+                match Event::from_record(rec, seg.first_time) {
                     Some(e) => e,
                     None => continue,
-                },
+                }
             };
             if seg.purged & (1 << e.category().code()) != 0 {
                 gone.push(e);
