@@ -121,20 +121,28 @@ pub struct Parts<'a> {
 impl Event {
     /// The record of `parts`, queue sequence number `seq`, queued at `now`.
     pub fn new(seq: u64, p: &Parts, size: usize, now: f64) -> Event {
-        let mut head = String::with_capacity(64);
-        write_u64(&mut head, seq);
-        let [a, b, c] = p.stamp.code();
-        let sep = SEP as u8;
-        push_ascii(&mut head, &[sep, p.kind.code() as u8, sep, b'0' + p.category.code(), sep, a, b, c, sep]);
-        write_u64(&mut head, p.time.max(0.0) as u64);
-        head.push(SEP);
-        write_u64(&mut head, u64::from(p.page));
+        let time = p.time.max(0.0) as u64;
         let fields = [p.message_id, p.anonymous_id, p.user_id, p.name, p.session, p.props];
         // The exact length: a block of the allocator's next size class up
         // would hold a typical record (~230 bytes) twice over, and the
         // front holds 48 KiB of them.
-        let mut rec = String::with_capacity(head.len() + fields.iter().map(|f| f.len() + 1).sum::<usize>());
-        rec.push_str(&head);
+        let digits = |mut n: u64| {
+            let mut k = 1;
+            while n >= 10 {
+                n /= 10;
+                k += 1;
+            }
+            k
+        };
+        let len = digits(seq) + 9 + digits(time) + 1 + digits(u64::from(p.page)) + fields.iter().map(|f| f.len() + 1).sum::<usize>();
+        let mut rec = String::with_capacity(len);
+        write_u64(&mut rec, seq);
+        let [a, b, c] = p.stamp.code();
+        let sep = SEP as u8;
+        push_ascii(&mut rec, &[sep, p.kind.code() as u8, sep, b'0' + p.category.code(), sep, a, b, c, sep]);
+        write_u64(&mut rec, time);
+        rec.push(SEP);
+        write_u64(&mut rec, u64::from(p.page));
         for f in fields {
             rec.push(SEP);
             rec.push_str(f);
@@ -304,6 +312,7 @@ mod tests {
             props: "{\"plan\":\"pro\"}",
         };
         let e = Event::new(42, &p, 100, 5.0);
+        assert_eq!(e.rec.capacity(), e.rec.len(), "made at its exact length");
         assert_eq!(e.seq(), 42);
         assert_eq!((e.page(), e.category()), (7, Category::Marketing), "read off the record as parts() reads them");
         assert_eq!(e.parts(), p);

@@ -349,4 +349,28 @@ mod tests {
         assert_eq!((s.lines()[0].as_str(), s.lines()[MAX_LINES - 1].as_str()), ("a50", "a249"));
         assert_eq!(Signals::load(Some("v1\np1\u{1f}\"\"\n\nc2")).lines(), ["p1\u{1f}\"\"", "c2"]);
     }
+
+    #[test]
+    fn the_members_learned_are_json_parses() {
+        let cases = [
+            r#"{"bench_seq":1,"plan":"pro","price":9.99,"sku":"SKU-1234","ok":true}"#,
+            r#"{"plan":"pro","price":9.99,"ok":true}"#,
+            r#"{"category":"shoes","tags":["a","b"],"revenue":12.5,"product_id":"p1","products":[{"sku":"s"}]}"#,
+            r#"{"\u0063ategory":"escaped key","x":"\"sku\""}"#,
+            r#"{"meta":{"category":"nested, not learned"},"note":"category"}"#,
+            r#"{"x":"a \"category\" in a value"}"#,
+            r#"{"sku":"first","sku":"last"}"#,
+            r#"{"skus":1,"tagsx":2,"product":3}"#,
+            "{}",
+        ];
+        for props in cases {
+            let v: serde_json::Value = serde_json::from_str(props).unwrap();
+            let got = learned(props);
+            for (i, name) in LEARNED.iter().enumerate() {
+                let want = v.get(*name).cloned();
+                let have = (!got[i].is_empty()).then(|| serde_json::from_str::<serde_json::Value>(got[i]).unwrap());
+                assert_eq!(have, want, "{name} in {props}");
+            }
+        }
+    }
 }
