@@ -4,7 +4,8 @@
 // it. A record is its kind (one byte), its body's length (4 bytes,
 // little-endian), then its fields: a number in 8 bytes (an f64), text as a
 // 4-byte length and UTF-8 (a body, `b`, the same on the wire, is kept as
-// bytes; bytes given back to an engine are written as they are). Lengths, not separators: no text can be taken for a record.
+// bytes; bytes given back to an engine are written as they are). Lengths,
+// not separators: no text can be taken for a record.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -31,19 +31,30 @@ fn bounds() -> QueuePolicy {
 
 const MAX_EVENTS: usize = 20_000;
 
-#[test]
-fn a_burst_goes_to_segments_and_comes_back_in_order() {
+/// A queue with `n` analytics events of ~230 bytes pushed, what is
+/// gathering sealed.
+fn burst(n: usize) -> Queue {
     let mut q = Queue::new(0, &QueuePolicy::default());
-    for _ in 0..1000 {
+    for _ in 0..n {
         let e = ev(&mut q, Category::Analytics, 200);
         q.push(e);
     }
     q.seal();
+    q
+}
+
+/// The segments the queue handed over since it was last asked.
+fn handed_over(q: &mut Queue) -> Vec<(u32, String)> {
+    q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect()
+}
+
+#[test]
+fn a_burst_goes_to_segments_and_comes_back_in_order() {
+    let mut q = burst(1000);
     assert_eq!(q.len(), 1000);
     assert!(q.front_bytes <= HOT_BYTES);
     assert_eq!(q.hot, HOT_BYTES);
-    let kept: Vec<(u32, String)> =
-        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    let kept = handed_over(&mut q);
     assert!(kept.len() >= 3 && kept.iter().all(|(_, t)| t.len() < SEGMENT_BYTES + 300));
     let mut seqs: Vec<u64> = q.front().iter().map(Event::seq).collect();
     // Drain the front, then ask for the segments back one by one.
@@ -65,14 +76,8 @@ fn a_burst_goes_to_segments_and_comes_back_in_order() {
 
 #[test]
 fn a_segment_given_back_as_it_went_is_split_not_read_and_another_text_is_read_again() {
-    let mut q = Queue::new(0, &QueuePolicy::default());
-    for _ in 0..400 {
-        let e = ev(&mut q, Category::Analytics, 200);
-        q.push(e);
-    }
-    q.seal();
-    let kept: Vec<(u32, String)> =
-        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    let mut q = burst(400);
+    let kept = handed_over(&mut q);
     let ((a, same), (b, other)) = (&kept[0], &kept[1]);
     let f = q.send(q.front().len(), true);
     q.remove_batch(f.id);
@@ -92,14 +97,8 @@ fn a_segment_given_back_as_it_went_is_split_not_read_and_another_text_is_read_ag
 
 #[test]
 fn a_flush_takes_back_what_the_next_batches_need_not_the_whole_burst() {
-    let mut q = Queue::new(0, &QueuePolicy::default());
-    for _ in 0..2000 {
-        let e = ev(&mut q, Category::Analytics, 200);
-        q.push(e);
-    }
-    q.seal();
-    let mut kept: Vec<(u32, String)> =
-        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    let mut q = burst(2000);
+    let mut kept = handed_over(&mut q);
     assert!(kept.len() > 10);
     // What the pump does while a flush waits: ask, take back, send a batch.
     let (mut sent, mut most) = (0, 0);
@@ -181,8 +180,7 @@ fn purge_spares_the_batch_in_flight_and_reaches_segments() {
     let gone = q.purge(Category::Marketing);
     assert!(gone.iter().all(|e| e.category() == Category::Marketing));
     assert_eq!(q.len(), before - 300, "every marketing event is gone, the one in flight was analytics");
-    let kept: Vec<(u32, String)> =
-        q.handoffs().into_iter().filter_map(|h| if let Handoff::Keep(id, t) = h { Some((id, t)) } else { None }).collect();
+    let kept = handed_over(&mut q);
     let (id, text) = &kept[0];
     let dropped = q.returned(*id, text);
     assert!(!dropped.is_empty() && dropped.iter().all(|e| e.category() == Category::Marketing));
