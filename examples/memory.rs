@@ -8,15 +8,12 @@
 //! `cargo run --release --example memory --features std,tracker [-- flush]`
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
-use std::collections::HashMap;
 
 use kizuna::engine::edge;
 use kizuna::engine::io::Out;
-use kizuna::engine::protocol::records;
 use kizuna::heap::{Grow, Heap, PAGE};
 
-#[path = "../tests/codec/mod.rs"]
-mod codec;
+mod scenario;
 
 /// Room for 4,096 pages of 64 KiB (256 MiB, untouched until used).
 const PAGES: usize = 4096;
@@ -101,90 +98,40 @@ fn pages() -> usize {
     unsafe { (*HEAP.0.get()).source().used / PAGE }
 }
 
-/// Carries out what the timing needs (requests, segments kept and given
-/// back); returns the records to hand back at once.
-fn act(out: &[u8], posts: &mut Vec<u32>, segments: &mut HashMap<u32, Vec<u8>>) -> Vec<u8> {
-    let mut follow = Out::default();
-    for mut r in records(out) {
-        match r.kind {
-            b'P' => posts.push(r.u()),
-            b'k' => {
-                let id = r.u();
-                segments.insert(id, r.s().as_bytes().to_vec());
-            }
-            b'r' => {
-                let id = r.u();
-                let text = segments.remove(&id).unwrap_or_default();
-                follow.begin(b's').num(f64::from(id)).field(std::str::from_utf8(&text).unwrap_or("")).end();
-            }
-            _ => {}
-        }
-    }
-    follow.take()
-}
-
 fn main() {
     let flush = std::env::args().any(|a| a == "flush");
-    let mut w = Out::default();
-    w.begin(b'n').num(1_795_363_980_000.0).end();
-    w.begin(b'p').num(1.0).num(1.0).field("https://shop.example/p?utm_source=news").field("").field("\"P\"");
-    w.field("{\"utm_source\":\"news\"}").field("\"shoes\"").end();
-    let mut start = codec::from_text("tracker.in", &codec::config_text(r#"{"endpoint":"/collect","consent":{"mode":"opt-out"}}"#));
-    start.extend(w.take());
-    w.begin(b'S').field("\"en\"");
-    w.field("\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\"");
-    w.num(1280.0).num(720.0).field("00112233445566778899aabbccddeeff");
-    for _ in 0..6 {
-        w.field("");
-    }
-    w.end();
-    start.extend(w.take());
+    let start = scenario::start_input();
     let base = pages();
     let mut t = engine(|| edge::start(&start).unwrap());
     drop(engine(|| edge::actions(&mut t)));
     let ready = pages();
-    let mut posts = Vec::new();
-    let mut segments = HashMap::new();
+    let mut e = scenario::Edge::default();
     let mut follow = Vec::new();
     for chunk in 0..100 {
-        let mut w = Out::default();
-        w.begin(b'n').num(1_795_363_980_002.0).end();
-        for i in chunk * 100..(chunk + 1) * 100 {
-            let props = format!("{{\"bench_seq\":{i},\"plan\":\"pro\",\"price\":9.99,\"sku\":\"SKU-1234\",\"ok\":true}}");
-            w.begin(b't').num(1.0).num(1_795_363_980_001.0).field("\"bench_evt\"").field(&props).end();
-        }
         let mut input = std::mem::take(&mut follow);
-        input.extend(w.take());
-        follow = act(&run(&mut t, &input), &mut posts, &mut segments);
+        input.extend(scenario::tracks(chunk * 100, (chunk + 1) * 100));
+        follow = e.act(&run(&mut t, &input));
     }
     if flush {
         let mut w = Out::default();
         w.begin(b'f').num(1.0).end();
         follow.extend(w.take());
     }
-    while !follow.is_empty() {
-        follow = act(&run(&mut t, &follow), &mut posts, &mut segments);
-    }
+    e.settle(|b| run(&mut t, b), follow);
     let burst = pages();
     let mut answered = 0;
-    while !posts.is_empty() {
-        let id = posts.remove(0);
+    while !e.posts.is_empty() {
+        let id = e.posts.remove(0);
         let mut w = Out::default();
         w.begin(b'n').num(1_795_363_980_003.0 + f64::from(answered)).end();
         w.begin(b'a').num(f64::from(id)).num(200.0).field("").end();
         answered += 1;
-        let mut follow = act(&run(&mut t, &w.take()), &mut posts, &mut segments);
-        while !follow.is_empty() {
-            follow = act(&run(&mut t, &follow), &mut posts, &mut segments);
-        }
+        e.settle(|b| run(&mut t, b), w.take());
         // The timer the engine asked for (the flush interval).
         let mut w = Out::default();
         w.begin(b'n').num(1_795_363_990_000.0 + f64::from(answered) * 2000.0).end();
         w.begin(b'w').end();
-        let mut follow = act(&run(&mut t, &w.take()), &mut posts, &mut segments);
-        while !follow.is_empty() {
-            follow = act(&run(&mut t, &follow), &mut posts, &mut segments);
-        }
+        e.settle(|b| run(&mut t, b), w.take());
     }
     let kib = |p: usize| p * PAGE / 1024;
     println!(
